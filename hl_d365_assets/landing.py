@@ -1,0 +1,193 @@
+"""The landing zone: the single door through which every record enters the warehouse.
+
+Layout (DESIGN.md, "Landing zone")::
+
+    <root>/<source>/<entity>/business_date=YYYY-MM-DD/<segment-id>.ndjson
+
+Each line of a segment is one event envelope, compact JSON::
+
+    {"event_id": "...", "event_type": "...", "received_at": "2026-11-20T19:03:23.001Z", "payload": {...}}
+
+A segment is written under a hidden temporary name, flushed and fsynced, then renamed into place,
+so a reader listing ``*.ndjson`` only ever sees complete, immutable files. Segment ids sort by
+creation time, so "what is new since the cursor" is a string comparison. Every producer (sandbox
+generator, webhook receiver, API pull) writes through :class:`LandingWriter`; nothing else
+creates files here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+SEGMENT_SUFFIX = ".ndjson"
+DEFAULT_MAX_SEGMENT_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_SEGMENT_AGE_SECONDS = 5.0
+
+
+def new_segment_id(producer: str) -> str:
+    """Time-ordered, collision-free: UTC microsecond timestamp, producer, random suffix."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return f"{stamp}-{producer}-{secrets.token_hex(4)}"
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def envelope(event_id: str, event_type: str, payload: dict, received_at: str | None = None) -> str:
+    """One landing line. Compact separators keep segments small and byte-stable."""
+    return json.dumps(
+        {
+            "event_id": event_id,
+            "event_type": event_type,
+            "received_at": received_at or utc_now_iso(),
+            "payload": payload,
+        },
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+@dataclass(frozen=True)
+class LandingZone:
+    root: Path
+
+    def day_dir(self, source: str, entity: str, business_date: date | str) -> Path:
+        return self.root / source / entity / f"business_date={_iso(business_date)}"
+
+    def segments(self, source: str, entity: str, business_date: date | str) -> list[Path]:
+        """Completed segments of one entity and day, oldest first."""
+        day = self.day_dir(source, entity, business_date)
+        if not day.is_dir():
+            return []
+        return sorted(p for p in day.iterdir() if p.name.endswith(SEGMENT_SUFFIX) and not p.name.startswith("."))
+
+    def segment_glob(self, source: str, entity: str, business_date: date | str) -> str:
+        return str(self.day_dir(source, entity, business_date) / f"*{SEGMENT_SUFFIX}")
+
+    def business_dates(self, source: str, entity: str) -> list[str]:
+        base = self.root / source / entity
+        if not base.is_dir():
+            return []
+        return sorted(p.name.split("=", 1)[1] for p in base.iterdir() if p.name.startswith("business_date="))
+
+
+class _OpenSegment:
+    def __init__(self, final_path: Path) -> None:
+        self.final_path = final_path
+        self.tmp_path = final_path.with_name(f".{final_path.name}.tmp")
+        self.handle = open(self.tmp_path, "wb")  # noqa: SIM115 - closed in commit()
+        self.bytes = 0
+        self.lines = 0
+        self.opened = time.monotonic()
+
+    def write(self, data: bytes, lines: int) -> None:
+        self.handle.write(data)
+        self.bytes += len(data)
+        self.lines += lines
+
+    def commit(self) -> Path:
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        os.replace(self.tmp_path, self.final_path)
+        _fsync_dir(self.final_path.parent)
+        return self.final_path
+
+
+@dataclass
+class LandingWriter:
+    """Appends envelopes to the current segment of each (source, entity, day), rotating by size/age.
+
+    Use as a context manager; ``close()`` commits every open segment. A crash before commit
+    leaves only a hidden ``.tmp`` file, which no reader lists.
+    """
+
+    zone: LandingZone
+    producer: str
+    max_segment_bytes: int = DEFAULT_MAX_SEGMENT_BYTES
+    max_segment_age_seconds: float = DEFAULT_MAX_SEGMENT_AGE_SECONDS
+    committed: list[Path] = field(default_factory=list)
+    _open: dict[tuple[str, str, str], _OpenSegment] = field(default_factory=dict)
+
+    def __enter__(self) -> LandingWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def append(self, source: str, entity: str, business_date: date | str, line: str) -> None:
+        self.append_lines(source, entity, business_date, (line,))
+
+    def append_lines(self, source: str, entity: str, business_date: date | str, lines: Iterable[str]) -> None:
+        """Append pre-serialised envelope lines (no trailing newline) in bulk."""
+        key = (source, entity, _iso(business_date))
+        for chunk, count in _chunks(lines, self.max_segment_bytes):
+            segment = self._open.get(key)
+            if segment is not None and segment.bytes and segment.bytes + len(chunk) > self.max_segment_bytes:
+                self._commit(key)
+                segment = None
+            if segment is None:
+                segment = self._start(key)
+            segment.write(chunk, count)
+
+    def rotate_stale(self) -> list[Path]:
+        """Commit segments older than the age limit, so a sensor sees them within seconds."""
+        now = time.monotonic()
+        stale = [k for k, s in self._open.items() if now - s.opened >= self.max_segment_age_seconds]
+        return [self._commit(k) for k in stale]
+
+    def close(self) -> list[Path]:
+        return [self._commit(k) for k in list(self._open)]
+
+    def _start(self, key: tuple[str, str, str]) -> _OpenSegment:
+        source, entity, day = key
+        directory = self.zone.day_dir(source, entity, day)
+        directory.mkdir(parents=True, exist_ok=True)
+        segment = _OpenSegment(directory / f"{new_segment_id(self.producer)}{SEGMENT_SUFFIX}")
+        self._open[key] = segment
+        return segment
+
+    def _commit(self, key: tuple[str, str, str]) -> Path:
+        segment = self._open.pop(key)
+        if segment.lines == 0:
+            segment.handle.close()
+            segment.tmp_path.unlink()
+            return segment.final_path
+        path = segment.commit()
+        self.committed.append(path)
+        return path
+
+
+def _chunks(lines: Iterable[str], max_bytes: int) -> Iterator[tuple[bytes, int]]:
+    """Group lines into byte chunks no larger than a segment, so rotation happens between lines."""
+    buffer: list[bytes] = []
+    size = 0
+    for line in lines:
+        data = line.encode() + b"\n"
+        if buffer and size + len(data) > min(max_bytes, 8 * 1024 * 1024):
+            yield b"".join(buffer), len(buffer)
+            buffer, size = [], 0
+        buffer.append(data)
+        size += len(data)
+    if buffer:
+        yield b"".join(buffer), len(buffer)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _iso(day: date | str) -> str:
+    return day if isinstance(day, str) else day.isoformat()
