@@ -67,7 +67,11 @@ class LandingZone:
         day = self.day_dir(source, entity, business_date)
         if not day.is_dir():
             return []
-        return sorted(p for p in day.iterdir() if p.name.endswith(SEGMENT_SUFFIX) and not p.name.startswith("."))
+        return sorted(
+            p
+            for p in day.iterdir()
+            if p.name.endswith(SEGMENT_SUFFIX) and not p.name.startswith(".")
+        )
 
     def segment_glob(self, source: str, entity: str, business_date: date | str) -> str:
         return str(self.day_dir(source, entity, business_date) / f"*{SEGMENT_SUFFIX}")
@@ -76,7 +80,9 @@ class LandingZone:
         base = self.root / source / entity
         if not base.is_dir():
             return []
-        return sorted(p.name.split("=", 1)[1] for p in base.iterdir() if p.name.startswith("business_date="))
+        return sorted(
+            p.name.split("=", 1)[1] for p in base.iterdir() if p.name.startswith("business_date=")
+        )
 
 
 class _OpenSegment:
@@ -126,12 +132,18 @@ class LandingWriter:
     def append(self, source: str, entity: str, business_date: date | str, line: str) -> None:
         self.append_lines(source, entity, business_date, (line,))
 
-    def append_lines(self, source: str, entity: str, business_date: date | str, lines: Iterable[str]) -> None:
+    def append_lines(
+        self, source: str, entity: str, business_date: date | str, lines: Iterable[str]
+    ) -> None:
         """Append pre-serialised envelope lines (no trailing newline) in bulk."""
         key = (source, entity, _iso(business_date))
         for chunk, count in _chunks(lines, self.max_segment_bytes):
             segment = self._open.get(key)
-            if segment is not None and segment.bytes and segment.bytes + len(chunk) > self.max_segment_bytes:
+            if (
+                segment is not None
+                and segment.bytes
+                and segment.bytes + len(chunk) > self.max_segment_bytes
+            ):
                 self._commit(key)
                 segment = None
             if segment is None:

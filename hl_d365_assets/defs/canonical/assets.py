@@ -1,0 +1,120 @@
+"""Canonical layer: typed, deduplicated, mapped tables built by the SQL files in sql/canonical/.
+
+Tables built from the same raw entity share one asset step (a multi-asset), so the raw rows are
+read and mapped once: POS tickets become sales, lines and tenders together.
+"""
+
+import time
+from dataclasses import dataclass
+
+import dagster as dg
+
+from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
+from hl_d365_assets.raw_loader import transaction
+from hl_d365_assets.resources import MappingsResource
+from hl_d365_assets.table_metadata import amounts_by_currency, table_metadata
+from hl_d365_assets.warehouse import WarehouseResource, run_script, sql_file
+
+OWNERS = ["team:finance-data"]
+
+
+@dataclass(frozen=True)
+class CanonicalBuild:
+    name: str
+    raw_entity: str
+    tables: dict[str, str]  # table -> description
+    sql: str
+
+
+BUILDS = (
+    CanonicalBuild(
+        name="canonical_payments",
+        raw_entity="payment_transactions",
+        tables={
+            "payments": "Gateway transactions in their latest state (a void supersedes its capture), "
+            "exact DECIMAL money signed by type, mapped payment-method and status codes, base-currency "
+            "amounts, and lineage to the event that carried the state."
+        },
+        sql="canonical/insert_payments.sql",
+    ),
+    CanonicalBuild(
+        name="canonical_settlements",
+        raw_entity="settlement_batches",
+        tables={
+            "settlement_batches": "Settlement batches as Heartland reports them: counts, sales, refunds, "
+            "tips, fees and the net deposit, in transaction and base currency.",
+            "settlement_fees": "Per batch and card brand: volume and fees charged.",
+        },
+        sql="canonical/insert_settlement_batches.sql",
+    ),
+    CanonicalBuild(
+        name="canonical_pos",
+        raw_entity="pos_tickets",
+        tables={
+            "pos_sales": "POS tickets (sales and returns, returns negative) with totals and base-currency totals.",
+            "pos_sale_lines": "POS ticket lines: SKU, quantity, price, discount, tax code and amount, cost.",
+            "pos_tenders": "How each ticket was paid: card tenders carry their gateway transaction id.",
+        },
+        sql="canonical/insert_pos_tickets.sql",
+    ),
+)
+
+
+def build_canonical_assets(build: CanonicalBuild) -> dg.AssetsDefinition:
+    raw_key = dg.AssetKey(["raw", build.raw_entity])
+
+    @dg.multi_asset(
+        name=build.name,
+        specs=[
+            dg.AssetSpec(
+                key=["canonical", table],
+                deps=[raw_key],
+                description=description,
+                group_name="canonical",
+                kinds={"duckdb", "sql"},
+                owners=OWNERS,
+                partitions_def=business_days,
+            )
+            for table, description in build.tables.items()
+        ],
+        partitions_def=business_days,
+        backfill_policy=single_run_backfill,
+        pool="warehouse",
+    )
+    def canonical_tables(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, mappings: MappingsResource
+    ):
+        days = partition_dates(context)
+        window = {"first": days[0], "last": days[-1]}
+        started = time.perf_counter()
+        with warehouse.writer() as conn:
+            with transaction(conn):
+                run_script(conn, sql_file("ref/load_mappings.sql"), {"dir": mappings.directory})
+                for table in build.tables:
+                    run_script(
+                        conn, sql_file("canonical/delete_partition.sql", table=table), window
+                    )
+                run_script(conn, sql_file(build.sql), window)
+            sql_seconds = time.perf_counter() - started
+            for table in build.tables:
+                issues = conn.execute(
+                    sql_file("canonical/count_mapping_issues.sql", table=table), window
+                ).fetchall()
+                yield dg.MaterializeResult(
+                    asset_key=dg.AssetKey(["canonical", table]),
+                    metadata={
+                        **table_metadata(conn, f"canonical.{table}", days[0], days[-1]),
+                        "amounts_by_currency": amounts_by_currency(
+                            conn, sql_file(f"canonical/summarise_{table}.sql"), days[0], days[-1]
+                        ),
+                        "rows_with_mapping_issue": sum(count for _, count in issues),
+                        "mapping_issues": dict(issues[:10]),
+                        "mappings_sha256": mappings.sha256(),
+                        "sql_seconds": round(sql_seconds, 3),
+                    },
+                )
+
+    return canonical_tables
+
+
+canonical_assets = [build_canonical_assets(build) for build in BUILDS]

@@ -1,0 +1,46 @@
+"""Canonical-layer checks that need no pandera model: is every value mapped?
+
+An unmapped payment type, status, tax code, store or rate is never guessed: the row is kept,
+flagged in ``mapping_issue``, and this check fails naming the values to add to mappings/.
+Severity WARN: the ledger's own blocking checks keep flagged rows out of journals.
+"""
+
+import dagster as dg
+
+from hl_d365_assets.business_day import business_days, partition_dates
+from hl_d365_assets.defs.canonical.assets import BUILDS
+from hl_d365_assets.warehouse import WarehouseResource, sql_file
+
+
+def build_mappings_check(table: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(["canonical", table]),
+        name="mappings_complete",
+        description=f"Every row of canonical.{table} maps to a store, status, payment method, tax code "
+        "and FX rate; the metadata names each unmapped value.",
+        partitions_def=business_days,
+    )
+    def mappings_complete(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        days = partition_dates(context)
+        with warehouse.writer() as conn:
+            issues = conn.execute(
+                sql_file("canonical/count_mapping_issues.sql", table=table),
+                {"first": days[0], "last": days[-1]},
+            ).fetchall()
+        return dg.AssetCheckResult(
+            passed=not issues,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={
+                "rows_with_mapping_issue": sum(count for _, count in issues),
+                "issues": dg.MetadataValue.md(
+                    "\n".join(f"- {count} × {issue}" for issue, count in issues) or "none"
+                ),
+            },
+        )
+
+    return mappings_complete
+
+
+mappings_checks = [build_mappings_check(table) for build in BUILDS for table in build.tables]

@@ -1,0 +1,102 @@
+"""Load landed segments into the raw layer, set-based, one entity and business-day range at a time.
+
+Each landed line ends in exactly one place (DESIGN.md, "Conservation"): its raw table, the
+quarantine with a reason, or the duplicate ledger when an earlier delivery of the same event id
+was loaded. The whole range is replaced in one transaction, so a re-run yields the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from hl_d365_assets.warehouse import run_script, sql_file
+
+SOURCE = "heartland"
+ENTITIES = ("payment_transactions", "settlement_batches", "pos_tickets")
+MAX_RECORD_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class DayLoad:
+    business_date: date
+    segments: int
+    landed: int
+    loaded: int
+    duplicates: int
+    quarantined: int
+
+
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    conn.execute("BEGIN TRANSACTION").fetchall()
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK").fetchall()
+        raise
+    conn.execute("COMMIT").fetchall()
+
+
+def load_entity(
+    conn: duckdb.DuckDBPyConnection,
+    entity: str,
+    segments: Sequence[Path],
+    days: Sequence[date],
+    max_record_bytes: int = MAX_RECORD_BYTES,
+) -> list[DayLoad]:
+    """Stage, screen, parse and rank the segments' lines, then replace ``days`` of ``entity``."""
+    if entity not in ENTITIES:
+        raise ValueError(f"unknown raw entity {entity!r}; expected one of {ENTITIES}")
+    run_script(conn, sql_file("raw/stage_landed_lines.sql"))
+    if segments:
+        run_script(
+            conn,
+            sql_file("raw/stage_landed_lines_from_segments.sql"),
+            {"segments": [str(p) for p in segments]},
+        )
+    run_script(
+        conn, sql_file("raw/stage_screened_lines.sql"), {"max_record_bytes": max_record_bytes}
+    )
+    run_script(conn, sql_file(f"raw/parse_{entity}.sql"))
+    run_script(conn, sql_file("raw/stage_ranked_events.sql"))
+    params = {
+        "source": SOURCE,
+        "entity": entity,
+        "first": min(days),
+        "last": max(days),
+        "days": list(days),
+    }
+    with transaction(conn):
+        run_script(conn, sql_file("raw/replace_partition.sql", entity=entity), params)
+    rows = conn.execute(
+        """
+        SELECT business_date, segments, landed, loaded, duplicates, quarantined
+        FROM ops.partition_loads
+        WHERE source = $source AND entity = $entity AND business_date BETWEEN $first AND $last
+        ORDER BY business_date
+        """,
+        {k: params[k] for k in ("source", "entity", "first", "last")},
+    ).fetchall()
+    for table in ("ranked_events", "parsed_events", "screened_lines", "landed_lines"):
+        conn.execute(f"DROP TABLE IF EXISTS {table}").fetchall()
+    return [DayLoad(*row) for row in rows]
+
+
+def quarantine_by_reason(
+    conn: duckdb.DuckDBPyConnection, entity: str, first: date, last: date
+) -> dict[str, int]:
+    rows = conn.execute(
+        """
+        SELECT reason_code, count(*) FROM ops.quarantine
+        WHERE source = $source AND entity = $entity AND business_date BETWEEN $first AND $last
+        GROUP BY reason_code ORDER BY reason_code
+        """,
+        {"source": SOURCE, "entity": entity, "first": first, "last": last},
+    ).fetchall()
+    return dict(rows)

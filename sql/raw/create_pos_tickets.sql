@@ -1,0 +1,31 @@
+-- Closed POS tickets, one row per delivered ticket event, lines and tenders kept nested as the
+-- POS sends them (the canonical layer flattens them). Money in minor units.
+CREATE TABLE IF NOT EXISTS raw.pos_tickets (
+    business_date   DATE NOT NULL,
+    segment_path    VARCHAR NOT NULL,
+    line_number     BIGINT NOT NULL,
+    event_id        VARCHAR NOT NULL,
+    event_type      VARCHAR,
+    received_at     TIMESTAMPTZ NOT NULL,
+    ticket_id       VARCHAR NOT NULL,
+    store_id        VARCHAR NOT NULL,
+    register_id     VARCHAR,
+    cashier_id      VARCHAR,
+    ticket_type     VARCHAR NOT NULL,
+    status          VARCHAR NOT NULL,
+    currency        VARCHAR NOT NULL,
+    opened_at       TIMESTAMPTZ,
+    closed_at       TIMESTAMPTZ NOT NULL,
+    original_ticket_id VARCHAR,
+    note            VARCHAR,
+    subtotal        BIGINT NOT NULL,
+    discount_total  BIGINT NOT NULL,
+    tax_total       BIGINT NOT NULL,
+    total           BIGINT NOT NULL,
+    lines           STRUCT(line_number BIGINT, sku VARCHAR, description VARCHAR, quantity BIGINT,
+                           unit_price BIGINT, discount_amount BIGINT, tax_code VARCHAR,
+                           tax_amount BIGINT, unit_cost BIGINT, line_total BIGINT)[] NOT NULL,
+    tenders         STRUCT(tender_id VARCHAR, tender_type VARCHAR, amount BIGINT, tip_amount BIGINT,
+                           gateway_transaction_id VARCHAR, card_brand VARCHAR,
+                           masked_number_first6last4 VARCHAR, gift_card_last4 VARCHAR)[] NOT NULL
+);

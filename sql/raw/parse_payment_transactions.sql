@@ -1,0 +1,82 @@
+-- Parse each screened line against the GP-API transaction shape and list what breaks the raw
+-- schema as '<reason_code>: <detail>'. The cardholder name is deliberately not kept.
+CREATE OR REPLACE TEMP TABLE parsed_events AS
+WITH decoded AS (
+    SELECT
+        segment_path, business_date, line_number, line, screen_problem,
+        CASE WHEN screen_problem IS NULL THEN from_json(line, '{
+            "event_id": "VARCHAR", "event_type": "VARCHAR", "received_at": "VARCHAR",
+            "payload": {
+                "id": "VARCHAR", "time_created": "VARCHAR", "time_last_updated": "VARCHAR",
+                "status": "VARCHAR", "type": "VARCHAR", "channel": "VARCHAR",
+                "merchant_id": "VARCHAR", "merchant_name": "VARCHAR", "account_id": "VARCHAR",
+                "site_reference": "VARCHAR", "amount": "VARCHAR", "gratuity_amount": "VARCHAR",
+                "currency": "VARCHAR", "reference": "VARCHAR", "description": "VARCHAR",
+                "batch_id": "VARCHAR", "parent_resource_id": "VARCHAR",
+                "payment_method": {
+                    "result": "VARCHAR", "message": "VARCHAR", "entry_mode": "VARCHAR", "id": "VARCHAR",
+                    "card": {"brand": "VARCHAR", "masked_number_first6last4": "VARCHAR",
+                             "authcode": "VARCHAR", "brand_reference": "VARCHAR", "funding": "VARCHAR"}
+                },
+                "action": {"id": "VARCHAR", "type": "VARCHAR", "result_code": "VARCHAR"}
+            }
+        }') END AS e
+    FROM screened_lines
+)
+SELECT
+    business_date, segment_path, line_number, line,
+    e.event_id,
+    e.event_type,
+    TRY_CAST(e.received_at AS TIMESTAMPTZ) AS received_at,
+    e.payload.id AS transaction_id,
+    TRY_CAST(e.payload.time_created AS TIMESTAMPTZ) AS time_created,
+    TRY_CAST(nullif(e.payload.time_last_updated, '') AS TIMESTAMPTZ) AS time_last_updated,
+    e.payload.status,
+    e.payload.type,
+    e.payload.channel,
+    e.payload.merchant_id,
+    e.payload.merchant_name,
+    e.payload.account_id,
+    e.payload.site_reference,
+    TRY_CAST(e.payload.amount AS BIGINT) AS amount,
+    coalesce(TRY_CAST(nullif(e.payload.gratuity_amount, '') AS BIGINT), 0) AS gratuity_amount,
+    e.payload.currency,
+    e.payload.reference,
+    e.payload.description,
+    nullif(e.payload.batch_id, '') AS batch_id,
+    nullif(e.payload.parent_resource_id, '') AS parent_resource_id,
+    e.payload.payment_method.result AS result_code,
+    e.payload.payment_method.message AS result_message,
+    e.payload.payment_method.entry_mode,
+    e.payload.payment_method.id AS payment_token,
+    e.payload.payment_method.card.brand AS card_brand,
+    e.payload.payment_method.card.masked_number_first6last4,
+    nullif(e.payload.payment_method.card.authcode, '') AS authcode,
+    e.payload.payment_method.card.brand_reference,
+    e.payload.payment_method.card.funding,
+    e.payload.action.id AS action_id,
+    e.payload.action.type AS action_type,
+    e.payload.action.result_code AS action_result_code,
+    CASE WHEN screen_problem IS NOT NULL THEN [screen_problem] ELSE list_filter([
+        CASE WHEN coalesce(e.event_id, '') = '' THEN 'missing_event_id: envelope has no event_id' END,
+        CASE WHEN TRY_CAST(e.received_at AS TIMESTAMPTZ) IS NULL
+             THEN 'invalid_timestamp: received_at ' || coalesce('"' || e.received_at || '"', 'is missing') END,
+        CASE WHEN coalesce(e.payload.id, '') = '' THEN 'schema_violation: payload.id is missing' END,
+        CASE WHEN TRY_CAST(e.payload.time_created AS TIMESTAMPTZ) IS NULL
+             THEN 'invalid_timestamp: payload.time_created ' || coalesce('"' || e.payload.time_created || '"', 'is missing') END,
+        CASE WHEN e.payload.status IS NULL THEN 'schema_violation: payload.status is missing' END,
+        CASE WHEN e.payload.type IS NULL THEN 'schema_violation: payload.type is missing' END,
+        CASE WHEN coalesce(e.payload.merchant_id, '') = '' THEN 'schema_violation: payload.merchant_id is missing' END,
+        CASE WHEN NOT regexp_full_match(coalesce(e.payload.currency, ''), '[A-Z]{3}')
+             THEN 'schema_violation: payload.currency ' || coalesce('"' || e.payload.currency || '"', 'is missing') || ' is not an ISO 4217 code' END,
+        CASE WHEN starts_with(e.payload.amount, '-') OR starts_with(e.payload.gratuity_amount, '-')
+             THEN 'negative_amount: payload.amount "' || e.payload.amount || '", gratuity_amount "'
+                  || coalesce(e.payload.gratuity_amount, '') || '" (GP-API amounts are unsigned minor units)' END,
+        CASE WHEN NOT regexp_full_match(coalesce(e.payload.amount, ''), '[0-9]{1,15}')
+                  AND NOT starts_with(e.payload.amount, '-')
+             THEN 'invalid_amount: payload.amount ' || coalesce('"' || e.payload.amount || '"', 'is missing')
+                  || ' is not an integer string of minor units' END,
+        CASE WHEN NOT regexp_full_match(coalesce(nullif(e.payload.gratuity_amount, ''), '0'), '-?[0-9]{1,15}')
+             THEN 'invalid_amount: payload.gratuity_amount "' || e.payload.gratuity_amount || '" is not an integer string' END
+    ], lambda p: p IS NOT NULL) END AS problems
+FROM decoded;

@@ -1,0 +1,68 @@
+-- Replace the business days of this run for one raw entity, inside the caller's transaction:
+-- raw rows, quarantine, duplicates and the conservation ledger move together or not at all.
+-- Parameters: $source, $entity, $first, $last (business days), $days (every day in the range).
+DELETE FROM raw.{entity} WHERE business_date BETWEEN $first AND $last;
+
+INSERT INTO raw.{entity} BY NAME
+SELECT * EXCLUDE (line, problems, reject_reason, reject_detail, delivery_rank,
+                  loaded_segment_path, loaded_line_number)
+FROM ranked_events
+WHERE reject_reason IS NULL AND delivery_rank = 1;
+
+DELETE FROM ops.quarantine
+WHERE source = $source AND entity = $entity AND business_date BETWEEN $first AND $last;
+
+INSERT INTO ops.quarantine
+SELECT
+    $source, $entity, business_date, segment_path, line_number,
+    coalesce(event_id, nullif(regexp_extract(line, '"event_id"\s*:\s*"([^"]{1,200})"', 1), '')),
+    reject_reason,
+    mask_card_numbers(reject_detail),
+    mask_card_numbers(left(line, 4096)),
+    strlen(line),
+    now()
+FROM ranked_events
+WHERE reject_reason IS NOT NULL;
+
+DELETE FROM ops.duplicate_events
+WHERE source = $source AND entity = $entity AND business_date BETWEEN $first AND $last;
+
+INSERT INTO ops.duplicate_events
+SELECT $source, $entity, business_date, event_id, segment_path, line_number,
+       loaded_segment_path, loaded_line_number
+FROM ranked_events
+WHERE reject_reason IS NULL AND delivery_rank > 1;
+
+INSERT OR IGNORE INTO ops.audit_log
+SELECT
+    md5(concat_ws('|', 'card_number_blocked', segment_path, line_number)),
+    now(), 'card_number_blocked', $source, $entity, business_date, segment_path, line_number,
+    mask_card_numbers(reject_detail)
+FROM ranked_events
+WHERE reject_reason = 'card_number_detected';
+
+INSERT OR IGNORE INTO ops.alerts
+SELECT
+    md5(concat_ws('|', 'card_number_received', $source, $entity, business_date)),
+    now(), 'critical', 'card_number_received', business_date,
+    count(*) || ' ' || $entity || ' record(s) of ' || business_date
+        || ' carried a full card number and were quarantined masked; find the sender and stop it.'
+FROM ranked_events
+WHERE reject_reason = 'card_number_detected'
+GROUP BY business_date;
+
+DELETE FROM ops.partition_loads
+WHERE source = $source AND entity = $entity AND business_date BETWEEN $first AND $last;
+
+INSERT INTO ops.partition_loads
+SELECT
+    $source, $entity, day,
+    count(DISTINCT e.segment_path) FILTER (WHERE e.segment_path IS NOT NULL),
+    count(e.line_number),
+    count(*) FILTER (WHERE e.reject_reason IS NULL AND e.delivery_rank = 1),
+    count(*) FILTER (WHERE e.reject_reason IS NULL AND e.delivery_rank > 1),
+    count(*) FILTER (WHERE e.reject_reason IS NOT NULL),
+    now()
+FROM unnest($days::DATE[]) AS days(day)
+LEFT JOIN ranked_events AS e ON e.business_date = days.day
+GROUP BY day;

@@ -1,0 +1,7 @@
+-- Staging (connection-local): every line of the segments being loaded, with its lineage.
+CREATE OR REPLACE TEMP TABLE landed_lines (
+    segment_path    VARCHAR,
+    business_date   DATE,
+    line_number     BIGINT,
+    line            VARCHAR
+);

@@ -1,0 +1,20 @@
+-- Checks that need no schema: size, JSON well-formedness and card numbers (PCI DSS).
+-- The cheap prefilter card_number_candidates() keeps the Luhn test off ordinary lines.
+-- $max_record_bytes: larger lines are quarantined without being parsed.
+CREATE OR REPLACE TEMP TABLE screened_lines AS
+SELECT
+    segment_path,
+    business_date,
+    line_number,
+    line,
+    CASE
+        WHEN strlen(line) > $max_record_bytes
+            THEN 'oversized_record: ' || strlen(line) || ' bytes, limit ' || $max_record_bytes
+        WHEN NOT json_valid(line)
+            THEN 'malformed_json: line is not a complete JSON object'
+        WHEN card_number_candidates(line) AND has_card_number(line)
+            THEN 'card_number_detected: full card number '
+                || list_aggregate(list_transform(card_numbers(line), lambda n: mask_card_numbers(n)), 'string_agg', ', ')
+                || ' in the record'
+    END AS screen_problem
+FROM landed_lines;

@@ -1,0 +1,49 @@
+-- Reload the finance-owned mapping files (mappings/*.csv) into ref.*, with explicit types so a
+-- typo in a file fails loudly here rather than mapping silently. Values are normalised the way
+-- they are matched: upper case, spaces as underscores.
+-- $dir: the mappings folder.
+CREATE OR REPLACE TABLE ref.stores AS
+SELECT store_id, merchant_id, store_name, lower(legal_entity) AS legal_entity, upper(currency) AS currency,
+       timezone, tax_code, department, valid_from
+FROM read_csv($dir || '/stores.csv', header = true, columns = {
+    'store_id': 'VARCHAR', 'merchant_id': 'VARCHAR', 'store_name': 'VARCHAR', 'legal_entity': 'VARCHAR',
+    'currency': 'VARCHAR', 'timezone': 'VARCHAR', 'tax_code': 'VARCHAR', 'department': 'VARCHAR',
+    'valid_from': 'DATE'});
+
+CREATE OR REPLACE TABLE ref.legal_entities AS
+SELECT lower(legal_entity) AS legal_entity, name, upper(base_currency) AS base_currency, valid_from
+FROM read_csv($dir || '/legal_entities.csv', header = true, columns = {
+    'legal_entity': 'VARCHAR', 'name': 'VARCHAR', 'base_currency': 'VARCHAR', 'valid_from': 'DATE'});
+
+CREATE OR REPLACE TABLE ref.currencies AS
+SELECT upper(currency) AS currency, minor_unit_exponent, name
+FROM read_csv($dir || '/currencies.csv', header = true, columns = {
+    'currency': 'VARCHAR', 'minor_unit_exponent': 'INTEGER', 'name': 'VARCHAR'});
+
+CREATE OR REPLACE TABLE ref.payment_methods AS
+SELECT source_field, upper(replace(trim(source_value), ' ', '_')) AS source_value,
+       payment_method_code, description, valid_from
+FROM read_csv($dir || '/payment_methods.csv', header = true, columns = {
+    'source_field': 'VARCHAR', 'source_value': 'VARCHAR', 'payment_method_code': 'VARCHAR',
+    'description': 'VARCHAR', 'valid_from': 'DATE'});
+
+CREATE OR REPLACE TABLE ref.transaction_statuses AS
+SELECT source_field, upper(replace(trim(source_value), ' ', '_')) AS source_value,
+       status_code, is_financial, description, valid_from
+FROM read_csv($dir || '/transaction_statuses.csv', header = true, columns = {
+    'source_field': 'VARCHAR', 'source_value': 'VARCHAR', 'status_code': 'VARCHAR',
+    'is_financial': 'BOOLEAN', 'description': 'VARCHAR', 'valid_from': 'DATE'});
+
+CREATE OR REPLACE TABLE ref.tax_codes AS
+SELECT upper(tax_code) AS tax_code, rate_percent, d365_sales_tax_code, description, valid_from
+FROM read_csv($dir || '/tax_codes.csv', header = true, columns = {
+    'tax_code': 'VARCHAR', 'rate_percent': 'DECIMAL(9,4)', 'd365_sales_tax_code': 'VARCHAR',
+    'description': 'VARCHAR', 'valid_from': 'DATE'});
+
+CREATE OR REPLACE TABLE ref.fx_rates AS
+SELECT rate_date, upper(from_currency) AS from_currency, upper(to_currency) AS to_currency, rate
+FROM read_csv($dir || '/fx_rates.csv', header = true, columns = {
+    'rate_date': 'DATE', 'from_currency': 'VARCHAR', 'to_currency': 'VARCHAR', 'rate': 'DECIMAL(18,8)'})
+UNION ALL
+-- A currency converts to itself at 1 from the beginning of time.
+SELECT DATE '1900-01-01', currency, currency, 1 FROM ref.currencies;
