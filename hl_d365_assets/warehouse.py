@@ -16,6 +16,8 @@ make runs fail. So:
 from __future__ import annotations
 
 import fcntl
+import functools
+import hashlib
 import os
 import shutil
 import time
@@ -57,14 +59,38 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";\n") if s.strip().rstrip(";").strip()]
 
 
+@functools.cache
+def _schema_scripts() -> tuple[tuple[str, str], ...]:
+    """Every DDL file in run order: macros, each layer's tables, then cross-layer views."""
+    paths = sorted((SQL_DIR / "macros").glob("*.sql"))
+    for layer in LAYERS:
+        paths += sorted((SQL_DIR / layer).glob("create_*.sql"))
+    paths += sorted((SQL_DIR / "views").glob("create_*.sql"))
+    return tuple((str(p.relative_to(SQL_DIR)), p.read_text()) for p in paths)
+
+
 def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
-    """Create every schema, table and macro the pipeline needs; safe to run on every open."""
-    for path in sorted((SQL_DIR / "macros").glob("*.sql")):
-        run_script(conn, path.read_text())
+    """Create every schema, table, view and macro the pipeline needs.
+
+    Runs on every writer open but only does work when the DDL files changed: their digest is
+    kept in ops.schema_state, so a step does not rewrite the catalog each time it connects.
+    """
+    scripts = _schema_scripts()
+    digest = hashlib.sha256("".join(name + text for name, text in scripts).encode()).hexdigest()
+    try:
+        current = conn.execute("SELECT ddl_sha256 FROM ops.schema_state").fetchall()
+    except duckdb.CatalogException:
+        current = []
+    if current == [(digest,)]:
+        return
     for layer in LAYERS:
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}").fetchall()
-        for path in sorted((SQL_DIR / layer).glob("create_*.sql")):
-            run_script(conn, path.read_text())
+    for _, text in scripts:
+        run_script(conn, text)
+    conn.execute(
+        "CREATE OR REPLACE TABLE ops.schema_state AS SELECT $digest AS ddl_sha256",
+        {"digest": digest},
+    ).fetchall()
 
 
 class WarehouseBusy(RuntimeError):

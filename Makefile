@@ -1,0 +1,48 @@
+# Two commands on a fresh machine with Python 3.11+ and make: `make demo` and `make test`.
+# Every target installs what it needs from requirements.lock into .venv first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+
+# The demo's Dagster instance and warehouse live inside the project folder (ignored by git), so
+# `make ui` shows the runs `make demo` made.
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+export HL_D365_DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: install demo ui test bench lint format clean
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
+
+demo: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/hl-d365 demo
+
+ui: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/hl-d365 bench
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf data bench_data .dagster_home

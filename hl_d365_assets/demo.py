@@ -1,0 +1,125 @@
+"""`make demo`: a sandbox week landed and materialised through a real, persistent Dagster instance.
+
+The runs go to $DAGSTER_HOME (the Makefile points it at .dagster_home/ in the project), so
+`make ui` shows them afterwards with their metadata and check results.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from hl_d365_assets.landing import LandingZone
+from hl_d365_assets.sandbox import SandboxConfig, generate
+from hl_d365_assets.settings import Settings, load_settings
+from hl_d365_assets.warehouse import open_for_analysis, sql_file
+
+JOB_NAME = "daily_heartland_job"
+
+
+def last_business_days(settings: Settings, count: int) -> list[date]:
+    """The ``count`` most recent complete business days in the merchant's zone."""
+    today = datetime.now(ZoneInfo(settings.merchant_timezone)).date()
+    return [today - timedelta(days=n) for n in range(count, 0, -1)]
+
+
+def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
+    started = time.perf_counter()
+    settings = load_settings()
+    business_days = last_business_days(settings, days)
+    _say(
+        f"hl_d365_assets demo: {days} business days ({business_days[0]} .. {business_days[-1]}), "
+        f"{stores} stores, {per_store} gateway transactions per store and day"
+    )
+    _say(f"data folder: {settings.data_dir} (starting fresh)")
+    for stale in (settings.landing_dir, settings.data_dir / "sandbox"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for stale in (settings.warehouse_path, settings.read_copy_path):
+        stale.unlink(missing_ok=True)
+
+    report = generate(
+        LandingZone(settings.landing_dir),
+        business_days,
+        SandboxConfig(
+            seed=seed,
+            store_count=stores,
+            transactions_per_store_day=per_store,
+            mappings_dir=settings.mappings_dir,
+        ),
+        ground_truth_path=settings.data_dir / "sandbox" / "ground_truth.ndjson",
+        progress=lambda message: _say(f"  {message}"),
+    )
+    _say(f"landed sandbox data; injected defects: {_defect_summary(report)}")
+
+    from hl_d365_assets.definitions import defs
+
+    job = defs.resolve_job_def(JOB_NAME)
+    failed: list[str] = []
+    with dg.DagsterInstance.get() as instance:
+        for day in business_days:
+            t0 = time.perf_counter()
+            result = job.execute_in_process(
+                partition_key=day.isoformat(), instance=instance, raise_on_error=False
+            )
+            checks = result.get_asset_check_evaluations()
+            failing = sorted(e.asset_check_key.to_user_string() for e in checks if not e.passed)
+            status = "ok" if result.success else "FAILED"
+            if not result.success:
+                failed.append(day.isoformat())
+            _say(
+                f"  run {result.run_id[:8]} {day}: {status} in {time.perf_counter() - t0:.1f}s, "
+                f"{len(checks)} checks, failing: {', '.join(failing) or 'none'}"
+            )
+
+    conn = open_for_analysis(settings.read_copy_path)
+    try:
+        _print_table(conn, business_days)
+    finally:
+        conn.close()
+    _say(f"\ndone in {time.perf_counter() - started:.1f}s")
+    _say(
+        "\nNext:\n"
+        "  make ui                      # Dagster UI on http://127.0.0.1:3000: asset graph, these runs, checks\n"
+        f"  {sys.executable} -c \"import duckdb; print(duckdb.connect('{settings.read_copy_path}', read_only=True)"
+        ".sql('SELECT * FROM canonical.daily_sales').fetchall())\"\n"
+        f"  duckdb -readonly {settings.read_copy_path}   # any DuckDB client, read-only, even while runs write\n"
+        "  tables: raw.*, canonical.*, ops.quarantine, ops.daily_load_summary, canonical.daily_sales"
+    )
+    return 1 if failed else 0
+
+
+def _print_table(conn, business_days: list[date]) -> None:
+    loads = {row[0]: row for row in conn.execute(sql_file("reports/demo_loads.sql")).fetchall()}
+    sales = conn.execute(sql_file("reports/demo_sales.sql")).fetchall()
+    header = (
+        f"\n{'business day':<12} {'landed':>7} {'loaded':>7} {'dupes':>6} {'quar.':>6} "
+        f"{'late':>5}  {'quarantined by reason':<44} {'cur':<4} {'gross sales':>13} {'refunds':>11}"
+    )
+    _say(header)
+    _say("-" * len(header.strip()))
+    for day in business_days:
+        _, landed, loaded, dupes, quarantined, reasons, late = loads.get(
+            day, (day, 0, 0, 0, 0, "", 0)
+        )
+        day_sales = [s for s in sales if s[0] == day] or [(day, "", 0, 0)]
+        for n, (_, currency, gross, refunds) in enumerate(day_sales):
+            left = (
+                f"{day!s:<12} {landed:>7} {loaded:>7} {dupes:>6} {quarantined:>6} {late:>5}  {reasons:<44}"
+                if n == 0
+                else " " * 91
+            )
+            _say(f"{left} {currency:<4} {gross:>13,.2f} {refunds:>11,.2f}")
+
+
+def _defect_summary(report) -> str:
+    defects = getattr(report, "defects_by_kind", None) or {}
+    return ", ".join(f"{kind} {count}" for kind, count in sorted(defects.items())) or "none"
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)

@@ -1,0 +1,110 @@
+"""The Python face of the project's one PCI card-number scanner.
+
+The rule (what counts as a card number, how it is masked) lives only in
+``sql/macros/card_numbers.sql``. The warehouse runs it set-based over whole tables; this module
+runs the very same macros on a private in-memory DuckDB connection for single strings (log lines,
+alert texts, error bodies), so the two can never disagree about what a PAN is.
+
+Nothing here hands out a raw PAN: callers get masked numbers (first six, last four) or booleans.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+import duckdb
+
+CARD_NUMBER_MACROS = Path(__file__).resolve().parent.parent / "sql" / "macros" / "card_numbers.sql"
+
+
+def install_macros(conn: duckdb.DuckDBPyConnection) -> None:
+    """Make the scanner's macros callable in SQL on ``conn``.
+
+    Idempotent (``CREATE OR REPLACE``), so the warehouse can call it on every connection it opens
+    and always gets the macro file as it is in this checkout.
+    """
+    conn.execute(CARD_NUMBER_MACROS.read_text(encoding="utf-8")).fetchall()
+
+
+class _PrivateScanner:
+    """One in-memory connection, opened on first use, behind a lock.
+
+    A DuckDB connection must not run two statements at once, and scanning is called from any
+    thread (the run's executor, the webhook receiver, logging handlers). The connection is reopened
+    in a forked child, since a connection inherited across ``fork`` is not usable.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._conn: duckdb.DuckDBPyConnection | None = None
+        self._pid = os.getpid()
+
+    def scalar(self, sql: str, text: str):
+        if self._pid != os.getpid():
+            self._lock = threading.Lock()
+            self._conn = None
+            self._pid = os.getpid()
+        with self._lock:
+            if self._conn is None:
+                conn = duckdb.connect(":memory:")
+                install_macros(conn)
+                self._conn = conn
+            return self._conn.execute(sql, [text]).fetchall()[0][0]
+
+
+_scanner = _PrivateScanner()
+
+
+def find_card_numbers(text: str) -> list[str]:
+    """The card numbers in ``text``, masked, in order of appearance.
+
+    Masked because the only legitimate uses (audit entries, alerts, quarantine reasons) must not
+    hold a PAN either; the raw matches never leave DuckDB.
+    """
+    return _scanner.scalar(
+        "SELECT list_transform(card_numbers(CAST(? AS VARCHAR)), lambda run: card_number_masked(run))",
+        text,
+    )
+
+
+def contains_card_number(text: str) -> bool:
+    return _scanner.scalar("SELECT has_card_number(CAST(? AS VARCHAR))", text)
+
+
+def mask_card_numbers(text: str) -> str:
+    """``text`` with each card number replaced by first6 + X… + last4, everything else untouched."""
+    return _scanner.scalar("SELECT mask_card_numbers(CAST(? AS VARCHAR))", text)
+
+
+class CardNumberRedactingFilter(logging.Filter):
+    """Masks card numbers in a record before any handler formats it, so no log holds a PAN.
+
+    Attach it to handlers rather than loggers: a logger's filters never see records propagated up
+    from child loggers, a handler's filters see every record it is about to write. The traceback
+    and stack text are masked too, since an exception message can quote the offending input.
+    Records are always let through; dropping them would hide that something went wrong.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            # The formatter would fail the same way and logging would then print msg and args
+            # raw to stderr; a masked best effort keeps the PAN out of that path too.
+            message = f"{record.msg} (unformattable arguments: {record.args!r})"
+            record.msg, record.args = message, None
+        masked = mask_card_numbers(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            # Formatter.format reuses a cached exc_text instead of re-rendering exc_info, so
+            # masking the cache is what keeps the traceback clean.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_card_numbers(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_card_numbers(record.stack_info)
+        return True
