@@ -1,0 +1,113 @@
+-- The project's one PCI card-number (PAN) scanner (DESIGN.md, "Card data (PCI DSS)").
+--
+-- Rule: a card number is a MAXIMAL run of digits in which consecutive digits may be separated by
+-- one space or one dash, holding 13..19 digits, that passes the Luhn check, and that does not
+-- touch an ASCII letter on either side.
+-- * Maximal, because a Luhn-valid 16-digit window inside a 23-digit run is a reference number,
+--   not a PAN, and a run of 20 or more digits is never a PAN.
+-- * Not touching a letter, because a run glued to letters is part of an identifier: our own
+--   POS references ('TKT-S001-20261120-000123-T1' holds the 17-digit run '001-20261120-000123')
+--   and GP-API hex ids ('PMT_' + 32 hex) would otherwise be Luhn-valid one time in ten and block
+--   healthy records. Underscores, quotes, colons, '#' and whitespace do not glue, so 'card_4111…',
+--   '"pan":"4111…"' and 'PAN#4111…' are still found.
+-- * Any other separator ('4111.1111.1111.1111', double spaces, slashes) ends the run, so such text
+--   is not a card number under this rule.
+--
+-- Defined once here and used twice: set-based in the warehouse (install it on the connection) and
+-- from Python through hl_d365_assets.pci, which runs this same file on a private connection.
+-- NULL text holds no card number and masks to NULL.
+
+-- Because the repetition is unbounded and greedy and RE2 takes the leftmost match, every match
+-- starts at the first digit of its run and ends at its last: each match is exactly one maximal run
+-- (runs shorter than 13 digits never match, so they stay in the text between matches).
+CREATE OR REPLACE MACRO card_number_run_pattern() AS '[0-9](?:[ -]?[0-9]){12,}';
+
+-- A necessary condition, cheap enough for every string of every record, so that the list and Luhn
+-- work below only runs on the rare text holding 13 digits from the START of a run that does not
+-- touch a letter: the digit is at the beginning of the text, or after a character that is neither
+-- letter, digit nor separator, or after a separator that does not follow a digit. Matching 13
+-- digits anywhere would flag every record carrying a 'TKT-S001-20261120-000123' reference.
+-- Kept to plain ASCII classes and '^' so that it means the same to Python's re, which
+-- hl_d365_assets.pci uses (reading it from here) to skip DuckDB for text that cannot hold a PAN.
+CREATE OR REPLACE MACRO card_number_candidate_pattern() AS
+    '(?:^|[^A-Za-z0-9 -]|(?:^|[^0-9])[ -])[0-9](?:[ -]?[0-9]){12}';
+
+CREATE OR REPLACE MACRO card_number_candidates(text) AS
+    regexp_matches(text, card_number_candidate_pattern());
+
+-- Each maximal run of 13+ digits with the text before and after it, as (before, run, after).
+-- Splitting on the run pattern gives the text between runs, one more piece than there are runs.
+CREATE OR REPLACE MACRO card_number_runs(text) AS
+    list_zip(
+        regexp_split_to_array(text, card_number_run_pattern())[:-2],
+        regexp_extract_all(text, card_number_run_pattern()),
+        regexp_split_to_array(text, card_number_run_pattern())[2:]
+    );
+
+CREATE OR REPLACE MACRO card_number_digits(run) AS
+    regexp_replace(run, '[ -]', '', 'g');
+
+-- Luhn over the digits read right to left: every second digit is doubled, and a doubled digit
+-- of 10 or more counts as its digit sum (the list holds 2d, or 2d - 9, for d = 0..9).
+CREATE OR REPLACE MACRO card_number_luhn_valid(digits) AS
+    list_sum(
+        list_transform(
+            string_split(reverse(digits), ''),
+            lambda digit, position: CASE
+                WHEN position % 2 = 1 THEN CAST(digit AS INTEGER)
+                ELSE [0, 2, 4, 6, 8, 1, 3, 5, 7, 9][CAST(digit AS INTEGER) + 1]
+            END
+        )
+    ) % 10 = 0;
+
+CREATE OR REPLACE MACRO card_number_is_pan(before, run, after) AS
+    CASE
+        WHEN regexp_matches(right(before, 1) || left(after, 1), '[A-Za-z]') THEN false
+        WHEN length(card_number_digits(run)) BETWEEN 13 AND 19
+            THEN card_number_luhn_valid(card_number_digits(run))
+        ELSE false
+    END;
+
+-- PCI DSS allows first six and last four to be kept; separators go so the masked form is one
+-- token, the same shape as GP-API's masked_number_first6last4.
+CREATE OR REPLACE MACRO card_number_masked(run) AS
+    left(card_number_digits(run), 6)
+    || repeat('X', length(card_number_digits(run)) - 10)
+    || right(card_number_digits(run), 4);
+
+-- The matched substrings exactly as they appear in the text (separators included), so a caller
+-- can locate them. They are raw PANs: mask them before they go anywhere.
+CREATE OR REPLACE MACRO card_numbers(text) AS
+    CASE
+        WHEN card_number_candidates(text) THEN list_transform(
+            list_filter(
+                card_number_runs(text),
+                lambda context: card_number_is_pan(context[1], context[2], context[3])
+            ),
+            lambda context: context[2]
+        )
+        ELSE CAST([] AS VARCHAR[])
+    END;
+
+CREATE OR REPLACE MACRO has_card_number(text) AS
+    len(card_numbers(text)) > 0;
+
+-- Rebuilt as piece, run, piece, run, ..., piece with each PAN masked and every other run,
+-- over-long ones included, left exactly as it was.
+CREATE OR REPLACE MACRO mask_card_numbers(text) AS
+    CASE
+        WHEN card_number_candidates(text)
+            THEN regexp_split_to_array(text, card_number_run_pattern())[1]
+            || array_to_string(
+                list_transform(
+                    card_number_runs(text),
+                    lambda context: CASE
+                        WHEN card_number_is_pan(context[1], context[2], context[3])
+                            THEN card_number_masked(context[2])
+                        ELSE context[2]
+                    END || context[3]
+                ),
+                ''
+            )
+        ELSE text
+    END;
