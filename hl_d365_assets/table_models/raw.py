@@ -1,0 +1,310 @@
+"""Contracts of the raw tables: the landing format (docs/landing_format.md) after parsing.
+
+Money is integer minor units and never negative here (the sign comes from ``type`` or
+``ticket_type``); the parser quarantines what breaks that, and these models pin what it let in.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pandera.polars as pa
+import polars as pl
+from pandera.engines import polars_engine
+
+from hl_d365_assets.table_models import (
+    BATCH_STATUSES,
+    CARD_LAST4,
+    CURRENCY_CODE,
+    MASKED_CARD_NUMBER,
+    TICKET_TYPES,
+    TRANSACTION_TYPES,
+    Instant,
+    implies,
+    unique_together,
+)
+
+BrandBreakdown = Annotated[
+    polars_engine.List,
+    pl.Struct(
+        {
+            "brand": pl.String,
+            "count": pl.Int64,
+            "amount": pl.Int64,
+            "sales_count": pl.Int64,
+            "sales_amount": pl.Int64,
+            "refunds_count": pl.Int64,
+            "refunds_amount": pl.Int64,
+            "fees_amount": pl.Int64,
+        }
+    ),
+]
+TicketLines = Annotated[
+    polars_engine.List,
+    pl.Struct(
+        {
+            "line_number": pl.Int64,
+            "sku": pl.String,
+            "description": pl.String,
+            "quantity": pl.Int64,
+            "unit_price": pl.Int64,
+            "discount_amount": pl.Int64,
+            "tax_code": pl.String,
+            "tax_amount": pl.Int64,
+            "unit_cost": pl.Int64,
+            "line_total": pl.Int64,
+        }
+    ),
+]
+TicketTenders = Annotated[
+    polars_engine.List,
+    pl.Struct(
+        {
+            "tender_id": pl.String,
+            "tender_type": pl.String,
+            "amount": pl.Int64,
+            "tip_amount": pl.Int64,
+            "gateway_transaction_id": pl.String,
+            "card_brand": pl.String,
+            "masked_number_first6last4": pl.String,
+            "gift_card_last4": pl.String,
+        }
+    ),
+]
+
+
+def _every(list_column: str, condition: pl.Expr) -> pl.Expr:
+    """``condition`` (over ``pl.element()``) holds for every entry of a list column; an empty
+    list holds vacuously, a NULL condition fails."""
+    return pl.col(list_column).list.eval(condition.fill_null(False)).list.all()
+
+
+def _field(name: str) -> pl.Expr:
+    return pl.element().struct.field(name)
+
+
+class RawEvent(pa.DataFrameModel):
+    """Lineage every raw row keeps: the landed line it came from and when it arrived."""
+
+    business_date: pl.Date
+    segment_path: pl.String = pa.Field(str_length={"min_value": 1})
+    line_number: pl.Int64 = pa.Field(ge=1)
+    event_id: pl.String = pa.Field(str_length={"min_value": 1})
+    event_type: pl.String = pa.Field(nullable=True)
+    received_at: Instant
+
+    @pa.dataframe_check
+    def one_row_per_event(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """A redelivered event (same event_id) is counted in ops.duplicate_events, never
+        loaded twice."""
+        return data.lazyframe.select(unique_together("business_date", "event_id"))
+
+    @pa.dataframe_check
+    def one_row_per_landed_line(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """A landed line ends in exactly one place: (segment_path, line_number) is one row."""
+        return data.lazyframe.select(unique_together("segment_path", "line_number"))
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+class PaymentTransactions(RawEvent):
+    """raw.payment_transactions: one GP-API transaction state per delivered event."""
+
+    transaction_id: pl.String = pa.Field(str_startswith="TRN_")
+    time_created: Instant
+    time_last_updated: Instant = pa.Field(nullable=True)
+    # Mapped through mappings/transaction_statuses.csv: an unknown status is a mapping issue.
+    status: pl.String = pa.Field(str_length={"min_value": 1})
+    type: pl.String = pa.Field(isin=TRANSACTION_TYPES)
+    channel: pl.String = pa.Field(nullable=True)
+    merchant_id: pl.String = pa.Field(str_startswith="MER_")
+    merchant_name: pl.String = pa.Field(nullable=True)
+    account_id: pl.String = pa.Field(nullable=True)
+    site_reference: pl.String = pa.Field(nullable=True)
+    amount: pl.Int64 = pa.Field(ge=0)
+    gratuity_amount: pl.Int64 = pa.Field(ge=0)
+    currency: pl.String = pa.Field(str_matches=CURRENCY_CODE)
+    reference: pl.String = pa.Field(nullable=True)
+    description: pl.String = pa.Field(nullable=True)
+    batch_id: pl.String = pa.Field(nullable=True, str_startswith="BAT_")
+    parent_resource_id: pl.String = pa.Field(nullable=True, str_startswith="TRN_")
+    result_code: pl.String = pa.Field(nullable=True)
+    result_message: pl.String = pa.Field(nullable=True)
+    entry_mode: pl.String = pa.Field(nullable=True)
+    payment_token: pl.String = pa.Field(nullable=True, str_startswith="PMT_")
+    # Mapped through mappings/payment_methods.csv: an unknown brand is a mapping issue.
+    card_brand: pl.String = pa.Field(nullable=True)
+    masked_number_first6last4: pl.String = pa.Field(nullable=True, str_matches=MASKED_CARD_NUMBER)
+    authcode: pl.String = pa.Field(nullable=True)
+    brand_reference: pl.String = pa.Field(nullable=True)
+    funding: pl.String = pa.Field(nullable=True)
+    action_id: pl.String = pa.Field(nullable=True)
+    action_type: pl.String = pa.Field(nullable=True)
+    action_result_code: pl.String = pa.Field(nullable=True)
+
+    @pa.dataframe_check
+    def tip_is_part_of_amount(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """The gratuity is included in the amount, so it can never exceed it."""
+        return data.lazyframe.select(pl.col("gratuity_amount") <= pl.col("amount"))
+
+    @pa.dataframe_check
+    def captured_payments_carry_batch_id(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """Captured payments carry a batch id: settlement reconciles them batch by batch."""
+        return data.lazyframe.select(
+            implies(
+                pl.col("status").str.to_uppercase() == "CAPTURED", pl.col("batch_id").is_not_null()
+            )
+        )
+
+    class Config:
+        name = "raw.payment_transactions"
+
+
+class SettlementBatches(RawEvent):
+    """raw.settlement_batches: one closed settlement batch per delivered event."""
+
+    batch_id: pl.String = pa.Field(str_startswith="BAT_")
+    status: pl.String = pa.Field(isin=BATCH_STATUSES)
+    time_created: Instant = pa.Field(nullable=True)
+    time_closed: Instant = pa.Field(nullable=True)
+    merchant_id: pl.String = pa.Field(str_startswith="MER_")
+    merchant_name: pl.String = pa.Field(nullable=True)
+    site_reference: pl.String = pa.Field(nullable=True)
+    currency: pl.String = pa.Field(str_matches=CURRENCY_CODE)
+    amount: pl.Int64 = pa.Field(ge=0)
+    transaction_count: pl.Int64 = pa.Field(ge=0)
+    sales_count: pl.Int64 = pa.Field(ge=0)
+    sales_amount: pl.Int64 = pa.Field(ge=0)
+    refunds_count: pl.Int64 = pa.Field(ge=0)
+    refunds_amount: pl.Int64 = pa.Field(ge=0)
+    gratuity_amount: pl.Int64 = pa.Field(ge=0)
+    brand_breakdown: BrandBreakdown
+    deposit_id: pl.String = pa.Field(nullable=True, str_startswith="DEP_")
+    deposit_date: pl.Date = pa.Field(nullable=True)
+    deposit_status: pl.String = pa.Field(nullable=True)
+    deposit_amount: pl.Int64 = pa.Field(nullable=True, ge=0)
+    fees_amount: pl.Int64 = pa.Field(ge=0)
+
+    @pa.dataframe_check
+    def net_is_sales_minus_refunds(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """The batch amount is net: sales minus refunds."""
+        return data.lazyframe.select(
+            pl.col("amount") == pl.col("sales_amount") - pl.col("refunds_amount")
+        )
+
+    @pa.dataframe_check
+    def count_is_sales_plus_refunds(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """The batch counts every sale and every refund it settled."""
+        return data.lazyframe.select(
+            pl.col("transaction_count") == pl.col("sales_count") + pl.col("refunds_count")
+        )
+
+    @pa.dataframe_check
+    def brand_breakdown_covers_the_batch(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """A batch that settled transactions breaks them down by card brand, each entry naming
+        its brand with non-negative counts and amounts (fee reconciliation reads it)."""
+        entry_ok = _field("brand").is_not_null() & pl.all_horizontal(
+            _field(name) >= 0
+            for name in (
+                "count",
+                "amount",
+                "sales_count",
+                "sales_amount",
+                "refunds_count",
+                "refunds_amount",
+                "fees_amount",
+            )
+        )
+        return data.lazyframe.select(
+            implies(pl.col("transaction_count") > 0, pl.col("brand_breakdown").list.len() > 0)
+            & _every("brand_breakdown", entry_ok)
+        )
+
+    class Config:
+        name = "raw.settlement_batches"
+
+
+class PosTickets(RawEvent):
+    """raw.pos_tickets: one closed POS ticket per delivered event, lines and tenders nested."""
+
+    ticket_id: pl.String = pa.Field(str_length={"min_value": 1})
+    store_id: pl.String = pa.Field(str_length={"min_value": 1})
+    register_id: pl.String = pa.Field(nullable=True)
+    cashier_id: pl.String = pa.Field(nullable=True)
+    ticket_type: pl.String = pa.Field(isin=TICKET_TYPES)
+    # Mapped through mappings/transaction_statuses.csv (pos_ticket_status).
+    status: pl.String = pa.Field(str_length={"min_value": 1})
+    currency: pl.String = pa.Field(str_matches=CURRENCY_CODE)
+    opened_at: Instant = pa.Field(nullable=True)
+    closed_at: Instant
+    original_ticket_id: pl.String = pa.Field(nullable=True)
+    note: pl.String = pa.Field(nullable=True)
+    subtotal: pl.Int64 = pa.Field(ge=0)
+    discount_total: pl.Int64 = pa.Field(ge=0)
+    tax_total: pl.Int64 = pa.Field(ge=0)
+    total: pl.Int64 = pa.Field(ge=0)
+    lines: TicketLines
+    tenders: TicketTenders
+
+    @pa.dataframe_check
+    def ticket_has_lines(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """A ticket sells or returns at least one line, and its line numbers are distinct."""
+        line_numbers = pl.col("lines").list.eval(_field("line_number"))
+        return data.lazyframe.select(
+            (pl.col("lines").list.len() > 0)
+            & (line_numbers.list.drop_nulls().list.n_unique() == pl.col("lines").list.len())
+        )
+
+    @pa.dataframe_check
+    def line_totals_add_up(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """Every line sells a positive quantity at non-negative amounts (the sign comes from
+        ticket_type), and its total is quantity × unit price − discount + tax, to the minor
+        unit."""
+        line_total = (
+            _field("quantity") * _field("unit_price")
+            - _field("discount_amount")
+            + _field("tax_amount")
+        )
+        return data.lazyframe.select(
+            _every(
+                "lines",
+                (_field("quantity") > 0)
+                & pl.all_horizontal(
+                    _field(name) >= 0
+                    for name in ("unit_price", "discount_amount", "tax_amount", "unit_cost")
+                )
+                & (line_total == _field("line_total")),
+            )
+        )
+
+    @pa.dataframe_check
+    def ticket_total_adds_up(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """The ticket total is subtotal − discount total + tax total."""
+        return data.lazyframe.select(
+            pl.col("total") == pl.col("subtotal") - pl.col("discount_total") + pl.col("tax_total")
+        )
+
+    @pa.dataframe_check
+    def tenders_hold_only_masked_card_digits(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """Tenders are non-negative and keep no card digits beyond first six and last four
+        (gift cards: last four)."""
+        return data.lazyframe.select(
+            _every(
+                "tenders",
+                (_field("amount") >= 0)
+                & (_field("tip_amount") >= 0)
+                & (
+                    _field("masked_number_first6last4").is_null()
+                    | _field("masked_number_first6last4").str.contains(MASKED_CARD_NUMBER)
+                )
+                & (
+                    _field("gift_card_last4").is_null()
+                    | _field("gift_card_last4").str.contains(CARD_LAST4)
+                ),
+            )
+        )
+
+    class Config:
+        name = "raw.pos_tickets"
