@@ -173,7 +173,7 @@ class SettlementBatches(RawEvent):
     merchant_name: pl.String = pa.Field(nullable=True)
     site_reference: pl.String = pa.Field(nullable=True)
     currency: pl.String = pa.Field(str_matches=CURRENCY_CODE)
-    amount: pl.Int64 = pa.Field(ge=0)
+    amount: pl.Int64 = pa.Field()  # net: negative on a day with more refunds than sales
     transaction_count: pl.Int64 = pa.Field(ge=0)
     sales_count: pl.Int64 = pa.Field(ge=0)
     sales_amount: pl.Int64 = pa.Field(ge=0)
@@ -184,7 +184,7 @@ class SettlementBatches(RawEvent):
     deposit_id: pl.String = pa.Field(nullable=True, str_startswith="DEP_")
     deposit_date: pl.Date = pa.Field(nullable=True)
     deposit_status: pl.String = pa.Field(nullable=True)
-    deposit_amount: pl.Int64 = pa.Field(nullable=True, ge=0)
+    deposit_amount: pl.Int64 = pa.Field(nullable=True)  # net of fees, may be negative
     fees_amount: pl.Int64 = pa.Field(ge=0)
 
     @pa.dataframe_check
@@ -204,12 +204,12 @@ class SettlementBatches(RawEvent):
     @pa.dataframe_check
     def brand_breakdown_covers_the_batch(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """A batch that settled transactions breaks them down by card brand, each entry naming
-        its brand with non-negative counts and amounts (fee reconciliation reads it)."""
+        its brand with non-negative counts and gross amounts (fee reconciliation reads it); the
+        brand's net amount may be negative like the batch's."""
         entry_ok = _field("brand").is_not_null() & pl.all_horizontal(
             _field(name) >= 0
             for name in (
                 "count",
-                "amount",
                 "sales_count",
                 "sales_amount",
                 "refunds_count",

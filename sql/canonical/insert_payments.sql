@@ -73,8 +73,8 @@ SELECT
     nullif(concat_ws('; ',
         CASE WHEN store_id IS NULL THEN 'unknown_store: merchant_id "' || merchant_id || '" is not in mappings/stores.csv' END,
         CASE WHEN status_code IS NULL THEN 'unmapped_status: gateway status "' || status || '" is not in mappings/transaction_statuses.csv' END,
-        CASE WHEN payment_method_code IS NULL AND card_brand IS NOT NULL
-             THEN 'unmapped_payment_method: card brand "' || card_brand || '" is not in mappings/payment_methods.csv' END,
+        CASE WHEN payment_method_code IS NULL
+             THEN 'unmapped_payment_method: card brand ' || coalesce('"' || card_brand || '"', '(none)') || ' is not in mappings/payment_methods.csv' END,
         CASE WHEN minor_unit_exponent IS NULL OR minor_unit_exponent > 2
              THEN 'unsupported_currency: "' || currency || '" is not in mappings/currencies.csv with an exponent of 0-2' END,
         CASE WHEN store_id IS NOT NULL AND fx_rate IS NULL

@@ -51,7 +51,7 @@ SELECT
     sign * minor_to_amount(discount_total, e) AS discount_total,
     sign * minor_to_amount(tax_total, e) AS tax_total,
     sign * minor_to_amount(total, e) AS total,
-    sign * minor_to_amount(list_sum(list_transform(tenders, lambda t: t.amount)), e) AS tendered_total,
+    sign * minor_to_amount(coalesce(list_sum(list_transform(tenders, lambda t: t.amount)), 0), e) AS tendered_total,
     sign * minor_to_amount(coalesce(list_sum(list_transform(tenders, lambda t: t.tip_amount)), 0), e) AS tip_total,
     len(lines) AS line_count,
     len(tenders) AS tender_count,

@@ -57,7 +57,7 @@ FROM converted;
 INSERT INTO canonical.settlement_fees BY NAME
 WITH brand_rows AS (
     SELECT b.business_date, b.batch_id, b.store_id, b.currency, b.fx_rate,
-           unnest(r.brand_breakdown) AS brand
+           b.mapping_issue AS batch_issue, unnest(r.brand_breakdown) AS brand
     FROM canonical.settlement_batches AS b
     JOIN raw.settlement_batches AS r
         ON r.segment_path = b.source_segment_path AND r.line_number = b.source_line_number
@@ -76,9 +76,12 @@ SELECT
     minor_to_amount(br.brand.amount, c.minor_unit_exponent) AS net_amount,
     minor_to_amount(br.brand.fees_amount, c.minor_unit_exponent) AS fees_amount,
     to_base_amount(minor_to_amount(br.brand.fees_amount, c.minor_unit_exponent), br.fx_rate) AS base_fees_amount,
-    CASE WHEN pm.payment_method_code IS NULL
-         THEN 'unmapped_payment_method: card brand "' || coalesce(br.brand.brand, '') || '" is not in mappings/payment_methods.csv'
-    END AS mapping_issue
+    nullif(concat_ws('; ',
+        br.batch_issue,
+        CASE WHEN pm.payment_method_code IS NULL
+             THEN 'unmapped_payment_method: card brand "' || coalesce(br.brand.brand, '') || '" is not in mappings/payment_methods.csv'
+        END
+    ), '') AS mapping_issue
 FROM brand_rows AS br
 LEFT JOIN ref.currencies AS c ON c.currency = br.currency
 LEFT JOIN ref.payment_methods AS pm

@@ -65,7 +65,8 @@ SELECT
         CASE WHEN TRY_CAST(e.payload.time_created AS TIMESTAMPTZ) IS NULL
              THEN 'invalid_timestamp: payload.time_created ' || coalesce('"' || e.payload.time_created || '"', 'is missing') END,
         CASE WHEN e.payload.status IS NULL THEN 'schema_violation: payload.status is missing' END,
-        CASE WHEN e.payload.type IS NULL THEN 'schema_violation: payload.type is missing' END,
+        CASE WHEN e.payload.type IS NULL OR e.payload.type NOT IN ('SALE', 'REFUND')
+             THEN 'schema_violation: payload.type ' || coalesce('"' || e.payload.type || '"', 'is missing') || ' is not SALE or REFUND' END,
         CASE WHEN coalesce(e.payload.merchant_id, '') = '' THEN 'schema_violation: payload.merchant_id is missing' END,
         CASE WHEN NOT regexp_full_match(coalesce(e.payload.currency, ''), '[A-Z]{3}')
              THEN 'schema_violation: payload.currency ' || coalesce('"' || e.payload.currency || '"', 'is missing') || ' is not an ISO 4217 code' END,

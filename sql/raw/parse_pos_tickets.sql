@@ -82,8 +82,9 @@ SELECT
              THEN 'invalid_timestamp: received_at ' || coalesce('"' || e.received_at || '"', 'is missing') END,
         CASE WHEN coalesce(e.payload.ticket_id, '') = '' THEN 'schema_violation: payload.ticket_id is missing' END,
         CASE WHEN coalesce(e.payload.store_id, '') = '' THEN 'schema_violation: payload.store_id is missing' END,
-        CASE WHEN e.payload.ticket_type IS NULL OR e.payload.status IS NULL
-             THEN 'schema_violation: payload.ticket_type or payload.status is missing' END,
+        CASE WHEN e.payload.ticket_type IS NULL OR e.payload.ticket_type NOT IN ('SALE', 'RETURN')
+             THEN 'schema_violation: payload.ticket_type ' || coalesce('"' || e.payload.ticket_type || '"', 'is missing') || ' is not SALE or RETURN' END,
+        CASE WHEN e.payload.status IS NULL THEN 'schema_violation: payload.status is missing' END,
         CASE WHEN TRY_CAST(e.payload.closed_at AS TIMESTAMPTZ) IS NULL
              THEN 'invalid_timestamp: payload.closed_at ' || coalesce('"' || e.payload.closed_at || '"', 'is missing') END,
         CASE WHEN NOT regexp_full_match(coalesce(e.payload.currency, ''), '[A-Z]{3}')

@@ -26,12 +26,16 @@ amounts AS (
     -- Every money and count field of the batch, to test them all the same way.
     SELECT
         *,
-        [e.payload.amount, e.payload.sales.amount, e.payload.refunds.amount,
-         coalesce(e.payload.gratuity_amount, '0'), e.payload.deposit.amount,
+        -- Gross figures are unsigned; the net figures (batch amount, brand amount, deposit) go
+        -- negative on a day with more refunds than sales, so only their format is checked.
+        [e.payload.sales.amount, e.payload.refunds.amount, coalesce(e.payload.gratuity_amount, '0'),
          e.payload.deposit.fees.amount]
         || flatten(list_transform(coalesce(e.payload.brand_breakdown, []),
-                                  lambda b: [b.amount, b.sales.amount, b.refunds.amount, b.fees_amount]))
+                                  lambda b: [b.sales.amount, b.refunds.amount, b.fees_amount]))
             AS money_fields,
+        [e.payload.amount, e.payload.deposit.amount]
+        || list_transform(coalesce(e.payload.brand_breakdown, []), lambda b: b.amount)
+            AS net_fields,
         [e.payload.transaction_count, e.payload.sales.count, e.payload.refunds.count]
             AS count_fields
     FROM decoded
@@ -85,7 +89,7 @@ SELECT
         CASE WHEN e.payload.brand_breakdown IS NULL THEN 'schema_violation: payload.brand_breakdown is missing' END,
         CASE WHEN list_bool_or(list_transform(money_fields, lambda m: starts_with(m, '-')))
              THEN 'negative_amount: a batch amount is negative (' || array_to_string(list_filter(money_fields, lambda m: starts_with(m, '-')), ', ') || ')' END,
-        CASE WHEN list_bool_or(list_transform(money_fields || count_fields,
+        CASE WHEN list_bool_or(list_transform(money_fields || net_fields || count_fields,
                                               lambda m: NOT regexp_full_match(coalesce(m, ''), '-?[0-9]{1,15}')))
              THEN 'invalid_amount: a batch amount or count is missing or not an integer string' END
     ], lambda p: p IS NOT NULL) END AS problems
