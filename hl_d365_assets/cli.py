@@ -59,7 +59,16 @@ def main(argv: list[str] | None = None) -> int:
             ground_truth_path=settings.data_dir / "sandbox" / "ground_truth.ndjson",
             progress=lambda message: print(message, file=sys.stderr),
         )
-        print(report)
+        for entity, by_day in report.lines.items():
+            print(
+                f"{entity}: "
+                + ", ".join(f"{day} {lines:,} lines" for day, lines in sorted(by_day.items()))
+            )
+        print(
+            "defects: "
+            + ", ".join(f"{kind} {count}" for kind, count in sorted(report.defects.items()))
+        )
+        print(f"ground truth: {report.ground_truth_path}")
         return 0
     if args.command == "bench":
         from hl_d365_assets.bench import run_bench

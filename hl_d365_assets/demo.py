@@ -20,6 +20,8 @@ from hl_d365_assets.settings import Settings, load_settings
 from hl_d365_assets.warehouse import open_for_analysis, sql_file
 
 JOB_NAME = "daily_heartland_job"
+# The run's own log stays complete in the instance (and the UI); the terminal shows our summary.
+QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
 def last_business_days(settings: Settings, count: int) -> list[date]:
@@ -97,27 +99,26 @@ def _print_table(conn, business_days: list[date]) -> None:
     loads = {row[0]: row for row in conn.execute(sql_file("reports/demo_loads.sql")).fetchall()}
     sales = conn.execute(sql_file("reports/demo_sales.sql")).fetchall()
     header = (
-        f"\n{'business day':<12} {'landed':>7} {'loaded':>7} {'dupes':>6} {'quar.':>6} "
-        f"{'late':>5}  {'quarantined by reason':<44} {'cur':<4} {'gross sales':>13} {'refunds':>11}"
+        f"{'business day':<12} {'landed':>7} {'loaded':>7} {'dupes':>6} {'quar.':>6} {'late':>5}  "
+        f"{'cur':<4} {'gross sales':>13} {'refunds':>11}  quarantined by reason"
     )
-    _say(header)
-    _say("-" * len(header.strip()))
+    _say("\n" + header)
+    _say("-" * (len(header) + 24))
     for day in business_days:
         _, landed, loaded, dupes, quarantined, reasons, late = loads.get(
             day, (day, 0, 0, 0, 0, "", 0)
         )
-        day_sales = [s for s in sales if s[0] == day] or [(day, "", 0, 0)]
+        day_sales = [s for s in sales if s[0] == day] or [(day, "-", 0, 0)]
         for n, (_, currency, gross, refunds) in enumerate(day_sales):
-            left = (
-                f"{day!s:<12} {landed:>7} {loaded:>7} {dupes:>6} {quarantined:>6} {late:>5}  {reasons:<44}"
-                if n == 0
-                else " " * 91
+            counts = f"{day!s:<12} {landed:>7} {loaded:>7} {dupes:>6} {quarantined:>6} {late:>5}"
+            _say(
+                f"{counts if n == 0 else ' ' * len(counts)}  {currency:<4} {gross:>13,.2f} {refunds:>11,.2f}"
+                f"  {reasons if n == 0 else ''}"
             )
-            _say(f"{left} {currency:<4} {gross:>13,.2f} {refunds:>11,.2f}")
 
 
 def _defect_summary(report) -> str:
-    defects = getattr(report, "defects_by_kind", None) or {}
+    defects = report.defects
     return ", ".join(f"{kind} {count}" for kind, count in sorted(defects.items())) or "none"
 
 

@@ -88,6 +88,34 @@ def load_entity(
     return [DayLoad(*row) for row in rows]
 
 
+def _stage_undecodable_segment(conn: duckdb.DuckDBPyConnection, segment: Path) -> None:
+    """Stage a segment that is not valid UTF-8 line by line: good lines load as usual, bad ones
+    are quarantined as invalid_encoding with their bytes escaped. Only corrupt files take this
+    path, so the per-line Python work never touches a healthy day."""
+    lines = segment.read_bytes().rstrip(b"\n").split(b"\n")
+    decoded = [_decode(line) for line in lines]
+    conn.execute(
+        """
+        INSERT INTO landed_lines
+        SELECT $segment,
+               CAST(regexp_extract($segment, 'business_date=([0-9]{4}-[0-9]{2}-[0-9]{2})', 1) AS DATE),
+               unnest(range(1, len($lines) + 1)), unnest($lines), unnest($valid)
+        """,
+        {
+            "segment": str(segment),
+            "lines": [text for text, _ in decoded],
+            "valid": [valid for _, valid in decoded],
+        },
+    ).fetchall()
+
+
+def _decode(line: bytes) -> tuple[str, bool]:
+    try:
+        return line.decode("utf-8"), True
+    except UnicodeDecodeError:
+        return line.decode("utf-8", "backslashreplace"), False
+
+
 def quarantine_by_reason(
     conn: duckdb.DuckDBPyConnection, entity: str, first: date, last: date
 ) -> dict[str, int]:

@@ -1,10 +1,7 @@
--- The conservation ledger recomputed from scratch, not from the loader's own counts: lines in
--- the landing files versus rows in raw, duplicates and quarantine, per business day.
--- Reads landed_line_counts (create_landed_line_counts.sql); $first, $last, $days, $source, $entity.
-WITH landed AS (
-    SELECT business_date, landed FROM landed_line_counts
-),
-loaded AS (
+-- Where the landed records of each business day ended up, counted from the tables themselves
+-- (not from the loader's own ledger): raw rows, duplicates, quarantine.
+-- $first, $last, $days, $source, $entity.
+WITH loaded AS (
     SELECT business_date, count(*) AS loaded FROM raw.{entity}
     WHERE business_date BETWEEN $first AND $last GROUP BY ALL
 ),
@@ -18,12 +15,10 @@ quarantined AS (
 )
 SELECT
     day AS business_date,
-    coalesce(landed, 0) AS landed,
     coalesce(loaded, 0) AS loaded,
     coalesce(duplicates, 0) AS duplicates,
     coalesce(quarantined, 0) AS quarantined
 FROM unnest($days::DATE[]) AS days(day)
-LEFT JOIN landed ON landed.business_date = day
 LEFT JOIN loaded ON loaded.business_date = day
 LEFT JOIN duplicates ON duplicates.business_date = day
 LEFT JOIN quarantined ON quarantined.business_date = day

@@ -3,5 +3,6 @@ CREATE OR REPLACE TEMP TABLE landed_lines (
     segment_path    VARCHAR,
     business_date   DATE,
     line_number     BIGINT,
-    line            VARCHAR
+    line            VARCHAR,
+    valid_utf8      BOOLEAN
 );

@@ -20,6 +20,8 @@ SELECT
     line_number,
     line,
     CASE
+        WHEN NOT valid_utf8
+            THEN 'invalid_encoding: line is not valid UTF-8 (bad bytes shown as \xNN)'
         WHEN strlen(line) > $max_record_bytes
             THEN 'oversized_record: ' || strlen(line) || ' bytes, limit ' || $max_record_bytes
         WHEN NOT json_valid(line)
