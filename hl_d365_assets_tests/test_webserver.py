@@ -1,0 +1,201 @@
+"""The UI loads what the demo makes: a real dagster-webserver on loopback, over the instance a
+sandbox day was materialised into, answering GraphQL for the asset graph, a partition's
+materialisation metadata and its check results."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date
+
+import dagster as dg
+import httpx
+import pytest
+
+from hl_d365_assets.landing import LandingZone
+from hl_d365_assets.sandbox import SandboxConfig, generate
+from hl_d365_assets.settings import PROJECT_ROOT
+
+from .conftest import make_settings, run_day
+
+DAY = date(2026, 11, 18)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("ui")
+    home = root / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text((PROJECT_ROOT / "dagster.yaml").read_text())
+    settings = make_settings(root / "data")
+    generate(
+        LandingZone(settings.landing_dir),
+        [DAY],
+        SandboxConfig(seed=11, transactions_per_store_day=60, mappings_dir=settings.mappings_dir),
+    )
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert run_day(settings, instance, DAY).success
+
+    port = _free_port()
+    env = {**os.environ, "DAGSTER_HOME": str(home), "HL_D365_DATA_DIR": str(settings.data_dir)}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dagster_webserver",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-w",
+            "workspace.yaml",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_serving(url, server)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _wait_until_serving(url: str, server: subprocess.Popen, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"dagster-webserver exited: {server.stderr.read().decode()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/server_info", timeout=2).status_code == 200:
+                # the code location loads in the background; wait for the asset graph too
+                if _graphql(url, "{ assetNodes { id } }")["assetNodes"]:
+                    return
+        except (httpx.HTTPError, KeyError):
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"dagster-webserver did not serve {url} within {timeout}s")
+
+
+def _graphql(url: str, query: str, variables: dict | None = None) -> dict:
+    response = httpx.post(
+        f"{url}/graphql", json={"query": query, "variables": variables or {}}, timeout=30
+    )
+    response.raise_for_status()
+    body = response.json()
+    assert "errors" not in body, body["errors"]
+    return body["data"]
+
+
+def test_the_asset_graph_shows_every_layer_with_groups_kinds_and_owners(webserver: str) -> None:
+    nodes = _graphql(
+        webserver,
+        "{ assetNodes { assetKey { path } groupName kinds owners { ... on TeamAssetOwner { team } } description } }",
+    )["assetNodes"]
+    by_key = {"/".join(n["assetKey"]["path"]): n for n in nodes}
+    for key, group in {
+        "landing/heartland/payment_transactions": "landing",
+        "raw/payment_transactions": "raw",
+        "raw/settlement_batches": "raw",
+        "raw/pos_tickets": "raw",
+        "canonical/payments": "canonical",
+        "canonical/settlement_batches": "canonical",
+        "canonical/pos_sales": "canonical",
+        "canonical/pos_sale_lines": "canonical",
+        "canonical/pos_tenders": "canonical",
+        "ops/analyst_read_copy": "ops",
+    }.items():
+        assert by_key[key]["groupName"] == group
+        assert by_key[key]["description"]
+    assert "duckdb" in by_key["canonical/payments"]["kinds"]
+    assert {"team": "finance-data"} in by_key["raw/pos_tickets"]["owners"]
+
+
+def test_a_partition_materialisation_carries_counts_schema_lineage_and_money(
+    webserver: str,
+) -> None:
+    data = _graphql(
+        webserver,
+        """
+        query ($day: String!) {
+          assetOrError(assetKey: {path: ["canonical", "payments"]}) {
+            ... on Asset {
+              assetMaterializations(partitions: [$day]) {
+                partition
+                metadataEntries {
+                  label
+                  __typename
+                  ... on IntMetadataEntry { intValue }
+                  ... on TableSchemaMetadataEntry { schema { columns { name type description } } }
+                  ... on TableColumnLineageMetadataEntry { lineage { columnName columnDeps { assetKey { path } columnName } } }
+                  ... on JsonMetadataEntry { jsonString }
+                  ... on MarkdownMetadataEntry { mdStr }
+                }
+              }
+            }
+          }
+        }
+        """,
+        {"day": DAY.isoformat()},
+    )
+    [materialization] = data["assetOrError"]["assetMaterializations"]
+    assert materialization["partition"] == DAY.isoformat()
+    entries = {e["label"]: e for e in materialization["metadataEntries"]}
+    assert entries["dagster/row_count"]["intValue"] > 0
+    columns = {c["name"]: c for c in entries["dagster/column_schema"]["schema"]["columns"]}
+    assert columns["amount"]["type"] == "DECIMAL(18,2)"
+    assert "refunds negative" in columns["amount"]["description"]
+    lineage = {
+        item["columnName"]: item["columnDeps"]
+        for item in entries["dagster/column_lineage"]["lineage"]
+    }
+    assert {
+        "assetKey": {"path": ["raw", "payment_transactions"]},
+        "columnName": "amount",
+    } in lineage["amount"]
+    assert '"USD"' in entries["amounts_by_currency"]["jsonString"]
+    assert entries["preview"]["mdStr"].startswith("| ")
+
+
+def test_check_results_of_the_partition_are_there(webserver: str) -> None:
+    query = """
+        query ($path: [String!]!, $check: String!, $day: String) {
+          assetCheckExecutions(assetKey: {path: $path}, checkName: $check, partition: $day, limit: 5) {
+            status
+            partition
+            evaluation { success severity metadataEntries { label } }
+          }
+        }
+    """
+    for path, check in [
+        (["raw", "payment_transactions"], "conservation"),
+        (["raw", "pos_tickets"], "schema_contract"),
+        (["canonical", "payments"], "schema_contract"),
+        (["canonical", "pos_tenders"], "mappings_complete"),
+    ]:
+        executions = _graphql(
+            webserver, query, {"path": path, "check": check, "day": DAY.isoformat()}
+        )["assetCheckExecutions"]
+        assert executions, f"no execution of {check} on {path}"
+        latest = executions[0]
+        assert latest["status"] in {"SUCCEEDED", "FAILED"}
+        assert latest["evaluation"]["metadataEntries"]
+    conservation = _graphql(
+        webserver,
+        query,
+        {"path": ["raw", "payment_transactions"], "check": "conservation", "day": DAY.isoformat()},
+    )["assetCheckExecutions"][0]
+    assert conservation["evaluation"]["success"] is True
