@@ -80,10 +80,10 @@ def _wait_until_serving(url: str, server: subprocess.Popen, timeout: float = 120
         if server.poll() is not None:
             raise RuntimeError(f"dagster-webserver exited: {server.stderr.read().decode()[-2000:]}")
         try:
-            if httpx.get(f"{url}/server_info", timeout=2).status_code == 200:
-                # the code location loads in the background; wait for the asset graph too
-                if _graphql(url, "{ assetNodes { id } }")["assetNodes"]:
-                    return
+            # the code location loads in the background: wait for the asset graph, not just the port
+            serving = httpx.get(f"{url}/server_info", timeout=2).status_code == 200
+            if serving and _graphql(url, "{ assetNodes { id } }")["assetNodes"]:
+                return
         except (httpx.HTTPError, KeyError):
             pass
         time.sleep(0.5)
