@@ -1,0 +1,181 @@
+"""A sandbox day as tables in an in-memory DuckDB, built by the SQL files in ``sandbox/sql/``.
+
+``open_world`` loads what every day shares (seed, catalogue, card brands, defect texts, macros);
+``build_day`` then creates, for one business day, the tables the day's lines are rendered from:
+
+    stores -> slots -> tickets -> transaction_events -> (defects) -> settlement_batches
+           -> <entity>_envelopes views
+
+Every value is a pure function of (seed, day, store, slot), so a day's tables are the same
+whatever DuckDB's thread count; nothing reads the wall clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, timedelta
+
+import duckdb
+
+from hl_d365_assets.sandbox.card_brands import CARD_BRANDS
+from hl_d365_assets.sandbox.defects import (
+    BATCH_DEFECT_KINDS,
+    RECORD_DEFECT_KINDS,
+    DefectRates,
+    choose_defects,
+    set_defect_variables,
+)
+from hl_d365_assets.sandbox.products import (
+    CARDHOLDER_NAMES,
+    CATALOG_DESCRIPTIONS,
+    CATALOG_SIZE,
+    CATALOG_SKUS,
+)
+from hl_d365_assets.sandbox.sql_files import run_sql_file
+from hl_d365_assets.sandbox.stores import Store
+
+# card_masked_number (create_macros.sql) draws one of 12 BIN slots per brand.
+BIN_SLOTS_PER_BRAND = 12
+# Makes hex digits 1 and 12 of a 64-bit half a letter (hex32 in create_macros.sql).
+HEX_LETTER_MASK = 0xA0000000000A0000
+
+
+def open_world(seed: int) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the sandbox's shared variables, macros and card brands."""
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false").fetchall()
+    line_fragments = [
+        f'"sku":{json.dumps(sku, ensure_ascii=False)},"description":{json.dumps(text, ensure_ascii=False)},'
+        for sku, text in zip(CATALOG_SKUS, CATALOG_DESCRIPTIONS, strict=True)
+    ]
+    for name, value, sql_type in (
+        ("seed", seed, "BIGINT"),
+        ("catalog_size", CATALOG_SIZE, "BIGINT"),
+        ("catalog_line_fragments", line_fragments, "VARCHAR[]"),
+        (
+            "cardholder_names_json",
+            [json.dumps(name, ensure_ascii=False) for name in CARDHOLDER_NAMES],
+            "VARCHAR[]",
+        ),
+        ("cardholder_name_count", len(CARDHOLDER_NAMES), "BIGINT"),
+        ("brand_names", [brand.name for brand in CARD_BRANDS], "VARCHAR[]"),
+        (
+            "brand_bins",
+            [
+                brand.bins[i % len(brand.bins)]
+                for brand in CARD_BRANDS
+                for i in range(BIN_SLOTS_PER_BRAND)
+            ],
+            "VARCHAR[]",
+        ),
+        ("brand_masks", ["X" * (brand.pan_length - 10) for brand in CARD_BRANDS], "VARCHAR[]"),
+        (
+            "brand_pick",
+            [
+                index
+                for index, brand in enumerate(CARD_BRANDS, 1)
+                for _ in range(brand.share_percent)
+            ],
+            "INTEGER[]",
+        ),
+    ):
+        set_variable(con, name, value, sql_type)
+    set_defect_variables(con)
+    run_sql_file(con, "create_catalog_macros")
+    for name, macro in (("catalog_prices", "catalog_price"), ("catalog_costs", "catalog_cost")):
+        con.execute(
+            f"SET VARIABLE {name} = (SELECT list({macro}(sku) ORDER BY sku) FROM range(?) AS r(sku))",
+            [CATALOG_SIZE],
+        ).fetchall()
+    run_sql_file(con, "create_macros")
+    con.execute(
+        "CREATE TABLE card_brands (brand_index INTEGER, brand VARCHAR, fee_rate_bp BIGINT, fee_per_sale BIGINT)"
+    ).fetchall()
+    con.executemany(
+        "INSERT INTO card_brands VALUES (?, ?, ?, ?)",
+        [(index, b.name, b.fee_rate_bp, b.fee_per_sale) for index, b in enumerate(CARD_BRANDS, 1)],
+    )
+    return con
+
+
+def build_day(
+    con: duckdb.DuckDBPyConnection,
+    day: date,
+    stores: list[Store],
+    transactions_per_store: int,
+    defect_rates: DefectRates,
+) -> None:
+    """Create the day's tables and envelope views, defects applied."""
+    set_variable(con, "day", day.toordinal(), "BIGINT")
+    set_variable(con, "day_text", day.strftime("%Y%m%d"), "VARCHAR")
+    set_variable(con, "deposit_date", (day + timedelta(days=1)).isoformat(), "VARCHAR")
+    set_variable(con, "slots_per_store", transactions_per_store, "BIGINT")
+    _create_stores(con, day, stores)
+    run_sql_file(con, "create_slots")
+    run_sql_file(con, "create_tickets")
+    run_sql_file(con, "create_transaction_events")
+    run_sql_file(con, "create_defects")
+    choose_defects(con, RECORD_DEFECT_KINDS, defect_rates, "create_defect_candidates")
+    run_sql_file(con, "apply_record_defects")
+    run_sql_file(con, "create_settlement_batches")
+    choose_defects(con, BATCH_DEFECT_KINDS, defect_rates, "create_batch_defect_candidates")
+    run_sql_file(con, "apply_batch_defects")
+    run_sql_file(con, "create_envelopes")
+    run_sql_file(con, "describe_malformed_lines")
+
+
+def set_variable(con: duckdb.DuckDBPyConnection, name: str, value: object, sql_type: str) -> None:
+    con.execute(f"SET VARIABLE {name} = ?::{sql_type}", [value]).fetchall()
+
+
+def _create_stores(con: duckdb.DuckDBPyConnection, day: date, stores: list[Store]) -> None:
+    """One row per store with what its day needs: codes, tax rate, the day's UTC offset, ids."""
+    midnight_ms = (day - date(1970, 1, 1)).days * 86_400_000
+    rows = []
+    for index, store in enumerate(stores):
+        offset = store.utc_offset(day)
+        rows.append(
+            (
+                index,
+                store.store_id,
+                store.merchant_id,
+                store.store_name,
+                json.dumps(store.store_name, ensure_ascii=False),
+                _account_id(store.merchant_id),
+                store.currency,
+                store.tax_code,
+                store.tax_rate_ppm,
+                midnight_ms,
+                offset // timedelta(milliseconds=1),
+                _offset_text(offset),
+                f"BAT_{day.toordinal()}-{store.number:03d}",
+                f"DEP_{day.toordinal()}{store.number:03d}",
+            )
+        )
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE stores (
+            store_idx INTEGER, store_id VARCHAR, merchant_id VARCHAR, store_name VARCHAR,
+            store_name_json VARCHAR, account_id VARCHAR, currency VARCHAR, tax_code VARCHAR,
+            tax_rate_ppm BIGINT, midnight_ms BIGINT, offset_ms BIGINT, offset_text VARCHAR,
+            batch_id VARCHAR, deposit_id VARCHAR)
+        """
+    ).fetchall()
+    con.executemany(f"INSERT INTO stores VALUES ({', '.join('?' * len(rows[0]))})", rows)
+
+
+def _account_id(merchant_id: str) -> str:
+    """``TRA_`` + 32 hex, broken up by letters like the SQL ids (hex32 in create_macros.sql)."""
+    digest = hashlib.md5(f"{merchant_id}:Transaction_Processing".encode()).digest()
+    halves = (
+        int.from_bytes(digest[:8]) | HEX_LETTER_MASK,
+        int.from_bytes(digest[8:]) | HEX_LETTER_MASK,
+    )
+    return "TRA_" + "".join(f"{half:016X}" for half in halves)
+
+
+def _offset_text(offset: timedelta) -> str:
+    minutes = offset // timedelta(minutes=1)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"

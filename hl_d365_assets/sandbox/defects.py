@@ -1,0 +1,197 @@
+"""Defects the sandbox injects on purpose, and the ground truth that names each one.
+
+Every defect hits a handful of records of a generated day. Which ones is deterministic: the
+candidates of a kind are ranked by a hash of (seed, day, kind, record) and the first
+``ceil(rate x candidates)`` are taken, skipping any ticket (with its gateway transactions) or
+batch already hit by an earlier kind, so defects never mask each other. Kinds are chosen in
+``DEFECT_KINDS`` order.
+
+Where each defect lands (docs/landing_format.md, "Ground truth"):
+
+- ``duplicate_delivery``: a transaction or ticket line lands again, byte for byte, in a later
+  segment of the same day.
+- ``late_event``: a transaction or ticket line is held back from the day's segments and lands in a
+  later segment of the same day's directory, with ``received_at`` 18-48 hours after it was due.
+- ``settlement_total_mismatch``: a batch's ``sales.amount`` and ``amount`` are off by a delta
+  (``detail`` says ``delta=+N``); brand breakdown and deposit keep the true figures.
+- ``tender_without_gateway_transaction``: the gateway never captured a card payment: its
+  transaction is not landed and is in no batch, while the ticket's CARD tender still names it.
+- ``gateway_transaction_without_tender``: the POS never uploaded a card-only ticket, so the
+  captured sale's ``reference`` matches no tender.
+- ``card_number_in_free_text``: a Luhn-valid test PAN (VISA, MASTERCARD, AMEX or DISCOVER; plain,
+  spaced or dashed) inside a transaction's ``description`` or a ticket's ``note``.
+- ``malformed_json``: a transaction or ticket line cut mid-way; it keeps its leading
+  ``{"event_id":"EVT_…",`` so the id is recoverable.
+- ``unknown_payment_type``: a cash ticket's tender has ``tender_type`` ``CRYPTO``.
+- ``negative_amount``: a captured sale's ``amount`` is emitted as ``"-1500"``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from decimal import Decimal
+
+import duckdb
+
+from hl_d365_assets.sandbox.sql_files import run_sql_file
+
+DEFECT_KINDS: tuple[str, ...] = (
+    "gateway_transaction_without_tender",
+    "tender_without_gateway_transaction",
+    "unknown_payment_type",
+    "negative_amount",
+    "card_number_in_free_text",
+    "malformed_json",
+    "late_event",
+    "duplicate_delivery",
+    "settlement_total_mismatch",
+)
+
+# Kinds chosen before the settlement batches exist (they change which transactions are settled).
+RECORD_DEFECT_KINDS = DEFECT_KINDS[:-1]
+BATCH_DEFECT_KINDS = DEFECT_KINDS[-1:]
+
+EXPECTED_OUTCOMES: dict[str, str] = {
+    "duplicate_delivery": "duplicate",
+    "late_event": "loaded_late",
+    "settlement_total_mismatch": "loaded",
+    "tender_without_gateway_transaction": "loaded",
+    "gateway_transaction_without_tender": "loaded",
+    "card_number_in_free_text": "quarantined:card_number_detected",
+    "malformed_json": "quarantined:malformed_json",
+    "unknown_payment_type": "flagged:unmapped_payment_type",
+    "negative_amount": "quarantined:negative_amount",
+}
+
+# Published test numbers of each scheme: Luhn-valid, never issued to a cardholder.
+TEST_PANS: tuple[tuple[str, str], ...] = (
+    ("VISA", "4111111111111111"),
+    ("VISA", "4012888888881881"),
+    ("VISA", "4242424242424242"),
+    ("MASTERCARD", "5555555555554444"),
+    ("MASTERCARD", "5105105105105100"),
+    ("MASTERCARD", "2223003122003222"),
+    ("AMEX", "378282246310005"),
+    ("AMEX", "371449635398431"),
+    ("DISCOVER", "6011111111111117"),
+    ("DISCOVER", "6011000990139424"),
+)
+
+FREE_TEXT_TEMPLATES: tuple[str, ...] = (
+    "customer asked to keep card {pan} on file",
+    "manual entry {pan} approved by supervisor",
+    "call back re card {pan}",
+    "{pan}",
+    "refund to card {pan} per store manager",
+)
+
+
+@dataclass(frozen=True)
+class DefectRates:
+    """Share of candidate records hit per business day, by defect kind.
+
+    A positive rate always hits at least one record of a day that has candidates
+    (``ceil(rate x candidates)``), so the defaults put every kind into a demo day of 5 stores x
+    200 transactions; ``DefectRates.none()`` gives a clean day.
+    """
+
+    duplicate_delivery: float = 0.003
+    late_event: float = 0.002
+    settlement_total_mismatch: float = 0.2
+    tender_without_gateway_transaction: float = 0.002
+    gateway_transaction_without_tender: float = 0.002
+    card_number_in_free_text: float = 0.001
+    malformed_json: float = 0.001
+    unknown_payment_type: float = 0.005
+    negative_amount: float = 0.002
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            rate = getattr(self, item.name)
+            if not 0 <= rate <= 1:
+                raise ValueError(f"defect rate {item.name}={rate} is not between 0 and 1")
+
+    @classmethod
+    def none(cls) -> DefectRates:
+        return cls(**{item.name: 0.0 for item in fields(cls)})
+
+    def rate(self, kind: str) -> float:
+        return float(getattr(self, kind))
+
+
+def injected_count(rate: float, candidates: int) -> int:
+    """``ceil(rate x candidates)``, computed in decimal so 0.07 x 100 is 7, not 8."""
+    return math.ceil(Decimal(str(rate)) * candidates)
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def pan_variants() -> list[tuple[str, str]]:
+    """(text as typed, label for the ground truth) for each test PAN in each format.
+
+    The label carries only first6/last4, so the ground-truth file itself holds no PAN.
+    """
+    variants = []
+    for brand, pan in TEST_PANS:
+        groups = (
+            [pan[:4], pan[4:10], pan[10:]]
+            if len(pan) == 15
+            else [pan[i : i + 4] for i in range(0, 16, 4)]
+        )
+        masked = pan[:6] + "X" * (len(pan) - 10) + pan[-4:]
+        for style, text in (
+            ("plain", pan),
+            ("spaced", " ".join(groups)),
+            ("dashed", "-".join(groups)),
+        ):
+            variants.append((text, f"{brand} test PAN {masked} ({style})"))
+    return variants
+
+
+def set_defect_variables(con: duckdb.DuckDBPyConnection) -> None:
+    variants = pan_variants()
+    for name, value in (
+        ("pan_texts", [text for text, _ in variants]),
+        ("pan_labels", [label for _, label in variants]),
+        ("free_text_templates", list(FREE_TEXT_TEMPLATES)),
+    ):
+        con.execute(f"SET VARIABLE {name} = ?::VARCHAR[]", [value]).fetchall()
+    con.execute("SET VARIABLE pan_text_count = ?::BIGINT", [len(variants)]).fetchall()
+    con.execute(
+        "SET VARIABLE free_text_template_count = ?::BIGINT", [len(FREE_TEXT_TEMPLATES)]
+    ).fetchall()
+
+
+def choose_defects(
+    con: duckdb.DuckDBPyConnection, kinds: tuple[str, ...], rates: DefectRates, candidates_sql: str
+) -> None:
+    """Add the chosen records of each kind to the ``defects`` table."""
+    run_sql_file(con, candidates_sql)
+    for kind in kinds:
+        candidates = con.execute(f"SELECT count(*) FROM candidates_{kind}").fetchall()[0][0]
+        count = injected_count(rates.rate(kind), candidates)
+        if count == 0:
+            continue
+        con.execute(
+            f"""
+            INSERT INTO defects (kind, entity, store_idx, slot, ordinal, group_seq, related_slot, pick)
+            SELECT
+                ?, c.entity, c.store_idx, c.slot, c.ordinal, c.group_seq, c.related_slot,
+                hash(hash(getvariable('seed'), getvariable('day'), ?, c.entity, c.store_idx, c.slot, c.ordinal))
+                    AS pick
+            FROM candidates_{kind} AS c
+            ANTI JOIN defects AS d ON d.store_idx = c.store_idx AND d.group_seq = c.group_seq
+            ORDER BY pick, c.entity, c.store_idx, c.slot, c.ordinal
+            LIMIT ?
+            """,
+            [kind, kind, count],
+        ).fetchall()

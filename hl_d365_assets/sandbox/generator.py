@@ -1,0 +1,192 @@
+"""Seeded generator of Heartland-shaped days: gateway transactions, settlement batches, POS tickets.
+
+Per store of mappings/stores.csv and business day (the store's local date; trading 08:00-21:00
+local, so the day is never ambiguous):
+
+- ``payment_transactions``: ``transactions_per_store_day`` gateway transactions: captured sales
+  (some with tips, some split over two cards, some after a gift card or store credit), refunds of
+  earlier sales, declines, authorisations left uncaptured or reversed, sales voided later. Voids
+  and reversals are a second ``REVERSED`` event for the same id.
+- ``pos_tickets``: the tickets those payments close (one CARD tender per captured card payment,
+  whose ``reference`` is the tender id), RETURN tickets for refunds, VOIDED tickets for voids, and
+  cash tickets.
+- ``settlement_batches``: one batch over the day's finally captured sales and refunds, with fees
+  per brand (card_brands.py) and the deposit.
+
+A clean day holds ``ticket total = subtotal - discount_total + tax_total = sum(tender amounts)``,
+``CARD tender amount + tip_amount = transaction amount`` and ``batch figures = sums of its
+captured transactions``; defects (defects.py) break these only where the ground truth says so.
+
+The day is built set-based in DuckDB (day_build.py) and landed through LandingWriter
+(delivery.py). Same seed, days and configuration land byte-identical lines, ``received_at``
+included (it is derived from the data); only segment *names* carry the wall-clock write time.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from hl_d365_assets.landing import LandingZone
+from hl_d365_assets.sandbox.day_build import build_day, open_world
+from hl_d365_assets.sandbox.defects import DEFECT_KINDS, EXPECTED_OUTCOMES, DefectRates
+from hl_d365_assets.sandbox.delivery import ENTITIES, land_day
+from hl_d365_assets.sandbox.stores import load_stores
+
+SANDBOX_DAY = date(2026, 11, 20)
+"""The default business day of the demo and the tests (a Friday; the contract's example day)."""
+
+DEMO_TRANSACTIONS_PER_STORE_DAY = 200
+"""A demo day is every store x 200 gateway transactions: about 2,100 lines, under a second."""
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    seed: int = 20261120
+    store_count: int | None = None
+    """Use the first N stores of mappings/stores.csv (by store id); None for all of them."""
+    transactions_per_store_day: int = DEMO_TRANSACTIONS_PER_STORE_DAY
+    """Gateway transactions (TRN ids) per store and day; voids and reversals add a second event."""
+    defect_rates: DefectRates = field(default_factory=DefectRates)
+    mappings_dir: Path | None = None
+    """Defaults to ``settings.load_settings().mappings_dir``."""
+
+    def __post_init__(self) -> None:
+        if self.transactions_per_store_day < 1:
+            raise ValueError("transactions_per_store_day must be at least 1")
+        if self.store_count is not None and self.store_count < 1:
+            raise ValueError("store_count must be at least 1")
+
+
+@dataclass
+class GenerationReport:
+    lines: dict[str, dict[str, int]]
+    """entity -> business date -> lines landed (duplicates, late and malformed lines included)."""
+    defects: dict[str, int]
+    """defect kind -> records hit over all days (every kind listed, 0 when none)."""
+    ground_truth: list[dict[str, str]]
+    """The entries appended to the ground-truth file by this run."""
+    ground_truth_path: Path
+    segments: list[Path]
+    gateway_transactions: int
+    seconds: float
+
+    def lines_of(self, entity: str, business_date: date | str) -> int:
+        day = business_date if isinstance(business_date, str) else business_date.isoformat()
+        return self.lines.get(entity, {}).get(day, 0)
+
+
+def default_ground_truth_path(zone: LandingZone) -> Path:
+    """``<data_dir>/sandbox/ground_truth.ndjson`` for a zone at ``<data_dir>/landing``."""
+    return zone.root.parent / "sandbox" / "ground_truth.ndjson"
+
+
+def stderr_progress(message: str) -> None:
+    print(f"[sandbox] {message}", file=sys.stderr, flush=True)
+
+
+def generate(
+    zone: LandingZone,
+    days: list[date],
+    config: SandboxConfig,
+    ground_truth_path: Path | None = None,
+    progress: Progress | None = None,
+) -> GenerationReport:
+    """Land ``days`` of sandbox data in ``zone`` and append their defects to the ground truth.
+
+    The ground-truth file is appended to, as the landing zone is: generating a day twice lands
+    it twice. ``progress`` receives a line per built day and per 250,000 lines landed.
+    """
+    started = time.monotonic()
+    say = progress or (lambda _message: None)
+    stores = load_stores(config.mappings_dir)
+    if config.store_count is not None:
+        if config.store_count > len(stores):
+            raise ValueError(
+                f"store_count {config.store_count}: mappings hold {len(stores)} stores"
+            )
+        stores = stores[: config.store_count]
+    truth_path = ground_truth_path or default_ground_truth_path(zone)
+    lines: dict[str, dict[str, int]] = {entity: {} for entity in ENTITIES}
+    defects: Counter[str] = Counter(dict.fromkeys(DEFECT_KINDS, 0))
+    ground_truth: list[dict[str, str]] = []
+    segments: list[Path] = []
+    transactions = 0
+
+    with closing(open_world(config.seed)) as con:
+        for day in days:
+            day_started = time.monotonic()
+            build_day(con, day, stores, config.transactions_per_store_day, config.defect_rates)
+            day_transactions = len(stores) * config.transactions_per_store_day
+            say(
+                f"{day}: built {day_transactions:,} gateway transactions for {len(stores)} stores "
+                f"in {time.monotonic() - day_started:.1f}s"
+            )
+            landed, day_segments = land_day(
+                con, zone, day, len(stores), config.transactions_per_store_day, say
+            )
+            day_truth = _ground_truth(con, day)
+            _append_ground_truth(truth_path, day_truth)
+
+            transactions += day_transactions
+            for entity, count in landed.items():
+                lines[entity][day.isoformat()] = lines[entity].get(day.isoformat(), 0) + count
+            ground_truth.extend(day_truth)
+            defects.update(entry["defect"] for entry in day_truth)
+            segments.extend(day_segments)
+            say(
+                f"{day}: landed {sum(landed.values()):,} lines with {len(day_truth)} defects "
+                f"in {time.monotonic() - day_started:.1f}s"
+            )
+
+    return GenerationReport(
+        lines=lines,
+        defects=dict(defects),
+        ground_truth=ground_truth,
+        ground_truth_path=truth_path,
+        segments=segments,
+        gateway_transactions=transactions,
+        seconds=time.monotonic() - started,
+    )
+
+
+def _ground_truth(con: duckdb.DuckDBPyConnection, day: date) -> list[dict[str, str]]:
+    """The day's defects in the ground-truth format of docs/landing_format.md."""
+    rows = con.execute(
+        """
+        SELECT kind, entity, event_id, business_key, detail
+        FROM defects
+        ORDER BY list_position(?::VARCHAR[], kind), pick, entity, store_idx, slot, ordinal
+        """,
+        [list(DEFECT_KINDS)],
+    ).fetchall()
+    return [
+        {
+            "defect": kind,
+            "entity": entity,
+            "business_date": day.isoformat(),
+            "event_id": event_id,
+            "key": key,
+            "expected": EXPECTED_OUTCOMES[kind],
+            "detail": detail,
+        }
+        for kind, entity, event_id, key, detail in rows
+    ]
+
+
+def _append_ground_truth(path: Path, entries: list[dict[str, str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        for entry in entries:
+            handle.write(json.dumps(entry, separators=(",", ":"), ensure_ascii=False) + "\n")

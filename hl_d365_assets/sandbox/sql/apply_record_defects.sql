@@ -1,0 +1,126 @@
+-- Apply the chosen record defects to the day's tables and say in `detail` what was done.
+-- Lines hit by duplicate_delivery, late_event or malformed_json are marked in delivery_defect;
+-- delivery.py lands them differently.
+
+UPDATE defects
+SET
+    event_id = transaction_event_id(store_idx, slot, ordinal),
+    business_key = trn_id(store_idx, slot)
+WHERE entity = 'payment_transactions';
+
+UPDATE defects AS d
+SET
+    event_id = ticket_event_id(d.store_idx, d.slot, d.ordinal),
+    business_key = ticket_id_text(st.store_id, d.group_seq)
+        || CASE WHEN d.kind IN ('tender_without_gateway_transaction', 'unknown_payment_type') THEN '-T1' ELSE '' END
+FROM stores AS st
+WHERE d.entity = 'pos_tickets' AND st.store_idx = d.store_idx;
+
+-- gateway_transaction_without_tender: the POS never uploaded the ticket.
+UPDATE defects AS d
+SET detail = 'ticket ' || ticket_id_text(st.store_id, d.group_seq) || ' was never landed, so reference '
+    || ticket_id_text(st.store_id, d.group_seq) || '-T1 matches no tender'
+FROM stores AS st
+WHERE d.kind = 'gateway_transaction_without_tender' AND st.store_idx = d.store_idx;
+
+DELETE FROM tickets AS t
+USING defects AS d
+WHERE d.kind = 'gateway_transaction_without_tender'
+    AND t.store_idx = d.store_idx AND t.slot = d.related_slot AND t.ordinal = 1;
+
+-- tender_without_gateway_transaction: the gateway never captured the card payment.
+UPDATE defects
+SET detail = 'gateway_transaction_id ' || trn_id(store_idx, related_slot)
+    || ' was never landed and is in no settlement batch'
+WHERE kind = 'tender_without_gateway_transaction';
+
+DELETE FROM transaction_events AS e
+USING defects AS d
+WHERE d.kind = 'tender_without_gateway_transaction'
+    AND e.store_idx = d.store_idx AND e.slot = d.related_slot;
+
+-- unknown_payment_type: a cash tender reported as CRYPTO.
+UPDATE tickets AS t
+SET t1_type = 'CRYPTO'
+FROM defects AS d
+WHERE d.kind = 'unknown_payment_type'
+    AND t.store_idx = d.store_idx AND t.slot = d.slot AND t.ordinal = d.ordinal;
+
+UPDATE defects
+SET detail = 'tender ' || business_key || ' has tender_type CRYPTO'
+WHERE kind = 'unknown_payment_type';
+
+-- negative_amount: the sign leaks into the amount string.
+UPDATE transaction_events AS e
+SET amount_sign = '-'
+FROM defects AS d
+WHERE d.kind = 'negative_amount'
+    AND e.store_idx = d.store_idx AND e.slot = d.slot AND e.event_no = d.ordinal;
+
+UPDATE defects AS d
+SET detail = 'amount "-' || e.amount || '" (the captured amount is ' || e.amount || ')'
+FROM transaction_events AS e
+WHERE d.kind = 'negative_amount'
+    AND e.store_idx = d.store_idx AND e.slot = d.slot AND e.event_no = d.ordinal;
+
+-- card_number_in_free_text: a test PAN typed into a free-text field.
+UPDATE transaction_events AS e
+SET description = free_text_with_pan(d.pick)
+FROM defects AS d
+WHERE d.kind = 'card_number_in_free_text' AND d.entity = 'payment_transactions'
+    AND e.store_idx = d.store_idx AND e.slot = d.slot AND e.event_no = d.ordinal;
+
+UPDATE tickets AS t
+SET note = free_text_with_pan(d.pick)
+FROM defects AS d
+WHERE d.kind = 'card_number_in_free_text' AND d.entity = 'pos_tickets'
+    AND t.store_idx = d.store_idx AND t.slot = d.slot AND t.ordinal = d.ordinal;
+
+UPDATE defects
+SET detail = free_text_pan_label(pick) || ' in payload.'
+    || CASE entity WHEN 'payment_transactions' THEN 'description' ELSE 'note' END
+WHERE kind = 'card_number_in_free_text';
+
+-- late_event: delivered 18-48 hours late, so on the next local day or later.
+UPDATE transaction_events AS e
+SET received_ms = e.received_ms + late_delay_ms(d.pick)
+FROM defects AS d
+WHERE d.kind = 'late_event' AND d.entity = 'payment_transactions'
+    AND e.store_idx = d.store_idx AND e.slot = d.slot AND e.event_no = d.ordinal;
+
+UPDATE tickets AS t
+SET uploaded_local_ms = t.uploaded_local_ms + late_delay_ms(d.pick)
+FROM defects AS d
+WHERE d.kind = 'late_event' AND d.entity = 'pos_tickets'
+    AND t.store_idx = d.store_idx AND t.slot = d.slot AND t.ordinal = d.ordinal;
+
+UPDATE defects AS d
+SET detail = 'received_at ' || utc_text(e.received_ms) || ', landed in a later segment'
+FROM transaction_events AS e
+WHERE d.kind = 'late_event' AND d.entity = 'payment_transactions'
+    AND e.store_idx = d.store_idx AND e.slot = d.slot AND e.event_no = d.ordinal;
+
+UPDATE defects AS d
+SET detail = 'received_at ' || utc_text(st.midnight_ms - st.offset_ms + t.uploaded_local_ms)
+    || ', landed in a later segment'
+FROM tickets AS t
+JOIN stores AS st USING (store_idx)
+WHERE d.kind = 'late_event' AND d.entity = 'pos_tickets'
+    AND t.store_idx = d.store_idx AND t.slot = d.slot AND t.ordinal = d.ordinal;
+
+UPDATE defects
+SET detail = 'the same line landed again in a later segment'
+WHERE kind = 'duplicate_delivery';
+
+-- Lines landed differently.
+UPDATE transaction_events AS e
+SET delivery_defect = d.kind
+FROM defects AS d
+WHERE d.kind IN ('duplicate_delivery', 'late_event', 'malformed_json') AND d.entity = 'payment_transactions'
+    AND e.store_idx = d.store_idx AND e.slot = d.slot AND e.event_no = d.ordinal;
+
+UPDATE tickets AS t
+SET delivery_defect = d.kind
+FROM defects AS d
+WHERE d.kind IN ('duplicate_delivery', 'late_event', 'malformed_json') AND d.entity = 'pos_tickets'
+    AND t.store_idx = d.store_idx AND t.slot = d.slot AND t.ordinal = d.ordinal;

@@ -1,0 +1,11 @@
+-- candidates_settlement_total_mismatch: every batch of the day. Built once record defects are
+-- applied, because they decide what the batches settle.
+CREATE OR REPLACE VIEW candidates_settlement_total_mismatch AS
+SELECT
+    'settlement_batches' AS entity,
+    store_idx,
+    -1::BIGINT AS slot,
+    0 AS ordinal,
+    -1::BIGINT AS group_seq,
+    NULL::BIGINT AS related_slot
+FROM settlement_batches;

@@ -1,0 +1,90 @@
+-- candidates_<kind>: the records each defect kind may hit, as
+-- (entity, store_idx, slot, ordinal, group_seq, related_slot); see create_defects.sql.
+
+CREATE OR REPLACE VIEW transaction_event_candidates AS
+SELECT
+    'payment_transactions' AS entity,
+    store_idx,
+    slot,
+    event_no AS ordinal,
+    ticket_seq AS group_seq,
+    NULL::BIGINT AS related_slot
+FROM transaction_events;
+
+CREATE OR REPLACE VIEW ticket_candidates AS
+SELECT
+    'pos_tickets' AS entity,
+    store_idx,
+    slot,
+    ordinal,
+    ticket_seq AS group_seq,
+    NULL::BIGINT AS related_slot
+FROM tickets;
+
+-- Card-only sales nobody returned: losing one side of them breaks nothing else.
+CREATE OR REPLACE VIEW unrefunded_card_sales AS
+SELECT sale.store_idx, sale.slot
+FROM slots AS sale
+ANTI JOIN slots AS refund
+    ON refund.kind = 'refund' AND refund.store_idx = sale.store_idx AND refund.original_slot = sale.slot
+WHERE sale.kind = 'sale' AND sale.mix = 'CARD';
+
+-- The captured sale stays; its ticket (related_slot, ordinal 1) is dropped.
+CREATE OR REPLACE VIEW candidates_gateway_transaction_without_tender AS
+SELECT
+    'payment_transactions' AS entity,
+    e.store_idx,
+    e.slot,
+    e.event_no AS ordinal,
+    e.ticket_seq AS group_seq,
+    e.slot AS related_slot
+FROM transaction_events AS e
+SEMI JOIN unrefunded_card_sales AS u USING (store_idx, slot);
+
+-- The ticket stays; the gateway transaction of its card tender (related_slot) is dropped.
+CREATE OR REPLACE VIEW candidates_tender_without_gateway_transaction AS
+SELECT
+    'pos_tickets' AS entity,
+    t.store_idx,
+    t.slot,
+    t.ordinal,
+    t.ticket_seq AS group_seq,
+    t.t1_slot AS related_slot
+FROM tickets AS t
+SEMI JOIN unrefunded_card_sales AS u USING (store_idx, slot)
+WHERE t.ordinal = 1;
+
+CREATE OR REPLACE VIEW candidates_unknown_payment_type AS
+SELECT * FROM ticket_candidates
+WHERE ordinal = 0;
+
+CREATE OR REPLACE VIEW candidates_negative_amount AS
+SELECT
+    'payment_transactions' AS entity,
+    store_idx,
+    slot,
+    event_no AS ordinal,
+    ticket_seq AS group_seq,
+    NULL::BIGINT AS related_slot
+FROM transaction_events
+WHERE event_no = 1 AND final_status = 'CAPTURED' AND kind <> 'refund';
+
+CREATE OR REPLACE VIEW candidates_card_number_in_free_text AS
+SELECT * FROM transaction_event_candidates
+UNION ALL
+SELECT * FROM ticket_candidates;
+
+CREATE OR REPLACE VIEW candidates_malformed_json AS
+SELECT * FROM transaction_event_candidates
+UNION ALL
+SELECT * FROM ticket_candidates;
+
+CREATE OR REPLACE VIEW candidates_late_event AS
+SELECT * FROM transaction_event_candidates
+UNION ALL
+SELECT * FROM ticket_candidates;
+
+CREATE OR REPLACE VIEW candidates_duplicate_delivery AS
+SELECT * FROM transaction_event_candidates
+UNION ALL
+SELECT * FROM ticket_candidates;
