@@ -167,6 +167,7 @@ def _run_in_this_process(data_dir: Path) -> dict:
             instance=instance,
             resources=build_resources(settings),
             raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
         )
         run_seconds = time.perf_counter() - started
         steps = _step_timings(instance, result.run_id)
@@ -204,7 +205,7 @@ def _step_timings(instance, run_id: str) -> list[dict]:
         if dagster_event.event_type == dg.DagsterEventType.STEP_START:
             starts[key] = event.timestamp
         elif dagster_event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
-            metadata = dagster_event.asset_materialization.metadata
+            metadata = dagster_event.event_specific_data.materialization.metadata
             compute[key] = max(compute.get(key, 0.0), _seconds(metadata, "sql_seconds"))
             kinds[key] = "asset"
         elif dagster_event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:

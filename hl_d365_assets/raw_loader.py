@@ -54,12 +54,7 @@ def load_entity(
     if entity not in ENTITIES:
         raise ValueError(f"unknown raw entity {entity!r}; expected one of {ENTITIES}")
     run_script(conn, sql_file("raw/stage_landed_lines.sql"))
-    if segments:
-        run_script(
-            conn,
-            sql_file("raw/stage_landed_lines_from_segments.sql"),
-            {"segments": [str(p) for p in segments]},
-        )
+    _stage_lines(conn, [str(p) for p in segments])
     run_script(
         conn, sql_file("raw/stage_screened_lines.sql"), {"max_record_bytes": max_record_bytes}
     )
@@ -83,15 +78,47 @@ def load_entity(
         """,
         {k: params[k] for k in ("source", "entity", "first", "last")},
     ).fetchall()
-    for table in ("ranked_events", "parsed_events", "screened_lines", "landed_lines"):
-        conn.execute(f"DROP TABLE IF EXISTS {table}").fetchall()
+    conn.execute("DROP VIEW parsed_events").fetchall()
+    conn.execute("DROP VIEW screened_lines").fetchall()
+    conn.execute("DROP TABLE ranked_events").fetchall()
+    conn.execute("DROP TABLE landed_lines").fetchall()
     return [DayLoad(*row) for row in rows]
 
 
-def _stage_undecodable_segment(conn: duckdb.DuckDBPyConnection, segment: Path) -> None:
-    """Stage a segment that is not valid UTF-8 line by line: good lines load as usual, bad ones
-    are quarantined as invalid_encoding with their bytes escaped. Only corrupt files take this
-    path, so the per-line Python work never touches a healthy day."""
+def _stage_lines(conn: duckdb.DuckDBPyConnection, segments: list[str]) -> None:
+    """All segments go through DuckDB's parallel line splitter in one statement. If it refuses
+    (bad UTF-8, CR, its delimiter), the irregular segments are found and split line by line,
+    and the rest still go through the fast path."""
+    if not segments:
+        return
+    [(preserved,)] = conn.execute("SELECT current_setting('preserve_insertion_order')").fetchall()
+    conn.execute("SET preserve_insertion_order = true").fetchall()
+    try:
+        run_script(
+            conn, sql_file("raw/stage_landed_lines_from_segments.sql"), {"segments": segments}
+        )
+    except duckdb.InvalidInputException:
+        irregular = {
+            path
+            for (path,) in conn.execute(
+                sql_file("raw/find_irregular_segments.sql"), {"segments": segments}
+            ).fetchall()
+        }
+        regular = [path for path in segments if path not in irregular]
+        if regular:
+            run_script(
+                conn, sql_file("raw/stage_landed_lines_from_segments.sql"), {"segments": regular}
+            )
+        for path in sorted(irregular):
+            _stage_irregular_segment(conn, Path(path))
+    finally:
+        conn.execute(f"SET preserve_insertion_order = {bool(preserved)}").fetchall()
+
+
+def _stage_irregular_segment(conn: duckdb.DuckDBPyConnection, segment: Path) -> None:
+    """Stage an irregular segment line by line: good lines load as usual, lines that are not
+    UTF-8 are quarantined as invalid_encoding with their bytes escaped, blank ones as malformed.
+    Only such files take this path, so the per-line Python work never touches a healthy day."""
     lines = segment.read_bytes().rstrip(b"\n").split(b"\n")
     decoded = [_decode(line) for line in lines]
     conn.execute(

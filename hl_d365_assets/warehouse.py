@@ -111,7 +111,9 @@ class WarehouseResource(DuckDBResource):
         """An exclusive connection for one unit of work; callers wrap writes in a transaction."""
         with self._lock():
             Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-            config = dict(self.connection_config)
+            # Order of rows inside a table carries no meaning here; letting DuckDB write out of
+            # order makes large inserts parallel. (The line splitter switches it back on.)
+            config = {"preserve_insertion_order": False, **self.connection_config}
             if self.threads:
                 config["threads"] = self.threads
             conn = duckdb.connect(self.database, config=config)

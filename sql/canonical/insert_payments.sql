@@ -1,43 +1,69 @@
 -- Build canonical.payments for business days $first..$last from raw.payment_transactions.
 INSERT INTO canonical.payments BY NAME
-WITH transaction_events AS (
-    SELECT
-        *,
-        count(*) OVER per_transaction AS event_count,
-        max(received_at) OVER per_transaction AS last_received_at,
-        row_number() OVER (
-            PARTITION BY business_date, transaction_id
-            ORDER BY coalesce(time_last_updated, time_created) DESC, received_at DESC,
-                     segment_path DESC, line_number DESC
-        ) AS recency
-    FROM raw.payment_transactions
-    WHERE business_date BETWEEN $first AND $last
-    WINDOW per_transaction AS (PARTITION BY business_date, transaction_id)
+WITH window_events AS (
+    SELECT * FROM raw.payment_transactions WHERE business_date BETWEEN $first AND $last
+),
+-- Most transactions arrive as one event; only those with several (a capture then a void) need
+-- ordering, so the sort runs on them alone.
+multi_event AS (
+    SELECT business_date, transaction_id, count(*) AS event_count, max(received_at) AS last_received_at
+    FROM window_events
+    GROUP BY ALL
+    HAVING count(*) > 1
+),
+superseded AS (
+    SELECT segment_path, line_number
+    FROM window_events
+    SEMI JOIN multi_event USING (business_date, transaction_id)
+    QUALIFY row_number() OVER (
+        PARTITION BY business_date, transaction_id
+        ORDER BY coalesce(time_last_updated, time_created) DESC, received_at DESC,
+                 segment_path DESC, line_number DESC
+    ) > 1
+),
+current_events AS (
+    SELECT * FROM window_events ANTI JOIN superseded USING (segment_path, line_number)
 ),
 latest_state AS (
-    SELECT * FROM transaction_events WHERE recency = 1
+    SELECT
+        e.*,
+        coalesce(m.event_count, 1) AS event_count,
+        coalesce(m.last_received_at, e.received_at) AS last_received_at
+    FROM current_events AS e
+    LEFT JOIN multi_event AS m USING (business_date, transaction_id)
 ),
-mapped AS (
+-- Store, currency and rate facts per merchant, currency and day: computed once per day, not per row.
+merchant_days AS (
+    SELECT
+        d.business_date, d.merchant_id, d.currency,
+        s.store_id, s.legal_entity, s.timezone, le.base_currency, c.minor_unit_exponent,
+        timezone(s.timezone, CAST(d.business_date + 1 AS TIMESTAMP)) AS day_ends_at
+    FROM (SELECT DISTINCT business_date, merchant_id, currency FROM latest_state) AS d
+    LEFT JOIN ref.stores AS s ON s.merchant_id = d.merchant_id
+    LEFT JOIN ref.legal_entities AS le ON le.legal_entity = s.legal_entity
+    LEFT JOIN ref.currencies AS c ON c.currency = d.currency
+),
+merchant_day_rates AS (
+    SELECT md.*, fx.rate AS fx_rate
+    FROM merchant_days AS md
+    ASOF LEFT JOIN ref.fx_rates AS fx
+        ON fx.from_currency = md.currency AND fx.to_currency = md.base_currency
+       AND md.business_date >= fx.rate_date
+),
+converted AS (
     SELECT
         t.*,
-        s.store_id, s.legal_entity, s.timezone, le.base_currency, c.minor_unit_exponent,
+        md.store_id, md.legal_entity, md.timezone, md.base_currency, md.minor_unit_exponent,
+        md.day_ends_at, md.fx_rate,
+        timezone(md.timezone, t.time_created) AS local_time,
         pm.payment_method_code, st.status_code, st.is_financial,
         CASE WHEN t.type = 'REFUND' THEN -1 ELSE 1 END AS sign
     FROM latest_state AS t
-    LEFT JOIN ref.stores AS s ON s.merchant_id = t.merchant_id
-    LEFT JOIN ref.legal_entities AS le ON le.legal_entity = s.legal_entity
-    LEFT JOIN ref.currencies AS c ON c.currency = t.currency
+    LEFT JOIN merchant_day_rates AS md USING (business_date, merchant_id, currency)
     LEFT JOIN ref.payment_methods AS pm
         ON pm.source_field = 'card_brand' AND pm.source_value = upper(replace(trim(t.card_brand), ' ', '_'))
     LEFT JOIN ref.transaction_statuses AS st
         ON st.source_field = 'gateway_status' AND st.source_value = upper(t.status)
-),
-converted AS (
-    SELECT m.*, fx.rate AS fx_rate
-    FROM mapped AS m
-    ASOF LEFT JOIN ref.fx_rates AS fx
-        ON fx.from_currency = m.currency AND fx.to_currency = m.base_currency
-       AND m.business_date >= fx.rate_date
 )
 SELECT
     business_date,
@@ -66,9 +92,9 @@ SELECT
     fx_rate,
     to_base_amount(sign * minor_to_amount(amount, minor_unit_exponent), fx_rate) AS base_amount,
     time_created,
-    timezone(timezone, time_created) AS local_time,
+    local_time,
     last_received_at,
-    coalesce(last_received_at > timezone(timezone, CAST(business_date + 1 AS TIMESTAMP)), false) AS is_late,
+    coalesce(last_received_at > day_ends_at, false) AS is_late,
     event_count,
     nullif(concat_ws('; ',
         CASE WHEN store_id IS NULL THEN 'unknown_store: merchant_id "' || merchant_id || '" is not in mappings/stores.csv' END,
@@ -79,8 +105,8 @@ SELECT
              THEN 'unsupported_currency: "' || currency || '" is not in mappings/currencies.csv with an exponent of 0-2' END,
         CASE WHEN store_id IS NOT NULL AND fx_rate IS NULL
              THEN 'missing_fx_rate: no ' || currency || '->' || coalesce(base_currency, '?') || ' rate on or before ' || business_date END,
-        CASE WHEN store_id IS NOT NULL AND CAST(timezone(timezone, time_created) AS DATE) <> business_date
-             THEN 'wrong_business_day: local date ' || CAST(timezone(timezone, time_created) AS DATE) || ' landed under ' || business_date END
+        CASE WHEN store_id IS NOT NULL AND CAST(local_time AS DATE) <> business_date
+             THEN 'wrong_business_day: local date ' || CAST(local_time AS DATE) || ' landed under ' || business_date END
     ), '') AS mapping_issue,
     event_id AS source_event_id,
     segment_path AS source_segment_path,

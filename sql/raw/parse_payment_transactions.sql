@@ -1,6 +1,6 @@
 -- Parse each screened line against the GP-API transaction shape and list what breaks the raw
 -- schema as '<reason_code>: <detail>'. The cardholder name is deliberately not kept.
-CREATE OR REPLACE TEMP TABLE parsed_events AS
+CREATE OR REPLACE TEMP VIEW parsed_events AS
 WITH decoded AS (
     SELECT
         segment_path, business_date, line_number, line, screen_problem,

@@ -1,5 +1,5 @@
 -- Parse each screened line against the POS ticket shape; list what breaks the raw schema.
-CREATE OR REPLACE TEMP TABLE parsed_events AS
+CREATE OR REPLACE TEMP VIEW parsed_events AS
 WITH decoded AS (
     SELECT
         segment_path, business_date, line_number, line, screen_problem,
