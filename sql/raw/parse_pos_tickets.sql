@@ -24,15 +24,27 @@ WITH decoded AS (
     FROM screened_lines
 ),
 amounts AS (
+    -- Checking every amount of every line and tender element by element is the costly part of
+    -- parsing a ticket, so one pass over the text first finds the tickets that can fail it: an
+    -- amount that is not a string of 1-15 digits, or a quantity that is not a positive integer.
+    -- Only those get the element-by-element diagnosis below.
     SELECT
         *,
-        [e.payload.subtotal, e.payload.discount_total, e.payload.tax_total, e.payload.total]
-        || flatten(list_transform(coalesce(e.payload.lines, []),
-                                  lambda l: [l.unit_price, l.discount_amount, l.tax_amount, l.unit_cost, l.line_total]))
-        || flatten(list_transform(coalesce(e.payload.tenders, []),
-                                  lambda t: [t.amount, coalesce(t.tip_amount, '0')]))
-            AS money_fields
+        regexp_matches(line, '"(?:subtotal|discount_total|tax_total|total|unit_price|discount_amount|tax_amount|unit_cost|line_total|amount|tip_amount)":(?:"(?:[0-9]{0,15}[^0-9"][^"]*|[0-9]{16,})?"|[^"])|"quantity":(?:[^0-9]|0[^0-9])')
+            AS needs_amount_detail
     FROM decoded
+),
+detailed AS (
+    SELECT
+        *,
+        CASE WHEN needs_amount_detail THEN
+            [e.payload.subtotal, e.payload.discount_total, e.payload.tax_total, e.payload.total]
+            || flatten(list_transform(coalesce(e.payload.lines, []),
+                                      lambda l: [l.unit_price, l.discount_amount, l.tax_amount, l.unit_cost, l.line_total]))
+            || flatten(list_transform(coalesce(e.payload.tenders, []),
+                                      lambda t: [t.amount, coalesce(t.tip_amount, '0')]))
+        END AS money_fields
+    FROM amounts
 )
 SELECT
     business_date, segment_path, line_number, line,
@@ -91,12 +103,15 @@ SELECT
              THEN 'schema_violation: payload.currency ' || coalesce('"' || e.payload.currency || '"', 'is missing') || ' is not an ISO 4217 code' END,
         CASE WHEN len(coalesce(e.payload.lines, [])) = 0 THEN 'schema_violation: payload.lines is missing or empty' END,
         CASE WHEN e.payload.tenders IS NULL THEN 'schema_violation: payload.tenders is missing' END,
-        CASE WHEN list_bool_or(list_transform(coalesce(e.payload.lines, []),
-                                              lambda l: coalesce(TRY_CAST(l.quantity AS BIGINT), 0) <= 0))
-             THEN 'schema_violation: a line quantity is missing or not a positive integer' END,
-        CASE WHEN list_bool_or(list_transform(money_fields, lambda m: starts_with(m, '-')))
-             THEN 'negative_amount: a ticket amount is negative (' || array_to_string(list_filter(money_fields, lambda m: starts_with(m, '-')), ', ') || ')' END,
-        CASE WHEN list_bool_or(list_transform(money_fields, lambda m: NOT regexp_full_match(coalesce(m, ''), '-?[0-9]{1,15}')))
-             THEN 'invalid_amount: a ticket amount is missing or not an integer string of minor units' END
+        CASE WHEN needs_amount_detail THEN CASE
+            WHEN list_bool_or(list_transform(coalesce(e.payload.lines, []),
+                                             lambda l: NOT regexp_full_match(coalesce(l.quantity, ''), '[1-9][0-9]{0,8}')))
+            THEN 'schema_violation: a line quantity is missing or not a positive integer' END END,
+        CASE WHEN needs_amount_detail THEN CASE
+            WHEN list_bool_or(list_transform(money_fields, lambda m: starts_with(m, '-')))
+            THEN 'negative_amount: a ticket amount is negative (' || array_to_string(list_filter(money_fields, lambda m: starts_with(m, '-')), ', ') || ')' END END,
+        CASE WHEN needs_amount_detail THEN CASE
+            WHEN list_bool_or(list_transform(money_fields, lambda m: NOT regexp_full_match(coalesce(m, ''), '-?[0-9]{1,15}')))
+            THEN 'invalid_amount: a ticket amount is missing or not an integer string of minor units' END END
     ], lambda p: p IS NOT NULL) END AS problems
-FROM amounts;
+FROM detailed;
