@@ -4,8 +4,8 @@ segments.
 
 The Dagster run happens in a child process so its peak memory is its own (``RUSAGE_CHILDREN``),
 not the generator's. Per-step figures come from the run's own event log: a step's wall time from
-STEP_START to STEP_SUCCESS, and its compute time from the ``sql_seconds`` /
-``validation_seconds`` the step recorded; what is left is orchestration overhead.
+STEP_START to STEP_SUCCESS, and its compute time from the ``compute_seconds`` every asset and
+check records for its own body; what is left is Dagster's per-step orchestration overhead.
 """
 
 from __future__ import annotations
@@ -206,11 +206,11 @@ def _step_timings(instance, run_id: str) -> list[dict]:
             starts[key] = event.timestamp
         elif dagster_event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
             metadata = dagster_event.event_specific_data.materialization.metadata
-            compute[key] = max(compute.get(key, 0.0), _seconds(metadata, "sql_seconds"))
+            compute[key] = max(compute.get(key, 0.0), _seconds(metadata, "compute_seconds"))
             kinds[key] = "asset"
         elif dagster_event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             metadata = dagster_event.event_specific_data.metadata
-            compute[key] = max(compute.get(key, 0.0), _seconds(metadata, "validation_seconds"))
+            compute[key] = max(compute.get(key, 0.0), _seconds(metadata, "compute_seconds"))
             kinds.setdefault(key, "check")
         elif dagster_event.event_type == dg.DagsterEventType.STEP_SUCCESS and key in starts:
             steps.append(

@@ -111,6 +111,7 @@ def build_canonical_assets(build: CanonicalBuild) -> dg.AssetsDefinition:
                         "mapping_issues": dict(issues[:10]),
                         "mappings_sha256": mappings.sha256(),
                         "sql_seconds": round(sql_seconds, 3),
+                        "compute_seconds": round(time.perf_counter() - started, 3),
                     },
                 )
 

@@ -5,6 +5,8 @@ flagged in ``mapping_issue``, and this check fails naming the values to add to m
 Severity WARN: the ledger's own blocking checks keep flagged rows out of journals.
 """
 
+import time
+
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates
@@ -23,6 +25,7 @@ def build_mappings_check(table: str) -> dg.AssetChecksDefinition:
     def mappings_complete(
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> dg.AssetCheckResult:
+        started = time.perf_counter()
         days = partition_dates(context)
         with warehouse.writer() as conn:
             issues = conn.execute(
@@ -34,6 +37,7 @@ def build_mappings_check(table: str) -> dg.AssetChecksDefinition:
             severity=dg.AssetCheckSeverity.WARN,
             metadata={
                 "rows_with_mapping_issue": sum(count for _, count in issues),
+                "compute_seconds": round(time.perf_counter() - started, 3),
                 "issues": dg.MetadataValue.md(
                     "\n".join(f"- {count} × {issue}" for issue, count in issues) or "none"
                 ),

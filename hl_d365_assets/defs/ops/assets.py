@@ -1,6 +1,7 @@
 """The analysts' read copy of the warehouse, republished at the end of every daily run."""
 
 import os
+import time
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -23,11 +24,13 @@ from hl_d365_assets.warehouse import WarehouseResource
     pool="warehouse",
 )
 def analyst_read_copy(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    started = time.perf_counter()
     path = warehouse.publish_read_copy()
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(path)),
             "bytes": os.path.getsize(path),
             "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "compute_seconds": round(time.perf_counter() - started, 3),
         }
     )

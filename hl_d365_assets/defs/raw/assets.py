@@ -75,6 +75,7 @@ def build_raw_asset(entity: str) -> dg.AssetsDefinition:
                 **totals,
                 "quarantined_by_reason": reasons,
                 "sql_seconds": round(sql_seconds, 3),
+                "compute_seconds": round(time.perf_counter() - started, 3),
             }
         )
 
