@@ -119,7 +119,10 @@ def _stage_irregular_segment(conn: duckdb.DuckDBPyConnection, segment: Path) -> 
     """Stage an irregular segment line by line: good lines load as usual, lines that are not
     UTF-8 are quarantined as invalid_encoding with their bytes escaped, blank ones as malformed.
     Only such files take this path, so the per-line Python work never touches a healthy day."""
-    lines = segment.read_bytes().rstrip(b"\n").split(b"\n")
+    data = segment.read_bytes()
+    lines = data.split(b"\n")
+    if data.endswith(b"\n"):
+        lines.pop()  # the terminator of the last line, not a line of its own
     decoded = [_decode(line) for line in lines]
     conn.execute(
         """

@@ -289,18 +289,21 @@ class PosTickets(RawEvent):
     @pa.dataframe_check
     def tenders_hold_only_masked_card_digits(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """Tenders are non-negative and keep no card digits beyond first six and last four
-        (gift cards: last four)."""
+        (gift cards: last four). Raw keeps what the POS sent: an absent tip is NULL and a field a
+        tender type does not have is an empty string."""
         return data.lazyframe.select(
             _every(
                 "tenders",
                 (_field("amount") >= 0)
-                & (_field("tip_amount") >= 0)
+                & (_field("tip_amount").is_null() | (_field("tip_amount") >= 0))
                 & (
                     _field("masked_number_first6last4").is_null()
+                    | (_field("masked_number_first6last4") == "")
                     | _field("masked_number_first6last4").str.contains(MASKED_CARD_NUMBER)
                 )
                 & (
                     _field("gift_card_last4").is_null()
+                    | (_field("gift_card_last4") == "")
                     | _field("gift_card_last4").str.contains(CARD_LAST4)
                 ),
             )

@@ -137,14 +137,16 @@ mapped_tenders AS (
 )
 SELECT
     business_date, ticket_id, t.tender_id, store_id, ticket_type, is_financial,
-    t.tender_type, payment_method_code, t.card_brand,
+    t.tender_type, payment_method_code,
+    -- The POS sends empty strings for fields a tender type does not have.
+    nullif(t.card_brand, '') AS card_brand,
     nullif(left(t.masked_number_first6last4, 6), '') AS card_first6,
     nullif(right(t.masked_number_first6last4, 4), '') AS card_last4,
-    t.gift_card_last4,
-    t.gateway_transaction_id,
+    nullif(t.gift_card_last4, '') AS gift_card_last4,
+    nullif(t.gateway_transaction_id, '') AS gateway_transaction_id,
     currency,
     sign * minor_to_amount(t.amount, e) AS amount,
-    sign * minor_to_amount(t.tip_amount, e) AS tip_amount,
+    sign * minor_to_amount(coalesce(t.tip_amount, 0), e) AS tip_amount,
     to_base_amount(sign * minor_to_amount(t.amount, e), fx_rate) AS base_amount,
     local_closed_at,
     nullif(concat_ws('; ',

@@ -1,4 +1,10 @@
 -- Parse each screened line against the POS ticket shape; list what breaks the raw schema.
+-- Lines and tenders are typed by from_json itself (amounts straight to BIGINT) and stored as the
+-- POS sent them (empty strings stay empty; the canonical layer reads them as absent), because
+-- rebuilding millions of nested elements is the costly part of this parse. from_json is lenient
+-- with numbers ("1.5" would become 2), so one pass over the text first finds any ticket whose
+-- amounts are not strings of 1-15 digits or whose quantities are not positive integers; only
+-- those are parsed again as text and diagnosed element by element.
 CREATE OR REPLACE TEMP VIEW parsed_events AS
 WITH decoded AS (
     SELECT
@@ -10,41 +16,44 @@ WITH decoded AS (
                 "cashier_id": "VARCHAR", "ticket_type": "VARCHAR", "status": "VARCHAR",
                 "currency": "VARCHAR", "opened_at": "VARCHAR", "closed_at": "VARCHAR",
                 "original_ticket_id": "VARCHAR", "note": "VARCHAR",
-                "subtotal": "VARCHAR", "discount_total": "VARCHAR", "tax_total": "VARCHAR", "total": "VARCHAR",
-                "lines": [{"line_number": "VARCHAR", "sku": "VARCHAR", "description": "VARCHAR",
-                           "quantity": "VARCHAR", "unit_price": "VARCHAR", "discount_amount": "VARCHAR",
-                           "tax_code": "VARCHAR", "tax_amount": "VARCHAR", "unit_cost": "VARCHAR",
-                           "line_total": "VARCHAR"}],
-                "tenders": [{"tender_id": "VARCHAR", "tender_type": "VARCHAR", "amount": "VARCHAR",
-                             "tip_amount": "VARCHAR", "gateway_transaction_id": "VARCHAR",
+                "subtotal": "BIGINT", "discount_total": "BIGINT", "tax_total": "BIGINT", "total": "BIGINT",
+                "lines": [{"line_number": "BIGINT", "sku": "VARCHAR", "description": "VARCHAR",
+                           "quantity": "BIGINT", "unit_price": "BIGINT", "discount_amount": "BIGINT",
+                           "tax_code": "VARCHAR", "tax_amount": "BIGINT", "unit_cost": "BIGINT",
+                           "line_total": "BIGINT"}],
+                "tenders": [{"tender_id": "VARCHAR", "tender_type": "VARCHAR", "amount": "BIGINT",
+                             "tip_amount": "BIGINT", "gateway_transaction_id": "VARCHAR",
                              "card_brand": "VARCHAR", "masked_number_first6last4": "VARCHAR",
                              "gift_card_last4": "VARCHAR"}]
             }
-        }') END AS e
+        }') END AS e,
+        screen_problem IS NULL AND regexp_matches(line,
+            '"(?:subtotal|discount_total|tax_total|total|unit_price|discount_amount|tax_amount|unit_cost|line_total|amount|tip_amount)":(?:"(?:[0-9]{0,15}[^0-9"][^"]*|[0-9]{16,})?"|[^"])|"quantity":(?:[^0-9]|0[^0-9])'
+        ) AS needs_amount_detail
     FROM screened_lines
-),
-amounts AS (
-    -- Checking every amount of every line and tender element by element is the costly part of
-    -- parsing a ticket, so one pass over the text first finds the tickets that can fail it: an
-    -- amount that is not a string of 1-15 digits, or a quantity that is not a positive integer.
-    -- Only those get the element-by-element diagnosis below.
-    SELECT
-        *,
-        regexp_matches(line, '"(?:subtotal|discount_total|tax_total|total|unit_price|discount_amount|tax_amount|unit_cost|line_total|amount|tip_amount)":(?:"(?:[0-9]{0,15}[^0-9"][^"]*|[0-9]{16,})?"|[^"])|"quantity":(?:[^0-9]|0[^0-9])')
-            AS needs_amount_detail
-    FROM decoded
 ),
 detailed AS (
     SELECT
         *,
+        CASE WHEN needs_amount_detail THEN from_json(line, '{"payload": {
+            "subtotal": "VARCHAR", "discount_total": "VARCHAR", "tax_total": "VARCHAR", "total": "VARCHAR",
+            "lines": [{"quantity": "VARCHAR", "unit_price": "VARCHAR", "discount_amount": "VARCHAR",
+                       "tax_amount": "VARCHAR", "unit_cost": "VARCHAR", "line_total": "VARCHAR"}],
+            "tenders": [{"amount": "VARCHAR", "tip_amount": "VARCHAR"}]
+        }}').payload END AS as_text
+    FROM decoded
+),
+diagnosed AS (
+    SELECT
+        *,
         CASE WHEN needs_amount_detail THEN
-            [e.payload.subtotal, e.payload.discount_total, e.payload.tax_total, e.payload.total]
-            || flatten(list_transform(coalesce(e.payload.lines, []),
+            [as_text.subtotal, as_text.discount_total, as_text.tax_total, as_text.total]
+            || flatten(list_transform(coalesce(as_text.lines, []),
                                       lambda l: [l.unit_price, l.discount_amount, l.tax_amount, l.unit_cost, l.line_total]))
-            || flatten(list_transform(coalesce(e.payload.tenders, []),
+            || flatten(list_transform(coalesce(as_text.tenders, []),
                                       lambda t: [t.amount, coalesce(t.tip_amount, '0')]))
         END AS money_fields
-    FROM amounts
+    FROM detailed
 )
 SELECT
     business_date, segment_path, line_number, line,
@@ -62,32 +71,12 @@ SELECT
     TRY_CAST(e.payload.closed_at AS TIMESTAMPTZ) AS closed_at,
     nullif(e.payload.original_ticket_id, '') AS original_ticket_id,
     e.payload.note,
-    TRY_CAST(e.payload.subtotal AS BIGINT) AS subtotal,
-    TRY_CAST(e.payload.discount_total AS BIGINT) AS discount_total,
-    TRY_CAST(e.payload.tax_total AS BIGINT) AS tax_total,
-    TRY_CAST(e.payload.total AS BIGINT) AS total,
-    list_transform(coalesce(e.payload.lines, []), lambda l: {
-        'line_number': TRY_CAST(l.line_number AS BIGINT),
-        'sku': l.sku,
-        'description': l.description,
-        'quantity': TRY_CAST(l.quantity AS BIGINT),
-        'unit_price': TRY_CAST(l.unit_price AS BIGINT),
-        'discount_amount': TRY_CAST(l.discount_amount AS BIGINT),
-        'tax_code': l.tax_code,
-        'tax_amount': TRY_CAST(l.tax_amount AS BIGINT),
-        'unit_cost': TRY_CAST(l.unit_cost AS BIGINT),
-        'line_total': TRY_CAST(l.line_total AS BIGINT)
-    }) AS lines,
-    list_transform(coalesce(e.payload.tenders, []), lambda t: {
-        'tender_id': t.tender_id,
-        'tender_type': t.tender_type,
-        'amount': TRY_CAST(t.amount AS BIGINT),
-        'tip_amount': coalesce(TRY_CAST(nullif(t.tip_amount, '') AS BIGINT), 0),
-        'gateway_transaction_id': nullif(t.gateway_transaction_id, ''),
-        'card_brand': nullif(t.card_brand, ''),
-        'masked_number_first6last4': nullif(t.masked_number_first6last4, ''),
-        'gift_card_last4': nullif(t.gift_card_last4, '')
-    }) AS tenders,
+    e.payload.subtotal,
+    e.payload.discount_total,
+    e.payload.tax_total,
+    e.payload.total,
+    coalesce(e.payload.lines, []) AS lines,
+    coalesce(e.payload.tenders, []) AS tenders,
     CASE WHEN screen_problem IS NOT NULL THEN [screen_problem] ELSE list_filter([
         CASE WHEN coalesce(e.event_id, '') = '' THEN 'missing_event_id: envelope has no event_id' END,
         CASE WHEN TRY_CAST(e.received_at AS TIMESTAMPTZ) IS NULL
@@ -104,7 +93,7 @@ SELECT
         CASE WHEN len(coalesce(e.payload.lines, [])) = 0 THEN 'schema_violation: payload.lines is missing or empty' END,
         CASE WHEN e.payload.tenders IS NULL THEN 'schema_violation: payload.tenders is missing' END,
         CASE WHEN needs_amount_detail THEN CASE
-            WHEN list_bool_or(list_transform(coalesce(e.payload.lines, []),
+            WHEN list_bool_or(list_transform(coalesce(as_text.lines, []),
                                              lambda l: NOT regexp_full_match(coalesce(l.quantity, ''), '[1-9][0-9]{0,8}')))
             THEN 'schema_violation: a line quantity is missing or not a positive integer' END END,
         CASE WHEN needs_amount_detail THEN CASE
@@ -114,4 +103,4 @@ SELECT
             WHEN list_bool_or(list_transform(money_fields, lambda m: NOT regexp_full_match(coalesce(m, ''), '-?[0-9]{1,15}')))
             THEN 'invalid_amount: a ticket amount is missing or not an integer string of minor units' END END
     ], lambda p: p IS NOT NULL) END AS problems
-FROM detailed;
+FROM diagnosed;

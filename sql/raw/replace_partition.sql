@@ -15,7 +15,7 @@ WHERE source = $source AND entity = $entity AND business_date BETWEEN $first AND
 INSERT INTO ops.quarantine
 SELECT
     $source, $entity, business_date, segment_path, line_number,
-    coalesce(event_id, nullif(regexp_extract(line, '"event_id"\s*:\s*"([^"]{1,200})"', 1), '')),
+    coalesce(nullif(event_id, ''), nullif(regexp_extract(line, '"event_id"\s*:\s*"([^"]{1,200})"', 1), '')),
     reject_reason,
     mask_card_numbers(reject_detail),
     mask_card_numbers(left(line, 4096)),
