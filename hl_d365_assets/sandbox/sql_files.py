@@ -7,6 +7,8 @@ from pathlib import Path
 
 import duckdb
 
+from hl_d365_assets.warehouse import run_script
+
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 
@@ -16,5 +18,5 @@ def sql_text(name: str) -> str:
 
 
 def run_sql_file(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Run every statement of a file, fetching each result to the end (DuckDB 2.0 requires it)."""
-    con.execute(sql_text(name)).fetchall()
+    """Run every statement of a file the way the warehouse runs its own SQL files."""
+    run_script(con, sql_text(name))
