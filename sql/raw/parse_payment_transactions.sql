@@ -57,10 +57,7 @@ SELECT
     e.payload.action.id AS action_id,
     e.payload.action.type AS action_type,
     e.payload.action.result_code AS action_result_code,
-    CASE WHEN screen_problem IS NOT NULL THEN [screen_problem] ELSE list_filter([
-        CASE WHEN coalesce(e.event_id, '') = '' THEN 'missing_event_id: envelope has no event_id' END,
-        CASE WHEN TRY_CAST(e.received_at AS TIMESTAMPTZ) IS NULL
-             THEN 'invalid_timestamp: received_at ' || coalesce('"' || e.received_at || '"', 'is missing') END,
+    CASE WHEN screen_problem IS NOT NULL THEN [screen_problem] ELSE list_filter(envelope_problems(e.event_id, e.received_at) || [
         CASE WHEN coalesce(e.payload.id, '') = '' THEN 'schema_violation: payload.id is missing' END,
         CASE WHEN TRY_CAST(e.payload.time_created AS TIMESTAMPTZ) IS NULL
              THEN 'invalid_timestamp: payload.time_created ' || coalesce('"' || e.payload.time_created || '"', 'is missing') END,
@@ -68,8 +65,7 @@ SELECT
         CASE WHEN e.payload.type IS NULL OR e.payload.type NOT IN ('SALE', 'REFUND')
              THEN 'schema_violation: payload.type ' || coalesce('"' || e.payload.type || '"', 'is missing') || ' is not SALE or REFUND' END,
         CASE WHEN coalesce(e.payload.merchant_id, '') = '' THEN 'schema_violation: payload.merchant_id is missing' END,
-        CASE WHEN NOT regexp_full_match(coalesce(e.payload.currency, ''), '[A-Z]{3}')
-             THEN 'schema_violation: payload.currency ' || coalesce('"' || e.payload.currency || '"', 'is missing') || ' is not an ISO 4217 code' END,
+        currency_problem('payload.currency', e.payload.currency),
         CASE WHEN starts_with(e.payload.amount, '-') OR starts_with(e.payload.gratuity_amount, '-')
              THEN 'negative_amount: payload.amount "' || e.payload.amount || '", gratuity_amount "'
                   || coalesce(e.payload.gratuity_amount, '') || '" (GP-API amounts are unsigned minor units)' END,

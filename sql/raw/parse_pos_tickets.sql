@@ -77,10 +77,7 @@ SELECT
     e.payload.total,
     coalesce(e.payload.lines, []) AS lines,
     coalesce(e.payload.tenders, []) AS tenders,
-    CASE WHEN screen_problem IS NOT NULL THEN [screen_problem] ELSE list_filter([
-        CASE WHEN coalesce(e.event_id, '') = '' THEN 'missing_event_id: envelope has no event_id' END,
-        CASE WHEN TRY_CAST(e.received_at AS TIMESTAMPTZ) IS NULL
-             THEN 'invalid_timestamp: received_at ' || coalesce('"' || e.received_at || '"', 'is missing') END,
+    CASE WHEN screen_problem IS NOT NULL THEN [screen_problem] ELSE list_filter(envelope_problems(e.event_id, e.received_at) || [
         CASE WHEN coalesce(e.payload.ticket_id, '') = '' THEN 'schema_violation: payload.ticket_id is missing' END,
         CASE WHEN coalesce(e.payload.store_id, '') = '' THEN 'schema_violation: payload.store_id is missing' END,
         CASE WHEN e.payload.ticket_type IS NULL OR e.payload.ticket_type NOT IN ('SALE', 'RETURN')
@@ -88,8 +85,7 @@ SELECT
         CASE WHEN e.payload.status IS NULL THEN 'schema_violation: payload.status is missing' END,
         CASE WHEN TRY_CAST(e.payload.closed_at AS TIMESTAMPTZ) IS NULL
              THEN 'invalid_timestamp: payload.closed_at ' || coalesce('"' || e.payload.closed_at || '"', 'is missing') END,
-        CASE WHEN NOT regexp_full_match(coalesce(e.payload.currency, ''), '[A-Z]{3}')
-             THEN 'schema_violation: payload.currency ' || coalesce('"' || e.payload.currency || '"', 'is missing') || ' is not an ISO 4217 code' END,
+        currency_problem('payload.currency', e.payload.currency),
         CASE WHEN len(coalesce(e.payload.lines, [])) = 0 THEN 'schema_violation: payload.lines is missing or empty' END,
         CASE WHEN e.payload.tenders IS NULL THEN 'schema_violation: payload.tenders is missing' END,
         CASE WHEN needs_amount_detail THEN CASE

@@ -77,15 +77,11 @@ SELECT
     coalesce(TRY_CAST(e.payload.deposit.fees.amount AS BIGINT),
              list_sum(list_transform(coalesce(e.payload.brand_breakdown, []),
                                      lambda b: TRY_CAST(b.fees_amount AS BIGINT))), 0) AS fees_amount,
-    CASE WHEN screen_problem IS NOT NULL THEN [screen_problem] ELSE list_filter([
-        CASE WHEN coalesce(e.event_id, '') = '' THEN 'missing_event_id: envelope has no event_id' END,
-        CASE WHEN TRY_CAST(e.received_at AS TIMESTAMPTZ) IS NULL
-             THEN 'invalid_timestamp: received_at ' || coalesce('"' || e.received_at || '"', 'is missing') END,
+    CASE WHEN screen_problem IS NOT NULL THEN [screen_problem] ELSE list_filter(envelope_problems(e.event_id, e.received_at) || [
         CASE WHEN coalesce(e.payload.id, '') = '' THEN 'schema_violation: payload.id is missing' END,
         CASE WHEN e.payload.status IS NULL THEN 'schema_violation: payload.status is missing' END,
         CASE WHEN coalesce(e.payload.merchant_id, '') = '' THEN 'schema_violation: payload.merchant_id is missing' END,
-        CASE WHEN NOT regexp_full_match(coalesce(e.payload.currency, ''), '[A-Z]{3}')
-             THEN 'schema_violation: payload.currency ' || coalesce('"' || e.payload.currency || '"', 'is missing') || ' is not an ISO 4217 code' END,
+        currency_problem('payload.currency', e.payload.currency),
         CASE WHEN e.payload.brand_breakdown IS NULL THEN 'schema_violation: payload.brand_breakdown is missing' END,
         CASE WHEN list_bool_or(list_transform(money_fields, lambda m: starts_with(m, '-')))
              THEN 'negative_amount: a batch amount is negative (' || array_to_string(list_filter(money_fields, lambda m: starts_with(m, '-')), ', ') || ')' END,
