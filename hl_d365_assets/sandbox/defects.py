@@ -87,6 +87,10 @@ FREE_TEXT_TEMPLATES: tuple[str, ...] = (
 )
 
 
+Rate = float
+"""A share of records between 0 and 1 (a probability, never money)."""
+
+
 @dataclass(frozen=True)
 class DefectRates:
     """Share of candidate records hit per business day, by defect kind.
@@ -96,15 +100,15 @@ class DefectRates:
     200 transactions; ``DefectRates.none()`` gives a clean day.
     """
 
-    duplicate_delivery: float = 0.003
-    late_event: float = 0.002
-    settlement_total_mismatch: float = 0.2
-    tender_without_gateway_transaction: float = 0.002
-    gateway_transaction_without_tender: float = 0.002
-    card_number_in_free_text: float = 0.001
-    malformed_json: float = 0.001
-    unknown_payment_type: float = 0.005
-    negative_amount: float = 0.002
+    duplicate_delivery: Rate = 0.003
+    late_event: Rate = 0.002
+    settlement_total_mismatch: Rate = 0.2
+    tender_without_gateway_transaction: Rate = 0.002
+    gateway_transaction_without_tender: Rate = 0.002
+    card_number_in_free_text: Rate = 0.001
+    malformed_json: Rate = 0.001
+    unknown_payment_type: Rate = 0.005
+    negative_amount: Rate = 0.002
 
     def __post_init__(self) -> None:
         for item in fields(self):
