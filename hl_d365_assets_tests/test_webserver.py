@@ -1,16 +1,18 @@
-"""The UI loads what the demo makes: a real dagster-webserver on loopback, over the instance a
-sandbox day was materialised into, answering GraphQL for the asset graph, a partition's
-materialisation metadata and its check results."""
+"""The UI loads what the demo makes: a real `dagster dev` (webserver and daemon) on loopback,
+over the instance a sandbox day was materialised into, answering GraphQL for the asset graph, a
+partition's materialisation metadata and its check results, and running a day launched from it."""
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import httpx
@@ -48,11 +50,14 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     port = _free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home), "HL_D365_DATA_DIR": str(settings.data_dir)}
+    # What `make ui` runs: `dagster dev`, the webserver and the daemon that dequeues runs.
+    log = (root / "dagster_dev.log").open("wb")
     server = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "dagster_webserver",
+            "dagster",
+            "dev",
             "-h",
             "127.0.0.1",
             "-p",
@@ -62,23 +67,27 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         ],
         cwd=PROJECT_ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_serving(url, server)
+        _wait_until_serving(url, server, root / "dagster_dev.log")
         yield url
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+        log.close()
 
 
-def _wait_until_serving(url: str, server: subprocess.Popen, timeout: float = 120.0) -> None:
+def _wait_until_serving(
+    url: str, server: subprocess.Popen, log: Path, timeout: float = 120.0
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"dagster-webserver exited: {server.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"dagster dev exited: {log.read_text()[-2000:]}")
         try:
             # the code location loads in the background: wait for the asset graph, not just the port
             serving = httpx.get(f"{url}/server_info", timeout=2).status_code == 200
@@ -199,3 +208,48 @@ def test_check_results_of_the_partition_are_there(webserver: str) -> None:
         {"path": ["raw", "payment_transactions"], "check": "conservation", "day": DAY.isoformat()},
     )["assetCheckExecutions"][0]
     assert conservation["evaluation"]["success"] is True
+
+
+def test_a_day_launched_from_the_ui_materialises(webserver: str) -> None:
+    """What a user does in the UI: launch the daily job for one partition, and it succeeds."""
+    [location] = _graphql(
+        webserver, "{ workspaceOrError { ... on Workspace { locationEntries { name } } } }"
+    )["workspaceOrError"]["locationEntries"]
+    launched = _graphql(
+        webserver,
+        """
+        mutation ($params: ExecutionParams!) {
+          launchRun(executionParams: $params) {
+            __typename
+            ... on LaunchRunSuccess { run { runId } }
+            ... on PythonError { message }
+          }
+        }
+        """,
+        {
+            "params": {
+                "selector": {
+                    "repositoryLocationName": location["name"],
+                    "repositoryName": "__repository__",
+                    "jobName": "daily_heartland_job",
+                },
+                "executionMetadata": {
+                    "tags": [{"key": "dagster/partition", "value": DAY.isoformat()}]
+                },
+            }
+        },
+    )["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    run_id = launched["run"]["runId"]
+    deadline = time.monotonic() + 120
+    status = None
+    while time.monotonic() < deadline:
+        status = _graphql(
+            webserver,
+            "query ($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }",
+            {"id": run_id},
+        )["runOrError"]["status"]
+        if status in {"SUCCESS", "FAILURE", "CANCELED"}:
+            break
+        time.sleep(1)
+    assert status == "SUCCESS"
