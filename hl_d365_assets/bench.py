@@ -10,6 +10,7 @@ check records for its own body; what is left is Dagster's per-step orchestration
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import resource
 import shutil
@@ -151,14 +152,7 @@ def _run_in_this_process(data_dir: Path) -> dict:
     from hl_d365_assets.definitions import defs
     from hl_d365_assets.resources import build_resources
 
-    settings = bench_settings()
-    settings = Settings(
-        data_dir=data_dir,
-        mappings_dir=settings.mappings_dir,
-        merchant_timezone=settings.merchant_timezone,
-        first_business_day=settings.first_business_day,
-        base_currency=settings.base_currency,
-    )
+    settings = dataclasses.replace(bench_settings(), data_dir=data_dir)
     job = defs.resolve_job_def("daily_heartland_job")
     with dg.instance_for_test() as instance:
         started = time.perf_counter()

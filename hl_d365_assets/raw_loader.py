@@ -7,15 +7,14 @@ was loaded. The whole range is replaced in one transaction, so a re-run yields t
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
-from hl_d365_assets.warehouse import run_script, sql_file
+from hl_d365_assets.warehouse import run_script, sql_file, transaction
 
 SOURCE = "heartland"
 ENTITIES = ("payment_transactions", "settlement_batches", "pos_tickets")
@@ -30,17 +29,6 @@ class DayLoad:
     loaded: int
     duplicates: int
     quarantined: int
-
-
-@contextmanager
-def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    conn.execute("BEGIN TRANSACTION").fetchall()
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK").fetchall()
-        raise
-    conn.execute("COMMIT").fetchall()
 
 
 def load_entity(

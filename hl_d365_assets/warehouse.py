@@ -93,6 +93,18 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
 
 
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One unit of work: a partition's rows move together or not at all."""
+    conn.execute("BEGIN TRANSACTION").fetchall()
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK").fetchall()
+        raise
+    conn.execute("COMMIT").fetchall()
+
+
 class WarehouseBusy(RuntimeError):
     pass
 

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
-from hl_d365_assets.raw_loader import transaction
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.table_metadata import amounts_by_currency, table_metadata
-from hl_d365_assets.warehouse import WarehouseResource, run_script, sql_file
+from hl_d365_assets.warehouse import WarehouseResource, run_script, sql_file, transaction
 
 OWNERS = ["team:finance-data"]
 
@@ -87,6 +86,7 @@ def build_canonical_assets(build: CanonicalBuild) -> dg.AssetsDefinition:
         days = partition_dates(context)
         window = {"first": days[0], "last": days[-1]}
         started = time.perf_counter()
+        mappings_sha256 = mappings.sha256()
         with warehouse.writer() as conn:
             with transaction(conn):
                 run_script(conn, sql_file("ref/load_mappings.sql"), {"dir": mappings.directory})
@@ -109,7 +109,7 @@ def build_canonical_assets(build: CanonicalBuild) -> dg.AssetsDefinition:
                         ),
                         "rows_with_mapping_issue": sum(count for _, count in issues),
                         "mapping_issues": dict(issues[:10]),
-                        "mappings_sha256": mappings.sha256(),
+                        "mappings_sha256": mappings_sha256,
                         "sql_seconds": round(sql_seconds, 3),
                         "compute_seconds": round(time.perf_counter() - started, 3),
                     },
