@@ -41,18 +41,28 @@ def utc_now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def envelope(event_id: str, event_type: str, payload: dict, received_at: str | None = None) -> str:
-    """One landing line. Compact separators keep segments small and byte-stable."""
-    return json.dumps(
-        {
-            "event_id": event_id,
-            "event_type": event_type,
-            "received_at": received_at or utc_now_iso(),
-            "payload": payload,
-        },
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+def envelope(
+    event_id: str,
+    event_type: str,
+    payload: dict,
+    received_at: str | None = None,
+    receiver_problem: str | None = None,
+) -> str:
+    """One landing line. Compact separators keep segments small and byte-stable.
+
+    ``receiver_problem`` (``"<reason_code>: <detail>"``) is set by a producer that accepted an
+    event it must not load, e.g. the webhook receiver for an event outside its time window; the
+    raw layer quarantines such a line with that reason, so it is counted, never dropped.
+    """
+    line = {
+        "event_id": event_id,
+        "event_type": event_type,
+        "received_at": received_at or utc_now_iso(),
+        "payload": payload,
+    }
+    if receiver_problem:
+        line["receiver_problem"] = receiver_problem
+    return json.dumps(line, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True)

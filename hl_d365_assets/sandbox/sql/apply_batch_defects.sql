@@ -3,7 +3,7 @@
 -- the deposit keep the true figures.
 UPDATE defects AS d
 SET
-    event_id = batch_event_id(d.store_idx),
+    event_id = batch_event_id(st.batch_id),
     business_key = st.batch_id
 FROM stores AS st
 WHERE d.entity = 'settlement_batches' AND st.store_idx = d.store_idx;

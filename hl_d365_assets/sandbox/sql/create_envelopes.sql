@@ -78,7 +78,7 @@ SELECT
         '","authcode":"', CASE WHEN e.kind = 'declined' THEN '' ELSE authcode(e.store_idx, e.slot) END,
         '","brand_reference":"', hex32(e.store_idx, e.slot, 'brand_reference')[2:16],
         '","funding":"', card_funding(e.store_idx, e.card_slot, e.brand),
-        '"}},"action":{"id":"ACT_', hex32(e.store_idx, 4 * e.slot + e.event_no, 'action')[1:30],
+        '"}},"action":{"id":"ACT_', action_id_hex(e.store_idx, e.slot, e.event_no),
         '","type":"', CASE WHEN e.event_no = 2 THEN 'REVERSAL' WHEN e.kind = 'refund' THEN 'REFUND' ELSE 'AUTHORIZE' END,
         '","time_created":"', e.time_last_updated,
         '","result_code":"', CASE WHEN e.kind = 'declined' THEN 'DECLINED' ELSE 'SUCCESS' END,
@@ -94,7 +94,7 @@ SELECT
     0 AS ordinal,
     b.delivery_defect,
     to_json(struct_pack(
-        event_id := batch_event_id(b.store_idx),
+        event_id := batch_event_id(st.batch_id),
         event_type := 'batch.closed',
         received_at := utc_text(b.received_ms),
         payload := struct_pack(

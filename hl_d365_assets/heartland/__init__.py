@@ -1,0 +1,1 @@
+"""Heartland (Global Payments GP-API): events, signatures, the REST client and its simulator."""
