@@ -206,3 +206,23 @@ def test_line_numbers_point_at_the_landed_line(conn, zone, clean_day) -> None:
     for segment, line, event_id in rows:
         lines = files.setdefault(segment, Path(segment).read_text().splitlines())
         assert json.loads(lines[line - 1])["event_id"] == event_id
+
+
+@pytest.mark.parametrize("entity", ["payment_transactions", "settlement_batches", "pos_tickets"])
+def test_an_event_the_receiver_flagged_is_quarantined_with_the_receivers_reason(
+    conn, zone, clean_day, entity
+) -> None:
+    sample = clean_day[entity]
+    problem = "stale_event: 2026-11-01T10:00:00Z is 432h before receipt; window -72h/+5m"
+    before = _load(conn, zone, entity)
+    flagged = {**sample, "event_id": "EVT_STALE", "receiver_problem": problem}
+    _land(zone, entity, [json.dumps(flagged, separators=(",", ":"))])
+
+    after = _load(conn, zone, entity)
+
+    assert (after.loaded, after.quarantined) == (before.loaded, before.quarantined + 1)
+    [(reason, detail)] = conn.execute(
+        "SELECT reason_code, reason_detail FROM ops.quarantine WHERE event_id = 'EVT_STALE'"
+    ).fetchall()
+    assert reason == "stale_event"
+    assert problem in detail

@@ -40,7 +40,7 @@ TAX_RATES = {
     row.split(",")[0]: Decimal(row.split(",")[1])
     for row in (load_settings().mappings_dir / "tax_codes.csv").read_text().splitlines()[1:]
 }
-EVENT_ID = re.compile(r'^\{"event_id":"(EVT_[0-9A-F]{32})",')
+EVENT_ID = re.compile(r'^\{"event_id":"(EVT_[0-9A-Za-z_-]+)",')
 MONEY = re.compile(r"^(0|[1-9][0-9]*)$")
 UTC_MILLIS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 # How card numbers are typed: 13-19 digits in one run, or 4-4-4-4(-x) / 4-6-5 groups split by

@@ -16,6 +16,6 @@ CREATE TABLE IF NOT EXISTS ops.quarantine (
     PRIMARY KEY (segment_path, line_number)
 );
 COMMENT ON TABLE ops.quarantine IS 'Landed records that were not loaded, one row per record, with a reason code.';
-COMMENT ON COLUMN ops.quarantine.reason_code IS 'invalid_encoding, malformed_json, oversized_record, card_number_detected, missing_event_id, schema_violation, invalid_amount, negative_amount, invalid_timestamp.';
+COMMENT ON COLUMN ops.quarantine.reason_code IS 'invalid_encoding, malformed_json, oversized_record, card_number_detected, missing_event_id, schema_violation, invalid_amount, negative_amount, invalid_timestamp, stale_event (the webhook receiver accepted it outside its replay window).';
 COMMENT ON COLUMN ops.quarantine.reason_detail IS 'What was wrong and where, in words (field names, offending value with card numbers masked).';
 COMMENT ON COLUMN ops.quarantine.masked_payload IS 'The landed line with card numbers masked to first6/last4, cut to 4096 characters.';

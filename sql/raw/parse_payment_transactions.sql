@@ -5,7 +5,7 @@ WITH decoded AS (
     SELECT
         segment_path, business_date, line_number, line, screen_problem,
         CASE WHEN screen_problem IS NULL THEN from_json(line, '{
-            "event_id": "VARCHAR", "event_type": "VARCHAR", "received_at": "VARCHAR",
+            "event_id": "VARCHAR", "event_type": "VARCHAR", "received_at": "VARCHAR", "receiver_problem": "VARCHAR",
             "payload": {
                 "id": "VARCHAR", "time_created": "VARCHAR", "time_last_updated": "VARCHAR",
                 "status": "VARCHAR", "type": "VARCHAR", "channel": "VARCHAR",
@@ -57,7 +57,7 @@ SELECT
     e.payload.action.id AS action_id,
     e.payload.action.type AS action_type,
     e.payload.action.result_code AS action_result_code,
-    CASE WHEN screen_problem IS NOT NULL THEN [screen_problem] ELSE list_filter(envelope_problems(e.event_id, e.received_at) || [
+    CASE WHEN screen_problem IS NOT NULL THEN [screen_problem] ELSE list_filter(envelope_problems(e.event_id, e.received_at, e.receiver_problem) || [
         CASE WHEN coalesce(e.payload.id, '') = '' THEN 'schema_violation: payload.id is missing' END,
         CASE WHEN TRY_CAST(e.payload.time_created AS TIMESTAMPTZ) IS NULL
              THEN 'invalid_timestamp: payload.time_created ' || coalesce('"' || e.payload.time_created || '"', 'is missing') END,

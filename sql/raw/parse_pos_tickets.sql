@@ -10,7 +10,7 @@ WITH decoded AS (
     SELECT
         segment_path, business_date, line_number, line, screen_problem,
         CASE WHEN screen_problem IS NULL THEN from_json(line, '{
-            "event_id": "VARCHAR", "event_type": "VARCHAR", "received_at": "VARCHAR",
+            "event_id": "VARCHAR", "event_type": "VARCHAR", "received_at": "VARCHAR", "receiver_problem": "VARCHAR",
             "payload": {
                 "ticket_id": "VARCHAR", "store_id": "VARCHAR", "register_id": "VARCHAR",
                 "cashier_id": "VARCHAR", "ticket_type": "VARCHAR", "status": "VARCHAR",
@@ -77,7 +77,7 @@ SELECT
     e.payload.total,
     coalesce(e.payload.lines, []) AS lines,
     coalesce(e.payload.tenders, []) AS tenders,
-    CASE WHEN screen_problem IS NOT NULL THEN [screen_problem] ELSE list_filter(envelope_problems(e.event_id, e.received_at) || [
+    CASE WHEN screen_problem IS NOT NULL THEN [screen_problem] ELSE list_filter(envelope_problems(e.event_id, e.received_at, e.receiver_problem) || [
         CASE WHEN coalesce(e.payload.ticket_id, '') = '' THEN 'schema_violation: payload.ticket_id is missing' END,
         CASE WHEN coalesce(e.payload.store_id, '') = '' THEN 'schema_violation: payload.store_id is missing' END,
         CASE WHEN e.payload.ticket_type IS NULL OR e.payload.ticket_type NOT IN ('SALE', 'RETURN')

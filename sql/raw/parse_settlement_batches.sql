@@ -4,7 +4,7 @@ WITH decoded AS (
     SELECT
         segment_path, business_date, line_number, line, screen_problem,
         CASE WHEN screen_problem IS NULL THEN from_json(line, '{
-            "event_id": "VARCHAR", "event_type": "VARCHAR", "received_at": "VARCHAR",
+            "event_id": "VARCHAR", "event_type": "VARCHAR", "received_at": "VARCHAR", "receiver_problem": "VARCHAR",
             "payload": {
                 "id": "VARCHAR", "status": "VARCHAR", "time_created": "VARCHAR", "time_closed": "VARCHAR",
                 "merchant_id": "VARCHAR", "merchant_name": "VARCHAR", "site_reference": "VARCHAR",
@@ -77,7 +77,7 @@ SELECT
     coalesce(TRY_CAST(e.payload.deposit.fees.amount AS BIGINT),
              list_sum(list_transform(coalesce(e.payload.brand_breakdown, []),
                                      lambda b: TRY_CAST(b.fees_amount AS BIGINT))), 0) AS fees_amount,
-    CASE WHEN screen_problem IS NOT NULL THEN [screen_problem] ELSE list_filter(envelope_problems(e.event_id, e.received_at) || [
+    CASE WHEN screen_problem IS NOT NULL THEN [screen_problem] ELSE list_filter(envelope_problems(e.event_id, e.received_at, e.receiver_problem) || [
         CASE WHEN coalesce(e.payload.id, '') = '' THEN 'schema_violation: payload.id is missing' END,
         CASE WHEN e.payload.status IS NULL THEN 'schema_violation: payload.status is missing' END,
         CASE WHEN coalesce(e.payload.merchant_id, '') = '' THEN 'schema_violation: payload.merchant_id is missing' END,
