@@ -17,6 +17,9 @@ _settings = load_settings()
 business_days = dg.DailyPartitionsDefinition(
     start_date=_settings.first_business_day.isoformat(),
     timezone=_settings.merchant_timezone,
+    # Today is a partition too: webhooks land it within seconds, and the landing sensor loads it
+    # as it fills. The end-of-day pull completes it once the day has closed.
+    end_offset=1,
 )
 
 single_run_backfill = dg.BackfillPolicy.single_run()

@@ -53,7 +53,8 @@ def build_raw_asset(entity: str) -> dg.AssetsDefinition:
         landing: LandingZoneResource,
     ) -> dg.MaterializeResult:
         days = partition_dates(context)
-        segments = [path for day in days for path in landing.zone.segments(SOURCE, entity, day)]
+        by_day = {day.isoformat(): landing.zone.segments(SOURCE, entity, day) for day in days}
+        segments = [path for day_segments in by_day.values() for path in day_segments]
         started = time.perf_counter()
         with warehouse.writer() as conn:
             loads = load_entity(conn, entity, segments, days)
@@ -74,6 +75,11 @@ def build_raw_asset(entity: str) -> dg.AssetsDefinition:
                 **metadata,
                 **totals,
                 "quarantined_by_reason": reasons,
+                # The newest segment loaded per day: the landing sensor re-opens a day only when
+                # a newer one lands.
+                "landing_watermarks": dg.MetadataValue.json(
+                    {day: max(p.name for p in paths) for day, paths in by_day.items() if paths}
+                ),
                 "sql_seconds": round(sql_seconds, 3),
                 "compute_seconds": round(time.perf_counter() - started, 3),
             }

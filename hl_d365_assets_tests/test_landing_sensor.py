@@ -1,0 +1,169 @@
+"""The landing sensor: one run per business day with new segments, nothing twice, cheap ticks."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from datetime import date
+
+import dagster as dg
+import pytest
+
+from hl_d365_assets.defs.landing.sensors import landing_sensor
+from hl_d365_assets.landing import LandingWriter, LandingZone
+from hl_d365_assets.landing_watch import DEFAULT_MARGIN_NS, scan
+from hl_d365_assets.resources import LandingZoneResource
+from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
+from hl_d365_assets.settings import Settings
+from hl_d365_assets_tests.conftest import run_day
+
+DAY = date(2026, 11, 20)
+NEXT_DAY = date(2026, 11, 21)
+CLEAN = SandboxConfig(
+    seed=3, store_count=1, transactions_per_store_day=5, defect_rates=DefectRates.none()
+)
+
+
+@pytest.fixture
+def fresh_instance() -> Iterator[dg.DagsterInstance]:
+    with dg.instance_for_test() as instance:
+        yield instance
+
+
+def tick(instance: dg.DagsterInstance, zone: LandingZone, cursor: str | None = None):
+    context = dg.build_sensor_context(
+        instance=instance,
+        cursor=cursor,
+        resources={"landing": LandingZoneResource(root=str(zone.root))},
+    )
+    return landing_sensor(context), context
+
+
+def requested(result) -> dict[str, str]:
+    return {r.partition_key: r.run_key for r in (result.run_requests or [])}
+
+
+def land_one(zone: LandingZone, day: date, entity: str = "payment_transactions") -> str:
+    with LandingWriter(zone, "test") as writer:
+        writer.append(
+            "heartland",
+            entity,
+            day,
+            '{"event_id":"EVT_LATE","event_type":"transaction.captured","payload":{}}',
+        )
+    return writer.committed[-1].name
+
+
+def test_each_day_with_new_segments_gets_one_run_request(fresh_instance, zone) -> None:
+    generate(zone, [DAY, NEXT_DAY], CLEAN)
+
+    result, _ = tick(fresh_instance, zone)
+
+    assert set(requested(result)) == {DAY.isoformat(), NEXT_DAY.isoformat()}
+    assert all(r.job_name in (None, "daily_heartland_job") for r in result.run_requests)
+    newest = max(
+        p.name
+        for entity in ("payment_transactions", "settlement_batches", "pos_tickets")
+        for p in zone.segments("heartland", entity, DAY)
+    )
+    assert requested(result)[DAY.isoformat()] == f"landing:{DAY}@{newest}"
+
+
+def test_a_repeated_evaluation_requests_the_same_runs_and_the_next_tick_none(
+    fresh_instance, zone
+) -> None:
+    generate(zone, [DAY], CLEAN)
+    first, _ = tick(fresh_instance, zone)
+    again, _ = tick(fresh_instance, zone)  # the same tick evaluated twice: same run keys
+
+    assert requested(again) == requested(first)
+
+    # The cursor moved: a later tick finds nothing new (past the mtime margin).
+    aged = _age_zone(zone, seconds=60)
+    later, _ = tick(fresh_instance, zone, json.dumps({"watermark_ns": aged}))
+    assert requested(later) == {}
+    assert "no new completed segments" in later.skip_reason.skip_message
+
+
+def test_a_materialised_day_is_not_run_again_until_a_late_segment_lands(
+    fresh_instance, settings: Settings, zone
+) -> None:
+    generate(zone, [DAY], CLEAN)
+    assert run_day(settings, fresh_instance, DAY).success
+
+    nothing, _ = tick(fresh_instance, zone)
+    assert requested(nothing) == {}
+
+    late = land_one(zone, DAY)
+    reopened, _ = tick(fresh_instance, zone)
+
+    assert requested(reopened) == {DAY.isoformat(): f"landing:{DAY}@{late}"}
+    [request] = reopened.run_requests
+    assert request.tags["hl_d365/new_streams"] == "heartland/payment_transactions"
+
+
+def test_a_day_with_a_run_waiting_to_start_is_left_to_that_run(fresh_instance, zone) -> None:
+    generate(zone, [DAY], CLEAN)
+    from hl_d365_assets_tests.conftest import daily_job
+
+    fresh_instance.create_run_for_job(
+        daily_job(),
+        run_config={},
+        tags={"dagster/partition": DAY.isoformat()},
+        status=dg.DagsterRunStatus.NOT_STARTED,
+    )
+
+    result, _ = tick(fresh_instance, zone)
+
+    assert requested(result) == {}
+    assert "already waiting" in result.skip_reason.skip_message
+
+
+def test_half_written_segments_and_days_outside_the_partitions_request_nothing(
+    fresh_instance, zone
+) -> None:
+    hidden = zone.day_dir("heartland", "payment_transactions", DAY)
+    hidden.mkdir(parents=True)
+    (hidden / ".20261120T000000000000Z-webhook-0000.ndjson.tmp").write_text("{}\n")
+    land_one(zone, date(2025, 6, 1))  # before HL_D365_FIRST_BUSINESS_DAY
+
+    result, _ = tick(fresh_instance, zone)
+
+    assert requested(result) == {}
+    assert "2025-06-01: outside the business-day partitions" in result.skip_reason.skip_message
+
+
+def test_a_tick_lists_only_the_changed_day_among_tens_of_thousands_of_segments(
+    tmp_path,
+) -> None:
+    zone = LandingZone(tmp_path / "landing")
+    entities = ("payment_transactions", "settlement_batches", "pos_tickets")
+    days = [date(2026, 1, 1).fromordinal(date(2026, 1, 1).toordinal() + n) for n in range(300)]
+    for entity in entities:
+        for day in days:
+            directory = zone.day_dir("heartland", entity, day)
+            directory.mkdir(parents=True)
+            for n in range(34):
+                (directory / f"20260101T0000{n:02d}000000Z-sandbox-00.ndjson").touch()
+    watermark = _age_zone(zone, seconds=3600)
+    assert sum(1 for _ in zone.root.rglob("*.ndjson")) == 30_600
+
+    land_one(zone, days[100], "pos_tickets")
+    changes = scan(zone.root, watermark)
+
+    assert changes.day_dirs_seen == 900
+    assert changes.day_dirs_listed == 1
+    assert list(changes.newest) == [days[100].isoformat()]
+
+
+def _age_zone(zone: LandingZone, seconds: int) -> int:
+    """Backdate every day directory, as if the zone had been quiet; returns the cursor a tick
+    would have saved then, plus the sensor's mtime margin."""
+    newest = 0
+    for directory in zone.root.glob("*/*/business_date=*"):
+        stat = directory.stat()
+        past = stat.st_mtime_ns - seconds * 1_000_000_000
+        os.utime(directory, ns=(stat.st_atime_ns, past))
+        newest = max(newest, past)
+    return newest + DEFAULT_MARGIN_NS + 1
