@@ -18,7 +18,7 @@ import dagster as dg
 import httpx
 import pytest
 
-from hl_d365_assets.landing import LandingZone
+from hl_d365_assets.landing import LandingWriter, LandingZone
 from hl_d365_assets.sandbox import SandboxConfig, generate
 from hl_d365_assets.settings import PROJECT_ROOT
 
@@ -72,6 +72,7 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
+    _DATA_DIRS[url] = settings.data_dir
     try:
         _wait_until_serving(url, server, root / "dagster_dev.log")
         yield url
@@ -79,6 +80,13 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
         log.close()
+
+
+_DATA_DIRS: dict[str, Path] = {}
+
+
+def _data_dir_of(url: str) -> Path:
+    return _DATA_DIRS[url]
 
 
 def _wait_until_serving(
@@ -253,3 +261,39 @@ def test_a_day_launched_from_the_ui_materialises(webserver: str) -> None:
             break
         time.sleep(1)
     assert status == "SUCCESS"
+
+
+def test_the_running_daemon_reopens_a_day_when_a_late_segment_lands(webserver: str) -> None:
+    """The landing sensor is on by default: a segment landing for a loaded day starts a run of
+    that day within seconds, tagged with the segment that triggered it."""
+    settings = make_settings(_data_dir_of(webserver))
+    with LandingWriter(LandingZone(settings.landing_dir), "late-test") as writer:
+        writer.append(
+            "heartland",
+            "payment_transactions",
+            DAY,
+            '{"event_id":"EVT_LATE_UI","event_type":"transaction.captured","payload":{}}',
+        )
+    late = writer.committed[-1].name
+
+    deadline = time.monotonic() + 150
+    run = None
+    while time.monotonic() < deadline:
+        runs = _graphql(
+            webserver,
+            """
+            query ($filter: RunsFilter) {
+              runsOrError(filter: $filter) { ... on Runs { results { runId status tags { key value } } } }
+            }
+            """,
+            {"filter": {"tags": [{"key": "hl_d365/newest_segment", "value": late}]}},
+        )["runsOrError"]["results"]
+        if runs and runs[0]["status"] in {"SUCCESS", "FAILURE", "CANCELED"}:
+            run = runs[0]
+            break
+        time.sleep(1)
+    assert run is not None, "the landing sensor did not start a run for the late segment"
+    tags = {tag["key"]: tag["value"] for tag in run["tags"]}
+    assert tags["dagster/partition"] == DAY.isoformat()
+    assert tags["hl_d365/trigger"] == "landing_sensor"
+    assert run["status"] == "SUCCESS"

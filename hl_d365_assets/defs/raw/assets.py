@@ -20,19 +20,6 @@ DESCRIPTIONS = {
     "pos_tickets": "Closed Heartland POS tickets with their lines and tenders, nested as sent.",
 }
 
-landing_specs = [
-    dg.AssetSpec(
-        key=["landing", SOURCE, entity],
-        description=f"Immutable NDJSON segments under landing/{SOURCE}/{entity}/business_date=…/, "
-        "written by the sandbox generator, the webhook receiver and API pulls.",
-        group_name="landing",
-        kinds={"ndjson"},
-        owners=OWNERS,
-        partitions_def=business_days,
-    )
-    for entity in ENTITIES
-]
-
 
 def build_raw_asset(entity: str) -> dg.AssetsDefinition:
     @dg.asset(
