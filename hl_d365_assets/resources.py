@@ -7,13 +7,20 @@ The warehouse resource lives in :mod:`hl_d365_assets.warehouse`. Defaults come f
 from __future__ import annotations
 
 import hashlib
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import dagster as dg
 
+from hl_d365_assets.heartland.client import SANDBOX_BASE_URL, HeartlandClient
 from hl_d365_assets.landing import LandingZone
+from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
 from hl_d365_assets.settings import Settings
 from hl_d365_assets.warehouse import WarehouseResource
+
+SANDBOX_SIMULATOR_URL = "http://127.0.0.1:8765/ucp"
+"""Where `hl-d365 heartland-sim serve` listens by default."""
 
 
 class LandingZoneResource(dg.ConfigurableResource):
@@ -40,8 +47,27 @@ class MappingsResource(dg.ConfigurableResource):
         return digest.hexdigest()
 
 
+def heartland_client(environ: Mapping[str, str] | None = None) -> HeartlandClient:
+    """Real GP-API when ``HEARTLAND_APP_KEY`` is set (id and key read through ``EnvVar`` at run
+    time, never stored in config); otherwise the sandbox: the simulator on loopback
+    (`hl-d365 heartland-sim serve`) with its documented credentials."""
+    env = os.environ if environ is None else environ
+    if env.get("HEARTLAND_APP_KEY"):
+        return HeartlandClient(
+            base_url=env.get("HEARTLAND_API_URL", SANDBOX_BASE_URL),
+            app_id=dg.EnvVar("HEARTLAND_APP_ID"),
+            app_key=dg.EnvVar("HEARTLAND_APP_KEY"),
+        )
+    return HeartlandClient(
+        base_url=env.get("HEARTLAND_API_URL", SANDBOX_SIMULATOR_URL),
+        app_id=SANDBOX_APP_ID,
+        app_key=SANDBOX_APP_KEY,
+    )
+
+
 def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     return {
+        "heartland": heartland_client(),
         "warehouse": WarehouseResource(
             database=str(settings.warehouse_path), read_copy=str(settings.read_copy_path)
         ),

@@ -59,12 +59,12 @@ def pull_days(
     received_at = utc_now_iso()
     with LandingWriter(zone, producer=PRODUCER, max_segment_age_seconds=float("inf")) as writer:
         for entity, pages in (
-            ("payment_transactions", api.transaction_pages(first, last)),
-            ("settlement_batches", api.batch_pages(first, last)),
+            ("payment_transactions", api.iter_transactions(first, last)),
+            ("settlement_batches", api.iter_batches(first, last)),
         ):
             for page in pages:
                 report.pages[entity] += 1
-                _land_page(writer, entity, page, wanted, zones, received_at, report)
+                _land_page(writer, entity, page.rows, wanted, zones, received_at, report)
         report.segments = [path.name for path in writer.close()]
     return report
 
