@@ -31,6 +31,37 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--transactions", type=int, default=1_000_000)
     bench.add_argument("--keep", action="store_true", help="keep bench_data/ afterwards")
 
+    webhook = commands.add_parser("webhook", help="the Heartland webhook receiver")
+    webhook_commands = webhook.add_subparsers(dest="webhook_command", required=True)
+    serve = webhook_commands.add_parser(
+        "serve",
+        help="receive signed notifications on POST /webhooks/heartland and land them",
+        description="Needs HEARTLAND_APP_KEY (or --sandbox). Stops cleanly on SIGTERM/Ctrl-C.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback)")
+    serve.add_argument("--port", type=int, default=8787)
+    serve.add_argument(
+        "--sandbox", action="store_true", help="check signatures with the sandbox app key"
+    )
+    serve.add_argument("--max-body-bytes", type=int, default=256 * 1024)
+    serve.add_argument(
+        "--max-event-age", default="72h", help="older events land quarantined as stale_event"
+    )
+    serve.add_argument(
+        "--max-clock-skew", default="5m", help="events this far in the future land quarantined"
+    )
+    serve.add_argument("--max-segment-bytes", type=int, default=64 * 1024 * 1024)
+    serve.add_argument("--max-segment-age", default="2s", help="commit open segments this often")
+    webhook_commands.add_parser(
+        "recover", help="commit segments a killed receiver left open (serve does this at start)"
+    )
+    throughput = webhook_commands.add_parser(
+        "throughput", help="measure the real receiver's sustained events/s on loopback"
+    )
+    throughput.add_argument("--events", type=int, default=30_000)
+    throughput.add_argument("--concurrency", type=int, default=64)
+    throughput.add_argument("--client-processes", type=int, default=2)
+
     args = parser.parse_args(argv)
     if args.command == "demo":
         from hl_d365_assets.demo import run_demo
@@ -74,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
         from hl_d365_assets.bench import run_bench
 
         return run_bench(transactions=args.transactions, keep=args.keep)
+    if args.command == "webhook":
+        from hl_d365_assets.webhook.server import run_webhook_command
+
+        return run_webhook_command(args)
     return 2
 
 

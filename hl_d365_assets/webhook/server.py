@@ -1,0 +1,188 @@
+"""Running the receiver: the app key, uvicorn on loopback, signals, recovery and exit codes.
+
+``hl-d365 webhook serve`` (see ``cli.py``) binds ``127.0.0.1:8787`` unless told otherwise and
+serves ``POST /webhooks/heartland`` and ``GET /webhooks/heartland/stats``. The app key comes from
+``HEARTLAND_APP_KEY``; without it the receiver refuses to start (exit 2), unless ``--sandbox``
+asks for the sandbox's documented key. Before the socket is bound, the receiver takes its lock,
+recovers what a killed predecessor left open and loads the seen event ids (``receiver.py``), so
+no request is ever answered from a half-recovered state.
+
+SIGTERM or Ctrl-C: uvicorn stops accepting, lets in-flight requests finish (their lines are
+fsynced before they are answered), then the app's lifespan commits every open segment and logs
+the counters; the process exits 0. A second Ctrl-C forces the exit: open segments then stay
+``.tmp`` and the next start recovers them. A failed landing write makes the server exit 1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import signal
+import sys
+import threading
+from collections.abc import Generator, Mapping
+from datetime import timedelta
+
+import uvicorn
+
+from hl_d365_assets.sandbox.credentials import SANDBOX_APP_KEY
+from hl_d365_assets.webhook.receiver import (
+    ReceiverAlreadyRunning,
+    ReceiverConfig,
+    WebhookReceiver,
+    create_app,
+    lock_state_dir,
+    recover_segments,
+)
+
+logger = logging.getLogger("hl_d365_assets.webhook")
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8787
+APP_KEY_ENV = "HEARTLAND_APP_KEY"
+GRACEFUL_SHUTDOWN_SECONDS = 10
+EXIT_CONFIGURATION = 2
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class MissingAppKey(RuntimeError):
+    pass
+
+
+def resolve_app_key(sandbox: bool, environ: Mapping[str, str] | None = None) -> str:
+    """The key signatures are checked with: the sandbox's, or ``HEARTLAND_APP_KEY``."""
+    if sandbox:
+        return SANDBOX_APP_KEY
+    key = (os.environ if environ is None else environ).get(APP_KEY_ENV, "").strip()
+    if not key:
+        raise MissingAppKey(
+            f"{APP_KEY_ENV} is not set: the receiver cannot check X-GP-Signature without the "
+            "Heartland app key. Set it, or pass --sandbox to use the sandbox's documented key."
+        )
+    return key
+
+
+def parse_duration(text: str) -> timedelta:
+    """``"72h"``, ``"5m"``, ``"2s"``, ``"500ms"``, ``"3d"``; a bare number is seconds."""
+    match = _DURATION.match(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a duration like 72h, 5m, 2s or 500ms")
+    return timedelta(seconds=float(match[1]) * _UNITS[match[2] or "s"])
+
+
+class ReceiverServer(uvicorn.Server):
+    """uvicorn, minus re-raising the caught signal after a graceful stop (which would turn a
+    clean SIGTERM shutdown into death-by-signal), plus an exit when the landing writer fails."""
+
+    def __init__(self, config: uvicorn.Config, receiver: WebhookReceiver) -> None:
+        super().__init__(config)
+        self.receiver = receiver
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        handled = (signal.SIGINT, signal.SIGTERM)
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
+
+    async def on_tick(self, counter: int) -> bool:
+        if self.receiver.failure is not None:
+            self.should_exit = True
+        return await super().on_tick(counter)
+
+
+def serve(config: ReceiverConfig, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
+    """Run the receiver until SIGTERM/SIGINT; the process exit code."""
+    app = create_app(config)
+    receiver: WebhookReceiver = app.state.receiver
+    try:
+        receiver.start()
+    except ReceiverAlreadyRunning as running:
+        logger.error("%s", running)
+        return 1
+    server = ReceiverServer(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            loop="uvloop",
+            http="httptools",
+            lifespan="on",
+            access_log=False,
+            server_header=False,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            log_level="info",
+        ),
+        receiver,
+    )
+    logger.info(
+        "webhook receiver on http://%s:%d/webhooks/heartland, landing into %s",
+        host,
+        port,
+        config.landing_dir,
+    )
+    try:
+        server.run()
+    finally:
+        receiver.stop()  # after a forced exit the lifespan never ran its shutdown
+    return 1 if receiver.failure is not None or not server.started else 0
+
+
+def run_webhook_command(args) -> int:
+    """``hl-d365 webhook serve|recover|throughput`` (argument parsing lives in cli.py)."""
+    from hl_d365_assets.settings import load_settings
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
+    settings = load_settings()
+    if args.webhook_command == "recover":
+        try:
+            lock = lock_state_dir(settings.data_dir / "webhook")
+        except ReceiverAlreadyRunning as running:
+            print(f"hl-d365 webhook recover: {running}", file=sys.stderr)
+            return 1
+        with lock:
+            for segment in recover_segments(settings.landing_dir):
+                print(
+                    f"{segment.path}: {segment.lines} lines, {segment.dropped_bytes} bytes dropped"
+                )
+        return 0
+    if args.webhook_command == "throughput":
+        from hl_d365_assets.webhook.throughput import measure_throughput
+
+        result = measure_throughput(
+            events=args.events,
+            concurrency=args.concurrency,
+            client_processes=args.client_processes,
+        )
+        for name, value in result.items():
+            print(f"{name}: {value}")
+        return 0 if result["landed"] == result["acknowledged"] else 1
+
+    try:
+        app_key = resolve_app_key(args.sandbox)
+        options = {
+            "max_body_bytes": args.max_body_bytes,
+            "max_event_age": parse_duration(args.max_event_age),
+            "max_clock_skew": parse_duration(args.max_clock_skew),
+            "max_segment_bytes": args.max_segment_bytes,
+            "max_segment_age_seconds": parse_duration(args.max_segment_age).total_seconds(),
+        }
+    except (MissingAppKey, ValueError) as problem:
+        print(f"hl-d365 webhook serve: {problem}", file=sys.stderr)
+        return EXIT_CONFIGURATION
+    if args.sandbox:
+        logger.warning("--sandbox: checking signatures with the sandbox's published app key")
+    return serve(ReceiverConfig.from_settings(settings, app_key, **options), args.host, args.port)
