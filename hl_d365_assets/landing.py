@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import time
 from collections.abc import Iterable, Iterator
@@ -35,6 +36,13 @@ def new_segment_id(producer: str) -> str:
     """Time-ordered, collision-free: UTC microsecond timestamp, producer, random suffix."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     return f"{stamp}-{producer}-{secrets.token_hex(4)}"
+
+
+SEGMENT_NAME = re.compile(
+    r"^(?P<stamp>\d{8}T\d{12}Z)-(?P<producer>.+)-[0-9a-f]{8}" + re.escape(SEGMENT_SUFFIX) + "$"
+)
+"""Readers take a segment's producer and creation time from its name; parsed next to where the
+name is made so the two change together."""
 
 
 def utc_now_iso() -> str:
@@ -109,12 +117,15 @@ class _OpenSegment:
         self.bytes += len(data)
         self.lines += lines
 
-    def commit(self) -> Path:
+    def sync(self) -> None:
         self.handle.flush()
         os.fsync(self.handle.fileno())
+
+    def commit(self) -> Path:
+        self.sync()
         self.handle.close()
         os.replace(self.tmp_path, self.final_path)
-        _fsync_dir(self.final_path.parent)
+        fsync_dir(self.final_path.parent)
         return self.final_path
 
 
@@ -123,7 +134,9 @@ class LandingWriter:
     """Appends envelopes to the current segment of each (source, entity, day), rotating by size/age.
 
     Use as a context manager; ``close()`` commits every open segment. A crash before commit
-    leaves only a hidden ``.tmp`` file, which no reader lists.
+    leaves only a hidden ``.tmp`` file, which no reader lists. A producer that acknowledges
+    lines before their segment is committed (the webhook receiver) calls ``sync()`` first, and
+    after a crash commits the leftover ``.tmp`` files itself.
     """
 
     zone: LandingZone
@@ -132,6 +145,7 @@ class LandingWriter:
     max_segment_age_seconds: float = DEFAULT_MAX_SEGMENT_AGE_SECONDS
     committed: list[Path] = field(default_factory=list)
     _open: dict[tuple[str, str, str], _OpenSegment] = field(default_factory=dict)
+    _unsynced_dirs: set[Path] = field(default_factory=set)
 
     def __enter__(self) -> LandingWriter:
         return self
@@ -169,12 +183,32 @@ class LandingWriter:
     def close(self) -> list[Path]:
         return [self._commit(k) for k in list(self._open)]
 
+    def sync(self, keys: Iterable[tuple[str, str, str]] | None = None) -> None:
+        """Make the open segments of ``keys`` (all when None) durable without committing them.
+
+        Their lines stay in the hidden ``.tmp`` files, invisible to readers, but survive a power
+        loss, not just a killed process: the directories that gained a ``.tmp`` file or were
+        created since the last sync are fsynced too, deepest first, so each new entry is on disk
+        before the entry of the directory holding it.
+        """
+        chosen = self._open if keys is None else {k: self._open[k] for k in keys if k in self._open}
+        for segment in chosen.values():
+            segment.sync()
+        for directory in sorted(self._unsynced_dirs, key=lambda p: len(p.parts), reverse=True):
+            fsync_dir(directory)
+        self._unsynced_dirs.clear()
+
     def _start(self, key: tuple[str, str, str]) -> _OpenSegment:
         source, entity, day = key
         directory = self.zone.day_dir(source, entity, day)
+        missing = directory
+        while not missing.exists() and missing != missing.parent:
+            self._unsynced_dirs.add(missing.parent)
+            missing = missing.parent
         directory.mkdir(parents=True, exist_ok=True)
         segment = _OpenSegment(directory / f"{new_segment_id(self.producer)}{SEGMENT_SUFFIX}")
         self._open[key] = segment
+        self._unsynced_dirs.add(directory)
         return segment
 
     def _commit(self, key: tuple[str, str, str]) -> Path:
@@ -203,7 +237,8 @@ def _chunks(lines: Iterable[str], max_bytes: int) -> Iterator[tuple[bytes, int]]
         yield b"".join(buffer), len(buffer)
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Persist a directory's entries: a rename or a new file is durable only after this."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -38,6 +38,24 @@ def test_an_open_segment_is_invisible_until_committed(zone: LandingZone) -> None
     assert len(zone.segments("heartland", "pos_tickets", "2026-11-20")) == 1
 
 
+def test_a_synced_line_is_on_disk_in_the_hidden_segment_until_close_commits_it(
+    zone: LandingZone,
+) -> None:
+    """A producer may acknowledge a line once ``sync()`` returns, before its segment rotates."""
+    writer = LandingWriter(zone, "test")
+    (line,) = _lines(1)
+    writer.append("heartland", "pos_tickets", "2026-11-20", line)
+    writer.sync()
+    (hidden,) = zone.day_dir("heartland", "pos_tickets", "2026-11-20").iterdir()
+    assert hidden.name.startswith(".") and hidden.name.endswith(".tmp")
+    assert hidden.read_text() == line + "\n"
+    assert zone.segments("heartland", "pos_tickets", "2026-11-20") == []
+    writer.close()
+    (segment,) = zone.segments("heartland", "pos_tickets", "2026-11-20")
+    assert segment.read_text() == line + "\n"
+    assert not hidden.exists()
+
+
 def test_segments_rotate_by_size_between_lines_never_inside_one(zone: LandingZone) -> None:
     with LandingWriter(zone, "test", max_segment_bytes=4096) as writer:
         writer.append_lines("heartland", "payment_transactions", "2026-11-20", _lines(200))

@@ -37,7 +37,8 @@ from hl_d365_assets.webhook import (
     create_app,
     recover_segments,
 )
-from hl_d365_assets.webhook.receiver import JOURNAL_NAME, ReceiverAlreadyRunning, SeenEventIds
+from hl_d365_assets.webhook.recovery import ReceiverAlreadyRunning
+from hl_d365_assets.webhook.seen_event_ids import JOURNAL_NAME, SeenEventIds
 from hl_d365_assets.webhook.server import MissingAppKey, resolve_app_key
 from hl_d365_assets.webhook.throughput import (
     free_port,

@@ -3,21 +3,22 @@
     hl-d365 webhook serve --sandbox            # loopback :8787, POST /webhooks/heartland
     HEARTLAND_APP_KEY=… hl-d365 webhook serve --host 0.0.0.0 --port 8443
 
-``receiver.py`` holds the request path (verify, parse, dedupe, land with group commit) and the
-ASGI app, ``server.py`` runs it under uvicorn, ``throughput.py`` measures it.
+``receiver.py`` holds the request path (size, signature, JSON, shape, window, dedupe, land) and
+the ASGI app; what makes an acknowledgement durable lives beside it: ``group_commit.py`` (the
+writer thread), ``seen_event_ids.py`` (the redelivery journal), ``recovery.py`` (leftovers of a
+killed receiver). ``config.py`` holds the settings, ``server.py`` runs the app under uvicorn,
+``throughput.py`` measures it.
 """
 
+from hl_d365_assets.webhook.config import PRODUCER, ReceiverConfig
 from hl_d365_assets.webhook.receiver import (
-    PRODUCER,
     STATS_PATH,
     WEBHOOK_PATH,
-    ReceiverConfig,
     ReceiverCounters,
-    RecoveredSegment,
     WebhookReceiver,
     create_app,
-    recover_segments,
 )
+from hl_d365_assets.webhook.recovery import RecoveredSegment, recover_segments
 
 __all__ = [
     "PRODUCER",

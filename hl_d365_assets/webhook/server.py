@@ -4,8 +4,8 @@
 serves ``POST /webhooks/heartland`` and ``GET /webhooks/heartland/stats``. The app key comes from
 ``HEARTLAND_APP_KEY``; without it the receiver refuses to start (exit 2), unless ``--sandbox``
 asks for the sandbox's documented key. Before the socket is bound, the receiver takes its lock,
-recovers what a killed predecessor left open and loads the seen event ids (``receiver.py``), so
-no request is ever answered from a half-recovered state.
+recovers what a killed predecessor left open (``recovery.py``) and loads the seen event ids
+(``seen_event_ids.py``), so no request is ever answered from a half-recovered state.
 
 SIGTERM or Ctrl-C: uvicorn stops accepting, lets in-flight requests finish (their lines are
 fsynced before they are answered), then the app's lifespan commits every open segment and logs
@@ -28,11 +28,10 @@ from datetime import timedelta
 import uvicorn
 
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_KEY
-from hl_d365_assets.webhook.receiver import (
+from hl_d365_assets.webhook.config import ReceiverConfig
+from hl_d365_assets.webhook.receiver import WebhookReceiver, create_app
+from hl_d365_assets.webhook.recovery import (
     ReceiverAlreadyRunning,
-    ReceiverConfig,
-    WebhookReceiver,
-    create_app,
     lock_state_dir,
     recover_segments,
 )

@@ -1,0 +1,55 @@
+"""What a webhook receiver is configured with, and the names its landed files carry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from hl_d365_assets.landing import DEFAULT_MAX_SEGMENT_BYTES
+
+SOURCE = "heartland"
+PRODUCER = "webhook"
+"""Recovery and the seen-id scan touch only segments of this producer, never another's."""
+DEFAULT_MAX_BODY_BYTES = 256 * 1024
+DEFAULT_MAX_EVENT_AGE = timedelta(hours=72)
+DEFAULT_MAX_CLOCK_SKEW = timedelta(minutes=5)
+DEFAULT_SEGMENT_AGE_SECONDS = 2.0
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ReceiverConfig:
+    landing_dir: Path
+    state_dir: Path
+    """Where the seen-id journal and the lock live (``<data_dir>/webhook``)."""
+    mappings_dir: Path
+    merchant_timezone: str
+    app_key: str = field(repr=False)
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_event_age: timedelta = DEFAULT_MAX_EVENT_AGE
+    max_clock_skew: timedelta = DEFAULT_MAX_CLOCK_SKEW
+    max_segment_bytes: int = DEFAULT_MAX_SEGMENT_BYTES
+    max_segment_age_seconds: float = DEFAULT_SEGMENT_AGE_SECONDS
+    clock: Callable[[], datetime] = field(default=_utc_now, repr=False, compare=False)
+    """Receipt time (aware, UTC); tests pin it to put sandbox days inside or outside the window."""
+
+    @classmethod
+    def from_settings(cls, settings, app_key: str, **options) -> ReceiverConfig:
+        return cls(
+            landing_dir=settings.landing_dir,
+            state_dir=settings.data_dir / "webhook",
+            mappings_dir=settings.mappings_dir,
+            merchant_timezone=settings.merchant_timezone,
+            app_key=app_key,
+            **options,
+        )
+
+    @property
+    def id_retention(self) -> timedelta:
+        """A redelivery later than this is stale anyway (it lands quarantined), so its id can go."""
+        return self.max_event_age + self.max_clock_skew
