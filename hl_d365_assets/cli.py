@@ -27,9 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     sandbox.add_argument("--seed", type=int, default=20261124)
     sandbox.add_argument("--clean", action="store_true", help="inject no defects")
 
-    bench = commands.add_parser("bench", help="the 1,000,000-transaction benchmark")
+    bench = commands.add_parser("bench", help="the benchmarks: pipeline and ingestion")
     bench.add_argument("--transactions", type=int, default=1_000_000)
     bench.add_argument("--keep", action="store_true", help="keep bench_data/ afterwards")
+    bench.add_argument(
+        "--part",
+        choices=("all", "pipeline", "ingest"),
+        default="all",
+        help="pipeline: the 1,000,000-transaction day; ingest: webhook throughput and sensor latency",
+    )
 
     webhook = commands.add_parser("webhook", help="the Heartland webhook receiver")
     webhook_commands = webhook.add_subparsers(dest="webhook_command", required=True)
@@ -61,6 +67,18 @@ def main(argv: list[str] | None = None) -> int:
     throughput.add_argument("--events", type=int, default=30_000)
     throughput.add_argument("--concurrency", type=int, default=64)
     throughput.add_argument("--client-processes", type=int, default=2)
+
+    simulator = commands.add_parser(
+        "heartland-sim",
+        help="serve the Heartland API simulator on loopback (the sandbox's end-of-day pull target)",
+    )
+    simulator.add_argument(
+        "--landing",
+        help="landing-format folder of what Heartland holds "
+        "(default: <data>/sandbox/heartland_holds, written by `make demo`)",
+    )
+    simulator.add_argument("--host", default="127.0.0.1")
+    simulator.add_argument("--port", type=int, default=8765)
 
     args = parser.parse_args(argv)
     if args.command == "demo":
@@ -103,8 +121,22 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "bench":
         from hl_d365_assets.bench import run_bench
+        from hl_d365_assets.ingest_bench import run_ingest_bench
 
-        return run_bench(transactions=args.transactions, keep=args.keep)
+        status = 0
+        if args.part in ("all", "pipeline"):
+            status |= run_bench(transactions=args.transactions, keep=args.keep)
+        if args.part in ("all", "ingest"):
+            print(flush=True)
+            status |= run_ingest_bench()
+        return status
+    if args.command == "heartland-sim":
+        from hl_d365_assets.heartland.simulator import main as serve_simulator
+        from hl_d365_assets.settings import load_settings
+
+        holds = args.landing or str(load_settings().data_dir / "sandbox" / "heartland_holds")
+        serve_simulator(["--landing", holds, "--host", args.host, "--port", str(args.port)])
+        return 0
     if args.command == "webhook":
         from hl_d365_assets.webhook.server import run_webhook_command
 

@@ -77,13 +77,14 @@ async def _post_all(url, bodies, app_key, concurrency, keep, timeout) -> Deliver
                 )
                 delivery.latencies.append(time.perf_counter() - t0)
                 delivery.sent += 1
-                verdict = str(response.status_code)
                 if response.status_code == 200:
                     answer = response.json()
-                    verdict += f" {answer.get('status')}"
+                    verdict = answer.get("status", "?")
                     if answer.get("quarantined"):
-                        verdict += " (quarantined)"
+                        verdict += f" but quarantined ({answer['quarantined'].split(':')[0]})"
                     delivery.acknowledged_ids.append(answer.get("event_id"))
+                else:
+                    verdict = f"refused {response.status_code}"
                 delivery.statuses[verdict] += 1
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))

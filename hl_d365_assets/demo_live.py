@@ -1,0 +1,262 @@
+"""The demo's live day: Heartland pushes it to the webhook receiver, the landing sensor runs it,
+and the end-of-day pull from the Heartland simulator completes what the webhooks lost.
+
+Everything runs as it would in production, on loopback: the receiver is `hl-d365 webhook serve`
+in its own process, Dagster's daemon evaluates the landing sensor and launches the runs, and the
+pull is the `heartland_pull_job` talking HTTP to the simulator. The demo only sends, waits and
+reports; it never calls the sensor or materialises the day itself.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+
+from hl_d365_assets.heartland.client import HeartlandClient
+from hl_d365_assets.heartland.simulator import HeartlandSimulator, serve
+from hl_d365_assets.landing import LandingZone
+from hl_d365_assets.raw_loader import ENTITIES, SOURCE
+from hl_d365_assets.resources import build_resources
+from hl_d365_assets.sandbox import SandboxConfig, generate
+from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
+from hl_d365_assets.sandbox.webhooks import notification_bodies, post_all
+from hl_d365_assets.settings import PROJECT_ROOT, Settings
+
+LOST_EVERY = 20
+"""Every 20th gateway notification is "lost" on its way, for the end-of-day pull to recover."""
+RUN_TIMEOUT_SECONDS = 240
+QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class SensorRun:
+    run_id: str
+    status: str
+    seconds_after_landing: float
+    run_seconds: float
+
+
+def live_day(settings: Settings, day: date, config: SandboxConfig, say: Say) -> int:
+    """Push ``day`` through the receiver, let the sensor run it, then pull it; 0 when all ran."""
+    heartland_side = LandingZone(settings.data_dir / "sandbox" / "heartland_holds")
+    generate(heartland_side, [day], config, ground_truth_path=heartland_side.root / "truth.ndjson")
+    logs = settings.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+
+    with _process("dagster-daemon", _daemon_command(), logs) as daemon:
+        say(f"  started dagster-daemon (pid {daemon.pid}): it evaluates the landing sensor")
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}/webhooks/heartland"
+        receiver = _start(
+            "webhook-receiver",
+            [
+                sys.executable,
+                "-m",
+                "hl_d365_assets.cli",
+                "webhook",
+                "serve",
+                "--sandbox",
+                "--port",
+                str(port),
+            ],
+            logs,
+        )
+        try:
+            _wait_for_port(port, receiver, logs / "webhook-receiver.log")
+            say(f"  started the webhook receiver (pid {receiver.pid}) on {url}")
+            sent_lines = 0
+            delivery = None
+            for entity in ENTITIES:
+                bodies = notification_bodies(heartland_side.segments(SOURCE, entity, day))
+                lose = entity == "payment_transactions"
+                result = post_all(
+                    url,
+                    bodies,
+                    SANDBOX_APP_KEY,
+                    keep=(lambda i: i % LOST_EVERY != LOST_EVERY - 1)
+                    if lose
+                    else (lambda _i: True),
+                )
+                sent_lines += len(bodies)
+                if delivery is None:
+                    delivery = result
+                else:
+                    delivery.sent += result.sent
+                    delivery.statuses.update(result.statuses)
+                    delivery.seconds += result.seconds
+            assert delivery is not None
+        finally:
+            receiver.send_signal(signal.SIGTERM)
+            code = receiver.wait(timeout=30)
+        verdicts = ", ".join(f"{n:,} {v}" for v, n in delivery.statuses.most_common())
+        say(
+            f"  posted {delivery.sent:,} signed notifications of {sent_lines:,} in "
+            f"{delivery.seconds:.1f}s ({delivery.sent / max(delivery.seconds, 1e-9):,.0f}/s): "
+            f"{verdicts}; {sent_lines - delivery.sent:,} gateway events held back as lost"
+        )
+        say(f"  receiver stopped on SIGTERM (exit {code}), its open segments committed")
+
+        first = _wait_for_sensor_run(settings, day)
+        say(
+            f"  landing sensor started run {first.run_id[:8]} for {day} "
+            f"{first.seconds_after_landing:.1f}s after its last segment landed: {first.status} "
+            f"in {first.run_seconds:.1f}s"
+        )
+
+        simulator = HeartlandSimulator(
+            heartland_side.root, app_id=SANDBOX_APP_ID, app_key=SANDBOX_APP_KEY
+        )
+        with serve(simulator) as server:
+            client = HeartlandClient(
+                base_url=server.base_url, app_id=SANDBOX_APP_ID, app_key=SANDBOX_APP_KEY
+            )
+            from hl_d365_assets.definitions import defs
+
+            with dg.DagsterInstance.get() as instance:
+                pulled = defs.resolve_job_def("heartland_pull_job").execute_in_process(
+                    partition_key=day.isoformat(),
+                    instance=instance,
+                    resources={**build_resources(settings), "heartland": client},
+                    raise_on_error=False,
+                    run_config=QUIET_CONSOLE,
+                )
+                landed = {
+                    event.materialization.asset_key.path[-1]: event.materialization.metadata[
+                        "events_landed"
+                    ].value
+                    for event in pulled.get_asset_materialization_events()
+                }
+        say(
+            f"  end-of-day pull from the Heartland simulator ({server.base_url}): "
+            + (
+                ", ".join(f"{n:,} {entity}" for entity, n in landed.items())
+                if pulled.success
+                else "FAILED (see `make ui`)"
+            )
+        )
+        second = _wait_for_sensor_run(settings, day)
+        say(
+            f"  landing sensor re-opened {day}: run {second.run_id[:8]} {second.status} in "
+            f"{second.run_seconds:.1f}s; the raw layer counted the events the webhooks had "
+            "already landed as duplicates and loaded the lost ones"
+        )
+    return 0 if first.status == second.status == "SUCCESS" and pulled.success else 1
+
+
+def _wait_for_sensor_run(settings: Settings, day: date) -> SensorRun:
+    """Wait until a run has loaded the day's newest segments, and for that run to finish."""
+    zone = LandingZone(settings.landing_dir)
+    newest = {
+        entity: max((p.name for p in zone.segments(SOURCE, entity, day)), default="")
+        for entity in ENTITIES
+    }
+    landed_at = max(
+        (p.stat().st_mtime for e in ENTITIES for p in zone.segments(SOURCE, e, day)), default=0
+    )
+    deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
+    with dg.DagsterInstance.get() as instance:
+        while time.monotonic() < deadline:
+            run_id = _run_that_loaded(instance, day, newest)
+            if run_id:
+                run = instance.get_run_by_id(run_id)
+                if run is not None and run.is_finished:
+                    stats = instance.get_run_stats(run_id)
+                    return SensorRun(
+                        run_id=run_id,
+                        status=run.status.value,
+                        seconds_after_landing=(stats.launch_time or landed_at) - landed_at,
+                        run_seconds=(stats.end_time or 0) - (stats.start_time or 0),
+                    )
+            time.sleep(0.5)
+    raise TimeoutError(
+        f"no run loaded {day}'s newest segments within {RUN_TIMEOUT_SECONDS}s; "
+        f"see {settings.data_dir / 'logs'} and `make ui`"
+    )
+
+
+def _run_that_loaded(instance: dg.DagsterInstance, day: date, newest: dict[str, str]) -> str | None:
+    run_ids = set()
+    for entity in ENTITIES:
+        records = instance.fetch_materializations(
+            dg.AssetRecordsFilter(
+                asset_key=dg.AssetKey(["raw", entity]), asset_partitions=[day.isoformat()]
+            ),
+            limit=1,
+        ).records
+        if not records:
+            return None
+        watermarks = records[0].asset_materialization.metadata.get("landing_watermarks")
+        loaded = (watermarks.value or {}).get(day.isoformat(), "") if watermarks else ""
+        if loaded < newest[entity]:
+            return None
+        run_ids.add(records[0].run_id)
+    return run_ids.pop() if len(run_ids) == 1 else None
+
+
+def _daemon_command() -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "dagster._daemon",
+        "run",
+        "-w",
+        str(PROJECT_ROOT / "workspace.yaml"),
+    ]
+
+
+@contextmanager
+def _process(name: str, command: list[str], logs: Path):
+    process = _start(name, command, logs)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _start(name: str, command: list[str], logs: Path) -> subprocess.Popen:
+    log = (logs / f"{name}.log").open("ab")
+    return subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env=os.environ.copy(),
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the webhook receiver exited: {log.read_text()[-2000:]}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"the webhook receiver did not listen on port {port} within {timeout}s")
