@@ -18,6 +18,7 @@ import dagster as dg
 import httpx
 import pytest
 
+from hl_d365_assets.heartland.simulator import HeartlandSimulator, serve
 from hl_d365_assets.landing import LandingWriter, LandingZone
 from hl_d365_assets.sandbox import SandboxConfig, generate
 from hl_d365_assets.settings import PROJECT_ROOT
@@ -25,6 +26,7 @@ from hl_d365_assets.settings import PROJECT_ROOT
 from .conftest import make_settings, run_day
 
 DAY = date(2026, 11, 18)
+BACKFILL_DAYS = [date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 3)]
 
 
 def _free_port() -> int:
@@ -48,8 +50,21 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with dg.DagsterInstance.from_config(str(home)) as instance:
         assert run_day(settings, instance, DAY).success
 
+    # What Heartland holds for a backfill from its API, served on loopback by the simulator.
+    holds = LandingZone(root / "heartland_holds")
+    generate(
+        holds, BACKFILL_DAYS, SandboxConfig(seed=12, store_count=2, transactions_per_store_day=20)
+    )
+    simulator = serve(HeartlandSimulator(holds.root))
+
     port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(home), "HL_D365_DATA_DIR": str(settings.data_dir)}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "HL_D365_DATA_DIR": str(settings.data_dir),
+        "HEARTLAND_API_URL": simulator.base_url,
+    }
+    env.pop("HEARTLAND_APP_KEY", None)
     # What `make ui` runs: `dagster dev`, the webserver and the daemon that dequeues runs.
     log = (root / "dagster_dev.log").open("wb")
     server = subprocess.Popen(
@@ -80,6 +95,7 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
         log.close()
+        simulator.stop()
 
 
 _DATA_DIRS: dict[str, Path] = {}
@@ -297,3 +313,59 @@ def test_the_running_daemon_reopens_a_day_when_a_late_segment_lands(webserver: s
     assert tags["dagster/partition"] == DAY.isoformat()
     assert tags["hl_d365/trigger"] == "landing_sensor"
     assert run["status"] == "SUCCESS"
+
+
+def test_a_range_backfilled_from_the_ui_over_the_api_is_one_run(webserver: str) -> None:
+    """What a user does to load a past month from Heartland: select the pull and everything it
+    feeds, pick a partition range, launch a backfill. Single-run backfill policies make it one
+    run over the range, pulling from the API (the simulator) and loading raw and canonical."""
+    keys = [
+        ["landing", "heartland", "payment_transactions"],
+        ["landing", "heartland", "settlement_batches"],
+        ["raw", "payment_transactions"],
+        ["raw", "settlement_batches"],
+        ["canonical", "payments"],
+    ]
+    launched = _graphql(
+        webserver,
+        """
+        mutation ($params: LaunchBackfillParams!) {
+          launchPartitionBackfill(backfillParams: $params) {
+            __typename
+            ... on LaunchBackfillSuccess { backfillId }
+            ... on PythonError { message }
+          }
+        }
+        """,
+        {
+            "params": {
+                "partitionNames": [day.isoformat() for day in BACKFILL_DAYS],
+                "assetSelection": [{"path": key} for key in keys],
+            }
+        },
+    )["launchPartitionBackfill"]
+    assert launched["__typename"] == "LaunchBackfillSuccess", launched
+    backfill_id = launched["backfillId"]
+
+    deadline = time.monotonic() + 240
+    runs: list[dict] = []
+    status = None
+    while time.monotonic() < deadline:
+        backfill = _graphql(
+            webserver,
+            """
+            query ($id: String!) {
+              partitionBackfillOrError(backfillId: $id) {
+                ... on PartitionBackfill { status runs { runId status } }
+              }
+            }
+            """,
+            {"id": backfill_id},
+        )["partitionBackfillOrError"]
+        status, runs = backfill["status"], backfill["runs"]
+        if status in {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}:
+            break
+        time.sleep(1)
+    assert status in {"COMPLETED", "COMPLETED_SUCCESS"}, (status, runs)
+    assert len(runs) == 1
+    assert runs[0]["status"] == "SUCCESS"
