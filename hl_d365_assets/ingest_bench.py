@@ -82,9 +82,16 @@ def sensor_latency(samples: int) -> list[tuple[float, float]]:
                 dg.DagsterInstance.from_config(str(home)) as instance,
             ):
                 results = []
-                for n in range(samples):
-                    segment = _land_segment(zone, day, n)
-                    results.append(_wait_for_run(instance, segment))
+                try:
+                    for n in range(samples):
+                        segment = _land_segment(zone, day, n)
+                        results.append(_wait_for_run(instance, segment))
+                        # A segment landing while a run is still reading would be loaded by it
+                        # (and rightly start no run of its own): sample on a quiet zone.
+                        _wait_for_runs_to_finish(instance)
+                except TimeoutError as late:
+                    log = (logs / "dagster-daemon.log").read_text(errors="replace")[-3000:]
+                    raise TimeoutError(f"{late}; dagster-daemon log:\n{log}") from None
                 return results
         finally:
             for key, value in previous.items():
@@ -138,6 +145,16 @@ def _wait_for_run(instance: dg.DagsterInstance, segment: Path, timeout: float = 
                 return requested, stats.start_time - landed_at
         time.sleep(0.2)
     raise TimeoutError(f"no run started for {segment.name} within {timeout}s")
+
+
+def _wait_for_runs_to_finish(instance: dg.DagsterInstance, timeout: float = 180) -> None:
+    """Let the runs end before the daemon stops, so none is cut short."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(run.is_finished for run in instance.get_runs()):
+            return
+        time.sleep(0.5)
+    raise TimeoutError(f"runs still going after {timeout}s")
 
 
 def _say(message: str) -> None:
