@@ -22,7 +22,7 @@ heartland_pull_job = dg.define_asset_job(
 
 heartland_backfill_job = dg.define_asset_job(
     name="heartland_backfill_job",
-    selection=PULLED | dg.AssetSelection.groups("raw", "canonical", "ops"),
+    selection=PULLED | dg.AssetSelection.groups("raw", "canonical", "recon", "ops"),
     partitions_def=business_days,
     description="Pull business days from the Heartland API and load them through raw, canonical "
     "and the read copy. Backfill a month from the UI: every asset has a single-run backfill "

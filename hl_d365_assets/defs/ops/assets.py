@@ -8,12 +8,14 @@ import dagster as dg
 
 from hl_d365_assets.business_day import business_days, single_run_backfill
 from hl_d365_assets.defs.canonical.assets import BUILDS
+from hl_d365_assets.defs.recon.assets import TABLES as RECON_TABLES
 from hl_d365_assets.warehouse import WarehouseResource
 
 
 @dg.asset(
     key=["ops", "analyst_read_copy"],
-    deps=[dg.AssetKey(["canonical", table]) for build in BUILDS for table in build.tables],
+    deps=[dg.AssetKey(["canonical", table]) for build in BUILDS for table in build.tables]
+    + [dg.AssetKey(["recon", table]) for table in RECON_TABLES],
     description="A checkpointed copy of the warehouse swapped into place atomically after each run "
     "(data/warehouse_read.duckdb). Analysts open it read-only while runs keep writing the main file.",
     group_name="ops",

@@ -1,0 +1,94 @@
+"""Reconciliation: settlement batches against transactions, POS card tenders against the
+gateway, expected deposits, and one exceptions table that keeps the accountants' resolutions
+across re-runs. recon.daily_summary (a view, sql/views/) reads them all.
+
+One step builds the three tables in one transaction: the exceptions are derived from the two
+reconciliations of the same days, so they must never be seen half-updated.
+"""
+
+import time
+
+import dagster as dg
+
+from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
+from hl_d365_assets.resources import MappingsResource
+from hl_d365_assets.table_metadata import table_metadata
+from hl_d365_assets.warehouse import WarehouseResource, run_script, sql_file, transaction
+
+OWNERS = ["team:finance-data"]
+TABLES = {
+    "settlement_vs_transactions": "Each settlement batch against the captured transactions in it: "
+    "counts, sales, refunds, net and deposit, differences and a status (matched, within tolerance, "
+    "discrepancy, batch without transactions, transactions without batch).",
+    "tenders_vs_gateway": "Every POS card tender matched to its gateway transaction (by reference, "
+    "then by store, amount and time), and the unmatched items on either side with a reason.",
+    "deposits": "Per store, day and currency: gross - refunds - fees + adjustments, the deposit "
+    "to expect in the bank, against the deposit Heartland reported.",
+    "exceptions": "Every discrepancy of every reconciliation, with a stable id, severity, amounts, "
+    "source keys, first and last seen day, and a status and note accountants own.",
+}
+SOURCES = [
+    dg.AssetKey(["canonical", table]) for table in ("payments", "settlement_batches", "pos_tenders")
+]
+
+
+@dg.multi_asset(
+    name="reconciliation",
+    specs=[
+        dg.AssetSpec(
+            key=["recon", table],
+            deps=SOURCES,
+            description=description,
+            group_name="recon",
+            kinds={"duckdb", "sql"},
+            owners=OWNERS,
+            partitions_def=business_days,
+        )
+        for table, description in TABLES.items()
+    ],
+    partitions_def=business_days,
+    backfill_policy=single_run_backfill,
+    pool="warehouse",
+)
+def reconciliation(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, mappings: MappingsResource
+):
+    days = partition_dates(context)
+    window = {"first": days[0], "last": days[-1]}
+    started = time.perf_counter()
+    with warehouse.writer() as conn:
+        with transaction(conn):
+            run_script(conn, sql_file("ref/load_mappings.sql"), {"dir": mappings.directory})
+            run_script(conn, sql_file("recon/reconcile_settlements.sql"), window)
+            run_script(conn, sql_file("recon/reconcile_tenders.sql"), window)
+            run_script(conn, sql_file("recon/reconcile_deposits.sql"), window)
+            run_script(conn, sql_file("recon/record_exceptions.sql"), window)
+        sql_seconds = time.perf_counter() - started
+        statuses = {
+            table: dict(
+                conn.execute(
+                    f"SELECT status, count(*) FROM recon.{table} "
+                    "WHERE business_date BETWEEN $first AND $last GROUP BY 1 ORDER BY 1",
+                    window,
+                ).fetchall()
+            )
+            for table in TABLES
+            if table != "deposits"
+        }
+        open_by_kind = dict(
+            conn.execute(
+                "SELECT kind, count(*) FROM recon.exceptions WHERE business_date BETWEEN $first "
+                "AND $last AND status = 'open' AND still_detected GROUP BY 1 ORDER BY 1",
+                window,
+            ).fetchall()
+        )
+        for table in TABLES:
+            yield dg.MaterializeResult(
+                asset_key=dg.AssetKey(["recon", table]),
+                metadata={
+                    **table_metadata(conn, f"recon.{table}", days[0], days[-1]),
+                    **({"by_status": statuses[table]} if table in statuses else {}),
+                    **({"open_exceptions_by_kind": open_by_kind} if table == "exceptions" else {}),
+                    "sql_seconds": round(sql_seconds, 3),
+                },
+            )

@@ -1,0 +1,221 @@
+"""Reconciliation against the sandbox's ground truth: every injected discrepancy is found, a clean
+day raises nothing, and an accountant's resolution survives re-runs and late data."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import dagster as dg
+import duckdb
+import pytest
+
+from hl_d365_assets.landing import LandingWriter, LandingZone
+from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
+from hl_d365_assets.settings import Settings
+from hl_d365_assets_tests.conftest import make_settings, run_range
+
+DAYS = [date(2026, 11, 16) + timedelta(days=n) for n in range(3)]
+RECONCILED_DEFECTS = {
+    "settlement_total_mismatch": "settlement_discrepancy",
+    "tender_without_gateway_transaction": "tender_without_gateway_transaction",
+    "gateway_transaction_without_tender": "gateway_transaction_without_tender",
+}
+
+
+@pytest.fixture(scope="module")
+def dirty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, list[dict]]]:
+    """Three sandbox days with every defect, loaded and reconciled in one run."""
+    settings = make_settings(tmp_path_factory.mktemp("recon_dirty") / "data")
+    truth = settings.data_dir / "truth.ndjson"
+    report = generate(
+        LandingZone(settings.landing_dir),
+        DAYS,
+        SandboxConfig(seed=21, transactions_per_store_day=150),
+        ground_truth_path=truth,
+    )
+    with dg.instance_for_test() as instance:
+        assert run_range(settings, instance, DAYS, raise_on_error=False).success
+    yield settings, report.ground_truth
+
+
+def exceptions(settings: Settings) -> list[dict]:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+        cursor = conn.execute("SELECT * FROM recon.exceptions ORDER BY exception_id")
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def test_every_injected_discrepancy_is_found(dirty) -> None:
+    settings, truth = dirty
+    found = exceptions(settings)
+    injected = [entry for entry in truth if entry["defect"] in RECONCILED_DEFECTS]
+    assert {entry["defect"] for entry in injected} == set(RECONCILED_DEFECTS)
+
+    missed = [
+        entry
+        for entry in injected
+        if not any(
+            e["kind"] == RECONCILED_DEFECTS[entry["defect"]]
+            and entry["key"] in e["source_keys"]
+            and e["business_date"].isoformat() == entry["business_date"]
+            for e in found
+        )
+    ]
+
+    assert missed == [], f"recall below 100 %: {len(missed)} of {len(injected)} missed"
+
+
+def test_a_clean_week_raises_no_exception(tmp_path) -> None:
+    settings = make_settings(tmp_path / "data")
+    days = [date(2026, 11, 9) + timedelta(days=n) for n in range(3)]
+    generate(
+        LandingZone(settings.landing_dir),
+        days,
+        SandboxConfig(seed=22, transactions_per_store_day=150, defect_rates=DefectRates.none()),
+        ground_truth_path=settings.data_dir / "truth.ndjson",
+    )
+    with dg.instance_for_test() as instance:
+        assert run_range(settings, instance, days).success
+
+    assert exceptions(settings) == []
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+        statuses = conn.execute(
+            """
+            SELECT DISTINCT status FROM recon.settlement_vs_transactions
+            UNION SELECT DISTINCT status FROM recon.tenders_vs_gateway
+            """
+        ).fetchall()
+    assert statuses == [("matched",)]
+
+
+def test_exceptions_say_what_is_wrong_and_carry_their_amounts(dirty) -> None:
+    settings, _ = dirty
+    for exception in exceptions(settings):
+        assert exception["exception_id"].startswith("EXC_")
+        assert exception["status"] == "open"
+        assert exception["amount_at_risk"] > 0
+        assert exception["severity"] in {"high", "medium"}
+        assert exception["detail"] and exception["source_keys"]
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+        [(alerts,)] = conn.execute(
+            "SELECT count(*) FROM ops.alerts WHERE kind LIKE 'reconciliation_%'"
+        ).fetchall()
+        [(high,)] = conn.execute(
+            "SELECT count(*) FROM recon.exceptions WHERE severity = 'high'"
+        ).fetchall()
+    assert alerts == high > 0
+
+
+def test_a_resolution_survives_a_rerun_and_late_data_that_clears_the_exception(
+    tmp_path,
+) -> None:
+    settings = make_settings(tmp_path / "data")
+    day = DAYS[0]
+    zone = LandingZone(settings.landing_dir)
+    report = generate(
+        zone,
+        [day],
+        SandboxConfig(
+            seed=23,
+            transactions_per_store_day=80,
+            defect_rates=dataclasses.replace(
+                DefectRates.none(), tender_without_gateway_transaction=0.05
+            ),
+        ),
+        ground_truth_path=settings.data_dir / "truth.ndjson",
+    )
+    [missing, *_] = [
+        e for e in report.ground_truth if e["defect"] == "tender_without_gateway_transaction"
+    ]
+    with dg.instance_for_test() as instance:
+        assert run_range(settings, instance, [day]).success
+        [exception] = [e for e in exceptions(settings) if missing["key"] in e["source_keys"]]
+        with duckdb.connect(str(settings.warehouse_path)) as conn:
+            conn.execute(
+                "UPDATE recon.exceptions SET status = 'accepted', resolution_note = $note, "
+                "resolved_by = 'ap.clerk' WHERE exception_id = $id",
+                {"note": "gateway outage, customer paid cash", "id": exception["exception_id"]},
+            ).fetchall()
+
+        assert run_range(settings, instance, [day]).success
+        [rerun] = [
+            e for e in exceptions(settings) if e["exception_id"] == exception["exception_id"]
+        ]
+        assert (rerun["status"], rerun["resolution_note"], rerun["still_detected"]) == (
+            "accepted",
+            "gateway outage, customer paid cash",
+            True,
+        )
+
+        _land_late_capture(zone, day, tender_id=missing["key"])
+        assert run_range(settings, instance, [day]).success
+
+    [late] = [e for e in exceptions(settings) if e["exception_id"] == exception["exception_id"]]
+    assert late["still_detected"] is False
+    assert late["resolution_note"] == "gateway outage, customer paid cash"
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+        [(status,)] = conn.execute(
+            "SELECT status FROM recon.tenders_vs_gateway WHERE tender_id = $t",
+            {"t": missing["key"]},
+        ).fetchall()
+    assert status == "matched"
+
+
+def _land_late_capture(zone: LandingZone, day: date, tender_id: str) -> None:
+    """The gateway's capture for the tender arrives late: a sale with the tender as reference."""
+    tenders = [
+        tender
+        for segment in zone.segments("heartland", "pos_tickets", day)
+        for line in segment.read_text().splitlines()
+        if line.startswith("{") and line.endswith("}")
+        for tender in json.loads(line)["payload"]["tenders"]
+        if tender["tender_id"] == tender_id
+    ]
+    sample = next(
+        json.loads(line)
+        for segment in zone.segments("heartland", "payment_transactions", day)
+        for line in segment.read_text().splitlines()
+        if '"status":"CAPTURED"' in line
+        and '"type":"SALE"' in line
+        and f'"site_reference":"{tender_id.split("-")[1]}"' in line
+    )
+    tender = tenders[0]
+    payload = dict(sample["payload"])
+    payload.update(
+        id=tender["gateway_transaction_id"],
+        reference=tender_id,
+        amount=str(int(tender["amount"]) + int(tender["tip_amount"])),
+        gratuity_amount=tender["tip_amount"],
+        action={**payload["action"], "id": "ACT_LATE" + tender_id[-12:]},
+    )
+    line = json.dumps(
+        {**sample, "event_id": "EVT_LATE" + tender_id[-12:], "payload": payload},
+        separators=(",", ":"),
+    )
+    with LandingWriter(zone, "late-test") as writer:
+        writer.append("heartland", "payment_transactions", day, line)
+
+
+def test_the_daily_summary_adds_up_per_store_and_day(dirty) -> None:
+    settings, _ = dirty
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+        rows = conn.execute(
+            """
+            SELECT s.business_date, s.store_id, s.expected_deposit,
+                   s.gross_sales - s.refunds - s.fees + d.adjustments,
+                   s.open_exceptions,
+                   (SELECT count(*) FROM recon.exceptions e WHERE e.business_date = s.business_date
+                      AND e.store_id = s.store_id AND e.status = 'open' AND e.still_detected),
+                   s.card_tenders >= s.tenders_matched
+            FROM recon.daily_summary AS s
+            JOIN recon.deposits AS d USING (business_date, store_id, currency)
+            """
+        ).fetchall()
+    assert len(rows) == len(DAYS) * 5
+    for day, store, expected, computed, open_count, counted, rates_sane in rows:
+        assert expected == computed, (day, store)
+        assert open_count == counted, (day, store)
+        assert rates_sane

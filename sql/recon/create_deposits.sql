@@ -1,0 +1,23 @@
+-- Expected net deposit per store, business day and currency, against what Heartland says it paid.
+CREATE TABLE IF NOT EXISTS recon.deposits (
+    business_date           DATE NOT NULL,
+    store_id                VARCHAR,
+    currency                VARCHAR NOT NULL,
+    gross_sales             DECIMAL(18, 2) NOT NULL,
+    refunds                 DECIMAL(18, 2) NOT NULL,
+    fees                    DECIMAL(18, 2) NOT NULL,
+    adjustments             DECIMAL(18, 2) NOT NULL,
+    expected_deposit        DECIMAL(18, 2) NOT NULL,
+    reported_deposit        DECIMAL(18, 2),
+    deposit_difference      DECIMAL(18, 2),
+    deposit_ids             VARCHAR,
+    deposit_date            DATE
+);
+COMMENT ON TABLE recon.deposits IS 'Per store, day and currency: gross - refunds - fees + adjustments = the deposit to expect in the bank, and the deposit Heartland reported.';
+COMMENT ON COLUMN recon.deposits.gross_sales IS 'Captured sales, tips included. Source: canonical.payments(amount)';
+COMMENT ON COLUMN recon.deposits.refunds IS 'Captured refunds, as a positive figure. Source: canonical.payments(amount)';
+COMMENT ON COLUMN recon.deposits.fees IS 'Processing fees the batches withheld. Source: canonical.settlement_batches(fees_amount)';
+COMMENT ON COLUMN recon.deposits.adjustments IS 'Chargebacks, reversals and other adjustments to the deposit; the feed carries none yet, so 0.';
+COMMENT ON COLUMN recon.deposits.expected_deposit IS 'gross_sales - refunds - fees + adjustments.';
+COMMENT ON COLUMN recon.deposits.reported_deposit IS 'Deposits Heartland reported for the store''s batches of the day. Source: canonical.settlement_batches(deposit_amount)';
+COMMENT ON COLUMN recon.deposits.deposit_difference IS 'reported_deposit - expected_deposit.';

@@ -1,0 +1,32 @@
+-- Every discrepancy from every reconciliation, one row per exception id, kept across runs: a
+-- re-materialised day refreshes what it detects but never touches an accountant's status or note.
+CREATE TABLE IF NOT EXISTS recon.exceptions (
+    exception_id            VARCHAR PRIMARY KEY,
+    kind                    VARCHAR NOT NULL,
+    severity                VARCHAR NOT NULL,
+    business_date           DATE NOT NULL,
+    store_id                VARCHAR,
+    currency                VARCHAR,
+    amount_at_risk          DECIMAL(18, 2),
+    reported_amount         DECIMAL(18, 2),
+    computed_amount         DECIMAL(18, 2),
+    source_keys             VARCHAR NOT NULL,
+    detail                  VARCHAR NOT NULL,
+    first_seen_business_date DATE NOT NULL,
+    last_seen_business_date DATE NOT NULL,
+    first_detected_at       TIMESTAMPTZ NOT NULL,
+    last_detected_at        TIMESTAMPTZ NOT NULL,
+    still_detected          BOOLEAN NOT NULL,
+    status                  VARCHAR NOT NULL,
+    resolution_note         VARCHAR,
+    resolved_by             VARCHAR,
+    resolved_at             TIMESTAMPTZ
+);
+COMMENT ON TABLE recon.exceptions IS 'One row per reconciliation exception with a stable id; status and resolution note are the accountant''s and survive re-materialisation.';
+COMMENT ON COLUMN recon.exceptions.exception_id IS 'EXC_ + hash of kind and source keys: the same discrepancy keeps its id across re-runs.';
+COMMENT ON COLUMN recon.exceptions.kind IS 'settlement_discrepancy, batch_without_transactions, transactions_without_batch, tender_without_gateway_transaction, gateway_transaction_without_tender, tender_amount_difference.';
+COMMENT ON COLUMN recon.exceptions.severity IS 'high when amount_at_risk reaches the currency''s alert_threshold (mappings/recon_tolerances.csv), else medium.';
+COMMENT ON COLUMN recon.exceptions.amount_at_risk IS 'Absolute money the exception puts in doubt, in its currency.';
+COMMENT ON COLUMN recon.exceptions.source_keys IS 'The keys to look the sources up by: batch_id=…, tender_id=…, transaction_id=….';
+COMMENT ON COLUMN recon.exceptions.still_detected IS 'False once a re-materialisation of its day no longer finds it (e.g. a late event filled the gap).';
+COMMENT ON COLUMN recon.exceptions.status IS 'open, resolved or accepted: set by accountants (UPDATE recon.exceptions SET status = …, resolution_note = …); the pipeline only inserts new exceptions as open.';

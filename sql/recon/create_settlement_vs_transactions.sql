@@ -1,0 +1,38 @@
+-- Per settlement batch: what Heartland reported against the sum of the canonical transactions
+-- that name the batch. Replaced per business day.
+CREATE TABLE IF NOT EXISTS recon.settlement_vs_transactions (
+    business_date               DATE NOT NULL,
+    batch_id                    VARCHAR,
+    store_id                    VARCHAR,
+    currency                    VARCHAR NOT NULL,
+    status                      VARCHAR NOT NULL,
+    reported_sales_count        BIGINT,
+    reported_sales_amount       DECIMAL(18, 2),
+    reported_refunds_count      BIGINT,
+    reported_refunds_amount     DECIMAL(18, 2),
+    reported_net_amount         DECIMAL(18, 2),
+    reported_fees_amount        DECIMAL(18, 2),
+    reported_deposit_amount     DECIMAL(18, 2),
+    transactions_sales_count    BIGINT NOT NULL,
+    transactions_sales_amount   DECIMAL(18, 2) NOT NULL,
+    transactions_refunds_count  BIGINT NOT NULL,
+    transactions_refunds_amount DECIMAL(18, 2) NOT NULL,
+    transactions_net_amount     DECIMAL(18, 2) NOT NULL,
+    count_difference            BIGINT NOT NULL,
+    sales_difference            DECIMAL(18, 2) NOT NULL,
+    refunds_difference          DECIMAL(18, 2) NOT NULL,
+    net_difference              DECIMAL(18, 2) NOT NULL,
+    deposit_difference          DECIMAL(18, 2) NOT NULL,
+    tolerance                   DECIMAL(18, 2) NOT NULL
+);
+COMMENT ON TABLE recon.settlement_vs_transactions IS 'Each settlement batch against the canonical transactions in it: counts, sales, refunds, net and deposit, with the differences and a status.';
+COMMENT ON COLUMN recon.settlement_vs_transactions.business_date IS 'Business day of the batch (or of the transactions, for transactions without a batch). Source: canonical.settlement_batches(business_date)';
+COMMENT ON COLUMN recon.settlement_vs_transactions.batch_id IS 'Heartland batch id; NULL for captured transactions that name no batch. Source: canonical.settlement_batches(batch_id)';
+COMMENT ON COLUMN recon.settlement_vs_transactions.status IS 'matched (no difference), within_tolerance, discrepancy, batch_without_transactions, transactions_without_batch.';
+COMMENT ON COLUMN recon.settlement_vs_transactions.reported_refunds_amount IS 'Refunds the batch reports, as a positive figure. Source: canonical.settlement_batches(refunds_amount)';
+COMMENT ON COLUMN recon.settlement_vs_transactions.transactions_sales_amount IS 'Sum of captured SALE transactions naming the batch, tips included. Source: canonical.payments(amount)';
+COMMENT ON COLUMN recon.settlement_vs_transactions.transactions_refunds_amount IS 'Sum of captured REFUND transactions naming the batch, as a positive figure. Source: canonical.payments(amount)';
+COMMENT ON COLUMN recon.settlement_vs_transactions.count_difference IS 'Reported sales + refunds count minus the transactions counted.';
+COMMENT ON COLUMN recon.settlement_vs_transactions.net_difference IS 'Reported net (sales - refunds) minus the transactions'' net.';
+COMMENT ON COLUMN recon.settlement_vs_transactions.deposit_difference IS 'Reported deposit minus the expected one: transactions'' net - reported fees.';
+COMMENT ON COLUMN recon.settlement_vs_transactions.tolerance IS 'Largest difference accepted as within tolerance: absolute + relative x |reported net| (mappings/recon_tolerances.csv).';

@@ -1,0 +1,24 @@
+-- Every POS card tender against its gateway transaction, and what is left over on either side.
+-- Replaced per business day.
+CREATE TABLE IF NOT EXISTS recon.tenders_vs_gateway (
+    business_date           DATE NOT NULL,
+    store_id                VARCHAR,
+    currency                VARCHAR,
+    status                  VARCHAR NOT NULL,
+    matched_by              VARCHAR,
+    ticket_id               VARCHAR,
+    tender_id               VARCHAR,
+    transaction_id          VARCHAR,
+    tender_amount           DECIMAL(18, 2),
+    tender_tip_amount       DECIMAL(18, 2),
+    transaction_amount      DECIMAL(18, 2),
+    amount_difference       DECIMAL(18, 2),
+    reason                  VARCHAR
+);
+COMMENT ON TABLE recon.tenders_vs_gateway IS 'POS card tenders matched to gateway transactions (by reference, then by store, amount and time), and the unmatched ones on either side with a reason.';
+COMMENT ON COLUMN recon.tenders_vs_gateway.status IS 'matched, amount_difference, tender_without_gateway_transaction, gateway_transaction_without_tender.';
+COMMENT ON COLUMN recon.tenders_vs_gateway.matched_by IS 'reference (the transaction''s reference is the tender id) or store_amount_time (same store and currency, tender + tip = transaction amount, within 10 minutes).';
+COMMENT ON COLUMN recon.tenders_vs_gateway.tender_amount IS 'Tender amount, signed (returns negative). Source: canonical.pos_tenders(amount)';
+COMMENT ON COLUMN recon.tenders_vs_gateway.tender_tip_amount IS 'Tip on the tender, added after authorisation. Source: canonical.pos_tenders(tip_amount)';
+COMMENT ON COLUMN recon.tenders_vs_gateway.transaction_amount IS 'Captured amount, tip included. Source: canonical.payments(amount)';
+COMMENT ON COLUMN recon.tenders_vs_gateway.amount_difference IS 'Transaction amount minus (tender amount + tip).';
