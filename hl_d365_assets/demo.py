@@ -40,7 +40,12 @@ def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
         f"{stores} stores, {per_store} gateway transactions per store and day"
     )
     _say(f"data folder: {settings.data_dir} (starting fresh)")
-    for stale in (settings.landing_dir, settings.data_dir / "sandbox"):
+    # The receiver's seen-event-id journal goes too: a fresh landing zone must not remember ids.
+    for stale in (
+        settings.landing_dir,
+        settings.data_dir / "sandbox",
+        settings.data_dir / "webhook",
+    ):
         shutil.rmtree(stale, ignore_errors=True)
     for stale in (settings.warehouse_path, settings.read_copy_path):
         stale.unlink(missing_ok=True)

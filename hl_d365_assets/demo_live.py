@@ -157,7 +157,9 @@ def live_day(settings: Settings, day: date, config: SandboxConfig, say: Say) -> 
 
 
 def _wait_for_sensor_run(settings: Settings, day: date) -> SensorRun:
-    """Wait until a run has loaded the day's newest segments, and for that run to finish."""
+    """Wait until a run has loaded the day's newest segments, and for that run to finish.
+
+    Only materialisations after the newest segment count: the instance keeps earlier demos'."""
     zone = LandingZone(settings.landing_dir)
     newest = {
         entity: max((p.name for p in zone.segments(SOURCE, entity, day)), default="")
@@ -169,7 +171,7 @@ def _wait_for_sensor_run(settings: Settings, day: date) -> SensorRun:
     deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
     with dg.DagsterInstance.get() as instance:
         while time.monotonic() < deadline:
-            run_id = _run_that_loaded(instance, day, newest)
+            run_id = _run_that_loaded(instance, day, newest, after=landed_at)
             if run_id:
                 run = instance.get_run_by_id(run_id)
                 if run is not None and run.is_finished:
@@ -187,7 +189,9 @@ def _wait_for_sensor_run(settings: Settings, day: date) -> SensorRun:
     )
 
 
-def _run_that_loaded(instance: dg.DagsterInstance, day: date, newest: dict[str, str]) -> str | None:
+def _run_that_loaded(
+    instance: dg.DagsterInstance, day: date, newest: dict[str, str], after: float
+) -> str | None:
     run_ids = set()
     for entity in ENTITIES:
         records = instance.fetch_materializations(
@@ -196,7 +200,7 @@ def _run_that_loaded(instance: dg.DagsterInstance, day: date, newest: dict[str, 
             ),
             limit=1,
         ).records
-        if not records:
+        if not records or records[0].timestamp < after:
             return None
         watermarks = records[0].asset_materialization.metadata.get("landing_watermarks")
         loaded = (watermarks.value or {}).get(day.isoformat(), "") if watermarks else ""
