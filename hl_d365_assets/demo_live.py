@@ -56,7 +56,7 @@ def live_day(settings: Settings, day: date, config: SandboxConfig, say: Say) -> 
     logs = settings.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
 
-    with _process("dagster-daemon", _daemon_command(), logs) as daemon:
+    with background_process("dagster-daemon", daemon_command(), logs) as daemon:
         say(f"  started dagster-daemon (pid {daemon.pid}): it evaluates the landing sensor")
         port = _free_port()
         url = f"http://127.0.0.1:{port}/webhooks/heartland"
@@ -210,7 +210,7 @@ def _run_that_loaded(
     return run_ids.pop() if len(run_ids) == 1 else None
 
 
-def _daemon_command() -> list[str]:
+def daemon_command() -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -222,7 +222,7 @@ def _daemon_command() -> list[str]:
 
 
 @contextmanager
-def _process(name: str, command: list[str], logs: Path):
+def background_process(name: str, command: list[str], logs: Path):
     process = _start(name, command, logs)
     try:
         yield process

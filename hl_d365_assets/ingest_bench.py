@@ -62,7 +62,7 @@ def run_ingest_bench(events: int = 30_000, concurrency: int = 64) -> int:
 
 def sensor_latency(samples: int) -> list[tuple[float, float]]:
     """(seconds to run requested, seconds to run started) per landed segment."""
-    from hl_d365_assets.demo_live import _process
+    from hl_d365_assets.demo_live import background_process, daemon_command
 
     with tempfile.TemporaryDirectory(prefix="hl_d365_sensor_bench_") as scratch:
         root = Path(scratch)
@@ -78,7 +78,7 @@ def sensor_latency(samples: int) -> list[tuple[float, float]]:
             logs = root / "logs"
             logs.mkdir()
             with (
-                _process("dagster-daemon", _daemon_command(), logs),
+                background_process("dagster-daemon", daemon_command(), logs),
                 dg.DagsterInstance.from_config(str(home)) as instance,
             ):
                 results = []
@@ -99,12 +99,6 @@ def sensor_latency(samples: int) -> list[tuple[float, float]]:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
-
-
-def _daemon_command() -> list[str]:
-    from hl_d365_assets.demo_live import _daemon_command as command
-
-    return command()
 
 
 def _land_segment(zone: LandingZone, day: date, n: int) -> Path:
