@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from hl_d365_assets.alerts import AlertWebhookResource
 from hl_d365_assets.heartland.client import SANDBOX_BASE_URL, HeartlandClient
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
@@ -65,9 +66,18 @@ def heartland_client(environ: Mapping[str, str] | None = None) -> HeartlandClien
     )
 
 
+def alert_webhook(environ: Mapping[str, str] | None = None) -> AlertWebhookResource:
+    """Chat and paging webhook URLs carry their secret in the URL: read through ``EnvVar``."""
+    env = os.environ if environ is None else environ
+    if env.get("HL_D365_ALERT_WEBHOOK_URL"):
+        return AlertWebhookResource(url=dg.EnvVar("HL_D365_ALERT_WEBHOOK_URL"))
+    return AlertWebhookResource()
+
+
 def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     return {
         "heartland": heartland_client(),
+        "alert_webhook": alert_webhook(),
         "warehouse": WarehouseResource(
             database=str(settings.warehouse_path), read_copy=str(settings.read_copy_path)
         ),

@@ -31,11 +31,18 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
 
 import dagster as dg
 import httpx
 from pydantic import Field
+
+from hl_d365_assets.http_retry import (
+    RETRY_AFTER_STATUSES,
+    RETRYABLE_STATUSES,
+    RETRYABLE_TRANSPORT_ERRORS,
+    backoff_delay,
+    retry_after_seconds,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +53,6 @@ TOKEN_EXPIRY_MARGIN_SECONDS = 60.0
 """A token is renewed this long before GP says it expires (at most a tenth of its life), so a
 request never leaves with a token that dies on the way."""
 
-RETRYABLE_TRANSPORT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-RETRY_AFTER_STATUSES = frozenset({429, 503})
 
 Sleep = Callable[[float], None]
 Clock = Callable[[], float]
@@ -317,7 +321,7 @@ class HeartlandApi:
                 if status not in RETRYABLE_STATUSES:
                     raise self._refused(name, attempt, status, gp, failure, authenticated)
                 if status in RETRY_AFTER_STATUSES:
-                    retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+                    retry_after = retry_after_seconds(response.headers.get("Retry-After"))
             if attempt >= max_attempts:
                 raise HeartlandApiError(
                     f"{name} failed after {attempt} attempt{'s' * (attempt > 1)}; "
@@ -338,13 +342,13 @@ class HeartlandApi:
             self._sleep(delay)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        cap = self._config.backoff_max_seconds
-        jittered = self._rng.uniform(
-            0, min(cap, self._config.backoff_base_seconds * 2 ** (attempt - 1))
+        return backoff_delay(
+            attempt,
+            self._config.backoff_base_seconds,
+            self._config.backoff_max_seconds,
+            retry_after,
+            self._rng,
         )
-        if retry_after is None:
-            return jittered
-        return max(jittered, min(retry_after, cap))
 
     def _refused(
         self,
@@ -422,21 +426,3 @@ def _json_object(response: httpx.Response, name: str, attempts: int) -> dict:
             status=response.status_code,
         )
     return body
-
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    """``Retry-After`` as seconds: delta-seconds or an HTTP-date (RFC 9110, 10.2.3)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - datetime.now(UTC)).total_seconds())

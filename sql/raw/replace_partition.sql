@@ -41,7 +41,7 @@ SELECT
 FROM ranked_events
 WHERE reject_reason = 'card_number_detected';
 
-INSERT OR IGNORE INTO ops.alerts
+INSERT OR IGNORE INTO ops.alerts (alert_id, raised_at, severity, kind, business_date, message)
 SELECT
     md5(concat_ws('|', 'card_number_received', $source, $entity, business_date)),
     now(), 'critical', 'card_number_received', business_date,

@@ -90,7 +90,7 @@ FROM recon_detected AS d
 ANTI JOIN recon.exceptions AS e USING (exception_id);
 
 -- A high-severity exception raises one alert, once (keyed by the exception).
-INSERT INTO ops.alerts
+INSERT INTO ops.alerts (alert_id, raised_at, severity, kind, business_date, message)
 SELECT 'ALR_' || d.exception_id[5:], now(), 'high', 'reconciliation_' || d.kind, d.business_date,
        d.kind || ' of ' || d.amount_at_risk || ' ' || d.currency || ' (' || d.source_keys || '): ' || d.detail
 FROM recon_detected AS d
