@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from hl_d365_assets.defs.landing.sensors import latest_load
 from hl_d365_assets.heartland.client import HeartlandClient
 from hl_d365_assets.heartland.simulator import HeartlandSimulator, serve
 from hl_d365_assets.landing import LandingZone
@@ -32,6 +32,8 @@ from hl_d365_assets.sandbox import SandboxConfig, generate
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
 from hl_d365_assets.sandbox.webhooks import notification_bodies, post_all
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
+from hl_d365_assets.webhook.process import free_port, start_receiver
+from hl_d365_assets.webhook.receiver import WEBHOOK_PATH
 
 LOST_EVERY = 20
 """Every 20th gateway notification is "lost" on its way, for the end-of-day pull to recover."""
@@ -58,46 +60,22 @@ def live_day(settings: Settings, day: date, config: SandboxConfig, say: Say) -> 
 
     with background_process("dagster-daemon", daemon_command(), logs) as daemon:
         say(f"  started dagster-daemon (pid {daemon.pid}): it evaluates the landing sensor")
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}/webhooks/heartland"
-        receiver = _start(
-            "webhook-receiver",
-            [
-                sys.executable,
-                "-m",
-                "hl_d365_assets.cli",
-                "webhook",
-                "serve",
-                "--sandbox",
-                "--port",
-                str(port),
-            ],
-            logs,
-        )
+        port = free_port()
+        url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
+        receiver = start_receiver(settings.data_dir, port, log_path=logs / "webhook-receiver.log")
         try:
-            _wait_for_port(port, receiver, logs / "webhook-receiver.log")
             say(f"  started the webhook receiver (pid {receiver.pid}) on {url}")
-            sent_lines = 0
-            delivery = None
+            bodies, lost = [], set()
             for entity in ENTITIES:
-                bodies = notification_bodies(heartland_side.segments(SOURCE, entity, day))
-                lose = entity == "payment_transactions"
-                result = post_all(
-                    url,
-                    bodies,
-                    SANDBOX_APP_KEY,
-                    keep=(lambda i: i % LOST_EVERY != LOST_EVERY - 1)
-                    if lose
-                    else (lambda _i: True),
-                )
-                sent_lines += len(bodies)
-                if delivery is None:
-                    delivery = result
-                else:
-                    delivery.sent += result.sent
-                    delivery.statuses.update(result.statuses)
-                    delivery.seconds += result.seconds
-            assert delivery is not None
+                entity_bodies = notification_bodies(heartland_side.segments(SOURCE, entity, day))
+                if entity == "payment_transactions":
+                    lost = {
+                        len(bodies) + i
+                        for i in range(LOST_EVERY - 1, len(entity_bodies), LOST_EVERY)
+                    }
+                bodies += entity_bodies
+            sent_lines = len(bodies)
+            delivery = post_all(url, bodies, SANDBOX_APP_KEY, keep=lambda i: i not in lost)
         finally:
             receiver.send_signal(signal.SIGTERM)
             code = receiver.wait(timeout=30)
@@ -194,19 +172,10 @@ def _run_that_loaded(
 ) -> str | None:
     run_ids = set()
     for entity in ENTITIES:
-        records = instance.fetch_materializations(
-            dg.AssetRecordsFilter(
-                asset_key=dg.AssetKey(["raw", entity]), asset_partitions=[day.isoformat()]
-            ),
-            limit=1,
-        ).records
-        if not records or records[0].timestamp < after:
+        loaded, record = latest_load(instance, dg.AssetKey(["raw", entity]), day.isoformat())
+        if record is None or record.timestamp < after or loaded < newest[entity]:
             return None
-        watermarks = records[0].asset_materialization.metadata.get("landing_watermarks")
-        loaded = (watermarks.value or {}).get(day.isoformat(), "") if watermarks else ""
-        if loaded < newest[entity]:
-            return None
-        run_ids.add(records[0].run_id)
+        run_ids.add(record.run_id)
     return run_ids.pop() if len(run_ids) == 1 else None
 
 
@@ -246,21 +215,3 @@ def _start(name: str, command: list[str], logs: Path) -> subprocess.Popen:
         start_new_session=True,
         env=os.environ.copy(),
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the webhook receiver exited: {log.read_text()[-2000:]}")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"the webhook receiver did not listen on port {port} within {timeout}s")

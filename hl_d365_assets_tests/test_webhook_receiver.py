@@ -37,16 +37,11 @@ from hl_d365_assets.webhook import (
     create_app,
     recover_segments,
 )
+from hl_d365_assets.webhook.process import free_port, start_receiver
 from hl_d365_assets.webhook.recovery import ReceiverAlreadyRunning
 from hl_d365_assets.webhook.seen_event_ids import JOURNAL_NAME, SeenEventIds
 from hl_d365_assets.webhook.server import MissingAppKey, resolve_app_key
-from hl_d365_assets.webhook.throughput import (
-    free_port,
-    landed_event_ids,
-    sandbox_notifications,
-    signed_body,
-    start_receiver,
-)
+from hl_d365_assets.webhook.throughput import landed_event_ids, sandbox_notifications, signed_body
 
 IN_WINDOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 """Receipt time for in-process tests: the sandbox day (Nov 20) is inside the 72 h window."""

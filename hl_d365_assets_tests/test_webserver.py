@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,17 +21,12 @@ from hl_d365_assets.heartland.simulator import HeartlandSimulator, serve
 from hl_d365_assets.landing import LandingWriter, LandingZone
 from hl_d365_assets.sandbox import SandboxConfig, generate
 from hl_d365_assets.settings import PROJECT_ROOT
+from hl_d365_assets.webhook.process import free_port
 
 from .conftest import make_settings, run_day
 
 DAY = date(2026, 11, 18)
 BACKFILL_DAYS = [date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 3)]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +51,7 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     simulator = serve(HeartlandSimulator(holds.root))
 
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),

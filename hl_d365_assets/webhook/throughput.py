@@ -24,9 +24,7 @@ import math
 import multiprocessing
 import os
 import signal
-import socket
 import ssl
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,6 +40,7 @@ from hl_d365_assets.heartland.signature import SIGNATURE_HEADER, sign
 from hl_d365_assets.landing import SEGMENT_SUFFIX, LandingZone
 from hl_d365_assets.sandbox import ENTITIES, SOURCE, DefectRates, SandboxConfig, generate
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_KEY
+from hl_d365_assets.webhook.process import free_port, start_receiver
 from hl_d365_assets.webhook.receiver import STATS_PATH, WEBHOOK_PATH
 
 LINES_PER_STORE_TRANSACTION = 2
@@ -83,39 +82,6 @@ def signed_body(notification: dict, app_key: str = SANDBOX_APP_KEY) -> tuple[byt
     """Compact JSON (as GP-API sends it) and its ``X-GP-Signature``."""
     body = json.dumps(notification, separators=(",", ":"), ensure_ascii=False).encode()
     return body, sign(body, app_key)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_receiver(
-    data_dir: Path, port: int, *options: str, log_path: Path | None = None, sandbox: bool = True
-) -> subprocess.Popen:
-    """``python -m hl_d365_assets.cli webhook serve`` on loopback; returns once it answers."""
-    env = {**os.environ, "HL_D365_DATA_DIR": str(data_dir)}
-    log = open(log_path or data_dir.parent / f"receiver-{port}.log", "ab")  # noqa: SIM115
-    command = [sys.executable, "-m", "hl_d365_assets.cli", "webhook", "serve", "--port", str(port)]
-    process = subprocess.Popen(
-        [*command, *(["--sandbox"] if sandbox else []), *options],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    log.close()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the receiver exited with {process.returncode} before serving")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}{STATS_PATH}", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("the receiver did not answer within 30 s")
 
 
 def landed_event_ids(landing_dir: Path) -> list[str]:

@@ -85,13 +85,21 @@ def landing_sensor(
 
 
 def _loaded_watermark(instance: dg.DagsterInstance, asset_key: dg.AssetKey, day: str) -> str:
+    return latest_load(instance, asset_key, day)[0]
+
+
+def latest_load(
+    instance: dg.DagsterInstance, asset_key: dg.AssetKey, day: str
+) -> tuple[str, dg.EventLogRecord | None]:
+    """The newest segment the asset's latest materialisation of ``day`` loaded ("" when none
+    recorded), and that materialisation's record."""
     records = instance.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=[day]), limit=1
     ).records
     if not records or records[0].asset_materialization is None:
-        return ""
+        return "", None
     value = records[0].asset_materialization.metadata.get("landing_watermarks")
-    return (value.value or {}).get(day, "") if value is not None else ""
+    return ((value.value or {}).get(day, "") if value is not None else ""), records[0]
 
 
 def _run_waiting(instance: dg.DagsterInstance, day: str) -> bool:
