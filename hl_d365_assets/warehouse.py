@@ -33,7 +33,7 @@ from hl_d365_assets.settings import PROJECT_ROOT
 
 SQL_DIR = PROJECT_ROOT / "sql"
 # Schemas are created in dependency order; each layer's create_*.sql files run in name order.
-LAYERS = ("ops", "ref", "raw", "canonical", "recon")
+LAYERS = ("ops", "ref", "raw", "canonical", "recon", "gl")
 
 
 def sql_file(relative: str, **identifiers: str) -> str:

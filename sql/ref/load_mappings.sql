@@ -55,3 +55,35 @@ SELECT upper(currency) AS currency, absolute_tolerance, relative_tolerance, aler
 FROM read_csv($dir || '/recon_tolerances.csv', header = true, columns = {
     'currency': 'VARCHAR', 'absolute_tolerance': 'DECIMAL(18,2)', 'relative_tolerance': 'DECIMAL(9,6)',
     'alert_threshold': 'DECIMAL(18,2)'});
+
+-- General-ledger mapping (mappings/gl_*.csv): the chart of accounts and dimension values we may
+-- post to, the order of the segments in a D365 AccountDisplayValue, each store's dimension
+-- values, and which main account each kind of posting goes to from which day on.
+CREATE OR REPLACE TABLE ref.gl_account_structure AS
+SELECT position, segment
+FROM read_csv($dir || '/gl_account_structure.csv', header = true, columns = {
+    'position': 'INTEGER', 'segment': 'VARCHAR'});
+
+CREATE OR REPLACE TABLE ref.gl_main_accounts AS
+SELECT trim(main_account) AS main_account, name, account_type
+FROM read_csv($dir || '/gl_main_accounts.csv', header = true, columns = {
+    'main_account': 'VARCHAR', 'name': 'VARCHAR', 'account_type': 'VARCHAR'});
+
+CREATE OR REPLACE TABLE ref.gl_dimension_values AS
+SELECT trim(dimension) AS dimension, trim(value) AS value, description
+FROM read_csv($dir || '/gl_dimension_values.csv', header = true, columns = {
+    'dimension': 'VARCHAR', 'value': 'VARCHAR', 'description': 'VARCHAR'});
+
+CREATE OR REPLACE TABLE ref.gl_store_dimensions AS
+SELECT store_id, trim(dimension) AS dimension, trim(value) AS value, valid_from
+FROM read_csv($dir || '/gl_store_dimensions.csv', header = true, columns = {
+    'store_id': 'VARCHAR', 'dimension': 'VARCHAR', 'value': 'VARCHAR', 'valid_from': 'DATE'});
+
+CREATE OR REPLACE TABLE ref.gl_posting_rules AS
+SELECT lower(trim(posting_kind)) AS posting_kind,
+       upper(replace(trim(match_value), ' ', '_')) AS match_value,
+       trim(main_account) AS main_account, lower(trim(dimensions)) AS dimensions, description,
+       valid_from
+FROM read_csv($dir || '/gl_posting_rules.csv', header = true, columns = {
+    'posting_kind': 'VARCHAR', 'match_value': 'VARCHAR', 'main_account': 'VARCHAR',
+    'dimensions': 'VARCHAR', 'description': 'VARCHAR', 'valid_from': 'DATE'});

@@ -16,7 +16,9 @@ from hl_d365_assets.warehouse import WarehouseResource
     key=["ops", "analyst_read_copy"],
     deps=[dg.AssetKey(["canonical", table]) for build in BUILDS for table in build.tables]
     + [dg.AssetKey(["recon", table]) for table in RECON_TABLES]
-    + [dg.AssetKey(["ops", "alert_delivery"])],
+    # Not gl/journal_lines: its blocking checks failing must not keep a day's state from analysts.
+    # The lines and their check outcomes are written in the same step as the sources.
+    + [dg.AssetKey(["gl", "journal_line_sources"]), dg.AssetKey(["ops", "alert_delivery"])],
     description="A checkpointed copy of the warehouse swapped into place atomically after each run "
     "(data/warehouse_read.duckdb). Analysts open it read-only while runs keep writing the main file.",
     group_name="ops",

@@ -1,13 +1,20 @@
-"""The main job: land → raw → canonical → read copy, for one business day or a range."""
+"""The main job: land → raw → canonical → recon → gl → read copy, for one business day or a
+range."""
 
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days
+from hl_d365_assets.defs.gl.checks import JOURNAL_LINES
 
 daily_heartland_job = dg.define_asset_job(
     name="daily_heartland_job",
-    selection=dg.AssetSelection.groups("raw", "canonical", "recon", "ops"),
+    # The ledger's blocking checks guard posting, not loading: a day with open reconciliation
+    # exceptions is loaded, reconciled and journalised (gl.journal_checks says why it may not be
+    # posted yet), and only what would post it stops. They run in journal_checks_job.
+    selection=dg.AssetSelection.groups("raw", "canonical", "recon", "gl", "ops")
+    - dg.AssetSelection.checks_for_assets(JOURNAL_LINES),
     partitions_def=business_days,
     description="Load one business day (or a range, in a single run) from the landing zone through "
-    "raw and canonical, run every check, and republish the analysts' read copy.",
+    "raw, canonical, reconciliation and the GL journals, run the data checks, and republish the "
+    "analysts' read copy.",
 )

@@ -1,0 +1,899 @@
+"""The D365 Finance OData client: Entra ID token, paged reads, writes, ``$batch``, one retry policy.
+
+:class:`D365Client` is the Dagster resource (its fields are the configuration; the secret comes
+from ``dg.EnvVar``). ``client.open()`` gives a :class:`D365Api` session owning one
+``httpx.Client`` and one msal application. The sandbox plugs in at the transport seam
+(``open(sim.transport())``) or by pointing ``environment_url`` at the loopback simulator (plus
+``identity_url_override``, since msal only accepts an https authority), so the production code
+path is the tested one.
+
+D365 facts this relies on (shared/reference/d365-odata.md): the service root is
+``<environment>/data/``; reads see only the caller's default company unless ``cross-company=true``
+is passed, and a legal entity is chosen with ``dataAreaId eq '...'`` *and* ``cross-company=true``;
+writes carry ``dataAreaId`` in the body; pages are server-driven and continued by an opaque
+``@odata.nextLink``; ``Prefer: odata.maxpagesize`` is sent but not relied on (undocumented for
+F&O); a changeset in ``$batch`` is atomic and the outer answer is 200 even when it failed.
+
+Retries (hl_d365_assets/http_retry.py): 429 (waiting at least ``Retry-After`` seconds) and 503
+are retried for every request; connection failures before the request left are retried; for
+reads, 500/502/504, timeouts and dropped connections are retried too. A *write* that got no
+answer (read timeout, dropped connection, 500/502/504) is not repeated blindly: it raises
+:class:`~hl_d365_assets.d365.errors.D365OutcomeUnknown`. :meth:`D365Api.create_journal` resolves
+that case itself by looking before writing again. An ``AxODataWriteException`` is permanent
+whatever its status (D365 has answered both 400 and 500), as is any other 4xx. A 401 drops the
+token, fetches a new one and repeats the request once ("expired token mid-run").
+
+Money: response numbers with a fraction are ``Decimal``; ``Decimal`` values in request bodies go
+out as exact JSON numbers.
+"""
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+import dagster as dg
+import httpx
+from pydantic import Field
+
+from hl_d365_assets.d365 import batch as wire
+from hl_d365_assets.d365.auth import (
+    DEFAULT_AUTHORITY_HOST,
+    EntraTokenProvider,
+    MsalHttpClient,
+    RetrySettings,
+)
+from hl_d365_assets.d365.errors import (
+    D365AuthError,
+    D365Error,
+    D365NotFoundError,
+    D365OutcomeUnknown,
+    D365TransientError,
+    D365Unavailable,
+    D365ValidationError,
+    ODataError,
+    describe_key,
+    failure_text,
+    parse_odata_error,
+)
+from hl_d365_assets.http_retry import (
+    RETRY_AFTER_STATUSES,
+    RETRYABLE_STATUSES,
+    RETRYABLE_TRANSPORT_ERRORS,
+    retry_after_seconds,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_PAGE_SIZE = 10_000
+"""D365's server-driven page size (L-ODATA; GH-2321)."""
+MAX_BATCH_OPERATIONS = 5000
+"""Operations one ``$batch`` may hold (L-SPL)."""
+
+NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""Transport failures that prove the request never reached the server: safe to repeat."""
+AMBIGUOUS_STATUSES = frozenset({500, 502, 504})
+"""Server errors after which a write may or may not have been applied."""
+
+ENTITY_KEYS: dict[str, tuple[str, ...]] = {
+    "LedgerJournalHeaders": ("dataAreaId", "JournalBatchNumber"),
+    "LedgerJournalLines": ("dataAreaId", "JournalBatchNumber", "LineNumber"),
+    "CustomerPaymentJournalHeaders": ("dataAreaId", "JournalBatchNumber"),
+    "CustomerPaymentJournalLines": ("dataAreaId", "JournalBatchNumber", "LineNumber"),
+    "CustomersV3": ("dataAreaId", "CustomerAccount"),
+    "SalesOrderHeadersV2": ("dataAreaId", "SalesOrderNumber"),
+    "SalesOrderLines": ("dataAreaId", "InventoryLotId"),
+    "ReleasedProductsV2": ("dataAreaId", "ItemNumber"),
+    "MainAccounts": ("ChartOfAccounts", "MainAccountId"),
+    "FinancialDimensionValues": ("FinancialDimension", "LegalEntityId", "DimensionValue"),
+    "JournalNames": ("dataAreaId", "Name"),
+}
+"""Key fields in order (the reference, section 1): used to name records in errors."""
+
+Sleep = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class JournalKind:
+    """A header/line entity-set pair for one kind of journal."""
+
+    header_set: str
+    line_set: str
+    date_field: str
+
+
+GENERAL_JOURNAL = JournalKind("LedgerJournalHeaders", "LedgerJournalLines", "TransDate")
+CUSTOMER_PAYMENT_JOURNAL = JournalKind(
+    "CustomerPaymentJournalHeaders", "CustomerPaymentJournalLines", "TransactionDate"
+)
+
+
+@dataclass(frozen=True)
+class BatchOperation:
+    """One write of a changeset: ``POST`` (``body``), ``PATCH`` (``key`` and ``body``) or
+    ``DELETE`` (``key``)."""
+
+    method: str
+    entity_set: str
+    body: dict | None = None
+    key: dict | None = None
+
+    def record_key(self) -> dict | None:
+        """The key this operation addresses, or the key fields its body already carries."""
+        if self.key:
+            return self.key
+        if not self.body:
+            return None
+        fields = ENTITY_KEYS.get(self.entity_set, ())
+        known = {name: self.body[name] for name in fields if self.body.get(name) is not None}
+        return known or None
+
+    def describe(self) -> str:
+        key = self.record_key()
+        return f"{self.method} {self.entity_set}" + (f"({describe_key(key)})" if key else "")
+
+
+@dataclass(frozen=True)
+class OperationResult:
+    operation: BatchOperation
+    status: int
+    body: dict | None
+    """The created record for a POST (201), else usually ``None`` (204)."""
+
+
+@dataclass(frozen=True)
+class ChangesetResult:
+    """The outcome of one changeset: every operation's result, or the one error that rolled
+    it all back. Inspect each — the ``$batch`` answer itself is 200 either way."""
+
+    operations: tuple[BatchOperation, ...]
+    results: tuple[OperationResult, ...] = ()
+    error: D365Error | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def raise_for_error(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+
+@dataclass(frozen=True)
+class CreatedJournal:
+    """A journal as D365 holds it after :meth:`D365Api.create_journal`."""
+
+    kind: JournalKind
+    data_area_id: str
+    journal_batch_number: str
+    header: dict
+    lines: list[dict] = field(default_factory=list)
+    adopted: bool = False
+    """True when an unanswered header create had in fact succeeded and was found by its key."""
+
+
+class D365Client(dg.ConfigurableResource):
+    """D365 Finance & Operations OData over HTTPS; ``open()`` starts a session."""
+
+    environment_url: str = Field(
+        description="The environment root, e.g. https://contoso.operations.dynamics.com "
+        "(no trailing slash, no /data); also the token's resource (scope <url>/.default)."
+    )
+    tenant_id: str = Field(description="Entra ID tenant (GUID or domain).")
+    client_id: str = Field(description='App registration id, e.g. dg.EnvVar("D365_CLIENT_ID").')
+    client_secret: str | None = Field(
+        default=None, repr=False, description='dg.EnvVar("D365_CLIENT_SECRET"); never logged.'
+    )
+    certificate_private_key: str | None = Field(
+        default=None,
+        repr=False,
+        description="PEM private key of a certificate credential (instead of a secret).",
+    )
+    certificate_thumbprint: str | None = Field(
+        default=None, description="SHA-1 thumbprint (hex) of that certificate."
+    )
+    authority_host: str = Field(default=DEFAULT_AUTHORITY_HOST)
+    identity_url_override: str | None = Field(
+        default=None,
+        description="Sandbox only: send msal's Entra ID requests to this base URL (the loopback "
+        "simulator) instead of authority_host, which msal requires to be https.",
+    )
+    page_size: int = Field(
+        default=MAX_PAGE_SIZE,
+        ge=1,
+        le=MAX_PAGE_SIZE,
+        description="Sent as Prefer: odata.maxpagesize; D365 may page on its own size anyway.",
+    )
+    timeout_seconds: float = Field(default=60.0, gt=0, description="Per request (connect, read).")
+    max_attempts: int = Field(default=5, ge=1, description="Tries per request, the first included.")
+    backoff_base_seconds: float = Field(default=0.5, ge=0)
+    backoff_max_seconds: float = Field(
+        default=60.0, ge=0, description="Cap of one wait, Retry-After included."
+    )
+
+    def open(
+        self,
+        transport: httpx.BaseTransport | None = None,
+        *,
+        sleep: Sleep = time.sleep,
+        rng: random.Random | None = None,
+    ) -> "D365Api":
+        """A session (use it as a context manager). ``transport`` replaces the network for both
+        the OData calls and msal (tests); ``sleep`` is injectable so tests record backoff."""
+        return D365Api(self, transport=transport, sleep=sleep, rng=rng)
+
+
+class D365Api:
+    """One session: an ``httpx.Client`` for ``/data``, the token provider, the retry policy.
+
+    Meant for one thread (one asset step); open one per thread rather than sharing it.
+    """
+
+    def __init__(
+        self,
+        config: D365Client,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Sleep = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._config = config
+        self.environment_url = config.environment_url.rstrip("/")
+        self.service_root = self.environment_url + "/data/"
+        self._retry = RetrySettings(
+            max_attempts=config.max_attempts,
+            backoff_base_seconds=config.backoff_base_seconds,
+            backoff_max_seconds=config.backoff_max_seconds,
+            sleep=sleep,
+            rng=rng or random.Random(),
+        )
+        timeout = httpx.Timeout(config.timeout_seconds)
+        self._http = httpx.Client(
+            base_url=self.service_root,
+            transport=transport,
+            timeout=timeout,
+            headers={
+                "Accept": "application/json; odata.metadata=minimal",
+                "OData-Version": "4.0",
+                "OData-MaxVersion": "4.0",
+            },
+        )
+        identity_http = httpx.Client(transport=transport, timeout=timeout)
+        self._tokens = EntraTokenProvider(
+            tenant_id=_resolved(config.tenant_id),
+            client_id=_resolved(config.client_id),
+            client_secret=_resolved(config.client_secret),
+            private_key_pem=_resolved(config.certificate_private_key),
+            thumbprint=_resolved(config.certificate_thumbprint),
+            scope=self.environment_url + "/.default",
+            authority_host=config.authority_host,
+            http_client=MsalHttpClient(
+                identity_http,
+                retry=self._retry,
+                route_from=config.authority_host,
+                route_to=config.identity_url_override,
+            ),
+        )
+        self.requests_sent = 0
+        """OData requests sent (retries and token refresh repeats included)."""
+
+    def __enter__(self) -> "D365Api":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+        self._tokens.close()
+
+    @property
+    def token_requests(self) -> int:
+        """Token requests that went to Entra ID (msal served the others from its cache)."""
+        return self._tokens.token_requests
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def iter_pages(
+        self,
+        entity_set: str,
+        *,
+        filter: str | None = None,
+        select: Sequence[str] | None = None,
+        orderby: str | None = None,
+        top: int | None = None,
+        cross_company: bool = True,
+        legal_entity: str | None = None,
+    ) -> Iterator[list[dict]]:
+        """The matching records page by page, following ``@odata.nextLink`` as given.
+
+        ``legal_entity`` restricts to one company (``dataAreaId`` filter, cross-company on);
+        otherwise ``cross_company`` chooses all companies (default) or the caller's default.
+        """
+        params: dict[str, str] = {}
+        combined = _combined_filter(filter, legal_entity)
+        if combined:
+            params["$filter"] = combined
+        if select:
+            params["$select"] = ",".join(select)
+        if orderby:
+            params["$orderby"] = orderby
+        if top is not None:
+            params["$top"] = str(top)
+        if cross_company or legal_entity:
+            params["cross-company"] = "true"
+        headers = {"Prefer": f"odata.maxpagesize={self._config.page_size}"}
+        url: str = entity_set
+        query: dict[str, str] | None = params
+        while True:
+            response = self._send(
+                "GET", url, params=query, headers=headers, idempotent=True, entity_set=entity_set
+            )
+            body = _json_object(response, entity_set)
+            rows = body.get("value")
+            if not isinstance(rows, list):
+                raise D365Error(
+                    f"GET {entity_set} answered {response.status_code} without a 'value' array",
+                    entity_set=entity_set,
+                    status=response.status_code,
+                )
+            if rows:
+                yield rows
+            next_link = body.get("@odata.nextLink")
+            if not next_link:
+                return
+            url, query = str(next_link), None
+
+    def read_all(self, entity_set: str, **query) -> list[dict]:
+        """Every matching record (all pages); takes :meth:`iter_pages`' arguments."""
+        return [row for page in self.iter_pages(entity_set, **query) for row in page]
+
+    def count(
+        self,
+        entity_set: str,
+        *,
+        filter: str | None = None,
+        cross_company: bool = True,
+        legal_entity: str | None = None,
+    ) -> int:
+        """``GET <set>/$count``: how many records match."""
+        combined = _combined_filter(filter, legal_entity)
+        params = {"$filter": combined} if combined else {}
+        if cross_company or legal_entity:
+            params["cross-company"] = "true"
+        response = self._send(
+            "GET", f"{entity_set}/$count", params=params, idempotent=True, entity_set=entity_set
+        )
+        try:
+            return int(response.text.strip().lstrip("\ufeff"))
+        except ValueError:
+            raise D365Error(
+                f"GET {entity_set}/$count answered {response.text[:80]!r}, not a number",
+                entity_set=entity_set,
+                status=response.status_code,
+            ) from None
+
+    def get(self, entity_set: str, key: dict) -> dict:
+        """One record by its full key; :class:`D365NotFoundError` when there is none."""
+        response = self._send(
+            "GET",
+            entity_path(entity_set, key),
+            params={"cross-company": "true"},
+            idempotent=True,
+            entity_set=entity_set,
+            key=key,
+        )
+        return _json_object(response, entity_set)
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def create(self, entity_set: str, body: dict) -> dict:
+        """``POST``; the created record as D365 answered it (201), system fields filled in."""
+        response = self._send(
+            "POST",
+            entity_set,
+            content=wire.dumps(body),
+            headers={"Content-Type": wire.JSON_CONTENT_TYPE},
+            idempotent=False,
+            entity_set=entity_set,
+            key=BatchOperation("POST", entity_set, body).record_key(),
+        )
+        return _json_object(response, entity_set)
+
+    def update(self, entity_set: str, key: dict, changes: dict) -> None:
+        """``PATCH`` the given fields of one record."""
+        self._send(
+            "PATCH",
+            entity_path(entity_set, key),
+            content=wire.dumps(changes),
+            headers={"Content-Type": wire.JSON_CONTENT_TYPE},
+            idempotent=True,
+            entity_set=entity_set,
+            key=key,
+        )
+
+    def delete(self, entity_set: str, key: dict) -> None:
+        self._send(
+            "DELETE", entity_path(entity_set, key), idempotent=True, entity_set=entity_set, key=key
+        )
+
+    def batch(self, changesets: Sequence[Sequence[BatchOperation]]) -> list[ChangesetResult]:
+        """Send changesets in one ``POST $batch``; one :class:`ChangesetResult` each, in order.
+
+        Each changeset is atomic in D365. A failed changeset does not raise: its result holds
+        the error (``raise_for_error()``). Content-IDs are numbered 1.. across the batch.
+        """
+        operations = [op for changeset in changesets for op in changeset]
+        if not operations:
+            return []
+        if len(operations) > MAX_BATCH_OPERATIONS:
+            raise ValueError(
+                f"{len(operations)} operations in one $batch; D365 takes {MAX_BATCH_OPERATIONS}"
+            )
+        items = []
+        content_id = 0
+        for changeset in changesets:
+            requests = []
+            for operation in changeset:
+                content_id += 1
+                requests.append(self._batch_request(operation, str(content_id)))
+            items.append(wire.Changeset(tuple(requests)))
+        content_type, body = wire.encode_batch_request(items)
+        response = self._send(
+            "POST",
+            "$batch",
+            content=body,
+            headers={"Content-Type": content_type},
+            idempotent=False,
+            entity_set="$batch",
+        )
+        try:
+            answered = wire.decode_batch_response(
+                response.headers.get("Content-Type", ""), response.content
+            )
+        except wire.BatchFormatError as exc:
+            raise D365Error(
+                f"POST $batch answered {response.status_code} with an unreadable body: {exc}",
+                entity_set="$batch",
+                status=response.status_code,
+                body=response.text[:2000],
+            ) from None
+        if len(answered) != len(changesets):
+            raise D365Error(
+                f"POST $batch answered {len(answered)} parts for {len(changesets)} changesets",
+                entity_set="$batch",
+                status=response.status_code,
+                body=response.text[:2000],
+            )
+        results = []
+        first_content_id = 1
+        for index, (changeset, part) in enumerate(zip(changesets, answered, strict=True)):
+            results.append(
+                self._changeset_result(
+                    index, len(changesets), tuple(changeset), part, first_content_id
+                )
+            )
+            first_content_id += len(changeset)
+        return results
+
+    # -- journals -----------------------------------------------------------------------------
+
+    def create_journal(
+        self,
+        header: dict,
+        lines: Sequence[dict],
+        *,
+        kind: JournalKind = GENERAL_JOURNAL,
+        key_field: str = "Description",
+    ) -> CreatedJournal:
+        """Create a journal header, then all its lines in one atomic changeset.
+
+        D365 numbers the header (``JournalBatchNumber`` from its number sequence), so the
+        header is created on its own and its lines follow in one changeset carrying that number
+        and explicit ``LineNumber`` 1..n (unless given). If D365 rejects the lines, none exist
+        (the changeset is atomic) and the empty header is deleted again before the
+        :class:`D365ValidationError` is raised; ``error.journal_batch_number`` names it.
+
+        Unanswered writes are resolved by looking, not by writing twice: a header create
+        without answer is looked up by ``header[key_field]`` (the caller's idempotency key),
+        a lines changeset without answer by reading the journal's lines. Explicit line numbers
+        make a repeated changeset fail as a whole rather than duplicate lines.
+        """
+        company = str(header.get("dataAreaId") or "").lower()
+        if not company:
+            raise ValueError("the journal header needs its dataAreaId (writes carry the company)")
+        if not lines:
+            raise ValueError("a journal needs at least one line")
+        if len(lines) > MAX_BATCH_OPERATIONS:
+            raise ValueError(
+                f"{len(lines)} lines cannot go in one changeset (limit {MAX_BATCH_OPERATIONS})"
+            )
+        created, adopted = self._create_header(kind, {**header, "dataAreaId": company}, key_field)
+        number = str(created["JournalBatchNumber"])
+        numbered = [
+            {
+                **line,
+                "dataAreaId": company,
+                "JournalBatchNumber": number,
+                "LineNumber": line.get("LineNumber", index),
+            }
+            for index, line in enumerate(lines, start=1)
+        ]
+        try:
+            created_lines = self._create_lines(kind, company, number, numbered)
+        except D365ValidationError as error:
+            error.journal_batch_number = number
+            error.header_deleted = self._discard_empty_header(kind, company, number)
+            raise
+        return CreatedJournal(kind, company, number, created, created_lines, adopted)
+
+    def journal_lines(
+        self, kind: JournalKind, company: str, journal_batch_number: str
+    ) -> list[dict]:
+        """The lines of one journal, by line number."""
+        return self.read_all(
+            kind.line_set,
+            filter=f"JournalBatchNumber eq {odata_literal(journal_batch_number)}",
+            legal_entity=company,
+            orderby="LineNumber",
+        )
+
+    def _create_header(self, kind: JournalKind, header: dict, key_field: str) -> tuple[dict, bool]:
+        key_value = header.get(key_field)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self.create(kind.header_set, header), False
+            except D365OutcomeUnknown as unknown:
+                if key_value in (None, ""):
+                    raise
+                if attempt >= self._config.max_attempts:
+                    raise
+                self._retry.sleep(self._retry.delay(attempt, None))
+                found = self.read_all(
+                    kind.header_set,
+                    filter=f"{key_field} eq {odata_literal(key_value)}",
+                    legal_entity=header["dataAreaId"],
+                )
+                if len(found) == 1:
+                    logger.warning(
+                        "%s; header %s found by %s, adopting it",
+                        unknown,
+                        found[0].get("JournalBatchNumber"),
+                        key_field,
+                    )
+                    return found[0], True
+                if len(found) > 1:
+                    numbers = ", ".join(str(row.get("JournalBatchNumber")) for row in found)
+                    raise D365Error(
+                        f"{len(found)} {kind.header_set} in {header['dataAreaId']!r} carry "
+                        f"{key_field} {key_value!r} ({numbers}) after an unanswered create; "
+                        "resolve by hand before posting again",
+                        entity_set=kind.header_set,
+                    ) from unknown
+                logger.warning("%s; no header with that %s, creating again", unknown, key_field)
+
+    def _create_lines(
+        self, kind: JournalKind, company: str, number: str, lines: list[dict]
+    ) -> list[dict]:
+        operations = [BatchOperation("POST", kind.line_set, line) for line in lines]
+        attempt = 0
+        uncertain = False
+        while True:
+            attempt += 1
+            try:
+                [result] = self.batch([operations])
+            except D365OutcomeUnknown:
+                if attempt >= self._config.max_attempts:
+                    raise
+                uncertain = True
+                self._retry.sleep(self._retry.delay(attempt, None))
+                existing = self.journal_lines(kind, company, number)
+                if len(existing) == len(lines):
+                    return existing
+                if existing:
+                    raise D365Error(
+                        f"journal {number} ({company}) holds {len(existing)} of {len(lines)} "
+                        "lines after an unanswered changeset; changesets are atomic, so this "
+                        "needs a look by hand",
+                        entity_set=kind.line_set,
+                    ) from None
+                continue
+            if result.ok:
+                return [r.body or {} for r in result.results]
+            error = result.error
+            assert error is not None
+            if uncertain and isinstance(error, D365ValidationError):
+                existing = self.journal_lines(kind, company, number)
+                if len(existing) == len(lines):
+                    return existing  # the unanswered attempt had succeeded
+            if isinstance(error, D365TransientError) and attempt < self._config.max_attempts:
+                self._retry.sleep(self._retry.delay(attempt, None))
+                continue
+            raise error
+
+    def _discard_empty_header(self, kind: JournalKind, company: str, number: str) -> bool:
+        key = {"dataAreaId": company, "JournalBatchNumber": number}
+        try:
+            self.delete(kind.header_set, key)
+        except D365Error as exc:
+            logger.warning(
+                "the empty header %s(%s) stays in D365: %s", kind.header_set, describe_key(key), exc
+            )
+            return False
+        return True
+
+    # -- $batch helpers -----------------------------------------------------------------------
+
+    def _batch_request(self, operation: BatchOperation, content_id: str) -> wire.BatchRequest:
+        path = (
+            entity_path(operation.entity_set, operation.key)
+            if operation.key
+            else operation.entity_set
+        )
+        headers: list[tuple[str, str]] = [
+            ("OData-Version", "4.0"),
+            ("Accept", "application/json; odata.metadata=minimal"),
+        ]
+        body = b""
+        if operation.body is not None:
+            headers.append(("Content-Type", wire.JSON_CONTENT_TYPE))
+            body = wire.dumps(operation.body)
+        return wire.BatchRequest(
+            operation.method.upper(), self.service_root + path, tuple(headers), body, content_id
+        )
+
+    def _changeset_result(
+        self,
+        index: int,
+        total: int,
+        operations: tuple[BatchOperation, ...],
+        part: wire.BatchResponseItem,
+        first_content_id: int,
+    ) -> ChangesetResult:
+        responses = part.responses if isinstance(part, wire.ChangesetResponse) else (part,)
+        failed = [r for r in responses if r.status >= 400]
+        if not failed and len(responses) == len(operations):
+            results = []
+            for operation, response in zip(operations, responses, strict=True):
+                body = None
+                if response.body.strip():
+                    parsed = wire.loads(response.body)
+                    body = parsed if isinstance(parsed, dict) else None
+                results.append(OperationResult(operation, response.status, body))
+            return ChangesetResult(operations, tuple(results))
+        response = failed[0] if failed else responses[0]
+        operation = _operation_by_content_id(operations, response.content_id, first_content_id)
+        odata = parse_odata_error(response.body)
+        body_text = response.body.decode("utf-8", "replace")
+        pointer = (
+            f"; D365 points at Content-ID {response.content_id} ({operation.describe()})"
+            if operation is not None
+            else ""
+        )
+        message = (
+            f"changeset {index + 1} of {total} ({len(operations)} operation"
+            f"{'s' * (len(operations) != 1)}: {_summary(operations)}) rolled back{pointer}: "
+            f"{failure_text(response.status, odata, body_text)}"
+        )
+        error_class = _error_class(response.status, odata, idempotent=False)
+        if error_class in (None, D365OutcomeUnknown, D365Unavailable):
+            error_class = D365TransientError  # a failed changeset is rolled back: nothing applied
+        error = error_class(
+            message,
+            request="POST $batch",
+            entity_set=operation.entity_set if operation else operations[0].entity_set,
+            key=operation.record_key() if operation else None,
+            status=response.status,
+            odata=odata,
+            body=body_text,
+            content_id=response.content_id,
+        )
+        if operation is not None and operation.body and "LineNumber" in operation.body:
+            error.line_number = operation.body["LineNumber"]
+        return ChangesetResult(operations, (), error)
+
+    # -- the retry policy ---------------------------------------------------------------------
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict | None = None,
+        content: bytes | None = None,
+        headers: dict | None = None,
+        idempotent: bool,
+        entity_set: str,
+        key: dict | None = None,
+    ) -> httpx.Response:
+        """The 2xx response; else raise. See the module docstring for what is retried."""
+        max_attempts = self._config.max_attempts
+        attempt = 0
+        refreshed = False
+        while True:
+            attempt += 1
+            token = self._tokens.token()
+            request = self._http.build_request(
+                method,
+                url,
+                params=params,
+                content=content,
+                headers={**(headers or {}), "Authorization": f"Bearer {token}"},
+            )
+            name = _request_name(request, key)
+            status = retry_after = None
+            self.requests_sent += 1
+            try:
+                response = self._http.send(request)
+            except RETRYABLE_TRANSPORT_ERRORS as exc:
+                failure = f"{type(exc).__name__}: {exc or 'no detail'}"
+                if not idempotent and not isinstance(exc, NOT_SENT_ERRORS):
+                    raise D365OutcomeUnknown(
+                        f"{name} got no answer ({failure}); D365 may have applied it, "
+                        "so it is not repeated blindly",
+                        request=name,
+                        entity_set=entity_set,
+                        key=key,
+                        attempts=attempt,
+                    ) from None
+            else:
+                if response.is_success:
+                    return response
+                status = response.status_code
+                body_text = response.text
+                odata = parse_odata_error(body_text)
+                failure = failure_text(status, odata, body_text)
+                if status == 401 and not refreshed:
+                    logger.warning("%s: %s; fetching a new access token once", name, failure)
+                    refreshed = True
+                    self._tokens.invalidate(token)
+                    attempt -= 1  # a refused token is not a failed attempt of the request
+                    continue
+                error_class = _error_class(status, odata, idempotent)
+                if error_class is not None:
+                    raise error_class(
+                        _refusal_message(name, status, failure, error_class),
+                        request=name,
+                        entity_set=entity_set,
+                        key=key,
+                        status=status,
+                        odata=odata,
+                        body=body_text,
+                        attempts=attempt,
+                    )
+                if status in RETRY_AFTER_STATUSES:
+                    retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+            if attempt >= max_attempts:
+                raise D365Unavailable(
+                    f"{name} failed after {attempt} attempt{'s' * (attempt > 1)}; "
+                    f"last failure: {failure}",
+                    request=name,
+                    entity_set=entity_set,
+                    key=key,
+                    status=status,
+                    attempts=attempt,
+                )
+            delay = self._retry.delay(attempt, retry_after)
+            logger.warning(
+                "%s failed (%s); attempt %d of %d, retrying in %.2fs",
+                name,
+                failure,
+                attempt,
+                max_attempts,
+                delay,
+            )
+            self._retry.sleep(delay)
+
+
+# -- OData text ---------------------------------------------------------------------------------
+
+
+def odata_literal(value: object) -> str:
+    """A value as an OData URL literal: strings quoted with ``'`` doubled, numbers bare."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float) or type(value).__name__ == "Decimal":
+        return str(value)
+    text = str(value).replace("'", "''")
+    return f"'{text}'"
+
+
+def entity_path(entity_set: str, key: dict) -> str:
+    """``LedgerJournalHeaders(dataAreaId='usrt',JournalBatchNumber='00001')`` — every key field
+    must be given (L-ODATA)."""
+    return f"{entity_set}({','.join(f'{name}={odata_literal(v)}' for name, v in key.items())})"
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _resolved(value: object) -> str | None:
+    """The value of a field that may still be an unresolved ``dg.EnvVar`` outside a run."""
+    if value is None:
+        return None
+    return value.get_value() if isinstance(value, dg.EnvVar) else str(value)
+
+
+def _combined_filter(filter: str | None, legal_entity: str | None) -> str | None:
+    company = f"dataAreaId eq {odata_literal(legal_entity.lower())}" if legal_entity else None
+    if filter and company:
+        return f"({filter}) and {company}"
+    return filter or company
+
+
+def _request_name(request: httpx.Request, key: dict | None) -> str:
+    return f"{request.method} {unquote(request.url.raw_path.decode('ascii'))}"
+
+
+def _error_class(status: int, odata: ODataError, idempotent: bool) -> type[D365Error] | None:
+    """The exception a non-2xx answer raises at once, or ``None`` when it is retried."""
+    if odata.is_write_failure:
+        return D365ValidationError
+    if status in (401, 403):
+        return D365AuthError
+    if status == 404:
+        return D365NotFoundError
+    if status in RETRYABLE_STATUSES:
+        if not idempotent and status in AMBIGUOUS_STATUSES:
+            return D365OutcomeUnknown
+        return None
+    if 400 <= status < 500:
+        return D365ValidationError
+    return D365Unavailable if idempotent else D365OutcomeUnknown
+
+
+def _refusal_message(name: str, status: int, failure: str, error_class: type) -> str:
+    if error_class is D365AuthError:
+        extra = (
+            ", again with a fresh token"
+            if status == 401
+            else "; is the app registered under Microsoft Entra applications in D365?"
+        )
+        return f"{name} refused: {failure}{extra}"
+    if error_class is D365OutcomeUnknown:
+        return (
+            f"{name} failed with {failure}; D365 may have applied it, so it is not repeated blindly"
+        )
+    if error_class is D365NotFoundError:
+        return f"{name}: no such record ({failure})"
+    return f"D365 rejected {name}: {failure}"
+
+
+def _operation_by_content_id(
+    operations: tuple[BatchOperation, ...], content_id: str | None, first_content_id: int
+) -> BatchOperation | None:
+    """The operation a changeset's error part names. Content-IDs run 1.. across the batch.
+    D365 has been seen labelling the error part with another operation's Content-ID than the
+    one that failed (DOC2ENT-RU), so this is D365's pointer, reported as such."""
+    try:
+        offset = int(content_id or "") - first_content_id
+    except ValueError:
+        return None
+    return operations[offset] if 0 <= offset < len(operations) else None
+
+
+def _summary(operations: tuple[BatchOperation, ...]) -> str:
+    counts: dict[str, int] = {}
+    for operation in operations:
+        label = f"{operation.method} {operation.entity_set}"
+        counts[label] = counts.get(label, 0) + 1
+    return ", ".join(f"{count} x {label}" for label, count in counts.items())
+
+
+def _json_object(response: httpx.Response, entity_set: str) -> dict:
+    try:
+        body = wire.loads(response.content)
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise D365Error(
+            f"{entity_set} answered {response.status_code} with a body that is not a JSON object",
+            entity_set=entity_set,
+            status=response.status_code,
+            body=response.text[:2000],
+        )
+    return body

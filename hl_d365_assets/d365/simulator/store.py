@@ -1,0 +1,177 @@
+"""The simulator's state: one SQLite file (or memory), so journals survive a restart.
+
+Every record is one row: its entity set, its key (case-folded, as D365's keys compare), its
+company, the journal it belongs to (for lines, so a journal's lines are one index lookup) and its
+fields as exact JSON. Number sequences are counters. A changeset or a single write is one SQLite
+transaction, so it is all-or-nothing on disk as in D365, and a crash leaves the last committed
+state. SQLite comes with Python; nothing is added to the project.
+"""
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from hl_d365_assets.d365.batch import dumps, loads
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    entity_set TEXT NOT NULL,
+    record_key TEXT NOT NULL,
+    company TEXT NOT NULL,
+    journal TEXT,
+    body TEXT NOT NULL,
+    UNIQUE (entity_set, record_key)
+);
+CREATE INDEX IF NOT EXISTS records_by_company ON records (entity_set, company);
+CREATE INDEX IF NOT EXISTS records_by_journal ON records (entity_set, company, journal);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class DuplicateKey(Exception):
+    """A record with this key exists already."""
+
+
+def key_text(values: tuple) -> str:
+    return dumps([str(value).casefold() for value in values]).decode()
+
+
+class StateStore:
+    """Thread-safe; :meth:`transaction` serialises writers."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(
+            str(self.path) if self.path else ":memory:",
+            check_same_thread=False,
+            isolation_level=None,
+        )
+        if self.path is not None:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside commit together or not at all (nested calls join the outer one)."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def insert(
+        self, entity_set: str, key: tuple, company: str, row: dict, journal: str | None = None
+    ) -> None:
+        with self._lock:
+            try:
+                self._db.execute(
+                    "INSERT INTO records (entity_set, record_key, company, journal, body) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (entity_set, key_text(key), company, journal, dumps(row).decode()),
+                )
+            except sqlite3.IntegrityError:
+                raise DuplicateKey(key) from None
+
+    def replace(self, entity_set: str, key: tuple, row: dict) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE records SET body = ? WHERE entity_set = ? AND record_key = ?",
+                (dumps(row).decode(), entity_set, key_text(key)),
+            )
+
+    def delete(self, entity_set: str, key: tuple) -> None:
+        with self._lock:
+            self._db.execute(
+                "DELETE FROM records WHERE entity_set = ? AND record_key = ?",
+                (entity_set, key_text(key)),
+            )
+
+    def get(self, entity_set: str, key: tuple) -> dict | None:
+        with self._lock:
+            found = self._db.execute(
+                "SELECT body FROM records WHERE entity_set = ? AND record_key = ?",
+                (entity_set, key_text(key)),
+            ).fetchone()
+        return loads(found[0]) if found else None
+
+    def rows(
+        self, entity_set: str, *, company: str | None = None, journal: str | None = None
+    ) -> list[dict]:
+        """Records in insertion order, optionally of one company and one journal."""
+        sql = "SELECT body FROM records WHERE entity_set = ?"
+        params: list = [entity_set]
+        if company is not None:
+            sql += " AND company = ?"
+            params.append(company)
+        if journal is not None:
+            sql += " AND journal = ?"
+            params.append(journal)
+        with self._lock:
+            bodies = self._db.execute(sql + " ORDER BY seq", params).fetchall()
+        return [loads(body) for (body,) in bodies]
+
+    def count(self, entity_set: str, *, company: str, journal: str) -> int:
+        with self._lock:
+            return self._db.execute(
+                "SELECT count(*) FROM records WHERE entity_set = ? AND company = ? AND journal = ?",
+                (entity_set, company, journal),
+            ).fetchone()[0]
+
+    def next_value(self, counter: str) -> int:
+        """The next number of a sequence (1, 2, ...); part of the current transaction."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO counters (name, value) VALUES (?, 1) "
+                "ON CONFLICT (name) DO UPDATE SET value = value + 1",
+                (counter,),
+            )
+            return self._db.execute(
+                "SELECT value FROM counters WHERE name = ?", (counter,)
+            ).fetchone()[0]
+
+    def setting(self, name: str) -> str | None:
+        with self._lock:
+            found = self._db.execute(
+                "SELECT value FROM settings WHERE name = ?", (name,)
+            ).fetchone()
+        return found[0] if found else None
+
+    def set_setting(self, name: str, value: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO settings (name, value) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (name, value),
+            )
+
+    def clear(self) -> None:
+        with self.transaction():
+            for table in ("records", "counters", "settings"):
+                self._db.execute(f"DELETE FROM {table}")

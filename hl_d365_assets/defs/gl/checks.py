@@ -1,0 +1,87 @@
+"""The checks that guard the ledger. Blocking: a day whose journal fails one is not posted.
+
+They are evaluated in SQL (sql/gl/evaluate_checks.sql) into gl.journal_checks, per day and
+journal, so the poster can refuse exactly the failing days of a multi-day run, and an accountant
+who accepts the exceptions behind a settlement difference re-runs only these checks (Dagster UI:
+the asset's Checks tab, "Execute") to release the day.
+"""
+
+import time
+
+import dagster as dg
+
+from hl_d365_assets.business_day import business_days, partition_dates
+from hl_d365_assets.journals import evaluate_journal_checks
+from hl_d365_assets.warehouse import WarehouseResource, transaction
+
+JOURNAL_LINES = dg.AssetKey(["gl", "journal_lines"])
+CHECKS = {
+    "balanced": "Each journal's debits equal its credits to the cent, in transaction and in base "
+    "currency.",
+    "accounts_in_chart": "Every line has a main account from mappings/gl_main_accounts.csv and "
+    "dimension values from mappings/gl_dimension_values.csv; no posting lacks a rule.",
+    "inputs_mapped": "No record of the day was left out of its journal for an unmapped payment "
+    "method, tax code, status, store or rate.",
+    "agrees_with_settlement": "Per store, the card money the journal books agrees with the net "
+    "Heartland settled, within the currency's tolerance, once the reconciliation exceptions that "
+    "accountants accepted or resolved are allowed for.",
+}
+
+
+@dg.multi_asset_check(
+    name="journal_checks",
+    specs=[
+        dg.AssetCheckSpec(
+            name,
+            asset=JOURNAL_LINES,
+            description=description,
+            blocking=True,
+            partitions_def=business_days,
+        )
+        for name, description in CHECKS.items()
+    ],
+    pool="warehouse",
+)
+def journal_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+    days = partition_dates(context)
+    window = {"first": days[0], "last": days[-1]}
+    started = time.perf_counter()
+    with warehouse.writer() as conn:
+        with transaction(conn):
+            evaluate_journal_checks(conn, days[0], days[-1])
+        rows = conn.execute(
+            "SELECT check_name, business_date, journal_key, passed, detail FROM gl.journal_checks "
+            "WHERE business_date BETWEEN $first AND $last ORDER BY ALL",
+            window,
+        ).fetchall()
+    seconds = round(time.perf_counter() - started, 3)
+    for name in CHECKS:
+        results = [row for row in rows if row[0] == name]
+        failing = [row for row in results if not row[3]]
+        yield dg.AssetCheckResult(
+            asset_key=JOURNAL_LINES,
+            check_name=name,
+            passed=not failing,
+            metadata={
+                "journals_checked": len(results),
+                "journals_failing": len(failing),
+                "days_failing": sorted({str(day) for _, day, _, _, _ in failing}),
+                "detail": dg.MetadataValue.md(
+                    "\n".join(
+                        f"- **{key}** {'passed' if ok else 'FAILED'}: {detail}"
+                        for _, _, key, ok, detail in results
+                    )
+                    or "no journals in range"
+                ),
+                "compute_seconds": seconds,
+            },
+        )
+
+
+journal_checks_job = dg.define_asset_job(
+    name="journal_checks_job",
+    selection=dg.AssetSelection.checks_for_assets(JOURNAL_LINES),
+    partitions_def=business_days,
+    description="Evaluate the ledger's blocking checks for a day: run it after accepting or "
+    "resolving the reconciliation exceptions that hold a day back.",
+)

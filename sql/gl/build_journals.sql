@@ -1,0 +1,175 @@
+-- Summarise gl_postings (stage_postings.sql) into gl.journal_lines and gl.journal_line_sources
+-- for $first..$last: choose each posting's account and dimensions, sum per account display
+-- value, convert to base currency, and post the conversion rounding.
+
+-- The account of each (day, rule kind, value, store): the newest rule valid on the day, an exact
+-- value before the '*' default; dimensions from the store's newest values on the day.
+CREATE OR REPLACE TEMP TABLE gl_accounts AS
+WITH keys AS (
+    SELECT DISTINCT business_date, rule_kind, match_value, store_id FROM gl_postings
+    UNION
+    SELECT DISTINCT business_date, 'rounding', '*', NULL FROM gl_postings
+),
+ruled AS (
+    SELECT k.*, r.main_account, coalesce(r.dimensions, 'none') AS dimensions
+    FROM keys AS k
+    LEFT JOIN ref.gl_posting_rules AS r
+      ON r.posting_kind = k.rule_kind
+     AND r.match_value IN (k.match_value, '*')
+     AND r.valid_from <= k.business_date
+    QUALIFY row_number() OVER (
+        PARTITION BY k.business_date, k.rule_kind, k.match_value, k.store_id
+        ORDER BY r.match_value = '*', r.valid_from DESC) = 1
+),
+store_values AS (
+    SELECT k.business_date, k.store_id, d.dimension, arg_max(d.value, d.valid_from) AS value
+    FROM (SELECT DISTINCT business_date, store_id FROM keys WHERE store_id IS NOT NULL) AS k
+    JOIN ref.gl_store_dimensions AS d
+      ON d.store_id = k.store_id AND d.valid_from <= k.business_date
+    GROUP BY ALL
+),
+segments AS (
+    SELECT r.business_date, r.rule_kind, r.match_value, r.store_id, s.position, s.segment,
+           CASE
+               WHEN s.segment = 'MainAccount' THEN r.main_account
+               WHEN r.dimensions = 'store' THEN v.value
+               ELSE ''
+           END AS value
+    FROM ruled AS r
+    CROSS JOIN ref.gl_account_structure AS s
+    LEFT JOIN store_values AS v
+      ON v.business_date = r.business_date AND v.store_id IS NOT DISTINCT FROM r.store_id
+     AND v.dimension = s.segment
+    WHERE r.main_account IS NOT NULL
+),
+displayed AS (
+    SELECT business_date, rule_kind, match_value, store_id,
+           list(replace(coalesce(value, ''), '-', '\-') ORDER BY position) AS parts,
+           string_agg(segment || '=' || value, ', ' ORDER BY position)
+               FILTER (WHERE segment <> 'MainAccount' AND value <> '') AS dimension_values,
+           string_agg(segment, ', ' ORDER BY position)
+               FILTER (WHERE value IS NULL) AS missing_segments
+    FROM segments
+    GROUP BY ALL
+)
+SELECT r.business_date, r.rule_kind, r.match_value, r.store_id, r.main_account,
+       -- Trailing empty segments are left out: 110100 rather than 110100--.
+       array_to_string(
+           d.parts[1 : len(d.parts) - coalesce(
+               list_position(list_transform(list_reverse(d.parts), lambda x: x <> ''), true) - 1, 0)],
+           '-') AS account_display_value,
+       coalesce(d.dimension_values, '') AS dimension_values,
+       CASE
+           WHEN r.main_account IS NULL
+               THEN 'no rule in mappings/gl_posting_rules.csv for posting_kind ' || r.rule_kind
+                    || ' and match_value ' || coalesce(r.match_value, '(empty)') || ' valid on '
+                    || r.business_date
+           WHEN d.missing_segments IS NOT NULL
+               THEN 'store ' || coalesce(r.store_id, '(none)') || ' has no ' || d.missing_segments
+                    || ' value in mappings/gl_store_dimensions.csv valid on ' || r.business_date
+       END AS mapping_issue
+FROM ruled AS r
+LEFT JOIN displayed AS d
+  ON d.business_date = r.business_date AND d.rule_kind = r.rule_kind
+ AND d.match_value IS NOT DISTINCT FROM r.match_value AND d.store_id IS NOT DISTINCT FROM r.store_id;
+
+-- Each posting's line: one per journal and account display value (or per unmapped value).
+CREATE OR REPLACE TEMP TABLE gl_posted AS
+SELECT p.business_date, p.legal_entity, p.currency, p.store_id, p.posting_kind, p.source_table,
+       p.source_id, p.transaction_id, p.amount,
+       a.main_account, a.account_display_value, a.dimension_values, a.mapping_issue,
+       CASE WHEN a.mapping_issue IS NULL THEN a.account_display_value
+            ELSE 'UNMAPPED ' || p.rule_kind || ' ' || coalesce(p.match_value, '') || ' '
+                 || coalesce(p.store_id, '')
+       END AS line_group
+FROM gl_postings AS p
+JOIN gl_accounts AS a
+  ON a.business_date = p.business_date AND a.rule_kind = p.rule_kind
+ AND a.match_value IS NOT DISTINCT FROM p.match_value
+ AND a.store_id IS NOT DISTINCT FROM p.store_id;
+
+DELETE FROM gl.journal_line_sources WHERE business_date BETWEEN $first AND $last;
+DELETE FROM gl.journal_lines WHERE business_date BETWEEN $first AND $last;
+
+INSERT INTO gl.journal_line_sources
+    (business_date, line_key, posting_kind, source_table, source_id, transaction_id, store_id, amount)
+SELECT business_date,
+       'JL_' || upper(md5(legal_entity || '|' || business_date || '|' || currency || '|' || line_group)[1:16]),
+       posting_kind, source_table, source_id, transaction_id, store_id, sum(amount)
+FROM gl_posted
+GROUP BY ALL;
+
+INSERT INTO gl.journal_lines (
+    business_date, journal_key, legal_entity, currency, base_currency, fx_rate, line_key,
+    line_number, line_type, main_account, account_display_value, dimension_values, posting_kinds,
+    text, amount, debit_amount, credit_amount, base_amount, base_debit_amount, base_credit_amount,
+    source_count, mapping_issue)
+WITH summed AS (
+    SELECT business_date, legal_entity, currency, line_group,
+           any_value(main_account) AS main_account,
+           any_value(account_display_value) AS account_display_value,
+           any_value(dimension_values) AS dimension_values,
+           any_value(mapping_issue) AS mapping_issue,
+           string_agg(DISTINCT posting_kind, ', ' ORDER BY posting_kind) AS posting_kinds,
+           sum(amount) AS amount,
+           count(DISTINCT (source_table, source_id)) AS source_count
+    FROM gl_posted
+    GROUP BY business_date, legal_entity, currency, line_group
+),
+rated AS (
+    SELECT s.*, le.base_currency,
+           (SELECT arg_max(x.rate, x.rate_date) FROM ref.fx_rates AS x
+            WHERE x.from_currency = s.currency AND x.to_currency = le.base_currency
+              AND x.rate_date <= s.business_date) AS fx_rate
+    FROM summed AS s
+    LEFT JOIN (SELECT legal_entity, arg_max(base_currency, valid_from) AS base_currency
+               FROM ref.legal_entities GROUP BY ALL) AS le USING (legal_entity)
+),
+converted AS (
+    SELECT *, to_base_amount(amount, fx_rate) AS base_amount FROM rated
+),
+rounding AS (
+    -- Converting each line rounds it to the cent; the journal's leftover goes to rounding.
+    SELECT c.business_date, c.legal_entity, c.currency, 'ROUNDING' AS line_group,
+           a.main_account, a.account_display_value, a.dimension_values, a.mapping_issue,
+           'rounding' AS posting_kinds, CAST(0 AS DECIMAL(18, 2)) AS amount, 0 AS source_count,
+           any_value(c.base_currency) AS base_currency, any_value(c.fx_rate) AS fx_rate,
+           -sum(c.base_amount) AS base_amount
+    FROM converted AS c
+    JOIN gl_accounts AS a
+      ON a.business_date = c.business_date AND a.rule_kind = 'rounding' AND a.store_id IS NULL
+    GROUP BY ALL
+    HAVING sum(c.base_amount) <> 0
+),
+lines AS (
+    SELECT business_date, legal_entity, currency, line_group, main_account, account_display_value,
+           dimension_values, mapping_issue, posting_kinds, amount, source_count, base_currency,
+           fx_rate, base_amount, 'posting' AS line_type
+    FROM converted
+    UNION ALL
+    SELECT business_date, legal_entity, currency, line_group, main_account, account_display_value,
+           dimension_values, mapping_issue, posting_kinds, amount, source_count, base_currency,
+           fx_rate, base_amount, 'rounding'
+    FROM rounding
+)
+SELECT l.business_date,
+       l.legal_entity || '-' || l.business_date || '-' || l.currency,
+       l.legal_entity, l.currency, l.base_currency, l.fx_rate,
+       'JL_' || upper(md5(l.legal_entity || '|' || l.business_date || '|' || l.currency || '|' || l.line_group)[1:16]),
+       row_number() OVER (
+           PARTITION BY l.business_date, l.legal_entity, l.currency
+           ORDER BY l.line_type, l.line_group),
+       l.line_type, l.main_account, l.account_display_value, l.dimension_values, l.posting_kinds,
+       coalesce(m.name, 'Unmapped') || ' ' || l.business_date,
+       l.amount, greatest(l.amount, 0), greatest(-l.amount, 0),
+       l.base_amount, greatest(l.base_amount, 0), greatest(-l.base_amount, 0),
+       l.source_count, l.mapping_issue
+FROM lines AS l
+LEFT JOIN ref.gl_main_accounts AS m USING (main_account);
+
+DROP TABLE gl_posted;
+DROP TABLE gl_accounts;
+DROP TABLE gl_postings;
+DROP TABLE gl_tickets;
+DROP TABLE gl_blocked_batches;
+DROP TABLE gl_blocked_tickets;
