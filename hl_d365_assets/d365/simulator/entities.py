@@ -283,7 +283,10 @@ ENTITY_SETS: dict[str, EntitySet] = {
         SALES_ORDER_LINES,
     )
 }
-JOURNAL_HEADER_SETS = {LEDGER_JOURNAL_HEADERS.name: "Daily", CUSTOMER_PAYMENT_JOURNAL_HEADERS.name: "CustPayment"}
+JOURNAL_HEADER_SETS = {
+    LEDGER_JOURNAL_HEADERS.name: "Daily",
+    CUSTOMER_PAYMENT_JOURNAL_HEADERS.name: "CustPayment",
+}
 """Header entity set -> the JournalType its journal names must have."""
 
 
@@ -357,5 +360,9 @@ def key_of(entity: EntitySet, values: dict) -> tuple:
         if entity.properties[name].kind == DECIMAL and value not in (None, ""):
             number = Decimal(str(value))
             value = number.quantize(Decimal(1)) if number == number.to_integral_value() else number
-        key.append(str(value if value is not None else "").lower() if name == "dataAreaId" else str(value if value is not None else ""))
+        key.append(
+            str(value if value is not None else "").lower()
+            if name == "dataAreaId"
+            else str(value if value is not None else "")
+        )
     return tuple(key)

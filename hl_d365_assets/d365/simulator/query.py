@@ -63,7 +63,7 @@ def parse_filter(text: str, entity: EntitySet) -> Predicate:
     parser = _Parser(tokens, entity)
     predicate = parser.expression()
     if parser.position != len(tokens):
-        kind, value = tokens[parser.position]
+        _, value = tokens[parser.position]
         raise QueryRefused(f"Syntax error at '{value}' in $filter '{text}'.")
     return predicate
 

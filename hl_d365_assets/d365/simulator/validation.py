@@ -167,21 +167,29 @@ class Ledger:
         if entity.name in JOURNAL_HEADER_SETS:
             self._refuse_posted(entity, current)
             for frozen in ("JournalName", "AccountingCurrency", "dataAreaId", "JournalBatchNumber"):
-                if frozen in changes and str(changes[frozen]).casefold() != str(
-                    current[frozen]
-                ).casefold():
+                if (
+                    frozen in changes
+                    and str(changes[frozen]).casefold() != str(current[frozen]).casefold()
+                ):
                     raise WriteRefused(
                         entity, f"Field '{entity.properties[frozen].label}' cannot be changed."
                     )
             row = {**current, **{k: v for k, v in changes.items() if k not in entity.computed}}
             self._check_lengths(entity, row)
         elif entity.parent:
-            header = self.header_for(entity.parent, current["dataAreaId"], current["JournalBatchNumber"])
+            header = self.header_for(
+                entity.parent, current["dataAreaId"], current["JournalBatchNumber"]
+            )
             if header is not None:
                 self._refuse_posted(entity, header)
             for fixed in entity.keys:
-                if fixed in changes and str(changes[fixed]).casefold() != str(current[fixed]).casefold():
-                    raise WriteRefused(entity, f"Field '{entity.properties[fixed].label}' cannot be changed.")
+                if (
+                    fixed in changes
+                    and str(changes[fixed]).casefold() != str(current[fixed]).casefold()
+                ):
+                    raise WriteRefused(
+                        entity, f"Field '{entity.properties[fixed].label}' cannot be changed."
+                    )
             row = {**current, **changes}
             self._validate_line(entity, row, row["dataAreaId"])
         else:
@@ -196,13 +204,17 @@ class Ledger:
         if entity.name in JOURNAL_HEADER_SETS:
             self._refuse_posted(entity, current)
             line_set = _line_set_of(entity.name)
-            if self.store.count(line_set, company=current["dataAreaId"], journal=current["JournalBatchNumber"]):
+            if self.store.count(
+                line_set, company=current["dataAreaId"], journal=current["JournalBatchNumber"]
+            ):
                 raise WriteRefused(
                     entity,
                     "Ledger journal table cannot be deleted while dependent Journal lines exist.",
                 )
         elif entity.parent:
-            header = self.header_for(entity.parent, current["dataAreaId"], current["JournalBatchNumber"])
+            header = self.header_for(
+                entity.parent, current["dataAreaId"], current["JournalBatchNumber"]
+            )
             if header is not None:
                 self._refuse_posted(entity, header)
         else:
@@ -243,12 +255,18 @@ class Ledger:
     def journal_totals(self, header_set: str, header: dict) -> dict:
         """The header as read: JournalTotalDebit/Credit summed from its lines."""
         lines = self.store.rows(
-            _line_set_of(header_set), company=header["dataAreaId"], journal=header["JournalBatchNumber"]
+            _line_set_of(header_set),
+            company=header["dataAreaId"],
+            journal=header["JournalBatchNumber"],
         )
         return {
             **header,
-            "JournalTotalDebit": sum((Decimal(str(line["DebitAmount"])) for line in lines), Decimal(0)),
-            "JournalTotalCredit": sum((Decimal(str(line["CreditAmount"])) for line in lines), Decimal(0)),
+            "JournalTotalDebit": sum(
+                (Decimal(str(line["DebitAmount"])) for line in lines), Decimal(0)
+            ),
+            "JournalTotalCredit": sum(
+                (Decimal(str(line["CreditAmount"])) for line in lines), Decimal(0)
+            ),
         }
 
     # -- lines --------------------------------------------------------------------------------
@@ -271,7 +289,9 @@ class Ledger:
         line.update(dataAreaId=company, JournalBatchNumber=number)
         existing = self.store.rows(entity.name, company=company, journal=number)
         if line.get("LineNumber") in (None, "", Decimal(0)):
-            line["LineNumber"] = max((Decimal(str(r["LineNumber"])) for r in existing), default=Decimal(0)) + 1
+            line["LineNumber"] = (
+                max((Decimal(str(r["LineNumber"])) for r in existing), default=Decimal(0)) + 1
+            )
         self._validate_line(entity, line, company)
         if not line.get("Voucher"):
             line["Voucher"] = self._running_voucher(entity, company, existing)
@@ -302,7 +322,9 @@ class Ledger:
             line["CurrencyCode"] = str(currency).upper()
         if problems:
             raise WriteRefused(entity, *problems)
-        self._check_account(entity, company, line, "AccountType", "AccountDisplayValue", required=True)
+        self._check_account(
+            entity, company, line, "AccountType", "AccountDisplayValue", required=True
+        )
         self._check_account(
             entity, company, line, "OffsetAccountType", "OffsetAccountDisplayValue", required=False
         )
@@ -328,8 +350,12 @@ class Ledger:
         if account_type == "Ledger":
             self.check_ledger_account(entity, str(value), value_field)
         elif account_type == "Cust":
-            account = "-".join(split_display_value(str(value))) if "\\" in str(value) else str(value)
-            customer = self.store.get(CUSTOMERS.name, (company, account))
+            segments = split_display_value(str(value))
+            customer = (
+                self.store.get(CUSTOMERS.name, (company, segments[0]))
+                if len(segments) == 1
+                else None
+            )
             if customer is None:
                 raise WriteRefused(
                     entity,
@@ -361,7 +387,10 @@ class Ledger:
         for dimension, dimension_value in zip(structure[1:], segments[1:], strict=False):
             if not dimension_value:
                 continue
-            if self.store.get(FINANCIAL_DIMENSION_VALUES.name, (dimension, "", dimension_value)) is None:
+            if (
+                self.store.get(FINANCIAL_DIMENSION_VALUES.name, (dimension, "", dimension_value))
+                is None
+            ):
                 raise WriteRefused(
                     entity,
                     f"Value {dimension_value} does not exist for financial dimension "
@@ -465,7 +494,12 @@ class Ledger:
     def _check_lengths(self, entity: EntitySet, row: dict) -> None:
         for name, prop in entity.properties.items():
             value = row.get(name)
-            if prop.kind == STRING and prop.max_length and value and len(str(value)) > prop.max_length:
+            if (
+                prop.kind == STRING
+                and prop.max_length
+                and value
+                and len(str(value)) > prop.max_length
+            ):
                 raise WriteRefused(
                     entity,
                     f"The value of field '{prop.label}' is {len(str(value))} characters long; "

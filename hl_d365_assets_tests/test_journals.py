@@ -1,0 +1,313 @@
+"""GL journals built by the real job from sandbox days: balanced, traceable line by line to the
+records in them, mapped only through the finance-owned files, and held back from posting by
+the blocking checks until every settlement difference is explained and reviewed."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import dagster as dg
+import duckdb
+import pytest
+
+from hl_d365_assets.landing import LandingWriter, LandingZone
+from hl_d365_assets.resources import build_resources
+from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
+from hl_d365_assets.settings import PROJECT_ROOT, Settings
+from hl_d365_assets_tests.conftest import make_settings, run_range
+
+DAYS = [date(2026, 11, 2) + timedelta(days=n) for n in range(2)]
+CHECKS = {"balanced", "accounts_in_chart", "inputs_mapped", "agrees_with_settlement"}
+
+
+def check_journals(settings: Settings, instance: dg.DagsterInstance, day: date):
+    from hl_d365_assets.definitions import defs
+
+    return defs.resolve_job_def("journal_checks_job").execute_in_process(
+        tags={"dagster/partition": str(day)},
+        instance=instance,
+        resources=build_resources(settings),
+        raise_on_error=False,
+    )
+
+
+def query(settings: Settings, sql: str, params: dict | None = None) -> list[tuple]:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+        return conn.execute(sql, params or {}).fetchall()
+
+
+def clean_days(settings: Settings, days: list[date], seed: int) -> None:
+    generate(
+        LandingZone(settings.landing_dir),
+        days,
+        SandboxConfig(seed=seed, transactions_per_store_day=100, defect_rates=DefectRates.none()),
+        ground_truth_path=settings.data_dir / "truth.ndjson",
+    )
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    settings = make_settings(tmp_path_factory.mktemp("gl_clean") / "data")
+    clean_days(settings, DAYS, seed=31)
+    with dg.instance_for_test() as instance:
+        assert run_range(settings, instance, DAYS).success
+        yield settings
+
+
+def test_every_clean_journal_balances_and_passes_every_blocking_check(clean) -> None:
+    journals = query(
+        clean,
+        "SELECT journal_key, balanced, checks_passed, debit_total, base_debit_total, "
+        "base_credit_total FROM gl.journals ORDER BY 1",
+    )
+    assert [key for key, *_ in journals] == [
+        f"usrt-{day}-{currency}" for day in DAYS for currency in ("CAD", "USD")
+    ]
+    assert all(balanced and ready and debits > 0 for _, balanced, ready, debits, _, _ in journals)
+
+    with dg.instance_for_test() as instance:
+        result = check_journals(clean, instance, DAYS[0])
+    assert result.success
+    evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert evaluations == dict.fromkeys(CHECKS, True)
+
+
+def test_on_a_clean_day_card_clearing_clears_and_the_deposit_reaches_the_bank(clean) -> None:
+    clearing = query(
+        clean,
+        "SELECT account_display_value, amount FROM gl.journal_lines WHERE main_account LIKE '1121%' "
+        "OR main_account LIKE '1122%' OR main_account LIKE '1123%' OR main_account LIKE '1124%'",
+    )
+    assert clearing and all(amount == 0 for _, amount in clearing)
+    assert query(
+        clean,
+        "SELECT currency, sum(amount) FROM gl.journal_lines WHERE posting_kinds = 'deposit' "
+        "GROUP BY 1 ORDER BY 1",
+    ) == query(
+        clean,
+        "SELECT currency, sum(deposit_amount) FROM canonical.settlement_batches GROUP BY 1 ORDER BY 1",
+    )
+
+
+def test_revenue_tax_and_cost_equal_the_canonical_totals(clean) -> None:
+    journal = query(
+        clean,
+        """
+        SELECT currency,
+               -sum(amount) FILTER (WHERE posting_kinds IN ('revenue', 'returns')),
+               -sum(amount) FILTER (WHERE posting_kinds = 'sales_tax'),
+               sum(amount) FILTER (WHERE posting_kinds = 'cogs')
+        FROM gl.journal_lines GROUP BY 1 ORDER BY 1
+        """,
+    )
+    canonical = query(
+        clean,
+        """
+        SELECT l.currency, sum(l.line_total - l.tax_amount), sum(l.tax_amount), sum(l.cost_total)
+        FROM canonical.pos_sale_lines AS l
+        JOIN canonical.pos_sales AS s USING (business_date, ticket_id)
+        WHERE s.is_financial GROUP BY 1 ORDER BY 1
+        """,
+    )
+    assert journal == canonical
+
+
+def test_the_transactions_behind_a_line_are_one_join_away(clean) -> None:
+    [(line_key, amount, store_lines)] = query(
+        clean,
+        "SELECT line_key, amount, source_count FROM gl.journal_lines "
+        "WHERE business_date = $day AND account_display_value = '401100-001-RETAIL'",
+        {"day": DAYS[0]},
+    )
+    behind = query(
+        clean,
+        """
+        SELECT s.ticket_id, s.total - s.tax_total, src.amount
+        FROM gl.journal_line_sources AS src
+        JOIN canonical.pos_sales AS s
+          ON s.business_date = src.business_date AND s.ticket_id = src.source_id
+        WHERE src.line_key = $line
+        """,
+        {"line": line_key},
+    )
+    assert len(behind) == store_lines > 0
+    assert sum(contribution for _, _, contribution in behind) == amount
+    assert all(contribution == -net for _, net, contribution in behind)
+    [(tickets,)] = query(
+        clean,
+        "SELECT count(*) FROM canonical.pos_sales WHERE business_date = $day AND store_id = 'S001' "
+        "AND is_financial AND ticket_type = 'SALE'",
+        {"day": DAYS[0]},
+    )
+    assert tickets == store_lines
+
+    unexplained = query(
+        clean,
+        "SELECT l.line_key FROM gl.journal_lines AS l LEFT JOIN gl.journal_line_sources AS s "
+        "USING (line_key) WHERE l.line_type = 'posting' GROUP BY l.line_key, l.amount "
+        "HAVING l.amount IS DISTINCT FROM sum(s.amount)",
+    )
+    assert unexplained == []
+
+
+@pytest.fixture(scope="module")
+def edited_mappings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """Finance put Department before BusinessUnit and removed the American Express rule."""
+    root = tmp_path_factory.mktemp("gl_edited")
+    mappings = root / "mappings"
+    shutil.copytree(PROJECT_ROOT / "mappings", mappings)
+    (mappings / "gl_account_structure.csv").write_text(
+        "position,segment\n1,MainAccount\n2,Department\n3,BusinessUnit\n"
+    )
+    rules = (mappings / "gl_posting_rules.csv").read_text().splitlines()
+    (mappings / "gl_posting_rules.csv").write_text(
+        "\n".join(line for line in rules if not line.startswith("tender,AMEX,")) + "\n"
+    )
+    settings = dataclasses.replace(make_settings(root / "data"), mappings_dir=mappings)
+    clean_days(settings, DAYS[:1], seed=32)
+    with dg.instance_for_test() as instance:
+        assert run_range(settings, instance, DAYS[:1]).success
+        yield settings
+
+
+def test_the_segment_order_of_the_account_display_value_is_configuration(edited_mappings) -> None:
+    values = {
+        adv
+        for (adv,) in query(
+            edited_mappings,
+            "SELECT account_display_value FROM gl.journal_lines WHERE main_account = '401100'",
+        )
+    }
+    assert values == {"401100-RETAIL-001", "401100-RETAIL-002", "401100-RETAIL-004"}
+
+
+def test_a_posting_without_a_rule_is_named_keeps_the_journal_balanced_and_blocks_it(
+    edited_mappings,
+) -> None:
+    unmapped = query(
+        edited_mappings,
+        "SELECT DISTINCT mapping_issue FROM gl.journal_lines WHERE main_account IS NULL",
+    )
+    assert unmapped == [
+        (
+            f"no rule in mappings/gl_posting_rules.csv for posting_kind tender and match_value AMEX valid on {DAYS[0]}",
+        )
+    ]
+    assert all(
+        balanced for (balanced,) in query(edited_mappings, "SELECT balanced FROM gl.journals")
+    )
+
+    with dg.instance_for_test() as instance:
+        result = check_journals(edited_mappings, instance, DAYS[0])
+    assert not result.success
+    failed = {e.check_name for e in result.get_asset_check_evaluations() if not e.passed}
+    assert failed == {"accounts_in_chart"}
+    [(detail,)] = query(
+        edited_mappings,
+        "SELECT detail FROM gl.journal_checks WHERE check_name = 'accounts_in_chart' AND NOT passed "
+        "AND journal_key LIKE '%USD'",
+    )
+    assert "match_value AMEX" in detail
+
+
+def test_open_exceptions_hold_a_day_back_until_an_accountant_accepts_them(tmp_path) -> None:
+    settings = make_settings(tmp_path / "data")
+    day = DAYS[0]
+    generate(
+        LandingZone(settings.landing_dir),
+        [day],
+        SandboxConfig(
+            seed=33,
+            transactions_per_store_day=80,
+            defect_rates=dataclasses.replace(
+                DefectRates.none(),
+                tender_without_gateway_transaction=0.03,
+                settlement_total_mismatch=0.3,
+            ),
+        ),
+        ground_truth_path=settings.data_dir / "truth.ndjson",
+    )
+    with dg.instance_for_test() as instance:
+        assert run_range(settings, instance, [day]).success
+        held = check_journals(settings, instance, day)
+        assert not held.success
+        assert {e.check_name for e in held.get_asset_check_evaluations() if not e.passed} == {
+            "agrees_with_settlement"
+        }
+        details = query(
+            settings,
+            "SELECT detail FROM gl.journal_checks WHERE check_name = 'agrees_with_settlement' "
+            "AND NOT passed",
+        )
+        assert details
+        assert all("open exception(s) in recon.exceptions account for" in d for (d,) in details)
+        assert not any("unexplained" in d for (d,) in details)
+
+        with duckdb.connect(str(settings.warehouse_path)) as conn:
+            conn.execute(
+                "UPDATE recon.exceptions SET status = 'accepted', resolved_by = 'controller', "
+                "resolution_note = 'reviewed with Heartland support' WHERE business_date = $day",
+                {"day": day},
+            ).fetchall()
+
+        released = check_journals(settings, instance, day)
+    assert released.success
+    assert query(settings, "SELECT bool_and(passed) FROM gl.journal_checks") == [(True,)]
+
+
+def test_a_late_ticket_changes_its_days_journal_and_keeps_every_line_key(tmp_path) -> None:
+    settings = make_settings(tmp_path / "data")
+    day = DAYS[0]
+    clean_days(settings, [day], seed=34)
+    with dg.instance_for_test() as instance:
+        assert run_range(settings, instance, [day]).success
+        before = dict(query(settings, "SELECT line_key, amount FROM gl.journal_lines"))
+        ticket = _land_late_copy_of_a_cash_ticket(LandingZone(settings.landing_dir), day)
+        assert run_range(settings, instance, [day]).success
+    after = dict(query(settings, "SELECT line_key, amount FROM gl.journal_lines"))
+
+    assert set(after) >= set(before)
+    changed = {key for key in before if before[key] != after[key]}
+    assert changed, "the late ticket must change the day's journal"
+    sources = query(
+        settings,
+        "SELECT DISTINCT line_key FROM gl.journal_line_sources WHERE source_id IN (SELECT unnest($ids))",
+        {"ids": list(ticket)},
+    )
+    assert {key for (key,) in sources} >= changed - {
+        key
+        for (key,) in query(
+            settings, "SELECT line_key FROM gl.journal_lines WHERE line_type = 'rounding'"
+        )
+    }
+    assert query(settings, "SELECT bool_and(balanced) FROM gl.journals") == [(True,)]
+
+
+def _land_late_copy_of_a_cash_ticket(zone: LandingZone, day: date) -> list[str]:
+    """A cash ticket the POS uploads a day late, as a new ticket with its own ids (returned)."""
+    original = next(
+        json.loads(line)
+        for segment in zone.segments("heartland", "pos_tickets", day)
+        for line in segment.read_text().splitlines()
+        if '"tender_type":"CASH"' in line and '"status":"CLOSED"' in line and '"SALE"' in line
+    )
+    ticket_id = original["payload"]["ticket_id"] + "L"
+    payload = {
+        **original["payload"],
+        "ticket_id": ticket_id,
+        "tenders": [
+            {**tender, "tender_id": tender["tender_id"] + "L"}
+            for tender in original["payload"]["tenders"]
+        ],
+    }
+    line = json.dumps(
+        {**original, "event_id": original["event_id"] + "L", "payload": payload},
+        separators=(",", ":"),
+    )
+    with LandingWriter(zone, "late-test") as writer:
+        writer.append("heartland", "pos_tickets", day, line)
+    return [ticket_id, *(tender["tender_id"] for tender in payload["tenders"])]
