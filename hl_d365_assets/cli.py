@@ -80,7 +80,28 @@ def main(argv: list[str] | None = None) -> int:
     simulator.add_argument("--host", default="127.0.0.1")
     simulator.add_argument("--port", type=int, default=8765)
 
+    d365_simulator = commands.add_parser(
+        "d365-sim",
+        help="serve the D365 Finance OData and Entra ID simulator on loopback (docs/d365_simulator.md)",
+    )
+    d365_simulator.add_argument("--state", help="default: <data>/sandbox/d365_state.sqlite")
+    d365_simulator.add_argument("--host", default="127.0.0.1")
+    d365_simulator.add_argument("--port", type=int, default=8766)
+    d365_simulator.add_argument(
+        "--closed-period", action="append", default=[], metavar="COMPANY:YYYY-MM"
+    )
+    d365_simulator.add_argument("--reset", action="store_true", help="start from the seed again")
+
     args = parser.parse_args(argv)
+    if args.command == "d365-sim":
+        from hl_d365_assets.d365.simulator.server import main as serve_d365_simulator
+
+        options = ["--host", args.host, "--port", str(args.port)]
+        options += ["--state", args.state] if args.state else []
+        options += [f"--closed-period={period}" for period in args.closed_period]
+        options += ["--reset"] if args.reset else []
+        serve_d365_simulator(options)
+        return 0
     if args.command == "demo":
         from hl_d365_assets.demo import run_demo
 

@@ -103,6 +103,7 @@ def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
     conn = open_for_analysis(settings.read_copy_path)
     try:
         _print_table(conn, business_days)
+        _print_ledger(conn, business_days)
     finally:
         conn.close()
     _say(f"\ndone in {time.perf_counter() - started:.1f}s")
@@ -112,8 +113,9 @@ def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
         "  query the warehouse read-only, even while runs write (the read copy is republished after each run):\n"
         f'    {sys.executable} -c "import duckdb; '
         f"print(duckdb.connect('{settings.read_copy_path}', read_only=True).sql('FROM canonical.daily_sales'))\"\n"
-        "  or open that file read-only in any DuckDB client. Tables: raw.*, canonical.*, ops.quarantine,\n"
-        "  ops.daily_load_summary, canonical.daily_sales; every column is described in duckdb_columns()."
+        "  or open that file read-only in any DuckDB client. Tables: raw.*, canonical.*, recon.* (start with\n"
+        "  recon.daily_summary), gl.journals, gl.journal_lines, gl.journal_line_sources, ops.quarantine,\n"
+        "  ops.daily_load_summary; every column is described in duckdb_columns()."
     )
     return 1 if failed else 0
 
@@ -142,6 +144,39 @@ def _print_table(conn, business_days: list[date]) -> None:
         "the day closed\n(the live day is pushed and pulled the morning after, so most of it is late);\nunmap. = loaded but carrying a value mappings/ does not know (see the "
         "mappings_complete checks);\ngross sales and refunds: captured card money through the gateway "
         "(canonical.daily_sales)."
+    )
+
+
+def _print_ledger(conn, business_days: list[date]) -> None:
+    recon = {
+        row[0]: row for row in conn.execute(sql_file("reports/demo_reconciliation.sql")).fetchall()
+    }
+    journals = conn.execute(sql_file("reports/demo_journals.sql")).fetchall()
+    header = (
+        f"{'business day':<12} {'batches':>9} {'tenders':>11}  {'journal':<20} {'lines':>5} "
+        f"{'debits':>12} {'balanced':>8}  ready to post   open exceptions by kind"
+    )
+    _say("\n" + header)
+    _say("-" * (len(header) + 30))
+    for day in business_days:
+        _, batches_ok, batches, tenders_ok, tenders, by_kind = recon.get(
+            day, (day, 0, 0, 0, 0, "none")
+        )
+        day_journals = [j for j in journals if j[0] == day] or [(day, "-", 0, 0, None, None, "")]
+        for n, (_, key, lines, debits, balanced, ready, failed) in enumerate(day_journals):
+            lead = f"{day!s:<12} {batches_ok:>4}/{batches:<4} {tenders_ok:>5}/{tenders:<5}"
+            posted = "yes" if ready else f"no: {failed}" if failed else "-"
+            _say(
+                f"{lead if n == 0 else ' ' * len(lead)}  {key:<20} {lines:>5} "
+                f"{debits:>12,.2f} {'yes' if balanced else 'NO' if balanced is not None else '-':>8}  "
+                f"{posted:<15}  {by_kind if n == 0 else ''}".rstrip()
+            )
+    _say(
+        "\nbatches, tenders = matched (or within tolerance) / all, from recon.settlement_vs_transactions "
+        "and recon.tenders_vs_gateway;\njournal = gl.journals (legal entity, day, currency), debits in "
+        "the journal's currency; ready to post = every blocking check\nof gl.journal_checks passed. A "
+        "day with open exceptions is held back until accountants accept or resolve them in\n"
+        "recon.exceptions and journal_checks_job runs again for the day."
     )
 
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, timedelta
+from decimal import Decimal
 
 import dagster as dg
 import duckdb
@@ -311,3 +313,54 @@ def _land_late_copy_of_a_cash_ticket(zone: LandingZone, day: date) -> list[str]:
     with LandingWriter(zone, "late-test") as writer:
         writer.append("heartland", "pos_tickets", day, line)
     return [ticket_id, *(tender["tender_id"] for tender in payload["tenders"])]
+
+
+def readme_accountant_queries() -> dict[str, str]:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    block = (
+        readme.split("Queries an accountant runs", 1)[1].split("```sql\n", 1)[1].split("```", 1)[0]
+    )
+    queries: dict[str, str] = {}
+    for chunk in block.split("\n-- ")[0:]:
+        title, _, sql = chunk.removeprefix("-- ").partition("\n")
+        queries[title] = sql
+    return queries
+
+
+def test_the_five_accountant_queries_of_the_readme_run_and_answer(clean) -> None:
+    queries = readme_accountant_queries()
+    assert [title.split(" (")[0] for title in queries] == [
+        "Open exceptions by store",
+        "Unmatched tenders last week",
+        "Fees by card brand",
+        "Days not yet reconciled",
+        "The transactions behind a journal line",
+    ]
+    [(line_key, amount)] = query(
+        clean,
+        "SELECT line_key, amount FROM gl.journal_lines WHERE business_date = $day "
+        "AND account_display_value = '112100-001-RETAIL'",
+        {"day": DAYS[0]},
+    )
+    behind = query(
+        clean,
+        queries[
+            "The transactions behind a journal line (any line_key of gl.journal_lines)"
+        ].replace("JL_…", line_key),
+    )
+    assert behind and sum(row[4] for row in behind) == amount == 0
+    assert {row[0] for row in behind} == {"tender", "tip", "settlement"}
+    card_money: dict[str, Decimal] = defaultdict(Decimal)
+    gateway = {row[3]: row[5] for row in behind if row[3]}
+    for kind, _, _, transaction_id, contribution, *_ in behind:
+        if kind in ("tender", "tip"):
+            card_money[transaction_id] += contribution
+    assert card_money and all(gateway[t] == money for t, money in card_money.items())
+    fees = query(clean, queries["Fees by card brand"])
+    assert {brand for _, brand, *_ in fees} == {"VISA", "MASTERCARD", "AMEX", "DISCOVER"}
+    for title in (
+        "Open exceptions by store",
+        "Unmatched tenders last week",
+        "Days not yet reconciled",
+    ):
+        assert query(clean, queries[title]) == [], title  # clean days: nothing to chase

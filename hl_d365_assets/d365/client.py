@@ -32,6 +32,7 @@ import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from urllib.parse import unquote
 
 import dagster as dg
@@ -665,6 +666,13 @@ class D365Api:
                     body = parsed if isinstance(parsed, dict) else None
                 results.append(OperationResult(operation, response.status, body))
             return ChangesetResult(operations, tuple(results))
+        if not responses:
+            error = D365Error(
+                f"changeset {index + 1} of {total} was answered by an empty part",
+                request="POST $batch",
+                entity_set=operations[0].entity_set,
+            )
+            return ChangesetResult(operations, (), error)
         response = failed[0] if failed else responses[0]
         operation = _operation_by_content_id(operations, response.content_id, first_content_id)
         odata = parse_odata_error(response.body)
@@ -724,7 +732,7 @@ class D365Api:
                 content=content,
                 headers={**(headers or {}), "Authorization": f"Bearer {token}"},
             )
-            name = _request_name(request, key)
+            name = _request_name(request)
             status = retry_after = None
             self.requests_sent += 1
             try:
@@ -796,7 +804,7 @@ def odata_literal(value: object) -> str:
     """A value as an OData URL literal: strings quoted with ``'`` doubled, numbers bare."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float) or type(value).__name__ == "Decimal":
+    if isinstance(value, int | float | Decimal):
         return str(value)
     text = str(value).replace("'", "''")
     return f"'{text}'"
@@ -825,7 +833,7 @@ def _combined_filter(filter: str | None, legal_entity: str | None) -> str | None
     return filter or company
 
 
-def _request_name(request: httpx.Request, key: dict | None) -> str:
+def _request_name(request: httpx.Request) -> str:
     return f"{request.method} {unquote(request.url.raw_path.decode('ascii'))}"
 
 

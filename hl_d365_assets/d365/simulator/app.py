@@ -53,6 +53,7 @@ from hl_d365_assets.d365.simulator.query import (
 from hl_d365_assets.d365.simulator.seed import SEED_DIR, load_seed
 from hl_d365_assets.d365.simulator.store import StateStore
 from hl_d365_assets.d365.simulator.validation import (
+    DEFAULT_SEGMENTS,
     Ledger,
     LedgerSetup,
     PostingRefused,
@@ -136,6 +137,7 @@ class D365Simulator:
         companies: dict[str, str] | None = None,
         default_company: str = "usrt",
         closed_periods: Iterable[tuple[str, str]] = (),
+        segments: tuple[str, ...] = DEFAULT_SEGMENTS,
         page_size: int = DEFAULT_PAGE_SIZE,
         token_ttl_seconds: float = DEFAULT_TOKEN_SECONDS,
         write_error_status: int = 400,
@@ -146,6 +148,8 @@ class D365Simulator:
         """``environment_url``: when set, a token's scope must be ``<it>/.default`` (else any
         ``.default`` scope is accepted). ``write_error_status``: D365 has answered write
         failures with 400 and, inside changesets, 500 (the reference, section 3).
+        ``segments``: the financial dimension order for integrating applications, in which
+        ledger ``AccountDisplayValue``s are read (main account first).
         ``authority_host`` is where the OpenID configuration says the token endpoint is —
         msal insists on https, so it stays the real host and the client routes to us."""
         self.tenant_id = tenant_id
@@ -175,6 +179,7 @@ class D365Simulator:
             LedgerSetup(
                 companies=dict(companies or {"usrt": "USD", "dat": "USD"}),
                 default_company=default_company,
+                segments=tuple(segments),
                 closed_periods={(c.lower(), month) for c, month in closed_periods},
             ),
         )

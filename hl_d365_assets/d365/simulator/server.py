@@ -5,6 +5,7 @@ can also hang up without answering, for the ``drop`` fault. It is the Heartland 
 server (hl_d365_assets/heartland/simulator.py) for this application.
 """
 
+import argparse
 import contextlib
 import io
 import logging
@@ -117,3 +118,50 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"".join(chunks))
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client gave up (a slow fault outlived its timeout)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``hl-d365 d365-sim``: serve the simulator on loopback until Ctrl-C."""
+    from hl_d365_assets.d365.simulator.app import (
+        SANDBOX_CLIENT_ID,
+        SANDBOX_TENANT_ID,
+    )
+    from hl_d365_assets.d365.simulator.validation import closed_periods_from
+    from hl_d365_assets.settings import load_settings
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--state",
+        default=str(load_settings().data_dir / "sandbox" / "d365_state.sqlite"),
+        help="SQLite file holding journals between runs (default: <data>/sandbox/d365_state.sqlite)",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument(
+        "--closed-period",
+        action="append",
+        default=[],
+        metavar="COMPANY:YYYY-MM",
+        help="a closed ledger period, e.g. usrt:2026-10 (repeatable)",
+    )
+    parser.add_argument("--page-size", type=int, default=10_000)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
+    parser.add_argument("--reset", action="store_true", help="start from the seed again")
+    args = parser.parse_args(argv)
+    sim = D365Simulator(
+        args.state, closed_periods=closed_periods_from(args.closed_period), page_size=args.page_size
+    )
+    if args.reset:
+        sim.reset()
+    sim.latency_seconds = args.latency
+    with serve(sim, args.host, args.port) as server:
+        print(
+            f"D365 simulator at {server.base_url} (OData root {server.base_url}/data/), state in "
+            f"{args.state}. Tenant {SANDBOX_TENANT_ID!r}, client id {SANDBOX_CLIENT_ID!r}, secret "
+            "SANDBOX_CLIENT_SECRET (docs/d365_simulator.md). Set the client's environment_url "
+            "and identity_url_override to the URL above. Ctrl-C stops it.",
+            flush=True,
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    sim.close()
