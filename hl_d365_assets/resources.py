@@ -14,6 +14,12 @@ from pathlib import Path
 import dagster as dg
 
 from hl_d365_assets.alerts import AlertWebhookResource
+from hl_d365_assets.d365.client import D365Client
+from hl_d365_assets.d365.simulator.app import (
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
+    SANDBOX_TENANT_ID,
+)
 from hl_d365_assets.heartland.client import SANDBOX_BASE_URL, HeartlandClient
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
@@ -22,6 +28,9 @@ from hl_d365_assets.warehouse import WarehouseResource
 
 SANDBOX_SIMULATOR_URL = "http://127.0.0.1:8765/ucp"
 """Where `hl-d365 heartland-sim serve` listens by default."""
+
+SANDBOX_D365_URL = "http://127.0.0.1:8766"
+"""Where `hl-d365 d365-sim` listens by default: both the OData environment and Entra ID."""
 
 
 class LandingZoneResource(dg.ConfigurableResource):
@@ -74,9 +83,33 @@ def alert_webhook(environ: Mapping[str, str] | None = None) -> AlertWebhookResou
     return AlertWebhookResource()
 
 
+def d365_client(environ: Mapping[str, str] | None = None) -> D365Client:
+    """Real D365 Finance when ``D365_CLIENT_SECRET`` is set: environment, tenant, client id and
+    secret all read through ``EnvVar`` at run time. Otherwise the sandbox: the simulator on
+    loopback (`hl-d365 d365-sim`, or the one `make demo` starts) with its documented
+    credentials, reached by the same client code."""
+    env = os.environ if environ is None else environ
+    if env.get("D365_CLIENT_SECRET"):
+        return D365Client(
+            environment_url=dg.EnvVar("D365_ENVIRONMENT_URL"),
+            tenant_id=dg.EnvVar("D365_TENANT_ID"),
+            client_id=dg.EnvVar("D365_CLIENT_ID"),
+            client_secret=dg.EnvVar("D365_CLIENT_SECRET"),
+        )
+    url = env.get("D365_SANDBOX_URL", SANDBOX_D365_URL)
+    return D365Client(
+        environment_url=url,
+        identity_url_override=url,
+        tenant_id=SANDBOX_TENANT_ID,
+        client_id=SANDBOX_CLIENT_ID,
+        client_secret=SANDBOX_CLIENT_SECRET,
+    )
+
+
 def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     return {
         "heartland": heartland_client(),
+        "d365": d365_client(),
         "alert_webhook": alert_webhook(),
         "warehouse": WarehouseResource(
             database=str(settings.warehouse_path), read_copy=str(settings.read_copy_path)

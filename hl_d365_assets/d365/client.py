@@ -513,6 +513,16 @@ class D365Api:
             )
         created, adopted = self._create_header(kind, {**header, "dataAreaId": company}, key_field)
         number = str(created["JournalBatchNumber"])
+        created_lines = self.add_journal_lines(kind, company, number, lines)
+        return CreatedJournal(kind, company, number, created, created_lines, adopted)
+
+    def add_journal_lines(
+        self, kind: JournalKind, company: str, journal_batch_number: str, lines: Sequence[dict]
+    ) -> list[dict]:
+        """All lines of a journal whose header exists and holds no line yet, in one atomic
+        changeset with ``LineNumber`` 1..n; how a run that stopped between header and lines
+        finishes the journal. If D365 rejects them, the empty header is deleted again."""
+        number = str(journal_batch_number)
         numbered = [
             {
                 **line,
@@ -523,12 +533,11 @@ class D365Api:
             for index, line in enumerate(lines, start=1)
         ]
         try:
-            created_lines = self._create_lines(kind, company, number, numbered)
+            return self._create_lines(kind, company, number, numbered)
         except D365ValidationError as error:
             error.journal_batch_number = number
             error.header_deleted = self._discard_empty_header(kind, company, number)
             raise
-        return CreatedJournal(kind, company, number, created, created_lines, adopted)
 
     def journal_lines(
         self, kind: JournalKind, company: str, journal_batch_number: str

@@ -73,48 +73,76 @@ LEFT JOIN displayed AS d
   ON d.business_date = r.business_date AND d.rule_kind = r.rule_kind
  AND d.match_value IS NOT DISTINCT FROM r.match_value AND d.store_id IS NOT DISTINCT FROM r.store_id;
 
--- Each posting's line: one per journal and account display value (or per unmapped value).
-CREATE OR REPLACE TEMP TABLE gl_posted AS
-SELECT p.business_date, p.legal_entity, p.currency, p.store_id, p.posting_kind, p.source_table,
-       p.source_id, p.transaction_id, p.amount,
-       a.main_account, a.account_display_value, a.dimension_values, a.mapping_issue,
-       CASE WHEN a.mapping_issue IS NULL THEN a.account_display_value
-            ELSE 'UNMAPPED ' || p.rule_kind || ' ' || coalesce(p.match_value, '') || ' '
-                 || coalesce(p.store_id, '')
-       END AS line_group
-FROM gl_postings AS p
-JOIN gl_accounts AS a
-  ON a.business_date = p.business_date AND a.rule_kind = p.rule_kind
- AND a.match_value IS NOT DISTINCT FROM p.match_value
- AND a.store_id IS NOT DISTINCT FROM p.store_id;
+-- Each posting's line: one per journal and account display value (or per unmapped value). Keyed
+-- on the few distinct (day, entity, currency, rule, value, store) combinations, not per posting.
+CREATE OR REPLACE TEMP TABLE gl_line_ids AS
+WITH keys AS (
+    SELECT DISTINCT business_date, legal_entity, currency, rule_kind, match_value, store_id
+    FROM gl_postings
+),
+grouped AS (
+    SELECT k.*, a.main_account, a.account_display_value, a.dimension_values, a.mapping_issue,
+           CASE WHEN a.mapping_issue IS NULL THEN a.account_display_value
+                ELSE 'UNMAPPED ' || k.rule_kind || ' ' || coalesce(k.match_value, '') || ' '
+                     || coalesce(k.store_id, '')
+           END AS line_group
+    FROM keys AS k
+    JOIN gl_accounts AS a
+      ON a.business_date = k.business_date AND a.rule_kind = k.rule_kind
+     AND a.match_value IS NOT DISTINCT FROM k.match_value
+     AND a.store_id IS NOT DISTINCT FROM k.store_id
+)
+SELECT *,
+       'JL_' || upper(md5(legal_entity || '|' || business_date || '|' || currency || '|' || line_group)[1:16])
+           AS line_key
+FROM grouped;
 
 DELETE FROM gl.journal_line_sources WHERE business_date BETWEEN $first AND $last;
 DELETE FROM gl.journal_lines WHERE business_date BETWEEN $first AND $last;
 
+-- One row per line, posting kind and source record. Only sales tax can bring two postings of
+-- one record to one line (two tax codes of a ticket on one account), so only it is summed.
 INSERT INTO gl.journal_line_sources
     (business_date, line_key, posting_kind, source_table, source_id, transaction_id, store_id, amount)
-SELECT business_date,
-       'JL_' || upper(md5(legal_entity || '|' || business_date || '|' || currency || '|' || line_group)[1:16]),
-       posting_kind, source_table, source_id, transaction_id, store_id, sum(amount)
-FROM gl_posted
-GROUP BY ALL;
+SELECT p.business_date, l.line_key, p.posting_kind, p.source_table, p.source_id, p.transaction_id,
+       p.store_id, p.amount
+FROM gl_postings AS p
+JOIN gl_line_ids AS l
+  ON l.business_date = p.business_date AND l.legal_entity = p.legal_entity
+ AND l.currency = p.currency AND l.rule_kind = p.rule_kind
+ AND l.match_value IS NOT DISTINCT FROM p.match_value AND l.store_id IS NOT DISTINCT FROM p.store_id
+WHERE p.posting_kind <> 'sales_tax'
+UNION ALL
+SELECT p.business_date, l.line_key, p.posting_kind, p.source_table, p.source_id,
+       any_value(p.transaction_id), p.store_id, sum(p.amount)
+FROM gl_postings AS p
+JOIN gl_line_ids AS l
+  ON l.business_date = p.business_date AND l.legal_entity = p.legal_entity
+ AND l.currency = p.currency AND l.rule_kind = p.rule_kind
+ AND l.match_value IS NOT DISTINCT FROM p.match_value AND l.store_id IS NOT DISTINCT FROM p.store_id
+WHERE p.posting_kind = 'sales_tax'
+GROUP BY p.business_date, l.line_key, p.posting_kind, p.source_table, p.source_id, p.store_id;
 
 INSERT INTO gl.journal_lines (
     business_date, journal_key, legal_entity, currency, base_currency, fx_rate, line_key,
     line_number, line_type, main_account, account_display_value, dimension_values, posting_kinds,
     text, amount, debit_amount, credit_amount, base_amount, base_debit_amount, base_credit_amount,
     source_count, mapping_issue)
-WITH summed AS (
-    SELECT business_date, legal_entity, currency, line_group,
-           any_value(main_account) AS main_account,
-           any_value(account_display_value) AS account_display_value,
-           any_value(dimension_values) AS dimension_values,
-           any_value(mapping_issue) AS mapping_issue,
-           string_agg(DISTINCT posting_kind, ', ' ORDER BY posting_kind) AS posting_kinds,
-           sum(amount) AS amount,
-           count(DISTINCT (source_table, source_id)) AS source_count
-    FROM gl_posted
-    GROUP BY business_date, legal_entity, currency, line_group
+WITH per_line AS (
+    SELECT business_date, line_key, sum(amount) AS amount, count(*) AS source_count,
+           string_agg(DISTINCT posting_kind, ', ' ORDER BY posting_kind) AS posting_kinds
+    FROM gl.journal_line_sources
+    WHERE business_date BETWEEN $first AND $last
+    GROUP BY ALL
+),
+summed AS (
+    SELECT i.business_date, i.legal_entity, i.currency, i.line_group, i.main_account,
+           i.account_display_value, i.dimension_values, i.mapping_issue, p.posting_kinds,
+           p.amount, p.source_count
+    FROM per_line AS p
+    JOIN (SELECT DISTINCT business_date, legal_entity, currency, line_group, line_key,
+                 main_account, account_display_value, dimension_values, mapping_issue
+          FROM gl_line_ids) AS i USING (business_date, line_key)
 ),
 rated AS (
     SELECT s.*, le.base_currency,
@@ -167,9 +195,11 @@ SELECT l.business_date,
 FROM lines AS l
 LEFT JOIN ref.gl_main_accounts AS m USING (main_account);
 
-DROP TABLE gl_posted;
+DROP TABLE gl_line_ids;
 DROP TABLE gl_accounts;
 DROP TABLE gl_postings;
 DROP TABLE gl_tickets;
+DROP TABLE gl_tenders;
+DROP TABLE gl_ticket_lines;
 DROP TABLE gl_blocked_batches;
 DROP TABLE gl_blocked_tickets;

@@ -45,5 +45,5 @@ COMMENT ON COLUMN gl.journal_lines.credit_amount IS '-amount when negative, else
 COMMENT ON COLUMN gl.journal_lines.base_amount IS 'amount × fx_rate rounded half away from zero to the cent; on the rounding line, the difference that makes the journal balance in base currency.';
 COMMENT ON COLUMN gl.journal_lines.base_debit_amount IS 'base_amount when positive, else 0.';
 COMMENT ON COLUMN gl.journal_lines.base_credit_amount IS '-base_amount when negative, else 0.';
-COMMENT ON COLUMN gl.journal_lines.source_count IS 'Source records (tickets, tenders, batches) summarised into the line; they are listed in gl.journal_line_sources.';
+COMMENT ON COLUMN gl.journal_lines.source_count IS 'Rows of gl.journal_line_sources behind the line (a record per posting kind: a card tender with a tip counts twice on its clearing line).';
 COMMENT ON COLUMN gl.journal_lines.mapping_issue IS 'Why the line has no account (no rule in mappings/gl_posting_rules.csv, or a store without dimension values); NULL when mapped. Blocks posting.';

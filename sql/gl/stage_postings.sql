@@ -39,63 +39,75 @@ WHERE t.business_date BETWEEN $first AND $last
       SELECT 1 FROM gl_blocked_tickets AS b
       WHERE b.business_date = t.business_date AND b.ticket_id = t.ticket_id);
 
+-- Per ticket and tax code: net sales (price less discount), tax and cost of its lines.
+CREATE OR REPLACE TEMP TABLE gl_ticket_lines AS
+SELECT l.business_date, l.ticket_id, upper(l.d365_sales_tax_code) AS tax_code,
+       sum(l.line_total - l.tax_amount) AS net_sales, sum(l.tax_amount) AS tax,
+       sum(coalesce(l.cost_total, 0)) AS cost
+FROM canonical.pos_sale_lines AS l
+SEMI JOIN gl_tickets AS t USING (business_date, ticket_id)
+WHERE l.business_date BETWEEN $first AND $last
+GROUP BY ALL;
+
+CREATE OR REPLACE TEMP TABLE gl_tenders AS
+SELECT d.business_date, d.ticket_id, d.tender_id, upper(d.payment_method_code) AS payment_method,
+       d.gateway_transaction_id, d.amount, d.tip_amount
+FROM canonical.pos_tenders AS d
+SEMI JOIN gl_tickets AS t USING (business_date, ticket_id)
+WHERE d.business_date BETWEEN $first AND $last;
+
 CREATE OR REPLACE TEMP TABLE gl_postings AS
-WITH sale_lines AS (
-    SELECT t.business_date, t.legal_entity, t.currency, t.store_id, t.ticket_id, t.ticket_type,
-           t.department, l.d365_sales_tax_code,
-           sum(l.line_total - l.tax_amount) AS net_sales,
-           sum(l.tax_amount) AS tax,
-           sum(coalesce(l.cost_total, 0)) AS cost
-    FROM canonical.pos_sale_lines AS l
-    JOIN gl_tickets AS t USING (business_date, ticket_id)
-    GROUP BY ALL
+WITH ticket_totals AS (
+    SELECT t.*, coalesce(s.net_sales, 0) AS net_sales, coalesce(s.cost, 0) AS cost,
+           coalesce(s.net_sales, 0) + coalesce(s.tax, 0) - coalesce(d.tendered, 0) AS over_short
+    FROM gl_tickets AS t
+    LEFT JOIN (SELECT business_date, ticket_id, sum(net_sales) AS net_sales, sum(tax) AS tax,
+                      sum(cost) AS cost
+               FROM gl_ticket_lines GROUP BY ALL) AS s USING (business_date, ticket_id)
+    LEFT JOIN (SELECT business_date, ticket_id, sum(amount) AS tendered
+               FROM gl_tenders GROUP BY ALL) AS d USING (business_date, ticket_id)
 ),
 ticket_postings AS (
-    SELECT business_date, legal_entity, currency, store_id,
-           CASE ticket_type WHEN 'RETURN' THEN 'returns' ELSE 'revenue' END AS posting_kind,
-           CASE ticket_type WHEN 'RETURN' THEN 'returns' ELSE 'revenue' END AS rule_kind,
-           department AS match_value, 'canonical.pos_sales' AS source_table,
-           ticket_id AS source_id, NULL::VARCHAR AS transaction_id, -sum(net_sales) AS amount,
+    -- Revenue (or returns), cost of goods sold, inventory and any over/short, one pass.
+    SELECT business_date, legal_entity, currency, store_id, p.kind AS posting_kind,
+           p.kind AS rule_kind, p.match_value, 'canonical.pos_sales' AS source_table,
+           ticket_id AS source_id, NULL::VARCHAR AS transaction_id, p.amount,
            ticket_id AS balance_unit
-    FROM sale_lines GROUP BY ALL
-    UNION ALL
-    SELECT business_date, legal_entity, currency, store_id, 'sales_tax', 'sales_tax',
-           upper(d365_sales_tax_code), 'canonical.pos_sales', ticket_id, NULL, -sum(tax), ticket_id
-    FROM sale_lines GROUP BY ALL
-    UNION ALL
-    SELECT business_date, legal_entity, currency, store_id, 'cogs', 'cogs', department,
-           'canonical.pos_sales', ticket_id, NULL, sum(cost), ticket_id
-    FROM sale_lines GROUP BY ALL
-    UNION ALL
-    SELECT business_date, legal_entity, currency, store_id, 'inventory', 'inventory', department,
-           'canonical.pos_sales', ticket_id, NULL, -sum(cost), ticket_id
-    FROM sale_lines GROUP BY ALL
-    UNION ALL
-    SELECT d.business_date, t.legal_entity, t.currency, t.store_id, 'tender', 'tender',
-           upper(d.payment_method_code), 'canonical.pos_tenders', d.tender_id,
-           d.gateway_transaction_id, d.amount, d.ticket_id
-    FROM canonical.pos_tenders AS d
-    JOIN gl_tickets AS t USING (business_date, ticket_id)
+    FROM (
+        SELECT *, unnest([
+            {'kind': CASE ticket_type WHEN 'RETURN' THEN 'returns' ELSE 'revenue' END,
+             'match_value': department, 'amount': -net_sales},
+            {'kind': 'cogs', 'match_value': department, 'amount': cost},
+            {'kind': 'inventory', 'match_value': department, 'amount': -cost},
+            {'kind': 'cash_over_short', 'match_value': '*', 'amount': over_short}
+        ]) AS p
+        FROM ticket_totals
+    )
 ),
-tips AS (
-    -- A tip rides on the card payment into clearing and is owed to staff.
-    SELECT d.business_date, t.legal_entity, t.currency, t.store_id,
-           CASE rule_kind WHEN 'tender' THEN 'tip' ELSE 'tips_payable' END AS posting_kind,
-           rule_kind, CASE rule_kind WHEN 'tender' THEN upper(d.payment_method_code) ELSE '*' END,
-           'canonical.pos_tenders', d.tender_id, d.gateway_transaction_id,
-           CASE rule_kind WHEN 'tender' THEN d.tip_amount ELSE -d.tip_amount END, d.ticket_id
-    FROM canonical.pos_tenders AS d
+tax_postings AS (
+    SELECT t.business_date, t.legal_entity, t.currency, t.store_id, 'sales_tax', 'sales_tax',
+           s.tax_code, 'canonical.pos_sales', t.ticket_id, NULL, -s.tax, t.ticket_id
+    FROM gl_ticket_lines AS s
     JOIN gl_tickets AS t USING (business_date, ticket_id)
-    CROSS JOIN (VALUES ('tender'), ('tip')) AS sides(rule_kind)
-    WHERE d.tip_amount <> 0
+    WHERE s.tax <> 0
 ),
-over_short AS (
-    -- Whatever keeps a ticket from balancing (tendered more or less than its lines' total).
-    SELECT business_date, legal_entity, currency, store_id, 'cash_over_short', 'cash_over_short',
-           '*', 'canonical.pos_sales', balance_unit, NULL, -sum(amount), balance_unit
-    FROM ticket_postings
-    GROUP BY business_date, legal_entity, currency, store_id, balance_unit
-    HAVING sum(amount) <> 0
+tender_postings AS (
+    -- Each tender into its payment method's account; a tip rides on the card payment into
+    -- clearing and is owed to staff.
+    SELECT d.business_date, t.legal_entity, t.currency, t.store_id, p.kind, p.rule_kind,
+           p.match_value, 'canonical.pos_tenders', d.tender_id, d.gateway_transaction_id,
+           p.amount, d.ticket_id
+    FROM (
+        SELECT *, unnest(CASE WHEN tip_amount <> 0 THEN [
+            {'kind': 'tender', 'rule_kind': 'tender', 'match_value': payment_method, 'amount': amount},
+            {'kind': 'tip', 'rule_kind': 'tender', 'match_value': payment_method, 'amount': tip_amount},
+            {'kind': 'tips_payable', 'rule_kind': 'tip', 'match_value': '*', 'amount': -tip_amount}
+        ] ELSE [
+            {'kind': 'tender', 'rule_kind': 'tender', 'match_value': payment_method, 'amount': amount}
+        ] END) AS p
+        FROM gl_tenders
+    ) AS d
+    JOIN gl_tickets AS t USING (business_date, ticket_id)
 ),
 batches AS (
     SELECT b.*
@@ -134,7 +146,7 @@ batch_differences AS (
     HAVING sum(amount) <> 0
 )
 SELECT * FROM ticket_postings WHERE amount <> 0
-UNION ALL SELECT * FROM tips
-UNION ALL SELECT * FROM over_short
+UNION ALL SELECT * FROM tax_postings
+UNION ALL SELECT * FROM tender_postings WHERE amount <> 0
 UNION ALL SELECT * FROM batch_postings WHERE amount <> 0
 UNION ALL SELECT * FROM batch_differences;

@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS recon.exceptions (
 );
 COMMENT ON TABLE recon.exceptions IS 'One row per reconciliation exception with a stable id; status and resolution note are the accountant''s and survive re-materialisation.';
 COMMENT ON COLUMN recon.exceptions.exception_id IS 'EXC_ + hash of kind and source keys: the same discrepancy keeps its id across re-runs.';
-COMMENT ON COLUMN recon.exceptions.kind IS 'settlement_discrepancy, batch_without_transactions, transactions_without_batch, tender_without_gateway_transaction, gateway_transaction_without_tender, tender_amount_difference.';
+COMMENT ON COLUMN recon.exceptions.kind IS 'settlement_discrepancy, batch_without_transactions, transactions_without_batch, tender_without_gateway_transaction, gateway_transaction_without_tender, tender_amount_difference; from the D365 read-back: gl_vs_d365_difference, gl_vs_d365_missing_in_d365, gl_vs_d365_not_in_journal, gl_vs_d365_duplicate_journal.';
 COMMENT ON COLUMN recon.exceptions.severity IS 'high when amount_at_risk reaches the currency''s alert_threshold (mappings/recon_tolerances.csv), else medium.';
 COMMENT ON COLUMN recon.exceptions.amount_at_risk IS 'Absolute money the exception puts in doubt, in its currency.';
 COMMENT ON COLUMN recon.exceptions.source_keys IS 'The keys to look the sources up by: batch_id=…, tender_id=…, transaction_id=….';

@@ -79,6 +79,7 @@ UPDATE recon.exceptions
 SET still_detected = false
 WHERE business_date BETWEEN $first AND $last
   AND still_detected
+  AND kind NOT LIKE 'gl_vs_d365%'  -- the D365 read-back (record_gl_exceptions.sql) owns those
   AND exception_id NOT IN (SELECT exception_id FROM recon_detected);
 
 INSERT INTO recon.exceptions

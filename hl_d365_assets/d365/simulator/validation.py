@@ -22,7 +22,7 @@ unbalanced voucher are our own wording in that shape: no public capture shows D3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from hl_d365_assets.d365.errors import WRITE_EXCEPTION_TYPE
 from hl_d365_assets.d365.simulator.entities import (
@@ -436,14 +436,18 @@ class Ledger:
                 problems.append(
                     f"Voucher {voucher} has more than one date ({', '.join(map(_us_date, dates))})."
                 )
+            # Each line's accounting-currency amount is rounded to the cent on its own (as
+            # D365 stores it); the voucher must balance in those rounded amounts.
             balance = sum(
                 (
-                    (Decimal(str(line["DebitAmount"])) - Decimal(str(line["CreditAmount"])))
-                    * _exchange_rate(line)
+                    (
+                        (Decimal(str(line["DebitAmount"])) - Decimal(str(line["CreditAmount"])))
+                        * _exchange_rate(line)
+                    ).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
                     for line in voucher_lines
                 ),
                 Decimal(0),
-            ).quantize(Decimal("0.01"))
+            )
             if balance != 0:
                 problems.append(
                     f"The transactions on voucher {voucher} do not balance as per "

@@ -1,0 +1,468 @@
+"""Posting a business day's journals to D365, exactly once.
+
+Each journal goes to D365 under a deterministic idempotency key in the header's
+``Description`` (legal entity, day, currency, sequence, content hash). Before creating, the
+poster asks D365 for that key: a journal already there (a run that stopped after sending and
+before recording) is adopted, a header without lines (one that stopped in between) gets its
+lines, and only a key D365 has never seen is created. Posted journals are never edited: when a
+day's journal changes after posting (late data), the difference per account goes to D365 as an
+adjustment journal under the next sequence number.
+
+Nothing is held across the HTTP calls: the plan is read from the warehouse, each attempt is
+recorded (``sending``) before it leaves and its outcome after, in short writer sessions.
+What D365 rejects as invalid is a dead letter: ``ops.quarantine`` with D365's own error body, an
+``ops.alerts`` row, and the day's other journals still post.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import duckdb
+
+from hl_d365_assets.d365.client import GENERAL_JOURNAL, D365Api, odata_literal
+from hl_d365_assets.d365.errors import D365Error, D365ValidationError
+from hl_d365_assets.warehouse import run_script, sql_file, transaction
+
+logger = logging.getLogger(__name__)
+
+JOURNAL_NAME = "GenJrn"
+"""The D365 journal name (template) the daily journals are created under."""
+CENT = Decimal("0.01")
+
+Writer = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
+
+
+@dataclass(frozen=True)
+class PlannedLine:
+    line_key: str | None
+    account_display_value: str
+    currency: str
+    amount: Decimal
+    text: str
+
+
+@dataclass
+class PlannedJournal:
+    """One journal (or adjustment) to create in D365."""
+
+    business_date: date
+    journal_key: str
+    legal_entity: str
+    currency: str
+    base_currency: str
+    fx_rate: Decimal
+    sequence: int
+    lines: list[PlannedLine]
+    rounding_account: str
+    idempotency_key: str = ""
+
+    @property
+    def kind(self) -> str:
+        return "daily" if self.sequence == 0 else "adjustment"
+
+    def d365_lines(self) -> list[dict]:
+        """The lines as D365 takes them: transaction-currency amounts with the day's rate, and
+        the base-currency rounding that D365's per-line conversion leaves, so the voucher
+        balances in accounting currency."""
+        voucher = f"HL{self.business_date:%y%m%d}{self.currency}{self.sequence}"
+        trans_date = f"{self.business_date.isoformat()}T12:00:00Z"
+        rate = self.fx_rate * 100
+        lines = [
+            _line(line.account_display_value, line.amount, line.currency, rate, line.text)
+            for line in self.lines
+        ]
+        rounding = -sum((_base(line.amount, self.fx_rate) for line in self.lines), Decimal(0))
+        if rounding:
+            lines.append(
+                _line(
+                    self.rounding_account,
+                    rounding,
+                    self.base_currency,
+                    Decimal(100),
+                    f"Currency rounding {self.business_date}",
+                )
+            )
+        return [{**line, "TransDate": trans_date, "Voucher": voucher} for line in lines]
+
+
+@dataclass
+class DayReport:
+    business_date: date
+    posted: list[dict] = field(default_factory=list)
+    already_in_d365: list[dict] = field(default_factory=list)
+    dead_lettered: list[dict] = field(default_factory=list)
+    blocked: list[dict] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    @property
+    def lines_posted(self) -> int:
+        return sum(p["lines"] for p in self.posted)
+
+    @property
+    def lines_dead_lettered(self) -> int:
+        return sum(p["lines"] for p in self.dead_lettered)
+
+
+def _line(account: str, amount: Decimal, currency: str, rate: Decimal, text: str) -> dict:
+    return {
+        "AccountType": "Ledger",
+        "AccountDisplayValue": account,
+        "DebitAmount": amount if amount > 0 else Decimal(0),
+        "CreditAmount": -amount if amount < 0 else Decimal(0),
+        "CurrencyCode": currency,
+        "ExchRate": rate,
+        "Text": text[:60],
+    }
+
+
+def _base(amount: Decimal, rate: Decimal) -> Decimal:
+    return (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def idempotency_key(journal: PlannedJournal) -> str:
+    """Deterministic: the same plan always gets the same key, so a re-run finds its journal.
+
+    ≤ 60 characters (D365's Description); D365 compares strings without case, so the hash is
+    lower-case hex and nothing else varies by case.
+    """
+    content = json.dumps(
+        [
+            journal.legal_entity,
+            journal.business_date.isoformat(),
+            journal.currency,
+            journal.sequence,
+            str(journal.fx_rate),
+            sorted((line.account_display_value, str(line.amount)) for line in journal.lines),
+        ]
+    )
+    digest = hashlib.sha256(content.encode()).hexdigest()[:16]
+    return (
+        f"HLD365 {journal.legal_entity} {journal.business_date.isoformat()} "
+        f"{journal.currency} #{journal.sequence} {digest}"
+    )
+
+
+def plan_day(conn: duckdb.DuckDBPyConnection, day: date) -> tuple[list[PlannedJournal], list[dict]]:
+    """What to send for the day: per journal whose blocking checks passed, the difference per
+    account between the journal now and everything already posted for it. Also the journals
+    held back by their checks."""
+    window = {"day": day}
+    blocked = [
+        {"journal_key": key, "failed_checks": failed, "lines": lines}
+        for key, failed, lines in conn.execute(
+            "SELECT journal_key, failed_checks, lines_to_post FROM gl.journals "
+            "WHERE business_date = $day AND NOT coalesce(checks_passed, false) ORDER BY 1",
+            window,
+        ).fetchall()
+    ]
+    rows = conn.execute(sql_file("gl/plan_postings.sql"), window).fetchall()
+    [(rounding_account,)] = conn.execute(
+        sql_file("gl/rounding_account.sql"), window
+    ).fetchall() or [("",)]
+    by_journal: dict[str, PlannedJournal] = {}
+    for key, entity, currency, base, rate, sequence, line_key, account, delta, text in rows:
+        journal = by_journal.get(key)
+        if journal is None:
+            journal = by_journal[key] = PlannedJournal(
+                day, key, entity, currency, base, rate, sequence, [], rounding_account
+            )
+        journal.lines.append(PlannedLine(line_key, account, currency, delta, text))
+    planned = list(by_journal.values())
+    for journal in planned:
+        journal.idempotency_key = idempotency_key(journal)
+    return planned, blocked
+
+
+def post_day(writer: Writer, api: D365Api, day: date) -> DayReport:
+    """Post every postable journal of ``day`` that D365 does not hold yet; see the module doc."""
+    report = DayReport(day)
+    with writer() as conn:
+        planned, report.blocked = plan_day(conn, day)
+        with transaction(conn):
+            for held in report.blocked:
+                _record_attempt(conn, _held_attempt(day, held))
+    for journal in planned:
+        attempt_id = uuid.uuid4().hex
+        with writer() as conn, transaction(conn):
+            _record_attempt(conn, _attempt(attempt_id, journal, "sending"))
+        try:
+            number, adopted = _create_once(api, journal)
+        except D365ValidationError as rejected:
+            outcome = {"journal_key": journal.journal_key, "key": journal.idempotency_key,
+                       "lines": len(journal.lines), "error": str(rejected)}  # fmt: skip
+            report.dead_lettered.append(outcome)
+            with writer() as conn, transaction(conn):
+                _finish_attempt(
+                    conn, attempt_id, "dead_lettered", rejected.journal_batch_number, str(rejected)
+                )
+                _dead_letter(conn, journal, rejected)
+            continue
+        except D365Error as failed:
+            with writer() as conn, transaction(conn):
+                _finish_attempt(conn, attempt_id, "failed", None, str(failed))
+            raise
+        with writer() as conn, transaction(conn):
+            status = "already_in_d365" if adopted else "posted"
+            _finish_attempt(conn, attempt_id, status, number, None)
+            _record_posted_lines(conn, journal, number)
+        outcome = {"journal_key": journal.journal_key, "key": journal.idempotency_key,
+                   "journal_batch_number": number, "lines": len(journal.lines),
+                   "kind": journal.kind}  # fmt: skip
+        (report.already_in_d365 if adopted else report.posted).append(outcome)
+    return report
+
+
+def _create_once(api: D365Api, journal: PlannedJournal) -> tuple[str, bool]:
+    """Create the journal unless D365 already holds its key. Returns (batch number, adopted)."""
+    lines = journal.d365_lines()
+    found = api.read_all(
+        GENERAL_JOURNAL.header_set,
+        filter=f"Description eq {odata_literal(journal.idempotency_key)}",
+        legal_entity=journal.legal_entity,
+    )
+    if len(found) > 1:
+        raise D365Error(
+            f"{len(found)} journals in {journal.legal_entity} carry the key "
+            f"{journal.idempotency_key!r}; expected at most one",
+            entity_set=GENERAL_JOURNAL.header_set,
+        )
+    if found:
+        number = str(found[0]["JournalBatchNumber"])
+        held = api.journal_lines(GENERAL_JOURNAL, journal.legal_entity, number)
+        if len(held) == len(lines):
+            logger.info("journal %s already in D365 as %s", journal.idempotency_key, number)
+            return number, True
+        if held:
+            raise D365Error(
+                f"journal {number} ({journal.legal_entity}, key {journal.idempotency_key!r}) "
+                f"holds {len(held)} of {len(lines)} lines; changesets are atomic, so this needs "
+                "a look by hand",
+                entity_set=GENERAL_JOURNAL.line_set,
+            )
+        logger.info("journal %s has a header but no lines in D365: adding them", number)
+        api.add_journal_lines(GENERAL_JOURNAL, journal.legal_entity, number, lines)
+        return number, True
+    header = {
+        "dataAreaId": journal.legal_entity,
+        "JournalName": JOURNAL_NAME,
+        "Description": journal.idempotency_key,
+    }
+    created = api.create_journal(header, lines)
+    return created.journal_batch_number, created.adopted
+
+
+def _attempt(attempt_id: str, journal: PlannedJournal, status: str) -> dict:
+    return {
+        "attempt_id": attempt_id,
+        "business_date": journal.business_date,
+        "journal_key": journal.journal_key,
+        "legal_entity": journal.legal_entity,
+        "currency": journal.currency,
+        "journal_kind": journal.kind,
+        "sequence": journal.sequence,
+        "idempotency_key": journal.idempotency_key,
+        "lines": len(journal.lines),
+        "debit_total": sum((line.amount for line in journal.lines if line.amount > 0), Decimal(0)),
+        "status": status,
+        "detail": None,
+    }
+
+
+def _held_attempt(day: date, held: dict) -> dict:
+    return {
+        "attempt_id": uuid.uuid4().hex,
+        "business_date": day,
+        "journal_key": held["journal_key"],
+        "legal_entity": held["journal_key"].split("-")[0],
+        "currency": held["journal_key"].rsplit("-", 1)[-1],
+        "journal_kind": None,
+        "sequence": None,
+        "idempotency_key": None,
+        "lines": held["lines"],
+        "debit_total": None,
+        "status": "blocked",
+        "detail": f"blocking checks failed: {held['failed_checks']} (see gl.journal_checks)",
+    }
+
+
+def _record_attempt(conn: duckdb.DuckDBPyConnection, attempt: dict) -> None:
+    conn.execute(
+        "INSERT INTO gl.postings (attempt_id, business_date, journal_key, legal_entity, currency, "
+        "journal_kind, sequence, idempotency_key, lines, debit_total, status, started_at, "
+        "finished_at, detail) VALUES ($attempt_id, $business_date, $journal_key, $legal_entity, "
+        "$currency, $journal_kind, $sequence, $idempotency_key, $lines, $debit_total, $status, "
+        "now(), CASE WHEN $status = 'blocked' THEN now() END, $detail)",
+        attempt,
+    ).fetchall()
+
+
+def _finish_attempt(
+    conn: duckdb.DuckDBPyConnection,
+    attempt_id: str,
+    status: str,
+    number: str | None,
+    detail: str | None,
+) -> None:
+    conn.execute(
+        "UPDATE gl.postings SET status = $status, d365_journal_batch_number = $number, "
+        "finished_at = now(), detail = $detail WHERE attempt_id = $id",
+        {"status": status, "number": number, "detail": detail, "id": attempt_id},
+    ).fetchall()
+
+
+def _record_posted_lines(
+    conn: duckdb.DuckDBPyConnection, journal: PlannedJournal, number: str
+) -> None:
+    conn.executemany(
+        "INSERT INTO gl.posted_lines (idempotency_key, business_date, journal_key, legal_entity, "
+        "currency, sequence, d365_journal_batch_number, d365_line_number, line_key, "
+        "account_display_value, amount, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+        [
+            (
+                journal.idempotency_key,
+                journal.business_date,
+                journal.journal_key,
+                journal.legal_entity,
+                journal.currency,
+                journal.sequence,
+                number,
+                index,
+                line.line_key,
+                line.account_display_value,
+                line.amount,
+            )
+            for index, line in enumerate(journal.lines, start=1)
+        ],
+    )
+
+
+def _dead_letter(
+    conn: duckdb.DuckDBPyConnection, journal: PlannedJournal, rejected: D365ValidationError
+) -> None:
+    body = (rejected.body or str(rejected))[:4096]
+    conn.execute(
+        "INSERT INTO ops.quarantine (source, entity, business_date, segment_path, line_number, "
+        "event_id, reason_code, reason_detail, masked_payload, payload_bytes, quarantined_at) "
+        "VALUES ('d365', 'LedgerJournalLines', $day, $path, $line, NULL, 'd365_rejected', $detail, "
+        "$body, $bytes, now()) ON CONFLICT (segment_path, line_number) DO UPDATE SET "
+        "reason_detail = excluded.reason_detail, masked_payload = excluded.masked_payload, "
+        "payload_bytes = excluded.payload_bytes, quarantined_at = excluded.quarantined_at",
+        {
+            "day": journal.business_date,
+            "path": f"d365://{journal.legal_entity}/LedgerJournalHeaders/{journal.idempotency_key}",
+            "line": int(getattr(rejected, "line_number", None) or 0),
+            "detail": f"D365 rejected journal {journal.journal_key} (key {journal.idempotency_key}, "
+            f"{len(journal.lines)} lines): {rejected}",
+            "body": body,
+            "bytes": len(body.encode()),
+        },
+    ).fetchall()
+    conn.execute(
+        "INSERT INTO ops.alerts (alert_id, raised_at, severity, kind, business_date, message) "
+        "VALUES ($id, now(), 'high', 'd365_rejected', $day, $message) ON CONFLICT DO NOTHING",
+        {
+            "id": "ALR_D365_"
+            + hashlib.sha256(journal.idempotency_key.encode()).hexdigest()[:16].upper(),
+            "day": journal.business_date,
+            "message": f"D365 rejected journal {journal.journal_key}: {rejected}. Fix the mapping, "
+            "re-materialise the day and post again; only what is missing is posted.",
+        },
+    ).fetchall()
+
+
+def postable_days(conn: duckdb.DuckDBPyConnection, first: date, last: date) -> Iterator[date]:
+    for (day,) in conn.execute(
+        "SELECT DISTINCT business_date FROM gl.journals WHERE business_date BETWEEN $first AND $last "
+        "ORDER BY 1",
+        {"first": first, "last": last},
+    ).fetchall():
+        yield day
+
+
+def read_back_day(writer: Writer, api: D365Api, day: date) -> dict[str, int]:
+    """Read the day's journals back from D365 (every header under our key prefix, so one D365
+    holds twice or we never recorded shows too) and compare them per account with
+    gl.journal_lines into recon.gl_vs_d365; differences become recon.exceptions."""
+    with writer() as conn:
+        entities = [
+            entity
+            for (entity,) in conn.execute(
+                "SELECT DISTINCT legal_entity FROM gl.journals WHERE business_date = $day "
+                "UNION SELECT DISTINCT legal_entity FROM gl.posted_lines WHERE business_date = $day",
+                {"day": day},
+            ).fetchall()
+        ]
+    lines: list[tuple] = []
+    duplicates: list[tuple] = []
+    headers_read = 0
+    for entity in entities:
+        prefix = f"HLD365 {entity} {day.isoformat()} "
+        headers = api.read_all(
+            GENERAL_JOURNAL.header_set,
+            filter=f"Description eq {odata_literal(prefix + '*')}",
+            legal_entity=entity,
+        )
+        headers_read += len(headers)
+        by_key: dict[str, list[str]] = {}
+        for header in headers:
+            key = str(header["Description"])
+            number = str(header["JournalBatchNumber"])
+            by_key.setdefault(key.lower(), []).append(number)
+            currency = key.split(" ")[3]
+            journal_key = f"{entity}-{day.isoformat()}-{currency}"
+            for line in api.journal_lines(GENERAL_JOURNAL, entity, number):
+                lines.append(
+                    (
+                        journal_key,
+                        number,
+                        int(line["LineNumber"]),
+                        str(line["AccountDisplayValue"]),
+                        str(line["CurrencyCode"]),
+                        Decimal(str(line.get("DebitAmount") or 0)),
+                        Decimal(str(line.get("CreditAmount") or 0)),
+                    )
+                )
+        duplicates += [
+            (key, len(numbers), ", ".join(sorted(numbers)))
+            for key, numbers in by_key.items()
+            if len(numbers) > 1
+        ]
+    with writer() as conn, transaction(conn):
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE d365_read_lines (journal_key VARCHAR, "
+            "journal_batch_number VARCHAR, line_number BIGINT, account_display_value VARCHAR, "
+            "currency VARCHAR, debit DECIMAL(18, 2), credit DECIMAL(18, 2))"
+        ).fetchall()
+        if lines:
+            conn.executemany("INSERT INTO d365_read_lines VALUES (?, ?, ?, ?, ?, ?, ?)", lines)
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE d365_duplicate_keys (idempotency_key VARCHAR, "
+            "journals BIGINT, numbers VARCHAR)"
+        ).fetchall()
+        if duplicates:
+            conn.executemany("INSERT INTO d365_duplicate_keys VALUES (?, ?, ?)", duplicates)
+        run_script(conn, sql_file("recon/compare_gl_vs_d365.sql"), {"day": day})
+        run_script(conn, sql_file("recon/record_gl_exceptions.sql"), {"day": day})
+        statuses = dict(
+            conn.execute(
+                "SELECT status, count(*) FROM recon.gl_vs_d365 WHERE business_date = $day GROUP BY 1",
+                {"day": day},
+            ).fetchall()
+        )
+        conn.execute("DROP TABLE d365_read_lines").fetchall()
+        conn.execute("DROP TABLE d365_duplicate_keys").fetchall()
+    return {
+        "journals_read": headers_read,
+        "lines_read": len(lines),
+        "duplicate_keys": len(duplicates),
+        **statuses,
+    }
