@@ -92,7 +92,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     d365_simulator.add_argument("--reset", action="store_true", help="start from the seed again")
 
+    post = commands.add_parser(
+        "post",
+        help="post business days' journals to D365 (what post_journals_job's postings asset "
+        "does, without Dagster: for scripts and recovery)",
+    )
+    post.add_argument("--day", action="append", required=True, metavar="YYYY-MM-DD")
+
     args = parser.parse_args(argv)
+    if args.command == "post":
+        from hl_d365_assets.posting import post_days
+
+        return post_days([date.fromisoformat(day) for day in args.day])
     if args.command == "d365-sim":
         from hl_d365_assets.d365.simulator.server import main as serve_d365_simulator
 

@@ -466,3 +466,30 @@ def read_back_day(writer: Writer, api: D365Api, day: date) -> dict[str, int]:
         "duplicate_keys": len(duplicates),
         **statuses,
     }
+
+
+def post_days(days: list[date]) -> int:
+    """`hl-d365 post --day …`: post with the configured resources (sandbox simulator unless
+    D365_CLIENT_SECRET is set), outside Dagster. Prints one line per journal."""
+    from hl_d365_assets.resources import build_resources
+    from hl_d365_assets.settings import load_settings
+
+    resources = build_resources(load_settings())
+    warehouse = resources["warehouse"]
+    d365 = resources["d365"].process_config_and_initialize()
+    with d365.open() as api:
+        for day in days:
+            report = post_day(warehouse.writer, api, day)
+            for outcome in report.posted + report.already_in_d365:
+                print(
+                    f"{day} {outcome['journal_key']}: D365 journal {outcome['journal_batch_number']}"
+                    f" ({outcome['kind']}, {outcome['lines']} lines)",
+                    flush=True,
+                )
+            for outcome in report.dead_lettered:
+                print(f"{day} {outcome['journal_key']}: rejected: {outcome['error']}", flush=True)
+            for held in report.blocked:
+                print(
+                    f"{day} {held['journal_key']}: held back: {held['failed_checks']}", flush=True
+                )
+    return 0

@@ -299,6 +299,9 @@ class D365Simulator:
         try:
             if fault is not None and fault.kind == "drop":
                 raise ConnectionDropped(f"fault: connection dropped ({path})")
+            if fault is not None and fault.kind == "stall":
+                released.wait(fault.seconds)
+                raise ConnectionDropped(f"fault: request stalled and dropped unhandled ({path})")
             answer = self._faulted(fault, identity) if fault is not None else None
             if answer is None:
                 answer = self._answer(method, path, query, environ, operations)
@@ -322,7 +325,7 @@ class D365Simulator:
             self.log.append(ServedRequest(method, path, query, status, ops))
 
     def _faulted(self, fault: Fault, identity: bool) -> _Answer | None:
-        if fault.kind == "slow":
+        if fault.kind in ("slow", "stall"):
             return None
         if fault.kind == "reject_token":
             return _unauthorized()

@@ -70,6 +70,12 @@ class Faults:
         client must not answer by writing twice."""
         self._add(Fault("slow", times, path, seconds=seconds))
 
+    def stall(self, seconds: float, times: int | None = 1, path: str | None = None) -> None:
+        """Hold the request ``seconds`` (or until :meth:`release_slow`), then drop it unhandled:
+        the request never took effect, as when a client dies before it has sent it all (a
+        crash between a journal's header and its lines)."""
+        self._add(Fault("stall", times, path, seconds=seconds))
+
     def reject_tokens(self, times: int | None = None, path: str | None = None) -> None:
         """401 for OData requests whatever their token."""
         self._add(Fault("reject_token", times, path))

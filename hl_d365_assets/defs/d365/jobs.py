@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from hl_d365_assets.defs.d365.assets import GROUP, MAIN_ACCOUNTS, D365PullConfig
+from hl_d365_assets.defs.d365.assets import ENTITIES, MAIN_ACCOUNTS, D365PullConfig
 from hl_d365_assets.settings import load_settings
 
 PULL_HOUR = 2
@@ -15,7 +15,8 @@ FULL_ORDER_PULL_WEEKDAY = 6
 
 d365_pull_job = dg.define_asset_job(
     name="d365_pull_job",
-    selection=dg.AssetSelection.groups(GROUP),
+    # By key, not group: the poster's assets (defs/gl/postings.py) share the "d365" group.
+    selection=dg.AssetSelection.assets(*(entity.key for entity in ENTITIES)),
     description="Pull D365's chart of accounts, dimension values, customers, released products "
     "and sales orders into raw.d365_*, then check that the GL mapping exists in D365 "
     "(mappings_exist_in_d365, blocking).",
