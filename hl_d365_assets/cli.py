@@ -32,9 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--keep", action="store_true", help="keep bench_data/ afterwards")
     bench.add_argument(
         "--part",
-        choices=("all", "pipeline", "ingest"),
+        choices=("all", "pipeline", "ingest", "posting"),
         default="all",
-        help="pipeline: the 1,000,000-transaction day; ingest: webhook throughput and sensor latency",
+        help="pipeline: the 1,000,000-transaction day; ingest: webhook throughput and sensor "
+        "latency; posting: 10,000 journal lines into the D365 simulator",
     )
 
     webhook = commands.add_parser("webhook", help="the Heartland webhook receiver")
@@ -158,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
         status = 0
         if args.part in ("all", "pipeline"):
             status |= run_bench(transactions=args.transactions, keep=args.keep)
+        if args.part in ("all", "posting"):
+            from hl_d365_assets.posting_bench import run_posting_bench
+
+            status |= run_posting_bench()
         if args.part in ("all", "ingest"):
             print(flush=True)
             status |= run_ingest_bench()

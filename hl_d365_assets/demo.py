@@ -6,6 +6,7 @@ The runs go to $DAGSTER_HOME (the Makefile points it at .dagster_home/ in the pr
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import sys
 import time
@@ -15,8 +16,9 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from hl_d365_assets.demo_live import live_day
+from hl_d365_assets.demo_posting import post_days
 from hl_d365_assets.landing import LandingZone
-from hl_d365_assets.sandbox import SandboxConfig, generate
+from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.settings import Settings, load_settings
 from hl_d365_assets.warehouse import open_for_analysis, sql_file
 
@@ -57,16 +59,28 @@ def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
         mappings_dir=settings.mappings_dir,
     )
     history, live = business_days[:-1], business_days[-1]
+    # The first half of the week is clean, so its days reconcile and post; the rest carries
+    # every kind of defect, so its days show what is quarantined, flagged and held back.
+    clean, dirty = history[: len(history) // 2], history[len(history) // 2 :]
+    truth = settings.data_dir / "sandbox" / "ground_truth.ndjson"
+
+    def progress(message: str) -> None:
+        _say(f"  {message}")
+
+    if clean:
+        generate(
+            LandingZone(settings.landing_dir),
+            clean,
+            dataclasses.replace(config, defect_rates=DefectRates.none()),
+            ground_truth_path=truth,
+            progress=progress,
+        )
     report = generate(
-        LandingZone(settings.landing_dir),
-        history,
-        config,
-        ground_truth_path=settings.data_dir / "sandbox" / "ground_truth.ndjson",
-        progress=lambda message: _say(f"  {message}"),
+        LandingZone(settings.landing_dir), dirty, config, ground_truth_path=truth, progress=progress
     )
     _say(
-        f"landed {len(history)} days of sandbox data straight into landing/; injected defects: "
-        f"{_defect_summary(report)}"
+        f"landed {len(history)} days of sandbox data straight into landing/: {len(clean)} clean, "
+        f"{len(dirty)} with injected defects: {_defect_summary(report)}"
     )
 
     from hl_d365_assets.definitions import defs
@@ -106,6 +120,12 @@ def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
         _print_ledger(conn, business_days)
     finally:
         conn.close()
+
+    _say(
+        "\nDynamics 365: the sandbox D365 (simulator on loopback) gets every day whose checks pass"
+    )
+    if not post_days(settings, business_days, _say):
+        failed.append("posting")
     _say(f"\ndone in {time.perf_counter() - started:.1f}s")
     _say(
         "\nNext:\n"

@@ -164,6 +164,29 @@ def plan_day(conn: duckdb.DuckDBPyConnection, day: date) -> tuple[list[PlannedJo
             window,
         ).fetchall()
     ]
+    missing = [
+        value
+        for (value,) in conn.execute(
+            "SELECT kind || ' ' || coalesce(dimension || '=', '') || value "
+            "FROM ops.d365_mapping_validation WHERE NOT exists_in_d365 ORDER BY 1"
+        ).fetchall()
+    ]
+    if missing:
+        # The mapping posts to something D365 lacks (the mappings_exist_in_d365 check, as last
+        # run): nothing of the day goes until it validates.
+        held = ", ".join(missing[:10])
+        return [], blocked + [
+            {
+                "journal_key": key,
+                "failed_checks": f"mappings_exist_in_d365 (not in D365: {held})",
+                "lines": lines,
+            }
+            for key, lines in conn.execute(
+                "SELECT journal_key, lines_to_post FROM gl.journals WHERE business_date = $day "
+                "AND coalesce(checks_passed, false) ORDER BY 1",
+                window,
+            ).fetchall()
+        ]
     rows = conn.execute(sql_file("gl/plan_postings.sql"), window).fetchall()
     [(rounding_account,)] = conn.execute(
         sql_file("gl/rounding_account.sql"), window
@@ -195,7 +218,7 @@ def post_day(writer: Writer, api: D365Api, day: date) -> DayReport:
         with writer() as conn, transaction(conn):
             _record_attempt(conn, _attempt(attempt_id, journal, "sending"))
         try:
-            number, adopted = _create_once(api, journal)
+            number, adopted = create_journal_once(api, journal)
         except D365ValidationError as rejected:
             outcome = {"journal_key": journal.journal_key, "key": journal.idempotency_key,
                        "lines": len(journal.lines), "error": str(rejected)}  # fmt: skip
@@ -221,7 +244,7 @@ def post_day(writer: Writer, api: D365Api, day: date) -> DayReport:
     return report
 
 
-def _create_once(api: D365Api, journal: PlannedJournal) -> tuple[str, bool]:
+def create_journal_once(api: D365Api, journal: PlannedJournal) -> tuple[str, bool]:
     """Create the journal unless D365 already holds its key. Returns (batch number, adopted)."""
     lines = journal.d365_lines()
     found = api.read_all(

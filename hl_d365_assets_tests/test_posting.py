@@ -389,3 +389,19 @@ def _land_late_cash_ticket(zone: LandingZone) -> None:
     )
     with LandingWriter(zone, "late-test") as writer:
         writer.append("heartland", "pos_tickets", DAY, line)
+
+
+def test_nothing_is_sent_while_the_mapping_names_an_account_d365_lacks(world) -> None:
+    with world.warehouse.writer() as conn:
+        conn.execute(
+            "INSERT INTO ops.d365_mapping_validation (checked_at, kind, dimension, value, "
+            "referenced_by, exists_in_d365, d365_pulled_at, mappings_sha256) VALUES (now(), "
+            "'main_account', NULL, '618950', 'gl_posting_rules.csv', false, now(), 'x')"
+        ).fetchall()
+
+    report = world.post()
+
+    assert report.posted == [] and world.sim.journals("usrt") == []
+    assert len(report.blocked) == 2
+    assert all("main_account 618950" in held["failed_checks"] for held in report.blocked)
+    assert world.sim.request_count("POST") == 0

@@ -8,6 +8,7 @@ import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates
 from hl_d365_assets.d365.client import D365Client
+from hl_d365_assets.defs.d365.assets import MAIN_ACCOUNTS
 from hl_d365_assets.defs.gl.checks import JOURNAL_LINES
 from hl_d365_assets.defs.ops.jobs import daily_heartland_job
 from hl_d365_assets.posting import post_day, read_back_day
@@ -19,7 +20,9 @@ READ_BACK = dg.AssetKey(["recon", "gl_vs_d365"])
 
 @dg.asset(
     key=POSTINGS,
-    deps=[JOURNAL_LINES],
+    # The D365 chart pull's mappings_exist_in_d365 check decides, through
+    # ops.d365_mapping_validation, whether anything may be sent.
+    deps=[JOURNAL_LINES, MAIN_ACCOUNTS.key],
     description="The day's journals created in D365 (LedgerJournalHeaders + LedgerJournalLines) "
     "once, under a deterministic key; late changes as adjustment journals; rejections to "
     "ops.quarantine. Every attempt in gl.postings, every posted line in gl.posted_lines.",
@@ -29,7 +32,7 @@ READ_BACK = dg.AssetKey(["recon", "gl_vs_d365"])
     partitions_def=business_days,
     # One day per run, so a day held back by its checks never holds back another.
     backfill_policy=dg.BackfillPolicy.multi_run(1),
-    pool="d365",
+    pool="warehouse",
 )
 def postings(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, d365: D365Client
@@ -80,7 +83,7 @@ def postings(
     owners=["team:finance-data"],
     partitions_def=business_days,
     backfill_policy=dg.BackfillPolicy.multi_run(1),
-    pool="d365",
+    pool="warehouse",
 )
 def gl_vs_d365(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, d365: D365Client

@@ -1,0 +1,119 @@
+"""`hl-d365 bench --part posting`: 10,000 journal lines into the D365 simulator, on loopback with
+20 ms added to every request, the way the poster sends them (per journal: a key lookup, the
+header, all lines in one changeset) against the naive way (one request per line). Both end with
+every line in D365 exactly once, which is checked, not assumed."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from hl_d365_assets.d365.client import GENERAL_JOURNAL
+from hl_d365_assets.d365.simulator.app import D365Simulator
+from hl_d365_assets.d365.simulator.server import serve
+from hl_d365_assets.posting import JOURNAL_NAME, PlannedJournal, PlannedLine, create_journal_once
+from hl_d365_assets.resources import d365_client
+
+LINES = 10_000
+LINES_PER_JOURNAL = 1_000
+LATENCY_SECONDS = 0.020
+DAY = date(2026, 11, 20)
+ACCOUNTS = ("401100-001-RETAIL", "112100-001-RETAIL", "110100-001-RETAIL", "500100-001-RETAIL")
+
+
+def journals() -> list[PlannedJournal]:
+    """Balanced USD journals (rate 1: no rounding line, so lines sent = lines planned)."""
+    planned = []
+    for number in range(LINES // LINES_PER_JOURNAL):
+        lines = []
+        for index in range(LINES_PER_JOURNAL // 2):
+            amount = Decimal(index % 997 + 1) + Decimal("0.37")
+            account = ACCOUNTS[index % len(ACCOUNTS)]
+            lines += [
+                PlannedLine(None, account, "USD", amount, f"bench {number}/{index}"),
+                PlannedLine(None, "140100-001-RETAIL", "USD", -amount, f"bench {number}/{index}"),
+            ]
+        journal = PlannedJournal(
+            DAY, f"bench-{number}", "usrt", "USD", "USD", Decimal(1), number, lines, "799900"
+        )
+        journal.idempotency_key = f"HLD365 bench {DAY} USD #{number} {number:016x}"
+        planned.append(journal)
+    return planned
+
+
+def _measure(sim: D365Simulator, url: str, send) -> tuple[int, float]:
+    sim.reset()
+    sim.latency_seconds = LATENCY_SECONDS
+    with d365_client({"D365_SANDBOX_URL": url}).open() as api:
+        api.read_all("JournalNames", top=1)  # the token, outside the measurement
+        before = sim.request_count()
+        started = time.perf_counter()
+        send(api)
+        seconds = time.perf_counter() - started
+    requests = sim.request_count() - before
+    lines = sum(len(journal["lines"]) for journal in sim.journals("usrt"))
+    assert lines == LINES, f"{lines} lines in D365, expected {LINES} exactly once"
+    return requests, seconds
+
+
+def run_posting_bench() -> int:
+    planned = journals()
+
+    def batched(api) -> None:
+        for journal in planned:
+            create_journal_once(api, journal)
+
+    def naive(api) -> None:
+        for journal in planned:
+            header = api.create(
+                GENERAL_JOURNAL.header_set,
+                {
+                    "dataAreaId": "usrt",
+                    "JournalName": JOURNAL_NAME,
+                    "Description": journal.idempotency_key,
+                },
+            )
+            for number, line in enumerate(journal.d365_lines(), start=1):
+                api.create(
+                    GENERAL_JOURNAL.line_set,
+                    {**line, "dataAreaId": "usrt", "JournalBatchNumber": header["JournalBatchNumber"],
+                     "LineNumber": number},
+                )  # fmt: skip
+
+    with tempfile.TemporaryDirectory() as folder:
+        sim = D365Simulator(Path(folder) / "d365.sqlite")
+        server = serve(sim)
+        sim.environment_url = server.base_url
+        try:
+            print(
+                f"posting benchmark: {LINES:,} journal lines in {len(planned)} journals, "
+                f"{LATENCY_SECONDS * 1000:.0f} ms added per request, simulator on loopback",
+                flush=True,
+            )
+            batched_requests, batched_seconds = _measure(sim, server.base_url, batched)
+            print(
+                f"  as the poster sends them: {batched_requests:>6,} requests, {batched_seconds:6.1f} s",
+                flush=True,
+            )
+            naive_requests, naive_seconds = _measure(sim, server.base_url, naive)
+            print(
+                f"  one request per line:     {naive_requests:>6,} requests, {naive_seconds:6.1f} s",
+                flush=True,
+            )
+        finally:
+            server.stop()
+            sim.close()
+    print(
+        f"  {naive_requests / batched_requests:,.0f}x fewer requests (target >= 20x), "
+        f"{naive_seconds / batched_seconds:,.1f}x faster (target >= 10x); every line in D365 "
+        "exactly once in both",
+        flush=True,
+    )
+    return (
+        0
+        if naive_requests >= 20 * batched_requests and naive_seconds >= 10 * batched_seconds
+        else 1
+    )
