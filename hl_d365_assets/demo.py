@@ -196,7 +196,7 @@ def _print_ledger(conn, business_days: list[date]) -> None:
         "and recon.tenders_vs_gateway;\njournal = gl.journals (legal entity, day, currency), debits in "
         "the journal's currency; ready to post = every blocking check\nof gl.journal_checks passed. A "
         "day with open exceptions is held back until accountants accept or resolve them in\n"
-        "recon.exceptions and journal_checks_job runs again for the day."
+        "recon.exceptions and post_journals_job runs again for the day."
     )
 
 

@@ -287,8 +287,15 @@ class Ledger:
         number = header["JournalBatchNumber"]
         line = with_defaults(entity, row)
         line.update(dataAreaId=company, JournalBatchNumber=number)
-        existing = self.store.rows(entity.name, company=company, journal=number)
-        if line.get("LineNumber") in (None, "", Decimal(0)):
+        # Read the journal's lines only when a default needs them: a 5,000-line changeset with
+        # explicit numbers and voucher must not cost 5,000 reads of a growing journal.
+        needs_number = line.get("LineNumber") in (None, "", Decimal(0))
+        existing = (
+            self.store.rows(entity.name, company=company, journal=number)
+            if needs_number or not line.get("Voucher")
+            else []
+        )
+        if needs_number:
             line["LineNumber"] = (
                 max((Decimal(str(r["LineNumber"])) for r in existing), default=Decimal(0)) + 1
             )
