@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from hl_d365_assets.demo_live import live_day
-from hl_d365_assets.demo_posting import post_days
+from hl_d365_assets.demo_posting import SandboxD365
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.settings import Settings, load_settings
@@ -85,8 +85,13 @@ def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
 
     from hl_d365_assets.definitions import defs
 
-    job = defs.resolve_job_def(JOB_NAME)
+    # D365 first: reconciliation recognises card payments of D365 sales orders by the orders
+    # pulled from D365, and the journals are posted to it at the end.
+    d365 = SandboxD365(settings)
     failed: list[str] = []
+    if not d365.pull(_say):
+        failed.append("d365 pull")
+    job = defs.resolve_job_def(JOB_NAME)
     with dg.DagsterInstance.get() as instance:
         for day in history:
             t0 = time.perf_counter()
@@ -124,8 +129,9 @@ def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
     _say(
         "\nDynamics 365: the sandbox D365 (simulator on loopback) gets every day whose checks pass"
     )
-    if not post_days(settings, business_days, _say):
-        failed.append("posting")
+    with d365:
+        if not d365.post(business_days, _say):
+            failed.append("posting")
     _say(f"\ndone in {time.perf_counter() - started:.1f}s")
     _say(
         "\nNext:\n"

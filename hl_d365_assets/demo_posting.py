@@ -19,94 +19,115 @@ from hl_d365_assets.settings import Settings
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
-def post_days(settings: Settings, days: list[date], say: Callable[[str], None]) -> bool:
-    """Post ``days`` twice; print what D365 holds per day. True when no run failed except by
-    a day's blocking checks (a held-back day is the checks doing their job)."""
-    from hl_d365_assets.definitions import defs
+class SandboxD365:
+    """The D365 simulator on loopback for the demo, with resources that reach it."""
 
-    state = settings.data_dir / "sandbox" / "d365_state.sqlite"
-    state.unlink(missing_ok=True)
-    sim = D365Simulator(state)
-    server = serve(sim)
-    sim.environment_url = server.base_url
-    job = defs.resolve_job_def("post_journals_job")
-    resources = {
-        **build_resources(settings),
-        "d365": d365_client({"D365_SANDBOX_URL": server.base_url}),
-    }
-    ok = True
-    rows: dict[date, dict] = {}
-    try:
+    def __init__(self, settings: Settings) -> None:
+        state = settings.data_dir / "sandbox" / "d365_state.sqlite"
+        state.parent.mkdir(parents=True, exist_ok=True)
+        state.unlink(missing_ok=True)
+        self.sim = D365Simulator(state)
+        self.server = serve(self.sim)
+        self.sim.environment_url = self.server.base_url
+        self.resources = {
+            **build_resources(settings),
+            "d365": d365_client({"D365_SANDBOX_URL": self.server.base_url}),
+        }
+
+    def __enter__(self) -> SandboxD365:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
+        self.sim.close()
+
+    def pull(self, say: Callable[[str], None]) -> bool:
+        """D365's chart, dimensions, customers, products and open sales orders into raw.d365_*,
+        and the GL mapping checked against them."""
+        from hl_d365_assets.definitions import defs
+
         with dg.DagsterInstance.get() as instance:
             pull = defs.resolve_job_def("d365_pull_job").execute_in_process(
                 instance=instance,
-                resources=resources,
+                resources=self.resources,
                 raise_on_error=False,
                 run_config=QUIET_CONSOLE,
             )
-            checked = {e.check_name: e.passed for e in pull.get_asset_check_evaluations()}
-            say(
-                f"  pulled D365's chart of accounts, dimensions, customers, products and sales "
-                f"orders: {'ok' if pull.success else 'FAILED'}; mapping exists in D365: "
-                f"{'yes' if checked.get('mappings_exist_in_d365') else 'NO'}"
-            )
-            ok = ok and pull.success
+        checked = {e.check_name: e.passed for e in pull.get_asset_check_evaluations()}
+        say(
+            f"pulled D365's chart of accounts, dimensions, customers, products and open sales "
+            f"orders from the D365 simulator ({self.server.base_url}): "
+            f"{'ok' if pull.success else 'FAILED'}; the GL mapping exists in D365: "
+            f"{'yes' if checked.get('mappings_exist_in_d365') else 'NO'}"
+        )
+        return pull.success
+
+    def post(self, days: list[date], say: Callable[[str], None]) -> bool:
+        """Post ``days`` twice through post_journals_job; print what D365 holds per day. True
+        when no run failed but by a day's blocking checks (a held day is the checks' doing)."""
+        from hl_d365_assets.definitions import defs
+
+        job = defs.resolve_job_def("post_journals_job")
+        ok = True
+        rows: dict[date, dict] = {day: {} for day in days}
+        with dg.DagsterInstance.get() as instance:
             for attempt in ("first", "second"):
-                before = sim.request_count("POST", "/data/")
+                before = self.sim.request_count("POST", "/data/")
                 for day in days:
                     result = job.execute_in_process(
                         partition_key=day.isoformat(),
                         instance=instance,
-                        resources=resources,
+                        resources=self.resources,
                         raise_on_error=False,
                         run_config=QUIET_CONSOLE,
                     )
-                    failed_checks = sorted(
-                        e.check_name for e in result.get_asset_check_evaluations() if not e.passed
-                    )
+                    evaluations = result.get_asset_check_evaluations()
+                    held = sorted(e.check_name for e in evaluations if not e.passed)
                     postings = result.asset_materializations_for_node("gl__postings")
                     meta = postings[0].metadata if postings else {}
-                    row = rows.setdefault(day, {"held": failed_checks})
-                    row[attempt] = {
+                    rows[day]["held"] = held
+                    rows[day][attempt] = {
                         name: meta[name].value if name in meta else 0
-                        for name in ("journals_posted", "journals_already_in_d365", "lines_posted",
-                                     "lines_dead_lettered", "journals_dead_lettered")
-                    }  # fmt: skip
-                    if not result.success and not failed_checks:
-                        ok = False
-                writes = sim.request_count("POST", "/data/") - before
-                say(
-                    f"  {attempt} posting of {len(days)} days: {writes} write requests to D365's OData"
+                        for name in ("lines_posted", "lines_dead_lettered")
+                    }
+                    ok = ok and (result.success or bool(held))
+                writes = self.sim.request_count("POST", "/data/") - before
+                say(f"  {attempt} posting of {len(days)} days: {writes} OData write requests")
+        self._print(days, rows, say)
+        return ok
+
+    def _print(self, days: list[date], rows: dict[date, dict], say: Callable[[str], None]) -> None:
+        numbers: dict[str, list[str]] = {}
+        for header_set, tag in (
+            ("LedgerJournalHeaders", ""),
+            ("CustomerPaymentJournalHeaders", "payments "),
+        ):
+            for journal in self.sim.journals(header_set=header_set):
+                words = journal["Description"].split()
+                numbers.setdefault(words[2], []).append(
+                    f"{journal['JournalBatchNumber']} ({tag}{words[3]}, "
+                    f"{len(journal['lines'])} lines)"
                 )
-    finally:
-        server.stop()
-    numbers: dict[str, list[str]] = {}
-    for journal in sim.journals():
-        day = journal["Description"].split()[2]
-        numbers.setdefault(day, []).append(
-            f"{journal['JournalBatchNumber']} ({journal['Description'].split()[3]}, "
-            f"{len(journal['lines'])} lines)"
-        )
-    sim.close()
-    say(
-        f"\n{'business day':<12} {'D365 journals (currency, lines)':<44} {'posted':>6} "
-        f"{'dead-lettered':>13} {'2nd run posted':>14}  held back by"
-    )
-    say("-" * 118)
-    for day in days:
-        row = rows[day]
-        first, second = row.get("first", {}), row.get("second", {})
         say(
-            f"{day!s:<12} {', '.join(numbers.get(day.isoformat(), [])) or '-':<44} "
-            f"{first.get('lines_posted', 0):>6} {first.get('lines_dead_lettered', 0):>13} "
-            f"{second.get('lines_posted', 0):>14}  {', '.join(row['held']) or ''}".rstrip()
+            f"\n{'business day':<12} {'D365 journals (kind, currency, lines)':<70} {'posted':>6} "
+            f"{'dead-lettered':>13} {'2nd run posted':>14}  held back by"
         )
-    say(
-        "\nposted = journal lines created in D365 by the first posting (plus one base-currency "
-        "rounding line per\nforeign-currency journal); 2nd run posted = by the second posting of "
-        "the same days: always 0, each\njournal is looked up by its key first. Held-back days wait "
-        "for their exceptions to be accepted or\nresolved (recon.exceptions), then "
-        "post_journals_job for the day posts them. What D365 holds: gl.postings,\n"
-        "gl.posted_lines, recon.gl_vs_d365."
-    )
-    return ok
+        say("-" * 140)
+        for day in days:
+            row = rows[day]
+            first, second = row.get("first", {}), row.get("second", {})
+            say(
+                f"{day!s:<12} {', '.join(numbers.get(day.isoformat(), [])) or '-':<70} "
+                f"{first.get('lines_posted', 0):>6} {first.get('lines_dead_lettered', 0):>13} "
+                f"{second.get('lines_posted', 0):>14}  {', '.join(row.get('held', []))}".rstrip()
+            )
+        say(
+            "\nposted = lines the first posting created in D365: general journal lines (plus a "
+            "base-currency rounding\nline per foreign-currency journal) and customer payment "
+            "lines (card payments of D365 sales orders,\ncredited to the order's customer). 2nd "
+            "run posted = what the second posting of the same days created:\nalways 0, each "
+            "journal is looked up by its key first. A held-back day waits for its exceptions to\n"
+            "be accepted or resolved (recon.exceptions); post_journals_job for the day then posts "
+            "it. What D365\nholds from us: gl.postings, gl.posted_lines, "
+            "gl.posted_customer_payments, recon.gl_vs_d365."
+        )

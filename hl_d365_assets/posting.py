@@ -28,7 +28,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 
-from hl_d365_assets.d365.client import GENERAL_JOURNAL, D365Api, odata_literal
+from hl_d365_assets.d365.client import (
+    CUSTOMER_PAYMENT_JOURNAL,
+    GENERAL_JOURNAL,
+    D365Api,
+    JournalKind,
+    odata_literal,
+)
 from hl_d365_assets.d365.errors import D365Error, D365ValidationError
 from hl_d365_assets.warehouse import run_script, sql_file, transaction
 
@@ -36,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 JOURNAL_NAME = "GenJrn"
 """The D365 journal name (template) the daily journals are created under."""
+PAYMENT_JOURNAL_NAME = "CustPay"
+"""The D365 journal name the customer payment journals are created under."""
 CENT = Decimal("0.01")
 
 Writer = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
@@ -64,6 +72,9 @@ class PlannedJournal:
     lines: list[PlannedLine]
     rounding_account: str
     idempotency_key: str = ""
+    journal_type: JournalKind = GENERAL_JOURNAL
+    journal_name: str = JOURNAL_NAME
+    key_tag: str = ""
 
     @property
     def kind(self) -> str:
@@ -92,6 +103,53 @@ class PlannedJournal:
                 )
             )
         return [{**line, "TransDate": trans_date, "Voucher": voucher} for line in lines]
+
+
+@dataclass(frozen=True)
+class PlannedPayment:
+    transaction_id: str
+    sales_order_number: str
+    customer_account: str
+    amount: Decimal
+    """Credited to the customer; negative reverses an earlier payment."""
+    offset_account: str
+
+
+@dataclass
+class PlannedCustomerPayments(PlannedJournal):
+    """A customer payment journal: each card payment of a D365 sales order credited to the
+    order's customer, offset against customer payments to apply (where the day's general
+    journal put the card money)."""
+
+    payments: list[PlannedPayment] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.journal_type = CUSTOMER_PAYMENT_JOURNAL
+        self.journal_name = PAYMENT_JOURNAL_NAME
+        self.key_tag = "CP"
+
+    @property
+    def kind(self) -> str:
+        return "customer_payments" if self.sequence == 0 else "customer_payments_adjustment"
+
+    def d365_lines(self) -> list[dict]:
+        trans_date = f"{self.business_date.isoformat()}T12:00:00Z"
+        return [
+            {
+                "AccountType": "Cust",
+                "AccountDisplayValue": payment.customer_account.replace("-", "\\-"),
+                "CreditAmount": payment.amount if payment.amount > 0 else Decimal(0),
+                "DebitAmount": -payment.amount if payment.amount < 0 else Decimal(0),
+                "CurrencyCode": self.currency,
+                "ExchangeRate": self.fx_rate * 100,
+                "TransactionDate": trans_date,
+                "TransactionText": f"Heartland {payment.transaction_id}"[:60],
+                "PaymentReference": payment.sales_order_number,
+                "OffsetAccountType": "Ledger",
+                "OffsetAccountDisplayValue": payment.offset_account,
+            }
+            for payment in self.payments
+        ]
 
 
 @dataclass
@@ -142,12 +200,13 @@ def idempotency_key(journal: PlannedJournal) -> str:
             journal.sequence,
             str(journal.fx_rate),
             sorted((line.account_display_value, str(line.amount)) for line in journal.lines),
+            sorted((p.transaction_id, str(p.amount)) for p in getattr(journal, "payments", [])),
         ]
     )
     digest = hashlib.sha256(content.encode()).hexdigest()[:16]
     return (
         f"HLD365 {journal.legal_entity} {journal.business_date.isoformat()} "
-        f"{journal.currency} #{journal.sequence} {digest}"
+        f"{journal.currency} {journal.key_tag}#{journal.sequence} {digest}"
     )
 
 
@@ -200,6 +259,26 @@ def plan_day(conn: duckdb.DuckDBPyConnection, day: date) -> tuple[list[PlannedJo
             )
         journal.lines.append(PlannedLine(line_key, account, currency, delta, text))
     planned = list(by_journal.values())
+    payments: dict[str, PlannedCustomerPayments] = {}
+    for (
+        key,
+        entity,
+        currency,
+        rate,
+        sequence,
+        transaction_id,
+        order,
+        customer,
+        amount,
+        offset,
+    ) in conn.execute(sql_file("gl/plan_customer_payments.sql"), window).fetchall():
+        journal = payments.get(key)
+        if journal is None:
+            journal = payments[key] = PlannedCustomerPayments(
+                day, key, entity, currency, "", rate, sequence, [], rounding_account
+            )
+        journal.payments.append(PlannedPayment(transaction_id, order, customer, amount, offset))
+    planned += payments.values()
     for journal in planned:
         journal.idempotency_key = idempotency_key(journal)
     return planned, blocked
@@ -221,7 +300,7 @@ def post_day(writer: Writer, api: D365Api, day: date) -> DayReport:
             number, adopted = create_journal_once(api, journal)
         except D365ValidationError as rejected:
             outcome = {"journal_key": journal.journal_key, "key": journal.idempotency_key,
-                       "lines": len(journal.lines), "error": str(rejected)}  # fmt: skip
+                       "lines": _line_count(journal), "error": str(rejected)}  # fmt: skip
             report.dead_lettered.append(outcome)
             with writer() as conn, transaction(conn):
                 _finish_attempt(
@@ -238,7 +317,7 @@ def post_day(writer: Writer, api: D365Api, day: date) -> DayReport:
             _finish_attempt(conn, attempt_id, status, number, None)
             _record_posted_lines(conn, journal, number)
         outcome = {"journal_key": journal.journal_key, "key": journal.idempotency_key,
-                   "journal_batch_number": number, "lines": len(journal.lines),
+                   "journal_batch_number": number, "lines": _line_count(journal),
                    "kind": journal.kind}  # fmt: skip
         (report.already_in_d365 if adopted else report.posted).append(outcome)
     return report
@@ -248,7 +327,7 @@ def create_journal_once(api: D365Api, journal: PlannedJournal) -> tuple[str, boo
     """Create the journal unless D365 already holds its key. Returns (batch number, adopted)."""
     lines = journal.d365_lines()
     found = api.read_all(
-        GENERAL_JOURNAL.header_set,
+        journal.journal_type.header_set,
         filter=f"Description eq {odata_literal(journal.idempotency_key)}",
         legal_entity=journal.legal_entity,
     )
@@ -256,11 +335,11 @@ def create_journal_once(api: D365Api, journal: PlannedJournal) -> tuple[str, boo
         raise D365Error(
             f"{len(found)} journals in {journal.legal_entity} carry the key "
             f"{journal.idempotency_key!r}; expected at most one",
-            entity_set=GENERAL_JOURNAL.header_set,
+            entity_set=journal.journal_type.header_set,
         )
     if found:
         number = str(found[0]["JournalBatchNumber"])
-        held = api.journal_lines(GENERAL_JOURNAL, journal.legal_entity, number)
+        held = api.journal_lines(journal.journal_type, journal.legal_entity, number)
         if len(held) == len(lines):
             logger.info("journal %s already in D365 as %s", journal.idempotency_key, number)
             return number, True
@@ -269,18 +348,26 @@ def create_journal_once(api: D365Api, journal: PlannedJournal) -> tuple[str, boo
                 f"journal {number} ({journal.legal_entity}, key {journal.idempotency_key!r}) "
                 f"holds {len(held)} of {len(lines)} lines; changesets are atomic, so this needs "
                 "a look by hand",
-                entity_set=GENERAL_JOURNAL.line_set,
+                entity_set=journal.journal_type.line_set,
             )
         logger.info("journal %s has a header but no lines in D365: adding them", number)
-        api.add_journal_lines(GENERAL_JOURNAL, journal.legal_entity, number, lines)
+        api.add_journal_lines(journal.journal_type, journal.legal_entity, number, lines)
         return number, True
     header = {
         "dataAreaId": journal.legal_entity,
-        "JournalName": JOURNAL_NAME,
+        "JournalName": journal.journal_name,
         "Description": journal.idempotency_key,
     }
-    created = api.create_journal(header, lines)
+    created = api.create_journal(header, lines, kind=journal.journal_type)
     return created.journal_batch_number, created.adopted
+
+
+def _line_count(journal: PlannedJournal) -> int:
+    return (
+        len(journal.payments)
+        if isinstance(journal, PlannedCustomerPayments)
+        else len(journal.lines)
+    )
 
 
 def _attempt(attempt_id: str, journal: PlannedJournal, status: str) -> dict:
@@ -293,8 +380,10 @@ def _attempt(attempt_id: str, journal: PlannedJournal, status: str) -> dict:
         "journal_kind": journal.kind,
         "sequence": journal.sequence,
         "idempotency_key": journal.idempotency_key,
-        "lines": len(journal.lines),
-        "debit_total": sum((line.amount for line in journal.lines if line.amount > 0), Decimal(0)),
+        "lines": _line_count(journal),
+        "debit_total": sum((line.amount for line in journal.lines if line.amount > 0), Decimal(0))
+        if not isinstance(journal, PlannedCustomerPayments)
+        else sum((p.amount for p in journal.payments if p.amount > 0), Decimal(0)),
         "status": status,
         "detail": None,
     }
@@ -345,6 +434,28 @@ def _finish_attempt(
 def _record_posted_lines(
     conn: duckdb.DuckDBPyConnection, journal: PlannedJournal, number: str
 ) -> None:
+    if isinstance(journal, PlannedCustomerPayments):
+        conn.executemany(
+            "INSERT INTO gl.posted_customer_payments (idempotency_key, business_date, journal_key, "
+            "transaction_id, sales_order_number, customer_account, amount, "
+            "d365_journal_batch_number, d365_line_number, posted_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+            [
+                (
+                    journal.idempotency_key,
+                    journal.business_date,
+                    journal.journal_key,
+                    p.transaction_id,
+                    p.sales_order_number,
+                    p.customer_account,
+                    p.amount,
+                    number,
+                    index,
+                )
+                for index, p in enumerate(journal.payments, start=1)
+            ],
+        )
+        return
     conn.executemany(
         "INSERT INTO gl.posted_lines (idempotency_key, business_date, journal_key, legal_entity, "
         "currency, sequence, d365_journal_batch_number, d365_line_number, line_key, "
@@ -375,16 +486,18 @@ def _dead_letter(
     conn.execute(
         "INSERT INTO ops.quarantine (source, entity, business_date, segment_path, line_number, "
         "event_id, reason_code, reason_detail, masked_payload, payload_bytes, quarantined_at) "
-        "VALUES ('d365', 'LedgerJournalLines', $day, $path, $line, NULL, 'd365_rejected', $detail, "
+        "VALUES ('d365', $entity, $day, $path, $line, NULL, 'd365_rejected', $detail, "
         "$body, $bytes, now()) ON CONFLICT (segment_path, line_number) DO UPDATE SET "
         "reason_detail = excluded.reason_detail, masked_payload = excluded.masked_payload, "
         "payload_bytes = excluded.payload_bytes, quarantined_at = excluded.quarantined_at",
         {
             "day": journal.business_date,
-            "path": f"d365://{journal.legal_entity}/LedgerJournalHeaders/{journal.idempotency_key}",
+            "entity": journal.journal_type.line_set,
+            "path": f"d365://{journal.legal_entity}/{journal.journal_type.header_set}/"
+            f"{journal.idempotency_key}",
             "line": int(getattr(rejected, "line_number", None) or 0),
             "detail": f"D365 rejected journal {journal.journal_key} (key {journal.idempotency_key}, "
-            f"{len(journal.lines)} lines): {rejected}",
+            f"{_line_count(journal)} lines): {rejected}",
             "body": body,
             "bytes": len(body.encode()),
         },

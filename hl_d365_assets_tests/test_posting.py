@@ -405,3 +405,67 @@ def test_nothing_is_sent_while_the_mapping_names_an_account_d365_lacks(world) ->
     assert len(report.blocked) == 2
     assert all("main_account 618950" in held["failed_checks"] for held in report.blocked)
     assert world.sim.request_count("POST") == 0
+
+
+def test_card_payments_of_d365_sales_orders_credit_their_customers_exactly_once(tmp_path) -> None:
+    from hl_d365_assets.definitions import defs
+
+    settings = make_settings(tmp_path / "data")
+    day = date(2026, 11, 4)
+    sim = D365Simulator(tmp_path / "d365.sqlite")
+    server = serve(sim)
+    sim.environment_url = server.base_url
+    resources = {
+        **build_resources(settings),
+        "d365": d365_client({"D365_SANDBOX_URL": server.base_url}),
+    }
+    generate(
+        LandingZone(settings.landing_dir),
+        [day],
+        SandboxConfig(
+            seed=42,
+            transactions_per_store_day=40,
+            defect_rates=DefectRates.none(),
+            order_payments=True,
+        ),
+        ground_truth_path=settings.data_dir / "truth.ndjson",
+    )
+    try:
+        with dg.instance_for_test() as instance:
+            assert (
+                defs.resolve_job_def("d365_pull_job")
+                .execute_in_process(instance=instance, resources=resources)
+                .success
+            )
+            assert run_range(settings, instance, [day]).success
+            post = defs.resolve_job_def("post_journals_job")
+            assert post.execute_in_process(
+                partition_key=str(day), instance=instance, resources=resources
+            ).success
+            again = post.execute_in_process(
+                partition_key=str(day), instance=instance, resources=resources
+            )
+    finally:
+        server.stop()
+    assert again.success
+
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+        paid = conn.execute(
+            "SELECT transaction_id, sales_order_number, customer_account, amount FROM gl.customer_payments"
+        ).fetchall()
+        assert paid, "the sandbox paid no sales order that day"
+        assert conn.execute("SELECT count(*) FROM gl.posted_customer_payments").fetchall() == [
+            (len(paid),)
+        ]
+        assert conn.execute(
+            "SELECT count(*) FROM recon.exceptions WHERE status = 'open' AND still_detected"
+        ).fetchall() == [(0,)]
+    journals = sim.journals(header_set="CustomerPaymentJournalHeaders")
+    assert len({j["Description"] for j in journals}) == len(journals)  # one per key
+    all_lines = [line for j in journals for line in j["lines"]]
+    lines = {(line["PaymentReference"], line["AccountDisplayValue"].replace("\\-", "-"), line["CreditAmount"])
+             for line in all_lines}  # fmt: skip
+    assert lines == {(order, customer, amount) for _, order, customer, amount in paid}
+    assert len(all_lines) == len(paid)
+    assert {line["OffsetAccountDisplayValue"] for line in all_lines} == {"130900"}
+    sim.close()

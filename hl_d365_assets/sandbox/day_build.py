@@ -3,8 +3,10 @@
 ``open_world`` loads what every day shares (seed, catalogue, card brands, defect texts, macros);
 ``build_day`` then creates, for one business day, the tables the day's lines are rendered from:
 
-    stores -> slots -> tickets -> transaction_events -> (defects) -> settlement_batches
-           -> <entity>_envelopes views
+    stores -> slots -> tickets -> transaction_events -> (defects) -> (order payments)
+           -> settlement_batches -> <entity>_envelopes views
+
+Order payments (order_payments.py) need ``create_order_tables`` run once on the world first.
 
 Every value is a pure function of (seed, day, store, slot), so a day's tables are the same
 whatever DuckDB's thread count; nothing reads the wall clock.
@@ -105,8 +107,9 @@ def build_day(
     stores: list[Store],
     transactions_per_store: int,
     defect_rates: DefectRates,
+    order_payments: bool = False,
 ) -> None:
-    """Create the day's tables and envelope views, defects applied."""
+    """Create the day's tables and envelope views, defects applied, orders paid if asked."""
     set_variable(con, "day", day.toordinal(), "BIGINT")
     set_variable(con, "day_text", day.strftime("%Y%m%d"), "VARCHAR")
     set_variable(con, "deposit_date", (day + timedelta(days=1)).isoformat(), "VARCHAR")
@@ -118,6 +121,8 @@ def build_day(
     run_sql_file(con, "create_defects")
     choose_defects(con, RECORD_DEFECT_KINDS, defect_rates, "create_defect_candidates")
     run_sql_file(con, "apply_record_defects")
+    if order_payments:
+        run_sql_file(con, "create_order_payments")
     run_sql_file(con, "create_settlement_batches")
     choose_defects(con, BATCH_DEFECT_KINDS, defect_rates, "create_batch_defect_candidates")
     run_sql_file(con, "apply_batch_defects")

@@ -28,6 +28,9 @@ SOURCE = "heartland"
 ENTITIES: tuple[str, ...] = ("payment_transactions", "settlement_batches", "pos_tickets")
 PRODUCER = "sandbox"
 CHUNK_SLOTS = 100_000
+# A store's last chunk also takes the slots after its own: its order payments
+# (create_order_payments.sql).
+END_OF_STORE = 2**62
 PROGRESS_EVERY_LINES = 250_000
 # Which writer thread lands an entity.
 LANES = {"payment_transactions": 0, "settlement_batches": 0, "pos_tickets": 1}
@@ -80,7 +83,11 @@ def _chunk_queries(store_count: int, slots_per_store: int) -> list[tuple[str, st
             (
                 entity,
                 f"{select} AND store_idx = ? AND slot >= ? AND slot < ? ORDER BY slot, ordinal",
-                [store_idx, first, first + CHUNK_SLOTS],
+                [
+                    store_idx,
+                    first,
+                    first + CHUNK_SLOTS if first + CHUNK_SLOTS < slots_per_store else END_OF_STORE,
+                ],
             )
             for store_idx in range(store_count)
             for first in range(0, slots_per_store, CHUNK_SLOTS)

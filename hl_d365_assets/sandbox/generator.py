@@ -12,6 +12,9 @@ local, so the day is never ambiguous):
   cash tickets.
 - ``settlement_batches``: one batch over the day's finally captured sales and refunds, with fees
   per brand (card_brands.py) and the deposit.
+- with ``order_payments``: card payments of D365 seed sales orders taken over the phone or the
+  web, gateway transactions with no POS ticket whose ``reference`` is the order number
+  (order_payments.py); they are settled in their store's batch.
 
 A clean day holds ``ticket total = subtotal - discount_total + tax_total = sum(tender amounts)``,
 ``CARD tender amount + tip_amount = transaction amount`` and ``batch figures = sums of its
@@ -40,6 +43,7 @@ from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.sandbox.day_build import build_day, open_world
 from hl_d365_assets.sandbox.defects import DEFECT_KINDS, EXPECTED_OUTCOMES, DefectRates
 from hl_d365_assets.sandbox.delivery import ENTITIES, land_day
+from hl_d365_assets.sandbox.order_payments import create_order_tables, load_seed_orders
 from hl_d365_assets.sandbox.stores import load_stores
 
 SANDBOX_DAY = date(2026, 11, 20)
@@ -61,6 +65,9 @@ class SandboxConfig:
     defect_rates: DefectRates = field(default_factory=DefectRates)
     mappings_dir: Path | None = None
     """Defaults to ``settings.load_settings().mappings_dir``."""
+    order_payments: bool = False
+    """Also pay D365 seed sales orders by card, with no POS ticket (order_payments.py): about
+    two a day, each order once every 20 days, on the first store of its currency."""
 
     def __post_init__(self) -> None:
         if self.transactions_per_store_day < 1:
@@ -110,13 +117,14 @@ def generate(
     """
     started = time.monotonic()
     say = progress or (lambda _message: None)
-    stores = load_stores(config.mappings_dir)
+    all_stores = load_stores(config.mappings_dir)
+    stores = all_stores
     if config.store_count is not None:
-        if config.store_count > len(stores):
+        if config.store_count > len(all_stores):
             raise ValueError(
-                f"store_count {config.store_count}: mappings hold {len(stores)} stores"
+                f"store_count {config.store_count}: mappings hold {len(all_stores)} stores"
             )
-        stores = stores[: config.store_count]
+        stores = all_stores[: config.store_count]
     truth_path = ground_truth_path or default_ground_truth_path(zone)
     lines: dict[str, dict[str, int]] = {entity: {} for entity in ENTITIES}
     defects: Counter[str] = Counter(dict.fromkeys(DEFECT_KINDS, 0))
@@ -125,10 +133,23 @@ def generate(
     transactions = 0
 
     with closing(open_world(config.seed)) as con:
+        if config.order_payments:
+            create_order_tables(con, load_seed_orders(), all_stores)
         for day in days:
             day_started = time.monotonic()
-            build_day(con, day, stores, config.transactions_per_store_day, config.defect_rates)
+            build_day(
+                con,
+                day,
+                stores,
+                config.transactions_per_store_day,
+                config.defect_rates,
+                config.order_payments,
+            )
             day_transactions = len(stores) * config.transactions_per_store_day
+            if config.order_payments:
+                day_transactions += con.execute(
+                    "SELECT count(*) FROM transaction_events WHERE kind = 'order_payment'"
+                ).fetchall()[0][0]
             say(
                 f"{day}: built {day_transactions:,} gateway transactions for {len(stores)} stores "
                 f"in {time.monotonic() - day_started:.1f}s"

@@ -29,6 +29,7 @@ class Store:
     store_id: str
     merchant_id: str
     store_name: str
+    legal_entity: str
     currency: str
     timezone: str
     tax_code: str
@@ -62,6 +63,7 @@ def load_stores(mappings_dir: Path | None = None) -> list[Store]:
             store_id=row["store_id"],
             merchant_id=row["merchant_id"],
             store_name=row["store_name"],
+            legal_entity=row["legal_entity"],
             currency=row["currency"],
             timezone=row["timezone"],
             tax_code=row["tax_code"],

@@ -195,11 +195,30 @@ SELECT l.business_date,
 FROM lines AS l
 LEFT JOIN ref.gl_main_accounts AS m USING (main_account);
 
+-- The customer payment journal's lines: each order payment against its customer and order.
+DELETE FROM gl.customer_payments WHERE business_date BETWEEN $first AND $last;
+INSERT INTO gl.customer_payments
+    (business_date, journal_key, legal_entity, currency, transaction_id, sales_order_number,
+     customer_account, payment_method_code, card_brand, amount, fx_rate, offset_account)
+SELECT o.business_date, o.legal_entity || '-' || o.business_date || '-' || o.currency,
+       o.legal_entity, o.currency, o.transaction_id, o.sales_order_number, o.customer_account,
+       o.payment_method, o.card_brand, o.amount,
+       (SELECT arg_max(x.rate, x.rate_date) FROM ref.fx_rates AS x
+        JOIN ref.legal_entities AS le ON le.legal_entity = o.legal_entity
+        WHERE x.from_currency = o.currency AND x.to_currency = le.base_currency
+          AND x.rate_date <= o.business_date),
+       a.account_display_value
+FROM gl_order_payments AS o
+LEFT JOIN gl_accounts AS a
+  ON a.business_date = o.business_date AND a.rule_kind = 'customer_payment' AND a.match_value = '*'
+ AND a.store_id IS NOT DISTINCT FROM o.store_id;
+
 DROP TABLE gl_line_ids;
 DROP TABLE gl_accounts;
 DROP TABLE gl_postings;
 DROP TABLE gl_tickets;
 DROP TABLE gl_tenders;
 DROP TABLE gl_ticket_lines;
+DROP TABLE gl_order_payments;
 DROP TABLE gl_blocked_batches;
 DROP TABLE gl_blocked_tickets;

@@ -64,7 +64,7 @@ WITH receipts AS (
     FROM gl.journal_line_sources AS s
     JOIN gl.journal_lines AS l USING (business_date, line_key)
     WHERE s.business_date BETWEEN $first AND $last
-      AND s.posting_kind IN ('tender', 'tip') AND s.transaction_id IS NOT NULL
+      AND s.posting_kind IN ('tender', 'tip', 'customer_payment') AND s.transaction_id IS NOT NULL
     GROUP BY ALL
 ),
 settled AS (

@@ -56,6 +56,23 @@ FROM canonical.pos_tenders AS d
 SEMI JOIN gl_tickets AS t USING (business_date, ticket_id)
 WHERE d.business_date BETWEEN $first AND $last;
 
+-- Card payments of D365 sales orders (phone and web orders paid through Heartland): gateway
+-- transactions whose reference is an order D365 holds, with no POS tender behind them.
+CREATE OR REPLACE TEMP TABLE gl_order_payments AS
+SELECT p.business_date, p.legal_entity, p.currency, p.store_id, p.transaction_id,
+       upper(p.payment_method_code) AS payment_method, p.card_brand, p.amount,
+       o.SalesOrderNumber AS sales_order_number,
+       o.InvoiceCustomerAccountNumber AS customer_account
+FROM canonical.payments AS p
+JOIN raw.d365_sales_orders AS o
+  ON o.SalesOrderNumber = p.reference AND lower(o.dataAreaId) = p.legal_entity
+ AND upper(o.CurrencyCode) = p.currency
+WHERE p.business_date BETWEEN $first AND $last
+  AND p.is_financial AND p.mapping_issue IS NULL
+  AND NOT EXISTS (
+      SELECT 1 FROM canonical.pos_tenders AS t
+      WHERE t.business_date = p.business_date AND t.gateway_transaction_id = p.transaction_id);
+
 CREATE OR REPLACE TEMP TABLE gl_postings AS
 WITH ticket_totals AS (
     SELECT t.*, coalesce(s.net_sales, 0) AS net_sales, coalesce(s.cost, 0) AS cost,
@@ -109,6 +126,21 @@ tender_postings AS (
     ) AS d
     JOIN gl_tickets AS t USING (business_date, ticket_id)
 ),
+order_payment_postings AS (
+    -- The card money comes into clearing; it waits on "customer payments to apply" until the
+    -- customer payment journal (posted alongside) applies it to the customer's account.
+    SELECT business_date, legal_entity, currency, store_id, p.kind, p.rule_kind, p.match_value,
+           'canonical.payments', transaction_id, transaction_id, p.amount, transaction_id
+    FROM (
+        SELECT *, unnest([
+            {'kind': 'customer_payment', 'rule_kind': 'tender', 'match_value': payment_method,
+             'amount': amount},
+            {'kind': 'customer_payment_to_apply', 'rule_kind': 'customer_payment',
+             'match_value': '*', 'amount': -amount}
+        ]) AS p
+        FROM gl_order_payments
+    )
+),
 batches AS (
     SELECT b.*
     FROM canonical.settlement_batches AS b
@@ -148,5 +180,6 @@ batch_differences AS (
 SELECT * FROM ticket_postings WHERE amount <> 0
 UNION ALL SELECT * FROM tax_postings
 UNION ALL SELECT * FROM tender_postings WHERE amount <> 0
+UNION ALL SELECT * FROM order_payment_postings WHERE amount <> 0
 UNION ALL SELECT * FROM batch_postings WHERE amount <> 0
 UNION ALL SELECT * FROM batch_differences;

@@ -1,5 +1,5 @@
--- Every POS card tender against its gateway transaction, and what is left over on either side.
--- Replaced per business day.
+-- Every POS card tender against its gateway transaction, the gateway transactions that pay D365
+-- sales orders, and what is left over on either side. Replaced per business day.
 CREATE TABLE IF NOT EXISTS recon.tenders_vs_gateway (
     business_date           DATE NOT NULL,
     store_id                VARCHAR,
@@ -15,9 +15,9 @@ CREATE TABLE IF NOT EXISTS recon.tenders_vs_gateway (
     amount_difference       DECIMAL(18, 2),
     reason                  VARCHAR
 );
-COMMENT ON TABLE recon.tenders_vs_gateway IS 'POS card tenders matched to gateway transactions (by reference, then by store, amount and time), and the unmatched ones on either side with a reason.';
-COMMENT ON COLUMN recon.tenders_vs_gateway.status IS 'matched, amount_difference, tender_without_gateway_transaction, gateway_transaction_without_tender.';
-COMMENT ON COLUMN recon.tenders_vs_gateway.matched_by IS 'reference (the transaction''s reference is the tender id) or store_amount_time (same store and currency, tender + tip = transaction amount, within 10 minutes).';
+COMMENT ON TABLE recon.tenders_vs_gateway IS 'POS card tenders matched to gateway transactions (by reference, then by store, amount and time), gateway transactions paying D365 sales orders (no tender behind them), and the unmatched ones on either side with a reason.';
+COMMENT ON COLUMN recon.tenders_vs_gateway.status IS 'matched, sales_order_payment (no POS tender: the transaction''s reference is a D365 sales order of the store''s legal entity and currency in raw.d365_sales_orders, a phone or web order paid by card; not an exception), amount_difference, tender_without_gateway_transaction, gateway_transaction_without_tender.';
+COMMENT ON COLUMN recon.tenders_vs_gateway.matched_by IS 'reference (the transaction''s reference is the tender id), sales_order (the reference is a D365 sales order number) or store_amount_time (same store and currency, tender + tip = transaction amount, within 10 minutes).';
 COMMENT ON COLUMN recon.tenders_vs_gateway.tender_amount IS 'Tender amount, signed (returns negative). Source: canonical.pos_tenders(amount)';
 COMMENT ON COLUMN recon.tenders_vs_gateway.tender_tip_amount IS 'Tip on the tender, added after authorisation. Source: canonical.pos_tenders(tip_amount)';
 COMMENT ON COLUMN recon.tenders_vs_gateway.transaction_amount IS 'Captured amount, tip included. Source: canonical.payments(amount)';

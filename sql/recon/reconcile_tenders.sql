@@ -1,9 +1,12 @@
--- Rebuild recon.tenders_vs_gateway for $first..$last. Set-based, in three passes:
+-- Rebuild recon.tenders_vs_gateway for $first..$last. Set-based, in four passes:
 -- 1. by reference: the gateway transaction's reference is the POS tender id (split tenders, one
 --    ticket paid by several cards, match card by card this way);
--- 2. what is left, by store, currency and amount (tender + tip added after authorisation =
+-- 2. transactions left whose reference is a D365 sales order of the store's legal entity and the
+--    transaction's currency (raw.d365_sales_orders): phone and web orders paid by card, which no
+--    POS ticket ever tenders; they are sales_order_payment, not exceptions;
+-- 3. what is left, by store, currency and amount (tender + tip added after authorisation =
 --    captured amount) within 10 minutes, each tender taking its nearest transaction one-to-one;
--- 3. whatever is still unmatched, on either side, with the reason.
+-- 4. whatever is still unmatched, on either side, with the reason.
 -- Only money that moved takes part: captured transactions, card tenders of closed tickets.
 DELETE FROM recon.tenders_vs_gateway WHERE business_date BETWEEN $first AND $last;
 
@@ -14,7 +17,7 @@ FROM canonical.pos_tenders
 WHERE business_date BETWEEN $first AND $last AND tender_type = 'CARD' AND is_financial;
 
 CREATE OR REPLACE TEMP TABLE recon_captured AS
-SELECT business_date, store_id, currency, transaction_id, reference, amount, local_time
+SELECT business_date, store_id, legal_entity, currency, transaction_id, reference, amount, local_time
 FROM canonical.payments
 WHERE business_date BETWEEN $first AND $last AND is_financial;
 
@@ -23,12 +26,24 @@ SELECT t.*, p.transaction_id, p.amount AS transaction_amount
 FROM recon_card_tenders AS t
 JOIN recon_captured AS p ON p.reference = t.tender_id;
 
+-- The order key is (dataAreaId, SalesOrderNumber), so a transaction pays at most one order.
+CREATE OR REPLACE TEMP TABLE recon_sales_order_payments AS
+SELECT p.*, o.InvoiceCustomerAccountNumber AS customer_account,
+       o.OrderTotalAmount AS order_total
+FROM recon_captured AS p
+JOIN raw.d365_sales_orders AS o
+  ON o.SalesOrderNumber = p.reference AND lower(o.dataAreaId) = p.legal_entity
+ AND upper(o.CurrencyCode) = p.currency
+ANTI JOIN recon_by_reference USING (transaction_id);
+
 CREATE OR REPLACE TEMP TABLE recon_by_store_amount_time AS
 WITH tenders_left AS (
     SELECT * FROM recon_card_tenders ANTI JOIN recon_by_reference USING (tender_id)
 ),
 captured_left AS (
-    SELECT * FROM recon_captured ANTI JOIN recon_by_reference USING (transaction_id)
+    SELECT * FROM recon_captured
+    ANTI JOIN recon_by_reference USING (transaction_id)
+    ANTI JOIN recon_sales_order_payments USING (transaction_id)
 ),
 candidates AS (
     SELECT
@@ -63,6 +78,12 @@ SELECT business_date, store_id, currency, 'matched', 'store_amount_time', ticket
        'no transaction carries the tender id as reference; matched on store, amount and time'
 FROM recon_by_store_amount_time
 UNION ALL
+SELECT business_date, store_id, currency, 'sales_order_payment', 'sales_order', NULL, NULL,
+       transaction_id, NULL, NULL, amount, NULL,
+       'pays D365 sales order ' || reference || ' of customer ' || coalesce(customer_account, '(none)')
+       || ' (order total ' || order_total || ' ' || currency || '); no POS ticket behind it'
+FROM recon_sales_order_payments
+UNION ALL
 SELECT t.business_date, t.store_id, t.currency, 'tender_without_gateway_transaction', NULL,
        t.ticket_id, t.tender_id, NULL, t.amount, t.tip_amount, NULL, NULL,
        'no captured gateway transaction has reference ' || t.tender_id
@@ -76,13 +97,22 @@ ANTI JOIN recon_by_store_amount_time USING (tender_id)
 UNION ALL
 SELECT p.business_date, p.store_id, p.currency, 'gateway_transaction_without_tender', NULL,
        NULL, NULL, p.transaction_id, NULL, NULL, p.amount, NULL,
-       'no POS card tender has id ' || coalesce(p.reference, '(none)') || ', nor one of '
+       CASE WHEN p.reference LIKE 'SO-%'
+            THEN 'reference ' || p.reference || ' looks like a D365 sales order, but '
+                 || 'raw.d365_sales_orders holds no sales order ' || p.reference || ' of legal entity '
+                 || coalesce(p.legal_entity, '?') || ' in ' || p.currency
+                 || ' (D365 not pulled yet, or an unknown order number); '
+            ELSE ''
+       END
+       || 'no POS card tender has id ' || coalesce(p.reference, '(none)') || ', nor one of '
        || coalesce(p.store_id, '?') || ' for ' || p.amount || ' ' || p.currency || ' within 10 minutes'
 FROM recon_captured AS p
 ANTI JOIN recon_by_reference USING (transaction_id)
+ANTI JOIN recon_sales_order_payments USING (transaction_id)
 ANTI JOIN recon_by_store_amount_time USING (transaction_id);
 
 DROP TABLE recon_card_tenders;
 DROP TABLE recon_captured;
 DROP TABLE recon_by_reference;
+DROP TABLE recon_sales_order_payments;
 DROP TABLE recon_by_store_amount_time;

@@ -52,7 +52,8 @@ WITH found AS (
             || coalesce(transaction_id, '(none)') || ', business_date=' || business_date,
         reason
     FROM recon.tenders_vs_gateway
-    WHERE business_date BETWEEN $first AND $last AND status <> 'matched'
+    WHERE business_date BETWEEN $first AND $last
+      AND status NOT IN ('matched', 'sales_order_payment')
 )
 SELECT
     'EXC_' || upper(md5(kind || '|' || source_keys)[1:20]) AS exception_id,

@@ -4,9 +4,9 @@
 -- Ids and texts are rendered here from the records' numeric keys. Transaction and ticket lines,
 -- a million a day at full scale, are assembled with concat(), which costs a third of to_json()
 -- of a struct. Everything concatenated raw is an id, code, number or timestamp made here or
--- checked by stores.py; free text goes through to_json() or was JSON-encoded by the generator
--- (the *_json columns, catalog_line_fragments, cardholder_names_json). The few batch lines use
--- to_json(struct_pack(...)). The tests compare every line with its compact re-serialisation.
+-- checked by stores.py (sales order numbers: order_payments.py); free text goes through
+-- to_json() or was JSON-encoded by the generator (the *_json columns, catalog_line_fragments,
+-- cardholder_names_json). The few batch lines use to_json(struct_pack(...)). The tests compare every line with its compact re-serialisation.
 --
 -- (store_idx, slot, ordinal) is the order lines land in; delivery_defect says how the generator
 -- lands a line (NULL: normally).
@@ -54,14 +54,19 @@ SELECT
         '","time_last_updated":"', e.time_last_updated,
         '","status":"', e.status,
         '","type":"', CASE WHEN e.kind = 'refund' THEN 'REFUND' ELSE 'SALE' END,
-        '","channel":"CP","merchant_id":"', st.merchant_id,
+        -- order payments are keyed in card-not-present (phone and web orders)
+        '","channel":"', CASE WHEN e.kind = 'order_payment' THEN 'CNP' ELSE 'CP' END,
+        '","merchant_id":"', st.merchant_id,
         '","merchant_name":', st.store_name_json,
         ',"account_id":"', st.account_id,
         '","account_name":"Transaction_Processing","site_reference":"', st.store_id,
         '","amount":"', e.amount_sign, e.amount,
         '","gratuity_amount":"', e.gratuity,
         '","currency":"', st.currency,
-        '","reference":"', ticket_id_text(st.store_id, e.ticket_seq), '-T', e.tender_no,
+        '","reference":"', CASE
+            WHEN e.sales_order_number IS NOT NULL THEN e.sales_order_number
+            ELSE ticket_id_text(st.store_id, e.ticket_seq) || '-T' || e.tender_no
+        END,
         '","description":', to_json(e.description),
         ',"batch_id":"', CASE WHEN e.status = 'CAPTURED' THEN st.batch_id ELSE '' END,
         '","parent_resource_id":"', CASE WHEN e.kind = 'refund' THEN trn_id(e.store_idx, e.original_slot) ELSE e.id END,
@@ -70,7 +75,7 @@ SELECT
             ELSE '00'
         END,
         '","message":"', CASE WHEN e.kind = 'declined' THEN 'DECLINED' ELSE 'SUCCESS' END,
-        '","entry_mode":"', entry_mode(e.store_idx, e.slot),
+        '","entry_mode":"', CASE WHEN e.kind = 'order_payment' THEN 'MANUAL' ELSE entry_mode(e.store_idx, e.slot) END,
         '","name":', cardholder_name_json(e.store_idx, e.card_slot),
         ',"id":"', card_token(e.store_idx, e.card_slot),
         '","card":{"brand":"', e.brand,

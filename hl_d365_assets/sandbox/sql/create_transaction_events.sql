@@ -86,5 +86,7 @@ SELECT
         WHEN 'preauth_reversed' THEN 'REVERSED'
         ELSE 'CAPTURED'
     END AS final_status,
-    NULL::VARCHAR AS delivery_defect
+    NULL::VARCHAR AS delivery_defect,
+    -- set on order payments (create_order_payments.sql), which close no ticket
+    NULL::VARCHAR AS sales_order_number
 FROM events;
