@@ -26,6 +26,11 @@ def main(argv: list[str] | None = None) -> int:
     sandbox.add_argument("--per-store", type=int, default=200)
     sandbox.add_argument("--seed", type=int, default=20261124)
     sandbox.add_argument("--clean", action="store_true", help="inject no defects")
+    sandbox.add_argument(
+        "--order-payments",
+        action="store_true",
+        help="also pay D365 seed sales orders by card (phone/web, reference = order number)",
+    )
 
     bench = commands.add_parser("bench", help="the benchmarks: pipeline and ingestion")
     bench.add_argument("--transactions", type=int, default=1_000_000)
@@ -132,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             transactions_per_store_day=args.per_store,
             mappings_dir=settings.mappings_dir,
             **({"defect_rates": DefectRates.none()} if args.clean else {}),
+            order_payments=args.order_payments,
         )
         days = [args.start + timedelta(days=n) for n in range(args.days)]
         report = generate(

@@ -57,6 +57,8 @@ def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
         store_count=stores,
         transactions_per_store_day=per_store,
         mappings_dir=settings.mappings_dir,
+        # Phone and web orders taken in D365, paid by card through Heartland.
+        order_payments=True,
     )
     history, live = business_days[:-1], business_days[-1]
     # The first half of the week is clean, so its days reconcile and post; the rest carries

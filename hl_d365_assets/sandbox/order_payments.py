@@ -101,6 +101,4 @@ def create_order_tables(
     ]
     if rows:
         con.executemany("INSERT INTO seed_orders VALUES (?, ?, ?, ?, ?, ?)", rows)
-    con.execute(
-        "SET VARIABLE payment_cycle_days = ?::BIGINT", [PAYMENT_CYCLE_DAYS]
-    ).fetchall()
+    con.execute("SET VARIABLE payment_cycle_days = ?::BIGINT", [PAYMENT_CYCLE_DAYS]).fetchall()

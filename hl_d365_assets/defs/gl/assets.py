@@ -37,6 +37,7 @@ SOURCES = [
         )
     ),
     dg.AssetKey(["recon", "exceptions"]),
+    dg.AssetKey(["raw", "d365_sales_orders"]),
 ]
 
 
