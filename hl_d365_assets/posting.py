@@ -20,7 +20,7 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
@@ -513,15 +513,6 @@ def _dead_letter(
             "re-materialise the day and post again; only what is missing is posted.",
         },
     ).fetchall()
-
-
-def postable_days(conn: duckdb.DuckDBPyConnection, first: date, last: date) -> Iterator[date]:
-    for (day,) in conn.execute(
-        "SELECT DISTINCT business_date FROM gl.journals WHERE business_date BETWEEN $first AND $last "
-        "ORDER BY 1",
-        {"first": first, "last": last},
-    ).fetchall():
-        yield day
 
 
 def read_back_day(writer: Writer, api: D365Api, day: date) -> dict[str, int]:

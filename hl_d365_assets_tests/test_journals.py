@@ -364,3 +364,19 @@ def test_the_five_accountant_queries_of_the_readme_run_and_answer(clean) -> None
         "Days not yet reconciled",
     ):
         assert query(clean, queries[title]) == [], title  # clean days: nothing to chase
+
+
+def test_a_loaded_range_asks_for_each_day_to_be_posted(clean) -> None:
+    from hl_d365_assets.defs.gl.postings import post_after_load
+
+    with dg.instance_for_test() as instance:
+        result = run_range(clean, instance, DAYS)
+        context = dg.build_run_status_sensor_context(
+            sensor_name=post_after_load.name,
+            dagster_event=result.get_run_success_event(),
+            dagster_instance=instance,
+            dagster_run=result.dagster_run,
+        )
+        requests = list(post_after_load(context))
+    assert [r.partition_key for r in requests] == [str(day) for day in DAYS]
+    assert len({r.run_key for r in requests}) == len(DAYS)

@@ -92,5 +92,6 @@ def reconciliation(
                     **({"by_status": statuses[table]} if table in statuses else {}),
                     **({"open_exceptions_by_kind": open_by_kind} if table == "exceptions" else {}),
                     "sql_seconds": round(sql_seconds, 3),
+                    "compute_seconds": round(time.perf_counter() - started, 3),
                 },
             )
