@@ -533,36 +533,44 @@ def read_back_day(writer: Writer, api: D365Api, day: date) -> dict[str, int]:
     headers_read = 0
     for entity in entities:
         prefix = f"HLD365 {entity} {day.isoformat()} "
-        headers = api.read_all(
-            GENERAL_JOURNAL.header_set,
-            filter=f"Description eq {odata_literal(prefix + '*')}",
-            legal_entity=entity,
-        )
-        headers_read += len(headers)
-        by_key: dict[str, list[str]] = {}
-        for header in headers:
-            key = str(header["Description"])
-            number = str(header["JournalBatchNumber"])
-            by_key.setdefault(key.lower(), []).append(number)
-            currency = key.split(" ")[3]
-            journal_key = f"{entity}-{day.isoformat()}-{currency}"
-            for line in api.journal_lines(GENERAL_JOURNAL, entity, number):
-                lines.append(
-                    (
-                        journal_key,
-                        number,
-                        int(line["LineNumber"]),
-                        str(line["AccountDisplayValue"]),
-                        str(line["CurrencyCode"]),
-                        Decimal(str(line.get("DebitAmount") or 0)),
-                        Decimal(str(line.get("CreditAmount") or 0)),
+        # General journals by account display value; customer payment journals by customer
+        # ("Cust US-024"), compared with gl.customer_payments.
+        for kind, account_of in (
+            (GENERAL_JOURNAL, lambda line: str(line["AccountDisplayValue"])),
+            (
+                CUSTOMER_PAYMENT_JOURNAL,
+                lambda line: "Cust " + str(line["AccountDisplayValue"]).replace("\\-", "-"),
+            ),
+        ):
+            headers = api.read_all(
+                kind.header_set,
+                filter=f"Description eq {odata_literal(prefix + '*')}",
+                legal_entity=entity,
+            )
+            headers_read += len(headers)
+            by_key: dict[str, list[str]] = {}
+            for header in headers:
+                key = str(header["Description"])
+                number = str(header["JournalBatchNumber"])
+                by_key.setdefault(key.lower(), []).append(number)
+                journal_key = f"{entity}-{day.isoformat()}-{key.split(' ')[3]}"
+                for line in api.journal_lines(kind, entity, number):
+                    lines.append(
+                        (
+                            journal_key,
+                            number,
+                            int(line["LineNumber"]),
+                            account_of(line),
+                            str(line["CurrencyCode"]),
+                            Decimal(str(line.get("DebitAmount") or 0)),
+                            Decimal(str(line.get("CreditAmount") or 0)),
+                        )
                     )
-                )
-        duplicates += [
-            (key, len(numbers), ", ".join(sorted(numbers)))
-            for key, numbers in by_key.items()
-            if len(numbers) > 1
-        ]
+            duplicates += [
+                (key, len(numbers), ", ".join(sorted(numbers)))
+                for key, numbers in by_key.items()
+                if len(numbers) > 1
+            ]
     with writer() as conn, transaction(conn):
         conn.execute(
             "CREATE OR REPLACE TEMP TABLE d365_read_lines (journal_key VARCHAR, "

@@ -460,6 +460,14 @@ def test_card_payments_of_d365_sales_orders_credit_their_customers_exactly_once(
         assert conn.execute(
             "SELECT count(*) FROM recon.exceptions WHERE status = 'open' AND still_detected"
         ).fetchall() == [(0,)]
+        read_back = conn.execute(
+            "SELECT status, count(*) FROM recon.gl_vs_d365 WHERE account_display_value LIKE 'Cust %' "
+            "GROUP BY 1"
+        ).fetchall()
+        customers = conn.execute(
+            "SELECT count(DISTINCT customer_account) FROM gl.customer_payments"
+        ).fetchall()
+        assert read_back == [("matched", customers[0][0])]
     journals = sim.journals(header_set="CustomerPaymentJournalHeaders")
     assert len({j["Description"] for j in journals}) == len(journals)  # one per key
     all_lines = [line for j in journals for line in j["lines"]]

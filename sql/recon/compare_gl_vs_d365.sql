@@ -11,6 +11,14 @@ ours AS (
     FROM gl.journal_lines
     WHERE business_date = $day AND line_type = 'posting' AND amount <> 0
       AND journal_key IN (SELECT journal_key FROM posted_journals)
+    UNION ALL
+    -- Customer payment journals: per customer, credited (negative) by the order payments.
+    SELECT journal_key, 'Cust ' || customer_account, currency, -sum(amount)
+    FROM gl.customer_payments
+    WHERE business_date = $day
+      AND journal_key IN (SELECT DISTINCT journal_key FROM gl.posted_customer_payments
+                          WHERE business_date = $day)
+    GROUP BY ALL
 ),
 theirs AS (
     -- Base-currency rounding lines of foreign-currency journals are D365's conversion, not a

@@ -15,7 +15,7 @@ CREATE TABLE IF NOT EXISTS recon.gl_vs_d365 (
 COMMENT ON TABLE recon.gl_vs_d365 IS 'Journal lines we built (gl.journal_lines) against the lines D365 holds under our keys, per account; differences become recon.exceptions.';
 COMMENT ON COLUMN recon.gl_vs_d365.business_date IS 'Business day.';
 COMMENT ON COLUMN recon.gl_vs_d365.journal_key IS 'The journal (legal entity, day, currency).';
-COMMENT ON COLUMN recon.gl_vs_d365.account_display_value IS 'D365 AccountDisplayValue.';
+COMMENT ON COLUMN recon.gl_vs_d365.account_display_value IS 'D365 AccountDisplayValue of a general journal line, or Cust <customer account> for the customer payment journal''s lines of that customer.';
 COMMENT ON COLUMN recon.gl_vs_d365.currency IS 'Transaction currency.';
 COMMENT ON COLUMN recon.gl_vs_d365.journal_amount IS 'Signed amount in gl.journal_lines now (NULL: no such line).';
 COMMENT ON COLUMN recon.gl_vs_d365.d365_amount IS 'Signed sum of the D365 lines on the account across the day''s journals and adjustments (NULL: none).';
