@@ -43,27 +43,24 @@ import argparse
 import contextlib
 import hashlib
 import hmac
-import io
 import json
 import logging
 import re
 import secrets
-import socket
-import sys
 import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs
 
 import duckdb
 import httpx
 
 from hl_d365_assets.landing import LandingZone
+from hl_d365_assets.loopback import ConnectionDropped, LoopbackServer
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
 
 logger = logging.getLogger(__name__)
@@ -200,10 +197,6 @@ SELECT
 """
 """One page as JSON text: the stored payload texts joined, never re-serialised row by row.
 Only the sort keys go through the sort; the payloads of the page's rows are joined after."""
-
-
-class ConnectionDropped(Exception):
-    """Raised inside the application to make the server close the socket without answering."""
 
 
 class _Refusal(Exception):
@@ -647,104 +640,18 @@ class _InProcessTransport(httpx.WSGITransport):
 # -- the real server ----------------------------------------------------------------------------
 
 
-class SimulatorServer:
+class SimulatorServer(LoopbackServer):
     """A running loopback server; ``base_url`` is what a client's ``base_url`` is set to."""
 
     def __init__(self, sim: HeartlandSimulator, host: str = "127.0.0.1", port: int = 0) -> None:
         self.simulator = sim
-        self._httpd = _Server((host, port), _Handler)
-        self._httpd.app = sim
-        bound_host, bound_port = self._httpd.server_address[:2]
-        self.url = f"http://{bound_host}:{bound_port}"
+        super().__init__(sim, "heartland-simulator", host, port, on_stop=sim.faults.release_slow)
         self.base_url = self.url + BASE_PATH
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"heartland-simulator-{bound_port}",
-            daemon=True,
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.simulator.faults.release_slow()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> SimulatorServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def serve(sim: HeartlandSimulator, host: str = "127.0.0.1", port: int = 0) -> SimulatorServer:
     """Serve ``sim`` over real HTTP/1.1 (keep-alive, one thread per connection) until stopped."""
     return SimulatorServer(sim, host, port)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    app: HeartlandSimulator
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """A minimal WSGI gateway that can also hang up without answering."""
-
-    protocol_version = "HTTP/1.1"
-    timeout = 30  # an idle keep-alive connection's thread ends after this
-    server: _Server
-
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
-
-    def log_message(self, format: str, *args: object) -> None:
-        logger.debug("simulator: " + format, *args)
-
-    def _dispatch(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        path, _, query = self.path.partition("?")
-        environ = {
-            f"HTTP_{name.upper().replace('-', '_')}": value for name, value in self.headers.items()
-        }
-        environ.update(
-            {
-                "REQUEST_METHOD": self.command,
-                "PATH_INFO": unquote(path),
-                "QUERY_STRING": query,
-                "CONTENT_LENGTH": str(len(body)),
-                "SERVER_PROTOCOL": self.request_version,
-                "wsgi.input": io.BytesIO(body),
-                "wsgi.errors": sys.stderr,
-                "wsgi.url_scheme": "http",
-                "wsgi.version": (1, 0),
-                "wsgi.multithread": True,
-                "wsgi.multiprocess": False,
-                "wsgi.run_once": False,
-            }
-        )
-        started: list = []
-        try:
-            chunks = self.server.app(
-                environ, lambda status, headers, exc_info=None: started.extend([status, headers])
-            )
-        except ConnectionDropped:
-            self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        status, headers = started
-        code, _, reason = status.partition(" ")
-        try:
-            self.send_response(int(code), reason)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(b"".join(chunks))
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True  # the client gave up (a slow fault outlived its timeout)
 
 
 # -- helpers ------------------------------------------------------------------------------------

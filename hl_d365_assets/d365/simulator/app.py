@@ -60,6 +60,7 @@ from hl_d365_assets.d365.simulator.validation import (
     RecordMissing,
     WriteRefused,
 )
+from hl_d365_assets.loopback import ConnectionDropped
 
 logger = logging.getLogger(__name__)
 
@@ -82,10 +83,6 @@ _OPENID = re.compile(r"^/([^/]+)/v2\.0/\.well-known/openid-configuration$")
 _TOKEN = re.compile(r"^/([^/]+)/oauth2/v2\.0/token$")
 _RESOURCE = re.compile(r"^/data/([A-Za-z][A-Za-z0-9_]*)(?:\((.*)\))?(/\$count)?/?$")
 _KEY_PART = re.compile(r"\s*([A-Za-z_]\w*)\s*=\s*('(?:[^']|'')*'|[^,]+)\s*(?:,|$)")
-
-
-class ConnectionDropped(Exception):
-    """Raised inside the application to make the server close the socket without answering."""
 
 
 @dataclass(frozen=True)
