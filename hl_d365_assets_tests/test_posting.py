@@ -168,9 +168,7 @@ def test_throttling_server_errors_and_a_token_endpoint_down_never_duplicate(worl
     report = world.post(max_attempts=10)
     assert len(report.posted) == 2
 
-    world.sim.reset()
-    world2_key_count = len(world.journals_by_key())
-    assert world2_key_count == 0
+    world.sim.reset()  # a D365 that holds nothing yet, and a warehouse that has posted nothing
     with world.warehouse.writer() as conn:
         conn.execute("DELETE FROM gl.posted_lines").fetchall()
     world.sim.faults.token_endpoint_down(times=None)

@@ -59,6 +59,7 @@ from urllib.parse import parse_qs
 import duckdb
 import httpx
 
+from hl_d365_assets.fault_script import Fault, FaultScript
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.loopback import ConnectionDropped, LoopbackServer
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
@@ -230,95 +231,19 @@ def _missing(name: str) -> _Refusal:
 _INVALID_TOKEN = (401, "NOT_AUTHENTICATED", "40001", "Invalid access token")
 
 
-@dataclass
-class _Fault:
-    kind: str
-    remaining: int | None
-    path: str | None
-    status: int = 0
-    retry_after: float | str | None = None
-    seconds: float = 0.0
-
-    def matches(self, path: str) -> bool:
-        if self.kind == "reject_token" and path == TOKEN_PATH:
-            return False
-        return self.path is None or self.path == path
-
-
-class Faults:
-    """Misbehaviour on demand, consumed in the order scripted; thread-safe.
-
-    ``times`` counts matching requests; ``None`` means every matching request until
-    :meth:`clear`. ``path`` restricts a fault to one path (``/ucp/transactions``); by default it
-    hits any request, the token request included (except :meth:`reject_tokens`).
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pending: list[_Fault] = []
-        self._release = threading.Event()
-
-    def throttle(
-        self, times: int | None = 1, retry_after: float | str | None = 1, path: str | None = None
-    ) -> None:
-        """429 Too Many Requests with ``Retry-After`` (seconds, or an HTTP-date string)."""
-        self._add(_Fault("throttle", times, path, status=429, retry_after=retry_after))
-
-    def fail(
-        self,
-        times: int | None = 1,
-        status: int = 503,
-        retry_after: float | str | None = None,
-        path: str | None = None,
-    ) -> None:
-        """A server error (5xx), optionally with ``Retry-After``."""
-        self._add(_Fault("fail", times, path, status=status, retry_after=retry_after))
-
-    def drop(self, times: int | None = 1, path: str | None = None) -> None:
-        """Close the connection without an answer (in process: ``httpx.RemoteProtocolError``)."""
-        self._add(_Fault("drop", times, path))
-
-    def slow(self, seconds: float, times: int | None = 1, path: str | None = None) -> None:
-        """Answer normally after ``seconds`` (only a real server lets a client time out)."""
-        self._add(_Fault("slow", times, path, seconds=seconds))
+class Faults(FaultScript):
+    """Misbehaviour on demand (hl_d365_assets/fault_script.py). ``path`` restricts a fault to one
+    path (``/ucp/transactions``); by default it hits any request, the token request included
+    (except :meth:`reject_tokens`)."""
 
     def reject_tokens(self, times: int | None = None, path: str | None = None) -> None:
         """401 NOT_AUTHENTICATED for data requests whatever their token (never the token call)."""
-        self._add(_Fault("reject_token", times, path))
+        self._add(Fault("reject_token", times, path))
 
-    def clear(self) -> None:
-        """Forget every pending fault and release requests held by :meth:`slow`."""
-        with self._lock:
-            self._pending.clear()
-        self.release_slow()
-
-    def release_slow(self) -> None:
-        """Let requests held by :meth:`slow` answer now."""
-        with self._lock:
-            self._release.set()
-            self._release = threading.Event()
-
-    @property
-    def pending(self) -> int:
-        with self._lock:
-            return len(self._pending)
-
-    def _add(self, fault: _Fault) -> None:
-        if fault.remaining is not None and fault.remaining < 1:
-            raise ValueError("times must be at least 1 (or None for every request)")
-        with self._lock:
-            self._pending.append(fault)
-
-    def _take(self, path: str) -> tuple[_Fault | None, threading.Event]:
-        with self._lock:
-            for fault in self._pending:
-                if fault.matches(path):
-                    if fault.remaining is not None:
-                        fault.remaining -= 1
-                        if fault.remaining == 0:
-                            self._pending.remove(fault)
-                    return fault, self._release
-            return None, self._release
+    def matches(self, fault: Fault, path: str, **request: object) -> bool:
+        if fault.kind == "reject_token" and path == TOKEN_PATH:
+            return False
+        return super().matches(fault, path)
 
 
 @dataclass(frozen=True)
@@ -449,7 +374,7 @@ class HeartlandSimulator:
         query = environ.get("QUERY_STRING", "")
         with self._lock:
             self.requests[path] += 1
-        fault, released = self.faults._take(path)
+        fault, released = self.faults.take(path)
         try:
             answer = self._faulted(fault, released) if fault is not None else None
             if answer is None:
@@ -470,7 +395,7 @@ class HeartlandSimulator:
         with self._lock:
             self.log.append(ServedRequest(method, path, query, status))
 
-    def _faulted(self, fault: _Fault, released: threading.Event) -> _Answer | None:
+    def _faulted(self, fault: Fault, released: threading.Event) -> _Answer | None:
         if fault.kind == "drop":
             raise ConnectionDropped(f"fault: connection dropped ({fault.path or 'any path'})")
         if fault.kind == "slow":

@@ -291,7 +291,7 @@ class D365Simulator:
         identity = not path.startswith("/data")
         with self._lock:
             self.requests[f"{method} {path}"] += 1
-        fault, released = self.faults.take(path, identity)
+        fault, released = self.faults.take(path, identity=identity)
         operations: list[int] = [0]
         try:
             if fault is not None and fault.kind == "drop":
