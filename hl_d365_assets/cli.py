@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return post_days([date.fromisoformat(day) for day in args.day])
     if args.command == "d365-sim":
-        from hl_d365_assets.d365.simulator.server import main as serve_d365_simulator
+        from hl_d365_assets.sandbox.d365_simulator.server import main as serve_d365_simulator
 
         options = ["--host", args.host, "--port", str(args.port)]
         options += ["--state", args.state] if args.state else []
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         serve_d365_simulator(options)
         return 0
     if args.command == "demo":
-        from hl_d365_assets.demo import run_demo
+        from hl_d365_assets.demo.week import run_demo
 
         return run_demo(
             days=args.days, stores=args.stores, per_store=args.per_store, seed=args.seed
@@ -159,14 +159,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ground truth: {report.ground_truth_path}")
         return 0
     if args.command == "bench":
-        from hl_d365_assets.bench import run_bench
-        from hl_d365_assets.ingest_bench import run_ingest_bench
+        from hl_d365_assets.bench.ingest import run_ingest_bench
+        from hl_d365_assets.bench.pipeline import run_bench
 
         status = 0
         if args.part in ("all", "pipeline"):
             status |= run_bench(transactions=args.transactions, keep=args.keep)
         if args.part in ("all", "posting"):
-            from hl_d365_assets.posting_bench import run_posting_bench
+            from hl_d365_assets.bench.posting import run_posting_bench
 
             status |= run_posting_bench()
         if args.part in ("all", "ingest"):
@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             status |= run_ingest_bench()
         return status
     if args.command == "heartland-sim":
-        from hl_d365_assets.heartland.simulator import main as serve_simulator
+        from hl_d365_assets.sandbox.heartland_simulator import main as serve_simulator
         from hl_d365_assets.settings import load_settings
 
         holds = args.landing or str(load_settings().data_dir / "sandbox" / "heartland_holds")

@@ -15,14 +15,14 @@ import dagster as dg
 
 from hl_d365_assets.alerts import AlertWebhookResource
 from hl_d365_assets.d365.client import D365Client
-from hl_d365_assets.d365.simulator.app import (
+from hl_d365_assets.heartland.client import SANDBOX_BASE_URL, HeartlandClient
+from hl_d365_assets.landing import LandingZone
+from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
+from hl_d365_assets.sandbox.d365_simulator.app import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
     SANDBOX_TENANT_ID,
 )
-from hl_d365_assets.heartland.client import SANDBOX_BASE_URL, HeartlandClient
-from hl_d365_assets.landing import LandingZone
-from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
 from hl_d365_assets.settings import Settings
 from hl_d365_assets.warehouse import WarehouseResource
 

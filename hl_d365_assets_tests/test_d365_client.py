@@ -27,7 +27,7 @@ from hl_d365_assets.d365.errors import (
     D365Unavailable,
     D365ValidationError,
 )
-from hl_d365_assets.d365.simulator import (
+from hl_d365_assets.sandbox.d365_simulator import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
     SANDBOX_ENVIRONMENT_URL,

@@ -21,13 +21,15 @@ import duckdb
 import pytest
 
 from hl_d365_assets.d365.client import D365Client
-from hl_d365_assets.d365.simulator.app import (
+from hl_d365_assets.defs.d365.jobs import d365_daily_pull
+from hl_d365_assets.resources import build_resources
+from hl_d365_assets.sandbox.d365_simulator.app import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
     SANDBOX_TENANT_ID,
     D365Simulator,
 )
-from hl_d365_assets.d365.simulator.entities import (
+from hl_d365_assets.sandbox.d365_simulator.entities import (
     CUSTOMERS,
     RELEASED_PRODUCTS,
     SALES_ORDER_HEADERS,
@@ -37,10 +39,8 @@ from hl_d365_assets.d365.simulator.entities import (
     key_of,
     with_defaults,
 )
-from hl_d365_assets.d365.simulator.seed import read_seed
-from hl_d365_assets.d365.simulator.server import serve
-from hl_d365_assets.defs.d365.jobs import d365_daily_pull
-from hl_d365_assets.resources import build_resources
+from hl_d365_assets.sandbox.d365_simulator.seed import read_seed
+from hl_d365_assets.sandbox.d365_simulator.server import serve
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
 from hl_d365_assets_tests.conftest import make_settings
 

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hl_d365_assets.d365 import batch as wire
-from hl_d365_assets.d365.simulator import (
+from hl_d365_assets.sandbox.d365_simulator import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
     SANDBOX_ENVIRONMENT_URL,

@@ -27,10 +27,10 @@ from hl_d365_assets.heartland.client import (
     HeartlandAuthenticationError,
     HeartlandClient,
 )
-from hl_d365_assets.heartland.simulator import HeartlandSimulator, serve
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.sandbox import SANDBOX_DAY, SandboxConfig, generate
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
+from hl_d365_assets.sandbox.heartland_simulator import HeartlandSimulator, serve
 
 DAYS = [SANDBOX_DAY - timedelta(days=1), SANDBOX_DAY]
 FIRST, LAST = date(2026, 11, 19), date(2026, 11, 21)  # UTC dates: evening sales fall on the next

@@ -18,10 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hl_d365_assets.heartland.simulator import HeartlandSimulator, serve
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.sandbox import SANDBOX_DAY, SandboxConfig, generate
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
+from hl_d365_assets.sandbox.heartland_simulator import HeartlandSimulator, serve
 
 DAYS = [SANDBOX_DAY - timedelta(days=1), SANDBOX_DAY]
 VERSION = {"X-GP-Version": "2021-03-22"}

@@ -24,18 +24,18 @@ import pytest
 
 from hl_d365_assets.d365.client import D365Client
 from hl_d365_assets.d365.errors import D365Error
-from hl_d365_assets.d365.simulator.app import (
+from hl_d365_assets.landing import LandingWriter, LandingZone
+from hl_d365_assets.posting import post_day, read_back_day
+from hl_d365_assets.resources import build_resources, d365_client
+from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
+from hl_d365_assets.sandbox.d365_simulator.app import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
     SANDBOX_ENVIRONMENT_URL,
     SANDBOX_TENANT_ID,
     D365Simulator,
 )
-from hl_d365_assets.d365.simulator.server import serve
-from hl_d365_assets.landing import LandingWriter, LandingZone
-from hl_d365_assets.posting import post_day, read_back_day
-from hl_d365_assets.resources import build_resources, d365_client
-from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
+from hl_d365_assets.sandbox.d365_simulator.server import serve
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
 from hl_d365_assets.warehouse import WarehouseResource
 from hl_d365_assets_tests.conftest import make_settings, run_range

@@ -24,6 +24,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from hl_d365_assets.bench.webhook_throughput import (
+    landed_event_ids,
+    sandbox_notifications,
+    signed_body,
+)
 from hl_d365_assets.heartland.signature import SIGNATURE_HEADER, sign
 from hl_d365_assets.landing import LandingWriter, LandingZone, envelope
 from hl_d365_assets.sandbox import SANDBOX_DAY
@@ -41,7 +46,6 @@ from hl_d365_assets.webhook.process import free_port, start_receiver
 from hl_d365_assets.webhook.recovery import ReceiverAlreadyRunning
 from hl_d365_assets.webhook.seen_event_ids import JOURNAL_NAME, SeenEventIds
 from hl_d365_assets.webhook.server import MissingAppKey, resolve_app_key
-from hl_d365_assets.webhook.throughput import landed_event_ids, sandbox_notifications, signed_body
 
 IN_WINDOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 """Receipt time for in-process tests: the sandbox day (Nov 20) is inside the 72 h window."""

@@ -17,9 +17,9 @@ import dagster as dg
 import httpx
 import pytest
 
-from hl_d365_assets.heartland.simulator import HeartlandSimulator, serve
 from hl_d365_assets.landing import LandingWriter, LandingZone
 from hl_d365_assets.sandbox import SandboxConfig, generate
+from hl_d365_assets.sandbox.heartland_simulator import HeartlandSimulator, serve
 from hl_d365_assets.settings import PROJECT_ROOT
 from hl_d365_assets.webhook.process import free_port
 

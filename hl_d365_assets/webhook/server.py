@@ -159,7 +159,7 @@ def run_webhook_command(args) -> int:
                 )
         return 0
     if args.webhook_command == "throughput":
-        from hl_d365_assets.webhook.throughput import measure_throughput
+        from hl_d365_assets.bench.webhook_throughput import measure_throughput
 
         result = measure_throughput(
             events=args.events,

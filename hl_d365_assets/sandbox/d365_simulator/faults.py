@@ -7,7 +7,7 @@ part-way.
 endpoints — those have :meth:`Faults.token_endpoint_down`.
 """
 
-from hl_d365_assets.fault_script import Fault, FaultScript
+from hl_d365_assets.sandbox.fault_script import Fault, FaultScript
 
 DATA_PREFIX = "/data/"
 

@@ -2,7 +2,7 @@
 
 One WSGI application, used two ways: in process through :meth:`D365Simulator.transport` (an
 ``httpx`` transport; msal reaches it through the client's ``http_client`` adapter) and as a
-threaded HTTP server on loopback through :func:`~hl_d365_assets.d365.simulator.server.serve`.
+threaded HTTP server on loopback through :func:`~hl_d365_assets.sandbox.d365_simulator.server.serve`.
 Paths:
 
 - ``GET /<tenant>/v2.0/.well-known/openid-configuration`` and
@@ -33,7 +33,7 @@ import httpx
 
 from hl_d365_assets.d365 import batch as wire
 from hl_d365_assets.d365.auth import DEFAULT_AUTHORITY_HOST
-from hl_d365_assets.d365.simulator.entities import (
+from hl_d365_assets.sandbox.d365_simulator.entities import (
     ENTITY_SETS,
     JOURNAL_HEADER_SETS,
     LEDGER_JOURNAL_HEADERS,
@@ -42,17 +42,17 @@ from hl_d365_assets.d365.simulator.entities import (
     coerce,
     key_of,
 )
-from hl_d365_assets.d365.simulator.faults import Fault, Faults
-from hl_d365_assets.d365.simulator.query import (
+from hl_d365_assets.sandbox.d365_simulator.faults import Fault, Faults
+from hl_d365_assets.sandbox.d365_simulator.query import (
     QueryRefused,
     parse_filter,
     parse_orderby,
     parse_select,
     sort_rows,
 )
-from hl_d365_assets.d365.simulator.seed import SEED_DIR, load_seed
-from hl_d365_assets.d365.simulator.store import StateStore
-from hl_d365_assets.d365.simulator.validation import (
+from hl_d365_assets.sandbox.d365_simulator.seed import SEED_DIR, load_seed
+from hl_d365_assets.sandbox.d365_simulator.store import StateStore
+from hl_d365_assets.sandbox.d365_simulator.validation import (
     DEFAULT_SEGMENTS,
     Ledger,
     LedgerSetup,
@@ -60,7 +60,7 @@ from hl_d365_assets.d365.simulator.validation import (
     RecordMissing,
     WriteRefused,
 )
-from hl_d365_assets.loopback import ConnectionDropped
+from hl_d365_assets.sandbox.loopback import ConnectionDropped
 
 logger = logging.getLogger(__name__)
 
@@ -257,7 +257,7 @@ class D365Simulator:
         self, company: str, journal_batch_number: str, header_set: str = LEDGER_JOURNAL_HEADERS.name
     ) -> dict:
         """Post a journal as D365's *Post* does: every voucher must balance. Raises
-        :class:`~hl_d365_assets.d365.simulator.validation.PostingRefused` with the problems."""
+        :class:`~hl_d365_assets.sandbox.d365_simulator.validation.PostingRefused` with the problems."""
         with self.store.transaction():
             return self.ledger.post_journal(header_set, company.lower(), journal_batch_number)
 

@@ -1,6 +1,6 @@
 """A faithful local D365 Finance OData service and Entra ID token endpoint (docs/d365_simulator.md)."""
 
-from hl_d365_assets.d365.simulator.app import (
+from hl_d365_assets.sandbox.d365_simulator.app import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
     SANDBOX_ENVIRONMENT_URL,
@@ -9,9 +9,9 @@ from hl_d365_assets.d365.simulator.app import (
     ServedRequest,
     thumbprint_of,
 )
-from hl_d365_assets.d365.simulator.faults import Faults
-from hl_d365_assets.d365.simulator.server import SimulatorServer, serve
-from hl_d365_assets.d365.simulator.validation import PostingRefused
+from hl_d365_assets.sandbox.d365_simulator.faults import Faults
+from hl_d365_assets.sandbox.d365_simulator.server import SimulatorServer, serve
+from hl_d365_assets.sandbox.d365_simulator.validation import PostingRefused
 
 __all__ = [
     "SANDBOX_CLIENT_ID",

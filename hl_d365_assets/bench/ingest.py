@@ -17,11 +17,11 @@ from pathlib import Path
 
 import dagster as dg
 
+from hl_d365_assets.bench.webhook_throughput import measure_throughput
 from hl_d365_assets.defs.landing.sensors import SENSOR_INTERVAL_SECONDS
 from hl_d365_assets.landing import LandingWriter, LandingZone
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.settings import PROJECT_ROOT
-from hl_d365_assets.webhook.throughput import measure_throughput
 
 LATENCY_SAMPLES = 3
 
@@ -62,7 +62,7 @@ def run_ingest_bench(events: int = 30_000, concurrency: int = 64) -> int:
 
 def sensor_latency(samples: int) -> list[tuple[float, float]]:
     """(seconds to run requested, seconds to run started) per landed segment."""
-    from hl_d365_assets.demo_live import background_process, daemon_command
+    from hl_d365_assets.demo.live_day import background_process, daemon_command
 
     with tempfile.TemporaryDirectory(prefix="hl_d365_sensor_bench_") as scratch:
         root = Path(scratch)

@@ -34,7 +34,7 @@ Faults (:class:`Faults`) are scripted per test: throttling, server errors, dropp
 slow answers and refused tokens. Every request received is counted in ``requests`` (by path,
 faults included) so tests can assert exactly how many calls a client made.
 
-Run it against a landing zone with ``python -m hl_d365_assets.heartland.simulator``.
+Run it against a landing zone with ``python -m hl_d365_assets.sandbox.heartland_simulator``.
 """
 
 from __future__ import annotations
@@ -59,10 +59,10 @@ from urllib.parse import parse_qs
 import duckdb
 import httpx
 
-from hl_d365_assets.fault_script import Fault, FaultScript
 from hl_d365_assets.landing import LandingZone
-from hl_d365_assets.loopback import ConnectionDropped, LoopbackServer
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
+from hl_d365_assets.sandbox.fault_script import Fault, FaultScript
+from hl_d365_assets.sandbox.loopback import ConnectionDropped, LoopbackServer
 
 logger = logging.getLogger(__name__)
 

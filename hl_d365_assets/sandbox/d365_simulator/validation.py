@@ -25,7 +25,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from hl_d365_assets.d365.errors import WRITE_EXCEPTION_TYPE
-from hl_d365_assets.d365.simulator.entities import (
+from hl_d365_assets.sandbox.d365_simulator.entities import (
     CUSTOMERS,
     ENTITY_SETS,
     FINANCIAL_DIMENSION_VALUES,
@@ -40,7 +40,7 @@ from hl_d365_assets.d365.simulator.entities import (
     parse_datetime,
     with_defaults,
 )
-from hl_d365_assets.d365.simulator.store import DuplicateKey, StateStore
+from hl_d365_assets.sandbox.d365_simulator.store import DuplicateKey, StateStore
 
 DEFAULT_SEGMENTS = ("MainAccount", "BusinessUnit", "Department")
 """Financial dimension configuration for integrating applications (the sandbox's)."""

@@ -9,8 +9,8 @@ import contextlib
 import logging
 import threading
 
-from hl_d365_assets.d365.simulator.app import D365Simulator
-from hl_d365_assets.loopback import LoopbackServer
+from hl_d365_assets.sandbox.d365_simulator.app import D365Simulator
+from hl_d365_assets.sandbox.loopback import LoopbackServer
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +33,11 @@ def serve(sim: D365Simulator, host: str = "127.0.0.1", port: int = 0) -> Simulat
 
 def main(argv: list[str] | None = None) -> None:
     """``hl-d365 d365-sim``: serve the simulator on loopback until Ctrl-C."""
-    from hl_d365_assets.d365.simulator.app import (
+    from hl_d365_assets.sandbox.d365_simulator.app import (
         SANDBOX_CLIENT_ID,
         SANDBOX_TENANT_ID,
     )
-    from hl_d365_assets.d365.simulator.validation import closed_periods_from
+    from hl_d365_assets.sandbox.d365_simulator.validation import closed_periods_from
     from hl_d365_assets.settings import load_settings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from hl_d365_assets.demo_live import live_day
-from hl_d365_assets.demo_posting import SandboxD365
+from hl_d365_assets.demo.live_day import live_day
+from hl_d365_assets.demo.posting import SandboxD365
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.settings import Settings, load_settings

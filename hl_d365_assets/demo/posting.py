@@ -9,9 +9,9 @@ from datetime import date
 
 import dagster as dg
 
-from hl_d365_assets.d365.simulator.app import D365Simulator
-from hl_d365_assets.d365.simulator.server import serve
 from hl_d365_assets.resources import build_resources, d365_client
+from hl_d365_assets.sandbox.d365_simulator.app import D365Simulator
+from hl_d365_assets.sandbox.d365_simulator.server import serve
 from hl_d365_assets.settings import Settings
 
 # A day held back fails its run by design (the blocking checks): the table below says why, so

@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from fnmatch import fnmatchcase
 
-from hl_d365_assets.d365.simulator.entities import (
+from hl_d365_assets.sandbox.d365_simulator.entities import (
     DATE,
     DATETIME,
     DECIMAL,

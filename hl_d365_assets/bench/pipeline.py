@@ -84,7 +84,7 @@ def run_bench(transactions: int, keep: bool) -> int:
         "  Dagster run (raw + canonical + recon + journals + checks + read copy), in-process executor …"
     )
     child = subprocess.run(
-        [sys.executable, "-m", "hl_d365_assets.bench", "--run", str(settings.data_dir)],
+        [sys.executable, "-m", "hl_d365_assets.bench.pipeline", "--run", str(settings.data_dir)],
         capture_output=True,
         text=True,
         check=False,

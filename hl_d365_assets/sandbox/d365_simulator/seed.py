@@ -14,7 +14,7 @@ Main accounts and dimension values are shared across companies; everything else 
 import csv
 from pathlib import Path
 
-from hl_d365_assets.d365.simulator.entities import (
+from hl_d365_assets.sandbox.d365_simulator.entities import (
     CUSTOMERS,
     FINANCIAL_DIMENSION_VALUES,
     JOURNAL_NAMES,
@@ -27,9 +27,9 @@ from hl_d365_assets.d365.simulator.entities import (
     key_of,
     with_defaults,
 )
-from hl_d365_assets.d365.simulator.store import StateStore
+from hl_d365_assets.sandbox.d365_simulator.store import StateStore
 
-SEED_DIR = Path(__file__).resolve().parents[2] / "sandbox" / "d365_seed"
+SEED_DIR = Path(__file__).resolve().parents[1] / "d365_seed"
 
 SEED_FILES: tuple[tuple[str, EntitySet], ...] = (
     ("main_accounts.csv", MAIN_ACCOUNTS),

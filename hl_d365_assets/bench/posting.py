@@ -12,10 +12,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from hl_d365_assets.d365.client import GENERAL_JOURNAL
-from hl_d365_assets.d365.simulator.app import D365Simulator
-from hl_d365_assets.d365.simulator.server import serve
 from hl_d365_assets.posting import JOURNAL_NAME, PlannedJournal, PlannedLine, create_journal_once
 from hl_d365_assets.resources import d365_client
+from hl_d365_assets.sandbox.d365_simulator.app import D365Simulator
+from hl_d365_assets.sandbox.d365_simulator.server import serve
 
 LINES = 10_000
 LINES_PER_JOURNAL = 1_000

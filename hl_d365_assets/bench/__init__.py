@@ -1,0 +1,1 @@
+"""`make bench`: the measured targets; never imported by production code."""
