@@ -58,18 +58,10 @@ def load_entity(
     with transaction(conn):
         run_script(conn, sql_file("raw/replace_partition.sql", entity=entity), params)
     rows = conn.execute(
-        """
-        SELECT business_date, segments, landed, loaded, duplicates, quarantined
-        FROM ops.partition_loads
-        WHERE source = $source AND entity = $entity AND business_date BETWEEN $first AND $last
-        ORDER BY business_date
-        """,
+        sql_file("ops/read_partition_loads.sql"),
         {k: params[k] for k in ("source", "entity", "first", "last")},
     ).fetchall()
-    conn.execute("DROP VIEW parsed_events").fetchall()
-    conn.execute("DROP VIEW screened_lines").fetchall()
-    conn.execute("DROP TABLE ranked_events").fetchall()
-    conn.execute("DROP TABLE landed_lines").fetchall()
+    run_script(conn, sql_file("raw/drop_staged_lines.sql"))
     return [DayLoad(*row) for row in rows]
 
 
@@ -113,12 +105,7 @@ def _stage_irregular_segment(conn: duckdb.DuckDBPyConnection, segment: Path) -> 
         lines.pop()  # the terminator of the last line, not a line of its own
     decoded = [_decode(line) for line in lines]
     conn.execute(
-        """
-        INSERT INTO landed_lines
-        SELECT $segment,
-               CAST(regexp_extract($segment, 'business_date=([0-9]{4}-[0-9]{2}-[0-9]{2})', 1) AS DATE),
-               unnest(range(1, len($lines) + 1)), unnest($lines), unnest($valid)
-        """,
+        sql_file("raw/stage_irregular_segment_lines.sql"),
         {
             "segment": str(segment),
             "lines": [text for text, _ in decoded],
@@ -138,11 +125,7 @@ def quarantine_by_reason(
     conn: duckdb.DuckDBPyConnection, entity: str, first: date, last: date
 ) -> dict[str, int]:
     rows = conn.execute(
-        """
-        SELECT reason_code, count(*) FROM ops.quarantine
-        WHERE source = $source AND entity = $entity AND business_date BETWEEN $first AND $last
-        GROUP BY reason_code ORDER BY reason_code
-        """,
+        sql_file("ops/count_quarantine_by_reason.sql"),
         {"source": SOURCE, "entity": entity, "first": first, "last": last},
     ).fetchall()
     return dict(rows)

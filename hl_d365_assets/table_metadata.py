@@ -13,6 +13,8 @@ from datetime import date
 import dagster as dg
 import duckdb
 
+from hl_d365_assets.warehouse import sql_file
+
 _SOURCE = re.compile(r"Source:\s*(\w+)\.(\w+)\(([^)]*)\)")
 PREVIEW_ROWS = 5
 
@@ -25,12 +27,7 @@ def table_metadata(
     where = "business_date BETWEEN $first AND $last"
     row_count = conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", window).fetchall()[0][0]
     columns = conn.execute(
-        """
-        SELECT column_name, data_type, is_nullable, comment
-        FROM duckdb_columns() WHERE schema_name = $schema AND table_name = $name
-        ORDER BY column_index
-        """,
-        {"schema": schema, "name": name},
+        sql_file("catalog/list_table_columns.sql"), {"schema": schema, "name": name}
     ).fetchall()
     shown = [c[0] for c in columns[:preview_columns]]
     preview = conn.execute(

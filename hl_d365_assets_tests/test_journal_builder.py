@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hl_d365_assets.journals import build_journals
+from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.settings import PROJECT_ROOT
-from hl_d365_assets.warehouse import ensure_schema, run_script, sql_file
+from hl_d365_assets.warehouse import ensure_schema
 
 DAY = date(2026, 11, 20)
 CENT = Decimal("0.01")
@@ -119,7 +120,7 @@ def load(conn: duckdb.DuckDBPyConnection, mappings: Path, day: dict) -> None:
     (mappings / "fx_rates.csv").write_text(
         f"rate_date,from_currency,to_currency,rate\n2026-01-01,CAD,USD,{day['rate']}\n"
     )
-    run_script(conn, sql_file("ref/load_mappings.sql"), {"dir": str(mappings)})
+    load_mappings(conn, mappings)
     for table in (
         "pos_sales",
         "pos_sale_lines",

@@ -147,8 +147,7 @@ def _bare_read_json(path: Path, segments: dict[str, list[str]]) -> float:
     started = time.perf_counter()
     for entity, paths in segments.items():
         conn.execute(
-            f"CREATE TABLE {entity} AS SELECT * FROM read_json($paths, format = 'newline_delimited', "
-            "ignore_errors = true)",
+            f"CREATE TABLE {entity} AS SELECT * FROM read_json($paths, format = 'newline_delimited', ignore_errors = true)",
             {"paths": paths},
         ).fetchall()
     conn.execute("CHECKPOINT").fetchall()

@@ -91,9 +91,7 @@ def open_world(seed: int) -> duckdb.DuckDBPyConnection:
             [CATALOG_SIZE],
         ).fetchall()
     run_sql_file(con, "create_macros")
-    con.execute(
-        "CREATE TABLE card_brands (brand_index INTEGER, brand VARCHAR, fee_rate_bp BIGINT, fee_per_sale BIGINT)"
-    ).fetchall()
+    run_sql_file(con, "create_card_brands")
     con.executemany(
         "INSERT INTO card_brands VALUES (?, ?, ?, ?)",
         [(index, b.name, b.fee_rate_bp, b.fee_per_sale) for index, b in enumerate(CARD_BRANDS, 1)],
@@ -158,15 +156,7 @@ def _create_stores(con: duckdb.DuckDBPyConnection, day: date, stores: list[Store
                 f"DEP_{day.toordinal()}{store.number:03d}",
             )
         )
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE stores (
-            store_idx INTEGER, store_id VARCHAR, merchant_id VARCHAR, store_name VARCHAR,
-            store_name_json VARCHAR, account_id VARCHAR, currency VARCHAR, tax_code VARCHAR,
-            tax_rate_ppm BIGINT, midnight_ms BIGINT, offset_ms BIGINT, offset_text VARCHAR,
-            batch_id VARCHAR, deposit_id VARCHAR)
-        """
-    ).fetchall()
+    run_sql_file(con, "create_stores")
     con.executemany(f"INSERT INTO stores VALUES ({', '.join('?' * len(rows[0]))})", rows)
 
 

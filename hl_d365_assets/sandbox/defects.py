@@ -34,7 +34,7 @@ from decimal import Decimal
 
 import duckdb
 
-from hl_d365_assets.sandbox.sql_files import run_sql_file
+from hl_d365_assets.sandbox.sql_files import run_sql_file, sql_statement
 
 DEFECT_KINDS: tuple[str, ...] = (
     "gateway_transaction_without_tender",
@@ -186,16 +186,5 @@ def choose_defects(
         if count == 0:
             continue
         con.execute(
-            f"""
-            INSERT INTO defects (kind, entity, store_idx, slot, ordinal, group_seq, related_slot, pick)
-            SELECT
-                ?, c.entity, c.store_idx, c.slot, c.ordinal, c.group_seq, c.related_slot,
-                hash(hash(getvariable('seed'), getvariable('day'), ?, c.entity, c.store_idx, c.slot, c.ordinal))
-                    AS pick
-            FROM candidates_{kind} AS c
-            ANTI JOIN defects AS d ON d.store_idx = c.store_idx AND d.group_seq = c.group_seq
-            ORDER BY pick, c.entity, c.store_idx, c.slot, c.ordinal
-            LIMIT ?
-            """,
-            [kind, kind, count],
+            sql_statement("insert_defects", kind=kind), {"kind": kind, "count": count}
         ).fetchall()

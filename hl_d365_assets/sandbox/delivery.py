@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from hl_d365_assets.landing import LandingWriter, LandingZone
+from hl_d365_assets.sandbox.sql_files import sql_statement, sql_text
 
 SOURCE = "heartland"
 ENTITIES: tuple[str, ...] = ("payment_transactions", "settlement_batches", "pos_tickets")
@@ -37,6 +38,7 @@ LANES = {"payment_transactions": 0, "settlement_batches": 0, "pos_tickets": 1}
 
 Progress = Callable[[str], None]
 Chunk = tuple[str, list[tuple[str]]]
+Query = tuple[str, str, dict[str, int]]  # entity, statement, its parameters
 
 
 def land_day(
@@ -56,9 +58,8 @@ def land_day(
         with LandingWriter(zone, producer=PRODUCER) as writer:
             for entity in ENTITIES:
                 rows = con.execute(
-                    f"SELECT line FROM {entity}_envelopes WHERE delivery_defect = ? "
-                    "ORDER BY store_idx, slot, ordinal",
-                    [delivery],
+                    sql_statement("select_redelivered_lines", entity=entity),
+                    {"delivery": delivery},
                 ).fetchall()
                 if rows:
                     writer.append_lines(SOURCE, entity, day, [row[0] for row in rows])
@@ -68,26 +69,27 @@ def land_day(
     return landed, segments
 
 
-def _chunk_queries(store_count: int, slots_per_store: int) -> list[tuple[str, str, list[int]]]:
+def _chunk_queries(store_count: int, slots_per_store: int) -> list[Query]:
     """The day's own lines as queries of one store's slot range, the two lanes interleaved."""
-    per_entity: dict[str, list[tuple[str, str, list[int]]]] = {}
+    per_entity: dict[str, list[Query]] = {}
     for entity in ENTITIES:
-        select = (
-            "SELECT CASE WHEN delivery_defect = 'malformed_json' THEN truncated_line(line) ELSE line END "
-            f"FROM {entity}_envelopes WHERE delivery_defect IS DISTINCT FROM 'late_event'"
-        )
         if entity == "settlement_batches":
-            per_entity[entity] = [(entity, f"{select} ORDER BY store_idx", [])]
+            per_entity[entity] = [(entity, sql_text("select_batch_envelope_lines"), {})]
             continue
+        select = sql_statement("select_envelope_lines", entity=entity)
         per_entity[entity] = [
             (
                 entity,
-                f"{select} AND store_idx = ? AND slot >= ? AND slot < ? ORDER BY slot, ordinal",
-                [
-                    store_idx,
-                    first,
-                    first + CHUNK_SLOTS if first + CHUNK_SLOTS < slots_per_store else END_OF_STORE,
-                ],
+                select,
+                {
+                    "store_idx": store_idx,
+                    "first": first,
+                    "end": (
+                        first + CHUNK_SLOTS
+                        if first + CHUNK_SLOTS < slots_per_store
+                        else END_OF_STORE
+                    ),
+                },
             )
             for store_idx in range(store_count)
             for first in range(0, slots_per_store, CHUNK_SLOTS)
@@ -103,7 +105,7 @@ def _land_own_lines(
     con: duckdb.DuckDBPyConnection,
     zone: LandingZone,
     day: date,
-    queries: list[tuple[str, str, list[int]]],
+    queries: list[Query],
     progress: Progress,
 ) -> tuple[dict[str, int], list[Path]]:
     started = time.monotonic()

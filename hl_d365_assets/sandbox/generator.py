@@ -44,6 +44,7 @@ from hl_d365_assets.sandbox.day_build import build_day, open_world
 from hl_d365_assets.sandbox.defects import DEFECT_KINDS, EXPECTED_OUTCOMES, DefectRates
 from hl_d365_assets.sandbox.delivery import ENTITIES, land_day
 from hl_d365_assets.sandbox.order_payments import create_order_tables, load_seed_orders
+from hl_d365_assets.sandbox.sql_files import sql_text
 from hl_d365_assets.sandbox.stores import load_stores
 
 SANDBOX_DAY = date(2026, 11, 20)
@@ -184,14 +185,7 @@ def generate(
 
 def _ground_truth(con: duckdb.DuckDBPyConnection, day: date) -> list[dict[str, str]]:
     """The day's defects in the ground-truth format of docs/landing_format.md."""
-    rows = con.execute(
-        """
-        SELECT kind, entity, event_id, business_key, detail
-        FROM defects
-        ORDER BY list_position(?::VARCHAR[], kind), pick, entity, store_idx, slot, ordinal
-        """,
-        [list(DEFECT_KINDS)],
-    ).fetchall()
+    rows = con.execute(sql_text("select_ground_truth"), {"kinds": list(DEFECT_KINDS)}).fetchall()
     return [
         {
             "defect": kind,

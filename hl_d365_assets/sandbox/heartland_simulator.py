@@ -63,6 +63,7 @@ from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
 from hl_d365_assets.sandbox.fault_script import Fault, FaultScript
 from hl_d365_assets.sandbox.loopback import ConnectionDropped, LoopbackServer
+from hl_d365_assets.sandbox.sql_files import sql_statement
 
 logger = logging.getLogger(__name__)
 
@@ -122,63 +123,8 @@ LIST_PARAMETERS = frozenset(
 )
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-_LOAD_LATEST_STATES = """
-CREATE OR REPLACE TABLE {table} AS
-WITH lines AS (
-    SELECT line
-    FROM read_csv(
-        $files, columns = {{'line': 'VARCHAR'}}, delim = chr(1), quote = '', escape = '',
-        header = false, auto_detect = false, max_line_size = 16777216, ignore_errors = true
-    )
-),
-envelopes AS (
-    SELECT
-        CASE WHEN json_valid(line) THEN json_extract(line, '$.payload') END AS payload,
-        CASE WHEN json_valid(line) THEN json_extract_string(line, '$.received_at') END
-            AS received_at
-    FROM lines
-),
-states AS (
-    SELECT
-        payload ->> 'id' AS id,
-        try_cast(payload ->> 'time_created' AS TIMESTAMPTZ) AS time_created,
-        coalesce(
-            try_cast(payload ->> 'time_last_updated' AS TIMESTAMPTZ),
-            try_cast(payload ->> 'time_closed' AS TIMESTAMPTZ),
-            try_cast(payload ->> 'time_created' AS TIMESTAMPTZ)
-        ) AS state_time,
-        payload ->> 'type' AS type,
-        payload ->> 'status' AS status,
-        received_at,
-        payload::VARCHAR AS payload
-    FROM envelopes
-    WHERE json_type(payload) = 'OBJECT'
-)
-SELECT
-    id,
-    time_created,
-    CAST(time_created AT TIME ZONE 'UTC' AS DATE) AS created_date,
-    type,
-    status,
-    payload
-FROM states
-WHERE coalesce(id, '') <> '' AND {condition}
-QUALIFY row_number() OVER (
-    PARTITION BY id ORDER BY state_time DESC NULLS LAST, received_at DESC NULLS LAST
-) = 1
-"""
-"""Latest state per resource id: the newest ``time_last_updated`` (batches: ``time_closed``)
-wins, then the latest delivery. read_csv with a control character as delimiter and no quoting
-yields each line whole; the only lines it can reject hold a raw control character, which no
-valid JSON line does, so ``ignore_errors`` drops nothing an API could serve."""
-
-_CREATE_EMPTY = """
-CREATE OR REPLACE TABLE {table} (
-    id VARCHAR, time_created TIMESTAMPTZ, created_date DATE, type VARCHAR, status VARCHAR,
-    payload VARCHAR
-)
-"""
-
+# Stays in Python, unlike the module's other SQL (sandbox/sql/heartland_simulator/): its ORDER BY
+# lists are built per request from the order_by and order parameters, which cannot be bound.
 _SELECT_PAGE = """
 WITH matching AS (
     SELECT id, time_created, type
@@ -308,7 +254,9 @@ class HeartlandSimulator:
         self._db = duckdb.connect()
         self._db.execute("SET GLOBAL TimeZone = 'UTC'")  # for every cursor
         for listing in LISTINGS.values():
-            self._db.execute(_CREATE_EMPTY.format(table=listing.table))
+            self._db.execute(
+                sql_statement("heartland_simulator/create_listing", table=listing.table)
+            )
         if landing_root is not None:
             self.load_landing(landing_root)
 
@@ -330,13 +278,16 @@ class HeartlandSimulator:
             ]
             with self._lock, self._db.cursor() as cursor:
                 if files:
-                    condition = "status = 'CLOSED'" if listing.table == "batches" else "true"
                     cursor.execute(
-                        _LOAD_LATEST_STATES.format(table=listing.table, condition=condition),
-                        {"files": files},
+                        sql_statement(
+                            "heartland_simulator/create_latest_states", table=listing.table
+                        ),
+                        {"files": files, "closed_only": listing.table == "batches"},
                     )
                 else:
-                    cursor.execute(_CREATE_EMPTY.format(table=listing.table))
+                    cursor.execute(
+                        sql_statement("heartland_simulator/create_listing", table=listing.table)
+                    )
                 counts[listing.array_key] = cursor.execute(
                     f"SELECT count(*) FROM {listing.table}"
                 ).fetchone()[0]

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from hl_d365_assets.sandbox.sql_files import run_sql_file
 from hl_d365_assets.sandbox.stores import Store
 
 SALES_ORDERS_CSV = Path(__file__).resolve().parent / "d365_seed" / "sales_orders.csv"
@@ -87,13 +88,7 @@ def create_order_tables(
     paying store is not generated is not paid (create_order_payments.sql joins the day's stores).
     """
     paying = paying_store_ids(all_stores)
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE seed_orders (
-            position BIGINT, legal_entity VARCHAR, order_number VARCHAR, currency VARCHAR,
-            total_minor BIGINT, store_id VARCHAR)
-        """
-    ).fetchall()
+    run_sql_file(con, "create_seed_orders")
     rows = [
         (o.position, o.legal_entity, o.order_number, o.currency, o.total_minor, store_id)
         for o in orders

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
+from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.table_metadata import amounts_by_currency, table_metadata
 from hl_d365_assets.warehouse import WarehouseResource, run_script, sql_file, transaction
@@ -21,8 +22,9 @@ OWNERS = ["team:finance-data"]
 class CanonicalBuild:
     name: str
     raw_entity: str
-    tables: dict[str, str]  # table -> description
-    sql: str
+    tables: dict[str, str]  # table -> description; canonical/insert_<table>.sql, in this order
+    staging: str | None = None
+    """A temp table the tables' inserts share, built by canonical/stage_<staging>.sql."""
 
 
 BUILDS = (
@@ -34,7 +36,6 @@ BUILDS = (
             "exact DECIMAL money signed by type, mapped payment-method and status codes, base-currency "
             "amounts, and lineage to the event that carried the state."
         },
-        sql="canonical/insert_payments.sql",
     ),
     CanonicalBuild(
         name="canonical_settlements",
@@ -44,7 +45,6 @@ BUILDS = (
             "tips, fees and the net deposit, in transaction and base currency.",
             "settlement_fees": "Per batch and card brand: volume and fees charged.",
         },
-        sql="canonical/insert_settlement_batches.sql",
     ),
     CanonicalBuild(
         name="canonical_pos",
@@ -54,7 +54,7 @@ BUILDS = (
             "pos_sale_lines": "POS ticket lines: SKU, quantity, price, discount, tax code and amount, cost.",
             "pos_tenders": "How each ticket was paid: card tenders carry their gateway transaction id.",
         },
-        sql="canonical/insert_pos_tickets.sql",
+        staging="latest_pos_tickets",
     ),
 )
 
@@ -89,12 +89,17 @@ def build_canonical_assets(build: CanonicalBuild) -> dg.AssetsDefinition:
         mappings_sha256 = mappings.sha256()
         with warehouse.writer() as conn:
             with transaction(conn):
-                run_script(conn, sql_file("ref/load_mappings.sql"), {"dir": mappings.directory})
+                load_mappings(conn, mappings.directory)
                 for table in build.tables:
                     run_script(
                         conn, sql_file("canonical/delete_partition.sql", table=table), window
                     )
-                run_script(conn, sql_file(build.sql), window)
+                if build.staging:
+                    run_script(conn, sql_file(f"canonical/stage_{build.staging}.sql"), window)
+                for table in build.tables:
+                    run_script(conn, sql_file(f"canonical/insert_{table}.sql"), window)
+                if build.staging:
+                    conn.execute(f"DROP TABLE {build.staging}").fetchall()
             sql_seconds = time.perf_counter() - started
             for table in build.tables:
                 issues = conn.execute(

@@ -14,6 +14,7 @@ import time
 import dagster as dg
 
 from hl_d365_assets.defs.d365.assets import DIMENSION_VALUES, MAIN_ACCOUNTS
+from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.warehouse import WarehouseResource, run_script, sql_file, transaction
 
@@ -40,7 +41,7 @@ def mappings_exist_in_d365(
     started = time.perf_counter()
     with warehouse.writer() as conn:
         with transaction(conn):
-            run_script(conn, sql_file("ref/load_mappings.sql"), {"dir": mappings.directory})
+            load_mappings(conn, mappings.directory)
             run_script(
                 conn,
                 sql_file("ops/record_d365_mapping_validation.sql"),

@@ -12,9 +12,10 @@ import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
 from hl_d365_assets.journals import build_journals
+from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.table_metadata import table_metadata
-from hl_d365_assets.warehouse import WarehouseResource, run_script, sql_file, transaction
+from hl_d365_assets.warehouse import WarehouseResource, transaction
 
 OWNERS = ["team:finance-data"]
 TABLES = {
@@ -67,7 +68,7 @@ def general_ledger(
     started = time.perf_counter()
     with warehouse.writer() as conn:
         with transaction(conn):
-            run_script(conn, sql_file("ref/load_mappings.sql"), {"dir": mappings.directory})
+            load_mappings(conn, mappings.directory)
             # The checks' outcomes are recorded with the journals so the read copy shows them;
             # the journal_checks asset checks evaluate them again whenever they run.
             build_journals(conn, days[0], days[-1])

@@ -11,6 +11,7 @@ import time
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
+from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.table_metadata import table_metadata
 from hl_d365_assets.warehouse import WarehouseResource, run_script, sql_file, transaction
@@ -60,7 +61,7 @@ def reconciliation(
     started = time.perf_counter()
     with warehouse.writer() as conn:
         with transaction(conn):
-            run_script(conn, sql_file("ref/load_mappings.sql"), {"dir": mappings.directory})
+            load_mappings(conn, mappings.directory)
             run_script(conn, sql_file("recon/reconcile_settlements.sql"), window)
             run_script(conn, sql_file("recon/reconcile_tenders.sql"), window)
             run_script(conn, sql_file("recon/reconcile_deposits.sql"), window)

@@ -14,22 +14,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from hl_d365_assets.d365.batch import dumps, loads
+from hl_d365_assets.sandbox.sql_files import sql_text
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS records (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    entity_set TEXT NOT NULL,
-    record_key TEXT NOT NULL,
-    company TEXT NOT NULL,
-    journal TEXT,
-    body TEXT NOT NULL,
-    UNIQUE (entity_set, record_key)
-);
-CREATE INDEX IF NOT EXISTS records_by_company ON records (entity_set, company);
-CREATE INDEX IF NOT EXISTS records_by_journal ON records (entity_set, company, journal);
-CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
+# The tables, one file each under sandbox/sql/d365_simulator/.
+TABLES = ("records", "counters", "settings")
 
 
 class DuplicateKey(Exception):
@@ -55,7 +43,8 @@ class StateStore:
         if self.path is not None:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        for table in TABLES:
+            self._db.executescript(sql_text(f"d365_simulator/create_{table}"))
         self._lock = threading.RLock()
         self._depth = 0
 
@@ -92,8 +81,7 @@ class StateStore:
         with self._lock:
             try:
                 self._db.execute(
-                    "INSERT INTO records (entity_set, record_key, company, journal, body) "
-                    "VALUES (?, ?, ?, ?, ?)",
+                    sql_text("d365_simulator/insert_record"),
                     (entity_set, key_text(key), company, journal, dumps(row).decode()),
                 )
             except sqlite3.IntegrityError:
@@ -147,11 +135,7 @@ class StateStore:
     def next_value(self, counter: str) -> int:
         """The next number of a sequence (1, 2, ...); part of the current transaction."""
         with self._lock:
-            self._db.execute(
-                "INSERT INTO counters (name, value) VALUES (?, 1) "
-                "ON CONFLICT (name) DO UPDATE SET value = value + 1",
-                (counter,),
-            )
+            self._db.execute(sql_text("d365_simulator/increment_counter"), (counter,))
             return self._db.execute(
                 "SELECT value FROM counters WHERE name = ?", (counter,)
             ).fetchone()[0]
@@ -165,13 +149,9 @@ class StateStore:
 
     def set_setting(self, name: str, value: str) -> None:
         with self._lock:
-            self._db.execute(
-                "INSERT INTO settings (name, value) VALUES (?, ?) "
-                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                (name, value),
-            )
+            self._db.execute(sql_text("d365_simulator/record_setting"), (name, value))
 
     def clear(self) -> None:
         with self.transaction():
-            for table in ("records", "counters", "settings"):
+            for table in TABLES:
                 self._db.execute(f"DELETE FROM {table}")
