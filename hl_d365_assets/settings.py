@@ -34,7 +34,7 @@ class Settings:
 
     @property
     def read_copy_path(self) -> Path:
-        """The analysts' copy, republished after every run (see README, "Analysts and runs")."""
+        """The analysts' copy, republished after every run (see docs/warehouse.md)."""
         return self.data_dir / "warehouse_read.duckdb"
 
 
