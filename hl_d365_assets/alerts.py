@@ -2,31 +2,23 @@
 in ``HL_D365_ALERT_WEBHOOK_URL`` (a chat or paging integration), once.
 
 A dead endpoint must never hold up the books: delivery runs after the day's data is written,
-outside the warehouse lock, with short timeouts and the project's one retry policy
-(``http_retry.py``), and never raises; what failed is written to ``ops.alerts.delivery_error``
-and tried again by the next run.
+outside the warehouse lock, with short timeouts, through the project's one HTTP seam
+(:class:`~hl_d365_assets.http.RetryingTransport`, which retries and logs), and never raises; what
+failed is written to ``ops.alerts.delivery_error`` and tried again by the next run.
 """
 
 from __future__ import annotations
 
-import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import dagster as dg
 import httpx
 from pydantic import Field
 
-from hl_d365_assets.http_retry import (
-    RETRY_AFTER_STATUSES,
-    RETRYABLE_STATUSES,
-    RETRYABLE_TRANSPORT_ERRORS,
-    backoff_delay,
-    retry_after_seconds,
-)
-
-logger = logging.getLogger(__name__)
+from hl_d365_assets.http import RETRYABLE, NoAnswer, RetryingTransport, RetryPolicy, retry_record
 
 
 @dataclass(frozen=True)
@@ -58,35 +50,39 @@ class AlertWebhookResource(dg.ConfigurableResource):
         return f"{url.scheme}://{url.host}{f':{url.port}' if url.port else ''}/…"
 
     def deliver(
-        self, alerts: list[dict], transport: httpx.BaseTransport | None = None
+        self,
+        alerts: list[dict],
+        transport: httpx.BaseTransport | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> list[Delivery]:
         """Post each alert; a failure is reported, never raised."""
-        rng = random.Random()
-        with httpx.Client(timeout=self.timeout_seconds, transport=transport) as http:
-            return [self._deliver_one(http, alert, rng) for alert in alerts]
+        policy = RetryPolicy(
+            max_attempts=self.max_attempts,
+            backoff_base_seconds=self.backoff_base_seconds,
+            backoff_max_seconds=self.backoff_max_seconds,
+            sleep=sleep,
+            rng=random.Random(),
+        )
+        retrying = RetryingTransport(
+            policy, transport, name=lambda request: f"POST {self.endpoint}"
+        )
+        with httpx.Client(timeout=self.timeout_seconds, transport=retrying) as http:
+            return [self._deliver_one(http, alert) for alert in alerts]
 
-    def _deliver_one(self, http: httpx.Client, alert: dict, rng: random.Random) -> Delivery:
-        error = None
-        for attempt in range(1, self.max_attempts + 1):
-            retry_after = None
-            try:
-                response = http.post(self.url, json=alert)
-            except RETRYABLE_TRANSPORT_ERRORS as exc:
-                error = f"POST {self.endpoint}: {type(exc).__name__}: {exc or 'no detail'}"
-            except httpx.HTTPError as exc:
-                return Delivery(alert["alert_id"], False, attempt, f"POST {self.endpoint}: {exc}")
-            else:
-                if response.is_success:
-                    return Delivery(alert["alert_id"], True, attempt, None)
-                error = f"POST {self.endpoint}: HTTP {response.status_code}"
-                if response.status_code not in RETRYABLE_STATUSES:
-                    return Delivery(alert["alert_id"], False, attempt, error)
-                if response.status_code in RETRY_AFTER_STATUSES:
-                    retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-            if attempt < self.max_attempts:
-                delay = backoff_delay(
-                    attempt, self.backoff_base_seconds, self.backoff_max_seconds, retry_after, rng
-                )
-                logger.warning("alert %s: %s; retrying in %.2fs", alert["alert_id"], error, delay)
-                time.sleep(delay)
-        return Delivery(alert["alert_id"], False, self.max_attempts, error)
+    def _deliver_one(self, http: httpx.Client, alert: dict) -> Delivery:
+        alert_id = alert["alert_id"]
+        try:
+            # Safe to repeat after a lost answer: the alert carries its id, and an alert seen
+            # twice beats one lost (the next run would send an undelivered one again anyway).
+            response = http.post(self.url, json=alert, extensions={RETRYABLE: True})
+        except NoAnswer as exc:
+            return Delivery(alert_id, False, exc.attempts, f"POST {self.endpoint}: {exc.failure}")
+        except httpx.HTTPError as exc:
+            return Delivery(alert_id, False, 1, f"POST {self.endpoint}: {exc}")
+        attempts = retry_record(response).attempts
+        if response.is_success:
+            return Delivery(alert_id, True, attempts, None)
+        return Delivery(
+            alert_id, False, attempts, f"POST {self.endpoint}: HTTP {response.status_code}"
+        )

@@ -319,7 +319,7 @@ def test_retries_are_logged_with_the_request_but_never_key_secret_or_token(
     sim.faults.drop(times=1)  # hits the token request
     sim.faults.throttle(times=1, retry_after=1, path=TRANSACTIONS)
 
-    with caplog.at_level(logging.WARNING, logger="hl_d365_assets.heartland.client"):
+    with caplog.at_level(logging.WARNING, logger="hl_d365_assets"):
         pulled(api.iter_transactions(FIRST, FIRST))
         sim.expire_tokens()
         pulled(api.iter_transactions(FIRST, FIRST))
@@ -332,7 +332,7 @@ def test_retries_are_logged_with_the_request_but_never_key_secret_or_token(
     assert "requesting a new access token once" in warnings[2]
     text = "\n".join(warnings)
     assert SANDBOX_APP_KEY not in text
-    assert api._token is not None and api._token not in text
+    assert api._auth.token is not None and api._auth.token not in text
     assert "Bearer" not in text
     assert not re.search(r"[0-9a-f]{128}", text)  # the SHA-512 secret
 

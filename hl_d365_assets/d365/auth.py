@@ -6,61 +6,42 @@ with ``scope=<environment url>/.default`` (shared/reference/d365-odata.md sectio
 caches the token and serves it until five minutes before it expires, then fetches a new one.
 
 msal reaches the network only through its ``http_client`` hook, for which
-:class:`MsalHttpClient` adapts an ``httpx.Client``: with the simulator's in-process transport in
-tests, with a real connection pool in production. msal 1.39 uses ``get(url, params=, headers=)``
-for the OpenID configuration and ``post(url, params=, data=, headers=)`` for the token, and reads
-``status_code``, ``text`` and ``headers`` of the answer (``raise_for_status`` on 5xx). The authority
-must be ``https://`` — msal refuses anything else — so the sandbox keeps the real authority URL
-and the adapter routes its requests to the loopback simulator (``route_to``).
+:class:`MsalHttpClient` is a thin requests-like face of an ``httpx.Client`` — one whose transport
+is the project's :class:`~hl_d365_assets.http.RetryingTransport`, so Entra ID requests are
+retried by the same policy as every other request (msal leaves retrying to its
+``http_client``): with the simulator's in-process transport inside it in tests, a real connection
+pool in production. msal 1.39 uses ``get(url, params=, headers=)`` for the OpenID configuration
+and ``post(url, params=, data=, headers=)`` for the token, and reads ``status_code``, ``text`` and
+``headers`` of the answer (``raise_for_status`` on 5xx). The authority must be ``https://`` — msal
+refuses anything else — so the sandbox keeps the real authority URL and the adapter routes its
+requests to the loopback simulator (``route_to``). Instance discovery is off: the authority is
+configuration, not something to ask Microsoft about.
 
-msal leaves retrying to the ``http_client`` it is given, so the adapter applies the project's one
-retry policy (hl_d365_assets/http_retry.py) to connection errors, 429 and 5xx. Instance discovery
-is off: the authority is configuration, not something to ask Microsoft about.
-
-A token the API refuses (401: expired or revoked early) is dropped from msal's cache with
-:meth:`EntraTokenProvider.invalidate`, so the next :meth:`~EntraTokenProvider.token` fetches a new
-one. Errors name the tenant and the client id — never the secret, the key or a token.
+:class:`EntraAuth` is the ``httpx.Auth`` flow of the OData client: msal's token on each request;
+when D365 refuses it anyway (401: expired or revoked early) it is dropped from msal's cache, a new
+one fetched, and the request sent once more. Errors name the tenant and the client id — never
+the secret, the key or a token.
 """
 
 import logging
-import random
 import threading
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Generator, Mapping
 from urllib.parse import urlencode
 
 import httpx
 import msal
 
-from hl_d365_assets.d365.errors import D365AuthError, D365Unavailable
-from hl_d365_assets.http_retry import (
-    RETRY_AFTER_STATUSES,
-    RETRYABLE_STATUSES,
-    RETRYABLE_TRANSPORT_ERRORS,
-    backoff_delay,
-    retry_after_seconds,
+from hl_d365_assets.d365.errors import (
+    D365AuthError,
+    D365Unavailable,
+    failure_text,
+    parse_odata_error,
 )
+from hl_d365_assets.http import RETRYABLE, NoAnswer, request_name
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
-
-
-@dataclass
-class RetrySettings:
-    """The knobs of the shared retry policy, as a session holds them."""
-
-    max_attempts: int = 5
-    backoff_base_seconds: float = 0.5
-    backoff_max_seconds: float = 30.0
-    sleep: Callable[[float], None] = time.sleep
-    rng: random.Random = field(default_factory=random.Random)
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        return backoff_delay(
-            attempt, self.backoff_base_seconds, self.backoff_max_seconds, retry_after, self.rng
-        )
 
 
 class _MsalResponse:
@@ -77,24 +58,23 @@ class _MsalResponse:
 
 
 class MsalHttpClient:
-    """A requests-like ``get``/``post``/``close`` over ``httpx`` for msal's ``http_client``."""
+    """A requests-like ``get``/``post``/``close`` over an ``httpx.Client`` for msal's
+    ``http_client``; the client's transport does the retrying."""
 
     def __init__(
         self,
         http: httpx.Client,
         *,
-        retry: RetrySettings | None = None,
         route_from: str | None = None,
         route_to: str | None = None,
     ) -> None:
         """``route_from``/``route_to``: URLs starting with ``route_from`` (the authority host)
         are sent to ``route_to`` instead — the sandbox's loopback simulator."""
         self._http = http
-        self._retry = retry or RetrySettings()
         self._route_from = route_from.rstrip("/") if route_from else None
         self._route_to = route_to.rstrip("/") if route_to else None
         self.token_requests = 0
-        """Token requests that reached the network (msal cache misses), retries included."""
+        """Token requests msal sent (its cache misses)."""
 
     def get(self, url: str, params=None, headers=None, **kwargs) -> _MsalResponse:
         return self._send("GET", url, params=params, headers=headers, timeout=kwargs.get("timeout"))
@@ -104,6 +84,8 @@ class MsalHttpClient:
         headers = dict(headers or {})
         if isinstance(data, Mapping):
             headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        if url.endswith("/token"):
+            self.token_requests += 1
         return self._send(
             "POST",
             url,
@@ -116,46 +98,19 @@ class MsalHttpClient:
     def close(self) -> None:
         self._http.close()
 
+    def _send(self, method: str, url: str, **options) -> _MsalResponse:
+        if options.get("timeout") is None:
+            options.pop("timeout", None)
+        # Asking for a token, or for the OpenID configuration, changes nothing: safe to repeat.
+        response = self._http.request(
+            method, self._routed(url), extensions={RETRYABLE: True}, **options
+        )
+        return _MsalResponse(response)
+
     def _routed(self, url: str) -> str:
         if self._route_from and self._route_to and url.startswith(self._route_from):
             return self._route_to + url[len(self._route_from) :]
         return url
-
-    def _send(self, method: str, url: str, **options) -> _MsalResponse:
-        target = self._routed(url)
-        if options.get("timeout") is None:
-            options.pop("timeout", None)
-        attempt = 0
-        while True:
-            attempt += 1
-            if method == "POST" and target.endswith("/token"):
-                self.token_requests += 1
-            retry_after = None
-            try:
-                response = self._http.request(method, target, **options)
-            except RETRYABLE_TRANSPORT_ERRORS as exc:
-                if attempt >= self._retry.max_attempts:
-                    raise
-                failure = f"{type(exc).__name__}: {exc or 'no detail'}"
-            else:
-                if response.status_code not in RETRYABLE_STATUSES or (
-                    attempt >= self._retry.max_attempts
-                ):
-                    return _MsalResponse(response)
-                failure = f"HTTP {response.status_code}"
-                if response.status_code in RETRY_AFTER_STATUSES:
-                    retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-            delay = self._retry.delay(attempt, retry_after)
-            logger.warning(
-                "Entra ID %s %s failed (%s); attempt %d of %d, retrying in %.2fs",
-                method,
-                httpx.URL(url).path,
-                failure,
-                attempt,
-                self._retry.max_attempts,
-                delay,
-            )
-            self._retry.sleep(delay)
 
 
 class EntraTokenProvider:
@@ -200,11 +155,10 @@ class EntraTokenProvider:
             app = self._application()
             try:
                 result = app.acquire_token_for_client(scopes=[self.scope])
-            except RETRYABLE_TRANSPORT_ERRORS as exc:
+            except httpx.TransportError as exc:
                 raise D365Unavailable(
                     f"Entra ID token endpoint for tenant {self.tenant_id!r} unreachable "
-                    f"({type(exc).__name__}: {exc or 'no detail'}); no token for client id "
-                    f"{self.client_id!r}"
+                    f"({_failure(exc)}); no token for client id {self.client_id!r}"
                 ) from None
             except msal.exceptions.MsalServiceError as exc:
                 raise D365Unavailable(
@@ -255,11 +209,10 @@ class EntraTokenProvider:
                 http_client=self._http_client,
                 instance_discovery=False,
             )
-        except RETRYABLE_TRANSPORT_ERRORS as exc:
+        except httpx.TransportError as exc:
             raise D365Unavailable(
-                f"Entra ID unreachable for tenant {self.tenant_id!r} "
-                f"({type(exc).__name__}: {exc or 'no detail'}); no token for client id "
-                f"{self.client_id!r}"
+                f"Entra ID unreachable for tenant {self.tenant_id!r} ({_failure(exc)}); "
+                f"no token for client id {self.client_id!r}"
             ) from None
         except (msal.exceptions.MsalServiceError, httpx.HTTPStatusError) as exc:
             raise D365Unavailable(
@@ -272,3 +225,30 @@ class EntraTokenProvider:
                 f"(client id {self.client_id!r}): {str(exc).splitlines()[0][:300]}"
             ) from None
         return self._app
+
+
+class EntraAuth(httpx.Auth):
+    """The OData requests' ``httpx.Auth`` flow: msal's token, renewed once on a 401."""
+
+    requires_response_body = True
+
+    def __init__(self, tokens: EntraTokenProvider) -> None:
+        self._tokens = tokens
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        token = self._tokens.token()
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        if response.status_code != 401:
+            return
+        failure = failure_text(401, parse_odata_error(response.content), response.text)
+        logger.warning("%s: %s; fetching a new access token once", request_name(request), failure)
+        self._tokens.invalidate(token)
+        request.headers["Authorization"] = f"Bearer {self._tokens.token()}"
+        yield request
+
+
+def _failure(exc: httpx.TransportError) -> str:
+    if isinstance(exc, NoAnswer):
+        return exc.failure
+    return f"{type(exc).__name__}: {exc or 'no detail'}"

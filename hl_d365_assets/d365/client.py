@@ -1,4 +1,4 @@
-"""The D365 Finance OData client: Entra ID token, paged reads, writes, ``$batch``, one retry policy.
+"""The D365 Finance OData client: paged reads, writes, ``$batch``, D365's errors.
 
 :class:`D365Client` is the Dagster resource (its fields are the configuration; the secret comes
 from ``dg.EnvVar``). ``client.open()`` gives a :class:`D365Api` session owning one
@@ -14,14 +14,17 @@ writes carry ``dataAreaId`` in the body; pages are server-driven and continued b
 ``@odata.nextLink``; ``Prefer: odata.maxpagesize`` is sent but not relied on (undocumented for
 F&O); a changeset in ``$batch`` is atomic and the outer answer is 200 even when it failed.
 
-Retries (hl_d365_assets/http_retry.py): 429 (waiting at least ``Retry-After`` seconds) and 503
-are retried for every request; connection failures before the request left are retried; for
-reads, 500/502/504, timeouts and dropped connections are retried too. A *write* that got no
-answer (read timeout, dropped connection, 500/502/504) is not repeated blindly: it raises
+Retries are decided by the project's one HTTP seam, :class:`~hl_d365_assets.http.RetryingTransport`
+(hl_d365_assets/http/retry_policy.py): 429 (waiting at least ``Retry-After`` seconds) and 503 are
+retried for every request; connection failures before the request left are retried; for reads
+(and ``PATCH``/``DELETE``, marked idempotent), 500/502/504, timeouts and dropped connections are
+retried too. A *write* that got no answer (read timeout, dropped connection, 500/502/504) is not
+repeated blindly: the transport hands it back as an unknown outcome, raised here as
 :class:`~hl_d365_assets.d365.errors.D365OutcomeUnknown`. :meth:`D365Api.create_journal` resolves
 that case itself by looking before writing again. An ``AxODataWriteException`` is permanent
-whatever its status (D365 has answered both 400 and 500), as is any other 4xx. A 401 drops the
-token, fetches a new one and repeats the request once ("expired token mid-run").
+whatever its status (D365 has answered both 400 and 500), which this client tells the transport,
+as is any other 4xx. Tokens are the ``httpx.Auth`` flow :class:`~hl_d365_assets.d365.auth.EntraAuth`:
+a 401 drops the token, fetches a new one and repeats the request once ("expired token mid-run").
 
 Money: response numbers with a fraction are ``Decimal``; ``Decimal`` values in request bodies go
 out as exact JSON numbers.
@@ -42,9 +45,9 @@ from pydantic import Field
 from hl_d365_assets.d365 import batch as wire
 from hl_d365_assets.d365.auth import (
     DEFAULT_AUTHORITY_HOST,
+    EntraAuth,
     EntraTokenProvider,
     MsalHttpClient,
-    RetrySettings,
 )
 from hl_d365_assets.d365.errors import (
     D365AuthError,
@@ -59,11 +62,17 @@ from hl_d365_assets.d365.errors import (
     failure_text,
     parse_odata_error,
 )
-from hl_d365_assets.http_retry import (
-    RETRY_AFTER_STATUSES,
-    RETRYABLE_STATUSES,
-    RETRYABLE_TRANSPORT_ERRORS,
-    retry_after_seconds,
+from hl_d365_assets.http import (
+    RETRYABLE,
+    NoAnswer,
+    OutcomeUnknown,
+    RetryingTransport,
+    RetryPolicy,
+    RetryRecord,
+    json_object,
+    request_name,
+    resolved,
+    retry_record,
 )
 
 logger = logging.getLogger(__name__)
@@ -72,11 +81,6 @@ MAX_PAGE_SIZE = 10_000
 """D365's server-driven page size (L-ODATA; GH-2321)."""
 MAX_BATCH_OPERATIONS = 5000
 """Operations one ``$batch`` may hold (L-SPL)."""
-
-NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-"""Transport failures that prove the request never reached the server: safe to repeat."""
-AMBIGUOUS_STATUSES = frozenset({500, 502, 504})
-"""Server errors after which a write may or may not have been applied."""
 
 ENTITY_KEYS: dict[str, tuple[str, ...]] = {
     "LedgerJournalHeaders": ("dataAreaId", "JournalBatchNumber"),
@@ -227,7 +231,7 @@ class D365Client(dg.ConfigurableResource):
 
 
 class D365Api:
-    """One session: an ``httpx.Client`` for ``/data``, the token provider, the retry policy.
+    """One session: an ``httpx.Client`` for ``/data`` (retrying transport, Entra ID auth flow).
 
     Meant for one thread (one asset step); open one per thread rather than sharing it.
     """
@@ -243,17 +247,38 @@ class D365Api:
         self._config = config
         self.environment_url = config.environment_url.rstrip("/")
         self.service_root = self.environment_url + "/data/"
-        self._retry = RetrySettings(
+        self._retry = RetryPolicy(
             max_attempts=config.max_attempts,
             backoff_base_seconds=config.backoff_base_seconds,
             backoff_max_seconds=config.backoff_max_seconds,
             sleep=sleep,
             rng=rng or random.Random(),
         )
+        """The session's retry policy; the journal protocol waits by it between its looks."""
         timeout = httpx.Timeout(config.timeout_seconds)
+        identity_http = httpx.Client(
+            transport=RetryingTransport(self._retry, transport), timeout=timeout
+        )
+        self._tokens = EntraTokenProvider(
+            tenant_id=resolved(config.tenant_id) or "",
+            client_id=resolved(config.client_id) or "",
+            client_secret=resolved(config.client_secret),
+            private_key_pem=resolved(config.certificate_private_key),
+            thumbprint=resolved(config.certificate_thumbprint),
+            scope=self.environment_url + "/.default",
+            authority_host=config.authority_host,
+            http_client=MsalHttpClient(
+                identity_http,
+                route_from=config.authority_host,
+                route_to=config.identity_url_override,
+            ),
+        )
         self._http = httpx.Client(
             base_url=self.service_root,
-            transport=transport,
+            transport=RetryingTransport(
+                self._retry, transport, describe=_failure_text, permanent=_is_write_failure
+            ),
+            auth=EntraAuth(self._tokens),
             timeout=timeout,
             headers={
                 "Accept": "application/json; odata.metadata=minimal",
@@ -261,24 +286,6 @@ class D365Api:
                 "OData-MaxVersion": "4.0",
             },
         )
-        identity_http = httpx.Client(transport=transport, timeout=timeout)
-        self._tokens = EntraTokenProvider(
-            tenant_id=_resolved(config.tenant_id),
-            client_id=_resolved(config.client_id),
-            client_secret=_resolved(config.client_secret),
-            private_key_pem=_resolved(config.certificate_private_key),
-            thumbprint=_resolved(config.certificate_thumbprint),
-            scope=self.environment_url + "/.default",
-            authority_host=config.authority_host,
-            http_client=MsalHttpClient(
-                identity_http,
-                retry=self._retry,
-                route_from=config.authority_host,
-                route_to=config.identity_url_override,
-            ),
-        )
-        self.requests_sent = 0
-        """OData requests sent (retries and token refresh repeats included)."""
 
     def __enter__(self) -> "D365Api":
         return self
@@ -332,7 +339,7 @@ class D365Api:
             response = self._send(
                 "GET", url, params=query, headers=headers, idempotent=True, entity_set=entity_set
             )
-            body = _json_object(response, entity_set)
+            body = _json_body(response, entity_set)
             rows = body.get("value")
             if not isinstance(rows, list):
                 raise D365Error(
@@ -386,7 +393,7 @@ class D365Api:
             entity_set=entity_set,
             key=key,
         )
-        return _json_object(response, entity_set)
+        return _json_body(response, entity_set)
 
     # -- writes -------------------------------------------------------------------------------
 
@@ -401,7 +408,7 @@ class D365Api:
             entity_set=entity_set,
             key=BatchOperation("POST", entity_set, body).record_key(),
         )
-        return _json_object(response, entity_set)
+        return _json_body(response, entity_set)
 
     def update(self, entity_set: str, key: dict, changes: dict) -> None:
         """``PATCH`` the given fields of one record."""
@@ -696,10 +703,7 @@ class D365Api:
             f"{'s' * (len(operations) != 1)}: {_summary(operations)}) rolled back{pointer}: "
             f"{failure_text(response.status, odata, body_text)}"
         )
-        error_class = _error_class(response.status, odata, idempotent=False)
-        if error_class in (None, D365OutcomeUnknown, D365Unavailable):
-            error_class = D365TransientError  # a failed changeset is rolled back: nothing applied
-        error = error_class(
+        error = _changeset_error_class(response.status, odata)(
             message,
             request="POST $batch",
             entity_set=operation.entity_set if operation else operations[0].entity_set,
@@ -713,7 +717,7 @@ class D365Api:
             error.line_number = operation.body["LineNumber"]
         return ChangesetResult(operations, (), error)
 
-    # -- the retry policy ---------------------------------------------------------------------
+    # -- sending ----------------------------------------------------------------------------
 
     def _send(
         self,
@@ -727,83 +731,48 @@ class D365Api:
         entity_set: str,
         key: dict | None = None,
     ) -> httpx.Response:
-        """The 2xx response; else raise. See the module docstring for what is retried."""
-        max_attempts = self._config.max_attempts
-        attempt = 0
-        refreshed = False
-        while True:
-            attempt += 1
-            token = self._tokens.token()
-            request = self._http.build_request(
-                method,
-                url,
-                params=params,
-                content=content,
-                headers={**(headers or {}), "Authorization": f"Bearer {token}"},
-            )
-            name = _request_name(request)
-            status = retry_after = None
-            self.requests_sent += 1
-            try:
-                response = self._http.send(request)
-            except RETRYABLE_TRANSPORT_ERRORS as exc:
-                failure = f"{type(exc).__name__}: {exc or 'no detail'}"
-                if not idempotent and not isinstance(exc, NOT_SENT_ERRORS):
-                    raise D365OutcomeUnknown(
-                        f"{name} got no answer ({failure}); D365 may have applied it, "
-                        "so it is not repeated blindly",
-                        request=name,
-                        entity_set=entity_set,
-                        key=key,
-                        attempts=attempt,
-                    ) from None
-            else:
-                if response.is_success:
-                    return response
-                status = response.status_code
-                body_text = response.text
-                odata = parse_odata_error(body_text)
-                failure = failure_text(status, odata, body_text)
-                if status == 401 and not refreshed:
-                    logger.warning("%s: %s; fetching a new access token once", name, failure)
-                    refreshed = True
-                    self._tokens.invalidate(token)
-                    attempt -= 1  # a refused token is not a failed attempt of the request
-                    continue
-                error_class = _error_class(status, odata, idempotent)
-                if error_class is not None:
-                    raise error_class(
-                        _refusal_message(name, status, failure, error_class),
-                        request=name,
-                        entity_set=entity_set,
-                        key=key,
-                        status=status,
-                        odata=odata,
-                        body=body_text,
-                        attempts=attempt,
-                    )
-                if status in RETRY_AFTER_STATUSES:
-                    retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-            if attempt >= max_attempts:
-                raise D365Unavailable(
-                    f"{name} failed after {attempt} attempt{'s' * (attempt > 1)}; "
-                    f"last failure: {failure}",
-                    request=name,
-                    entity_set=entity_set,
-                    key=key,
-                    status=status,
-                    attempts=attempt,
-                )
-            delay = self._retry.delay(attempt, retry_after)
-            logger.warning(
-                "%s failed (%s); attempt %d of %d, retrying in %.2fs",
-                name,
-                failure,
-                attempt,
-                max_attempts,
-                delay,
-            )
-            self._retry.sleep(delay)
+        """The 2xx response; else raise D365's refusal as its exception. ``idempotent`` tells
+        the retrying transport whether the request may be repeated after it may have been
+        applied (see the module docstring)."""
+        request = self._http.build_request(
+            method,
+            url,
+            params=params,
+            content=content,
+            headers=headers,
+            extensions={RETRYABLE: idempotent},
+        )
+        name = request_name(request)
+        where = {"request": name, "entity_set": entity_set, "key": key}
+        try:
+            response = self._http.send(request)
+        except OutcomeUnknown as exc:
+            raise D365OutcomeUnknown(
+                f"{name} got no answer ({exc.failure}); D365 may have applied it, "
+                "so it is not repeated blindly",
+                attempts=exc.attempts,
+                **where,
+            ) from None
+        except NoAnswer as exc:
+            raise D365Unavailable(
+                _gave_up(name, exc.attempts, exc.failure), attempts=exc.attempts, **where
+            ) from None
+        if response.is_success:
+            return response
+        status = response.status_code
+        body_text = response.text
+        odata = parse_odata_error(body_text)
+        failure = failure_text(status, odata, body_text)
+        record = retry_record(response)
+        error_class = _error_class(status, odata, record)
+        message = (
+            _gave_up(name, record.attempts, failure)
+            if error_class is D365Unavailable and record.exhausted
+            else _refusal_message(name, failure, error_class, status)
+        )
+        raise error_class(
+            message, status=status, odata=odata, body=body_text, attempts=record.attempts, **where
+        )
 
 
 # -- OData text ---------------------------------------------------------------------------------
@@ -828,13 +797,6 @@ def entity_path(entity_set: str, key: dict) -> str:
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def _resolved(value: object) -> str | None:
-    """The value of a field that may still be an unresolved ``dg.EnvVar`` outside a run."""
-    if value is None:
-        return None
-    return value.get_value() if isinstance(value, dg.EnvVar) else str(value)
-
-
 def _combined_filter(filter: str | None, legal_entity: str | None) -> str | None:
     company = f"dataAreaId eq {odata_literal(legal_entity.lower())}" if legal_entity else None
     if filter and company:
@@ -846,24 +808,34 @@ def _request_name(request: httpx.Request) -> str:
     return f"{request.method} {unquote(request.url.raw_path.decode('ascii'))}"
 
 
-def _error_class(status: int, odata: ODataError, idempotent: bool) -> type[D365Error] | None:
-    """The exception a non-2xx answer raises at once, or ``None`` when it is retried."""
+def _error_class(status: int, odata: ODataError, record: RetryRecord) -> type[D365Error]:
+    """The exception a final non-2xx answer raises (the transport has retried what it could)."""
     if odata.is_write_failure:
         return D365ValidationError
     if status in (401, 403):
         return D365AuthError
     if status == 404:
         return D365NotFoundError
-    if status in RETRYABLE_STATUSES:
-        if not idempotent and status in AMBIGUOUS_STATUSES:
-            return D365OutcomeUnknown
-        return None
-    if 400 <= status < 500:
+    if record.outcome_unknown:
+        return D365OutcomeUnknown
+    if 400 <= status < 500 and not record.exhausted:
         return D365ValidationError
-    return D365Unavailable if idempotent else D365OutcomeUnknown
+    return D365Unavailable
 
 
-def _refusal_message(name: str, status: int, failure: str, error_class: type) -> str:
+def _changeset_error_class(status: int, odata: ODataError) -> type[D365Error]:
+    """The exception of a failed changeset: rolled back, so nothing was applied and anything
+    but a refusal of the data or the caller may pass by itself."""
+    if odata.is_write_failure or (400 <= status < 500 and status not in (401, 403, 404, 429)):
+        return D365ValidationError
+    if status in (401, 403):
+        return D365AuthError
+    if status == 404:
+        return D365NotFoundError
+    return D365TransientError
+
+
+def _refusal_message(name: str, failure: str, error_class: type, status: int) -> str:
     if error_class is D365AuthError:
         extra = (
             ", again with a fresh token"
@@ -877,7 +849,23 @@ def _refusal_message(name: str, status: int, failure: str, error_class: type) ->
         )
     if error_class is D365NotFoundError:
         return f"{name}: no such record ({failure})"
+    if error_class is D365Unavailable:
+        return f"{name} failed: {failure}"
     return f"D365 rejected {name}: {failure}"
+
+
+def _gave_up(name: str, attempts: int, failure: str) -> str:
+    return f"{name} failed after {attempts} attempt{'s' * (attempts > 1)}; last failure: {failure}"
+
+
+def _failure_text(response: httpx.Response) -> str:
+    """A failed answer in D365's words, for the retry log."""
+    return failure_text(response.status_code, parse_odata_error(response.content), response.text)
+
+
+def _is_write_failure(response: httpx.Response) -> bool:
+    """An ``AxODataWriteException`` is D365 refusing the data: final whatever its status."""
+    return parse_odata_error(response.content).is_write_failure
 
 
 def _operation_by_content_id(
@@ -901,12 +889,9 @@ def _summary(operations: tuple[BatchOperation, ...]) -> str:
     return ", ".join(f"{count} x {label}" for label, count in counts.items())
 
 
-def _json_object(response: httpx.Response, entity_set: str) -> dict:
-    try:
-        body = wire.loads(response.content)
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
+def _json_body(response: httpx.Response, entity_set: str) -> dict:
+    body = json_object(response, wire.loads)
+    if body is None:
         raise D365Error(
             f"{entity_set} answered {response.status_code} with a body that is not a JSON object",
             entity_set=entity_set,

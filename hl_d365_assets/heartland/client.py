@@ -1,88 +1,72 @@
-"""The GP-API REST client: access token, paged listings, one retry policy.
+"""The GP-API REST client: paged listings over one ``httpx.Client``.
 
 :class:`HeartlandClient` is the Dagster resource (its fields are the configuration, the app id
 and key coming from ``dg.EnvVar("HEARTLAND_APP_ID")`` / ``dg.EnvVar("HEARTLAND_APP_KEY")``).
-``client.open()`` gives a :class:`HeartlandApi` session owning one ``httpx.Client`` and the
-token. The sandbox plugs in at the transport seam (``open(sim.transport())``) or by pointing
-``base_url`` at the loopback simulator, so the production code path is the tested one.
+``client.open()`` gives a :class:`HeartlandApi` session owning one ``httpx.Client``. The sandbox
+plugs in at the transport seam (``open(sim.transport())``) or by pointing ``base_url`` at the
+loopback simulator, so the production code path is the tested one.
 
-GP-API facts this relies on (shared/reference/gp-api.md): the token is ``POST /accesstoken``
-with ``secret = sha512(nonce + app_key)`` in lowercase hex; every call carries
+GP-API facts this relies on (shared/reference/gp-api.md): every call carries
 ``X-GP-Version: 2021-03-22``; lists take ``from_time_created`` / ``to_time_created`` as dates,
 ``page`` / ``page_size`` / ``order_by`` / ``order``, and answer ``total_record_count`` with the
-rows under the resource's name; errors carry ``error_code``, ``detailed_error_code`` and
-``detailed_error_description``. Like GP's PHP SDK, a ``401 NOT_AUTHENTICATED`` triggers one new
-token and one repeat of the request, never a loop.
+rows under the resource's name.
 
-Retries: connection failures (connect/read errors, dropped connections, timeouts), 5xx and 429
-are retried with capped exponential backoff and full jitter, waiting at least what
-``Retry-After`` asks (up to the cap); other 4xx are not retried. A failure raises
-:class:`HeartlandApiError` naming the request (method, path and query), the attempts and the
-last failure. The app key, the secret and the token are never logged nor put in an error.
+The session's client sends through the project's one HTTP seam: retries are decided by
+:class:`~hl_d365_assets.http.RetryingTransport` (connection failures, timeouts, 429 honouring
+``Retry-After``, 5xx; other 4xx are not retried), the access token is the ``httpx.Auth`` flow
+:class:`~hl_d365_assets.heartland.auth.GpAccessToken`. What is left here is reading GP's answers:
+a failure raises :class:`HeartlandApiError` naming the request (method, path and query), the
+attempts and the last failure (``heartland/errors.py``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import random
-import secrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 import dagster as dg
 import httpx
 from pydantic import Field
 
-from hl_d365_assets.http_retry import (
-    RETRY_AFTER_STATUSES,
-    RETRYABLE_STATUSES,
-    RETRYABLE_TRANSPORT_ERRORS,
-    backoff_delay,
-    retry_after_seconds,
+from hl_d365_assets.heartland.auth import TOKEN_EXPIRY_MARGIN_SECONDS, GpAccessToken
+from hl_d365_assets.heartland.errors import (
+    HeartlandApiError,
+    HeartlandAuthenticationError,
+    failure_text,
+    no_answer,
+    refusal,
+    unexpected_body,
 )
-
-logger = logging.getLogger(__name__)
+from hl_d365_assets.http import (
+    NoAnswer,
+    RetryingTransport,
+    RetryPolicy,
+    json_object,
+    request_name,
+    resolved,
+)
 
 GP_API_VERSION = "2021-03-22"
 SANDBOX_BASE_URL = "https://apis.sandbox.globalpay.com/ucp"
 PRODUCTION_BASE_URL = "https://apis.globalpay.com/ucp"
-TOKEN_EXPIRY_MARGIN_SECONDS = 60.0
-"""A token is renewed this long before GP says it expires (at most a tenth of its life), so a
-request never leaves with a token that dies on the way."""
-
 
 Sleep = Callable[[float], None]
 Clock = Callable[[], float]
 
-
-class HeartlandApiError(RuntimeError):
-    """A GP-API request failed for good; the message names the request and the last failure."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        request: str,
-        attempts: int,
-        status: int | None = None,
-        error_code: str | None = None,
-        detailed_error_code: str | None = None,
-        description: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.request = request
-        self.attempts = attempts
-        self.status = status
-        self.error_code = error_code
-        self.detailed_error_code = detailed_error_code
-        self.description = description
-
-
-class HeartlandAuthenticationError(HeartlandApiError):
-    """GP refused the credentials, or refused a fresh token too."""
+__all__ = [
+    "GP_API_VERSION",
+    "PRODUCTION_BASE_URL",
+    "SANDBOX_BASE_URL",
+    "TOKEN_EXPIRY_MARGIN_SECONDS",
+    "HeartlandApi",
+    "HeartlandApiError",
+    "HeartlandAuthenticationError",
+    "HeartlandClient",
+    "Page",
+]
 
 
 @dataclass(frozen=True)
@@ -132,7 +116,7 @@ class HeartlandClient(dg.ConfigurableResource):
 
 
 class HeartlandApi:
-    """One session: an ``httpx.Client``, the current token and the retry policy.
+    """One session: an ``httpx.Client`` sending through the retrying transport and the token flow.
 
     Meant for one thread (one asset step); open one per thread rather than sharing it.
     """
@@ -147,20 +131,32 @@ class HeartlandApi:
         rng: random.Random | None = None,
     ) -> None:
         self._config = config
-        self._app_id = _resolved(config.app_id)
-        self._app_key = _resolved(config.app_key)
-        self._sleep = sleep
-        self._clock = clock
-        self._rng = rng or random.Random()
-        self._token: str | None = None
-        self._token_renew_at = 0.0
-        self.token_requests = 0
+        policy = RetryPolicy(
+            max_attempts=config.max_attempts,
+            backoff_base_seconds=config.backoff_base_seconds,
+            backoff_max_seconds=config.backoff_max_seconds,
+            sleep=sleep,
+            rng=rng or random.Random(),
+        )
         self._http = httpx.Client(
             base_url=config.base_url.rstrip("/") + "/",
-            transport=transport,
+            transport=RetryingTransport(policy, transport, describe=failure_text),
             timeout=httpx.Timeout(config.timeout_seconds),
             headers={"X-GP-Version": GP_API_VERSION, "Accept": "application/json"},
         )
+        self._auth = GpAccessToken(
+            app_id=resolved(config.app_id) or "",
+            app_key=resolved(config.app_key) or "",
+            seconds_to_expire=config.seconds_to_expire,
+            build_request=self._http.build_request,
+            clock=clock,
+        )
+        self._http.auth = self._auth
+
+    @property
+    def token_requests(self) -> int:
+        """Access tokens GP issued to this session."""
+        return self._auth.token_requests
 
     def __enter__(self) -> HeartlandApi:
         return self
@@ -212,16 +208,13 @@ class HeartlandApi:
             "order_by": "TIME_CREATED",
             "order": "ASC",
         }
-        response, name, attempts = self._send("GET", resource, params=params)
-        body = _json_object(response, name, attempts)
+        response, name = self._get(resource, params)
+        body = json_object(response)
+        if body is None:
+            raise unexpected_body(name, response, "with a body that is not a JSON object")
         rows = body.get(resource)
         if not isinstance(rows, list):
-            raise HeartlandApiError(
-                f"{name} answered {response.status_code} without a {resource!r} array",
-                request=name,
-                attempts=attempts,
-                status=response.status_code,
-            )
+            raise unexpected_body(name, response, f"without a {resource!r} array")
         total = body.get("total_record_count", body.get("total_count"))
         return Page(
             resource=resource,
@@ -231,198 +224,14 @@ class HeartlandApi:
             rows=rows,
         )
 
-    # -- token --------------------------------------------------------------------------------
-
-    def authenticate(self) -> None:
-        """Ask GP for a new access token now (also done lazily before the first request)."""
-        response, name, attempts = self._send(
-            "POST", "accesstoken", json_body=self._token_request, authenticated=False
-        )
-        body = _json_object(response, name, attempts)
-        token = body.get("token")
-        if not isinstance(token, str) or not token:
-            raise HeartlandAuthenticationError(
-                f"{name} answered {response.status_code} without a token",
-                request=name,
-                attempts=attempts,
-                status=response.status_code,
-            )
+    def _get(self, path: str, params: dict) -> tuple[httpx.Response, str]:
+        """The 2xx answer and the request's name; else raise naming the request."""
+        request = self._http.build_request("GET", path, params=params)
         try:
-            lifetime = float(body.get("seconds_to_expire") or 0)
-        except (TypeError, ValueError):
-            lifetime = 0.0
-        lifetime = lifetime or float(self._config.seconds_to_expire)
-        self.token_requests += 1
-        self._token = token
-        self._token_renew_at = (
-            self._clock() + lifetime - min(TOKEN_EXPIRY_MARGIN_SECONDS, lifetime / 10)
-        )
-
-    def _token_request(self) -> dict:
-        """A fresh nonce per attempt: GP may refuse a nonce it has seen."""
-        nonce = f"{datetime.now(UTC).isoformat(timespec='milliseconds')}-{secrets.token_hex(8)}"
-        return {
-            "app_id": self._app_id,
-            "nonce": nonce,
-            "secret": hashlib.sha512((nonce + self._app_key).encode()).hexdigest(),
-            "grant_type": "client_credentials",
-            "seconds_to_expire": self._config.seconds_to_expire,
-        }
-
-    def _current_token(self) -> str:
-        if self._token is None or self._clock() >= self._token_renew_at:
-            self.authenticate()
-        assert self._token is not None
-        return self._token
-
-    # -- the retry policy ---------------------------------------------------------------------
-
-    def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict | None = None,
-        json_body: Callable[[], dict] | None = None,
-        authenticated: bool = True,
-    ) -> tuple[httpx.Response, str, int]:
-        """The response (2xx), the request's name and the attempts it took; else raise."""
-        max_attempts = self._config.max_attempts
-        attempt = 0
-        refreshed = False
-        while True:
-            attempt += 1
-            headers = {"Authorization": f"Bearer {self._current_token()}"} if authenticated else {}
-            request = self._http.build_request(
-                method,
-                path,
-                params=params,
-                json=json_body() if json_body else None,
-                headers=headers,
-            )
-            name = f"{method} {request.url.raw_path.decode('ascii')}"
-            status = retry_after = None
-            try:
-                response = self._http.send(request)
-            except RETRYABLE_TRANSPORT_ERRORS as exc:
-                failure = f"{type(exc).__name__}: {exc or 'no detail'}"
-            else:
-                if response.is_success:
-                    return response, name, attempt
-                status = response.status_code
-                gp = _gp_error(response)
-                failure = _describe(status, gp)
-                if status == 401 and authenticated and not refreshed:
-                    logger.warning("%s: %s; requesting a new access token once", name, failure)
-                    refreshed = True
-                    self._token = None
-                    attempt -= 1  # a refused token is not a failed attempt of the request
-                    continue
-                if status not in RETRYABLE_STATUSES:
-                    raise self._refused(name, attempt, status, gp, failure, authenticated)
-                if status in RETRY_AFTER_STATUSES:
-                    retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-            if attempt >= max_attempts:
-                raise HeartlandApiError(
-                    f"{name} failed after {attempt} attempt{'s' * (attempt > 1)}; "
-                    f"last failure: {failure}",
-                    request=name,
-                    attempts=attempt,
-                    status=status,
-                )
-            delay = self._backoff(attempt, retry_after)
-            logger.warning(
-                "%s failed (%s); attempt %d of %d, retrying in %.2fs",
-                name,
-                failure,
-                attempt,
-                max_attempts,
-                delay,
-            )
-            self._sleep(delay)
-
-    def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        return backoff_delay(
-            attempt,
-            self._config.backoff_base_seconds,
-            self._config.backoff_max_seconds,
-            retry_after,
-            self._rng,
-        )
-
-    def _refused(
-        self,
-        name: str,
-        attempts: int,
-        status: int,
-        gp: dict[str, str | None],
-        failure: str,
-        authenticated: bool,
-    ) -> HeartlandApiError:
-        fields = {
-            "request": name,
-            "attempts": attempts,
-            "status": status,
-            "error_code": gp["error_code"],
-            "detailed_error_code": gp["detailed_error_code"],
-            "description": gp["detailed_error_description"],
-        }
-        if status == 401 and authenticated:
-            return HeartlandAuthenticationError(
-                f"{name} refused: {failure}, again with a fresh access token; not retrying",
-                **fields,
-            )
-        if status in (401, 403) and not authenticated:
-            return HeartlandAuthenticationError(
-                f"{name} for app_id {self._app_id!r} refused: {failure}; "
-                "check HEARTLAND_APP_ID / HEARTLAND_APP_KEY and base_url",
-                **fields,
-            )
-        return HeartlandApiError(f"{name} refused: {failure} (not retried)", **fields)
-
-
-# -- helpers ------------------------------------------------------------------------------------
-
-
-def _resolved(value: object) -> str:
-    """The value of a field that may still be an unresolved ``dg.EnvVar`` outside a run."""
-    return value.get_value() if isinstance(value, dg.EnvVar) else str(value)
-
-
-def _gp_error(response: httpx.Response) -> dict[str, str | None]:
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        body = {}
-    return {
-        key: (str(body[key]) if body.get(key) is not None else None)
-        for key in ("error_code", "detailed_error_code", "detailed_error_description")
-    }
-
-
-def _describe(status: int, gp: dict[str, str | None]) -> str:
-    text = f"HTTP {status}"
-    if gp["error_code"]:
-        text += f" {gp['error_code']}"
-    if gp["detailed_error_code"]:
-        text += f" ({gp['detailed_error_code']})"
-    if gp["detailed_error_description"]:
-        text += f": {gp['detailed_error_description']}"
-    return text
-
-
-def _json_object(response: httpx.Response, name: str, attempts: int) -> dict:
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise HeartlandApiError(
-            f"{name} answered {response.status_code} with a body that is not a JSON object",
-            request=name,
-            attempts=attempts,
-            status=response.status_code,
-        )
-    return body
+            response = self._http.send(request)
+        except NoAnswer as exc:  # this request's, or the token request's
+            raise no_answer(request_name(exc.request), exc.attempts, exc.failure) from None
+        name = request_name(request)
+        if not response.is_success:
+            raise refusal(name, response)
+        return response, name

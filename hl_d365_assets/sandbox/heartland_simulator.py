@@ -62,6 +62,7 @@ import httpx
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
 from hl_d365_assets.sandbox.fault_script import Fault, FaultScript
+from hl_d365_assets.sandbox.in_process import InProcessTransport
 from hl_d365_assets.sandbox.loopback import ConnectionDropped, LoopbackServer
 from hl_d365_assets.sandbox.sql_files import sql_statement
 
@@ -317,7 +318,7 @@ class HeartlandSimulator:
 
     def transport(self) -> httpx.BaseTransport:
         """An httpx transport serving this simulator in process (no sockets, no timeouts)."""
-        return _InProcessTransport(app=self)
+        return InProcessTransport(app=self)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
@@ -499,18 +500,6 @@ class HeartlandSimulator:
             }
         )
         return _Answer(200, head[:-1] + f',"{listing.array_key}":[{items}]}}'.encode())
-
-
-class _InProcessTransport(httpx.WSGITransport):
-    """WSGI in process; a dropped connection surfaces as it does from a real socket."""
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        try:
-            return super().handle_request(request)
-        except ConnectionDropped:
-            raise httpx.RemoteProtocolError(
-                "Server disconnected without sending a response.", request=request
-            ) from None
 
 
 # -- the real server ----------------------------------------------------------------------------

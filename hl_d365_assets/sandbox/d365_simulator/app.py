@@ -60,6 +60,7 @@ from hl_d365_assets.sandbox.d365_simulator.validation import (
     RecordMissing,
     WriteRefused,
 )
+from hl_d365_assets.sandbox.in_process import InProcessTransport
 from hl_d365_assets.sandbox.loopback import ConnectionDropped
 
 logger = logging.getLogger(__name__)
@@ -280,7 +281,7 @@ class D365Simulator:
 
     def transport(self) -> httpx.BaseTransport:
         """An httpx transport serving this simulator in process (no sockets, no timeouts)."""
-        return _InProcessTransport(app=self)
+        return InProcessTransport(app=self)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if self.latency_seconds:
@@ -720,18 +721,6 @@ class D365Simulator:
         path = urlsplit(url).path
         name = path.rsplit("/data/", 1)[-1].lstrip("/").split("(")[0].split("/")[0]
         return ENTITY_SETS.get(name)
-
-
-class _InProcessTransport(httpx.WSGITransport):
-    """WSGI in process; a dropped connection surfaces as it does from a real socket."""
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        try:
-            return super().handle_request(request)
-        except ConnectionDropped:
-            raise httpx.RemoteProtocolError(
-                "Server disconnected without sending a response.", request=request
-            ) from None
 
 
 # -- helpers ------------------------------------------------------------------------------------
