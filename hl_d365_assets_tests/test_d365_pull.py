@@ -21,7 +21,9 @@ import duckdb
 import pytest
 
 from hl_d365_assets.d365.client import D365Client
-from hl_d365_assets.defs.d365.jobs import d365_daily_pull
+from hl_d365_assets.defs.landing.jobs import d365_pull_job
+from hl_d365_assets.defs.landing.schedules import d365_daily_pull
+from hl_d365_assets.defs.raw.jobs import d365_mapping_check_job
 from hl_d365_assets.resources import build_resources
 from hl_d365_assets.sandbox.d365_simulator.app import (
     SANDBOX_CLIENT_ID,
@@ -78,7 +80,7 @@ def client_for(base_url: str) -> D365Client:
 
 
 def run_job(
-    job: str,
+    job: dg.UnresolvedAssetJobDefinition,
     settings: Settings,
     instance: dg.DagsterInstance,
     client: D365Client,
@@ -88,11 +90,11 @@ def run_job(
     from hl_d365_assets.definitions import defs
 
     run_config: dict = dict(QUIET)
-    if job == "d365_pull_job":
+    if job is d365_pull_job:
         run_config["ops"] = {
             "d365_pull": {"config": {"full_sales_order_pull": full_sales_order_pull}}
         }
-    return defs.resolve_job_def(job).execute_in_process(
+    return defs.resolve_job_def(job.name).execute_in_process(
         instance=instance,
         resources={**build_resources(settings), "d365": client},
         run_config=run_config,
@@ -101,7 +103,7 @@ def run_job(
 
 
 def pull(settings, instance, client, **kwargs) -> dg.ExecuteInProcessResult:
-    return run_job("d365_pull_job", settings, instance, client, **kwargs)
+    return run_job(d365_pull_job, settings, instance, client, **kwargs)
 
 
 def query(settings: Settings, sql: str, params: dict | None = None) -> list[tuple]:
@@ -221,7 +223,7 @@ def test_the_check_fails_naming_a_mapped_main_account_d365_lacks(
     settings, client, _ = first_pull
     edited = edited_mappings(settings, tmp_path, file, line)
     with dg.instance_for_test() as instance:
-        result = run_job("d365_mapping_check_job", edited, instance, client)
+        result = run_job(d365_mapping_check_job, edited, instance, client)
     evaluation = mapping_check(result)
     assert not evaluation.passed
     assert evaluation.blocking
@@ -241,7 +243,7 @@ def test_the_check_fails_naming_a_dimension_value_d365_lacks(first_pull, tmp_pat
         settings, tmp_path, "gl_dimension_values.csv", "BusinessUnit,042,Store not yet in D365"
     )
     with dg.instance_for_test() as instance:
-        result = run_job("d365_mapping_check_job", edited, instance, client)
+        result = run_job(d365_mapping_check_job, edited, instance, client)
     evaluation = mapping_check(result)
     assert not evaluation.passed
     assert evaluation.metadata["missing_dimension_values"].value == ["BusinessUnit=042"]
