@@ -164,7 +164,8 @@ def row_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def rows_of_pull(conn: duckdb.DuckDBPyConnection, pull: LandedPull) -> int:
-    """Rows of the pull's table that the pull wrote: each carries its pulled_at."""
+    """Rows of the pull's table that the pull wrote: each carries its pulled_at. (One statement
+    built from the table's name, an identifier.)"""
     table = pull.entity.table
     return conn.execute(
         f"SELECT count(*) FROM raw.{table} WHERE pulled_at = $pulled_at",
