@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -251,7 +252,12 @@ def pull_to_landing(
     return report
 
 
-def _fetch_lines_of_orders(api: D365Api, fields: list[str], orders: dict[str, list[str]], land):
+def _fetch_lines_of_orders(
+    api: D365Api,
+    fields: list[str],
+    orders: dict[str, list[str]],
+    land: Callable[[PulledEntity, list[dict]], None],
+) -> None:
     """The lines of the orders just fetched: per legal entity, a few dozen orders per request."""
     for company, numbers in sorted(orders.items()):
         for start in range(0, len(numbers), ORDERS_PER_LINE_REQUEST):

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
-from hl_d365_assets.d365 import pull as d365_pull
+from hl_d365_assets.d365.pull import ENTITIES as D365_ENTITIES
+from hl_d365_assets.d365.pull import SALES_ORDERS
 from hl_d365_assets.d365.raw_load import (
     d365_fields,
     describe,
@@ -105,7 +106,7 @@ raw_assets = [build_raw_asset(entity) for entity in ENTITIES]
             owners=OWNERS,
             metadata={"d365/entity_set": entity.entity_set},
         )
-        for entity in d365_pull.ENTITIES
+        for entity in D365_ENTITIES
     ],
     description="Load raw.d365_* from the newest completed D365 pull in the landing zone, in one "
     "transaction: a full pull replaces its table, an incremental sales-order pull replaces the "
@@ -127,14 +128,12 @@ def raw_d365(
         write_seconds = time.perf_counter() - started
         rows_after = row_counts(conn)
         _, newest_order = orders_held(conn)
-        schemas = {
-            entity.table: _column_schema(conn, entity.table) for entity in d365_pull.ENTITIES
-        }
+        schemas = {entity.table: _column_schema(conn, entity.table) for entity in D365_ENTITIES}
     context.log.info(
         "raw.d365_* loaded from the landed pull(s) "
         + ", ".join(sorted({pull.received_at for pull in pulls.values()}))
     )
-    for entity in d365_pull.ENTITIES:
+    for entity in D365_ENTITIES:
         pull = pulls[entity.table]
         completion = pull.completion
         metadata: dict = {
@@ -154,7 +153,7 @@ def raw_d365(
         }
         if "watermark" in completion:
             metadata["watermark"] = dict(completion["watermark"])
-        if entity is d365_pull.SALES_ORDERS:
+        if entity is SALES_ORDERS:
             metadata["watermark"]["newest_held_after"] = _iso(newest_order)
         yield dg.MaterializeResult(asset_key=entity.key, metadata=metadata)
 

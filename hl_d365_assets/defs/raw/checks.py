@@ -19,7 +19,8 @@ from pathlib import Path
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates
-from hl_d365_assets.d365 import pull as d365_pull
+from hl_d365_assets.d365.pull import DIMENSION_VALUES, MAIN_ACCOUNTS, PulledEntity
+from hl_d365_assets.d365.pull import ENTITIES as D365_ENTITIES
 from hl_d365_assets.d365.raw_load import landed_records, newest_pull, rows_of_pull
 from hl_d365_assets.raw_loader import ENTITIES, SOURCE
 from hl_d365_assets.resources import LandingZoneResource, MappingsResource
@@ -97,7 +98,7 @@ def build_conservation_check(entity: str) -> dg.AssetChecksDefinition:
 conservation_checks = [build_conservation_check(entity) for entity in ENTITIES]
 
 
-def build_d365_conservation_check(entity: d365_pull.PulledEntity) -> dg.AssetChecksDefinition:
+def build_d365_conservation_check(entity: PulledEntity) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=entity.key,
         name="conservation",
@@ -127,7 +128,7 @@ def build_d365_conservation_check(entity: d365_pull.PulledEntity) -> dg.AssetChe
     return d365_conservation
 
 
-d365_conservation_checks = [build_d365_conservation_check(e) for e in d365_pull.ENTITIES]
+d365_conservation_checks = [build_d365_conservation_check(e) for e in D365_ENTITIES]
 
 raw_table_model_checks = [
     build_table_model_check(
@@ -144,9 +145,9 @@ raw_table_model_checks = [
 
 
 @dg.asset_check(
-    asset=d365_pull.MAIN_ACCOUNTS.key,
+    asset=MAIN_ACCOUNTS.key,
     name="mappings_exist_in_d365",
-    additional_deps=[d365_pull.DIMENSION_VALUES.key],
+    additional_deps=[DIMENSION_VALUES.key],
     blocking=True,
     description="Every main account the GL mapping posts to (gl_main_accounts.csv, "
     f"gl_posting_rules.csv) exists in D365 MainAccounts of chart {CHART_OF_ACCOUNTS}, and every "
