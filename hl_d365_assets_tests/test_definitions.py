@@ -63,3 +63,15 @@ def test_the_d365_pull_lands_its_records_before_raw_loads_them() -> None:
         entity = table.removeprefix("d365_")
         parents = graph.get(dg.AssetKey(["raw", table])).parent_keys
         assert parents == {dg.AssetKey(["landing", "d365", entity])}, table
+
+
+def test_every_asset_sits_in_the_assets_module_of_the_schema_it_writes() -> None:
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if not node.is_executable:
+            continue
+        module = node.assets_def.op.compute_fn.decorated_fn.__module__
+        if module.split(".")[2] in NOT_YET_UNIFORM:
+            continue
+        assert module == f"hl_d365_assets.defs.{key.path[0]}.assets", key

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import dagster as dg
+import duckdb
 
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
 from hl_d365_assets.d365.pull import ENTITIES as D365_ENTITIES
@@ -158,7 +159,7 @@ def raw_d365(
         yield dg.MaterializeResult(asset_key=entity.key, metadata=metadata)
 
 
-def _column_schema(conn, table: str) -> dg.TableSchema:
+def _column_schema(conn: duckdb.DuckDBPyConnection, table: str) -> dg.TableSchema:
     """Columns with the descriptions written once in sql/raw/create_d365_*.sql."""
     return dg.TableSchema(
         columns=[
