@@ -14,8 +14,6 @@ from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.resources import build_resources
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
 
-JOB_NAME = "daily_heartland_job"
-
 
 def make_settings(data_dir: Path) -> Settings:
     return Settings(
@@ -45,8 +43,9 @@ def instance() -> Iterator[dg.DagsterInstance]:
 
 def daily_job() -> dg.JobDefinition:
     from hl_d365_assets.definitions import defs
+    from hl_d365_assets.defs.ops.jobs import daily_heartland_job
 
-    return defs.resolve_job_def(JOB_NAME)
+    return defs.resolve_job_def(daily_heartland_job.name)
 
 
 def run_day(

@@ -9,6 +9,7 @@ client pointed at it by URL, the real Dagster jobs, and the warehouse file they 
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import shutil
 from collections.abc import Iterator
@@ -21,7 +22,12 @@ import duckdb
 import pytest
 
 from hl_d365_assets.d365.client import D365Client
-from hl_d365_assets.defs.d365.jobs import d365_daily_pull
+from hl_d365_assets.defs.landing.jobs import d365_pull_job
+from hl_d365_assets.defs.landing.schedules import d365_daily_pull
+from hl_d365_assets.defs.raw.assets import raw_d365
+from hl_d365_assets.defs.raw.checks import d365_conservation_checks
+from hl_d365_assets.defs.raw.jobs import d365_mapping_check_job
+from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.resources import build_resources
 from hl_d365_assets.sandbox.d365_simulator.app import (
     SANDBOX_CLIENT_ID,
@@ -78,7 +84,7 @@ def client_for(base_url: str) -> D365Client:
 
 
 def run_job(
-    job: str,
+    job: dg.UnresolvedAssetJobDefinition,
     settings: Settings,
     instance: dg.DagsterInstance,
     client: D365Client,
@@ -88,11 +94,11 @@ def run_job(
     from hl_d365_assets.definitions import defs
 
     run_config: dict = dict(QUIET)
-    if job == "d365_pull_job":
+    if job is d365_pull_job:
         run_config["ops"] = {
             "d365_pull": {"config": {"full_sales_order_pull": full_sales_order_pull}}
         }
-    return defs.resolve_job_def(job).execute_in_process(
+    return defs.resolve_job_def(job.name).execute_in_process(
         instance=instance,
         resources={**build_resources(settings), "d365": client},
         run_config=run_config,
@@ -101,7 +107,7 @@ def run_job(
 
 
 def pull(settings, instance, client, **kwargs) -> dg.ExecuteInProcessResult:
-    return run_job("d365_pull_job", settings, instance, client, **kwargs)
+    return run_job(d365_pull_job, settings, instance, client, **kwargs)
 
 
 def query(settings: Settings, sql: str, params: dict | None = None) -> list[tuple]:
@@ -221,7 +227,7 @@ def test_the_check_fails_naming_a_mapped_main_account_d365_lacks(
     settings, client, _ = first_pull
     edited = edited_mappings(settings, tmp_path, file, line)
     with dg.instance_for_test() as instance:
-        result = run_job("d365_mapping_check_job", edited, instance, client)
+        result = run_job(d365_mapping_check_job, edited, instance, client)
     evaluation = mapping_check(result)
     assert not evaluation.passed
     assert evaluation.blocking
@@ -241,7 +247,7 @@ def test_the_check_fails_naming_a_dimension_value_d365_lacks(first_pull, tmp_pat
         settings, tmp_path, "gl_dimension_values.csv", "BusinessUnit,042,Store not yet in D365"
     )
     with dg.instance_for_test() as instance:
-        result = run_job("d365_mapping_check_job", edited, instance, client)
+        result = run_job(d365_mapping_check_job, edited, instance, client)
     evaluation = mapping_check(result)
     assert not evaluation.passed
     assert evaluation.metadata["missing_dimension_values"].value == ["BusinessUnit=042"]
@@ -378,3 +384,59 @@ def test_the_schedule_pulls_nightly_and_every_sales_order_on_sundays() -> None:
     assert d365_daily_pull.cron_schedule == "0 2 * * *"
     assert requested(datetime(2026, 11, 21, 2, tzinfo=UTC))["full_sales_order_pull"] is False
     assert requested(datetime(2026, 11, 22, 2, tzinfo=UTC))["full_sales_order_pull"] is True
+
+
+def table_rows(settings: Settings) -> dict[str, list[tuple]]:
+    return {table: query(settings, f"SELECT * FROM raw.{table} ORDER BY ALL") for table in TABLES}
+
+
+def test_the_pull_lands_every_record_as_segments_that_replay_into_the_same_tables_without_d365(
+    d365, settings: Settings, instance: dg.DagsterInstance
+) -> None:
+    _, client = d365
+    result = pull(settings, instance, client)
+    assert result.success
+    conservation = [
+        e for e in result.get_asset_check_evaluations() if e.check_name == "conservation"
+    ]
+    assert len(conservation) == len(TABLES) and all(e.passed for e in conservation)
+
+    zone = LandingZone(settings.landing_dir)
+    pulled_day = materialized(result, "d365_customers")["landing_business_date"]
+    for table, entity_set in TABLES.items():
+        entity = table.removeprefix("d365_")
+        assert zone.business_dates("d365", entity) == [pulled_day]
+        lines = [
+            json.loads(line)
+            for segment in zone.segments("d365", entity, pulled_day)
+            for line in segment.read_text().splitlines()
+        ]
+        records = [line for line in lines if line["event_type"] == "d365.record"]
+        (completed,) = [line for line in lines if line["event_type"] == "d365.pull_completed"]
+        assert len(records) == SEED[entity_set] == completed["payload"]["records"]
+        assert {line["received_at"] for line in lines} == {completed["received_at"]}
+    # Decimals landed as their exact digits, never a float.
+    (product,) = [
+        line["payload"]
+        for segment in zone.segments("d365", "released_products", pulled_day)
+        for line in map(json.loads, segment.read_text().splitlines())
+        if line["payload"].get("ItemNumber") == "SKU-10000"
+    ]
+    assert product["SalesPrice"] == "46.99"
+
+    pulled = table_rows(settings)
+    with duckdb.connect(str(settings.warehouse_path)) as conn:
+        for table in TABLES:
+            conn.execute(f"DELETE FROM raw.{table}")
+    # D365 unreachable: only the landing zone is left to rebuild from.
+    unreachable = client_for("http://127.0.0.1:9")
+    replay = dg.materialize(
+        [raw_d365, *d365_conservation_checks],
+        instance=instance,
+        resources={**build_resources(settings), "d365": unreachable},
+        run_config=QUIET,
+    )
+    assert replay.success
+    assert table_rows(settings) == pulled
+    replayed_checks = replay.get_asset_check_evaluations()
+    assert len(replayed_checks) == len(TABLES) and all(e.passed for e in replayed_checks)

@@ -17,7 +17,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from hl_d365_assets.defs.landing.jobs import end_of_day_pull
+from hl_d365_assets.defs.landing.schedules import end_of_day_pull
 from hl_d365_assets.heartland.client import HeartlandClient
 from hl_d365_assets.heartland.events import StoreZones
 from hl_d365_assets.heartland.pull import pull_days

@@ -134,6 +134,25 @@ def test_half_written_segments_and_days_outside_the_partitions_request_nothing(
     assert "2025-06-01: outside the business-day partitions" in result.skip_reason.skip_message
 
 
+def test_d365_segments_are_left_to_the_d365_pull_job_and_request_no_daily_run(
+    fresh_instance, zone
+) -> None:
+    """A D365 pull lands under the day it ran, but holds reference data, not that day's events:
+    its own job loads it, so the sensor must not start a Heartland day for it."""
+    with LandingWriter(zone, "odata-pull") as writer:
+        writer.append(
+            "d365",
+            "customers",
+            DAY,
+            '{"event_id":"D365_1","event_type":"d365.record","payload":{}}',
+        )
+
+    result, _ = tick(fresh_instance, zone)
+
+    assert requested(result) == {}
+    assert "no new completed segments" in result.skip_reason.skip_message
+
+
 def test_a_tick_lists_only_the_changed_day_among_tens_of_thousands_of_segments(
     tmp_path,
 ) -> None:

@@ -162,10 +162,11 @@ def _run_in_this_process(data_dir: Path) -> dict:
     import dagster as dg
 
     from hl_d365_assets.definitions import defs
+    from hl_d365_assets.defs.ops.jobs import daily_heartland_job
     from hl_d365_assets.resources import build_resources
 
     settings = dataclasses.replace(bench_settings(), data_dir=data_dir)
-    job = defs.resolve_job_def("daily_heartland_job")
+    job = defs.resolve_job_def(daily_heartland_job.name)
     with dg.instance_for_test() as instance:
         started = time.perf_counter()
         result = job.execute_in_process(

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from hl_d365_assets.defs.landing.jobs import heartland_pull_job
 from hl_d365_assets.defs.landing.sensors import latest_load
 from hl_d365_assets.heartland.client import HeartlandClient
 from hl_d365_assets.landing import LandingZone
@@ -104,7 +105,7 @@ def live_day(settings: Settings, day: date, config: SandboxConfig, say: Say) -> 
             from hl_d365_assets.definitions import defs
 
             with dg.DagsterInstance.get() as instance:
-                pulled = defs.resolve_job_def("heartland_pull_job").execute_in_process(
+                pulled = defs.resolve_job_def(heartland_pull_job.name).execute_in_process(
                     partition_key=day.isoformat(),
                     instance=instance,
                     resources={**build_resources(settings), "heartland": client},

@@ -45,9 +45,10 @@ class SandboxD365:
         """D365's chart, dimensions, customers, products and open sales orders into raw.d365_*,
         and the GL mapping checked against them."""
         from hl_d365_assets.definitions import defs
+        from hl_d365_assets.defs.landing.jobs import d365_pull_job
 
         with dg.DagsterInstance.get() as instance:
-            pull = defs.resolve_job_def("d365_pull_job").execute_in_process(
+            pull = defs.resolve_job_def(d365_pull_job.name).execute_in_process(
                 instance=instance,
                 resources=self.resources,
                 raise_on_error=False,

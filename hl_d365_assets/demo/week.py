@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from hl_d365_assets.defs.ops.jobs import daily_heartland_job
 from hl_d365_assets.demo.live_day import live_day
 from hl_d365_assets.demo.posting import SandboxD365
 from hl_d365_assets.landing import LandingZone
@@ -22,7 +23,6 @@ from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.settings import Settings, load_settings
 from hl_d365_assets.warehouse import open_for_analysis, sql_file
 
-JOB_NAME = "daily_heartland_job"
 # The run's own log stays complete in the instance (and the UI); the terminal shows our summary.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
@@ -93,7 +93,7 @@ def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
     failed: list[str] = []
     if not d365.pull(_say):
         failed.append("d365 pull")
-    job = defs.resolve_job_def(JOB_NAME)
+    job = defs.resolve_job_def(daily_heartland_job.name)
     with dg.DagsterInstance.get() as instance:
         for day in history:
             t0 = time.perf_counter()

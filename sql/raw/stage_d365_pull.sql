@@ -1,7 +1,10 @@
--- The records one D365 pull fetched, as text: the pages were written as JSON arrays with every
--- Edm.Decimal as a string of its exact digits, so nothing passes through a float on the way in.
+-- The records of one landed D365 pull, as text: the pull wrote every Edm.Decimal as a string of
+-- its exact digits, so nothing passes through a float on the way in.
 -- DISTINCT: $skip paging can serve a record twice when D365 changes underneath the pull.
--- $files: the page files; $columns: {field: 'VARCHAR'} for the table's D365 fields.
+-- $segments: the entity's segments of the pull's business day; $received_at: the pull's start,
+-- which every line of that pull carries; $columns: the envelope's columns, the payload as a
+-- STRUCT of the table's D365 fields, each VARCHAR.
 CREATE OR REPLACE TEMP TABLE {staged} AS
-SELECT DISTINCT *
-FROM read_json($files, format = 'array', columns = $columns);
+SELECT DISTINCT payload.*
+FROM read_json($segments, format = 'newline_delimited', columns = $columns)
+WHERE event_type = 'd365.record' AND received_at = $received_at;

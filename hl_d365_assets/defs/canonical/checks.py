@@ -1,4 +1,7 @@
-"""Canonical-layer checks that need no pandera model: is every value mapped?
+"""Canonical-layer checks: each table's contract (its pandera model), and is every value mapped?
+
+Table contracts are blocking: the ledger is built from these rows, so a wrong sign, a total that
+does not add up or a half-mapped row stops the day.
 
 An unmapped payment type, status, tax code, store or rate is never guessed: the row is kept,
 flagged in ``mapping_issue``, and this check fails naming the values to add to mappings/.
@@ -11,7 +14,31 @@ import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates
 from hl_d365_assets.defs.canonical.assets import BUILDS
+from hl_d365_assets.table_checks import build_table_model_check
+from hl_d365_assets.table_models import canonical
 from hl_d365_assets.warehouse import WarehouseResource, sql_file
+
+MODELS = {
+    "payments": canonical.Payments,
+    "settlement_batches": canonical.SettlementBatches,
+    "settlement_fees": canonical.SettlementFees,
+    "pos_sales": canonical.PosSales,
+    "pos_sale_lines": canonical.PosSaleLines,
+    "pos_tenders": canonical.PosTenders,
+}
+
+canonical_table_model_checks = [
+    build_table_model_check(
+        asset_key=dg.AssetKey(["canonical", table]),
+        table=f"canonical.{table}",
+        model=model,
+        blocking=True,
+        description=f"Every row of canonical.{table} for the day meets its contract: exact "
+        "Decimal(18, 2) money, nullability, codes, uniqueness per business day, and the "
+        "cross-column rules below. Unknown mapped values pass here; mappings_complete names them.",
+    )
+    for table, model in MODELS.items()
+]
 
 
 def build_mappings_check(table: str) -> dg.AssetChecksDefinition:

@@ -8,7 +8,7 @@ import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates
 from hl_d365_assets.d365.client import D365Client
-from hl_d365_assets.defs.d365.assets import MAIN_ACCOUNTS
+from hl_d365_assets.d365.pull import MAIN_ACCOUNTS
 from hl_d365_assets.defs.gl.checks import JOURNAL_LINES
 from hl_d365_assets.defs.ops.jobs import daily_heartland_job
 from hl_d365_assets.posting import post_day, read_back_day

@@ -1,16 +1,13 @@
-"""The pull job, its end-of-day schedule, and the job a month's backfill from the API runs."""
-
-from datetime import timedelta
+"""The pull jobs: the Heartland API pull, the job a month's backfill from the API runs, and the
+D365 pull (landing and raw.d365_* in one run)."""
 
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days
+from hl_d365_assets.d365.pull import ENTITIES as D365_ENTITIES
 from hl_d365_assets.heartland.pull import PULLED_ENTITIES, SOURCE
-from hl_d365_assets.settings import load_settings
 
 PULLED = dg.AssetSelection.assets(*(["landing", SOURCE, entity] for entity in PULLED_ENTITIES))
-PULL_HOUR = 2
-"""02:30 in the merchant's zone: the business day is closed and Heartland has batched it."""
 
 heartland_pull_job = dg.define_asset_job(
     name="heartland_pull_job",
@@ -30,14 +27,14 @@ heartland_backfill_job = dg.define_asset_job(
 )
 
 
-@dg.schedule(
-    job=heartland_pull_job,
-    cron_schedule=f"30 {PULL_HOUR} * * *",
-    execution_timezone=load_settings().merchant_timezone,
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="After each business day closes, pull it from the Heartland API, completing "
-    "whatever its webhooks did not deliver.",
+d365_pull_job = dg.define_asset_job(
+    name="d365_pull_job",
+    # By key, not group: the poster's assets share the "d365" group.
+    selection=dg.AssetSelection.assets(
+        *(entity.landing_key for entity in D365_ENTITIES),
+        *(entity.key for entity in D365_ENTITIES),
+    ),
+    description="Pull D365's chart of accounts, dimension values, customers, released products "
+    "and sales orders into the landing zone, load them into raw.d365_*, then check that the GL "
+    "mapping exists in D365 (mappings_exist_in_d365, blocking).",
 )
-def end_of_day_pull(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    closed_day = (context.scheduled_execution_time - timedelta(days=1)).date().isoformat()
-    return dg.RunRequest(partition_key=closed_day, run_key=f"end_of_day_pull:{closed_day}")

@@ -7,6 +7,10 @@ metadata of their materialisations). So a late segment for a day already materia
 that day, days loaded by hand or by a backfill are not run again, and the decision survives a
 lost cursor. The run key names the newest segment, which makes a repeated evaluation harmless.
 A day that already has a run waiting to start is left alone: that run will read the new segment.
+
+Only the Heartland streams the daily job loads are watched. D365 segments (``landing/d365/…``,
+dated by the day of the pull) are skipped on purpose: they hold reference data, not a business
+day's events, and the pull's own job loads them into raw.d365_* in the same run.
 """
 
 import json
@@ -14,18 +18,18 @@ import json
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days
+from hl_d365_assets.defs.ops.jobs import daily_heartland_job
 from hl_d365_assets.landing_watch import scan
 from hl_d365_assets.raw_loader import ENTITIES, SOURCE
 from hl_d365_assets.resources import LandingZoneResource
 
-JOB_NAME = "daily_heartland_job"
 SENSOR_INTERVAL_SECONDS = 5
 RAW_STREAMS = {f"{SOURCE}/{entity}": dg.AssetKey(["raw", entity]) for entity in ENTITIES}
 WAITING = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]
 
 
 @dg.sensor(
-    job_name=JOB_NAME,
+    job=daily_heartland_job,
     minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Requests a daily_heartland_job run for each business day with new completed "
@@ -106,7 +110,7 @@ def _run_waiting(instance: dg.DagsterInstance, day: str) -> bool:
     return bool(
         instance.get_run_ids(
             filters=dg.RunsFilter(
-                job_name=JOB_NAME, statuses=WAITING, tags={"dagster/partition": day}
+                job_name=daily_heartland_job.name, statuses=WAITING, tags={"dagster/partition": day}
             ),
             limit=1,
         )

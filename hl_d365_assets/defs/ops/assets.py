@@ -1,4 +1,5 @@
-"""The analysts' read copy of the warehouse, republished at the end of every daily run."""
+"""Ops: the alerts delivered to the alert webhook, and the analysts' read copy of the warehouse,
+republished at the end of every daily run."""
 
 import os
 import time
@@ -6,10 +7,80 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from hl_d365_assets.business_day import business_days, single_run_backfill
+from hl_d365_assets.alerts import AlertWebhookResource
+from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
 from hl_d365_assets.defs.canonical.assets import BUILDS
 from hl_d365_assets.defs.recon.assets import TABLES as RECON_TABLES
-from hl_d365_assets.warehouse import WarehouseResource
+from hl_d365_assets.raw_loader import ENTITIES
+from hl_d365_assets.warehouse import WarehouseResource, sql_file
+
+OWNERS = ["team:finance-data"]
+ALERT_DELIVERY = dg.AssetKey(["ops", "alert_delivery"])
+RAISED_BY = [dg.AssetKey(["raw", entity]) for entity in ENTITIES] + [
+    dg.AssetKey(["recon", "exceptions"])
+]
+
+
+@dg.asset(
+    key=ALERT_DELIVERY,
+    deps=RAISED_BY,
+    description="Posts each undelivered alert of the day(s) (card data received, reconciliation "
+    "breaks at or above the threshold) as JSON to HL_D365_ALERT_WEBHOOK_URL, with retries; a dead "
+    "endpoint is recorded in ops.alerts.delivery_error and retried next run, never failing the run.",
+    group_name="ops",
+    kinds={"duckdb"},
+    owners=OWNERS,
+    partitions_def=business_days,
+    backfill_policy=single_run_backfill,
+    pool="warehouse",
+)
+def alert_delivery(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    alert_webhook: AlertWebhookResource,
+) -> dg.MaterializeResult:
+    """Sends the days' undelivered ops.alerts rows, after everything that raises them; the
+    warehouse lock is held only to read them and to record the outcome, never during HTTP."""
+    days = partition_dates(context)
+    window = {"first": days[0], "last": days[-1]}
+    with warehouse.writer() as conn:
+        cursor = conn.execute(sql_file("ops/select_undelivered_alerts.sql"), window)
+        names = [column[0] for column in cursor.description]
+        pending = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    if not alert_webhook.enabled or not pending:
+        return dg.MaterializeResult(
+            metadata={
+                "pending": len(pending),
+                "delivered": 0,
+                "webhook_configured": alert_webhook.enabled,
+            }
+        )
+
+    deliveries = alert_webhook.deliver(pending)
+    with warehouse.writer() as conn:
+        conn.execute(
+            sql_file("ops/record_alert_deliveries.sql"),
+            {
+                "ids": [d.alert_id for d in deliveries],
+                "delivered": [d.delivered for d in deliveries],
+                "errors": [d.error for d in deliveries],
+            },
+        ).fetchall()
+    failed = [d for d in deliveries if not d.delivered]
+    if failed:
+        context.log.warning(
+            f"{len(failed)} of {len(deliveries)} alert(s) not delivered; first: {failed[0].error}. "
+            "They stay in ops.alerts and are retried by the next run."
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "pending": len(pending),
+            "delivered": len(deliveries) - len(failed),
+            "failed": len(failed),
+            "attempts": sum(d.attempts for d in deliveries),
+            "webhook_configured": True,
+        }
+    )
 
 
 @dg.asset(
@@ -18,12 +89,12 @@ from hl_d365_assets.warehouse import WarehouseResource
     + [dg.AssetKey(["recon", table]) for table in RECON_TABLES]
     # Not gl/journal_lines: its blocking checks failing must not keep a day's state from analysts.
     # The lines and their check outcomes are written in the same step as the sources.
-    + [dg.AssetKey(["gl", "journal_line_sources"]), dg.AssetKey(["ops", "alert_delivery"])],
+    + [dg.AssetKey(["gl", "journal_line_sources"]), ALERT_DELIVERY],
     description="A checkpointed copy of the warehouse swapped into place atomically after each run "
     "(data/warehouse_read.duckdb). Analysts open it read-only while runs keep writing the main file.",
     group_name="ops",
     kinds={"duckdb"},
-    owners=["team:finance-data"],
+    owners=OWNERS,
     partitions_def=business_days,
     backfill_policy=single_run_backfill,
     pool="warehouse",

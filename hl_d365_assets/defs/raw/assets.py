@@ -1,14 +1,29 @@
-"""Raw layer: one daily-partitioned asset per Heartland entity, loaded from the landing zone."""
+"""Raw layer, loaded from the landing zone: one daily-partitioned asset per Heartland entity, and
+the raw.d365_* tables of D365's reference data and sales orders (not partitioned: a pull is a
+snapshot of what D365 holds, not a business day's events)."""
 
 import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import dagster as dg
+import duckdb
 
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
+from hl_d365_assets.d365.pull import ENTITIES as D365_ENTITIES
+from hl_d365_assets.d365.pull import SALES_ORDERS
+from hl_d365_assets.d365.raw_load import (
+    d365_fields,
+    describe,
+    load_pulls,
+    newest_pulls,
+    orders_held,
+    row_counts,
+)
 from hl_d365_assets.raw_loader import ENTITIES, SOURCE, load_entity, quarantine_by_reason
 from hl_d365_assets.resources import LandingZoneResource
 from hl_d365_assets.table_metadata import table_metadata
-from hl_d365_assets.warehouse import WarehouseResource
+from hl_d365_assets.warehouse import WarehouseResource, transaction
 
 OWNERS = ["team:finance-data"]
 
@@ -76,3 +91,88 @@ def build_raw_asset(entity: str) -> dg.AssetsDefinition:
 
 
 raw_assets = [build_raw_asset(entity) for entity in ENTITIES]
+
+
+@dg.multi_asset(
+    name="raw_d365",
+    specs=[
+        dg.AssetSpec(
+            key=entity.key,
+            deps=[entity.landing_key],
+            description=entity.description,
+            # The D365 group, not raw: the tables are reference data with no business day, and
+            # the daily job (which selects the raw group) must not reload them per day.
+            group_name="d365",
+            kinds={"d365", "duckdb"},
+            owners=OWNERS,
+            metadata={"d365/entity_set": entity.entity_set},
+        )
+        for entity in D365_ENTITIES
+    ],
+    description="Load raw.d365_* from the newest completed D365 pull in the landing zone, in one "
+    "transaction: a full pull replaces its table, an incremental sales-order pull replaces the "
+    "orders it fetched with their lines. Re-materialising replays the landed pull without D365.",
+    pool="warehouse",
+)
+def raw_d365(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    landing: LandingZoneResource,
+) -> Iterator[dg.MaterializeResult]:
+    with warehouse.writer() as conn:
+        fields = d365_fields(conn)
+        rows_before = row_counts(conn)
+        pulls = newest_pulls(conn, landing.zone)
+        started = time.perf_counter()
+        with transaction(conn):
+            load_pulls(conn, pulls, fields)
+        write_seconds = time.perf_counter() - started
+        rows_after = row_counts(conn)
+        _, newest_order = orders_held(conn)
+        schemas = {entity.table: _column_schema(conn, entity.table) for entity in D365_ENTITIES}
+    context.log.info(
+        "raw.d365_* loaded from the landed pull(s) "
+        + ", ".join(sorted({pull.received_at for pull in pulls.values()}))
+    )
+    for entity in D365_ENTITIES:
+        pull = pulls[entity.table]
+        completion = pull.completion
+        metadata: dict = {
+            "dagster/row_count": rows_after[entity.table],
+            "dagster/table_name": f"warehouse.raw.{entity.table}",
+            "dagster/column_schema": schemas[entity.table],
+            "mode": completion["mode"],
+            "why": completion["why"],
+            "records_fetched": completion["records"],
+            "pages_fetched": completion["pages"],
+            "rows_before": rows_before[entity.table],
+            "net_row_change": rows_after[entity.table] - rows_before[entity.table],
+            "pulled_at": pull.pulled_at.isoformat(timespec="seconds"),
+            "landing_business_date": pull.business_date,
+            "fetch_seconds": completion["fetch_seconds"],
+            "write_seconds": round(write_seconds, 3),
+        }
+        if "watermark" in completion:
+            metadata["watermark"] = dict(completion["watermark"])
+        if entity is SALES_ORDERS:
+            metadata["watermark"]["newest_held_after"] = _iso(newest_order)
+        yield dg.MaterializeResult(asset_key=entity.key, metadata=metadata)
+
+
+def _column_schema(conn: duckdb.DuckDBPyConnection, table: str) -> dg.TableSchema:
+    """Columns with the descriptions written once in sql/raw/create_d365_*.sql."""
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(
+                name=name,
+                type=data_type,
+                description=comment,
+                constraints=dg.TableColumnConstraints(nullable=nullable),
+            )
+            for name, data_type, nullable, comment in describe(conn, table)
+        ]
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None

@@ -69,21 +69,13 @@ def reconciliation(
         sql_seconds = time.perf_counter() - started
         statuses = {
             table: dict(
-                conn.execute(
-                    f"SELECT status, count(*) FROM recon.{table} "
-                    "WHERE business_date BETWEEN $first AND $last GROUP BY 1 ORDER BY 1",
-                    window,
-                ).fetchall()
+                conn.execute(sql_file("recon/count_by_status.sql", table=table), window).fetchall()
             )
             for table in TABLES
             if table != "deposits"
         }
         open_by_kind = dict(
-            conn.execute(
-                "SELECT kind, count(*) FROM recon.exceptions WHERE business_date BETWEEN $first "
-                "AND $last AND status = 'open' AND still_detected GROUP BY 1 ORDER BY 1",
-                window,
-            ).fetchall()
+            conn.execute(sql_file("recon/count_open_exceptions_by_kind.sql"), window).fetchall()
         )
         for table in TABLES:
             yield dg.MaterializeResult(

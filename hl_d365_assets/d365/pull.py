@@ -1,0 +1,306 @@
+"""The D365 pull: D365 Finance's chart of accounts, financial dimension values, customers,
+released products and sales orders, from its OData entities into the landing zone.
+
+D365 enters the warehouse through the same door as every other source (DESIGN.md, "Landing
+zone"): each record lands as one envelope line under ``landing/d365/<entity>/business_date=…/``,
+and the raw layer loads raw.d365_* from those segments (``hl_d365_assets.d365.landed``), so a
+pull can be replayed without D365.
+
+Business date: the merchant's date when the pull started. Reference data and sales orders have no
+business day of their own; a pull is a snapshot, and the day it was taken is the day whose journals
+are built and validated against it (the nightly pull runs at 02:00, before the day's journals).
+Replaying a day re-applies that day's pull.
+
+Each record line carries the pull's start as ``received_at`` — every line of one pull has the
+same — and, once every entity has been read without error, one ``d365.pull_completed`` line per
+entity closes the pull with what was asked (full or incremental, and why) and what came back. A
+pull that fails part-way lands no such line, so the raw layer never loads half a pull.
+
+Full or incremental (docs/d365_simulator.md, checked against D365's $metadata): MainAccounts,
+FinancialDimensionValues, CustomersV3 and ReleasedProductsV2 expose no modification timestamp, so
+they are pulled whole and the table replaced — a record deleted in D365 disappears. Sales orders
+have ``OrderCreationDateTime``, which finds new orders but not changed ones: daily, the orders
+created since the newest one held (less an overlap, for orders committed late) are fetched with
+their lines; on Sundays (the schedule) orders and lines are pulled whole as well.
+
+Columns keep D365's field names (``MainAccountId``, ``dataAreaId``), so a column is found in the
+D365 documentation under its own name. The raw tables' columns (sql/raw/create_d365_*.sql) are also
+the ``$select`` list sent to D365.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from hl_d365_assets.d365.client import ENTITY_KEYS, D365Api, odata_literal
+from hl_d365_assets.landing import LandingWriter, LandingZone, envelope
+
+SOURCE = "d365"
+PRODUCER = "odata-pull"
+RECORD = "d365.record"
+PULL_COMPLETED = "d365.pull_completed"
+ORDERS_PER_LINE_REQUEST = 25
+"""Orders named in one SalesOrderLines $filter (``in`` is not supported by F&O, so it is a chain
+of ``or``): keeps the URL well under IIS's default 2,048-character query-string limit."""
+FULL_PULL_REASON = "full pull: the entity has no modification timestamp to pull changes by"
+
+
+@dataclass(frozen=True)
+class PulledEntity:
+    """One D365 entity set, where it lands and the raw table it is loaded into."""
+
+    table: str
+    entity_set: str
+    description: str
+
+    @property
+    def entity(self) -> str:
+        """The landing entity: ``landing/d365/<entity>/``."""
+        return self.table.removeprefix("d365_")
+
+    @property
+    def key(self) -> dg.AssetKey:
+        return dg.AssetKey(["raw", self.table])
+
+    @property
+    def landing_key(self) -> dg.AssetKey:
+        return dg.AssetKey(["landing", SOURCE, self.entity])
+
+    @property
+    def staged(self) -> str:
+        """The temporary table one pull's records are staged in."""
+        return f"pulled_{self.table}"
+
+
+MAIN_ACCOUNTS = PulledEntity(
+    "d365_main_accounts",
+    "MainAccounts",
+    "D365 MainAccounts (chart of accounts, shared by all legal entities). Full pull, table "
+    "replaced: the entity has no modification timestamp, and it is small. The blocking check "
+    "mappings_exist_in_d365 validates the GL mapping against it.",
+)
+DIMENSION_VALUES = PulledEntity(
+    "d365_dimension_values",
+    "FinancialDimensionValues",
+    "D365 FinancialDimensionValues. Full pull, table replaced: no modification timestamp, small.",
+)
+CUSTOMERS = PulledEntity(
+    "d365_customers",
+    "CustomersV3",
+    "D365 CustomersV3 of every legal entity. Full pull, table replaced in one transaction: "
+    "CustomersV3 has no modification timestamp, so only reading all of them sees a changed or "
+    "deleted customer (hundreds to thousands of rows per company: cheap).",
+)
+RELEASED_PRODUCTS = PulledEntity(
+    "d365_released_products",
+    "ReleasedProductsV2",
+    "D365 ReleasedProductsV2 of every legal entity. Full pull, table replaced in one transaction: "
+    "the entity has no modification timestamp.",
+)
+SALES_ORDERS = PulledEntity(
+    "d365_sales_orders",
+    "SalesOrderHeadersV2",
+    "D365 SalesOrderHeadersV2 of every legal entity. Incremental: orders with "
+    "OrderCreationDateTime at or after the newest one held, less an overlap, upserted by key. "
+    "The entity has no modification timestamp, so a change to an older order is only seen by "
+    "the full pull the schedule runs on Sundays (or run the job with full_sales_order_pull).",
+)
+SALES_ORDER_LINES = PulledEntity(
+    "d365_sales_order_lines",
+    "SalesOrderLines",
+    "D365 SalesOrderLines: the lines of the orders the header pull fetched, replacing those "
+    "orders' lines (all lines on a full pull).",
+)
+ENTITIES = (
+    MAIN_ACCOUNTS,
+    DIMENSION_VALUES,
+    CUSTOMERS,
+    RELEASED_PRODUCTS,
+    SALES_ORDERS,
+    SALES_ORDER_LINES,
+)
+ORDER_ENTITIES = (SALES_ORDERS, SALES_ORDER_LINES)
+
+
+@dataclass(frozen=True)
+class OrderWindow:
+    """Which sales orders a pull fetches: all of them, or those created since ``since``."""
+
+    full: bool
+    reason: str
+    newest_held: datetime | None = None
+    since: datetime | None = None
+
+    @property
+    def filter(self) -> str | None:
+        if self.since is None:
+            return None
+        return f"OrderCreationDateTime ge {self.since.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+
+
+def order_window(
+    orders_held: int, newest_held: datetime | None, *, full_requested: bool, overlap_minutes: int
+) -> OrderWindow:
+    """Full when asked or when nothing is held; otherwise the orders created since the newest
+    held, less ``overlap_minutes`` for orders D365 committed after a later one was pulled."""
+    if full_requested:
+        return OrderWindow(True, "full pull (requested: catches changed and deleted orders)")
+    if not orders_held or newest_held is None:
+        return OrderWindow(True, "full pull: no sales orders held yet")
+    newest = newest_held.astimezone(UTC)
+    return OrderWindow(
+        False,
+        f"incremental on OrderCreationDateTime >= newest held - {overlap_minutes} min "
+        "(the entity has no modification timestamp: new orders only)",
+        newest_held=newest,
+        since=newest - timedelta(minutes=overlap_minutes),
+    )
+
+
+@dataclass
+class PullReport:
+    """What one pull landed, per raw table."""
+
+    pulled_at: datetime
+    business_date: date
+    records: Counter[str] = field(default_factory=Counter)
+    pages: Counter[str] = field(default_factory=Counter)
+    fetch_seconds: float = 0.0
+    segments: list[Path] = field(default_factory=list)
+
+
+def pull_to_landing(
+    api: D365Api,
+    zone: LandingZone,
+    fields: dict[str, list[str]],
+    window: OrderWindow,
+    merchant_zone: ZoneInfo,
+) -> PullReport:
+    """Read every entity (sales orders: ``window``) from ``api`` and land it under the merchant's
+    date of the pull; ``fields`` are the ``$select`` lists by raw table. The D365 records are held
+    nowhere but in the segments."""
+    # Milliseconds, as received_at keeps them: the raw layer's pulled_at is read back from there.
+    now = datetime.now(UTC)
+    pulled_at = now.replace(microsecond=now.microsecond // 1000 * 1000)
+    business_date = pulled_at.astimezone(merchant_zone).date()
+    received_at = pulled_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    stamp = pulled_at.strftime("%Y%m%dT%H%M%S%fZ")
+    report = PullReport(pulled_at=pulled_at, business_date=business_date)
+    started = time.perf_counter()
+    with LandingWriter(zone, PRODUCER, max_segment_age_seconds=float("inf")) as writer:
+
+        def land(entity: PulledEntity, page: list[dict]) -> None:
+            first = report.records[entity.table]
+            writer.append_lines(
+                SOURCE,
+                entity.entity,
+                business_date,
+                (
+                    envelope(
+                        f"D365_{stamp}_{entity.entity_set}_{first + n:08d}",
+                        RECORD,
+                        _exact(record),
+                        received_at,
+                    )
+                    for n, record in enumerate(page, start=1)
+                ),
+            )
+            report.records[entity.table] += len(page)
+            report.pages[entity.table] += 1
+
+        orders: dict[str, list[str]] = defaultdict(list)
+        for entity in ENTITIES:
+            if entity is SALES_ORDER_LINES and not window.full:
+                continue
+            for page in api.iter_pages(
+                entity.entity_set,
+                filter=window.filter if entity is SALES_ORDERS else None,
+                select=fields[entity.table],
+                # Ordered by key so that D365's $skip paging is stable.
+                orderby=",".join(ENTITY_KEYS[entity.entity_set]),
+                cross_company=True,
+            ):
+                land(entity, page)
+                if entity is SALES_ORDERS:
+                    for order in page:
+                        orders[order["dataAreaId"]].append(order["SalesOrderNumber"])
+        if not window.full:
+            _fetch_lines_of_orders(api, fields[SALES_ORDER_LINES.table], orders, land)
+        report.fetch_seconds = time.perf_counter() - started
+        for entity in ENTITIES:
+            writer.append(
+                SOURCE,
+                entity.entity,
+                business_date,
+                envelope(
+                    f"D365_{stamp}_{entity.entity_set}_COMPLETED",
+                    PULL_COMPLETED,
+                    _completion(entity, window, report),
+                    received_at,
+                ),
+            )
+        report.segments = writer.close()
+    return report
+
+
+def _fetch_lines_of_orders(
+    api: D365Api,
+    fields: list[str],
+    orders: dict[str, list[str]],
+    land: Callable[[PulledEntity, list[dict]], None],
+) -> None:
+    """The lines of the orders just fetched: per legal entity, a few dozen orders per request."""
+    for company, numbers in sorted(orders.items()):
+        for start in range(0, len(numbers), ORDERS_PER_LINE_REQUEST):
+            chunk = numbers[start : start + ORDERS_PER_LINE_REQUEST]
+            for page in api.iter_pages(
+                SALES_ORDER_LINES.entity_set,
+                filter=" or ".join(f"SalesOrderNumber eq {odata_literal(n)}" for n in chunk),
+                select=fields,
+                orderby=",".join(ENTITY_KEYS[SALES_ORDER_LINES.entity_set]),
+                legal_entity=company,
+            ):
+                land(SALES_ORDER_LINES, page)
+
+
+def _completion(entity: PulledEntity, window: OrderWindow, report: PullReport) -> dict:
+    """The pull_completed payload: how the raw layer applies the pull, and what it reports."""
+    incremental = entity in ORDER_ENTITIES and not window.full
+    completion: dict = {
+        "entity_set": entity.entity_set,
+        "mode": "incremental" if incremental else "full",
+        "why": window.reason if entity in ORDER_ENTITIES else FULL_PULL_REASON,
+        "records": report.records[entity.table],
+        "pages": report.pages[entity.table],
+        "fetch_seconds": round(report.fetch_seconds, 3),
+    }
+    if entity is SALES_ORDERS:
+        completion["watermark"] = {
+            "newest_held_before": _iso(window.newest_held),
+            "fetched_created_since": _iso(window.since),
+            "filter": window.filter or "(none: every order)",
+        }
+    if entity is SALES_ORDER_LINES and incremental:
+        completion["watermark"] = {"lines_of_orders_fetched": report.records[SALES_ORDERS.table]}
+    return completion
+
+
+def _exact(record: dict) -> dict:
+    """JSON has no exact decimal that DuckDB's reader keeps exact: write the digits as text."""
+    return {
+        name: format(value, "f") if isinstance(value, Decimal) else value
+        for name, value in record.items()
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
