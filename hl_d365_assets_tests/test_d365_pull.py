@@ -22,7 +22,7 @@ import pytest
 
 from hl_d365_assets.d365.client import D365Client
 from hl_d365_assets.defs.d365.jobs import d365_daily_pull
-from hl_d365_assets.resources import build_resources
+from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.sandbox.d365_simulator.app import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
