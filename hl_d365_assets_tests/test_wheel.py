@@ -4,7 +4,7 @@ environment, and one sandbox day materialised from it in a folder outside the ch
 The SQL, the mappings, the sandbox's SQL and the D365 seed ship in the package and are found
 through importlib.resources; a file found through the checkout instead would make this test
 fail, because the source tree is not importable from the run's working directory.
-Takes a minute or two: the locked dependencies come from uv's cache (or the registry).
+About half a minute: the locked dependencies come from uv's cache (or the registry).
 """
 
 from __future__ import annotations
@@ -37,9 +37,10 @@ def _run(command: list[str | Path], **kwargs) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`uv build`: the sdist, then the wheel from the unpacked sdist, so the sdist is shown to
-    be complete too and the checkout gets no build/ folder."""
+    be complete too and the checkout gets no build/ folder. The locked setuptools builds it."""
     dist = tmp_path_factory.mktemp("dist")
-    _run([UV, "build", "--quiet", "--out-dir", dist, PROJECT_ROOT], cwd=PROJECT_ROOT)
+    build = [UV, "build", "--quiet", "--no-build-isolation", "--python", sys.executable]
+    _run([*build, "--out-dir", dist, PROJECT_ROOT], cwd=PROJECT_ROOT)
     (built,) = dist.glob("hl_d365_assets-*.whl")
     return built
 
