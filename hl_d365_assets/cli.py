@@ -12,7 +12,7 @@ import argparse
 import sys
 from datetime import date, timedelta
 
-from hl_d365_assets.settings import MODE_ENV, Settings, SettingsError, load_settings
+from hl_d365_assets.settings import MODE_ENV, SettingsError, load_settings
 
 SANDBOX_COMMANDS = ("demo", "sandbox", "bench", "heartland-sim", "d365-sim")
 
@@ -116,10 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     post.add_argument("--day", action="append", required=True, metavar="YYYY-MM-DD")
 
     args = parser.parse_args(argv)
-    try:
-        refusal = _refusal(args, load_settings())
-    except SettingsError as problem:
-        refusal = str(problem)
+    refusal = _refusal(args)
     if refusal:
         print(f"hl-d365 {args.command}: {refusal}", file=sys.stderr)
         return 2
@@ -145,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "sandbox":
         from hl_d365_assets.landing import LandingZone
         from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
+        from hl_d365_assets.settings import load_settings
 
         settings = load_settings()
         config = SandboxConfig(
@@ -191,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         return status
     if args.command == "heartland-sim":
         from hl_d365_assets.sandbox.heartland_simulator import main as serve_simulator
+        from hl_d365_assets.settings import load_settings
 
         holds = args.landing or str(load_settings().data_dir / "sandbox" / "heartland_holds")
         serve_simulator(["--landing", holds, "--host", args.host, "--port", str(args.port)])
@@ -200,16 +199,20 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-def _refusal(args: argparse.Namespace, settings: Settings) -> str | None:
-    """Why this command must not run with these settings, if it must not."""
+def _refusal(args: argparse.Namespace) -> str | None:
+    """Why this command must not run with the configured settings, if it must not."""
+    try:
+        settings = load_settings()
+        if args.command == "post":
+            settings.require_complete()
+    except SettingsError as problem:
+        return str(problem)
     if settings.production and (
         args.command in SANDBOX_COMMANDS
         or (args.command == "webhook" and args.webhook_command == "throughput")
         or (args.command == "webhook" and getattr(args, "sandbox", False))
     ):
         return f"a sandbox command; {MODE_ENV} is production, so it does not run"
-    if args.command == "post":
-        settings.require_complete()
     return None
 
 
