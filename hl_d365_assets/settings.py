@@ -27,19 +27,23 @@ variable                       sandbox                     production
                                                            mapping CSVs replacing the shipped ones
 ``HL_D365_ALERT_WEBHOOK_URL``  unset: alerts stay in       optional, same (secret: read through
                                ``ops.alerts``              ``EnvVar`` only)
-``HEARTLAND_API_URL``          the simulator,              required: GP-API base including ``/ucp``,
-                               ``http://127.0.0.1:8765/``  ``https://apis.globalpay.com/ucp`` (live) or
-                               ``ucp``                     ``https://apis.sandbox.globalpay.com/ucp``
+``HEARTLAND_API_URL``          ignored (the simulator)     required: GP-API base including ``/ucp``,
+                                                           ``https://apis.globalpay.com/ucp`` (live) or
+                                                           ``https://apis.sandbox.globalpay.com/ucp``
 ``HEARTLAND_APP_ID``           ignored (sandbox app id)    required (``EnvVar``)
-``HEARTLAND_APP_KEY``          ignored (sandbox app key)   required (secret, ``EnvVar``); also the
-                                                           key the webhook receiver checks
-                                                           signatures with
+``HEARTLAND_APP_KEY``          the pipeline uses the       required (secret, ``EnvVar``); also the
+                               sandbox app key; the        key the webhook receiver checks
+                               receiver checks with this   signatures with
+                               one unless ``--sandbox``
 ``D365_ENVIRONMENT_URL``       ignored (the simulator)     required (``EnvVar``), e.g.
                                                            ``https://contoso.operations.dynamics.com``
 ``D365_TENANT_ID``             ignored                     required (``EnvVar``): Entra ID tenant
 ``D365_CLIENT_ID``             ignored                     required (``EnvVar``): app registration id
 ``D365_CLIENT_SECRET``         ignored                     required (secret, ``EnvVar``)
+``HEARTLAND_SANDBOX_URL``      ``http://127.0.0.1:8765/``  ignored: where the Heartland simulator
+                               ``ucp``                     listens (``hl-d365 heartland-sim``)
 ``D365_SANDBOX_URL``           ``http://127.0.0.1:8766``   ignored: where the D365 simulator listens
+                                                           (``hl-d365 d365-sim``)
 =============================  ==========================  ============================================
 
 Secrets are checked for presence here but never read into :class:`Settings`: they reach the
@@ -98,9 +102,11 @@ class Settings:
     base_currency: str
     mode: str = SANDBOX
     heartland_api_url: str | None = None
-    """Production: the GP-API. Sandbox: overrides the simulator's loopback URL."""
+    """Production only: the GP-API."""
+    heartland_sandbox_url: str | None = None
+    """Sandbox only: where the Heartland simulator listens, when not on its default port."""
     d365_sandbox_url: str | None = None
-    """Sandbox only: overrides where the D365 simulator listens."""
+    """Sandbox only: where the D365 simulator listens, when not on its default port."""
     alert_webhook_configured: bool = False
     """Whether ``HL_D365_ALERT_WEBHOOK_URL`` is set; the URL itself carries a secret."""
     missing: tuple[str, ...] = ()
@@ -169,6 +175,7 @@ def load_settings(environ: Environ | None = None) -> Settings:
         first_business_day=first_business_day,
         base_currency=_value(env, "HL_D365_BASE_CURRENCY") or "USD",
         heartland_api_url=_value(env, "HEARTLAND_API_URL") or None,
+        heartland_sandbox_url=_value(env, "HEARTLAND_SANDBOX_URL") or None,
         d365_sandbox_url=_value(env, "D365_SANDBOX_URL") or None,
         alert_webhook_configured=bool(_value(env, "HL_D365_ALERT_WEBHOOK_URL")),
         missing=(

@@ -36,7 +36,7 @@ PRODUCTION_ENV = {
 }
 """Every production setting but the data folder, which each test points at its own."""
 
-SETTINGS_NAMES = {*PRODUCTION_REQUIRED, "HL_D365_MODE", "D365_SANDBOX_URL"}
+SETTINGS_NAMES = {*PRODUCTION_REQUIRED, "HEARTLAND_SANDBOX_URL", "D365_SANDBOX_URL"}
 
 
 def _production_modules() -> list[Path]:
@@ -205,7 +205,10 @@ def test_the_default_mode_is_sandbox_even_when_production_secrets_are_set(tmp_pa
     assert settings.mode == "sandbox" and not settings.production
     from hl_d365_assets.defs.resources import build_resources
 
-    d365 = build_resources(settings)["d365"]
+    resources = build_resources(settings)
+    heartland, d365 = resources["heartland"], resources["d365"]
+    assert heartland.base_url == "http://127.0.0.1:8765/ucp"  # the simulator, not GP
+    assert heartland.app_key != PRODUCTION_ENV["HEARTLAND_APP_KEY"]
     assert d365.environment_url == "http://127.0.0.1:8766"  # the simulator, not contoso
     assert d365.client_secret != PRODUCTION_ENV["D365_CLIENT_SECRET"]
 

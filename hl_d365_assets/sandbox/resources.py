@@ -45,10 +45,11 @@ def d365_client(url: str = SANDBOX_D365_URL) -> D365Client:
 
 
 def sandbox_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
-    """Every resource, against the simulators; ``HEARTLAND_API_URL`` and ``D365_SANDBOX_URL``
-    move them off their default ports."""
+    """Every resource, against the simulators; ``HEARTLAND_SANDBOX_URL`` and
+    ``D365_SANDBOX_URL`` move them off their default ports. The production URLs are ignored, so
+    the sandbox never sends its credentials to a real service."""
     return {
-        "heartland": heartland_client(settings.heartland_api_url or SANDBOX_SIMULATOR_URL),
+        "heartland": heartland_client(settings.heartland_sandbox_url or SANDBOX_SIMULATOR_URL),
         "d365": d365_client(settings.d365_sandbox_url or SANDBOX_D365_URL),
         **local_resources(settings),
     }
