@@ -1,10 +1,20 @@
-"""The `hl-d365` command line: the demo, the sandbox generator and the benchmark."""
+"""The `hl-d365` command line: the demo, the sandbox generator and the benchmark.
+
+Like the Dagster definitions, it is a composition root: the sandbox, the demo and the benchmark
+are imported only inside the commands that run them, and those commands refuse to run when
+``HL_D365_MODE`` is ``production`` (a sandbox day landed in a production landing zone would be
+posted to the real ledger).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from datetime import date, timedelta
+
+from hl_d365_assets.settings import MODE_ENV, SettingsError, load_settings
+
+SANDBOX_COMMANDS = ("demo", "sandbox", "bench", "heartland-sim", "d365-sim")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     post.add_argument("--day", action="append", required=True, metavar="YYYY-MM-DD")
 
     args = parser.parse_args(argv)
+    refusal = _refusal(args)
+    if refusal:
+        print(f"hl-d365 {args.command}: {refusal}", file=sys.stderr)
+        return 2
     if args.command == "post":
         from hl_d365_assets.posting import post_days
 
@@ -181,10 +195,61 @@ def main(argv: list[str] | None = None) -> int:
         serve_simulator(["--landing", holds, "--host", args.host, "--port", str(args.port)])
         return 0
     if args.command == "webhook":
-        from hl_d365_assets.webhook.server import run_webhook_command
-
-        return run_webhook_command(args)
+        return _webhook(args)
     return 2
+
+
+def _refusal(args: argparse.Namespace) -> str | None:
+    """Why this command must not run with the configured settings, if it must not."""
+    try:
+        settings = load_settings()
+        if args.command == "post":
+            settings.require_complete()
+    except SettingsError as problem:
+        return str(problem)
+    if settings.production and (
+        args.command in SANDBOX_COMMANDS
+        or (args.command == "webhook" and args.webhook_command == "throughput")
+        or (args.command == "webhook" and getattr(args, "sandbox", False))
+    ):
+        return f"a sandbox command; {MODE_ENV} is production, so it does not run"
+    return None
+
+
+def resolve_app_key(sandbox: bool, environ: dict[str, str] | None = None) -> str:
+    """The key the receiver checks signatures with: the sandbox's published one (``--sandbox``),
+    or ``HEARTLAND_APP_KEY``."""
+    if sandbox:
+        from hl_d365_assets.sandbox.credentials import SANDBOX_APP_KEY
+
+        return SANDBOX_APP_KEY
+    from hl_d365_assets.webhook.server import app_key_from_environment
+
+    return app_key_from_environment(environ)
+
+
+def _webhook(args: argparse.Namespace) -> int:
+    from hl_d365_assets.webhook.server import MissingAppKey, run_webhook_command
+
+    if args.webhook_command == "throughput":
+        from hl_d365_assets.bench.webhook_throughput import measure_throughput
+
+        result = measure_throughput(
+            events=args.events,
+            concurrency=args.concurrency,
+            client_processes=args.client_processes,
+        )
+        for name, value in result.items():
+            print(f"{name}: {value}")
+        return 0 if result["landed"] == result["acknowledged"] else 1
+    app_key = None
+    if args.webhook_command == "serve":
+        try:
+            app_key = resolve_app_key(args.sandbox)
+        except MissingAppKey as problem:
+            print(f"hl-d365 webhook serve: {problem}", file=sys.stderr)
+            return 2
+    return run_webhook_command(args, app_key)
 
 
 if __name__ == "__main__":

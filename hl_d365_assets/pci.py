@@ -14,11 +14,12 @@ import logging
 import os
 import re
 import threading
-from pathlib import Path
 
 import duckdb
 
-CARD_NUMBER_MACROS = Path(__file__).resolve().parent.parent / "sql" / "macros" / "card_numbers.sql"
+from hl_d365_assets.package_files import package_folder
+
+CARD_NUMBER_MACROS = package_folder("hl_d365_assets.sql", "macros") / "card_numbers.sql"
 
 
 def install_macros(conn: duckdb.DuckDBPyConnection) -> None:

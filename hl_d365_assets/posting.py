@@ -606,7 +606,7 @@ def read_back_day(writer: Writer, api: D365Api, day: date) -> dict[str, int]:
 def post_days(days: list[date]) -> int:
     """`hl-d365 post --day …`: post with the configured resources (sandbox simulator unless
     D365_CLIENT_SECRET is set), outside Dagster. Prints one line per journal."""
-    from hl_d365_assets.resources import build_resources
+    from hl_d365_assets.defs.resources import build_resources
     from hl_d365_assets.settings import load_settings
 
     resources = build_resources(load_settings())

@@ -1,19 +1,96 @@
-"""The one place where configuration is read.
+"""The one place where configuration is read from the environment.
 
-Everything that differs between a laptop running the sandbox and a production deployment comes
-from environment variables; the defaults are the sandbox with a local DuckDB warehouse under
-``./data``. Secrets are not read here: they reach resources through ``dagster.EnvVar`` so they
-never sit in a config object that might be logged.
+Two modes, chosen explicitly by ``HL_D365_MODE`` and never guessed from which secrets happen to
+be set:
+
+- ``sandbox`` (the default): Heartland and D365 are the project's own simulators on loopback,
+  reached with the sandbox's documented credentials; the warehouse is a DuckDB file under
+  ``./data``. Setting a real secret (``HEARTLAND_APP_KEY``, ``D365_CLIENT_SECRET``) in sandbox
+  mode changes nothing: the sandbox never reaches a real system.
+- ``production``: the real GP-API and D365 Finance. Every setting in ``PRODUCTION_REQUIRED``
+  must be set; the Dagster definitions and ``hl-d365 post`` refuse to start otherwise, with one
+  message naming each missing setting. Production never falls back to a simulator, and no
+  production module imports the sandbox package.
+
+Any other value of ``HL_D365_MODE`` is an error naming the allowed ones.
+
+=============================  ==========================  ============================================
+variable                       sandbox                     production
+=============================  ==========================  ============================================
+``HL_D365_MODE``               ``sandbox`` (default)       ``production``
+``HL_D365_DATA_DIR``           ``./data``                  required: landing zone, warehouse, read copy
+``HL_D365_TIMEZONE``           ``America/New_York``        required: the merchant's IANA zone, which
+                                                           decides each business day's boundaries
+``HL_D365_FIRST_BUSINESS_DAY`` ``2026-01-01``              optional, same default: first partition
+``HL_D365_BASE_CURRENCY``      ``USD``                     optional, same default
+``HL_D365_MAPPINGS_DIR``       the shipped ``mappings/``   optional: a folder of the finance-owned
+                                                           mapping CSVs replacing the shipped ones
+``HL_D365_ALERT_WEBHOOK_URL``  unset: alerts stay in       optional, same (secret: read through
+                               ``ops.alerts``              ``EnvVar`` only)
+``HEARTLAND_API_URL``          ignored (the simulator)     required: GP-API base including ``/ucp``,
+                                                           ``https://apis.globalpay.com/ucp`` (live) or
+                                                           ``https://apis.sandbox.globalpay.com/ucp``
+``HEARTLAND_APP_ID``           ignored (sandbox app id)    required (``EnvVar``)
+``HEARTLAND_APP_KEY``          the pipeline uses the       required (secret, ``EnvVar``); also the
+                               sandbox app key; the        key the webhook receiver checks
+                               receiver checks with this   signatures with
+                               one unless ``--sandbox``
+``D365_ENVIRONMENT_URL``       ignored (the simulator)     required (``EnvVar``), e.g.
+                                                           ``https://contoso.operations.dynamics.com``
+``D365_TENANT_ID``             ignored                     required (``EnvVar``): Entra ID tenant
+``D365_CLIENT_ID``             ignored                     required (``EnvVar``): app registration id
+``D365_CLIENT_SECRET``         ignored                     required (secret, ``EnvVar``)
+``HEARTLAND_SANDBOX_URL``      ``http://127.0.0.1:8765/``  ignored: where the Heartland simulator
+                               ``ucp``                     listens (``hl-d365 heartland-sim``)
+``D365_SANDBOX_URL``           ``http://127.0.0.1:8766``   ignored: where the D365 simulator listens
+                                                           (``hl-d365 d365-sim``)
+=============================  ==========================  ============================================
+
+Secrets are checked for presence here but never read into :class:`Settings`: they reach the
+resources through ``dagster.EnvVar`` at run time, so they never sit in a config object that
+might be logged. The webhook receiver, which is not a Dagster resource, reads its key through
+:func:`secret` when it starts.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from hl_d365_assets.package_files import package_folder
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""The source checkout (``workspace.yaml``, ``dagster.yaml``): meaningful for the demo, the
+benchmark and the tests, which run from a checkout. Packaged code never finds its files through
+it; see :mod:`hl_d365_assets.package_files`."""
+
+MODE_ENV = "HL_D365_MODE"
+SANDBOX = "sandbox"
+PRODUCTION = "production"
+MODES = (SANDBOX, PRODUCTION)
+
+PRODUCTION_REQUIRED: dict[str, str] = {
+    "HL_D365_DATA_DIR": "where the landing zone and the warehouse live",
+    "HL_D365_TIMEZONE": "the merchant's IANA time zone, e.g. America/Chicago",
+    "HEARTLAND_API_URL": "the GP-API base URL, e.g. https://apis.globalpay.com/ucp",
+    "HEARTLAND_APP_ID": "the GP-API app id",
+    "HEARTLAND_APP_KEY": "the GP-API app key (secret)",
+    "D365_ENVIRONMENT_URL": "the D365 Finance environment, https://<name>.operations.dynamics.com",
+    "D365_TENANT_ID": "the Entra ID tenant of the app registration",
+    "D365_CLIENT_ID": "the app registration's client id",
+    "D365_CLIENT_SECRET": "the app registration's client secret (secret)",
+}
+"""What production cannot start without, in the order an operator sets them up."""
+
+Environ = Mapping[str, str]
+
+
+class SettingsError(RuntimeError):
+    """The environment asks for something that cannot run: the message says what to change."""
 
 
 @dataclass(frozen=True)
@@ -23,6 +100,17 @@ class Settings:
     merchant_timezone: str
     first_business_day: date
     base_currency: str
+    mode: str = SANDBOX
+    heartland_api_url: str | None = None
+    """Production only: the GP-API."""
+    heartland_sandbox_url: str | None = None
+    """Sandbox only: where the Heartland simulator listens, when not on its default port."""
+    d365_sandbox_url: str | None = None
+    """Sandbox only: where the D365 simulator listens, when not on its default port."""
+    alert_webhook_configured: bool = False
+    """Whether ``HL_D365_ALERT_WEBHOOK_URL`` is set; the URL itself carries a secret."""
+    missing: tuple[str, ...] = ()
+    """Production settings that are not set (always empty in the sandbox)."""
 
     @property
     def landing_dir(self) -> Path:
@@ -37,13 +125,88 @@ class Settings:
         """The analysts' copy, republished after every run (see docs/warehouse.md)."""
         return self.data_dir / "warehouse_read.duckdb"
 
+    @property
+    def production(self) -> bool:
+        return self.mode == PRODUCTION
 
-def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
+    def require_complete(self) -> Settings:
+        """These settings, or the one error that lists every production setting still missing.
+
+        Called wherever real systems would be reached (the Dagster definitions, ``hl-d365
+        post``), so production refuses to start instead of falling back to a simulator.
+        """
+        if not self.missing:
+            return self
+        listed = "\n".join(f"  {name}: {PRODUCTION_REQUIRED[name]}" for name in self.missing)
+        raise SettingsError(
+            f"{MODE_ENV}=production, but {len(self.missing)} required setting"
+            f"{'s are' if len(self.missing) > 1 else ' is'} not set:\n{listed}\n"
+            "Set them in the environment of every process that runs the pipeline (the Dagster "
+            f"code server, daemon and webserver), or unset {MODE_ENV} to run the sandbox."
+        )
+
+
+def load_settings(environ: Environ | None = None) -> Settings:
+    """Read and check the configuration; raises :class:`SettingsError` naming what is wrong."""
     env = os.environ if environ is None else environ
+    mode = _mode(env)
+    timezone = _value(env, "HL_D365_TIMEZONE") or "America/New_York"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"HL_D365_TIMEZONE={timezone!r} is not an IANA time zone (e.g. America/New_York)"
+        ) from None
+    first_day = _value(env, "HL_D365_FIRST_BUSINESS_DAY") or "2026-01-01"
+    try:
+        first_business_day = date.fromisoformat(first_day)
+    except ValueError:
+        raise SettingsError(
+            f"HL_D365_FIRST_BUSINESS_DAY={first_day!r} is not a date like 2026-01-01"
+        ) from None
+    mappings = _value(env, "HL_D365_MAPPINGS_DIR")
     return Settings(
-        data_dir=Path(env.get("HL_D365_DATA_DIR", Path.cwd() / "data")).resolve(),
-        mappings_dir=Path(env.get("HL_D365_MAPPINGS_DIR", PROJECT_ROOT / "mappings")).resolve(),
-        merchant_timezone=env.get("HL_D365_TIMEZONE", "America/New_York"),
-        first_business_day=date.fromisoformat(env.get("HL_D365_FIRST_BUSINESS_DAY", "2026-01-01")),
-        base_currency=env.get("HL_D365_BASE_CURRENCY", "USD"),
+        mode=mode,
+        data_dir=Path(_value(env, "HL_D365_DATA_DIR") or Path.cwd() / "data").resolve(),
+        mappings_dir=(
+            Path(mappings).resolve() if mappings else package_folder("hl_d365_assets.mappings")
+        ),
+        merchant_timezone=timezone,
+        first_business_day=first_business_day,
+        base_currency=_value(env, "HL_D365_BASE_CURRENCY") or "USD",
+        heartland_api_url=_value(env, "HEARTLAND_API_URL") or None,
+        heartland_sandbox_url=_value(env, "HEARTLAND_SANDBOX_URL") or None,
+        d365_sandbox_url=_value(env, "D365_SANDBOX_URL") or None,
+        alert_webhook_configured=bool(_value(env, "HL_D365_ALERT_WEBHOOK_URL")),
+        missing=(
+            tuple(name for name in PRODUCTION_REQUIRED if not _value(env, name))
+            if mode == PRODUCTION
+            else ()
+        ),
     )
+
+
+def secret(name: str, environ: Environ | None = None) -> str:
+    """A secret's value for code that is not a Dagster resource (the webhook receiver's app
+    key), read when needed and never kept; ``""`` when unset."""
+    return _value(os.environ if environ is None else environ, name)
+
+
+def child_environment(**overrides: str) -> dict[str, str]:
+    """This process's environment with ``overrides``, for a child process of ours (the receiver
+    the demo and tests start): it reads its configuration through this module again."""
+    return {**os.environ, **overrides}
+
+
+def _mode(env: Environ) -> str:
+    mode = _value(env, MODE_ENV) or SANDBOX
+    if mode not in MODES:
+        raise SettingsError(
+            f"{MODE_ENV}={mode!r} is not a mode; use one of: {', '.join(MODES)} "
+            f"(unset means {SANDBOX})"
+        )
+    return mode
+
+
+def _value(env: Environ, name: str) -> str:
+    return env.get(name, "").strip()

@@ -29,9 +29,10 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from hl_d365_assets.settings import PROJECT_ROOT
+from hl_d365_assets.package_files import package_folder
 
-SQL_DIR = PROJECT_ROOT / "sql"
+SQL_DIR = package_folder("hl_d365_assets.sql")
+"""The top-level ``sql/`` folder, shipped in the package as ``hl_d365_assets.sql``."""
 # Schemas are created in dependency order; each layer's create_*.sql files run in name order.
 LAYERS = ("ops", "ref", "raw", "canonical", "recon", "gl")
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.landing import LandingZone
-from hl_d365_assets.resources import build_resources
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
 
 

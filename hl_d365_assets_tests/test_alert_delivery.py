@@ -18,8 +18,8 @@ import duckdb
 import pytest
 
 from hl_d365_assets.alerts import AlertWebhookResource
+from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.landing import LandingZone
-from hl_d365_assets.resources import build_resources
 from hl_d365_assets.sandbox import SandboxConfig, generate
 from hl_d365_assets.settings import Settings
 from hl_d365_assets_tests.conftest import daily_job

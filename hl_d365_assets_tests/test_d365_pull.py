@@ -27,8 +27,8 @@ from hl_d365_assets.defs.landing.schedules import d365_daily_pull
 from hl_d365_assets.defs.raw.assets import raw_d365
 from hl_d365_assets.defs.raw.checks import d365_conservation_checks
 from hl_d365_assets.defs.raw.jobs import d365_mapping_check_job
+from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.landing import LandingZone
-from hl_d365_assets.resources import build_resources
 from hl_d365_assets.sandbox.d365_simulator.app import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,

@@ -18,11 +18,11 @@ import duckdb
 import pytest
 
 from hl_d365_assets.defs.landing.schedules import end_of_day_pull
+from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.heartland.client import HeartlandClient
 from hl_d365_assets.heartland.events import StoreZones
 from hl_d365_assets.heartland.pull import pull_days
 from hl_d365_assets.landing import LandingWriter, LandingZone
-from hl_d365_assets.resources import build_resources
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
 from hl_d365_assets.sandbox.heartland_simulator import HeartlandSimulator, serve

@@ -16,8 +16,8 @@ import dagster as dg
 import duckdb
 import pytest
 
+from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.landing import LandingWriter, LandingZone
-from hl_d365_assets.resources import build_resources
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
 from hl_d365_assets_tests.conftest import make_settings, run_range

@@ -18,8 +18,8 @@ import dagster as dg
 import duckdb
 import pytest
 
+from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.landing import LandingZone
-from hl_d365_assets.resources import build_resources
 from hl_d365_assets.sandbox import SOURCE, DefectRates, SandboxConfig, generate, load_stores
 from hl_d365_assets.sandbox.order_payments import SALES_ORDERS_CSV
 from hl_d365_assets.settings import Settings

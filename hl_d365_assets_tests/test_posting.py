@@ -24,9 +24,9 @@ import pytest
 
 from hl_d365_assets.d365.client import D365Client
 from hl_d365_assets.d365.errors import D365Error
+from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.landing import LandingWriter, LandingZone
 from hl_d365_assets.posting import post_day, read_back_day
-from hl_d365_assets.resources import build_resources, d365_client
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.sandbox.d365_simulator.app import (
     SANDBOX_CLIENT_ID,
@@ -36,6 +36,7 @@ from hl_d365_assets.sandbox.d365_simulator.app import (
     D365Simulator,
 )
 from hl_d365_assets.sandbox.d365_simulator.server import serve
+from hl_d365_assets.sandbox.resources import d365_client
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
 from hl_d365_assets.warehouse import WarehouseResource
 from hl_d365_assets_tests.conftest import make_settings, run_range
@@ -329,7 +330,7 @@ def test_the_dagster_job_checks_posts_and_reads_back_for_the_day(world) -> None:
     try:
         resources = {
             **build_resources(world.settings),
-            "d365": d365_client({"D365_SANDBOX_URL": server.base_url}),
+            "d365": d365_client(server.base_url),
         }
         with dg.instance_for_test() as instance:
             result = defs.resolve_job_def("post_journals_job").execute_in_process(
@@ -415,7 +416,7 @@ def test_card_payments_of_d365_sales_orders_credit_their_customers_exactly_once(
     sim.environment_url = server.base_url
     resources = {
         **build_resources(settings),
-        "d365": d365_client({"D365_SANDBOX_URL": server.base_url}),
+        "d365": d365_client(server.base_url),
     }
     generate(
         LandingZone(settings.landing_dir),

@@ -19,8 +19,8 @@ import duckdb
 import polars as pl
 import pytest
 
+from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.landing import LandingWriter, LandingZone, envelope
-from hl_d365_assets.resources import build_resources
 from hl_d365_assets.settings import Settings
 from hl_d365_assets.table_checks import CHECK_NAME, read_partition, validate_rows
 from hl_d365_assets.table_models import canonical, raw

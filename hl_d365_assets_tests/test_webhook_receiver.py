@@ -29,6 +29,7 @@ from hl_d365_assets.bench.webhook_throughput import (
     sandbox_notifications,
     signed_body,
 )
+from hl_d365_assets.cli import resolve_app_key
 from hl_d365_assets.heartland.signature import SIGNATURE_HEADER, sign
 from hl_d365_assets.landing import LandingWriter, LandingZone, envelope
 from hl_d365_assets.sandbox import SANDBOX_DAY
@@ -45,7 +46,7 @@ from hl_d365_assets.webhook import (
 from hl_d365_assets.webhook.process import free_port, start_receiver
 from hl_d365_assets.webhook.recovery import ReceiverAlreadyRunning
 from hl_d365_assets.webhook.seen_event_ids import JOURNAL_NAME, SeenEventIds
-from hl_d365_assets.webhook.server import MissingAppKey, resolve_app_key
+from hl_d365_assets.webhook.server import MissingAppKey
 
 IN_WINDOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 """Receipt time for in-process tests: the sandbox day (Nov 20) is inside the 72 h window."""

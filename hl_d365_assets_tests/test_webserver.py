@@ -56,7 +56,7 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         **os.environ,
         "DAGSTER_HOME": str(home),
         "HL_D365_DATA_DIR": str(settings.data_dir),
-        "HEARTLAND_API_URL": simulator.base_url,
+        "HEARTLAND_SANDBOX_URL": simulator.base_url,
     }
     env.pop("HEARTLAND_APP_KEY", None)
     # What `make ui` runs: `dagster dev`, the webserver and the daemon that dequeues runs.

@@ -163,7 +163,7 @@ def _run_in_this_process(data_dir: Path) -> dict:
 
     from hl_d365_assets.definitions import defs
     from hl_d365_assets.defs.ops.jobs import daily_heartland_job
-    from hl_d365_assets.resources import build_resources
+    from hl_d365_assets.defs.resources import build_resources
 
     settings = dataclasses.replace(bench_settings(), data_dir=data_dir)
     job = defs.resolve_job_def(daily_heartland_job.name)

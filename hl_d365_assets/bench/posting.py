@@ -13,9 +13,9 @@ from pathlib import Path
 
 from hl_d365_assets.d365.client import GENERAL_JOURNAL
 from hl_d365_assets.posting import JOURNAL_NAME, PlannedJournal, PlannedLine, create_journal_once
-from hl_d365_assets.resources import d365_client
 from hl_d365_assets.sandbox.d365_simulator.app import D365Simulator
 from hl_d365_assets.sandbox.d365_simulator.server import serve
+from hl_d365_assets.sandbox.resources import d365_client
 
 LINES = 10_000
 LINES_PER_JOURNAL = 1_000
@@ -47,7 +47,7 @@ def journals() -> list[PlannedJournal]:
 def _measure(sim: D365Simulator, url: str, send) -> tuple[int, float]:
     sim.reset()
     sim.latency_seconds = LATENCY_SECONDS
-    with d365_client({"D365_SANDBOX_URL": url}).open() as api:
+    with d365_client(url).open() as api:
         api.read_all("JournalNames", top=1)  # the token, outside the measurement
         before = sim.request_count()
         started = time.perf_counter()

@@ -24,10 +24,10 @@ import dagster as dg
 
 from hl_d365_assets.defs.landing.jobs import heartland_pull_job
 from hl_d365_assets.defs.landing.sensors import latest_load
+from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.heartland.client import HeartlandClient
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.raw_loader import ENTITIES, SOURCE
-from hl_d365_assets.resources import build_resources
 from hl_d365_assets.sandbox import SandboxConfig, generate
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
 from hl_d365_assets.sandbox.heartland_simulator import HeartlandSimulator, serve

@@ -9,9 +9,10 @@ from datetime import date
 
 import dagster as dg
 
-from hl_d365_assets.resources import build_resources, d365_client
+from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.sandbox.d365_simulator.app import D365Simulator
 from hl_d365_assets.sandbox.d365_simulator.server import serve
+from hl_d365_assets.sandbox.resources import d365_client
 from hl_d365_assets.settings import Settings
 
 # A day held back fails its run by design (the blocking checks): the table below says why, so
@@ -31,7 +32,7 @@ class SandboxD365:
         self.sim.environment_url = self.server.base_url
         self.resources = {
             **build_resources(settings),
-            "d365": d365_client({"D365_SANDBOX_URL": self.server.base_url}),
+            "d365": d365_client(self.server.base_url),
         }
 
     def __enter__(self) -> SandboxD365:

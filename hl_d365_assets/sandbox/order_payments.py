@@ -25,10 +25,11 @@ from pathlib import Path
 
 import duckdb
 
+from hl_d365_assets.package_files import package_folder
 from hl_d365_assets.sandbox.sql_files import run_sql_file
 from hl_d365_assets.sandbox.stores import Store
 
-SALES_ORDERS_CSV = Path(__file__).resolve().parent / "d365_seed" / "sales_orders.csv"
+SALES_ORDERS_CSV = package_folder("hl_d365_assets.sandbox", "d365_seed") / "sales_orders.csv"
 PAYMENT_CYCLE_DAYS = 20
 """Each seed order is paid on one day of every cycle of this many days."""
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import duckdb
 
+from hl_d365_assets.package_files import package_folder
 from hl_d365_assets.warehouse import run_script
 
-SQL_DIR = Path(__file__).resolve().parent / "sql"
+SQL_DIR = package_folder("hl_d365_assets.sandbox", "sql")
 
 
 @cache

@@ -6,7 +6,6 @@ same sign of life (its stats endpoint answering), not merely an open port.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from hl_d365_assets.settings import child_environment
 from hl_d365_assets.webhook.receiver import STATS_PATH
 
 
@@ -28,7 +28,7 @@ def start_receiver(
     data_dir: Path, port: int, *options: str, log_path: Path | None = None, sandbox: bool = True
 ) -> subprocess.Popen:
     """``python -m hl_d365_assets.cli webhook serve`` on loopback; returns once it answers."""
-    env = {**os.environ, "HL_D365_DATA_DIR": str(data_dir)}
+    env = child_environment(HL_D365_DATA_DIR=str(data_dir))
     log = open(log_path or data_dir.parent / f"receiver-{port}.log", "ab")  # noqa: SIM115
     command = [sys.executable, "-m", "hl_d365_assets.cli", "webhook", "serve", "--port", str(port)]
     process = subprocess.Popen(

@@ -3,7 +3,8 @@
 ``hl-d365 webhook serve`` (see ``cli.py``) binds ``127.0.0.1:8787`` unless told otherwise and
 serves ``POST /webhooks/heartland`` and ``GET /webhooks/heartland/stats``. The app key comes from
 ``HEARTLAND_APP_KEY``; without it the receiver refuses to start (exit 2), unless ``--sandbox``
-asks for the sandbox's documented key. Before the socket is bound, the receiver takes its lock,
+asks for the sandbox's documented key (which ``cli.py`` supplies: this module never imports the
+sandbox). Before the socket is bound, the receiver takes its lock,
 recovers what a killed predecessor left open (``recovery.py``) and loads the seen event ids
 (``seen_event_ids.py``), so no request is ever answered from a half-recovered state.
 
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import re
 import signal
 import sys
@@ -27,7 +27,7 @@ from datetime import timedelta
 
 import uvicorn
 
-from hl_d365_assets.sandbox.credentials import SANDBOX_APP_KEY
+from hl_d365_assets.settings import load_settings, secret
 from hl_d365_assets.webhook.config import ReceiverConfig
 from hl_d365_assets.webhook.receiver import WebhookReceiver, create_app
 from hl_d365_assets.webhook.recovery import (
@@ -52,11 +52,9 @@ class MissingAppKey(RuntimeError):
     pass
 
 
-def resolve_app_key(sandbox: bool, environ: Mapping[str, str] | None = None) -> str:
-    """The key signatures are checked with: the sandbox's, or ``HEARTLAND_APP_KEY``."""
-    if sandbox:
-        return SANDBOX_APP_KEY
-    key = (os.environ if environ is None else environ).get(APP_KEY_ENV, "").strip()
+def app_key_from_environment(environ: Mapping[str, str] | None = None) -> str:
+    """``HEARTLAND_APP_KEY``, the key real Heartland signs notifications with."""
+    key = secret(APP_KEY_ENV, environ)
     if not key:
         raise MissingAppKey(
             f"{APP_KEY_ENV} is not set: the receiver cannot check X-GP-Signature without the "
@@ -137,10 +135,8 @@ def serve(config: ReceiverConfig, host: str = DEFAULT_HOST, port: int = DEFAULT_
     return 1 if receiver.failure is not None or not server.started else 0
 
 
-def run_webhook_command(args) -> int:
-    """``hl-d365 webhook serve|recover|throughput`` (argument parsing lives in cli.py)."""
-    from hl_d365_assets.settings import load_settings
-
+def run_webhook_command(args, app_key: str | None = None) -> int:
+    """``hl-d365 webhook serve|recover`` (argument parsing and the app key live in cli.py)."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -158,20 +154,7 @@ def run_webhook_command(args) -> int:
                     f"{segment.path}: {segment.lines} lines, {segment.dropped_bytes} bytes dropped"
                 )
         return 0
-    if args.webhook_command == "throughput":
-        from hl_d365_assets.bench.webhook_throughput import measure_throughput
-
-        result = measure_throughput(
-            events=args.events,
-            concurrency=args.concurrency,
-            client_processes=args.client_processes,
-        )
-        for name, value in result.items():
-            print(f"{name}: {value}")
-        return 0 if result["landed"] == result["acknowledged"] else 1
-
     try:
-        app_key = resolve_app_key(args.sandbox)
         options = {
             "max_body_bytes": args.max_body_bytes,
             "max_event_age": parse_duration(args.max_event_age),
@@ -179,7 +162,7 @@ def run_webhook_command(args) -> int:
             "max_segment_bytes": args.max_segment_bytes,
             "max_segment_age_seconds": parse_duration(args.max_segment_age).total_seconds(),
         }
-    except (MissingAppKey, ValueError) as problem:
+    except ValueError as problem:
         print(f"hl-d365 webhook serve: {problem}", file=sys.stderr)
         return EXIT_CONFIGURATION
     if args.sandbox:

@@ -14,6 +14,7 @@ Main accounts and dimension values are shared across companies; everything else 
 import csv
 from pathlib import Path
 
+from hl_d365_assets.package_files import package_folder
 from hl_d365_assets.sandbox.d365_simulator.entities import (
     CUSTOMERS,
     FINANCIAL_DIMENSION_VALUES,
@@ -29,7 +30,7 @@ from hl_d365_assets.sandbox.d365_simulator.entities import (
 )
 from hl_d365_assets.sandbox.d365_simulator.store import StateStore
 
-SEED_DIR = Path(__file__).resolve().parents[1] / "d365_seed"
+SEED_DIR = package_folder("hl_d365_assets.sandbox", "d365_seed")
 
 SEED_FILES: tuple[tuple[str, EntitySet], ...] = (
     ("main_accounts.csv", MAIN_ACCOUNTS),
