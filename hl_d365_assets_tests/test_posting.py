@@ -25,7 +25,8 @@ import pytest
 from hl_d365_assets.d365.client import D365Client
 from hl_d365_assets.d365.errors import D365Error
 from hl_d365_assets.landing import LandingWriter, LandingZone
-from hl_d365_assets.posting import post_day, read_back_day
+from hl_d365_assets.ledger.exactly_once import post_day
+from hl_d365_assets.ledger.read_back import read_back_day
 from hl_d365_assets.resources import build_resources, d365_client
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.sandbox.d365_simulator.app import (

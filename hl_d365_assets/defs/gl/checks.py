@@ -1,17 +1,24 @@
 """The checks that guard the ledger. Blocking: a day whose journal fails one is not posted.
 
 They are evaluated in SQL (sql/gl/evaluate_checks.sql) into gl.journal_checks, per day and
-journal, so the poster can refuse exactly the failing days of a multi-day run, and an accountant
-who accepts the exceptions behind a settlement difference re-runs only these checks (Dagster UI:
-the asset's Checks tab, "Execute") to release the day.
+journal, so the poster refuses exactly the failing journals (it reads gl.journals, whatever
+Dagster does), and an accountant who accepts the exceptions behind a settlement difference
+re-runs only these checks (journal_checks_job, or the asset's Checks tab, "Execute") to release
+the day.
+
+Run on their own, a failing check fails the run: the question there is "is the day released?".
+In post_journals_job a held-back day is the designed outcome, not a crash, so the job sets
+``held_day_fails_run: false``: the checks record the same failures at WARN severity (Dagster then
+raises no DagsterAssetCheckFailedError) and the posting step reports the day held back.
 """
 
 import time
 
 import dagster as dg
+from pydantic import Field
 
 from hl_d365_assets.business_day import business_days, partition_dates
-from hl_d365_assets.journals import evaluate_journal_checks
+from hl_d365_assets.ledger.journals import evaluate_journal_checks
 from hl_d365_assets.warehouse import WarehouseResource, transaction
 
 JOURNAL_LINES = dg.AssetKey(["gl", "journal_lines"])
@@ -28,6 +35,14 @@ CHECKS = {
 }
 
 
+class JournalChecksConfig(dg.Config):
+    held_day_fails_run: bool = Field(
+        default=True,
+        description="A failing check fails the run (ERROR severity). post_journals_job sets it "
+        "false: there a held-back day is reported at WARN severity and by the posting step.",
+    )
+
+
 @dg.multi_asset_check(
     name="journal_checks",
     specs=[
@@ -42,7 +57,11 @@ CHECKS = {
     ],
     pool="warehouse",
 )
-def journal_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+def journal_checks(
+    context: dg.AssetCheckExecutionContext,
+    config: JournalChecksConfig,
+    warehouse: WarehouseResource,
+):
     days = partition_dates(context)
     window = {"first": days[0], "last": days[-1]}
     started = time.perf_counter()
@@ -62,10 +81,14 @@ def journal_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseR
             asset_key=JOURNAL_LINES,
             check_name=name,
             passed=not failing,
+            severity=dg.AssetCheckSeverity.ERROR
+            if config.held_day_fails_run
+            else dg.AssetCheckSeverity.WARN,
             metadata={
                 "journals_checked": len(results),
                 "journals_failing": len(failing),
                 "days_failing": sorted({str(day) for _, day, _, _, _ in failing}),
+                "journals_held": sorted(key for _, _, key, _, _ in failing),
                 "detail": dg.MetadataValue.md(
                     "\n".join(
                         f"- **{key}** {'passed' if ok else 'FAILED'}: {detail}"
@@ -76,12 +99,3 @@ def journal_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseR
                 "compute_seconds": seconds,
             },
         )
-
-
-journal_checks_job = dg.define_asset_job(
-    name="journal_checks_job",
-    selection=dg.AssetSelection.checks_for_assets(JOURNAL_LINES),
-    partitions_def=business_days,
-    description="Evaluate the ledger's blocking checks for a day: run it after accepting or "
-    "resolving the reconciliation exceptions that hold a day back.",
-)
