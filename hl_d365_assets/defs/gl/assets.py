@@ -78,14 +78,7 @@ def general_ledger(
             # the journal_checks asset checks evaluate them again whenever they run.
             build_journals(conn, days[0], days[-1])
         sql_seconds = time.perf_counter() - started
-        journals = conn.execute(
-            """
-            SELECT journal_key, lines, debit_total, credit_total, balanced, checks_passed,
-                   failed_checks
-            FROM gl.journals WHERE business_date BETWEEN $first AND $last ORDER BY journal_key
-            """,
-            window,
-        ).fetchall()
+        journals = conn.execute(sql_file("gl/list_journals.sql"), window).fetchall()
         summary = dg.MetadataValue.md(
             "| journal | lines | debits | credits | balanced | ready to post |\n"
             "|---|---:|---:|---:|---|---|\n"

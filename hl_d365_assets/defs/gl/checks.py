@@ -19,7 +19,7 @@ from pydantic import Field
 
 from hl_d365_assets.business_day import business_days, partition_dates
 from hl_d365_assets.ledger.journals import evaluate_journal_checks
-from hl_d365_assets.warehouse import WarehouseResource, transaction
+from hl_d365_assets.warehouse import WarehouseResource, sql_file, transaction
 
 JOURNAL_LINES = dg.AssetKey(["gl", "journal_lines"])
 CHECKS = {
@@ -68,11 +68,7 @@ def journal_checks(
     with warehouse.writer() as conn:
         with transaction(conn):
             evaluate_journal_checks(conn, days[0], days[-1])
-        rows = conn.execute(
-            "SELECT check_name, business_date, journal_key, passed, detail FROM gl.journal_checks "
-            "WHERE business_date BETWEEN $first AND $last ORDER BY ALL",
-            window,
-        ).fetchall()
+        rows = conn.execute(sql_file("gl/list_journal_checks.sql"), window).fetchall()
     seconds = round(time.perf_counter() - started, 3)
     for name in CHECKS:
         results = [row for row in rows if row[0] == name]
