@@ -479,7 +479,8 @@ def test_card_payments_of_d365_sales_orders_credit_their_customers_exactly_once(
 
 
 def _post_through_dagster(world: World) -> dg.ExecuteInProcessResult:
-    """post_journals_job for DAY, as the UI or the post_after_load sensor launches it."""
+    """post_journals_job for DAY, as the UI, the post_after_load sensor or the demo (with run
+    config of its own) launches it."""
     from hl_d365_assets.definitions import defs
     from hl_d365_assets.defs.gl.jobs import post_journals_job
 
@@ -496,6 +497,7 @@ def _post_through_dagster(world: World) -> dg.ExecuteInProcessResult:
                 instance=instance,
                 resources=resources,
                 raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             )
     finally:
         server.stop()

@@ -7,15 +7,15 @@ re-runs only these checks (journal_checks_job, or the asset's Checks tab, "Execu
 the day.
 
 Run on their own, a failing check fails the run: the question there is "is the day released?".
-In post_journals_job a held-back day is the designed outcome, not a crash, so the job sets
-``held_day_fails_run: false``: the checks record the same failures at WARN severity (Dagster then
-raises no DagsterAssetCheckFailedError) and the posting step reports the day held back.
+In post_journals_job a held-back day is the designed outcome, not a crash: its runs carry the
+tag ``hl_d365/held_day: reported`` (a job tag, so no run config given at launch can drop it), the
+checks record the same failures at WARN severity (Dagster then raises no
+DagsterAssetCheckFailedError) and the posting step reports the day held back and why.
 """
 
 import time
 
 import dagster as dg
-from pydantic import Field
 
 from hl_d365_assets.business_day import business_days, partition_dates
 from hl_d365_assets.ledger.journals import evaluate_journal_checks
@@ -35,12 +35,10 @@ CHECKS = {
 }
 
 
-class JournalChecksConfig(dg.Config):
-    held_day_fails_run: bool = Field(
-        default=True,
-        description="A failing check fails the run (ERROR severity). post_journals_job sets it "
-        "false: there a held-back day is reported at WARN severity and by the posting step.",
-    )
+HELD_DAY_TAG = "hl_d365/held_day"
+"""A run tagged ``hl_d365/held_day: reported`` reports a day its checks hold back (WARN) instead
+of failing on it (ERROR)."""
+HELD_DAY_REPORTED = "reported"
 
 
 @dg.multi_asset_check(
@@ -57,11 +55,7 @@ class JournalChecksConfig(dg.Config):
     ],
     pool="warehouse",
 )
-def journal_checks(
-    context: dg.AssetCheckExecutionContext,
-    config: JournalChecksConfig,
-    warehouse: WarehouseResource,
-):
+def journal_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
     days = partition_dates(context)
     window = {"first": days[0], "last": days[-1]}
     started = time.perf_counter()
@@ -70,6 +64,7 @@ def journal_checks(
             evaluate_journal_checks(conn, days[0], days[-1])
         rows = conn.execute(sql_file("gl/list_journal_checks.sql"), window).fetchall()
     seconds = round(time.perf_counter() - started, 3)
+    held_day_reported = context.run.tags.get(HELD_DAY_TAG) == HELD_DAY_REPORTED
     for name in CHECKS:
         results = [row for row in rows if row[0] == name]
         failing = [row for row in results if not row[3]]
@@ -77,9 +72,9 @@ def journal_checks(
             asset_key=JOURNAL_LINES,
             check_name=name,
             passed=not failing,
-            severity=dg.AssetCheckSeverity.ERROR
-            if config.held_day_fails_run
-            else dg.AssetCheckSeverity.WARN,
+            severity=dg.AssetCheckSeverity.WARN
+            if held_day_reported
+            else dg.AssetCheckSeverity.ERROR,
             metadata={
                 "journals_checked": len(results),
                 "journals_failing": len(failing),
