@@ -63,7 +63,7 @@ from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
 from hl_d365_assets.sandbox.fault_script import Fault, FaultScript
 from hl_d365_assets.sandbox.in_process import InProcessTransport
-from hl_d365_assets.sandbox.loopback import ConnectionDropped, LoopbackServer
+from hl_d365_assets.sandbox.loopback import ConnectionDropped, LoopbackServer, ServedRequest
 from hl_d365_assets.sandbox.sql_files import sql_statement
 
 logger = logging.getLogger(__name__)
@@ -191,15 +191,6 @@ class Faults(FaultScript):
         if fault.kind == "reject_token" and path == TOKEN_PATH:
             return False
         return super().matches(fault, path)
-
-
-@dataclass(frozen=True)
-class ServedRequest:
-    method: str
-    path: str
-    query: str
-    status: int | None
-    """``None`` when the connection was dropped."""
 
 
 @dataclass

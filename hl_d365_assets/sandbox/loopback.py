@@ -15,12 +15,27 @@ import socket
 import sys
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
 logger = logging.getLogger(__name__)
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
+
+
+@dataclass(frozen=True)
+class ServedRequest:
+    """One request a simulator answered, in process or on loopback: what tests and the demo
+    count (requests per endpoint, statuses, faults that fired)."""
+
+    method: str
+    path: str
+    query: str
+    status: int | None
+    """``None`` when the connection was dropped."""
+    operations: int = 0
+    """Operations carried, for D365's ``$batch``."""
 
 
 class ConnectionDropped(Exception):

@@ -61,7 +61,7 @@ from hl_d365_assets.sandbox.d365_simulator.validation import (
     WriteRefused,
 )
 from hl_d365_assets.sandbox.in_process import InProcessTransport
-from hl_d365_assets.sandbox.loopback import ConnectionDropped
+from hl_d365_assets.sandbox.loopback import ConnectionDropped, ServedRequest
 
 logger = logging.getLogger(__name__)
 
@@ -84,17 +84,6 @@ _OPENID = re.compile(r"^/([^/]+)/v2\.0/\.well-known/openid-configuration$")
 _TOKEN = re.compile(r"^/([^/]+)/oauth2/v2\.0/token$")
 _RESOURCE = re.compile(r"^/data/([A-Za-z][A-Za-z0-9_]*)(?:\((.*)\))?(/\$count)?/?$")
 _KEY_PART = re.compile(r"\s*([A-Za-z_]\w*)\s*=\s*('(?:[^']|'')*'|[^,]+)\s*(?:,|$)")
-
-
-@dataclass(frozen=True)
-class ServedRequest:
-    method: str
-    path: str
-    query: str
-    status: int | None
-    """``None`` when the connection was dropped."""
-    operations: int = 0
-    """Operations carried, for ``$batch``."""
 
 
 @dataclass
