@@ -49,7 +49,7 @@ COMMENT ON COLUMN recon.daily_summary.fees IS 'Processing fees the batches withh
 COMMENT ON COLUMN recon.daily_summary.expected_deposit IS 'gross_sales - refunds - fees + adjustments: what should reach the bank. Source: recon.deposits(expected_deposit)';
 COMMENT ON COLUMN recon.daily_summary.reported_deposit IS 'Deposits Heartland reported for the day''s batches; NULL when no batch arrived. Source: recon.deposits(reported_deposit)';
 COMMENT ON COLUMN recon.daily_summary.deposit_difference IS 'reported_deposit - expected_deposit. Source: recon.deposits(deposit_difference)';
-COMMENT ON COLUMN recon.daily_summary.batches IS 'Settlement batches of the store and day, plus a row for captured transactions naming no known batch. Source: recon.settlement_vs_transactions(batch_id)';
+COMMENT ON COLUMN recon.daily_summary.batches IS 'Rows of recon.settlement_vs_transactions for the store and day: each settlement batch, and each group of captured transactions naming a batch Heartland did not report (or none). Source: recon.settlement_vs_transactions(batch_id)';
 COMMENT ON COLUMN recon.daily_summary.batches_matched IS 'Of those, matched or within tolerance. Source: recon.settlement_vs_transactions(status)';
 COMMENT ON COLUMN recon.daily_summary.card_tenders IS 'POS card tenders of closed tickets. Source: recon.tenders_vs_gateway(tender_id)';
 COMMENT ON COLUMN recon.daily_summary.tenders_matched IS 'Card tenders matched to a gateway transaction at the same amount. Source: recon.tenders_vs_gateway(status)';
