@@ -88,10 +88,8 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}").fetchall()
     for _, text in scripts:
         run_script(conn, text)
-    conn.execute(
-        "CREATE OR REPLACE TABLE ops.schema_state AS SELECT $digest AS ddl_sha256",
-        {"digest": digest},
-    ).fetchall()
+    conn.execute("DELETE FROM ops.schema_state").fetchall()
+    conn.execute("INSERT INTO ops.schema_state VALUES ($digest)", {"digest": digest}).fetchall()
 
 
 @contextmanager

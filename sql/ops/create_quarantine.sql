@@ -15,7 +15,15 @@ CREATE TABLE IF NOT EXISTS ops.quarantine (
     quarantined_at  TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (segment_path, line_number)
 );
-COMMENT ON TABLE ops.quarantine IS 'Landed records that were not loaded, one row per record, with a reason code.';
-COMMENT ON COLUMN ops.quarantine.reason_code IS 'invalid_encoding, malformed_json, oversized_record, card_number_detected, missing_event_id, schema_violation, invalid_amount, negative_amount, invalid_timestamp, stale_event (the webhook receiver accepted it outside its replay window).';
+COMMENT ON TABLE ops.quarantine IS 'Dead letters: landed records that were not loaded, and journals D365 rejected, one row per record, with a reason code. Conservation: landed = loaded + duplicates + quarantined (ops.partition_loads).';
+COMMENT ON COLUMN ops.quarantine.reason_code IS 'invalid_encoding, malformed_json, oversized_record, card_number_detected, missing_event_id, schema_violation, invalid_amount, negative_amount, invalid_timestamp, stale_event (the webhook receiver accepted it outside its replay window); d365_rejected (D365 refused a journal; the payload is D365''s error body).';
 COMMENT ON COLUMN ops.quarantine.reason_detail IS 'What was wrong and where, in words (field names, offending value with card numbers masked).';
-COMMENT ON COLUMN ops.quarantine.masked_payload IS 'The landed line with card numbers masked to first6/last4, cut to 4096 characters.';
+COMMENT ON COLUMN ops.quarantine.masked_payload IS 'The landed line with card numbers masked to first6/last4, cut to 4096 characters; for a rejected journal, D365''s error body, cut the same way.';
+COMMENT ON COLUMN ops.quarantine.source IS 'Where the record came from: heartland (a landed line), or d365 (a journal D365 rejected when posting).';
+COMMENT ON COLUMN ops.quarantine.entity IS 'Raw entity of the line (payment_transactions, settlement_batches, pos_tickets), or the D365 line entity set of a rejected journal (LedgerJournalLines, CustomerPaymentJournalLines).';
+COMMENT ON COLUMN ops.quarantine.business_date IS 'Business day the record was landed under, or of the rejected journal.';
+COMMENT ON COLUMN ops.quarantine.segment_path IS 'Landing segment holding the original line (access-controlled); for a rejected journal d365://<legal entity>/<journal header entity set>/<idempotency key>.';
+COMMENT ON COLUMN ops.quarantine.line_number IS 'Line in the segment, from 1; for a rejected journal the D365 line reported, 0 when none.';
+COMMENT ON COLUMN ops.quarantine.event_id IS 'Event id, when one could be read from the line; NULL otherwise and for rejected journals.';
+COMMENT ON COLUMN ops.quarantine.payload_bytes IS 'Size of the original line (or D365 error body) in bytes, before masking and cutting.';
+COMMENT ON COLUMN ops.quarantine.quarantined_at IS 'When it was quarantined (UTC); a re-load of the day rewrites its rows.';

@@ -21,3 +21,8 @@ COMMENT ON COLUMN recon.deposits.adjustments IS 'Chargebacks, reversals and othe
 COMMENT ON COLUMN recon.deposits.expected_deposit IS 'gross_sales - refunds - fees + adjustments.';
 COMMENT ON COLUMN recon.deposits.reported_deposit IS 'Deposits Heartland reported for the store''s batches of the day. Source: canonical.settlement_batches(deposit_amount)';
 COMMENT ON COLUMN recon.deposits.deposit_difference IS 'reported_deposit - expected_deposit.';
+COMMENT ON COLUMN recon.deposits.business_date IS 'Business day of the transactions and batches.';
+COMMENT ON COLUMN recon.deposits.store_id IS 'Store; NULL for money of a merchant id not in mappings/stores.csv.';
+COMMENT ON COLUMN recon.deposits.currency IS 'Currency of every amount on the row (the store''s; no conversion here).';
+COMMENT ON COLUMN recon.deposits.deposit_ids IS 'The deposits (DEP_…) paying out the store''s batches of the day, comma separated; NULL when no batch arrived. Source: canonical.settlement_batches(deposit_id)';
+COMMENT ON COLUMN recon.deposits.deposit_date IS 'Date of the latest of those deposits: when the money should be in the bank. Source: canonical.settlement_batches(deposit_date)';

@@ -30,3 +30,16 @@ COMMENT ON COLUMN recon.exceptions.amount_at_risk IS 'Absolute money the excepti
 COMMENT ON COLUMN recon.exceptions.source_keys IS 'The keys to look the sources up by: batch_id=…, tender_id=…, transaction_id=….';
 COMMENT ON COLUMN recon.exceptions.still_detected IS 'False once a re-materialisation of its day no longer finds it (e.g. a late event filled the gap).';
 COMMENT ON COLUMN recon.exceptions.status IS 'open, resolved or accepted: set by accountants (UPDATE recon.exceptions SET status = …, resolution_note = …); the pipeline only inserts new exceptions as open.';
+COMMENT ON COLUMN recon.exceptions.business_date IS 'Business day the discrepancy belongs to.';
+COMMENT ON COLUMN recon.exceptions.store_id IS 'Store concerned; NULL for the D365 read-back''s exceptions (gl_vs_d365_*), which are per journal.';
+COMMENT ON COLUMN recon.exceptions.currency IS 'Currency of the amounts on the row; NULL for gl_vs_d365_duplicate_journal.';
+COMMENT ON COLUMN recon.exceptions.reported_amount IS 'What the outside side says: the batch''s reported net (settlement kinds), the POS tender + tip (tender kinds), or what D365 holds (gl_vs_d365_*); NULL when that side has nothing.';
+COMMENT ON COLUMN recon.exceptions.computed_amount IS 'What we computed to compare with: the net of the captured transactions (settlement kinds), the gateway transaction''s amount (tender kinds), or the journal line''s amount (gl_vs_d365_*); NULL when that side has nothing.';
+COMMENT ON COLUMN recon.exceptions.detail IS 'The discrepancy in words, with the figures on both sides and what was looked for; refreshed by every run that still finds it.';
+COMMENT ON COLUMN recon.exceptions.first_seen_business_date IS 'Business day on which it was first found.';
+COMMENT ON COLUMN recon.exceptions.last_seen_business_date IS 'Latest business day on which it was found again.';
+COMMENT ON COLUMN recon.exceptions.first_detected_at IS 'When a run first found it (UTC).';
+COMMENT ON COLUMN recon.exceptions.last_detected_at IS 'When a run last found it (UTC).';
+COMMENT ON COLUMN recon.exceptions.resolution_note IS 'The accountant''s note on how it was resolved or why it is accepted; never overwritten by a run.';
+COMMENT ON COLUMN recon.exceptions.resolved_by IS 'Who resolved or accepted it, as the accountant records it.';
+COMMENT ON COLUMN recon.exceptions.resolved_at IS 'When it was resolved or accepted, as the accountant records it.';

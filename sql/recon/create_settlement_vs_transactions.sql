@@ -36,3 +36,16 @@ COMMENT ON COLUMN recon.settlement_vs_transactions.count_difference IS 'Reported
 COMMENT ON COLUMN recon.settlement_vs_transactions.net_difference IS 'Reported net (sales - refunds) minus the transactions'' net.';
 COMMENT ON COLUMN recon.settlement_vs_transactions.deposit_difference IS 'Reported deposit minus the expected one: transactions'' net - reported fees.';
 COMMENT ON COLUMN recon.settlement_vs_transactions.tolerance IS 'Largest difference accepted as within tolerance: absolute + relative x |reported net| (mappings/recon_tolerances.csv).';
+COMMENT ON COLUMN recon.settlement_vs_transactions.store_id IS 'Store of the batch (or of the transactions, when there is no batch); NULL when the merchant id is not in mappings/stores.csv.';
+COMMENT ON COLUMN recon.settlement_vs_transactions.currency IS 'Currency of every amount on the row.';
+COMMENT ON COLUMN recon.settlement_vs_transactions.reported_sales_count IS 'Captured sales the batch reports; NULL when no batch arrived. Source: canonical.settlement_batches(sales_count)';
+COMMENT ON COLUMN recon.settlement_vs_transactions.reported_sales_amount IS 'Sales the batch reports, tips included. Source: canonical.settlement_batches(sales_amount)';
+COMMENT ON COLUMN recon.settlement_vs_transactions.reported_refunds_count IS 'Refunds the batch reports. Source: canonical.settlement_batches(refunds_count)';
+COMMENT ON COLUMN recon.settlement_vs_transactions.reported_net_amount IS 'Net the batch reports: sales - refunds. Source: canonical.settlement_batches(net_amount)';
+COMMENT ON COLUMN recon.settlement_vs_transactions.reported_fees_amount IS 'Processing fees the batch withheld. Source: canonical.settlement_batches(fees_amount)';
+COMMENT ON COLUMN recon.settlement_vs_transactions.reported_deposit_amount IS 'Deposit the batch reports: net - fees. Source: canonical.settlement_batches(deposit_amount)';
+COMMENT ON COLUMN recon.settlement_vs_transactions.transactions_sales_count IS 'Captured SALE transactions naming the batch. Source: canonical.payments(transaction_id)';
+COMMENT ON COLUMN recon.settlement_vs_transactions.transactions_refunds_count IS 'Captured REFUND transactions naming the batch. Source: canonical.payments(transaction_id)';
+COMMENT ON COLUMN recon.settlement_vs_transactions.transactions_net_amount IS 'transactions_sales_amount - transactions_refunds_amount. Source: canonical.payments(amount)';
+COMMENT ON COLUMN recon.settlement_vs_transactions.sales_difference IS 'Reported sales minus the transactions'' sales (reported counts as 0 when there is no batch).';
+COMMENT ON COLUMN recon.settlement_vs_transactions.refunds_difference IS 'Reported refunds minus the transactions'' refunds, both positive figures.';

@@ -22,3 +22,10 @@ COMMENT ON COLUMN recon.tenders_vs_gateway.tender_amount IS 'Tender amount, sign
 COMMENT ON COLUMN recon.tenders_vs_gateway.tender_tip_amount IS 'Tip on the tender, added after authorisation. Source: canonical.pos_tenders(tip_amount)';
 COMMENT ON COLUMN recon.tenders_vs_gateway.transaction_amount IS 'Captured amount, tip included. Source: canonical.payments(amount)';
 COMMENT ON COLUMN recon.tenders_vs_gateway.amount_difference IS 'Transaction amount minus (tender amount + tip).';
+COMMENT ON COLUMN recon.tenders_vs_gateway.business_date IS 'Business day of the tender, or of the gateway transaction when no tender is on the row.';
+COMMENT ON COLUMN recon.tenders_vs_gateway.store_id IS 'Store of the tender or transaction; NULL for a transaction of a merchant id not in mappings/stores.csv.';
+COMMENT ON COLUMN recon.tenders_vs_gateway.currency IS 'Currency of every amount on the row.';
+COMMENT ON COLUMN recon.tenders_vs_gateway.ticket_id IS 'POS ticket of the tender; NULL when the row has no tender. Source: canonical.pos_tenders(ticket_id)';
+COMMENT ON COLUMN recon.tenders_vs_gateway.tender_id IS 'POS card tender; NULL for gateway_transaction_without_tender and sales_order_payment. Source: canonical.pos_tenders(tender_id)';
+COMMENT ON COLUMN recon.tenders_vs_gateway.transaction_id IS 'Captured gateway transaction (TRN_…); NULL for tender_without_gateway_transaction. Source: canonical.payments(transaction_id)';
+COMMENT ON COLUMN recon.tenders_vs_gateway.reason IS 'Why the row is not a plain match, in words: what was looked for and not found, the two amounts of an amount_difference, the sales order and customer a sales_order_payment pays, or that the match was made on store, amount and time; NULL for a match by reference at the same amount.';

@@ -44,3 +44,14 @@ FROM loads
 LEFT JOIN reasons USING (business_date)
 LEFT JOIN late USING (business_date)
 LEFT JOIN flagged USING (business_date);
+COMMENT ON VIEW ops.daily_load_summary IS 'Per business day, across the Heartland entities: what landed and where it went (landed = loaded + duplicates + quarantined), quarantined records by reason, late events and records with a mapping issue.';
+COMMENT ON COLUMN ops.daily_load_summary.business_date IS 'Business day. Source: ops.partition_loads(business_date)';
+COMMENT ON COLUMN ops.daily_load_summary.segments IS 'Landing segment files read, all entities. Source: ops.partition_loads(segments)';
+COMMENT ON COLUMN ops.daily_load_summary.landed IS 'Records that arrived, all entities. Source: ops.partition_loads(landed)';
+COMMENT ON COLUMN ops.daily_load_summary.loaded IS 'Records loaded into the raw tables. Source: ops.partition_loads(loaded)';
+COMMENT ON COLUMN ops.daily_load_summary.duplicates IS 'Redeliveries of an event already loaded, counted not loaded. Source: ops.partition_loads(duplicates)';
+COMMENT ON COLUMN ops.daily_load_summary.quarantined IS 'Landed records not loaded, with a reason. Source: ops.partition_loads(quarantined)';
+COMMENT ON COLUMN ops.daily_load_summary.quarantined_by_reason IS 'Rows of ops.quarantine for the day by reason_code (a journal D365 rejected included); empty when none. Source: ops.quarantine(reason_code)';
+COMMENT ON COLUMN ops.daily_load_summary.late_events IS 'Gateway transactions and POS tickets with an event that landed after their business day had ended (is_late).';
+COMMENT ON COLUMN ops.daily_load_summary.flagged_records IS 'Loaded transactions, batches and tickets the mappings could not fully describe (mapping_issue set in any canonical table; a ticket counts once).';
+COMMENT ON COLUMN ops.daily_load_summary.loaded_at IS 'When the latest of the day''s entities was loaded (UTC). Source: ops.partition_loads(loaded_at)';

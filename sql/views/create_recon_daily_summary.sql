@@ -40,3 +40,22 @@ LEFT JOIN batches AS b USING (business_date, store_id)
 LEFT JOIN tenders AS t USING (business_date, store_id)
 LEFT JOIN open_exceptions AS o USING (business_date, store_id);
 COMMENT ON VIEW recon.daily_summary IS 'Per day and store: totals, deposit expected vs reported, batches and tenders matched, gateway transactions left without a tender and those paying D365 sales orders, open exceptions by kind and the money at risk. Read this first.';
+COMMENT ON COLUMN recon.daily_summary.business_date IS 'Business day. Source: recon.deposits(business_date)';
+COMMENT ON COLUMN recon.daily_summary.store_id IS 'Store; NULL for money of a merchant id not in mappings/stores.csv. Source: recon.deposits(store_id)';
+COMMENT ON COLUMN recon.daily_summary.currency IS 'Currency of the money columns of the row (the store''s). Source: recon.deposits(currency)';
+COMMENT ON COLUMN recon.daily_summary.gross_sales IS 'Captured card sales, tips included. Source: recon.deposits(gross_sales)';
+COMMENT ON COLUMN recon.daily_summary.refunds IS 'Captured card refunds, as a positive figure. Source: recon.deposits(refunds)';
+COMMENT ON COLUMN recon.daily_summary.fees IS 'Processing fees the batches withheld. Source: recon.deposits(fees)';
+COMMENT ON COLUMN recon.daily_summary.expected_deposit IS 'gross_sales - refunds - fees + adjustments: what should reach the bank. Source: recon.deposits(expected_deposit)';
+COMMENT ON COLUMN recon.daily_summary.reported_deposit IS 'Deposits Heartland reported for the day''s batches; NULL when no batch arrived. Source: recon.deposits(reported_deposit)';
+COMMENT ON COLUMN recon.daily_summary.deposit_difference IS 'reported_deposit - expected_deposit. Source: recon.deposits(deposit_difference)';
+COMMENT ON COLUMN recon.daily_summary.batches IS 'Rows of recon.settlement_vs_transactions for the store and day: each settlement batch, and each group of captured transactions naming a batch Heartland did not report (or none). Source: recon.settlement_vs_transactions(batch_id)';
+COMMENT ON COLUMN recon.daily_summary.batches_matched IS 'Of those, matched or within tolerance. Source: recon.settlement_vs_transactions(status)';
+COMMENT ON COLUMN recon.daily_summary.card_tenders IS 'POS card tenders of closed tickets. Source: recon.tenders_vs_gateway(tender_id)';
+COMMENT ON COLUMN recon.daily_summary.tenders_matched IS 'Card tenders matched to a gateway transaction at the same amount. Source: recon.tenders_vs_gateway(status)';
+COMMENT ON COLUMN recon.daily_summary.tender_match_rate_percent IS '100 x tenders_matched / card_tenders, 2 decimals (a ratio, not money); NULL when the store had no card tender.';
+COMMENT ON COLUMN recon.daily_summary.unmatched_transactions IS 'Captured gateway transactions no POS tender and no D365 sales order accounts for. Source: recon.tenders_vs_gateway(status)';
+COMMENT ON COLUMN recon.daily_summary.sales_order_payments IS 'Captured gateway transactions paying a D365 sales order (phone or web orders): accounted for without a tender, not exceptions. Source: recon.tenders_vs_gateway(status)';
+COMMENT ON COLUMN recon.daily_summary.open_exceptions IS 'Exceptions of the store and day still open and still detected (the D365 read-back''s, which have no store, are not counted here). Source: recon.exceptions(exception_id)';
+COMMENT ON COLUMN recon.daily_summary.open_exceptions_by_kind IS 'Those exceptions counted by kind; NULL when none. Source: recon.exceptions(kind)';
+COMMENT ON COLUMN recon.daily_summary.amount_at_risk IS 'Sum of their amount_at_risk, in currency; 0 when none. Source: recon.exceptions(amount_at_risk)';
