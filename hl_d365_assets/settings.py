@@ -46,6 +46,21 @@ variable                       sandbox                     production
                                                            (``hl-d365 d365-sim``)
 =============================  ==========================  ============================================
 
+The raw layer's load-health checks (docs/ingestion.md, "Load health"), optional in both modes,
+defaults in :data:`LOAD_HEALTH_DEFAULTS`:
+
+- ``HL_D365_QUARANTINE_WARN_SHARE`` (0.02): a raw day whose quarantined / (loaded +
+  quarantined) is above it warns;
+- ``HL_D365_QUARANTINE_FAIL_SHARE`` (0.25): above it the day's load fails, blocking canonical,
+  recon and gl of the run, and raises an ``ops.alerts`` row;
+- ``HL_D365_VOLUME_WARN_RATIO`` (0.5): a day loading fewer rows than this x the median of
+  recent loaded days warns (a day with zero events included);
+- ``HL_D365_VOLUME_BASELINE_DAYS`` (7): how many loaded days make "recent days".
+
+Each takes per-source overrides: append ``_<SOURCE>`` or ``_<SOURCE>_<ENTITY>`` in capitals
+(``HL_D365_QUARANTINE_FAIL_SHARE_HEARTLAND_POS_TICKETS=0.4``); the most specific one set wins
+(:meth:`Settings.load_health`).
+
 Secrets are checked for presence here but never read into :class:`Settings`: they reach the
 resources through ``dagster.EnvVar`` at run time, so they never sit in a config object that
 might be logged. The webhook receiver, which is not a Dagster resource, reads its key through
@@ -56,7 +71,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -88,6 +103,16 @@ PRODUCTION_REQUIRED: dict[str, str] = {
 
 Environ = Mapping[str, str]
 
+LOAD_HEALTH_DEFAULTS: dict[str, float] = {
+    "HL_D365_QUARANTINE_WARN_SHARE": 0.02,
+    "HL_D365_QUARANTINE_FAIL_SHARE": 0.25,
+    "HL_D365_VOLUME_WARN_RATIO": 0.5,
+    "HL_D365_VOLUME_BASELINE_DAYS": 7,
+}
+"""Defaults of the raw layer's load-health checks. The sandbox's injected defects quarantine
+well under 1% of a day, so a demo day passes; a day whose payload shape is wrong for every row
+quarantines 100% and fails."""
+
 
 class SettingsError(RuntimeError):
     """The environment asks for something that cannot run: the message says what to change."""
@@ -111,6 +136,9 @@ class Settings:
     """Whether ``HL_D365_ALERT_WEBHOOK_URL`` is set; the URL itself carries a secret."""
     missing: tuple[str, ...] = ()
     """Production settings that are not set (always empty in the sandbox)."""
+    load_health_overrides: Mapping[str, float] = field(default_factory=dict)
+    """The ``HL_D365_QUARANTINE_*`` and ``HL_D365_VOLUME_*`` variables that are set, by name
+    (global ones and per-source overrides), already parsed; :meth:`load_health` resolves them."""
 
     @property
     def landing_dir(self) -> Path:
@@ -129,6 +157,34 @@ class Settings:
     def production(self) -> bool:
         return self.mode == PRODUCTION
 
+    def load_health(self, source: str, entity: str) -> LoadHealthThresholds:
+        """The thresholds of one raw source entity: for each setting, the most specific variable
+        set (``NAME_SOURCE_ENTITY``, then ``NAME_SOURCE``, then ``NAME``), else its default."""
+
+        def value(name: str) -> float:
+            for candidate in (
+                f"{name}_{source}_{entity}".upper(),
+                f"{name}_{source}".upper(),
+                name,
+            ):
+                if candidate in self.load_health_overrides:
+                    return self.load_health_overrides[candidate]
+            return LOAD_HEALTH_DEFAULTS[name]
+
+        thresholds = LoadHealthThresholds(
+            quarantine_warn_share=value("HL_D365_QUARANTINE_WARN_SHARE"),
+            quarantine_fail_share=value("HL_D365_QUARANTINE_FAIL_SHARE"),
+            volume_warn_ratio=value("HL_D365_VOLUME_WARN_RATIO"),
+            volume_baseline_days=int(value("HL_D365_VOLUME_BASELINE_DAYS")),
+        )
+        if thresholds.quarantine_warn_share > thresholds.quarantine_fail_share:
+            raise SettingsError(
+                f"{source}.{entity}: the quarantine warn share {thresholds.quarantine_warn_share} "
+                f"is above its fail share {thresholds.quarantine_fail_share}; set "
+                "HL_D365_QUARANTINE_WARN_SHARE at or below HL_D365_QUARANTINE_FAIL_SHARE"
+            )
+        return thresholds
+
     def require_complete(self) -> Settings:
         """These settings, or the one error that lists every production setting still missing.
 
@@ -144,6 +200,20 @@ class Settings:
             "Set them in the environment of every process that runs the pipeline (the Dagster "
             f"code server, daemon and webserver), or unset {MODE_ENV} to run the sandbox."
         )
+
+
+@dataclass(frozen=True)
+class LoadHealthThresholds:
+    """When a raw day's load is not healthy (docs/ingestion.md, "Load health")."""
+
+    quarantine_warn_share: float
+    """Share of a day's records (quarantined / (loaded + quarantined)) above which it warns."""
+    quarantine_fail_share: float
+    """Above this share the day fails and nothing downstream of it is built."""
+    volume_warn_ratio: float
+    """A day loading fewer rows than this x the recent days' median warns."""
+    volume_baseline_days: int
+    """How many loaded days (nearest to the day) the median is taken over."""
 
 
 def load_settings(environ: Environ | None = None) -> Settings:
@@ -183,7 +253,34 @@ def load_settings(environ: Environ | None = None) -> Settings:
             if mode == PRODUCTION
             else ()
         ),
+        load_health_overrides=_load_health_overrides(env),
     )
+
+
+def _load_health_overrides(env: Environ) -> dict[str, float]:
+    """Every load-health variable set, global or per source, checked for a usable value."""
+    overrides: dict[str, float] = {}
+    for name in sorted(env):
+        setting = next(
+            (s for s in LOAD_HEALTH_DEFAULTS if name == s or name.startswith(s + "_")), None
+        )
+        if setting is None or not _value(env, name):
+            continue
+        text = _value(env, name)
+        try:
+            number = float(text)
+        except ValueError:
+            number = -1.0
+        if setting == "HL_D365_VOLUME_BASELINE_DAYS":
+            usable = number >= 1 and number == int(number)
+            expected = "a whole number of days, 1 or more"
+        else:
+            usable = 0 <= number <= 1
+            expected = "a share between 0 and 1, e.g. 0.25"
+        if not usable:
+            raise SettingsError(f"{name}={text!r} is not {expected}")
+        overrides[name] = number
+    return overrides
 
 
 def secret(name: str, environ: Environ | None = None) -> str:

@@ -28,6 +28,8 @@ from hl_d365_assets.landing import LandingWriter, LandingZone, envelope, utc_now
 SOURCE = "heartland"
 PRODUCER = "api-pull"
 PULLED_ENTITIES = ("payment_transactions", "settlement_batches")
+RESOURCES = {"payment_transactions": "transactions", "settlement_batches": "batches"}
+"""The GP-API resource each landed entity is pulled from."""
 
 
 @dataclass
@@ -40,7 +42,17 @@ class PullReport:
     """entity -> rows landed with a problem for the raw layer to quarantine."""
     outside_days: Counter[str] = field(default_factory=Counter)
     pages: Counter[str] = field(default_factory=Counter)
+    received: Counter[str] = field(default_factory=Counter)
+    """entity -> rows the API returned (landed, outside the days, or flagged)."""
+    requested_days: list[str] = field(default_factory=list)
+    """The business days asked for, each reported even when nothing came back for it."""
+    api_dates: tuple[str, str] = ("", "")
+    """The UTC ``time_created`` date range sent to the API (a day wider on each side)."""
     segments: list[str] = field(default_factory=list)
+
+    def landed_by_day(self, entity: str) -> dict[str, int]:
+        """Events landed per requested day, zeros included: silence is reported, not omitted."""
+        return {day: self.landed[entity][day] for day in self.requested_days}
 
 
 def pull_days(
@@ -55,7 +67,9 @@ def pull_days(
     """
     wanted = {day.isoformat() for day in days}
     first, last = min(days) - timedelta(days=1), max(days) + timedelta(days=1)
-    report = PullReport()
+    report = PullReport(
+        requested_days=sorted(wanted), api_dates=(first.isoformat(), last.isoformat())
+    )
     received_at = utc_now_iso()
     with LandingWriter(zone, producer=PRODUCER, max_segment_age_seconds=float("inf")) as writer:
         for entity, pages in (
@@ -64,6 +78,7 @@ def pull_days(
         ):
             for page in pages:
                 report.pages[entity] += 1
+                report.received[entity] += len(page.rows)
                 _land_page(writer, entity, page.rows, wanted, zones, received_at, report)
         report.segments = [path.name for path in writer.close()]
     return report

@@ -19,7 +19,7 @@ from hl_d365_assets.d365.client import D365Client
 from hl_d365_assets.d365.raw_load import d365_fields, orders_held
 from hl_d365_assets.heartland.client import HeartlandClient
 from hl_d365_assets.heartland.events import StoreZones
-from hl_d365_assets.heartland.pull import PULLED_ENTITIES, SOURCE, pull_days
+from hl_d365_assets.heartland.pull import PULLED_ENTITIES, RESOURCES, SOURCE, pull_days
 from hl_d365_assets.resources import LandingZoneResource, MappingsResource
 from hl_d365_assets.settings import load_settings
 from hl_d365_assets.warehouse import WarehouseResource
@@ -69,17 +69,30 @@ def heartland_api_pull(
     with heartland.open() as api:
         report = pull_days(api, landing.zone, days, zones)
     for entity in PULLED_ENTITIES:
-        landed = report.landed[entity]
+        landed = report.landed_by_day(entity)
+        empty_days = [day for day, events in landed.items() if not events]
         if report.flagged[entity]:
             context.log.warning(
                 f"{entity}: {report.flagged[entity]} API row(s) could not be identified and were "
                 "landed flagged for quarantine"
             )
+        if empty_days:
+            # Not an error here: the pull cannot tell a quiet day from one the source does not
+            # hold. raw's volume_vs_recent_days check compares it with recent days and warns.
+            context.log.warning(
+                f"{entity}: GET /{RESOURCES[entity]} for {report.api_dates[0]}..{report.api_dates[1]} "
+                f"returned no events for {', '.join(empty_days)}"
+            )
         yield dg.MaterializeResult(
             asset_key=dg.AssetKey(["landing", SOURCE, entity]),
             metadata={
+                "requested_business_days": f"{days[0]}..{days[-1]}",
+                "api_request": f"GET /{RESOURCES[entity]} time_created "
+                f"{report.api_dates[0]}..{report.api_dates[1]} (UTC dates)",
+                "api_rows_received": report.received[entity],
                 "events_landed": sum(landed.values()),
-                "events_by_day": dg.MetadataValue.json(dict(sorted(landed.items()))),
+                "events_by_day": dg.MetadataValue.json(landed),
+                "days_without_events": empty_days,
                 "flagged_for_quarantine": report.flagged[entity],
                 "outside_requested_days": report.outside_days[entity],
                 "api_pages": report.pages[entity],

@@ -1,6 +1,11 @@
-"""Raw-layer checks, all blocking.
+"""Raw-layer checks, all blocking but the volume check, which only warns.
 
 - Conservation of records: a day (or a D365 pull) that lost records must not reach the ledger.
+- Load health (:mod:`hl_d365_assets.load_health`): a day that conserved its records but
+  quarantined most of them must not look loaded. Above the configured quarantine share it fails
+  and blocks canonical, recon and gl of the run, with the top reasons in its metadata and an
+  ``ops.alerts`` row; above the warn share it warns. A day loading far fewer rows than recent
+  days (zero events from a source that normally has them) warns with the expected volume.
 - Table contracts (pandera models): a raw day that breaks the landing contract must not be
   normalised, let alone reach the ledger.
 - Does D365 hold what the GL mapping posts to? A journal naming a main account or dimension value
@@ -22,9 +27,17 @@ from hl_d365_assets.business_day import business_days, partition_dates
 from hl_d365_assets.d365.pull import DIMENSION_VALUES, MAIN_ACCOUNTS, PulledEntity
 from hl_d365_assets.d365.pull import ENTITIES as D365_ENTITIES
 from hl_d365_assets.d365.raw_load import landed_records, newest_pull, rows_of_pull
+from hl_d365_assets.load_health import (
+    DayHealth,
+    QuarantineReason,
+    measure_days,
+    raise_quarantine_alert,
+    top_reasons,
+)
 from hl_d365_assets.raw_loader import ENTITIES, SOURCE
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import LandingZoneResource, MappingsResource
+from hl_d365_assets.settings import load_settings
 from hl_d365_assets.table_checks import build_table_model_check
 from hl_d365_assets.table_models import raw
 from hl_d365_assets.warehouse import WarehouseResource, run_script, sql_file, transaction
@@ -97,6 +110,159 @@ def build_conservation_check(entity: str) -> dg.AssetChecksDefinition:
 
 
 conservation_checks = [build_conservation_check(entity) for entity in ENTITIES]
+
+
+def build_quarantine_share_check(entity: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(["raw", entity]),
+        name="quarantine_share",
+        description="The day's records are mostly loaded, not quarantined: quarantined / (loaded + "
+        "quarantined) above HL_D365_QUARANTINE_FAIL_SHARE fails and blocks what is built from the "
+        "day (with the top reasons here and an ops.alerts row); above "
+        'HL_D365_QUARANTINE_WARN_SHARE it warns. See docs/ingestion.md, "Load health".',
+        blocking=True,
+        partitions_def=business_days,
+    )
+    def quarantine_share(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        days = partition_dates(context)
+        thresholds = load_settings().load_health(SOURCE, entity)
+        with warehouse.writer() as conn:
+            health = measure_days(conn, SOURCE, entity, days, thresholds)
+            reasons = top_reasons(conn, SOURCE, entity, days)
+            failing = [d for d in health if d.quarantine_share > thresholds.quarantine_fail_share]
+            for day in failing:
+                raise_quarantine_alert(
+                    conn, SOURCE, entity, day, reasons.get(day.business_date, []), thresholds
+                )
+        warning = [
+            d
+            for d in health
+            if thresholds.quarantine_warn_share < d.quarantine_share and d not in failing
+        ]
+        flagged = failing or warning
+        worst = max(health, key=lambda d: d.quarantine_share)
+        limit = thresholds.quarantine_fail_share if failing else thresholds.quarantine_warn_share
+        summary = flagged and (
+            f"raw.{entity}: {_days(flagged)} quarantined more than {limit:.0%} of the records "
+            f"({worst.business_date}: {worst.quarantine_share:.1%}); top reasons: "
+            f"{_reasons(reasons.get(worst.business_date, []))}"
+        )
+        return dg.AssetCheckResult(
+            passed=not flagged,
+            severity=dg.AssetCheckSeverity.ERROR if failing else dg.AssetCheckSeverity.WARN,
+            description=summary or None,
+            metadata={
+                "quarantine_share": round(worst.quarantine_share, 4),
+                "loaded": sum(d.loaded for d in health),
+                "quarantined": sum(d.quarantined for d in health),
+                "warn_share": thresholds.quarantine_warn_share,
+                "fail_share": thresholds.quarantine_fail_share,
+                "failing_days": [str(d.business_date) for d in failing],
+                "warning_days": [str(d.business_date) for d in warning],
+                "top_reasons": dg.MetadataValue.json(
+                    {
+                        str(day): {r.reason_code: r.records for r in day_reasons}
+                        for day, day_reasons in sorted(reasons.items())
+                    }
+                ),
+                "by_day": dg.MetadataValue.md(_share_table(health, reasons)),
+            },
+        )
+
+    return quarantine_share
+
+
+def build_volume_check(entity: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(["raw", entity]),
+        name="volume_vs_recent_days",
+        description="The day loaded about as many rows as recent days: fewer than "
+        "HL_D365_VOLUME_WARN_RATIO x the median of the nearest HL_D365_VOLUME_BASELINE_DAYS loaded "
+        "days (a day with zero events included) warns, with the expected volume. It only warns: a "
+        'closed store or a quiet holiday is not an error. See docs/ingestion.md, "Load health".',
+        partitions_def=business_days,
+    )
+    def volume_vs_recent_days(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        days = partition_dates(context)
+        thresholds = load_settings().load_health(SOURCE, entity)
+        with warehouse.writer() as conn:
+            health = measure_days(conn, SOURCE, entity, days, thresholds)
+        low = [d for d in health if d.volume_is_low(thresholds)]
+        expected = [d.expected_loaded for d in health if d.expected_loaded is not None]
+        return dg.AssetCheckResult(
+            passed=not low,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=(
+                f"raw.{entity}: {_days(low)} loaded fewer than {thresholds.volume_warn_ratio:.0%} "
+                "of recent days' volume: "
+                + "; ".join(
+                    f"{d.business_date} loaded {d.loaded}, expected ~{d.expected_loaded}"
+                    for d in low
+                )
+                if low
+                else None
+            ),
+            metadata={
+                "loaded": sum(d.loaded for d in health),
+                # A number for one day, so the UI can plot it across partitions.
+                "expected_loaded": expected[0] if len(health) == 1 and expected else None,
+                "expected_loaded_by_day": dg.MetadataValue.json(
+                    {str(d.business_date): d.expected_loaded for d in health}
+                ),
+                "low_volume_days": [str(d.business_date) for d in low],
+                "zero_event_days": [str(d.business_date) for d in health if not d.landed],
+                "warn_ratio": thresholds.volume_warn_ratio,
+                "baseline_days": thresholds.volume_baseline_days,
+                "by_day": dg.MetadataValue.md(_volume_table(health)),
+            },
+        )
+
+    return volume_vs_recent_days
+
+
+def _days(days: list[DayHealth]) -> str:
+    return f"{len(days)} day(s)" if len(days) > 1 else str(days[0].business_date)
+
+
+def _reasons(reasons: list[QuarantineReason]) -> str:
+    return (
+        ", ".join(f"{r.reason_code} {r.records} (e.g. {r.example_detail})" for r in reasons)
+        or "none"
+    )
+
+
+def _share_table(health: list[DayHealth], reasons: dict) -> str:
+    rows = [
+        f"| {d.business_date} | {d.loaded} | {d.quarantined} | {d.quarantine_share:.2%} | "
+        f"{_reasons(reasons.get(d.business_date, []))} |"
+        for d in health
+    ]
+    return "\n".join(
+        ["| day | loaded | quarantined | share | top reasons |", "|---|---:|---:|---:|---|", *rows]
+    )
+
+
+def _volume_table(health: list[DayHealth]) -> str:
+    rows = [
+        f"| {d.business_date} | {d.landed} | {d.loaded} | "
+        f"{d.expected_loaded if d.expected_loaded is not None else 'no history'} | {d.baseline_days} |"
+        for d in health
+    ]
+    return "\n".join(
+        [
+            "| day | landed | loaded | expected (median) | days in median |",
+            "|---|---:|---:|---:|---:|",
+            *rows,
+        ]
+    )
+
+
+quarantine_share_checks = [build_quarantine_share_check(entity) for entity in ENTITIES]
+volume_checks = [build_volume_check(entity) for entity in ENTITIES]
 
 
 def build_d365_conservation_check(entity: PulledEntity) -> dg.AssetChecksDefinition:
