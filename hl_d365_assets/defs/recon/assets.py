@@ -13,7 +13,7 @@ import dagster as dg
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
-from hl_d365_assets.table_metadata import table_metadata
+from hl_d365_assets.table_metadata import definition_metadata, table_metadata
 from hl_d365_assets.warehouse import WarehouseResource, run_script, sql_file, transaction
 
 OWNERS = ["team:finance-data"]
@@ -42,6 +42,7 @@ SOURCES = [
             key=["recon", table],
             deps=SOURCES,
             description=description,
+            metadata=definition_metadata(f"recon.{table}"),
             group_name="recon",
             kinds={"duckdb", "sql"},
             owners=OWNERS,
