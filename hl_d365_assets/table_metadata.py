@@ -169,14 +169,25 @@ def _lineage(comments: dict[str, str | None]) -> dg.TableColumnLineage | None:
 def _described_with_lineage(
     description: str | None, upstream: list[Column], downstream: list[Column]
 ) -> str | None:
-    """The description, then one Markdown line per direction of lineage with each column linked
-    to its asset's page (asset keys are the tables' schema and name)."""
-    lines = [
-        f"{label} " + ", ".join(f"[{t}.{c}](/assets/{t.replace('.', '/')})" for t, c in columns)
+    """The description, then a Markdown paragraph per direction of lineage: each table linked to
+    its asset's page (asset keys are the tables' schema and name), then its columns."""
+    paragraphs = [
+        f"{label} "
+        + " · ".join(
+            f"[{table}](/assets/{table.replace('.', '/')}) {', '.join(names)}"
+            for table, names in _by_table(columns).items()
+        )
         for label, columns in (("⬆ from", upstream), ("⬇ into", downstream))
         if columns
     ]
-    return "\n\n".join([description or "", *lines]).strip() or None
+    return "\n\n".join([description or "", *paragraphs]).strip() or None
+
+
+def _by_table(columns: list[Column]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for table, column in columns:
+        grouped.setdefault(table, []).append(column)
+    return grouped
 
 
 def _description(comment: str | None) -> str | None:
