@@ -12,7 +12,11 @@ import dagster as dg
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
-from hl_d365_assets.table_metadata import amounts_by_currency, table_metadata
+from hl_d365_assets.table_metadata import (
+    amounts_by_currency,
+    definition_metadata,
+    table_metadata,
+)
 from hl_d365_assets.warehouse import WarehouseResource, run_script, sql_file, transaction
 
 OWNERS = ["team:finance-data"]
@@ -69,6 +73,7 @@ def build_canonical_assets(build: CanonicalBuild) -> dg.AssetsDefinition:
                 key=["canonical", table],
                 deps=[raw_key],
                 description=description,
+                metadata=definition_metadata(f"canonical.{table}"),
                 group_name="canonical",
                 kinds={"duckdb", "sql"},
                 owners=OWNERS,

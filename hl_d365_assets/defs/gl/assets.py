@@ -20,16 +20,17 @@ from hl_d365_assets.ledger.exactly_once import DayReport, post_day
 from hl_d365_assets.ledger.journals import build_journals
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
-from hl_d365_assets.table_metadata import table_metadata
+from hl_d365_assets.table_metadata import definition_metadata, table_metadata
 from hl_d365_assets.warehouse import WarehouseResource, sql_file, transaction
 
 OWNERS = ["team:finance-data"]
+# In the order they are built (and their materialisations yielded): lines sum their sources.
 TABLES = {
+    "journal_line_sources": "Every journal line's source records (ticket, tender, batch) and what "
+    "each contributed: join on line_key to see what is in a line.",
     "journal_lines": "The day's double-entry journal per legal entity and currency: one line per "
     "D365 account display value (main account + dimensions), in transaction and base currency, "
     "with conversion rounding on the rounding account so each journal balances to the cent.",
-    "journal_line_sources": "Every journal line's source records (ticket, tender, batch) and what "
-    "each contributed: join on line_key to see what is in a line.",
 }
 SOURCES = [
     *(
@@ -46,6 +47,8 @@ SOURCES = [
     dg.AssetKey(["recon", "exceptions"]),
     dg.AssetKey(["raw", "d365_sales_orders"]),
 ]
+# A journal line sums its gl.journal_line_sources rows, so the graph shows one feeding the other.
+INTERNAL_DEPS = {"journal_lines": [dg.AssetKey(["gl", "journal_line_sources"])]}
 
 
 @dg.multi_asset(
@@ -53,8 +56,9 @@ SOURCES = [
     specs=[
         dg.AssetSpec(
             key=["gl", table],
-            deps=SOURCES,
+            deps=[*SOURCES, *INTERNAL_DEPS.get(table, [])],
             description=description,
+            metadata=definition_metadata(f"gl.{table}"),
             group_name="gl",
             kinds={"duckdb", "sql"},
             owners=OWNERS,
@@ -113,6 +117,7 @@ POSTINGS = dg.AssetKey(["gl", "postings"])
     "once, under a deterministic key; late changes as adjustment journals; rejections to "
     "ops.quarantine. Every attempt in gl.postings, every posted line in gl.posted_lines. A day "
     "its blocking checks hold back posts nothing and says so (outcome, held_back).",
+    metadata=definition_metadata("gl.postings"),
     # Not "gl": daily_heartland_job loads the gl group, and loading must never post.
     group_name="d365",
     kinds={"d365", "duckdb"},

@@ -22,7 +22,7 @@ from hl_d365_assets.d365.raw_load import (
 )
 from hl_d365_assets.raw_loader import ENTITIES, SOURCE, load_entity, quarantine_by_reason
 from hl_d365_assets.resources import LandingZoneResource
-from hl_d365_assets.table_metadata import table_metadata
+from hl_d365_assets.table_metadata import definition_metadata, table_metadata
 from hl_d365_assets.warehouse import WarehouseResource, transaction
 
 OWNERS = ["team:finance-data"]
@@ -42,6 +42,7 @@ def build_raw_asset(entity: str) -> dg.AssetsDefinition:
         deps=[dg.AssetKey(["landing", SOURCE, entity])],
         description=DESCRIPTIONS[entity]
         + " Bad lines go to ops.quarantine with a reason; redeliveries to ops.duplicate_events.",
+        metadata=definition_metadata(f"raw.{entity}"),
         group_name="raw",
         kinds={"duckdb", "sql"},
         owners=OWNERS,
@@ -105,7 +106,10 @@ raw_assets = [build_raw_asset(entity) for entity in ENTITIES]
             group_name="d365",
             kinds={"d365", "duckdb"},
             owners=OWNERS,
-            metadata={"d365/entity_set": entity.entity_set},
+            metadata={
+                "d365/entity_set": entity.entity_set,
+                **definition_metadata(f"raw.{entity.table}"),
+            },
         )
         for entity in D365_ENTITIES
     ],

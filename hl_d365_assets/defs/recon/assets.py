@@ -16,7 +16,7 @@ from hl_d365_assets.defs.gl.assets import POSTINGS
 from hl_d365_assets.ledger.read_back import read_back_day
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
-from hl_d365_assets.table_metadata import table_metadata
+from hl_d365_assets.table_metadata import definition_metadata, table_metadata
 from hl_d365_assets.warehouse import WarehouseResource, run_script, sql_file, transaction
 
 OWNERS = ["team:finance-data"]
@@ -45,6 +45,7 @@ SOURCES = [
             key=["recon", table],
             deps=SOURCES,
             description=description,
+            metadata=definition_metadata(f"recon.{table}"),
             group_name="recon",
             kinds={"duckdb", "sql"},
             owners=OWNERS,
@@ -102,6 +103,7 @@ GL_VS_D365 = dg.AssetKey(["recon", "gl_vs_d365"])
     description="The day's journals read back from D365 and compared per account with "
     "gl.journal_lines; any difference, missing line or journal held twice is a recon.exceptions "
     "row and an alert.",
+    metadata=definition_metadata("recon.gl_vs_d365"),
     group_name="recon",
     kinds={"d365", "duckdb"},
     owners=OWNERS,
