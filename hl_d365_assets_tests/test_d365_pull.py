@@ -208,7 +208,7 @@ def test_the_mapping_validates_against_the_seed_and_the_outcome_is_recorded(firs
         "SELECT kind, count(*), bool_and(exists_in_d365), count(DISTINCT mappings_sha256) "
         "FROM ops.d365_mapping_validation GROUP BY kind ORDER BY kind",
     )
-    assert recorded == [("dimension_value", 7, True, 1), ("main_account", 26, True, 1)]
+    assert recorded == [("dimension_value", 7, True, 1), ("main_account", 29, True, 1)]
 
 
 @pytest.mark.parametrize(

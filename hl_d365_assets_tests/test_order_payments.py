@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import duckdb
@@ -23,6 +22,7 @@ from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.sandbox import SOURCE, DefectRates, SandboxConfig, generate, load_stores
 from hl_d365_assets.sandbox.order_payments import SALES_ORDERS_CSV
 from hl_d365_assets.settings import Settings
+from hl_d365_assets.time_zones import zone as time_zone
 from hl_d365_assets_tests.conftest import make_settings, run_range
 
 # 2026-11-06 pays orders 6 (CAD, on S004) and 26 (USD, on S001); 2026-11-07 orders 7 and 27.
@@ -133,7 +133,7 @@ def test_orders_due_on_a_day_are_paid_on_the_first_store_of_their_currency_witho
         masked = payment["payment_method"]["card"]["masked_number_first6last4"]
         assert masked[:6].isdigit() and masked[-4:].isdigit() and set(masked[6:-4]) == {"X"}
         local = datetime.fromisoformat(payment["time_created"].replace("Z", "+00:00")).astimezone(
-            ZoneInfo(store.timezone)
+            time_zone(store.timezone)
         )
         assert local.date() == day and 8 <= local.hour < 21
 

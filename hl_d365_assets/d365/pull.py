@@ -34,10 +34,9 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
@@ -183,7 +182,7 @@ def pull_to_landing(
     zone: LandingZone,
     fields: dict[str, list[str]],
     window: OrderWindow,
-    merchant_zone: ZoneInfo,
+    merchant_zone: tzinfo,
 ) -> PullReport:
     """Read every entity (sales orders: ``window``) from ``api`` and land it under the merchant's
     date of the pull; ``fields`` are the ``$select`` lists by raw table. The D365 records are held

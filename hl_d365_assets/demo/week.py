@@ -11,7 +11,6 @@ import shutil
 import sys
 import time
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
@@ -21,6 +20,7 @@ from hl_d365_assets.demo.posting import SandboxD365
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.settings import Settings, load_settings
+from hl_d365_assets.time_zones import zone as time_zone
 from hl_d365_assets.warehouse import open_for_analysis, sql_file
 
 # The run's own log stays complete in the instance (and the UI); the terminal shows our summary.
@@ -29,7 +29,7 @@ QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 def last_business_days(settings: Settings, count: int) -> list[date]:
     """The ``count`` most recent complete business days in the merchant's zone."""
-    today = datetime.now(ZoneInfo(settings.merchant_timezone)).date()
+    today = datetime.now(time_zone(settings.merchant_timezone)).date()
     return [today - timedelta(days=n) for n in range(count, 0, -1)]
 
 

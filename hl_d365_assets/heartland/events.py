@@ -14,7 +14,8 @@ The sandbox generator follows the same rules, so a sandbox day sent through the 
 pulled again from the simulator lands each event under one id.
 
 The business day is the local date of the record's time in its store's zone (DESIGN.md), the
-store found by ``site_reference`` or ``merchant_id`` in ``mappings/stores.csv``.
+store found by ``site_reference`` or ``merchant_id`` in ``mappings/stores.csv``, and the zone's
+offsets are DuckDB's (``time_zones.py``), so the canonical SQL puts the event on the same day.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from __future__ import annotations
 import csv
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from pathlib import Path
-from zoneinfo import ZoneInfo
+
+from hl_d365_assets.time_zones import zone
 
 TRANSACTION_EVENT_TYPES = (
     "transaction.captured",
@@ -80,23 +82,26 @@ class Event:
 
 @dataclass(frozen=True)
 class StoreZones:
-    """Store -> time zone, from mappings/stores.csv; unknown stores use the merchant's zone."""
+    """Store -> time zone, from mappings/stores.csv; unknown stores use the merchant's zone.
 
-    by_site: Mapping[str, ZoneInfo]
-    by_merchant: Mapping[str, ZoneInfo]
-    default: ZoneInfo
+    Zones are :func:`hl_d365_assets.time_zones.zone`, never ``zoneinfo``: see that module for why.
+    """
+
+    by_site: Mapping[str, tzinfo]
+    by_merchant: Mapping[str, tzinfo]
+    default: tzinfo
 
     @classmethod
     def from_mappings(cls, mappings_dir: Path, default_timezone: str) -> StoreZones:
         with (mappings_dir / "stores.csv").open(newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
         return cls(
-            by_site={row["store_id"]: ZoneInfo(row["timezone"]) for row in rows},
-            by_merchant={row["merchant_id"]: ZoneInfo(row["timezone"]) for row in rows},
-            default=ZoneInfo(default_timezone),
+            by_site={row["store_id"]: zone(row["timezone"]) for row in rows},
+            by_merchant={row["merchant_id"]: zone(row["timezone"]) for row in rows},
+            default=zone(default_timezone),
         )
 
-    def zone_of(self, payload: Mapping) -> ZoneInfo:
+    def zone_of(self, payload: Mapping) -> tzinfo:
         site = payload.get("site_reference") or payload.get("store_id")
         if site in self.by_site:
             return self.by_site[site]

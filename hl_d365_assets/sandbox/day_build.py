@@ -77,7 +77,7 @@ def open_world(seed: int) -> duckdb.DuckDBPyConnection:
             [
                 index
                 for index, brand in enumerate(CARD_BRANDS, 1)
-                for _ in range(brand.share_percent)
+                for _ in range(brand.share_per_mille)
             ],
             "INTEGER[]",
         ),

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from hl_d365_assets.settings import load_settings
+from hl_d365_assets.time_zones import zone
 
 # Tax rates are held as integer parts per million (8.875 % -> 88750) so tax is computed with
 # integer arithmetic only.
@@ -44,9 +44,10 @@ class Store:
         """The zone's offset during trading hours of ``business_day``.
 
         Taken at local noon: North American DST switches at 02:00 local, so one offset holds for
-        the whole 08:00-21:00 trading window, even on the two switch days.
+        the whole 08:00-21:00 trading window, even on the two switch days. The offset is DuckDB's
+        (``time_zones.py``), the one the canonical SQL reads the local time back with.
         """
-        offset = datetime.combine(business_day, time(12), ZoneInfo(self.timezone)).utcoffset()
+        offset = datetime.combine(business_day, time(12), zone(self.timezone)).utcoffset()
         assert offset is not None
         return offset
 

@@ -37,7 +37,7 @@ merchant_days AS (
     SELECT
         d.business_date, d.merchant_id, d.currency,
         s.store_id, s.legal_entity, s.timezone, le.base_currency, c.minor_unit_exponent,
-        timezone(s.timezone, CAST(d.business_date + 1 AS TIMESTAMP)) AS day_ends_at
+        business_day_ends_at(s.timezone, d.business_date) AS day_ends_at
     FROM (SELECT DISTINCT business_date, merchant_id, currency FROM latest_state) AS d
     LEFT JOIN ref.stores AS s ON s.merchant_id = d.merchant_id
     LEFT JOIN ref.legal_entities AS le ON le.legal_entity = s.legal_entity

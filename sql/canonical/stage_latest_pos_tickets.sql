@@ -27,7 +27,7 @@ store_days AS (
     SELECT
         d.business_date, d.store_id, d.currency,
         s.legal_entity, s.timezone, le.base_currency, c.minor_unit_exponent AS e,
-        timezone(s.timezone, CAST(d.business_date + 1 AS TIMESTAMP)) AS day_ends_at
+        business_day_ends_at(s.timezone, d.business_date) AS day_ends_at
     FROM (SELECT DISTINCT business_date, store_id, currency FROM latest) AS d
     LEFT JOIN ref.stores AS s ON s.store_id = d.store_id
     LEFT JOIN ref.legal_entities AS le ON le.legal_entity = s.legal_entity

@@ -8,7 +8,6 @@ job (``d365_pull_job``), not by the landing sensor.
 """
 
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 from pydantic import Field
@@ -22,6 +21,7 @@ from hl_d365_assets.heartland.events import StoreZones
 from hl_d365_assets.heartland.pull import PULLED_ENTITIES, RESOURCES, SOURCE, pull_days
 from hl_d365_assets.resources import LandingZoneResource, MappingsResource
 from hl_d365_assets.settings import load_settings
+from hl_d365_assets.time_zones import zone as time_zone
 from hl_d365_assets.warehouse import WarehouseResource
 
 OWNERS = ["team:finance-data"]
@@ -156,7 +156,7 @@ def d365_pull(
     )
     with d365.open() as api:
         report = d365_pull_logic.pull_to_landing(
-            api, landing.zone, fields, window, ZoneInfo(load_settings().merchant_timezone)
+            api, landing.zone, fields, window, time_zone(load_settings().merchant_timezone)
         )
     context.log.info(
         f"D365 pull: {sum(report.records.values())} records in {sum(report.pages.values())} "

@@ -165,9 +165,10 @@ CREATE OR REPLACE MACRO tip_on(p_store, p_slot, p_amount) AS CASE
     THEN (p_amount * [10, 15, 18, 20][1 + draw(p_store, p_slot, 'tip_pct', 4)] + 50) // 100
     ELSE 0 END::BIGINT;
 
--- The card a slot pays with (a refund passes its original sale's slot).
+-- The card a slot pays with (a refund passes its original sale's slot): brand_pick lists each
+-- brand's index once per thousandth of its share (card_brands.py).
 CREATE OR REPLACE MACRO card_brand_index(p_store, p_card_slot) AS
-    getvariable('brand_pick')[1 + draw(p_store, p_card_slot, 'brand', 100)];
+    getvariable('brand_pick')[1 + draw(p_store, p_card_slot, 'brand', 1000)];
 -- brand_bins holds 12 BINs per brand (a brand's list repeated), so one draw picks any of them.
 CREATE OR REPLACE MACRO card_masked_number(p_store, p_card_slot, p_brand_index) AS
     getvariable('brand_bins')[(p_brand_index - 1) * 12 + 1 + draw(p_store, p_card_slot, 'bin', 12)]
