@@ -434,12 +434,53 @@ REFUSED_VALUE = "REFUSED-VALUE-7f3a"
 """A value only refused requests carry: it must reach no table, view or column of the warehouse."""
 
 
-@pytest.mark.anyio
-async def test_refusals_reach_the_warehouse_as_counts_per_day_and_reason_and_nothing_else(
+def test_refusals_reach_the_warehouse_as_counts_per_day_and_reason_and_nothing_else(
     settings: Settings, config: ReceiverConfig, notifications: list[dict]
 ) -> None:
     """Why is a batch short? The day's refused requests, per reason, in ops.receiver_refusals,
     the conservation view and the daily summary; not one value of a refused request."""
+    refused = asyncio.run(_deliver_with_refusals(config, notifications))
+    assert [r.status_code for r in refused] == [400, 422, 400, 400, 400, 413, 401]
+    with dg.instance_for_test() as instance:
+        assert run_range(settings, instance, [SANDBOX_DAY, SANDBOX_DAY + timedelta(days=1)]).success
+
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+        counts = conn.execute(
+            "SELECT business_date, date_basis, source, http_status, reason_code, refusals "
+            "FROM ops.receiver_refusals ORDER BY ALL"
+        ).fetchall()
+        conservation = conn.execute(
+            "SELECT business_date, refused_requests, refused_by_reason FROM ops.daily_load_summary "
+            "ORDER BY ALL"
+        ).fetchall()
+        summary = conn.execute(
+            "SELECT DISTINCT business_date, day_refused_requests FROM recon.daily_summary"
+        ).fetchall()
+        leaks = _rows_holding(conn, REFUSED_VALUE)
+        assert _rows_holding(conn, notifications[0]["event_id"])  # the scan sees what landed
+    received = SANDBOX_DAY + timedelta(days=1)  # IN_WINDOW in New York: the receipt day
+    assert counts == [
+        (SANDBOX_DAY, "business_day", "heartland", 400, "not_json", 1),  # read, then refused
+        (received, "receipt_day", "heartland", 400, "bad_shape", 1),
+        (received, "receipt_day", "heartland", 400, "not_json", 2),
+        (received, "receipt_day", "heartland", 413, "too_large", 1),
+        (received, "receipt_day", "heartland", 422, "unknown_event_type", 1),
+    ]
+    assert conservation == [
+        (SANDBOX_DAY, 1, {"not_json": 1}),
+        (received, 5, {"bad_shape": 1, "not_json": 2, "too_large": 1, "unknown_event_type": 1}),
+    ]
+    assert summary == [(SANDBOX_DAY, 1)]
+    assert leaks == []
+    assert not [
+        p for p in files_under(settings.data_dir) if REFUSED_VALUE.encode() in p.read_bytes()
+    ]
+
+
+async def _deliver_with_refusals(
+    config: ReceiverConfig, notifications: list[dict]
+) -> list[httpx.Response]:
+    """Every notification accepted, then requests carrying REFUSED_VALUE refused for each reason."""
     marked = transaction(notifications, description=REFUSED_VALUE)
     async with receiving(config) as (client, _):
         for notification in notifications:
@@ -458,40 +499,7 @@ async def test_refusals_reach_the_warehouse_as_counts_per_day_and_reason_and_not
             await post(client, body=REFUSED_VALUE.encode() * 20_000, signature="unchecked"),
             await post(client, marked, signature="0" * 128),  # 401: not Heartland's, not counted
         ]
-    assert [r.status_code for r in refused] == [400, 422, 400, 400, 400, 413, 401]
-    with dg.instance_for_test() as instance:
-        assert run_range(settings, instance, [SANDBOX_DAY, SANDBOX_DAY + timedelta(days=1)]).success
-
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
-        counts = conn.execute(
-            "SELECT business_date, date_basis, source, http_status, reason_code, refusals "
-            "FROM ops.receiver_refusals ORDER BY ALL"
-        ).fetchall()
-        conservation = conn.execute(
-            "SELECT business_date, refused_requests, refused_by_reason FROM ops.daily_load_summary "
-            "ORDER BY ALL"
-        ).fetchall()
-        summary = conn.execute(
-            "SELECT DISTINCT business_date, day_refused_requests FROM recon.daily_summary"
-        ).fetchall()
-        leaks = _rows_holding(conn, REFUSED_VALUE)
-    received = SANDBOX_DAY + timedelta(days=1)  # IN_WINDOW in New York: the receipt day
-    assert counts == [
-        (SANDBOX_DAY, "business_day", "heartland", 400, "not_json", 1),  # read, then refused
-        (received, "receipt_day", "heartland", 400, "bad_shape", 1),
-        (received, "receipt_day", "heartland", 400, "not_json", 2),
-        (received, "receipt_day", "heartland", 413, "too_large", 1),
-        (received, "receipt_day", "heartland", 422, "unknown_event_type", 1),
-    ]
-    assert conservation == [
-        (SANDBOX_DAY, 1, {"not_json": 1}),
-        (received, 5, {"bad_shape": 1, "not_json": 2, "too_large": 1, "unknown_event_type": 1}),
-    ]
-    assert summary == [(SANDBOX_DAY, 1)]
-    assert leaks == []
-    assert not [
-        p for p in files_under(settings.data_dir) if REFUSED_VALUE.encode() in p.read_bytes()
-    ]
+    return refused
 
 
 def _rows_holding(conn: duckdb.DuckDBPyConnection, value: str) -> list[tuple[str, str]]:
