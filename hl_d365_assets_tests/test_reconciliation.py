@@ -6,7 +6,8 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -15,6 +16,7 @@ import pytest
 from hl_d365_assets.landing import LandingWriter, LandingZone
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.settings import Settings
+from hl_d365_assets.warehouse import sql_file
 from hl_d365_assets_tests.conftest import make_settings, run_range
 
 DAYS = [date(2026, 11, 16) + timedelta(days=n) for n in range(3)]
@@ -156,6 +158,9 @@ def test_a_resolution_survives_a_rerun_and_late_data_that_clears_the_exception(
     [late] = [e for e in exceptions(settings) if e["exception_id"] == exception["exception_id"]]
     assert late["still_detected"] is False
     assert late["resolution_note"] == "gateway outage, customer paid cash"
+    # The accountant's decision stands; the pipeline only records why it no longer stands.
+    assert (late["status"], late["resolved_by"]) == ("accepted", "ap.clerk")
+    assert late["cleared_at"] is not None and "now matched by reference" in late["cleared_reason"]
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
         [(status,)] = conn.execute(
             "SELECT status FROM recon.tenders_vs_gateway WHERE tender_id = $t",
@@ -164,7 +169,121 @@ def test_a_resolution_survives_a_rerun_and_late_data_that_clears_the_exception(
     assert status == "matched"
 
 
-def _land_late_capture(zone: LandingZone, day: date, tender_id: str) -> None:
+def test_an_exception_a_late_segment_clears_is_closed_with_its_reason_and_reopens_if_it_comes_back(
+    tmp_path,
+) -> None:
+    settings = make_settings(tmp_path / "data")
+    day = DAYS[0]
+    zone = LandingZone(settings.landing_dir)
+    report = generate(
+        zone,
+        [day],
+        SandboxConfig(
+            seed=24,
+            transactions_per_store_day=80,
+            defect_rates=dataclasses.replace(
+                DefectRates.none(), tender_without_gateway_transaction=0.05
+            ),
+        ),
+        ground_truth_path=settings.data_dir / "truth.ndjson",
+    )
+    missing = [
+        e for e in report.ground_truth if e["defect"] == "tender_without_gateway_transaction"
+    ]
+    assert len(missing) >= 2
+    with dg.instance_for_test() as instance:
+        assert run_range(settings, instance, [day]).success
+        raised = {e["exception_id"]: e for e in exceptions(settings)}
+        [exception] = [e for e in raised.values() if missing[0]["key"] in e["source_keys"]]
+        assert exception["status"] == "open" and exception["cleared_at"] is None
+
+        capture = _land_late_capture(zone, day, tender_id=missing[0]["key"])
+        late_run = run_range(settings, instance, [day])
+        assert late_run.success
+        [cleared] = [
+            e for e in exceptions(settings) if e["exception_id"] == exception["exception_id"]
+        ]
+        assert (cleared["status"], cleared["still_detected"]) == ("cleared", False)
+        assert cleared["cleared_reason"] == (
+            f"no longer found by the reconciliation of {day}: tender {missing[0]['key']} and "
+            f"transaction {capture['payload']['id']} now matched by reference"
+        )
+        assert cleared["cleared_by_event_id"] == capture["event_id"]
+        assert "-late-test-" in Path(cleared["cleared_by_segment_path"]).name
+        assert cleared["cleared_by_run_id"] == late_run.run_id
+        # The late sale also lands in a batch that did not count it: that discrepancy is open.
+        now = exceptions(settings)
+        assert all(e["still_detected"] for e in now if e["status"] == "open")
+        assert _open_counts(settings) == (sum(e["status"] == "open" for e in now),) * 3
+        assert sum(e["status"] == "open" for e in now) == len(raised)
+
+        _land_void(zone, day, capture)
+        assert run_range(settings, instance, [day]).success
+
+    [back] = [e for e in exceptions(settings) if e["exception_id"] == exception["exception_id"]]
+    assert (back["status"], back["still_detected"]) == ("open", True)
+    assert (back["cleared_at"], back["cleared_reason"], back["cleared_by_event_id"]) == (
+        None,
+        None,
+        None,
+    )
+    # ...and the batch discrepancy the voided sale caused clears, naming the void.
+    [batch] = [e for e in exceptions(settings) if e["exception_id"] not in raised]
+    assert (batch["kind"], batch["status"]) == ("settlement_discrepancy", "cleared")
+    assert batch["cleared_by_event_id"] == "EVT_VOID" + capture["event_id"][-12:]
+    assert _open_counts(settings) == (len(raised),) * 3
+
+
+def _open_counts(settings: Settings) -> tuple[int, int, int]:
+    """Open exceptions by the plain query, by recon.daily_summary and by the demo's table."""
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+        [(plain,)] = conn.execute(
+            "SELECT count(*) FROM recon.exceptions WHERE status = 'open'"
+        ).fetchall()
+        [(summary,)] = conn.execute(
+            "SELECT sum(open_exceptions) FROM recon.daily_summary"
+        ).fetchall()
+        demo = sum(
+            int(part.rsplit(" ", 1)[1])
+            for *_, by_kind in conn.execute(sql_file("reports/demo_reconciliation.sql")).fetchall()
+            if by_kind != "none"
+            for part in by_kind.split(", ")
+        )
+    return plain, int(summary), demo
+
+
+def _land_void(zone: LandingZone, day: date, capture: dict) -> None:
+    """The late capture is voided afterwards: the tender is left without a transaction again."""
+    payload = dict(capture["payload"])
+    payload.update(
+        status="REVERSED",
+        batch_id="",
+        time_last_updated=(
+            datetime.fromisoformat(payload.get("time_last_updated") or payload["time_created"])
+            + timedelta(minutes=1)
+        )
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z"),
+        action={
+            **payload["action"],
+            "id": "ACT_VOID" + capture["event_id"][-12:],
+            "type": "REVERSAL",
+        },
+    )
+    line = json.dumps(
+        {
+            **capture,
+            "event_id": "EVT_VOID" + capture["event_id"][-12:],
+            "event_type": "transaction.voided",
+            "payload": payload,
+        },
+        separators=(",", ":"),
+    )
+    with LandingWriter(zone, "void-test") as writer:
+        writer.append("heartland", "payment_transactions", day, line)
+
+
+def _land_late_capture(zone: LandingZone, day: date, tender_id: str) -> dict:
     """The gateway's capture for the tender arrives late: a sale with the tender as reference."""
     tenders = [
         tender
@@ -197,6 +316,7 @@ def _land_late_capture(zone: LandingZone, day: date, tender_id: str) -> None:
     )
     with LandingWriter(zone, "late-test") as writer:
         writer.append("heartland", "payment_transactions", day, line)
+    return json.loads(line)
 
 
 def test_the_daily_summary_adds_up_per_store_and_day(dirty) -> None:
@@ -219,3 +339,9 @@ def test_the_daily_summary_adds_up_per_store_and_day(dirty) -> None:
         assert expected == computed, (day, store)
         assert open_count == counted, (day, store)
         assert rates_sane
+
+
+def test_the_plain_open_query_counts_what_the_summary_and_the_demo_count(dirty) -> None:
+    settings, _ = dirty
+    plain, summary, demo = _open_counts(settings)
+    assert plain == summary == demo > 0

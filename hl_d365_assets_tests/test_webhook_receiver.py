@@ -1,5 +1,6 @@
-"""The Heartland webhook receiver: every refusal writes nothing, every acknowledged event is landed
-exactly once, durably, in its store's business day, and survives SIGTERM, SIGKILL and restarts.
+"""The Heartland webhook receiver: every refusal lands nothing of itself (only its count and reason
+code), every acknowledged event is landed exactly once, durably, in its store's business day, and
+survives SIGTERM, SIGKILL and restarts.
 
 The ASGI app runs in process (httpx.ASGITransport, its lifespan driven as uvicorn drives it) over
 a real landing zone; the last tests run the real server (``hl-d365 webhook serve``) on loopback.
@@ -21,6 +22,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import dagster as dg
+import duckdb
 import httpx
 import pytest
 
@@ -43,10 +46,12 @@ from hl_d365_assets.webhook import (
     create_app,
     recover_segments,
 )
+from hl_d365_assets.webhook.config import REFUSALS_ENTITY
 from hl_d365_assets.webhook.process import free_port, start_receiver
 from hl_d365_assets.webhook.recovery import ReceiverAlreadyRunning
 from hl_d365_assets.webhook.seen_event_ids import JOURNAL_NAME, SeenEventIds
 from hl_d365_assets.webhook.server import MissingAppKey
+from hl_d365_assets_tests.conftest import run_range
 
 IN_WINDOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 """Receipt time for in-process tests: the sandbox day (Nov 20) is inside the 72 h window."""
@@ -122,6 +127,26 @@ def landed_lines(config: ReceiverConfig) -> list[dict]:
 
 def files_under(directory: Path) -> list[Path]:
     return [p for p in directory.rglob("*") if p.is_file()] if directory.exists() else []
+
+
+def assert_nothing_landed_but_its_count(config: ReceiverConfig, status: int, reason: str) -> None:
+    """A refused request lands nothing of itself: one count with its status and reason code in
+    the receiver's refusal tallies (dated by receipt: its business day was never known), and no
+    other file, line or field."""
+    files = files_under(config.landing_dir)
+    assert files and all(p.parts[-3] == REFUSALS_ENTITY for p in files), files
+    (line,) = landed_lines(config)
+    assert line["event_type"] == "receiver.refused" and line["event_id"].startswith("RFS_")
+    assert set(line) == {"event_id", "event_type", "received_at", "payload"}
+    assert line["payload"] == {
+        "http_status": status,
+        "reason_code": reason,
+        "date_basis": "receipt_day",
+        "refusals": 1,
+        "first_refused_at": "2026-11-21T12:00:00.000Z",
+        "last_refused_at": "2026-11-21T12:00:00.000Z",
+    }
+    assert files[0].parent.name == "business_date=2026-11-21"  # IN_WINDOW, in New York
 
 
 def transaction(notifications: list[dict], **payload_changes: str) -> dict:
@@ -265,7 +290,7 @@ async def test_body_that_is_not_a_json_object_is_400_saying_why(
     assert response.status_code == 400
     assert response.json()["reason"] == reason
     assert detail in response.json()["detail"]
-    assert files_under(config.landing_dir) == []
+    assert_nothing_landed_but_its_count(config, 400, reason)
 
 
 @pytest.mark.anyio
@@ -305,7 +330,7 @@ async def test_json_without_the_required_fields_is_400_naming_the_field(
     assert response.status_code == 400
     assert response.json()["reason"] == "bad_shape"
     assert detail in response.json()["detail"]
-    assert files_under(config.landing_dir) == []
+    assert_nothing_landed_but_its_count(config, 400, "bad_shape")
 
 
 @pytest.mark.anyio
@@ -321,7 +346,7 @@ async def test_unknown_event_type_is_422_naming_it_and_the_known_ones(
     assert answer["event_type"] == "transaction.disputed"
     assert "transaction.captured" in answer["known_event_types"]
     assert "transaction.disputed" in answer["detail"]
-    assert files_under(config.landing_dir) == []
+    assert_nothing_landed_but_its_count(config, 422, "unknown_event_type")
 
 
 @pytest.mark.anyio
@@ -337,7 +362,7 @@ async def test_oversized_body_is_413_from_its_content_length_before_the_signatur
     assert response.json()["reason"] == "too_large"
     assert f"body of {len(body)} bytes exceeds the 1024-byte limit" in response.json()["detail"]
     assert response.headers["connection"] == "close"
-    assert files_under(config.landing_dir) == []
+    assert_nothing_landed_but_its_count(config, 413, "too_large")
 
 
 @pytest.mark.anyio
@@ -356,7 +381,7 @@ async def test_oversized_chunked_body_is_413_while_streaming(
             WEBHOOK_PATH, content=chunks(), headers={SIGNATURE_HEADER: sign(body, SANDBOX_APP_KEY)}
         )
     assert response.status_code == 413
-    assert files_under(config.landing_dir) == []
+    assert_nothing_landed_but_its_count(config, 413, "too_large")
 
 
 @pytest.mark.anyio
@@ -402,7 +427,94 @@ async def test_body_longer_than_its_content_length_claims_is_413_while_streaming
         await app(scope, receive, send)
     assert sent[0]["status"] == 413
     assert messages, "the receiver stopped reading once the limit was passed"
-    assert files_under(config.landing_dir) == []
+    assert_nothing_landed_but_its_count(config, 413, "too_large")
+
+
+REFUSED_VALUE = "REFUSED-VALUE-7f3a"
+"""A value only refused requests carry: it must reach no table, view or column of the warehouse."""
+
+
+def test_refusals_reach_the_warehouse_as_counts_per_day_and_reason_and_nothing_else(
+    settings: Settings, config: ReceiverConfig, notifications: list[dict]
+) -> None:
+    """Why is a batch short? The day's refused requests, per reason, in ops.receiver_refusals,
+    the conservation view and the daily summary; not one value of a refused request."""
+    refused = asyncio.run(_deliver_with_refusals(config, notifications))
+    assert [r.status_code for r in refused] == [400, 422, 400, 400, 400, 413, 401]
+    with dg.instance_for_test() as instance:
+        assert run_range(settings, instance, [SANDBOX_DAY, SANDBOX_DAY + timedelta(days=1)]).success
+
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+        counts = conn.execute(
+            "SELECT business_date, date_basis, source, http_status, reason_code, refusals "
+            "FROM ops.receiver_refusals ORDER BY ALL"
+        ).fetchall()
+        conservation = conn.execute(
+            "SELECT business_date, refused_requests, refused_by_reason FROM ops.daily_load_summary "
+            "ORDER BY ALL"
+        ).fetchall()
+        summary = conn.execute(
+            "SELECT DISTINCT business_date, day_refused_requests FROM recon.daily_summary"
+        ).fetchall()
+        leaks = _rows_holding(conn, REFUSED_VALUE)
+        assert _rows_holding(conn, notifications[0]["event_id"])  # the scan sees what landed
+    received = SANDBOX_DAY + timedelta(days=1)  # IN_WINDOW in New York: the receipt day
+    assert counts == [
+        (SANDBOX_DAY, "business_day", "heartland", 400, "not_json", 1),  # read, then refused
+        (received, "receipt_day", "heartland", 400, "bad_shape", 1),
+        (received, "receipt_day", "heartland", 400, "not_json", 2),
+        (received, "receipt_day", "heartland", 413, "too_large", 1),
+        (received, "receipt_day", "heartland", 422, "unknown_event_type", 1),
+    ]
+    assert conservation == [
+        (SANDBOX_DAY, 1, {"not_json": 1}),
+        (received, 5, {"bad_shape": 1, "not_json": 2, "too_large": 1, "unknown_event_type": 1}),
+    ]
+    assert summary == [(SANDBOX_DAY, 1)]
+    assert leaks == []
+    assert not [
+        p for p in files_under(settings.data_dir) if REFUSED_VALUE.encode() in p.read_bytes()
+    ]
+
+
+async def _deliver_with_refusals(
+    config: ReceiverConfig, notifications: list[dict]
+) -> list[httpx.Response]:
+    """Every notification accepted, then requests carrying REFUSED_VALUE refused for each reason."""
+    marked = transaction(notifications, description=REFUSED_VALUE)
+    async with receiving(config) as (client, _):
+        for notification in notifications:
+            assert (await post(client, notification)).status_code == 200
+        refused = [
+            await post(client, {**marked, "payload": {**marked["payload"], "id": ""}}),
+            await post(client, {**marked, "event_type": "transaction.disputed"}),
+            await post(client, body=b'{"description": "' + REFUSED_VALUE.encode()),
+            await post(client, body=b'{"description": "' + REFUSED_VALUE.encode() + b'", "a": '),
+            await post(
+                client,
+                body=signed_body(marked)[0].replace(
+                    REFUSED_VALUE.encode(), REFUSED_VALUE.encode() + b"\\ud800"
+                ),
+            ),
+            await post(client, body=REFUSED_VALUE.encode() * 20_000, signature="unchecked"),
+            await post(client, marked, signature="0" * 128),  # 401: not Heartland's, not counted
+        ]
+    return refused
+
+
+def _rows_holding(conn: duckdb.DuckDBPyConnection, value: str) -> list[tuple[str, str]]:
+    """Every table and view of the warehouse whose rows, as text, contain ``value``."""
+    relations = conn.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "UNION ALL SELECT schema_name, view_name FROM duckdb_views() "
+        "WHERE database_name = current_database() AND NOT internal"
+    ).fetchall()
+    assert len(relations) > 20
+    return [
+        (schema, name)
+        for schema, name in relations
+        if value in repr(conn.execute(f'SELECT * FROM "{schema}"."{name}"').fetchall())
+    ]
 
 
 # --- replay window ------------------------------------------------------------------------------

@@ -6,7 +6,8 @@
 ``receiver.py`` holds the request path (size, signature, JSON, shape, window, dedupe, land) and
 the ASGI app; what makes an acknowledgement durable lives beside it: ``group_commit.py`` (the
 writer thread), ``seen_event_ids.py`` (the redelivery journal), ``recovery.py`` (leftovers of a
-killed receiver). ``config.py`` holds the settings, ``server.py`` runs the app under uvicorn,
+killed receiver), ``refusals.py`` (the counts of refused requests it lands). ``config.py`` holds
+the settings, ``server.py`` runs the app under uvicorn,
 ``hl_d365_assets/bench/webhook_throughput.py`` measures it.
 """
 

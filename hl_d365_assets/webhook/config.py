@@ -12,6 +12,8 @@ from hl_d365_assets.landing import DEFAULT_MAX_SEGMENT_BYTES
 SOURCE = "heartland"
 PRODUCER = "webhook"
 """Recovery and the seen-id scan touch only segments of this producer, never another's."""
+REFUSALS_ENTITY = "receiver_refusals"
+"""Where the receiver lands its counts of refused requests (reason codes only, never a body)."""
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
 DEFAULT_MAX_EVENT_AGE = timedelta(hours=72)
 DEFAULT_MAX_CLOCK_SKEW = timedelta(minutes=5)

@@ -5,7 +5,8 @@ One writer thread owns the :class:`~hl_d365_assets.landing.LandingWriter` (produ
 of ``(heartland, entity, business_date)``, syncs each touched segment once (without committing
 it), journals the ids, then answers every waiting request. Rotation (by size, and by age every
 fraction of ``max_segment_age_seconds`` so the landing sensor sees completed segments within
-seconds) runs on the same thread. If a write fails, the receiver stops accepting (503) and the
+seconds) runs on the same thread, and so does landing the counts of refused requests
+(``refusals.py``), each time round. If a write fails, the receiver stops accepting (503) and the
 server exits non-zero: the segment's state is unknown, and the next start recovers it.
 """
 
@@ -21,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hl_d365_assets.landing import LandingWriter, LandingZone
-from hl_d365_assets.webhook.config import PRODUCER, SOURCE, ReceiverConfig
+from hl_d365_assets.webhook.config import PRODUCER, REFUSALS_ENTITY, SOURCE, ReceiverConfig
+from hl_d365_assets.webhook.refusals import RefusalTally
 from hl_d365_assets.webhook.seen_event_ids import SeenEventIds, epoch_ms
 
 logger = logging.getLogger("hl_d365_assets.webhook")
@@ -68,6 +70,7 @@ class GroupCommitter:
         self._stopping = False
         self.failure: BaseException | None = None
         self.batches = 0
+        self.refusals = RefusalTally()
 
     def start(self) -> None:
         self._thread.start()
@@ -115,6 +118,7 @@ class GroupCommitter:
             try:
                 if batch:
                     self._commit(batch)
+                self._land_refusals()
                 if stop or time.monotonic() >= next_rotation:
                     self._writer.rotate_stale()
                     next_rotation = time.monotonic() + self._rotate_every
@@ -125,6 +129,7 @@ class GroupCommitter:
                 self._fail(failure, batch)
                 return
         try:
+            self._land_refusals()
             self._writer.close()
         except BaseException as failure:
             self._fail(failure, [])
@@ -150,6 +155,11 @@ class GroupCommitter:
         self._seen.record((d.event_id, d.received_ms) for d in fresh)
         self.batches += 1
         _settle(outcomes)
+
+    def _land_refusals(self) -> None:
+        """Append the refusals counted since last time; they commit with the segment's rotation."""
+        for business_date, lines in self.refusals.drain().items():
+            self._writer.append_lines(SOURCE, REFUSALS_ENTITY, business_date, lines)
 
     def _fail(self, failure: BaseException, batch: list[_Delivery]) -> None:
         """Stop for good: what is on disk is unknown until the next start recovers it."""

@@ -28,6 +28,10 @@ An accepted event is acknowledged (200) only once its landing line is fsynced:
 - **Recovery.** A killed receiver's acknowledged lines are committed at the next start, before
   any request is taken (``recovery.py``).
 
+Refusals with 400, 413 and 422 are also counted per day and reason code into the landing zone,
+nothing of the request with them (``refusals.py``), so the warehouse shows them
+(``ops.receiver_refusals``).
+
 ``GET /webhooks/heartland/stats`` returns the counters. Bodies and the app key are never logged.
 """
 
@@ -61,6 +65,7 @@ from hl_d365_assets.landing import LandingZone, envelope
 from hl_d365_assets.webhook.config import PRODUCER, ReceiverConfig
 from hl_d365_assets.webhook.group_commit import GroupCommitter, ReceiverUnavailable
 from hl_d365_assets.webhook.recovery import RecoveredSegment, lock_state_dir, recover_segments
+from hl_d365_assets.webhook.refusals import RECORDED_STATUSES, RefusalKey
 from hl_d365_assets.webhook.seen_event_ids import JOURNAL_NAME, SeenEventIds, epoch_ms
 
 logger = logging.getLogger("hl_d365_assets.webhook")
@@ -111,6 +116,8 @@ class Rejection(Exception):
         self.reason = reason
         self.detail = detail
         self.extra = extra
+        self.business_date: date | None = None
+        """Set when the refusal came after the event's business day was known."""
 
     def response(self) -> JSONResponse:
         headers = {"connection": "close"} if self.status == 413 else None
@@ -218,6 +225,7 @@ class WebhookReceiver:
             )
         except Rejection as rejection:
             self.counters.rejected[(rejection.status, rejection.reason)] += 1
+            self._record_refusal(rejection)
             return rejection.response()
         except ReceiverUnavailable as unavailable:
             self.counters.rejected[(503, "unavailable")] += 1
@@ -236,6 +244,19 @@ class WebhookReceiver:
                 self.counters.stale += 1
                 answer["quarantined"] = accepted.receiver_problem
         return JSONResponse(answer)
+
+    def _record_refusal(self, rejection: Rejection) -> None:
+        """Count it for the landing zone: status and reason code only (``refusals.py``)."""
+        committer = self._committer
+        if committer is None or rejection.status not in RECORDED_STATUSES:
+            return
+        now = self.config.clock()
+        if rejection.business_date is not None:
+            day, basis = rejection.business_date, "business_day"
+        else:
+            day, basis = now.astimezone(self.zones.default).date(), "receipt_day"
+        key = RefusalKey(day.isoformat(), basis, rejection.status, rejection.reason)
+        committer.refusals.count(key, now)
 
     async def stats(self, request: Request) -> JSONResponse:
         return JSONResponse(
@@ -308,9 +329,9 @@ class WebhookReceiver:
         try:
             line.encode()
         except UnicodeEncodeError:
-            raise Rejection(
-                400, "not_json", "body holds an unpaired UTF-16 surrogate escape"
-            ) from None
+            refused = Rejection(400, "not_json", "body holds an unpaired UTF-16 surrogate escape")
+            refused.business_date = business_date
+            raise refused from None
         return Accepted(event, business_date, line, epoch_ms(now), problem)
 
 

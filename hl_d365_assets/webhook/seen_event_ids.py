@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from hl_d365_assets.landing import SEGMENT_NAME, SEGMENT_SUFFIX, LandingZone, fsync_dir
-from hl_d365_assets.webhook.config import PRODUCER, SOURCE
+from hl_d365_assets.webhook.config import PRODUCER, REFUSALS_ENTITY, SOURCE
 
 JOURNAL_NAME = "seen_event_ids.journal"
 JOURNAL_MTIME_SLACK_SECONDS = 5.0
@@ -117,7 +117,12 @@ def _journal_entry(line: bytes) -> tuple[str, int] | None:
 
 
 def _producer_segments(zone: LandingZone, producer: str) -> list[Path]:
-    return sorted(zone.root.glob(f"{SOURCE}/*/business_date=*/*-{producer}-*{SEGMENT_SUFFIX}"))
+    """The producer's event segments; its refusal counts carry ids no delivery can repeat."""
+    return sorted(
+        path
+        for path in zone.root.glob(f"{SOURCE}/*/business_date=*/*-{producer}-*{SEGMENT_SUFFIX}")
+        if path.parts[-3] != REFUSALS_ENTITY
+    )
 
 
 def _segment_created_ms(segment: Path) -> int:

@@ -1,5 +1,7 @@
 -- Every discrepancy from every reconciliation, one row per exception id, kept across runs: a
 -- re-materialised day refreshes what it detects but never touches an accountant's status or note.
+-- An open exception that no longer stands is closed by the pipeline (status cleared, with when,
+-- why and the event that cleared it), so status = 'open' alone means "still to chase".
 CREATE TABLE IF NOT EXISTS recon.exceptions (
     exception_id            VARCHAR PRIMARY KEY,
     kind                    VARCHAR NOT NULL,
@@ -20,16 +22,37 @@ CREATE TABLE IF NOT EXISTS recon.exceptions (
     status                  VARCHAR NOT NULL,
     resolution_note         VARCHAR,
     resolved_by             VARCHAR,
-    resolved_at             TIMESTAMPTZ
+    resolved_at             TIMESTAMPTZ,
+    cleared_at              TIMESTAMPTZ,
+    cleared_reason          VARCHAR,
+    cleared_by_event_id     VARCHAR,
+    cleared_by_segment_path VARCHAR,
+    cleared_by_run_id       VARCHAR
 );
+-- Warehouses created before exceptions cleared themselves gain the columns, and their open
+-- exceptions that no longer stand are closed the way record_exceptions.sql closes them now.
+ALTER TABLE recon.exceptions ADD COLUMN IF NOT EXISTS cleared_at TIMESTAMPTZ;
+ALTER TABLE recon.exceptions ADD COLUMN IF NOT EXISTS cleared_reason VARCHAR;
+ALTER TABLE recon.exceptions ADD COLUMN IF NOT EXISTS cleared_by_event_id VARCHAR;
+ALTER TABLE recon.exceptions ADD COLUMN IF NOT EXISTS cleared_by_segment_path VARCHAR;
+ALTER TABLE recon.exceptions ADD COLUMN IF NOT EXISTS cleared_by_run_id VARCHAR;
+UPDATE recon.exceptions
+SET status = 'cleared', cleared_at = last_detected_at,
+    cleared_reason = 'no longer found after ' || last_detected_at || ' (cleared before the pipeline recorded why)'
+WHERE status = 'open' AND NOT still_detected;
 COMMENT ON TABLE recon.exceptions IS 'One row per reconciliation exception with a stable id; status and resolution note are the accountant''s and survive re-materialisation.';
 COMMENT ON COLUMN recon.exceptions.exception_id IS 'EXC_ + hash of kind and source keys: the same discrepancy keeps its id across re-runs.';
 COMMENT ON COLUMN recon.exceptions.kind IS 'settlement_discrepancy, batch_without_transactions, transactions_without_batch, tender_without_gateway_transaction, gateway_transaction_without_tender, tender_amount_difference; from the D365 read-back: gl_vs_d365_difference, gl_vs_d365_missing_in_d365, gl_vs_d365_not_in_journal, gl_vs_d365_duplicate_journal.';
 COMMENT ON COLUMN recon.exceptions.severity IS 'high when amount_at_risk reaches the currency''s alert_threshold (mappings/recon_tolerances.csv), else medium.';
 COMMENT ON COLUMN recon.exceptions.amount_at_risk IS 'Absolute money the exception puts in doubt, in its currency.';
 COMMENT ON COLUMN recon.exceptions.source_keys IS 'The keys to look the sources up by: batch_id=…, tender_id=…, transaction_id=….';
-COMMENT ON COLUMN recon.exceptions.still_detected IS 'False once a re-materialisation of its day no longer finds it (e.g. a late event filled the gap).';
-COMMENT ON COLUMN recon.exceptions.status IS 'open, resolved or accepted: set by accountants (UPDATE recon.exceptions SET status = …, resolution_note = …); the pipeline only inserts new exceptions as open.';
+COMMENT ON COLUMN recon.exceptions.still_detected IS 'False once a re-materialisation of its day no longer finds it (e.g. a late event filled the gap); cleared_* then say when and why. True again if it comes back.';
+COMMENT ON COLUMN recon.exceptions.status IS 'open: still detected, nobody decided yet (status = ''open'' is the whole to-do list). cleared: set by the pipeline when an open exception stopped being detected (cleared_* say why); reopened as open if it comes back. accepted or resolved: set by accountants (UPDATE recon.exceptions SET status = …, resolution_note = …), never changed by the pipeline, even when the exception no longer stands (still_detected = false).';
+COMMENT ON COLUMN recon.exceptions.cleared_at IS 'When a reconciliation first no longer found it (NULL while it stands; reset to NULL if it comes back).';
+COMMENT ON COLUMN recon.exceptions.cleared_reason IS 'Why it no longer stands: what the reconciliation now says about its source keys (e.g. tender now matched by reference), or that its source rows are gone.';
+COMMENT ON COLUMN recon.exceptions.cleared_by_event_id IS 'The newest landed event behind its source keys when it cleared: the late arrival that made the figures agree (e.g. the late capture). NULL when no source row is left.';
+COMMENT ON COLUMN recon.exceptions.cleared_by_segment_path IS 'Landing segment of cleared_by_event_id.';
+COMMENT ON COLUMN recon.exceptions.cleared_by_run_id IS 'Dagster run of the reconciliation that no longer found it (NULL for the D365 read-back kinds, cleared by post_journals_job''s read-back).';
 COMMENT ON COLUMN recon.exceptions.business_date IS 'Business day the discrepancy belongs to.';
 COMMENT ON COLUMN recon.exceptions.store_id IS 'Store concerned; NULL for the D365 read-back''s exceptions (gl_vs_d365_*), which are per journal.';
 COMMENT ON COLUMN recon.exceptions.currency IS 'Currency of the amounts on the row; NULL for gl_vs_d365_duplicate_journal.';

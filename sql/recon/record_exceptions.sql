@@ -1,6 +1,9 @@
 -- Turn what the reconciliations of $first..$last found into recon.exceptions rows. An exception
 -- keeps its id across runs (a hash of its kind and source keys), so a re-run refreshes amounts and
--- last-seen day, marks what is no longer found, and never touches status or resolution note.
+-- last-seen day and never touches an accountant's status or note. What is no longer found is
+-- marked with when, why and the landed event that cleared it; if nobody had decided on it yet
+-- (status open) it is closed as cleared, so status = 'open' is exactly what still stands. A
+-- cleared exception that comes back is open again. $run_id: the Dagster run reconciling.
 CREATE OR REPLACE TEMP TABLE recon_detected AS
 WITH found AS (
     SELECT
@@ -72,18 +75,108 @@ SET severity = d.severity,
     detail = d.detail,
     last_seen_business_date = greatest(e.last_seen_business_date, d.business_date),
     last_detected_at = now(),
-    still_detected = true
+    still_detected = true,
+    status = CASE WHEN e.status = 'cleared' THEN 'open' ELSE e.status END,
+    cleared_at = NULL, cleared_reason = NULL, cleared_by_event_id = NULL,
+    cleared_by_segment_path = NULL, cleared_by_run_id = NULL
 FROM recon_detected AS d
 WHERE e.exception_id = d.exception_id;
 
-UPDATE recon.exceptions
-SET still_detected = false
-WHERE business_date BETWEEN $first AND $last
-  AND still_detected
-  AND kind NOT LIKE 'gl_vs_d365%'  -- the D365 read-back (record_gl_exceptions.sql) owns those
-  AND exception_id NOT IN (SELECT exception_id FROM recon_detected);
+-- What the reconciliation now says about the keys of each exception it no longer finds, and the
+-- newest landed event behind those keys: the late arrival that made the figures agree.
+CREATE OR REPLACE TEMP TABLE recon_cleared AS
+WITH gone AS (
+    SELECT exception_id, business_date,
+           nullif(regexp_extract(source_keys, 'batch_id=([^,]+)', 1), '(none)') AS batch_id,
+           nullif(regexp_extract(source_keys, 'tender_id=([^,]+)', 1), '(none)') AS tender_id,
+           nullif(regexp_extract(source_keys, 'transaction_id=([^,]+)', 1), '(none)') AS transaction_id
+    FROM recon.exceptions
+    WHERE business_date BETWEEN $first AND $last
+      AND (still_detected OR status = 'open')
+      AND kind NOT LIKE 'gl_vs_d365%'  -- the D365 read-back (record_gl_exceptions.sql) owns those
+      AND exception_id NOT IN (SELECT exception_id FROM recon_detected)
+),
+tenders_now AS (
+    SELECT g.exception_id, t.*
+    FROM gone AS g
+    JOIN recon.tenders_vs_gateway AS t ON t.business_date = g.business_date AND t.tender_id = g.tender_id
+    UNION
+    SELECT g.exception_id, t.*
+    FROM gone AS g
+    JOIN recon.tenders_vs_gateway AS t
+      ON t.business_date = g.business_date AND t.transaction_id = g.transaction_id
+),
+batches_now AS (
+    SELECT g.exception_id, s.*
+    FROM gone AS g
+    JOIN recon.settlement_vs_transactions AS s
+      ON s.business_date = g.business_date AND s.batch_id = g.batch_id
+),
+now_says AS (
+    SELECT exception_id,
+           string_agg('tender ' || coalesce(tender_id, '(none)') || ' and transaction '
+                      || coalesce(transaction_id, '(none)') || ' now ' || status
+                      || coalesce(' by ' || matched_by, ''), '; ' ORDER BY tender_id, transaction_id) AS said
+    FROM tenders_now GROUP BY ALL
+    UNION ALL
+    SELECT exception_id,
+           string_agg('batch ' || batch_id || ' now ' || status || ' (net difference '
+                      || net_difference || ', tolerance ' || tolerance || ')', '; ' ORDER BY batch_id)
+    FROM batches_now GROUP BY ALL
+),
+landed_behind AS (
+    SELECT t.exception_id, p.source_event_id AS event_id, p.source_segment_path AS segment_path
+    FROM tenders_now AS t
+    JOIN canonical.payments AS p ON p.business_date = t.business_date AND p.transaction_id = t.transaction_id
+    UNION ALL
+    SELECT t.exception_id, s.source_event_id, s.source_segment_path
+    FROM tenders_now AS t
+    JOIN canonical.pos_sales AS s ON s.business_date = t.business_date AND s.ticket_id = t.ticket_id
+    UNION ALL
+    SELECT b.exception_id, s.source_event_id, s.source_segment_path
+    FROM batches_now AS b
+    JOIN canonical.settlement_batches AS s ON s.business_date = b.business_date AND s.batch_id = b.batch_id
+    UNION ALL
+    -- Every event of the transactions that ever named the batch: a void takes its sale out.
+    SELECT g.exception_id, e.event_id, e.segment_path
+    FROM gone AS g
+    JOIN raw.payment_transactions AS named
+      ON named.business_date = g.business_date AND named.batch_id = g.batch_id
+    JOIN raw.payment_transactions AS e
+      ON e.business_date = named.business_date AND e.transaction_id = named.transaction_id
+),
+newest_behind AS (
+    -- Segment names start with their UTC creation time: the greatest name landed last.
+    SELECT exception_id,
+           arg_max(event_id, parse_filename(segment_path)) AS event_id,
+           arg_max(segment_path, parse_filename(segment_path)) AS segment_path
+    FROM landed_behind GROUP BY ALL
+)
+SELECT g.exception_id,
+       'no longer found by the reconciliation of ' || g.business_date || ': '
+           || coalesce((SELECT string_agg(said, '; ') FROM now_says AS n WHERE n.exception_id = g.exception_id),
+                       'its source rows are no longer in the day') AS cleared_reason,
+       nb.event_id, nb.segment_path
+FROM gone AS g
+LEFT JOIN newest_behind AS nb USING (exception_id);
 
-INSERT INTO recon.exceptions
+UPDATE recon.exceptions AS e
+SET still_detected = false,
+    status = CASE WHEN e.status = 'open' THEN 'cleared' ELSE e.status END,
+    cleared_at = now(),
+    cleared_reason = c.cleared_reason,
+    cleared_by_event_id = c.event_id,
+    cleared_by_segment_path = c.segment_path,
+    cleared_by_run_id = $run_id
+FROM recon_cleared AS c
+WHERE e.exception_id = c.exception_id;
+
+INSERT INTO recon.exceptions (
+    exception_id, kind, severity, business_date, store_id, currency, amount_at_risk,
+    reported_amount, computed_amount, source_keys, detail, first_seen_business_date,
+    last_seen_business_date, first_detected_at, last_detected_at, still_detected, status,
+    resolution_note, resolved_by, resolved_at
+)
 SELECT
     d.exception_id, d.kind, d.severity, d.business_date, d.store_id, d.currency, d.amount_at_risk,
     d.reported_amount, d.computed_amount, d.source_keys, d.detail,
@@ -99,4 +192,5 @@ FROM recon_detected AS d
 WHERE d.severity = 'high'
 ON CONFLICT DO NOTHING;
 
+DROP TABLE recon_cleared;
 DROP TABLE recon_detected;

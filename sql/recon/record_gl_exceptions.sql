@@ -28,16 +28,25 @@ UPDATE recon.exceptions AS e
 SET amount_at_risk = d.amount_at_risk, reported_amount = d.reported_amount,
     computed_amount = d.computed_amount, detail = d.detail,
     last_seen_business_date = greatest(e.last_seen_business_date, d.business_date),
-    last_detected_at = now(), still_detected = true
+    last_detected_at = now(), still_detected = true,
+    status = CASE WHEN e.status = 'cleared' THEN 'open' ELSE e.status END,
+    cleared_at = NULL, cleared_reason = NULL
 FROM gl_detected AS d
 WHERE e.exception_id = d.exception_id;
 
+-- No longer found: closed as cleared if nobody had decided on it (as in record_exceptions.sql).
 UPDATE recon.exceptions
-SET still_detected = false
-WHERE business_date = $day AND still_detected AND kind LIKE 'gl_vs_d365%'
+SET still_detected = false, status = CASE WHEN status = 'open' THEN 'cleared' ELSE status END,
+    cleared_at = now(), cleared_reason = 'no longer found by the D365 read-back of ' || $day
+WHERE business_date = $day AND (still_detected OR status = 'open') AND kind LIKE 'gl_vs_d365%'
   AND exception_id NOT IN (SELECT exception_id FROM gl_detected);
 
-INSERT INTO recon.exceptions
+INSERT INTO recon.exceptions (
+    exception_id, kind, severity, business_date, store_id, currency, amount_at_risk,
+    reported_amount, computed_amount, source_keys, detail, first_seen_business_date,
+    last_seen_business_date, first_detected_at, last_detected_at, still_detected, status,
+    resolution_note, resolved_by, resolved_at
+)
 SELECT d.exception_id, d.kind, d.severity, d.business_date, d.store_id, d.currency,
        d.amount_at_risk, d.reported_amount, d.computed_amount, d.source_keys, d.detail,
        d.business_date, d.business_date, now(), now(), true, 'open', NULL, NULL, NULL

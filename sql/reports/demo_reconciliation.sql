@@ -18,7 +18,7 @@ open_exceptions AS (
     SELECT business_date, string_agg(kind || ' ' || n, ', ' ORDER BY kind) AS by_kind
     FROM (
         SELECT business_date, kind, count(*) AS n FROM recon.exceptions
-        WHERE status = 'open' AND still_detected GROUP BY ALL
+        WHERE status = 'open' GROUP BY ALL
     )
     GROUP BY ALL
 )

@@ -1,5 +1,5 @@
--- What an accountant reads first: per day and store, the money, how much matched, and what is
--- still open and at risk.
+-- What an accountant reads first: per day and store, the money, how much matched, what is
+-- still open and at risk, and the requests the webhook receiver refused that day.
 CREATE OR REPLACE VIEW recon.daily_summary AS
 WITH batches AS (
     SELECT business_date, store_id, count(*) AS batches,
@@ -21,8 +21,15 @@ open_exceptions AS (
            sum(amount) AS amount_at_risk
     FROM (
         SELECT business_date, store_id, kind, count(*) AS n, sum(amount_at_risk) AS amount
-        FROM recon.exceptions WHERE status = 'open' AND still_detected GROUP BY ALL
+        FROM recon.exceptions WHERE status = 'open' GROUP BY ALL
     ) GROUP BY ALL
+),
+-- A refused request names no store the receiver could trust: the day's count, on each store's row.
+refused AS (
+    SELECT business_date, sum(refusals) AS refused_requests,
+           map_from_entries(list((reason_code, refusals) ORDER BY reason_code)) AS refused_by_reason
+    FROM (SELECT business_date, reason_code, sum(refusals) AS refusals FROM ops.receiver_refusals GROUP BY ALL)
+    GROUP BY business_date
 )
 SELECT
     d.business_date, d.store_id, d.currency, d.gross_sales, d.refunds, d.fees,
@@ -34,12 +41,15 @@ SELECT
     coalesce(t.sales_order_payments, 0) AS sales_order_payments,
     coalesce(o.open_exceptions, 0) AS open_exceptions,
     o.open_exceptions_by_kind,
-    coalesce(o.amount_at_risk, 0) AS amount_at_risk
+    coalesce(o.amount_at_risk, 0) AS amount_at_risk,
+    coalesce(r.refused_requests, 0) AS day_refused_requests,
+    r.refused_by_reason AS day_refused_by_reason
 FROM recon.deposits AS d
 LEFT JOIN batches AS b USING (business_date, store_id)
 LEFT JOIN tenders AS t USING (business_date, store_id)
-LEFT JOIN open_exceptions AS o USING (business_date, store_id);
-COMMENT ON VIEW recon.daily_summary IS 'Per day and store: totals, deposit expected vs reported, batches and tenders matched, gateway transactions left without a tender and those paying D365 sales orders, open exceptions by kind and the money at risk. Read this first.';
+LEFT JOIN open_exceptions AS o USING (business_date, store_id)
+LEFT JOIN refused AS r USING (business_date);
+COMMENT ON VIEW recon.daily_summary IS 'Per day and store: totals, deposit expected vs reported, batches and tenders matched, gateway transactions left without a tender and those paying D365 sales orders, open exceptions by kind and the money at risk, and the requests the webhook receiver refused that day (all stores together). Read this first.';
 COMMENT ON COLUMN recon.daily_summary.business_date IS 'Business day. Source: recon.deposits(business_date)';
 COMMENT ON COLUMN recon.daily_summary.store_id IS 'Store; NULL for money of a merchant id not in mappings/stores.csv. Source: recon.deposits(store_id)';
 COMMENT ON COLUMN recon.daily_summary.currency IS 'Currency of the money columns of the row (the store''s). Source: recon.deposits(currency)';
@@ -59,3 +69,5 @@ COMMENT ON COLUMN recon.daily_summary.sales_order_payments IS 'Captured gateway 
 COMMENT ON COLUMN recon.daily_summary.open_exceptions IS 'Exceptions of the store and day still open and still detected (the D365 read-back''s, which have no store, are not counted here). Source: recon.exceptions(exception_id)';
 COMMENT ON COLUMN recon.daily_summary.open_exceptions_by_kind IS 'Those exceptions counted by kind; NULL when none. Source: recon.exceptions(kind)';
 COMMENT ON COLUMN recon.daily_summary.amount_at_risk IS 'Sum of their amount_at_risk, in currency; 0 when none. Source: recon.exceptions(amount_at_risk)';
+COMMENT ON COLUMN recon.daily_summary.day_refused_requests IS 'Requests the webhook receiver refused (400, 413, 422) on this business day, or received on it when the day was unknowable, for ALL stores together: the same figure on every store row of the day, so do not sum it across stores. Source: ops.receiver_refusals(refusals)';
+COMMENT ON COLUMN recon.daily_summary.day_refused_by_reason IS 'day_refused_requests per reason code (not_json, not_an_object, bad_shape, too_large, unknown_event_type); NULL when none. Source: ops.receiver_refusals(reason_code)';

@@ -42,6 +42,10 @@ def _landing_spec(entity: str, written_by: str) -> dg.AssetSpec:
 pos_tickets_landing = _landing_spec(
     "pos_tickets", "the POS relay (webhook receiver) and the sandbox"
 )
+receiver_refusals_landing = _landing_spec(
+    "receiver_refusals",
+    "the webhook receiver: counts of the requests it refused per day and reason code, no payload",
+)
 
 
 @dg.multi_asset(

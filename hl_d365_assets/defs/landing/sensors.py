@@ -22,9 +22,12 @@ from hl_d365_assets.defs.ops.jobs import daily_heartland_job
 from hl_d365_assets.landing_watch import scan
 from hl_d365_assets.raw_loader import ENTITIES, SOURCE
 from hl_d365_assets.resources import LandingZoneResource
+from hl_d365_assets.webhook.config import REFUSALS_ENTITY
 
 SENSOR_INTERVAL_SECONDS = 5
-RAW_STREAMS = {f"{SOURCE}/{entity}": dg.AssetKey(["raw", entity]) for entity in ENTITIES}
+RAW_STREAMS = {f"{SOURCE}/{entity}": dg.AssetKey(["raw", entity]) for entity in ENTITIES} | {
+    f"{SOURCE}/{REFUSALS_ENTITY}": dg.AssetKey(["ops", REFUSALS_ENTITY])
+}
 WAITING = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]
 
 

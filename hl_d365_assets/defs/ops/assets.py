@@ -1,5 +1,5 @@
-"""Ops: the alerts delivered to the alert webhook, and the analysts' read copy of the warehouse,
-republished at the end of every daily run."""
+"""Ops: the requests the webhook receiver refused, the alerts delivered to the alert webhook, and
+the analysts' read copy of the warehouse, republished at the end of every daily run."""
 
 import os
 import time
@@ -12,13 +12,70 @@ from hl_d365_assets.business_day import business_days, partition_dates, single_r
 from hl_d365_assets.defs.canonical.assets import BUILDS
 from hl_d365_assets.defs.recon.assets import TABLES as RECON_TABLES
 from hl_d365_assets.raw_loader import ENTITIES
-from hl_d365_assets.warehouse import WarehouseResource, sql_file
+from hl_d365_assets.resources import LandingZoneResource
+from hl_d365_assets.table_metadata import table_metadata
+from hl_d365_assets.warehouse import WarehouseResource, sql_file, transaction
+from hl_d365_assets.webhook.config import REFUSALS_ENTITY, SOURCE
 
 OWNERS = ["team:finance-data"]
 ALERT_DELIVERY = dg.AssetKey(["ops", "alert_delivery"])
 RAISED_BY = [dg.AssetKey(["raw", entity]) for entity in ENTITIES] + [
     dg.AssetKey(["recon", "exceptions"])
 ]
+RECEIVER_REFUSALS = dg.AssetKey(["ops", REFUSALS_ENTITY])
+
+
+@dg.asset(
+    key=RECEIVER_REFUSALS,
+    deps=[dg.AssetKey(["landing", SOURCE, REFUSALS_ENTITY])],
+    description="Requests the webhook receiver refused (400, 413, 422) per day, status and reason "
+    "code, summed from the counts it lands under landing/heartland/receiver_refusals/: why a batch "
+    "may be short. Counts only; nothing of a refused request reaches the warehouse.",
+    group_name="ops",
+    kinds={"duckdb", "sql"},
+    owners=OWNERS,
+    partitions_def=business_days,
+    backfill_policy=single_run_backfill,
+    pool="warehouse",
+)
+def receiver_refusals(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, landing: LandingZoneResource
+) -> dg.MaterializeResult:
+    """Replaces the days' rows from their landed tallies; the receiver has already reduced each
+    refused request to a count and a reason code, so there is nothing to screen or quarantine."""
+    days = partition_dates(context)
+    window = {"first": days[0], "last": days[-1]}
+    by_day = {d.isoformat(): landing.zone.segments(SOURCE, REFUSALS_ENTITY, d) for d in days}
+    segments = [str(path) for paths in by_day.values() for path in paths]
+    with warehouse.writer() as conn:
+        with transaction(conn):
+            conn.execute(sql_file("ops/delete_receiver_refusals.sql"), window).fetchall()
+            if segments:
+                conn.execute(
+                    sql_file("ops/insert_receiver_refusals.sql"),
+                    {"segments": segments, "source": SOURCE},
+                ).fetchall()
+        by_reason = dict(
+            conn.execute(sql_file("ops/count_receiver_refusals_by_reason.sql"), window).fetchall()
+        )
+        metadata = table_metadata(conn, f"ops.{REFUSALS_ENTITY}", days[0], days[-1])
+    if by_reason:
+        context.log.warning(
+            f"the webhook receiver refused {sum(by_reason.values())} request(s) for "
+            f"{days[0]}..{days[-1]} ({', '.join(f'{k}: {v}' for k, v in by_reason.items())}); "
+            "see ops.receiver_refusals"
+        )
+    return dg.MaterializeResult(
+        metadata={
+            **metadata,
+            "refusals": sum(by_reason.values()),
+            "refusals_by_reason": by_reason,
+            # The landing sensor re-opens a day when a newer tally segment lands.
+            "landing_watermarks": dg.MetadataValue.json(
+                {day: max(p.name for p in paths) for day, paths in by_day.items() if paths}
+            ),
+        }
+    )
 
 
 @dg.asset(
@@ -89,7 +146,7 @@ def alert_delivery(
     + [dg.AssetKey(["recon", table]) for table in RECON_TABLES]
     # Not gl/journal_lines: its blocking checks failing must not keep a day's state from analysts.
     # The lines and their check outcomes are written in the same step as the sources.
-    + [dg.AssetKey(["gl", "journal_line_sources"]), ALERT_DELIVERY],
+    + [dg.AssetKey(["gl", "journal_line_sources"]), ALERT_DELIVERY, RECEIVER_REFUSALS],
     description="A checkpointed copy of the warehouse swapped into place atomically after each run "
     "(data/warehouse_read.duckdb). Analysts open it read-only while runs keep writing the main file.",
     group_name="ops",

@@ -69,7 +69,11 @@ def reconciliation(
             run_script(conn, sql_file("recon/reconcile_settlements.sql"), window)
             run_script(conn, sql_file("recon/reconcile_tenders.sql"), window)
             run_script(conn, sql_file("recon/reconcile_deposits.sql"), window)
-            run_script(conn, sql_file("recon/record_exceptions.sql"), window)
+            run_script(
+                conn,
+                sql_file("recon/record_exceptions.sql"),
+                {**window, "run_id": context.run.run_id},
+            )
         sql_seconds = time.perf_counter() - started
         statuses = {
             table: dict(
