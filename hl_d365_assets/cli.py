@@ -139,9 +139,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "backfill":
         return _backfill(args)
     if args.command == "post":
-        from hl_d365_assets.posting import post_days
+        # Outside Dagster, with the configured resources; one line per journal.
+        from hl_d365_assets.defs.resources import build_resources
+        from hl_d365_assets.ledger.exactly_once import post_day
+        from hl_d365_assets.settings import load_settings
 
-        return post_days([date.fromisoformat(day) for day in args.day])
+        resources = build_resources(load_settings())
+        with resources["d365"].process_config_and_initialize().open() as api:
+            for day in args.day:
+                report = post_day(resources["warehouse"].writer, api, date.fromisoformat(day))
+                for line in report.outcome_lines():
+                    print(line, flush=True)
+        return 0
     if args.command == "d365-sim":
         from hl_d365_assets.sandbox.d365_simulator.server import main as serve_d365_simulator
 

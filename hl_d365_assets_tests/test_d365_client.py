@@ -14,18 +14,18 @@ from decimal import Decimal
 
 import pytest
 
-from hl_d365_assets.d365.client import (
-    CUSTOMER_PAYMENT_JOURNAL,
-    GENERAL_JOURNAL,
-    BatchOperation,
-    D365Api,
-    D365Client,
-)
+from hl_d365_assets.d365.client import BatchOperation, D365Api, D365Client
 from hl_d365_assets.d365.errors import (
     D365AuthError,
     D365OutcomeUnknown,
     D365Unavailable,
     D365ValidationError,
+)
+from hl_d365_assets.ledger.d365_journals import (
+    CUSTOMER_PAYMENT_JOURNAL,
+    GENERAL_JOURNAL,
+    create_journal,
+    journal_lines,
 )
 from hl_d365_assets.sandbox.d365_simulator import (
     SANDBOX_CLIENT_ID,
@@ -260,11 +260,11 @@ def test_get_by_key_and_decimal_amounts(api: D365Api) -> None:
 def test_journal_header_and_lines_are_created_and_read_back(
     sim: D365Simulator, api: D365Api
 ) -> None:
-    journal = api.create_journal(header(), BALANCED)
+    journal = create_journal(api, header(), BALANCED)
 
     assert journal.journal_batch_number == "00001" and not journal.adopted
     assert [line["LineNumber"] for line in journal.lines] == [1, 2, 3]
-    read_back = api.journal_lines(journal.kind, "usrt", "00001")
+    read_back = journal_lines(api, journal.kind, "usrt", "00001")
     assert [(r["AccountDisplayValue"], r["DebitAmount"], r["CreditAmount"]) for r in read_back] == [
         ("112100-001-RETAIL", Decimal("1234.56"), 0),
         ("618100-001-RETAIL", Decimal("27.15"), 0),
@@ -278,7 +278,7 @@ def test_journal_header_and_lines_are_created_and_read_back(
 
 def test_idempotency_key_in_description_finds_the_journal(api: D365Api) -> None:
     key = "HLD365:usrt:GJ:2026-11-20:3f2a9c"
-    api.create_journal(header(key), BALANCED)
+    create_journal(api, header(key), BALANCED)
 
     found = api.read_all(
         "LedgerJournalHeaders", filter=f"Description eq '{key}'", legal_entity="usrt"
@@ -293,7 +293,7 @@ def test_changeset_rejected_part_way_leaves_nothing_behind(
     sim.faults.reject_changeset(at_operation=2, message="Simulated: the second line is refused.")
 
     with pytest.raises(D365ValidationError) as rejected:
-        api.create_journal(header(), BALANCED)
+        create_journal(api, header(), BALANCED)
 
     error = rejected.value
     assert error.journal_batch_number == "00001" and error.header_deleted is True
@@ -337,7 +337,7 @@ def test_d365_refusals_are_validation_errors_with_d365s_text(
     lines = [{k: v for k, v in line.items() if v is not None} for line in lines]
 
     with pytest.raises(D365ValidationError) as refused:
-        api.create_journal(header(), lines)
+        create_journal(api, header(), lines)
 
     assert d365_says in str(refused.value)
     assert (
@@ -351,14 +351,15 @@ def test_header_without_journal_name_or_in_an_unknown_company_is_refused(api: D3
     with pytest.raises(D365ValidationError, match=r"Field 'Name' must be filled in\."):
         api.create("LedgerJournalHeaders", {"dataAreaId": "usrt", "Description": "x"})
     with pytest.raises(D365ValidationError, match=r"Company 'zz99' does not exist\.") as refused:
-        api.create_journal(header(company="zz99"), BALANCED)
+        create_journal(api, header(company="zz99"), BALANCED)
     assert refused.value.status == 400 and refused.value.entity_set == "LedgerJournalHeaders"
 
 
 def test_customer_payment_journal_settles_against_a_sales_order(
     sim: D365Simulator, api: D365Api
 ) -> None:
-    journal = api.create_journal(
+    journal = create_journal(
+        api,
         {"dataAreaId": "usrt", "JournalName": "CustPay", "Description": "HLD365:usrt:CP:2026-11-20:01"},
         [{
             "AccountType": "Cust", "AccountDisplayValue": "US\\-024", "CreditAmount": Decimal("1227.12"),
@@ -391,7 +392,7 @@ def test_batch_reports_every_changeset(api: D365Api) -> None:
 
     assert good.ok and good.results[0].status == 201
     assert not bad.ok and "Main account 000000 does not exist" in str(bad.error)
-    assert [line["LineNumber"] for line in api.journal_lines(GENERAL_JOURNAL, "usrt", number)] == [
+    assert [line["LineNumber"] for line in journal_lines(api, GENERAL_JOURNAL, "usrt", number)] == [
         1
     ]
 
@@ -402,7 +403,7 @@ def test_write_failure_answered_500_is_still_permanent(sleeps: list[float]) -> N
         make_client().open(sim.transport(), sleep=sleeps.append) as api,
         pytest.raises(D365ValidationError) as refused,
     ):
-        api.create_journal(header(), [journal_line("999999", debit="1")])
+        create_journal(api, header(), [journal_line("999999", debit="1")])
     assert refused.value.status == 500 and sleeps == []
 
 
@@ -414,7 +415,7 @@ def test_throttling_storm_waits_retry_after_then_succeeds(
 ) -> None:
     sim.faults.throttle(times=3, retry_after=2)
 
-    journal = api.create_journal(header(), BALANCED)
+    journal = create_journal(api, header(), BALANCED)
 
     assert journal.journal_batch_number == "00001"
     assert len(sleeps) == 3 and all(wait >= 2 for wait in sleeps)
@@ -428,7 +429,7 @@ def test_server_errors_then_success(sim: D365Simulator, api: D365Api, sleeps: li
     sim.faults.fail(times=2, status=503, path="/data/$batch")
 
     assert len(api.read_all("CustomersV3")) == 36
-    journal = api.create_journal(header(), BALANCED)
+    journal = create_journal(api, header(), BALANCED)
 
     assert len(journal.lines) == 3 and len(sleeps) == 4
     assert len(sim.journals()[0]["lines"]) == 3
@@ -470,7 +471,7 @@ def loopback_client(url: str, **overrides) -> D365Client:
 def test_same_client_code_works_over_loopback(sim: D365Simulator, server) -> None:
     sim.environment_url = server.base_url
     with loopback_client(server.base_url).open() as api:
-        journal = api.create_journal(header(), BALANCED)
+        journal = create_journal(api, header(), BALANCED)
         pages = list(api.iter_pages("ReleasedProductsV2", top=25))
 
     assert journal.journal_batch_number == "00001" and len(journal.lines) == 3
@@ -495,7 +496,7 @@ def test_unanswered_journal_writes_are_resolved_by_looking_not_by_writing_twice(
     sim.faults.slow(seconds=2, times=1, path="/data/$batch")
 
     with loopback_client(server.base_url, timeout_seconds=0.3).open(sleep=sleeps.append) as api:
-        journal = api.create_journal(header(), BALANCED)
+        journal = create_journal(api, header(), BALANCED)
     sim.faults.release_slow()
 
     assert journal.adopted and len(journal.lines) == 3

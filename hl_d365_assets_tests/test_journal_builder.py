@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hl_d365_assets.journals import build_journals
+from hl_d365_assets.ledger.journals import build_journals
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.settings import PROJECT_ROOT
 from hl_d365_assets.warehouse import ensure_schema

@@ -368,7 +368,7 @@ def test_the_five_accountant_queries_of_the_reconciliation_page_run_and_answer(c
 
 
 def test_a_loaded_range_asks_for_each_day_to_be_posted(clean) -> None:
-    from hl_d365_assets.defs.gl.postings import post_after_load
+    from hl_d365_assets.defs.gl.sensors import post_after_load
 
     with dg.instance_for_test() as instance:
         result = run_range(clean, instance, DAYS)

@@ -26,7 +26,8 @@ from hl_d365_assets.d365.client import D365Client
 from hl_d365_assets.d365.errors import D365Error
 from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.landing import LandingWriter, LandingZone
-from hl_d365_assets.posting import post_day, read_back_day
+from hl_d365_assets.ledger.exactly_once import post_day
+from hl_d365_assets.ledger.read_back import read_back_day
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.sandbox.d365_simulator.app import (
     SANDBOX_CLIENT_ID,
@@ -476,3 +477,95 @@ def test_card_payments_of_d365_sales_orders_credit_their_customers_exactly_once(
     assert len(all_lines) == len(paid)
     assert {line["OffsetAccountDisplayValue"] for line in all_lines} == {"130900"}
     sim.close()
+
+
+def _post_through_dagster(world: World) -> dg.ExecuteInProcessResult:
+    """post_journals_job for DAY, as the UI, the post_after_load sensor or the demo (with run
+    config of its own) launches it."""
+    from hl_d365_assets.definitions import defs
+    from hl_d365_assets.defs.gl.jobs import post_journals_job
+
+    server = serve(world.sim)
+    world.sim.environment_url = server.base_url
+    try:
+        resources = {
+            **build_resources(world.settings),
+            "d365": d365_client(server.base_url),
+        }
+        with dg.instance_for_test() as instance:
+            return defs.resolve_job_def(post_journals_job.name).execute_in_process(
+                partition_key=DAY.isoformat(),
+                instance=instance,
+                resources=resources,
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            )
+    finally:
+        server.stop()
+        world.sim.environment_url = None
+
+
+def _errors(result: dg.ExecuteInProcessResult) -> list[tuple[str, str, str]]:
+    """Every step failure of the run (what the UI shows with a stack trace): step, and the class
+    and message of the error under Dagster's wrapper."""
+    failures = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            while error.cause is not None:
+                error = error.cause
+            failures.append((event.step_key, error.cls_name, error.message))
+    return failures
+
+
+def test_a_day_its_checks_hold_back_ends_its_posting_run_without_error_and_says_why(
+    world, tmp_path
+) -> None:
+    # Finance removed the Visa rule: every journal of the day has lines without an account.
+    mappings = tmp_path / "mappings"
+    shutil.copytree(PROJECT_ROOT / "mappings", mappings)
+    rules = (mappings / "gl_posting_rules.csv").read_text().splitlines()
+    (mappings / "gl_posting_rules.csv").write_text(
+        "\n".join(line for line in rules if not line.startswith("tender,VISA,")) + "\n"
+    )
+    world.settings = dataclasses.replace(world.settings, mappings_dir=mappings)
+    with dg.instance_for_test() as instance:
+        assert run_range(world.settings, instance, [DAY]).success
+    journals = sorted(expected_journals(world))
+
+    result = _post_through_dagster(world)
+
+    assert result.success and _errors(result) == []
+    assert "DagsterAssetCheckFailedError" not in {
+        event.event_type_value for event in result.all_events
+    } | {str(event.message) for event in result.all_events}
+    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    assert {e.check_name for e in failed} == {"accounts_in_chart"}
+    [held_by_check] = failed
+    assert held_by_check.severity == dg.AssetCheckSeverity.WARN
+    assert held_by_check.metadata["journals_held"].value == journals
+    assert "tender and match_value VISA" in held_by_check.metadata["detail"].value
+    [postings] = result.asset_materializations_for_node("gl__postings")
+    assert postings.metadata["outcome"].value == (
+        f"held back: accounts_in_chart ({', '.join(journals)})"
+    )
+    assert postings.metadata["journals_held_back"].value == len(journals) == 2
+    assert postings.metadata["journals_posted"].value == 0
+    held_back = postings.metadata["held_back"].value
+    assert all(key in held_back for key in journals) and "match_value VISA" in held_back
+    # Nothing written to D365 (the read-back that follows only reads: a token, then GETs).
+    assert world.sim.request_count("POST", "/data/") == 0 and world.sim.journals("usrt") == []
+    assert world.query("SELECT status, count(*) FROM gl.postings GROUP BY 1") == [("blocked", 2)]
+
+
+def test_a_real_failure_still_fails_the_posting_run(world) -> None:
+    world.sim.faults.token_endpoint_down(times=None)
+
+    result = _post_through_dagster(world)
+
+    assert not result.success
+    [(step, error, message)] = _errors(result)
+    assert step == "gl__postings" and error != "DagsterAssetCheckFailedError"
+    assert "Entra ID" in message
+    assert world.sim.journals("usrt") == []
+    assert ("failed",) in world.query("SELECT DISTINCT status FROM gl.postings")

@@ -11,8 +11,10 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from hl_d365_assets.d365.client import GENERAL_JOURNAL
-from hl_d365_assets.posting import JOURNAL_NAME, PlannedJournal, PlannedLine, create_journal_once
+from hl_d365_assets.ledger.d365_journals import GENERAL_JOURNAL
+from hl_d365_assets.ledger.exactly_once import create_journal_once
+from hl_d365_assets.ledger.journal_key import JournalKey
+from hl_d365_assets.ledger.plan import JOURNAL_NAME, PlannedJournal, PlannedLine
 from hl_d365_assets.sandbox.d365_simulator.app import D365Simulator
 from hl_d365_assets.sandbox.d365_simulator.server import serve
 from hl_d365_assets.sandbox.resources import d365_client
@@ -36,11 +38,12 @@ def journals() -> list[PlannedJournal]:
                 PlannedLine(None, account, "USD", amount, f"bench {number}/{index}"),
                 PlannedLine(None, "140100-001-RETAIL", "USD", -amount, f"bench {number}/{index}"),
             ]
-        journal = PlannedJournal(
-            DAY, f"bench-{number}", "usrt", "USD", "USD", Decimal(1), number, lines, "799900"
+        # One journal and its adjustments: each sequence has a key of its own.
+        planned.append(
+            PlannedJournal(
+                JournalKey("usrt", DAY, "USD"), "USD", Decimal(1), number, lines, "799900"
+            )
         )
-        journal.idempotency_key = f"HLD365 bench {DAY} USD #{number} {number:016x}"
-        planned.append(journal)
     return planned
 
 
@@ -73,7 +76,7 @@ def run_posting_bench() -> int:
                 {
                     "dataAreaId": "usrt",
                     "JournalName": JOURNAL_NAME,
-                    "Description": journal.idempotency_key,
+                    "Description": str(journal.idempotency_key),
                 },
             )
             for number, line in enumerate(journal.d365_lines(), start=1):

@@ -20,11 +20,12 @@ retried for every request; connection failures before the request left are retri
 (and ``PATCH``/``DELETE``, marked idempotent), 500/502/504, timeouts and dropped connections are
 retried too. A *write* that got no answer (read timeout, dropped connection, 500/502/504) is not
 repeated blindly: the transport hands it back as an unknown outcome, raised here as
-:class:`~hl_d365_assets.d365.errors.D365OutcomeUnknown`. :meth:`D365Api.create_journal` resolves
-that case itself by looking before writing again. An ``AxODataWriteException`` is permanent
-whatever its status (D365 has answered both 400 and 500), which this client tells the transport,
-as is any other 4xx. Tokens are the ``httpx.Auth`` flow :class:`~hl_d365_assets.d365.auth.EntraAuth`:
-a 401 drops the token, fetches a new one and repeats the request once ("expired token mid-run").
+:class:`~hl_d365_assets.d365.errors.D365OutcomeUnknown`; the ledger's journal writes
+(:mod:`hl_d365_assets.ledger.d365_journals`) resolve that case by looking before writing again.
+An ``AxODataWriteException`` is permanent whatever its status (D365 has answered both 400 and
+500), which this client tells the transport, as is any other 4xx. Tokens are the ``httpx.Auth``
+flow :class:`~hl_d365_assets.d365.auth.EntraAuth`: a 401 drops the token, fetches a new one and
+repeats the request once ("expired token mid-run").
 
 Money: response numbers with a fraction are ``Decimal``; ``Decimal`` values in request bodies go
 out as exact JSON numbers.
@@ -34,7 +35,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import unquote
 
@@ -101,21 +102,6 @@ Sleep = Callable[[float], None]
 
 
 @dataclass(frozen=True)
-class JournalKind:
-    """A header/line entity-set pair for one kind of journal."""
-
-    header_set: str
-    line_set: str
-    date_field: str
-
-
-GENERAL_JOURNAL = JournalKind("LedgerJournalHeaders", "LedgerJournalLines", "TransDate")
-CUSTOMER_PAYMENT_JOURNAL = JournalKind(
-    "CustomerPaymentJournalHeaders", "CustomerPaymentJournalLines", "TransactionDate"
-)
-
-
-@dataclass(frozen=True)
 class BatchOperation:
     """One write of a changeset: ``POST`` (``body``), ``PATCH`` (``key`` and ``body``) or
     ``DELETE`` (``key``)."""
@@ -164,19 +150,6 @@ class ChangesetResult:
     def raise_for_error(self) -> None:
         if self.error is not None:
             raise self.error
-
-
-@dataclass(frozen=True)
-class CreatedJournal:
-    """A journal as D365 holds it after :meth:`D365Api.create_journal`."""
-
-    kind: JournalKind
-    data_area_id: str
-    journal_batch_number: str
-    header: dict
-    lines: list[dict] = field(default_factory=list)
-    adopted: bool = False
-    """True when an unanswered header create had in fact succeeded and was found by its key."""
 
 
 class D365Client(dg.ConfigurableResource):
@@ -286,6 +259,12 @@ class D365Api:
                 "OData-MaxVersion": "4.0",
             },
         )
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The session's one retry policy, for callers that must wait before looking again
+        (the ledger resolving a write whose outcome is unknown)."""
+        return self._retry
 
     def __enter__(self) -> "D365Api":
         return self
@@ -485,163 +464,6 @@ class D365Api:
             )
             first_content_id += len(changeset)
         return results
-
-    # -- journals -----------------------------------------------------------------------------
-
-    def create_journal(
-        self,
-        header: dict,
-        lines: Sequence[dict],
-        *,
-        kind: JournalKind = GENERAL_JOURNAL,
-        key_field: str = "Description",
-    ) -> CreatedJournal:
-        """Create a journal header, then all its lines in one atomic changeset.
-
-        D365 numbers the header (``JournalBatchNumber`` from its number sequence), so the
-        header is created on its own and its lines follow in one changeset carrying that number
-        and explicit ``LineNumber`` 1..n (unless given). If D365 rejects the lines, none exist
-        (the changeset is atomic) and the empty header is deleted again before the
-        :class:`D365ValidationError` is raised; ``error.journal_batch_number`` names it.
-
-        Unanswered writes are resolved by looking, not by writing twice: a header create
-        without answer is looked up by ``header[key_field]`` (the caller's idempotency key),
-        a lines changeset without answer by reading the journal's lines. Explicit line numbers
-        make a repeated changeset fail as a whole rather than duplicate lines.
-        """
-        company = str(header.get("dataAreaId") or "").lower()
-        if not company:
-            raise ValueError("the journal header needs its dataAreaId (writes carry the company)")
-        if not lines:
-            raise ValueError("a journal needs at least one line")
-        if len(lines) > MAX_BATCH_OPERATIONS:
-            raise ValueError(
-                f"{len(lines)} lines cannot go in one changeset (limit {MAX_BATCH_OPERATIONS})"
-            )
-        created, adopted = self._create_header(kind, {**header, "dataAreaId": company}, key_field)
-        number = str(created["JournalBatchNumber"])
-        created_lines = self.add_journal_lines(kind, company, number, lines)
-        return CreatedJournal(kind, company, number, created, created_lines, adopted)
-
-    def add_journal_lines(
-        self, kind: JournalKind, company: str, journal_batch_number: str, lines: Sequence[dict]
-    ) -> list[dict]:
-        """All lines of a journal whose header exists and holds no line yet, in one atomic
-        changeset with ``LineNumber`` 1..n; how a run that stopped between header and lines
-        finishes the journal. If D365 rejects them, the empty header is deleted again."""
-        number = str(journal_batch_number)
-        numbered = [
-            {
-                **line,
-                "dataAreaId": company,
-                "JournalBatchNumber": number,
-                "LineNumber": line.get("LineNumber", index),
-            }
-            for index, line in enumerate(lines, start=1)
-        ]
-        try:
-            return self._create_lines(kind, company, number, numbered)
-        except D365ValidationError as error:
-            error.journal_batch_number = number
-            error.header_deleted = self._discard_empty_header(kind, company, number)
-            raise
-
-    def journal_lines(
-        self, kind: JournalKind, company: str, journal_batch_number: str
-    ) -> list[dict]:
-        """The lines of one journal, by line number."""
-        return self.read_all(
-            kind.line_set,
-            filter=f"JournalBatchNumber eq {odata_literal(journal_batch_number)}",
-            legal_entity=company,
-            orderby="LineNumber",
-        )
-
-    def _create_header(self, kind: JournalKind, header: dict, key_field: str) -> tuple[dict, bool]:
-        key_value = header.get(key_field)
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return self.create(kind.header_set, header), False
-            except D365OutcomeUnknown as unknown:
-                if key_value in (None, ""):
-                    raise
-                if attempt >= self._config.max_attempts:
-                    raise
-                self._retry.sleep(self._retry.delay(attempt, None))
-                found = self.read_all(
-                    kind.header_set,
-                    filter=f"{key_field} eq {odata_literal(key_value)}",
-                    legal_entity=header["dataAreaId"],
-                )
-                if len(found) == 1:
-                    logger.warning(
-                        "%s; header %s found by %s, adopting it",
-                        unknown,
-                        found[0].get("JournalBatchNumber"),
-                        key_field,
-                    )
-                    return found[0], True
-                if len(found) > 1:
-                    numbers = ", ".join(str(row.get("JournalBatchNumber")) for row in found)
-                    raise D365Error(
-                        f"{len(found)} {kind.header_set} in {header['dataAreaId']!r} carry "
-                        f"{key_field} {key_value!r} ({numbers}) after an unanswered create; "
-                        "resolve by hand before posting again",
-                        entity_set=kind.header_set,
-                    ) from unknown
-                logger.warning("%s; no header with that %s, creating again", unknown, key_field)
-
-    def _create_lines(
-        self, kind: JournalKind, company: str, number: str, lines: list[dict]
-    ) -> list[dict]:
-        operations = [BatchOperation("POST", kind.line_set, line) for line in lines]
-        attempt = 0
-        uncertain = False
-        while True:
-            attempt += 1
-            try:
-                [result] = self.batch([operations])
-            except D365OutcomeUnknown:
-                if attempt >= self._config.max_attempts:
-                    raise
-                uncertain = True
-                self._retry.sleep(self._retry.delay(attempt, None))
-                existing = self.journal_lines(kind, company, number)
-                if len(existing) == len(lines):
-                    return existing
-                if existing:
-                    raise D365Error(
-                        f"journal {number} ({company}) holds {len(existing)} of {len(lines)} "
-                        "lines after an unanswered changeset; changesets are atomic, so this "
-                        "needs a look by hand",
-                        entity_set=kind.line_set,
-                    ) from None
-                continue
-            if result.ok:
-                return [r.body or {} for r in result.results]
-            error = result.error
-            assert error is not None
-            if uncertain and isinstance(error, D365ValidationError):
-                existing = self.journal_lines(kind, company, number)
-                if len(existing) == len(lines):
-                    return existing  # the unanswered attempt had succeeded
-            if isinstance(error, D365TransientError) and attempt < self._config.max_attempts:
-                self._retry.sleep(self._retry.delay(attempt, None))
-                continue
-            raise error
-
-    def _discard_empty_header(self, kind: JournalKind, company: str, number: str) -> bool:
-        key = {"dataAreaId": company, "JournalBatchNumber": number}
-        try:
-            self.delete(kind.header_set, key)
-        except D365Error as exc:
-            logger.warning(
-                "the empty header %s(%s) stays in D365: %s", kind.header_set, describe_key(key), exc
-            )
-            return False
-        return True
 
     # -- $batch helpers -----------------------------------------------------------------------
 

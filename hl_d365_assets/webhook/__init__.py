@@ -7,7 +7,7 @@
 the ASGI app; what makes an acknowledgement durable lives beside it: ``group_commit.py`` (the
 writer thread), ``seen_event_ids.py`` (the redelivery journal), ``recovery.py`` (leftovers of a
 killed receiver). ``config.py`` holds the settings, ``server.py`` runs the app under uvicorn,
-``throughput.py`` measures it.
+``hl_d365_assets/bench/webhook_throughput.py`` measures it.
 """
 
 from hl_d365_assets.webhook.config import PRODUCER, ReceiverConfig

@@ -2,7 +2,8 @@
 -- order payment D365 does not hold yet, and a reversal of any posted one that has since gone
 -- (a payment voided after posting). Sequence 0 first, then the next one per later difference.
 WITH ready AS (
-    SELECT journal_key, fx_rate FROM gl.journals WHERE business_date = $day AND checks_passed
+    SELECT journal_key, legal_entity, currency, fx_rate
+    FROM gl.journals WHERE business_date = $day AND checks_passed
 ),
 now_payments AS (
     SELECT * FROM gl.customer_payments
@@ -24,8 +25,7 @@ offsets AS (
     FROM gl.customer_payments WHERE business_date = $day GROUP BY ALL
 )
 SELECT coalesce(n.journal_key, p.journal_key) AS journal_key,
-       split_part(coalesce(n.journal_key, p.journal_key), '-', 1) AS legal_entity,
-       split_part(coalesce(n.journal_key, p.journal_key), '-', -1) AS currency,
+       r.legal_entity, r.currency,
        r.fx_rate, coalesce(s.next_sequence, 0) AS sequence,
        coalesce(n.transaction_id, p.transaction_id) AS transaction_id,
        coalesce(n.sales_order_number, p.sales_order_number) AS sales_order_number,

@@ -26,7 +26,7 @@ theirs AS (
     SELECT journal_key, account_display_value, currency, sum(debit - credit) AS amount,
            string_agg(DISTINCT journal_batch_number, ', ' ORDER BY journal_batch_number) AS journals
     FROM d365_read_lines
-    WHERE currency = split_part(journal_key, '-', -1)
+    WHERE currency = journal_currency
     GROUP BY ALL
 )
 SELECT $day, coalesce(o.journal_key, t.journal_key),

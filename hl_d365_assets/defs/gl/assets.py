@@ -1,9 +1,11 @@
 """General-ledger journals: the day's canonical records become one balanced journal per legal
 entity and currency, summarised per D365 account and dimensions, with every line traceable to
-the tickets, tenders and batches in it (gl.journal_line_sources).
+the tickets, tenders and batches in it (gl.journal_line_sources). Then the journals posted to
+D365 exactly once (gl.postings), after the ledger's blocking checks pass.
 
 The accounts come from the finance-owned mapping files (mappings/gl_*.csv), never from code.
-Built in one transaction so a journal is never seen without its lineage.
+Built in one transaction so a journal is never seen without its lineage. The posting logic
+lives in hl_d365_assets/ledger/; the postings asset is its Dagster face.
 """
 
 import time
@@ -11,11 +13,15 @@ import time
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
-from hl_d365_assets.journals import build_journals
+from hl_d365_assets.d365.client import D365Client
+from hl_d365_assets.d365.pull import MAIN_ACCOUNTS
+from hl_d365_assets.defs.gl.checks import JOURNAL_LINES
+from hl_d365_assets.ledger.exactly_once import DayReport, post_day
+from hl_d365_assets.ledger.journals import build_journals
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.table_metadata import table_metadata
-from hl_d365_assets.warehouse import WarehouseResource, transaction
+from hl_d365_assets.warehouse import WarehouseResource, sql_file, transaction
 
 OWNERS = ["team:finance-data"]
 TABLES = {
@@ -73,14 +79,7 @@ def general_ledger(
             # the journal_checks asset checks evaluate them again whenever they run.
             build_journals(conn, days[0], days[-1])
         sql_seconds = time.perf_counter() - started
-        journals = conn.execute(
-            """
-            SELECT journal_key, lines, debit_total, credit_total, balanced, checks_passed,
-                   failed_checks
-            FROM gl.journals WHERE business_date BETWEEN $first AND $last ORDER BY journal_key
-            """,
-            window,
-        ).fetchall()
+        journals = conn.execute(sql_file("gl/list_journals.sql"), window).fetchall()
         summary = dg.MetadataValue.md(
             "| journal | lines | debits | credits | balanced | ready to post |\n"
             "|---|---:|---:|---:|---|---|\n"
@@ -100,3 +99,95 @@ def general_ledger(
                     "compute_seconds": round(sql_seconds, 3),
                 },
             )
+
+
+POSTINGS = dg.AssetKey(["gl", "postings"])
+
+
+@dg.asset(
+    key=POSTINGS,
+    # The D365 chart pull's mappings_exist_in_d365 check decides, through
+    # ops.d365_mapping_validation, whether anything may be sent.
+    deps=[JOURNAL_LINES, MAIN_ACCOUNTS.key],
+    description="The day's journals created in D365 (LedgerJournalHeaders + LedgerJournalLines) "
+    "once, under a deterministic key; late changes as adjustment journals; rejections to "
+    "ops.quarantine. Every attempt in gl.postings, every posted line in gl.posted_lines. A day "
+    "its blocking checks hold back posts nothing and says so (outcome, held_back).",
+    # Not "gl": daily_heartland_job loads the gl group, and loading must never post.
+    group_name="d365",
+    kinds={"d365", "duckdb"},
+    owners=OWNERS,
+    partitions_def=business_days,
+    # One day per run, so a day held back by its checks never holds back another.
+    backfill_policy=dg.BackfillPolicy.multi_run(1),
+    pool="warehouse",
+)
+def postings(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, d365: D365Client
+) -> dg.MaterializeResult:
+    """A held-back day is a successful step whose outcome says "held back: <checks>"; only a
+    real failure (D365 unreachable, a bug) raises and fails the run."""
+    started = time.perf_counter()
+    reports: list[DayReport] = []
+    with d365.open() as api:
+        for day in partition_dates(context):
+            report = post_day(warehouse.writer, api, day)
+            reports.append(report)
+            for rejected in report.dead_lettered:
+                context.log.warning(
+                    f"D365 rejected {rejected['journal_key']}: {rejected['error']} "
+                    "(ops.quarantine; fix, re-materialise the day, post again)"
+                )
+            for held in report.blocked:
+                context.log.info(f"{held['journal_key']} held back: {held['failed_checks']}")
+    held = [h for r in reports for h in r.blocked]
+    return dg.MaterializeResult(
+        metadata={
+            "outcome": _outcome(reports),
+            "journals_posted": sum(len(r.posted) for r in reports),
+            "journals_already_in_d365": sum(len(r.already_in_d365) for r in reports),
+            "journals_dead_lettered": sum(len(r.dead_lettered) for r in reports),
+            "journals_held_back": len(held),
+            "lines_posted": sum(r.lines_posted for r in reports),
+            "lines_dead_lettered": sum(r.lines_dead_lettered for r in reports),
+            "d365_journals": dg.MetadataValue.md(
+                "\n".join(
+                    f"- {p['journal_key']} → {p['journal_batch_number']} ({p['kind']}, "
+                    f"{p['lines']} lines)"
+                    for r in reports
+                    for p in r.posted + r.already_in_d365
+                )
+                or "nothing new to post"
+            ),
+            "held_back": dg.MetadataValue.md(
+                "| journal | held back by | why (gl.journal_checks) |\n|---|---|---|\n"
+                + "\n".join(
+                    f"| {h['journal_key']} | {h['failed_checks']} | {h['reasons']} |" for h in held
+                )
+                if held
+                else "nothing held back"
+            ),
+            "compute_seconds": round(time.perf_counter() - started, 3),
+        }
+    )
+
+
+def _outcome(reports: list[DayReport]) -> str:
+    """One line a finance user reads first: what went, and what the checks hold and why."""
+    posted = sum(len(r.posted) for r in reports)
+    already = sum(len(r.already_in_d365) for r in reports)
+    rejected = sum(len(r.dead_lettered) for r in reports)
+    journals_by_checks: dict[str, list[str]] = {}
+    for held in (h for r in reports for h in r.blocked):
+        checks = held["failed_checks"] or "checks not evaluated"
+        journals_by_checks.setdefault(checks, []).append(held["journal_key"])
+    parts = [
+        *([f"posted {posted} journal(s)"] if posted else []),
+        *([f"{already} already in D365"] if already else []),
+        *([f"{rejected} rejected by D365 (ops.quarantine)"] if rejected else []),
+        *(
+            f"held back: {checks} ({', '.join(journals)})"
+            for checks, journals in journals_by_checks.items()
+        ),
+    ]
+    return "; ".join(parts) or "nothing new to post"

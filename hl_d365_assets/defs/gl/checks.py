@@ -1,9 +1,16 @@
 """The checks that guard the ledger. Blocking: a day whose journal fails one is not posted.
 
 They are evaluated in SQL (sql/gl/evaluate_checks.sql) into gl.journal_checks, per day and
-journal, so the poster can refuse exactly the failing days of a multi-day run, and an accountant
-who accepts the exceptions behind a settlement difference re-runs only these checks (Dagster UI:
-the asset's Checks tab, "Execute") to release the day.
+journal, so the poster refuses exactly the failing journals (it reads gl.journals, whatever
+Dagster does), and an accountant who accepts the exceptions behind a settlement difference
+re-runs only these checks (journal_checks_job, or the asset's Checks tab, "Execute") to release
+the day.
+
+Run on their own, a failing check fails the run: the question there is "is the day released?".
+In post_journals_job a held-back day is the designed outcome, not a crash: its runs carry the
+tag ``hl_d365/held_day: reported`` (a job tag, so no run config given at launch can drop it), the
+checks record the same failures at WARN severity (Dagster then raises no
+DagsterAssetCheckFailedError) and the posting step reports the day held back and why.
 """
 
 import time
@@ -11,8 +18,8 @@ import time
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates
-from hl_d365_assets.journals import evaluate_journal_checks
-from hl_d365_assets.warehouse import WarehouseResource, transaction
+from hl_d365_assets.ledger.journals import evaluate_journal_checks
+from hl_d365_assets.warehouse import WarehouseResource, sql_file, transaction
 
 JOURNAL_LINES = dg.AssetKey(["gl", "journal_lines"])
 CHECKS = {
@@ -26,6 +33,12 @@ CHECKS = {
     "Heartland settled, within the currency's tolerance, once the reconciliation exceptions that "
     "accountants accepted or resolved are allowed for.",
 }
+
+
+HELD_DAY_TAG = "hl_d365/held_day"
+"""A run tagged ``hl_d365/held_day: reported`` reports a day its checks hold back (WARN) instead
+of failing on it (ERROR)."""
+HELD_DAY_REPORTED = "reported"
 
 
 @dg.multi_asset_check(
@@ -49,12 +62,9 @@ def journal_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseR
     with warehouse.writer() as conn:
         with transaction(conn):
             evaluate_journal_checks(conn, days[0], days[-1])
-        rows = conn.execute(
-            "SELECT check_name, business_date, journal_key, passed, detail FROM gl.journal_checks "
-            "WHERE business_date BETWEEN $first AND $last ORDER BY ALL",
-            window,
-        ).fetchall()
+        rows = conn.execute(sql_file("gl/list_journal_checks.sql"), window).fetchall()
     seconds = round(time.perf_counter() - started, 3)
+    held_day_reported = context.run.tags.get(HELD_DAY_TAG) == HELD_DAY_REPORTED
     for name in CHECKS:
         results = [row for row in rows if row[0] == name]
         failing = [row for row in results if not row[3]]
@@ -62,10 +72,14 @@ def journal_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseR
             asset_key=JOURNAL_LINES,
             check_name=name,
             passed=not failing,
+            severity=dg.AssetCheckSeverity.WARN
+            if held_day_reported
+            else dg.AssetCheckSeverity.ERROR,
             metadata={
                 "journals_checked": len(results),
                 "journals_failing": len(failing),
                 "days_failing": sorted({str(day) for _, day, _, _, _ in failing}),
+                "journals_held": sorted(key for _, _, key, _, _ in failing),
                 "detail": dg.MetadataValue.md(
                     "\n".join(
                         f"- **{key}** {'passed' if ok else 'FAILED'}: {detail}"
@@ -76,12 +90,3 @@ def journal_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseR
                 "compute_seconds": seconds,
             },
         )
-
-
-journal_checks_job = dg.define_asset_job(
-    name="journal_checks_job",
-    selection=dg.AssetSelection.checks_for_assets(JOURNAL_LINES),
-    partitions_def=business_days,
-    description="Evaluate the ledger's blocking checks for a day: run it after accepting or "
-    "resolving the reconciliation exceptions that hold a day back.",
-)

@@ -11,6 +11,9 @@ import time
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
+from hl_d365_assets.d365.client import D365Client
+from hl_d365_assets.defs.gl.assets import POSTINGS
+from hl_d365_assets.ledger.read_back import read_back_day
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.table_metadata import table_metadata
@@ -88,3 +91,33 @@ def reconciliation(
                     "compute_seconds": round(time.perf_counter() - started, 3),
                 },
             )
+
+
+GL_VS_D365 = dg.AssetKey(["recon", "gl_vs_d365"])
+
+
+@dg.asset(
+    key=GL_VS_D365,
+    deps=[POSTINGS],
+    description="The day's journals read back from D365 and compared per account with "
+    "gl.journal_lines; any difference, missing line or journal held twice is a recon.exceptions "
+    "row and an alert.",
+    group_name="recon",
+    kinds={"d365", "duckdb"},
+    owners=OWNERS,
+    partitions_def=business_days,
+    backfill_policy=dg.BackfillPolicy.multi_run(1),
+    pool="warehouse",
+)
+def gl_vs_d365(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, d365: D365Client
+) -> dg.MaterializeResult:
+    started = time.perf_counter()
+    totals: dict[str, int] = {}
+    with d365.open() as api:
+        for day in partition_dates(context):
+            for name, count in read_back_day(warehouse.writer, api, day).items():
+                totals[name] = totals.get(name, 0) + count
+    return dg.MaterializeResult(
+        metadata={**totals, "compute_seconds": round(time.perf_counter() - started, 3)}
+    )

@@ -1,5 +1,5 @@
-"""Building the day's general-ledger journals: one entry point for the asset, the benchmark and
-the tests, so all three exercise the same SQL."""
+"""Building the day's general-ledger journals and evaluating their blocking checks: one entry
+point for the asset, the checks, the benchmark and the tests, so all of them run the same SQL."""
 
 from __future__ import annotations
 

@@ -1,0 +1,51 @@
+"""A journal D365 rejects as invalid is a dead letter: parked in ops.quarantine with D365's own
+error body (what a person fixing the mapping needs to read), an ops.alerts row, and nothing
+else of the day stops. Fixed and re-materialised, the day posts again; only what is missing
+goes."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from hl_d365_assets.d365.errors import D365ValidationError
+from hl_d365_assets.warehouse import sql_file
+
+if TYPE_CHECKING:
+    from hl_d365_assets.ledger.plan import PlannedJournal
+
+BODY_LIMIT = 4096
+"""Characters of D365's error body kept in ops.quarantine."""
+
+
+def dead_letter(
+    conn: duckdb.DuckDBPyConnection, journal: PlannedJournal, rejected: D365ValidationError
+) -> None:
+    key = str(journal.idempotency_key)
+    kind = journal.journal_type
+    body = (rejected.body or str(rejected))[:BODY_LIMIT]
+    conn.execute(
+        sql_file("ops/quarantine_rejected_journal.sql"),
+        {
+            "day": journal.business_date,
+            "entity": kind.line_set,
+            # The journal's address in D365 stands where a landed record has its segment path.
+            "path": f"d365://{journal.legal_entity}/{kind.header_set}/{key}",
+            "line": int(getattr(rejected, "line_number", None) or 0),
+            "detail": f"D365 rejected journal {journal.journal_key} (key {key}, "
+            f"{journal.line_count} lines): {rejected}",
+            "body": body,
+            "bytes": len(body.encode()),
+        },
+    ).fetchall()
+    conn.execute(
+        sql_file("ops/alert_rejected_journal.sql"),
+        {
+            "id": "ALR_D365_" + hashlib.sha256(key.encode()).hexdigest()[:16].upper(),
+            "day": journal.business_date,
+            "message": f"D365 rejected journal {journal.journal_key}: {rejected}. Fix the mapping, "
+            "re-materialise the day and post again; only what is missing is posted.",
+        },
+    ).fetchall()
