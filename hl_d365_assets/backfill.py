@@ -199,7 +199,7 @@ def day_summaries(settings: Settings, first: date, last: date) -> list[DaySummar
             continue
         _, landed, loaded, dupes, quarantined, *_ = loads.get(day, (day, 0, 0, 0, 0))
         day_journals = [j for j in journals if j[0] == day]
-        held = [j for j in day_journals if not j[5]]
+        held = [j for j in day_journals if not j[6]]
         summaries.append(
             DaySummary(
                 business_date=day,
@@ -210,7 +210,7 @@ def day_summaries(settings: Settings, first: date, last: date) -> list[DaySummar
                 open_exceptions=recon.get(day, "none"),
                 journals_ready=len(day_journals) - len(held),
                 journals_held=len(held),
-                held_by=", ".join(sorted({c for j in held for c in j[6].split(", ") if c})),
+                held_by=", ".join(sorted({c for j in held for c in j[7].split(", ") if c})),
             )
         )
     return summaries
