@@ -29,10 +29,12 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/hl-d365 demo
 
-# Started from inside DAGSTER_HOME: `dagster dev` warns on every start when the folder it runs in
-# holds a dagster.yaml that is not DAGSTER_HOME's (the project's, which is copied there above).
+# `dg dev` (Dagster 1.13 warns that `dagster dev` is superseded by it), started from inside
+# DAGSTER_HOME: it warns on every start when the folder it runs in holds a dagster.yaml that is
+# not DAGSTER_HOME's (the project's, copied there above). test_ui_quiet.py runs this target.
+UI_PORT ?= 3000
 ui: install $(DAGSTER_HOME)/dagster.yaml
-	cd $(DAGSTER_HOME) && $(CURDIR)/$(BIN)/dagster dev -w $(CURDIR)/workspace.yaml -h 127.0.0.1 -p 3000
+	cd $(DAGSTER_HOME) && $(CURDIR)/$(BIN)/dg dev -w $(CURDIR)/workspace.yaml -h 127.0.0.1 -p $(UI_PORT)
 
 # make backfill FROM=2026-10-01 TO=2026-10-03 [SOURCE=api]: what `hl-d365 backfill` does, with
 # the demo's instance, so the run shows in `make ui`.
