@@ -11,7 +11,7 @@ UV_VERSION := 0.13.8
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export HL_D365_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: install demo ui test bench lint format clean
+.PHONY: install demo ui backfill test bench lint format clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,18 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/hl-d365 demo
 
+# `dg dev` (Dagster 1.13 warns that `dagster dev` is superseded by it), started from inside
+# DAGSTER_HOME: it warns on every start when the folder it runs in holds a dagster.yaml that is
+# not DAGSTER_HOME's (the project's, copied there above). test_ui_quiet.py runs this target.
+UI_PORT ?= 3000
 ui: install $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	cd $(DAGSTER_HOME) && $(CURDIR)/$(BIN)/dg dev -w $(CURDIR)/workspace.yaml -h 127.0.0.1 -p $(UI_PORT)
+
+# make backfill FROM=2026-10-01 TO=2026-10-03 [SOURCE=api]: what `hl-d365 backfill` does, with
+# the demo's instance, so the run shows in `make ui`.
+SOURCE ?= landing
+backfill: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/hl-d365 backfill --from $(FROM) --to $(TO) --source $(SOURCE)
 
 test: install
 	$(BIN)/ruff check .

@@ -1,4 +1,4 @@
-"""The `hl-d365` command line: the demo, the sandbox generator and the benchmark.
+"""The `hl-d365` command line: the demo, backfills, the sandbox generator and the benchmark.
 
 Like the Dagster definitions, it is a composition root: the sandbox, the demo and the benchmark
 are imported only inside the commands that run them, and those commands refuse to run when
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 from hl_d365_assets.settings import MODE_ENV, SettingsError, load_settings
@@ -108,6 +109,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     d365_simulator.add_argument("--reset", action="store_true", help="start from the seed again")
 
+    backfill = commands.add_parser(
+        "backfill",
+        help="rebuild business days as one run in the project's Dagster instance: from the "
+        "landing zone, or pulled from the Heartland API first (docs/ingestion.md)",
+    )
+    backfill.add_argument("--from", dest="first", type=date.fromisoformat, required=True)
+    backfill.add_argument("--to", dest="last", type=date.fromisoformat, required=True)
+    backfill.add_argument(
+        "--source",
+        choices=("landing", "api"),
+        default="landing",
+        help="landing: reload what has landed; api: pull the days from Heartland first "
+        "(in the sandbox, from the Heartland simulator, started here if none is listening)",
+    )
+
     post = commands.add_parser(
         "post",
         help="post business days' journals to D365 (what post_journals_job's postings asset "
@@ -120,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     if refusal:
         print(f"hl-d365 {args.command}: {refusal}", file=sys.stderr)
         return 2
+    if args.command == "backfill":
+        return _backfill(args)
     if args.command == "post":
         # Outside Dagster, with the configured resources; one line per journal.
         from hl_d365_assets.defs.resources import build_resources
@@ -223,6 +241,77 @@ def _refusal(args: argparse.Namespace) -> str | None:
     ):
         return f"a sandbox command; {MODE_ENV} is production, so it does not run"
     return None
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    from contextlib import ExitStack
+
+    from hl_d365_assets.backfill import (
+        HeartlandUnreachable,
+        check_reachable,
+        project_instance,
+        run_backfill,
+    )
+    from hl_d365_assets.defs.resources import build_resources
+
+    def say(message: str) -> None:
+        print(message, flush=True)
+
+    if args.last < args.first:
+        print("hl-d365 backfill: --to is before --from", file=sys.stderr)
+        return 2
+    settings = load_settings()
+    resources = None
+    with ExitStack() as stack:
+        if args.source == "api":
+            heartland = build_resources(settings)["heartland"]
+            try:
+                check_reachable(heartland.base_url)
+            except HeartlandUnreachable as problem:
+                if settings.production:
+                    print(
+                        f"hl-d365 backfill: {problem}; check HEARTLAND_API_URL and that this "
+                        "machine can reach it",
+                        file=sys.stderr,
+                    )
+                    return 1
+                heartland = stack.enter_context(_sandbox_heartland(settings, args, say))
+            resources = {"heartland": heartland}
+        instance = stack.enter_context(project_instance(settings, say))
+        return run_backfill(
+            settings, args.first, args.last, args.source, instance, say, resources=resources
+        )
+
+
+@contextmanager
+def _sandbox_heartland(settings, args: argparse.Namespace, say):
+    """The Heartland simulator in this process, on a free loopback port, serving what the
+    sandbox's Heartland holds (``<data>/sandbox/heartland_holds``, where `make demo` writes its
+    live day). A simulated Heartland holds every past day, so days it lacks are generated first
+    (seeded: the same days always hold the same data)."""
+    from hl_d365_assets.landing import LandingZone
+    from hl_d365_assets.raw_loader import ENTITIES, SOURCE
+    from hl_d365_assets.sandbox import SandboxConfig, generate
+    from hl_d365_assets.sandbox.heartland_simulator import HeartlandSimulator, serve
+    from hl_d365_assets.sandbox.resources import heartland_client
+
+    holds = LandingZone(settings.data_dir / "sandbox" / "heartland_holds")
+    days = [args.first + timedelta(days=n) for n in range((args.last - args.first).days + 1)]
+    missing = [day for day in days if not any(holds.segments(SOURCE, e, day) for e in ENTITIES)]
+    if missing:
+        generate(
+            holds,
+            missing,
+            SandboxConfig(mappings_dir=settings.mappings_dir),
+            ground_truth_path=holds.root / "truth.ndjson",
+        )
+    with serve(HeartlandSimulator(holds.root)) as server:
+        say(
+            f"no Heartland simulator listening at {settings.heartland_sandbox_url or 'its default port'}: "
+            f"started one in this process on {server.base_url}, serving {holds.root}"
+            + (f" (generated the {len(missing)} days it did not hold)" if missing else "")
+        )
+        yield heartland_client(server.base_url)
 
 
 def resolve_app_key(sandbox: bool, environ: dict[str, str] | None = None) -> str:

@@ -132,6 +132,9 @@ class Settings:
     """Sandbox only: where the Heartland simulator listens, when not on its default port."""
     d365_sandbox_url: str | None = None
     """Sandbox only: where the D365 simulator listens, when not on its default port."""
+    dagster_home: Path | None = None
+    """``DAGSTER_HOME``, Dagster's own variable: the instance `hl-d365 backfill` records runs in
+    (unset: the project's ``.dagster_home``, as the Makefile sets it)."""
     alert_webhook_configured: bool = False
     """Whether ``HL_D365_ALERT_WEBHOOK_URL`` is set; the URL itself carries a secret."""
     missing: tuple[str, ...] = ()
@@ -247,6 +250,9 @@ def load_settings(environ: Environ | None = None) -> Settings:
         heartland_api_url=_value(env, "HEARTLAND_API_URL") or None,
         heartland_sandbox_url=_value(env, "HEARTLAND_SANDBOX_URL") or None,
         d365_sandbox_url=_value(env, "D365_SANDBOX_URL") or None,
+        dagster_home=Path(_value(env, "DAGSTER_HOME")).resolve()
+        if _value(env, "DAGSTER_HOME")
+        else None,
         alert_webhook_configured=bool(_value(env, "HL_D365_ALERT_WEBHOOK_URL")),
         missing=(
             tuple(name for name in PRODUCTION_REQUIRED if not _value(env, name))

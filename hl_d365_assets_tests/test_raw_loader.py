@@ -226,3 +226,48 @@ def test_an_event_the_receiver_flagged_is_quarantined_with_the_receivers_reason(
     ).fetchall()
     assert reason == "stale_event"
     assert problem in detail
+
+
+def test_a_bad_event_delivered_twice_is_quarantined_once_and_counted_as_a_duplicate(
+    conn, zone, clean_day
+) -> None:
+    """The live day's case: the webhook delivers a bad event, the end-of-day pull brings it
+    again. One event, so one quarantined line; the second delivery is a duplicate of it."""
+    sample = clean_day["payment_transactions"]
+    before = _load(conn, zone, "payment_transactions")
+    bad = [
+        _variant(sample, "EVT_NEG", id="TRN_NEG", amount="-1500"),
+        _variant(sample, "EVT_PAN", id="TRN_PAN", description="card 5555 5555 5555 4444 pls"),
+    ]
+    by_webhook = _land(zone, "payment_transactions", bad)
+    _land(zone, "payment_transactions", bad)  # the pull, later
+    after = _load(conn, zone, "payment_transactions")
+    assert after.quarantined == 2
+    assert after.duplicates == before.duplicates + 2
+    assert after.loaded == before.loaded
+    assert _reasons(conn, "payment_transactions") == {
+        "EVT_NEG": "negative_amount",
+        "EVT_PAN": "card_number_detected",
+    }
+    kept = conn.execute(
+        "SELECT event_id, loaded_segment_path, loaded_line_number FROM ops.duplicate_events "
+        "WHERE event_id IN ('EVT_NEG', 'EVT_PAN') ORDER BY event_id"
+    ).fetchall()
+    assert kept == [("EVT_NEG", str(by_webhook), 1), ("EVT_PAN", str(by_webhook), 2)]
+
+
+def test_a_bad_copy_of_an_event_that_also_arrived_good_stays_quarantined(
+    conn, zone, clean_day
+) -> None:
+    sample = clean_day["payment_transactions"]
+    before = _load(conn, zone, "payment_transactions")
+    _land(zone, "payment_transactions", [_variant(sample, "EVT_TWICE", id="TRN_TWICE")])
+    _land(
+        zone,
+        "payment_transactions",
+        [_variant(sample, "EVT_TWICE", id="TRN_TWICE", amount="-1500")] * 2,
+    )
+    after = _load(conn, zone, "payment_transactions")
+    assert after.loaded == before.loaded + 1
+    assert after.quarantined == 2
+    assert after.duplicates == before.duplicates

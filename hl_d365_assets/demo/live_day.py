@@ -90,9 +90,8 @@ def live_day(settings: Settings, day: date, config: SandboxConfig, say: Say) -> 
 
         first = _wait_for_sensor_run(settings, day)
         say(
-            f"  landing sensor started run {first.run_id[:8]} for {day} "
-            f"{first.seconds_after_landing:.1f}s after its last segment landed: {first.status} "
-            f"in {first.run_seconds:.1f}s"
+            f"  landing sensor started run {first.run_id[:8]} for {day} {_launched(first)}: "
+            f"{first.status} in {first.run_seconds:.1f}s"
         )
 
         simulator = HeartlandSimulator(
@@ -133,6 +132,17 @@ def live_day(settings: Settings, day: date, config: SandboxConfig, say: Say) -> 
             "already landed as duplicates and loaded the lost ones"
         )
     return 0 if first.status == second.status == "SUCCESS" and pulled.success else 1
+
+
+def _launched(run: SensorRun) -> str:
+    """When the sensor launched the run, against the last segment's landing. On a busy machine
+    the sensor may launch while the receiver is still committing segments (the run then loads
+    them all as it starts), so the gap can be negative, and is said so rather than printed as
+    a negative latency."""
+    lag = run.seconds_after_landing
+    if lag >= 0:
+        return f"{lag:.1f}s after its last segment landed"
+    return f"while segments were still landing ({-lag:.1f}s before the last; it loaded them all)"
 
 
 def _wait_for_sensor_run(settings: Settings, day: date) -> SensorRun:

@@ -10,6 +10,7 @@ from datetime import date
 import dagster as dg
 
 from hl_d365_assets.defs.resources import build_resources
+from hl_d365_assets.demo.wording import plural
 from hl_d365_assets.ledger.journal_key import IdempotencyKey
 from hl_d365_assets.sandbox.d365_simulator.app import D365Simulator
 from hl_d365_assets.sandbox.d365_simulator.server import serve
@@ -110,7 +111,7 @@ class SandboxD365:
                 key = IdempotencyKey.parse(journal["Description"]).journal
                 numbers.setdefault(key.business_date.isoformat(), []).append(
                     f"{journal['JournalBatchNumber']} ({tag}{key.currency}, "
-                    f"{len(journal['lines'])} lines)"
+                    f"{plural(len(journal['lines']), 'line')})"
                 )
         say(
             f"\n{'business day':<12} {'D365 journals (kind, currency, lines)':<70} {'posted':>6} "

@@ -81,7 +81,7 @@ def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
         LandingZone(settings.landing_dir), dirty, config, ground_truth_path=truth, progress=progress
     )
     _say(
-        f"landed {len(history)} days of sandbox data straight into landing/: {len(clean)} clean, "
+        f"[{_elapsed(started)}] landed {len(history)} days of sandbox data straight into landing/: {len(clean)} clean, "
         f"{len(dirty)} with injected defects: {_defect_summary(report)}"
     )
 
@@ -117,7 +117,10 @@ def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
                 f"{len(checks)} checks, failing: {', '.join(failing) or 'none'}"
             )
 
-    _say(f"\n{live}: the live day, pushed by (simulated) Heartland webhooks, loaded by the sensor")
+    _say(
+        f"\n[{_elapsed(started)}] {live}: the live day, pushed by (simulated) Heartland webhooks, "
+        "loaded by the sensor"
+    )
     if live_day(settings, live, config, _say) != 0:
         failed.append(live.isoformat())
 
@@ -129,12 +132,13 @@ def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
         conn.close()
 
     _say(
-        "\nDynamics 365: the sandbox D365 (simulator on loopback) gets every day whose checks pass"
+        f"\n[{_elapsed(started)}] Dynamics 365: the sandbox D365 (simulator on loopback) gets every "
+        "day whose checks pass"
     )
     with d365:
         if not d365.post(business_days, _say):
             failed.append("posting")
-    _say(f"\ndone in {time.perf_counter() - started:.1f}s")
+    _say(f"\ndone in {time.perf_counter() - started:.1f}s (this machine's time, not a promise)")
     _say(
         "\nNext:\n"
         "  make ui     # Dagster UI on http://127.0.0.1:3000: the asset graph, these runs, their checks\n"
@@ -182,6 +186,7 @@ def _print_ledger(conn, business_days: list[date]) -> None:
     journals = conn.execute(sql_file("reports/demo_journals.sql")).fetchall()
     header = (
         f"{'business day':<12} {'batches':>9} {'tenders':>11}  {'journal':<20} {'lines':>5} "
+        f"{'to post':>7} "
         f"{'debits':>12} {'balanced':>8}  ready to post   open exceptions by kind"
     )
     _say("\n" + header)
@@ -190,19 +195,22 @@ def _print_ledger(conn, business_days: list[date]) -> None:
         _, batches_ok, batches, tenders_ok, tenders, by_kind = recon.get(
             day, (day, 0, 0, 0, 0, "none")
         )
-        day_journals = [j for j in journals if j[0] == day] or [(day, "-", 0, 0, None, None, "")]
-        for n, (_, key, lines, debits, balanced, ready, failed) in enumerate(day_journals):
+        day_journals = [j for j in journals if j[0] == day] or [(day, "-", 0, 0, 0, None, None, "")]
+        for n, (_, key, lines, to_post, debits, balanced, ready, failed) in enumerate(day_journals):
             lead = f"{day!s:<12} {batches_ok:>4}/{batches:<4} {tenders_ok:>5}/{tenders:<5}"
             posted = "yes" if ready else f"no: {failed}" if failed else "-"
             _say(
-                f"{lead if n == 0 else ' ' * len(lead)}  {key:<20} {lines:>5} "
+                f"{lead if n == 0 else ' ' * len(lead)}  {key:<20} {lines:>5} {to_post:>7} "
                 f"{debits:>12,.2f} {'yes' if balanced else 'NO' if balanced is not None else '-':>8}  "
                 f"{posted:<15}  {by_kind if n == 0 else ''}".rstrip()
             )
     _say(
         "\nbatches, tenders = matched (or within tolerance) / all, from recon.settlement_vs_transactions "
         "and recon.tenders_vs_gateway;\njournal = gl.journals (legal entity, day, currency), debits in "
-        "the journal's currency; ready to post = every blocking check\nof gl.journal_checks passed. A "
+        "the journal's currency; lines = gl.journal_lines; to post = the\nlines with a non-zero "
+        "amount: a line whose debits and credits net to zero stays in gl.journal_lines for\n"
+        "traceability but is not sent to D365, so D365 shows fewer lines than gl.journals; ready to "
+        "post = every blocking check\nof gl.journal_checks passed. A "
         "day with open exceptions is held back until accountants accept or resolve them in\n"
         "recon.exceptions and post_journals_job runs again for the day."
     )
@@ -211,6 +219,12 @@ def _print_ledger(conn, business_days: list[date]) -> None:
 def _defect_summary(report) -> str:
     defects = report.defects
     return ", ".join(f"{kind} {count}" for kind, count in sorted(defects.items())) or "none"
+
+
+def _elapsed(started: float) -> str:
+    """Time since the demo started, printed at each stage: how long it takes depends on the
+    machine (a loaded 2-core box takes minutes), so the demo measures instead of promising."""
+    return f"{time.perf_counter() - started:6.1f}s"
 
 
 def _say(message: str) -> None:

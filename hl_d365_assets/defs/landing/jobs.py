@@ -5,6 +5,7 @@ import dagster as dg
 
 from hl_d365_assets.business_day import business_days
 from hl_d365_assets.d365.pull import ENTITIES as D365_ENTITIES
+from hl_d365_assets.defs.ops.jobs import daily_heartland_job
 from hl_d365_assets.heartland.pull import PULLED_ENTITIES, SOURCE
 
 PULLED = dg.AssetSelection.assets(*(["landing", SOURCE, entity] for entity in PULLED_ENTITIES))
@@ -19,10 +20,12 @@ heartland_pull_job = dg.define_asset_job(
 
 heartland_backfill_job = dg.define_asset_job(
     name="heartland_backfill_job",
-    selection=PULLED | dg.AssetSelection.groups("raw", "canonical", "recon", "ops"),
+    # The pull, then exactly what the daily job loads (through gl), so a backfill rebuilds the
+    # whole chain.
+    selection=PULLED | daily_heartland_job.selection,
     partitions_def=business_days,
-    description="Pull business days from the Heartland API and load them through raw, canonical "
-    "and the read copy. Backfill a month from the UI: every asset has a single-run backfill "
+    description="Pull business days from the Heartland API and load them through raw, canonical, "
+    "reconciliation, the GL journals and the read copy. Backfill a month from the UI: every asset has a single-run backfill "
     "policy, so the range runs as one run.",
 )
 
