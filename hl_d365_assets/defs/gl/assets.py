@@ -15,7 +15,7 @@ from hl_d365_assets.journals import build_journals
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.table_metadata import table_metadata
-from hl_d365_assets.warehouse import WarehouseResource, transaction
+from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, transaction
 
 OWNERS = ["team:finance-data"]
 TABLES = {
@@ -59,6 +59,7 @@ SOURCES = [
     partitions_def=business_days,
     backfill_policy=single_run_backfill,
     pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
 )
 def general_ledger(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, mappings: MappingsResource

@@ -12,7 +12,7 @@ import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates
 from hl_d365_assets.journals import evaluate_journal_checks
-from hl_d365_assets.warehouse import WarehouseResource, transaction
+from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, transaction
 
 JOURNAL_LINES = dg.AssetKey(["gl", "journal_lines"])
 CHECKS = {
@@ -41,6 +41,7 @@ CHECKS = {
         for name, description in CHECKS.items()
     ],
     pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
 )
 def journal_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
     days = partition_dates(context)

@@ -12,7 +12,7 @@ from hl_d365_assets.d365.pull import MAIN_ACCOUNTS
 from hl_d365_assets.defs.gl.checks import JOURNAL_LINES
 from hl_d365_assets.defs.ops.jobs import daily_heartland_job
 from hl_d365_assets.posting import post_day, read_back_day
-from hl_d365_assets.warehouse import WarehouseResource
+from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource
 
 POSTINGS = dg.AssetKey(["gl", "postings"])
 READ_BACK = dg.AssetKey(["recon", "gl_vs_d365"])
@@ -33,6 +33,7 @@ READ_BACK = dg.AssetKey(["recon", "gl_vs_d365"])
     # One day per run, so a day held back by its checks never holds back another.
     backfill_policy=dg.BackfillPolicy.multi_run(1),
     pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
 )
 def postings(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, d365: D365Client
@@ -84,6 +85,7 @@ def postings(
     partitions_def=business_days,
     backfill_policy=dg.BackfillPolicy.multi_run(1),
     pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
 )
 def gl_vs_d365(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, d365: D365Client

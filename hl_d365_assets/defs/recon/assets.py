@@ -14,7 +14,13 @@ from hl_d365_assets.business_day import business_days, partition_dates, single_r
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.table_metadata import table_metadata
-from hl_d365_assets.warehouse import WarehouseResource, run_script, sql_file, transaction
+from hl_d365_assets.warehouse import (
+    WAREHOUSE_RETRY,
+    WarehouseResource,
+    run_script,
+    sql_file,
+    transaction,
+)
 
 OWNERS = ["team:finance-data"]
 TABLES = {
@@ -52,6 +58,7 @@ SOURCES = [
     partitions_def=business_days,
     backfill_policy=single_run_backfill,
     pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
 )
 def reconciliation(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, mappings: MappingsResource
