@@ -33,6 +33,7 @@ from hl_d365_assets.warehouse import (
     WarehouseResource,
     open_for_analysis,
 )
+from hl_d365_assets.warehouse_holder import LockHolder
 from hl_d365_assets_tests.conftest import daily_job, run_day
 from hl_d365_assets_tests.test_d365_pull import client_for, pull
 
@@ -346,3 +347,15 @@ def test_hl_d365_sql_without_a_read_copy_says_how_to_get_one_and_opens_nothing(
     assert hl_d365(["sql", "SELECT 1"]) == 1
     assert "No read copy" in capsys.readouterr().err
     assert not settings.warehouse_path.exists() and not settings.read_copy_path.exists()
+
+
+def test_a_holder_this_host_cannot_see_is_named_by_duckdbs_program_and_pid() -> None:
+    """Another container's session: /proc does not show it, DuckDB's own words still do."""
+    message = (
+        'IO Error: Could not set lock on file "/srv/data/warehouse.duckdb": Conflicting lock is '
+        "held in /usr/local/bin/duckdb (PID 99999999). However, you would be able to open this "
+        "database in read-only mode"
+    )
+    holder = LockHolder.from_lock_error(message)
+    assert holder is not None and str(holder) == "PID 99999999: /usr/local/bin/duckdb"
+    assert LockHolder.from_lock_error("IO Error: No space left on device") is None
