@@ -131,6 +131,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     post.add_argument("--day", action="append", required=True, metavar="YYYY-MM-DD")
 
+    sql = commands.add_parser(
+        "sql",
+        aliases=["query"],
+        help="query the analysts' read copy (data/warehouse_read.duckdb), never the live file",
+        description="Runs QUERY on the read copy and prints the result; without one, a prompt. "
+        "The read copy is republished after every run, and reading it never blocks a run.",
+    )
+    sql.add_argument("query", nargs="?", help="SQL to run, e.g. 'FROM recon.daily_summary'")
+    sql.add_argument("-c", dest="sql_command", metavar="QUERY", help="SQL to run (as psql -c)")
+    sql.add_argument("--max-rows", type=int, default=100, help="rows shown (default 100)")
+
     args = parser.parse_args(argv)
     refusal = _refusal(args)
     if refusal:
@@ -138,6 +149,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "backfill":
         return _backfill(args)
+    if args.command in ("sql", "query"):
+        from hl_d365_assets.read_copy_sql import run_sql
+        from hl_d365_assets.settings import load_settings
+
+        query = args.sql_command or args.query
+        return run_sql(load_settings().read_copy_path, query, args.max_rows)
     if args.command == "post":
         # Outside Dagster, with the configured resources; one line per journal.
         from hl_d365_assets.defs.resources import build_resources

@@ -21,7 +21,7 @@ from pandera.constants import CHECK_OUTPUT_KEY
 
 from hl_d365_assets.business_day import business_days, partition_dates
 from hl_d365_assets.pci import mask_card_numbers
-from hl_d365_assets.warehouse import WarehouseResource
+from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource
 
 CHECK_NAME = "schema_contract"
 SAMPLE_ROWS = 5
@@ -52,6 +52,7 @@ def build_table_model_check(
         description=f"{description}\n\nCross-column rules:\n{rules}" if rules else description,
         blocking=blocking,
         partitions_def=business_days,
+        retry_policy=WAREHOUSE_RETRY,
     )
     def schema_contract(
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource

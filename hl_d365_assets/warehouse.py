@@ -7,8 +7,13 @@ make runs fail. So:
 - pipeline steps open the warehouse only for the span of one write transaction, under an
   exclusive file lock (``<warehouse>.lock``) that queues writers from any process instead of
   failing them;
-- after a run, the ``analyst_read_copy`` asset publishes a checkpointed copy of the file with an
-  atomic rename. Analysts open that copy read-only; a session that is open during a
+- a writer that finds the file held by someone else (an analyst's DuckDB session on the live
+  file) waits for them, bounded by ``reader_timeout_seconds``, and says in the run's log and the
+  step's metadata which process it waits for and what to do; only then does it fail, with
+  :class:`WarehouseBusy`, and the assets' :data:`WAREHOUSE_RETRY` policy retries the step;
+- at the end of every run that opened a writer, the resource publishes a checkpointed copy of
+  the file with an atomic rename (``teardown_after_execution``: once per run, after the last
+  step, whichever job it was). Analysts open that copy read-only; a session that is open during a
   publication keeps reading the snapshot it opened (same inode), and the next session sees the
   new one. Nobody ever sees a half-written table.
 """
@@ -18,18 +23,21 @@ from __future__ import annotations
 import fcntl
 import functools
 import hashlib
+import logging
 import os
 import shutil
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from hl_d365_assets.package_files import package_folder
+from hl_d365_assets.warehouse_holder import LockHolder
 
 SQL_DIR = package_folder("hl_d365_assets.sql")
 """The top-level ``sql/`` folder, shipped in the package as ``hl_d365_assets.sql``."""
@@ -105,7 +113,19 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 class WarehouseBusy(RuntimeError):
-    pass
+    """The warehouse stayed held by another process longer than this writer was allowed to wait."""
+
+
+WAREHOUSE_RETRY = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL)
+"""The retry policy of every step that opens the warehouse (assets and checks alike). The writer
+has already waited for readers (``reader_timeout_seconds``) before a step fails, so the retry is
+a second and third chance for a session that outlasted the wait, not the waiting itself: it
+comes soon (after 2 s, then 6 s) so a partition is retried rather than left red, and a real
+fault still fails within seconds. No jitter: one pool slot means no crowd of writers to spread."""
+
+# How often a waiting writer tries the file again, and how often it repeats who it waits for.
+READER_POLL_SECONDS = 0.5
+READER_NOTICE_EVERY_SECONDS = 30.0
 
 
 class WarehouseResource(DuckDBResource):
@@ -115,11 +135,27 @@ class WarehouseResource(DuckDBResource):
     lock_timeout_seconds: float = Field(
         default=600.0, description="How long a writer waits for another."
     )
+    reader_timeout_seconds: float = Field(
+        default=300.0,
+        description="How long a writer waits for a process that holds the warehouse file open "
+        "(an analyst's session on the live file) before the step fails with WarehouseBusy.",
+    )
     threads: int = Field(default=0, description="DuckDB threads; 0 lets DuckDB use every core.")
 
+    # Set by every writer open; the run's teardown publishes the read copy only if it is set.
+    _opened_writer: bool = PrivateAttr(default=False)
+    # Seconds waited for readers, per step attempt, so a step's metadata shows its total wait.
+    _waited: dict[tuple[str, str, int], float] = PrivateAttr(default_factory=dict)
+
     @contextmanager
-    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """An exclusive connection for one unit of work; callers wrap writes in a transaction."""
+    def writer(
+        self, log: logging.Logger | dg.DagsterLogManager | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """An exclusive connection for one unit of work; callers wrap writes in a transaction.
+
+        ``log`` is where a wait for a reader is reported; inside a Dagster step, the step's own
+        log is used without being passed."""
+        self._opened_writer = True
         with self._lock():
             Path(self.database).parent.mkdir(parents=True, exist_ok=True)
             # Order of rows inside a table carries no meaning here; letting DuckDB write out of
@@ -127,18 +163,18 @@ class WarehouseResource(DuckDBResource):
             config = {"preserve_insertion_order": False, **self.connection_config}
             if self.threads:
                 config["threads"] = self.threads
-            conn = duckdb.connect(self.database, config=config)
+            conn = self._connect_when_free(config, log)
             try:
                 ensure_schema(conn)
                 yield conn
             finally:
                 conn.close()
 
-    def publish_read_copy(self) -> Path:
+    def publish_read_copy(self, log: logging.Logger | dg.DagsterLogManager | None = None) -> Path:
         """Checkpoint and copy the warehouse, then swap the copy into place atomically."""
         target = Path(self.read_copy)
         target.parent.mkdir(parents=True, exist_ok=True)
-        with self.writer() as conn:
+        with self.writer(log) as conn:
             conn.execute("CHECKPOINT").fetchall()
             conn.close()
             tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -147,6 +183,92 @@ class WarehouseResource(DuckDBResource):
                 os.fsync(handle.fileno())
             os.replace(tmp, target)
         return target
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._opened_writer = False
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        """Publish the read copy once, after the run's last step, if the run opened the warehouse.
+
+        With the in-process executor (defs/resources.py) resources live for the whole run, so
+        this is once per run for every job that writes — the daily load, posting, the D365 pull,
+        backfills, checks — and never for a run that did not touch the warehouse. A failed run
+        publishes too: what its steps committed is in the warehouse and belongs in the copy."""
+        if not self._opened_writer:
+            return
+        started = time.perf_counter()
+        try:
+            path = self.publish_read_copy(context.log)
+        except (WarehouseBusy, duckdb.Error, OSError) as problem:
+            context.log.error(
+                f"The analysts' read copy {self.read_copy} was not republished after this run, so "
+                f"it shows the previous run's state: {problem}"
+            )
+            return
+        context.log.info(
+            f"Published the analysts' read copy {path} ({os.path.getsize(path):,} bytes) in "
+            f"{time.perf_counter() - started:.2f}s."
+        )
+
+    def _connect_when_free(
+        self, config: dict, log: logging.Logger | dg.DagsterLogManager | None
+    ) -> duckdb.DuckDBPyConnection:
+        """Connect for writing, waiting while another process (a reader) holds the file."""
+        started = time.monotonic()
+        next_notice = started
+        holder: LockHolder | None = None
+        while True:
+            try:
+                conn = duckdb.connect(self.database, config=config)
+            except duckdb.IOException as error:
+                holder = LockHolder.from_lock_error(str(error))
+                if holder is None:
+                    raise
+                now = time.monotonic()
+                if now - started >= self.reader_timeout_seconds:
+                    raise WarehouseBusy(
+                        f"{self.database} was held open by {holder} for more than "
+                        f"{self.reader_timeout_seconds:.0f}s, so this writer gave up. Close that "
+                        f"session (or end PID {holder.pid}) and query the read copy "
+                        f"{self.read_copy} instead (`hl-d365 sql`); reader_timeout_seconds sets "
+                        "how long a writer waits."
+                    ) from error
+                if now >= next_notice:
+                    _step_log(log).warning(
+                        f"Waiting for {holder}, which holds {self.database} open (an analyst's "
+                        f"DuckDB session?). The step goes on as soon as it is closed, and fails "
+                        f"after {self.reader_timeout_seconds:.0f}s. Close your session, or query "
+                        f"{self.read_copy} instead (`hl-d365 sql`): it is republished after "
+                        "every run and never blocks one."
+                    )
+                    next_notice = now + READER_NOTICE_EVERY_SECONDS
+                time.sleep(READER_POLL_SECONDS)
+                continue
+            if holder is not None:
+                self._record_wait(time.monotonic() - started, holder, log)
+            return conn
+
+    def _record_wait(
+        self,
+        waited: float,
+        holder: LockHolder,
+        log: logging.Logger | dg.DagsterLogManager | None,
+    ) -> None:
+        """Say in the log, and in the step's output metadata, how long the step waited for whom."""
+        _step_log(log).info(f"{holder} released {self.database} after {waited:.1f}s; writing.")
+        step = _current_step()
+        if not isinstance(step, dg.AssetExecutionContext):
+            return
+        attempt = (step.run_id, str(step.op_execution_context.op_handle), step.retry_number)
+        self._waited[attempt] = total = self._waited.get(attempt, 0.0) + waited
+        metadata = {
+            "warehouse_waited_for_reader_seconds": round(total, 1),
+            "warehouse_held_by": str(holder),
+        }
+        for output in step.op_execution_context.selected_output_names:
+            # An output already yielded cannot take metadata; the log line still records the wait.
+            with suppress(dg.DagsterInvariantViolationError):
+                step.add_output_metadata(metadata, output_name=output)
 
     @contextmanager
     def _lock(self) -> Iterator[None]:
@@ -170,6 +292,26 @@ class WarehouseResource(DuckDBResource):
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _current_step() -> dg.AssetExecutionContext | dg.AssetCheckExecutionContext | None:
+    """The Dagster step this code runs in, if any (Dagster keeps it in a context variable)."""
+    for kind in (dg.AssetExecutionContext, dg.AssetCheckExecutionContext):
+        try:
+            return kind.get()
+        except dg.DagsterInvariantViolationError:
+            continue
+    return None
+
+
+def _step_log(
+    log: logging.Logger | dg.DagsterLogManager | None,
+) -> logging.Logger | dg.DagsterLogManager:
+    """The log a person running this reads: the one given, the step's, or Dagster's own."""
+    if log is not None:
+        return log
+    step = _current_step()
+    return step.log if step is not None else dg.get_dagster_logger()
 
 
 def open_for_analysis(path: str | Path) -> duckdb.DuckDBPyConnection:

@@ -149,7 +149,7 @@ def test_the_asset_graph_shows_every_layer_with_groups_kinds_and_owners(webserve
         "canonical/pos_sales": "canonical",
         "canonical/pos_sale_lines": "canonical",
         "canonical/pos_tenders": "canonical",
-        "ops/analyst_read_copy": "ops",
+        "ops/alert_delivery": "ops",
     }.items():
         assert by_key[key]["groupName"] == group
         assert by_key[key]["description"]

@@ -17,7 +17,13 @@ from hl_d365_assets.table_metadata import (
     definition_metadata,
     table_metadata,
 )
-from hl_d365_assets.warehouse import WarehouseResource, run_script, sql_file, transaction
+from hl_d365_assets.warehouse import (
+    WAREHOUSE_RETRY,
+    WarehouseResource,
+    run_script,
+    sql_file,
+    transaction,
+)
 
 OWNERS = ["team:finance-data"]
 
@@ -84,6 +90,7 @@ def build_canonical_assets(build: CanonicalBuild) -> dg.AssetsDefinition:
         partitions_def=business_days,
         backfill_policy=single_run_backfill,
         pool="warehouse",
+        retry_policy=WAREHOUSE_RETRY,
     )
     def canonical_tables(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, mappings: MappingsResource

@@ -16,7 +16,7 @@ from hl_d365_assets.business_day import business_days, partition_dates
 from hl_d365_assets.defs.canonical.assets import BUILDS
 from hl_d365_assets.table_checks import build_table_model_check
 from hl_d365_assets.table_models import canonical
-from hl_d365_assets.warehouse import WarehouseResource, sql_file
+from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, sql_file
 
 MODELS = {
     "payments": canonical.Payments,
@@ -48,6 +48,7 @@ def build_mappings_check(table: str) -> dg.AssetChecksDefinition:
         description=f"Every row of canonical.{table} maps to a store, status, payment method, tax code "
         "and FX rate; the metadata names each unmapped value.",
         partitions_def=business_days,
+        retry_policy=WAREHOUSE_RETRY,
     )
     def mappings_complete(
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource

@@ -21,7 +21,7 @@ from hl_d365_assets.ledger.journals import build_journals
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.table_metadata import definition_metadata, table_metadata
-from hl_d365_assets.warehouse import WarehouseResource, sql_file, transaction
+from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, sql_file, transaction
 
 OWNERS = ["team:finance-data"]
 # In the order they are built (and their materialisations yielded): lines sum their sources.
@@ -69,6 +69,7 @@ INTERNAL_DEPS = {"journal_lines": [dg.AssetKey(["gl", "journal_line_sources"])]}
     partitions_def=business_days,
     backfill_policy=single_run_backfill,
     pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
 )
 def general_ledger(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, mappings: MappingsResource
@@ -126,6 +127,7 @@ POSTINGS = dg.AssetKey(["gl", "postings"])
     # One day per run, so a day held back by its checks never holds back another.
     backfill_policy=dg.BackfillPolicy.multi_run(1),
     pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
 )
 def postings(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, d365: D365Client

@@ -19,7 +19,7 @@ import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates
 from hl_d365_assets.ledger.journals import evaluate_journal_checks
-from hl_d365_assets.warehouse import WarehouseResource, sql_file, transaction
+from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, sql_file, transaction
 
 JOURNAL_LINES = dg.AssetKey(["gl", "journal_lines"])
 CHECKS = {
@@ -54,6 +54,7 @@ HELD_DAY_REPORTED = "reported"
         for name, description in CHECKS.items()
     ],
     pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
 )
 def journal_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
     days = partition_dates(context)

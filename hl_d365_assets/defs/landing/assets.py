@@ -22,7 +22,7 @@ from hl_d365_assets.heartland.pull import PULLED_ENTITIES, RESOURCES, SOURCE, pu
 from hl_d365_assets.resources import LandingZoneResource, MappingsResource
 from hl_d365_assets.settings import load_settings
 from hl_d365_assets.time_zones import zone as time_zone
-from hl_d365_assets.warehouse import WarehouseResource
+from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource
 
 OWNERS = ["team:finance-data"]
 
@@ -140,6 +140,7 @@ class D365PullConfig(dg.Config):
     "in full on Sundays. raw.d365_* loads them.",
     # Reads raw.d365_* for the $select lists and the sales-order watermark.
     pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
 )
 def d365_pull(
     context: dg.AssetExecutionContext,

@@ -1,20 +1,16 @@
-"""Ops: the requests the webhook receiver refused, the alerts delivered to the alert webhook, and
-the analysts' read copy of the warehouse, republished at the end of every daily run."""
+"""Ops: the requests the webhook receiver refused and the alerts delivered to the alert webhook.
 
-import os
-import time
-from datetime import UTC, datetime
+(The analysts' read copy is no asset: the warehouse resource republishes it at the end of every
+run that wrote the warehouse, whichever job it was; see hl_d365_assets/warehouse.py.)"""
 
 import dagster as dg
 
 from hl_d365_assets.alerts import AlertWebhookResource
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
-from hl_d365_assets.defs.canonical.assets import BUILDS
-from hl_d365_assets.defs.recon.assets import TABLES as RECON_TABLES
 from hl_d365_assets.raw_loader import ENTITIES
 from hl_d365_assets.resources import LandingZoneResource
 from hl_d365_assets.table_metadata import table_metadata
-from hl_d365_assets.warehouse import WarehouseResource, sql_file, transaction
+from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, sql_file, transaction
 from hl_d365_assets.webhook.config import REFUSALS_ENTITY, SOURCE
 
 OWNERS = ["team:finance-data"]
@@ -37,6 +33,7 @@ RECEIVER_REFUSALS = dg.AssetKey(["ops", REFUSALS_ENTITY])
     partitions_def=business_days,
     backfill_policy=single_run_backfill,
     pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
 )
 def receiver_refusals(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, landing: LandingZoneResource
@@ -90,6 +87,7 @@ def receiver_refusals(
     partitions_def=business_days,
     backfill_policy=single_run_backfill,
     pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
 )
 def alert_delivery(
     context: dg.AssetExecutionContext,
@@ -136,34 +134,5 @@ def alert_delivery(
             "failed": len(failed),
             "attempts": sum(d.attempts for d in deliveries),
             "webhook_configured": True,
-        }
-    )
-
-
-@dg.asset(
-    key=["ops", "analyst_read_copy"],
-    deps=[dg.AssetKey(["canonical", table]) for build in BUILDS for table in build.tables]
-    + [dg.AssetKey(["recon", table]) for table in RECON_TABLES]
-    # Not gl/journal_lines: its blocking checks failing must not keep a day's state from analysts.
-    # The lines and their check outcomes are written in the same step as the sources.
-    + [dg.AssetKey(["gl", "journal_line_sources"]), ALERT_DELIVERY, RECEIVER_REFUSALS],
-    description="A checkpointed copy of the warehouse swapped into place atomically after each run "
-    "(data/warehouse_read.duckdb). Analysts open it read-only while runs keep writing the main file.",
-    group_name="ops",
-    kinds={"duckdb"},
-    owners=OWNERS,
-    partitions_def=business_days,
-    backfill_policy=single_run_backfill,
-    pool="warehouse",
-)
-def analyst_read_copy(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    started = time.perf_counter()
-    path = warehouse.publish_read_copy()
-    return dg.MaterializeResult(
-        metadata={
-            "path": dg.MetadataValue.path(str(path)),
-            "bytes": os.path.getsize(path),
-            "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "compute_seconds": round(time.perf_counter() - started, 3),
         }
     )

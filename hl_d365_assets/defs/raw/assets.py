@@ -23,7 +23,7 @@ from hl_d365_assets.d365.raw_load import (
 from hl_d365_assets.raw_loader import ENTITIES, SOURCE, load_entity, quarantine_by_reason
 from hl_d365_assets.resources import LandingZoneResource
 from hl_d365_assets.table_metadata import definition_metadata, table_metadata
-from hl_d365_assets.warehouse import WarehouseResource, transaction
+from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, transaction
 
 OWNERS = ["team:finance-data"]
 
@@ -49,6 +49,7 @@ def build_raw_asset(entity: str) -> dg.AssetsDefinition:
         partitions_def=business_days,
         backfill_policy=single_run_backfill,
         pool="warehouse",
+        retry_policy=WAREHOUSE_RETRY,
     )
     def raw_entity(
         context: dg.AssetExecutionContext,
@@ -117,6 +118,7 @@ raw_assets = [build_raw_asset(entity) for entity in ENTITIES]
     "transaction: a full pull replaces its table, an incremental sales-order pull replaces the "
     "orders it fetched with their lines. Re-materialising replays the landed pull without D365.",
     pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
 )
 def raw_d365(
     context: dg.AssetExecutionContext,

@@ -40,7 +40,13 @@ from hl_d365_assets.resources import LandingZoneResource, MappingsResource
 from hl_d365_assets.settings import load_settings
 from hl_d365_assets.table_checks import build_table_model_check
 from hl_d365_assets.table_models import raw
-from hl_d365_assets.warehouse import WarehouseResource, run_script, sql_file, transaction
+from hl_d365_assets.warehouse import (
+    WAREHOUSE_RETRY,
+    WarehouseResource,
+    run_script,
+    sql_file,
+    transaction,
+)
 
 MODELS = {
     "payment_transactions": raw.PaymentTransactions,
@@ -66,6 +72,7 @@ def build_conservation_check(entity: str) -> dg.AssetChecksDefinition:
         "quarantined, with landed recounted from the landing files themselves.",
         blocking=True,
         partitions_def=business_days,
+        retry_policy=WAREHOUSE_RETRY,
     )
     def conservation(
         context: dg.AssetCheckExecutionContext,
@@ -273,6 +280,7 @@ def build_d365_conservation_check(entity: PulledEntity) -> dg.AssetChecksDefinit
         f"raw.{entity.table} once: landed = loaded + exact repeats (served twice by paging), "
         "with landed recounted from the landing files.",
         blocking=True,
+        retry_policy=WAREHOUSE_RETRY,
     )
     def d365_conservation(
         warehouse: WarehouseResource, landing: LandingZoneResource
@@ -322,6 +330,7 @@ raw_table_model_checks = [
     "FinancialDimensionValues for its dimension. Recorded in ops.d365_mapping_validation; "
     "re-run it (d365_mapping_check_job) after editing the mapping files.",
     pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
 )
 def mappings_exist_in_d365(
     warehouse: WarehouseResource, mappings: MappingsResource

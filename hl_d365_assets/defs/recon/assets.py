@@ -17,7 +17,13 @@ from hl_d365_assets.ledger.read_back import read_back_day
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.table_metadata import definition_metadata, table_metadata
-from hl_d365_assets.warehouse import WarehouseResource, run_script, sql_file, transaction
+from hl_d365_assets.warehouse import (
+    WAREHOUSE_RETRY,
+    WarehouseResource,
+    run_script,
+    sql_file,
+    transaction,
+)
 
 OWNERS = ["team:finance-data"]
 TABLES = {
@@ -56,6 +62,7 @@ SOURCES = [
     partitions_def=business_days,
     backfill_policy=single_run_backfill,
     pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
 )
 def reconciliation(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, mappings: MappingsResource
@@ -114,6 +121,7 @@ GL_VS_D365 = dg.AssetKey(["recon", "gl_vs_d365"])
     partitions_def=business_days,
     backfill_policy=dg.BackfillPolicy.multi_run(1),
     pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
 )
 def gl_vs_d365(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, d365: D365Client
