@@ -6,12 +6,15 @@ skipped would let that line's PAN load. The week then runs through the real job 
 Dagster instance, and ``independent_card_scan`` (its own pattern, Luhn and issuer table; it
 imports neither ``hl_d365_assets.pci`` nor the SQL macros) reads every column of every table of
 the warehouse and the read copy, every file under ``data/`` but the landing zone (the input as
-received), every table and file of the Dagster instance's storage, and what the run printed.
+received), every table and file of the Dagster instance's storage, and the run's Python log (every
+record reaching the root logger, the project's loggers included, written to ``data/logs/`` during
+the run; Dagster's own run log is its event-log storage, scanned with the instance).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import date, timedelta
 
@@ -51,8 +54,22 @@ def week(tmp_path_factory: pytest.TempPathFactory):
         ),
         ground_truth_path=settings.data_dir / "sandbox" / "ground_truth.ndjson",
     )
-    with dg.instance_for_test(temp_dir=str(dagster_home)) as instance:
-        result = run_range(settings, instance, DAYS, raise_on_error=False)
+    (settings.data_dir / "logs").mkdir(parents=True)
+    log = logging.FileHandler(settings.data_dir / "logs" / "run.log", encoding="utf-8")
+    log.setLevel(logging.DEBUG)
+    loggers = [logging.getLogger(), logging.getLogger("dagster")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(log)
+        logger.setLevel(logging.DEBUG)
+    try:
+        with dg.instance_for_test(temp_dir=str(dagster_home)) as instance:
+            result = run_range(settings, instance, DAYS, raise_on_error=False)
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.removeHandler(log)
+            logger.setLevel(level)
+        log.close()
     return settings, dagster_home, result
 
 
@@ -137,6 +154,7 @@ def test_no_card_number_in_any_file_under_data_but_the_landing_zone(week) -> Non
         if path.is_file() and not path.is_relative_to(settings.landing_dir)
     ]
     assert settings.data_dir / "sandbox" / "ground_truth.ndjson" in files
+    assert (settings.data_dir / "logs" / "run.log").stat().st_size > 0
     hits = [hit for path in files for hit in scan_file_bytes(path)]
     assert hits == []
 
