@@ -356,8 +356,9 @@ def test_install_macros_can_run_twice_on_one_connection():
     assert conn.execute("SELECT has_card_number('4111111111111111')").fetchall() == [(True,)]
 
 
-def _landing_line(description: str) -> str:
+def _landing_line(description: str, brand_reference: str | None = None) -> str:
     """A GP-API transaction envelope as the landing zone stores it (docs/landing_format.md)."""
+    card = {"brand_reference": brand_reference} if brand_reference is not None else {}
     return json.dumps(
         {
             "event_id": "EVT_9Q6B9L1Q7TSGVJJG5ZDIPZJTXAEL01",
@@ -384,9 +385,120 @@ def _landing_line(description: str) -> str:
                         "brand": "VISA",
                         "masked_number_first6last4": "411111XXXXXX1111",
                         "authcode": "WA2K65",
+                        **card,
                     },
                 },
             },
         },
         separators=(",", ":"),
     )
+
+
+# --- issuer ranges: what cuts false positives now that no field is exempt ------------------------
+
+
+@pytest.mark.parametrize(
+    "look_alike",
+    [
+        "100000000000009",  # Luhn-valid, 15 digits: no brand issues numbers starting with 1
+        "900000000000001",  # nor with 9 (outside Troy's 9792 and Humo's 9860)
+        "3400000000000000",  # an Amex prefix, but Amex issues only 15 digits
+        "5500000000000000004",  # Mastercard issues only 16 digits
+        "0000000000000000",  # no brand starts with 0
+        "7000000000000000003",  # nor with 7
+    ],
+)
+def test_luhn_valid_run_outside_every_brands_ranges_or_lengths_is_not_a_card_number(look_alike):
+    assert (
+        sum(
+            (int(d) if i % 2 == 0 else [0, 2, 4, 6, 8, 1, 3, 5, 7, 9][int(d)])
+            for i, d in enumerate(reversed(look_alike))
+        )
+        % 10
+        == 0
+    ), "the vector must pass Luhn, so only the issuer rule can reject it"
+    line = _landing_line(description="", brand_reference=look_alike)
+    assert not contains_card_number(look_alike)
+    assert not contains_card_number(line)
+
+
+@pytest.mark.parametrize(
+    ("pan_as_written", "masked"),
+    [(text, masked) for _, text, masked in POSITIVE_CASES],
+    ids=[case_id for case_id, _, _ in POSITIVE_CASES],
+)
+def test_card_number_in_brand_reference_is_found_like_anywhere_else(pan_as_written, masked):
+    """brand_reference used to be blanked before the scan; a PAN there loaded into raw."""
+    line = _landing_line(description="", brand_reference=pan_as_written)
+    assert find_card_numbers(line) == [masked]
+    assert (
+        json.loads(mask_card_numbers(line))["payload"]["payment_method"]["card"]["brand_reference"]
+        == masked
+    )
+
+
+def test_the_scheme_transaction_ids_the_exemption_was_for_are_mostly_not_card_numbers():
+    """Every Luhn-valid 15-digit id (the shape of a Visa transaction id) in a sample of 10,000:
+    the issuer rule keeps only those that start like an Amex, Diners, Visa or Maestro number."""
+    conn = _macro_connection()
+    flagged, luhn_valid = conn.execute(
+        """
+        WITH ids AS (
+            SELECT lpad((hash(n) % 1000000000000000)::VARCHAR, 15, '0') AS id FROM range(10000) AS r(n)
+        )
+        SELECT count(*) FILTER (WHERE has_card_number(id)), count(*) FILTER (WHERE card_number_luhn_valid(id))
+        FROM ids
+        """
+    ).fetchall()[0]
+    assert luhn_valid > 900
+    assert flagged < luhn_valid * 0.25
+
+
+# --- the quarantine masks the whole line, then cuts it -------------------------------------------
+
+QUARANTINE_PAYLOAD_CHARS = 4096
+
+
+@pytest.mark.parametrize("pan_as_written", ["4012888888881881", "4012 8888 8888 1881"])
+def test_quarantined_payload_keeps_no_digits_of_a_card_number_straddling_the_cut(
+    settings, zone, pan_as_written
+):
+    """A PAN at every offset around the 4 KiB cut: the stored payload is the masked line, cut."""
+    from datetime import date
+
+    from hl_d365_assets.landing import LandingWriter
+    from hl_d365_assets.raw_loader import load_entity
+    from hl_d365_assets.warehouse import ensure_schema
+
+    day = date(2026, 11, 20)
+    masked = "401288XXXXXX1881"
+    lines = {}
+    for offset in range(
+        QUARANTINE_PAYLOAD_CHARS - len(pan_as_written) - 2, QUARANTINE_PAYLOAD_CHARS + 2
+    ):
+        head = f'{{"event_id":"EVT_CUT_{offset}","event_type":"transaction.captured","payload":{{"description":"'
+        filler = "x" * (offset - len(head) - 1) + " "
+        lines[f"EVT_CUT_{offset}"] = f'{head}{filler}{pan_as_written} and more text"}}}}'
+        assert lines[f"EVT_CUT_{offset}"].index(pan_as_written) == offset
+    with LandingWriter(zone, "test") as writer:
+        writer.append_lines("heartland", "payment_transactions", day, list(lines.values()))
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(settings.warehouse_path))
+    try:
+        ensure_schema(conn)
+        load_entity(
+            conn,
+            "payment_transactions",
+            zone.segments("heartland", "payment_transactions", day),
+            [day],
+        )
+        stored = dict(
+            conn.execute("SELECT event_id, masked_payload FROM ops.quarantine").fetchall()
+        )
+    finally:
+        conn.close()
+    assert stored.keys() == lines.keys()
+    for event_id, line in lines.items():
+        expected = line.replace(pan_as_written, masked)[:QUARANTINE_PAYLOAD_CHARS]
+        assert stored[event_id] == expected, event_id
+        assert "4012888" not in stored[event_id].replace(" ", "")

@@ -106,6 +106,7 @@ def build_day(
     transactions_per_store: int,
     defect_rates: DefectRates,
     order_payments: bool = False,
+    card_numbers_everywhere: bool = False,
 ) -> None:
     """Create the day's tables and envelope views, defects applied, orders paid if asked."""
     set_variable(con, "day", day.toordinal(), "BIGINT")
@@ -125,6 +126,8 @@ def build_day(
     choose_defects(con, BATCH_DEFECT_KINDS, defect_rates, "create_batch_defect_candidates")
     run_sql_file(con, "apply_batch_defects")
     run_sql_file(con, "create_envelopes")
+    if card_numbers_everywhere:
+        run_sql_file(con, "inject_card_numbers_everywhere")
     run_sql_file(con, "describe_malformed_lines")
 
 

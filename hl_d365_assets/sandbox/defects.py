@@ -24,6 +24,10 @@ Where each defect lands (docs/landing_format.md, "Ground truth"):
   ``{"event_id":"EVT_…",`` so the id is recoverable.
 - ``unknown_payment_type``: a cash ticket's tender has ``tender_type`` ``CRYPTO``.
 - ``negative_amount``: a captured sale's ``amount`` is emitted as ``"-1500"``.
+
+Apart from these, a test-only mode, ``SandboxConfig(card_numbers_everywhere=True)``, puts the
+same test PANs into every string field the sandbox produces (``inject_card_numbers_everywhere.sql``)
+for the leak test; it is not a per-record defect and is not in the ground truth.
 """
 
 from __future__ import annotations

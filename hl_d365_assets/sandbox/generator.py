@@ -69,6 +69,9 @@ class SandboxConfig:
     order_payments: bool = False
     """Also pay D365 seed sales orders by card, with no POS ticket (order_payments.py): about
     two a day, each order once every 20 days, on the first store of its currency."""
+    card_numbers_everywhere: bool = False
+    """Test-only: a test PAN in every string field of a share of the lines, and in one field of
+    others (sandbox/sql/inject_card_numbers_everywhere.sql); not in the ground truth."""
 
     def __post_init__(self) -> None:
         if self.transactions_per_store_day < 1:
@@ -145,6 +148,7 @@ def generate(
                 config.transactions_per_store_day,
                 config.defect_rates,
                 config.order_payments,
+                config.card_numbers_everywhere,
             )
             day_transactions = len(stores) * config.transactions_per_store_day
             if config.order_payments:

@@ -62,6 +62,7 @@ from hl_d365_assets.heartland.events import (
 )
 from hl_d365_assets.heartland.signature import SIGNATURE_HEADER, verify
 from hl_d365_assets.landing import LandingZone, envelope
+from hl_d365_assets.pci import mask_card_numbers
 from hl_d365_assets.webhook.config import PRODUCER, ReceiverConfig
 from hl_d365_assets.webhook.group_commit import GroupCommitter, ReceiverUnavailable
 from hl_d365_assets.webhook.recovery import RecoveredSegment, lock_state_dir, recover_segments
@@ -110,12 +111,21 @@ class ReceiverCounters:
 
 
 class Rejection(Exception):
+    """A refused request: its status, a reason code and a detail naming the field and problem.
+
+    Detail and extra texts may quote what the sender put in the offending field (an unknown event
+    type, a timestamp that does not parse), and that value may be a card number typed into the
+    wrong place; they are masked here, once, so no answer, log or record of a refusal sends a
+    PAN back out.
+    """
+
     def __init__(self, status: int, reason: str, detail: str, **extra: object) -> None:
+        detail = mask_card_numbers(detail)
         super().__init__(detail)
         self.status = status
         self.reason = reason
         self.detail = detail
-        self.extra = extra
+        self.extra = {name: _masked(value) for name, value in extra.items()}
         self.business_date: date | None = None
         """Set when the refusal came after the event's business day was known."""
 
@@ -123,6 +133,15 @@ class Rejection(Exception):
         headers = {"connection": "close"} if self.status == 413 else None
         body = {"status": "rejected", "reason": self.reason, "detail": self.detail, **self.extra}
         return JSONResponse(body, status_code=self.status, headers=headers)
+
+
+def _masked(value: object) -> object:
+    """``value`` with card numbers masked in every string it holds (lists of strings included)."""
+    if isinstance(value, str):
+        return mask_card_numbers(value)
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    return value
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,13 @@
 -- The project's one PCI card-number (PAN) scanner (DESIGN.md, "Card data (PCI DSS)").
 --
 -- Rule: a card number is a MAXIMAL run of digits in which consecutive digits may be separated by
--- one space or one dash, holding 13..19 digits, that passes the Luhn check, and that does not
--- touch an ASCII letter on either side.
+-- one space or one dash, holding 13..19 digits, that passes the Luhn check, that starts with an
+-- issuer number (IIN) of a card brand and has a length that brand issues, and that does not touch
+-- an ASCII letter on either side. The rule is the same in every field of every record: no field
+-- is exempt (an exempt field is where a misplaced PAN would load unseen).
+-- * IIN and length, because a scheme's own transaction ids (a Visa transaction id is 15 digits),
+--   deposit and reference numbers pass Luhn one time in ten; most of them start with a prefix no
+--   brand issues, or have a length the brand of their prefix never issues.
 -- * Maximal, because a Luhn-valid 16-digit window inside a 23-digit run is a reference number,
 --   not a PAN, and a run of 20 or more digits is never a PAN.
 -- * Not touching a letter, because a run glued to letters is part of an identifier: our own
@@ -60,11 +65,70 @@ CREATE OR REPLACE MACRO card_number_luhn_valid(digits) AS
         )
     ) % 10 = 0;
 
+-- Issuer-number ranges and PAN lengths of the card brands, as (brand, first prefix, last
+-- prefix, shortest, longest); a PAN is in a range when its first length(first prefix) digits lie
+-- between the two prefixes. Taken from the brands' published ranges (ISO/IEC 7812 register as
+-- summarised in Wikipedia's "Payment card number" table), generous where a brand's lengths vary:
+-- Visa issues 13, 16 and 19 digits but its account-range table allows any length from 13 to 19,
+-- so all of them count. Left out on purpose: UATP (airline accounts starting with 1, outside
+-- PCI DSS), and national schemes that claim whole one- or two-digit prefixes already covered.
+CREATE OR REPLACE MACRO card_number_brand_ranges() AS [
+    {'brand': 'VISA', 'first': '4', 'last': '4', 'shortest': 13, 'longest': 19},
+    {'brand': 'MASTERCARD', 'first': '51', 'last': '55', 'shortest': 16, 'longest': 16},
+    {'brand': 'MASTERCARD', 'first': '2221', 'last': '2720', 'shortest': 16, 'longest': 16},
+    {'brand': 'AMEX', 'first': '34', 'last': '34', 'shortest': 15, 'longest': 15},
+    {'brand': 'AMEX', 'first': '37', 'last': '37', 'shortest': 15, 'longest': 15},
+    {'brand': 'DISCOVER', 'first': '6011', 'last': '6011', 'shortest': 16, 'longest': 19},
+    {'brand': 'DISCOVER', 'first': '644', 'last': '649', 'shortest': 16, 'longest': 19},
+    {'brand': 'DISCOVER', 'first': '65', 'last': '65', 'shortest': 16, 'longest': 19},
+    {'brand': 'DISCOVER', 'first': '622126', 'last': '622925', 'shortest': 16, 'longest': 19},
+    {'brand': 'DINERS', 'first': '300', 'last': '305', 'shortest': 14, 'longest': 19},
+    {'brand': 'DINERS', 'first': '3095', 'last': '3095', 'shortest': 14, 'longest': 19},
+    {'brand': 'DINERS', 'first': '36', 'last': '36', 'shortest': 14, 'longest': 19},
+    {'brand': 'DINERS', 'first': '38', 'last': '39', 'shortest': 14, 'longest': 19},
+    {'brand': 'JCB', 'first': '3528', 'last': '3589', 'shortest': 16, 'longest': 19},
+    {'brand': 'UNIONPAY', 'first': '62', 'last': '62', 'shortest': 16, 'longest': 19},
+    {'brand': 'UNIONPAY', 'first': '81', 'last': '81', 'shortest': 16, 'longest': 19},
+    {'brand': 'MAESTRO', 'first': '5018', 'last': '5018', 'shortest': 12, 'longest': 19},
+    {'brand': 'MAESTRO', 'first': '5020', 'last': '5020', 'shortest': 12, 'longest': 19},
+    {'brand': 'MAESTRO', 'first': '5038', 'last': '5038', 'shortest': 12, 'longest': 19},
+    {'brand': 'MAESTRO', 'first': '5893', 'last': '5893', 'shortest': 12, 'longest': 19},
+    {'brand': 'MAESTRO', 'first': '6304', 'last': '6304', 'shortest': 12, 'longest': 19},
+    {'brand': 'MAESTRO', 'first': '6759', 'last': '6759', 'shortest': 12, 'longest': 19},
+    {'brand': 'MAESTRO', 'first': '6761', 'last': '6763', 'shortest': 12, 'longest': 19},
+    {'brand': 'DANKORT', 'first': '5019', 'last': '5019', 'shortest': 16, 'longest': 16},
+    {'brand': 'MIR', 'first': '2200', 'last': '2204', 'shortest': 16, 'longest': 19},
+    {'brand': 'BORICA', 'first': '2205', 'last': '2205', 'shortest': 16, 'longest': 16},
+    {'brand': 'RUPAY', 'first': '60', 'last': '60', 'shortest': 16, 'longest': 16},
+    {'brand': 'RUPAY', 'first': '82', 'last': '82', 'shortest': 16, 'longest': 16},
+    {'brand': 'RUPAY', 'first': '508', 'last': '508', 'shortest': 16, 'longest': 16},
+    {'brand': 'RUPAY', 'first': '353', 'last': '353', 'shortest': 16, 'longest': 16},
+    {'brand': 'RUPAY', 'first': '356', 'last': '356', 'shortest': 16, 'longest': 16},
+    {'brand': 'TROY', 'first': '9792', 'last': '9792', 'shortest': 16, 'longest': 16},
+    {'brand': 'VERVE', 'first': '506099', 'last': '506198', 'shortest': 16, 'longest': 19},
+    {'brand': 'VERVE', 'first': '507865', 'last': '507964', 'shortest': 16, 'longest': 19},
+    {'brand': 'VERVE', 'first': '650002', 'last': '650027', 'shortest': 16, 'longest': 19},
+    {'brand': 'INTERPAYMENT', 'first': '636', 'last': '636', 'shortest': 16, 'longest': 19},
+    {'brand': 'INSTAPAYMENT', 'first': '637', 'last': '639', 'shortest': 16, 'longest': 16},
+    {'brand': 'UZCARD', 'first': '8600', 'last': '8600', 'shortest': 16, 'longest': 16},
+    {'brand': 'HUMO', 'first': '9860', 'last': '9860', 'shortest': 16, 'longest': 16}
+];
+
+-- Prefixes of one range have the same number of digits, so comparing them as text is comparing
+-- them as numbers.
+CREATE OR REPLACE MACRO card_number_in_brand_range(digits) AS
+    len(list_filter(
+        card_number_brand_ranges(),
+        lambda r: left(digits, length(r.first)) BETWEEN r.first AND r.last
+            AND length(digits) BETWEEN r.shortest AND r.longest
+    )) > 0;
+
 CREATE OR REPLACE MACRO card_number_is_pan(before, run, after) AS
     CASE
         WHEN regexp_matches(right(before, 1) || left(after, 1), '[A-Za-z]') THEN false
         WHEN length(card_number_digits(run)) BETWEEN 13 AND 19
-            THEN card_number_luhn_valid(card_number_digits(run))
+            THEN card_number_in_brand_range(card_number_digits(run))
+                AND card_number_luhn_valid(card_number_digits(run))
         ELSE false
     END;
 

@@ -15,10 +15,15 @@ WHERE source = $source AND entity = $entity AND business_date BETWEEN $first AND
 INSERT INTO ops.quarantine
 SELECT
     $source, $entity, business_date, segment_path, line_number,
-    coalesce(nullif(event_id, ''), nullif(regexp_extract(line, '"event_id"\s*:\s*"([^"]{1,200})"', 1), '')),
+    mask_card_numbers(
+        coalesce(nullif(event_id, ''), nullif(regexp_extract(line, '"event_id"\s*:\s*"([^"]{1,200})"', 1), ''))
+    ),
     reject_reason,
     mask_card_numbers(reject_detail),
-    mask_card_numbers(left(line, 4096)),
+    -- Mask the whole line, then cut: cutting first leaves a PAN that straddles the cut with its
+    -- head in clear. Masked once more after the cut, because the cut can turn a run that was no
+    -- PAN (too long, or glued to a letter after it) into one that is.
+    mask_card_numbers(left(mask_card_numbers(line), 4096)),
     strlen(line),
     now()
 FROM ranked_events
