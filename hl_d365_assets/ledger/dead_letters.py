@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from hl_d365_assets.d365.errors import D365ValidationError
+from hl_d365_assets.pci import mask_card_numbers
 from hl_d365_assets.warehouse import sql_file
 
 if TYPE_CHECKING:
@@ -25,7 +26,9 @@ def dead_letter(
 ) -> None:
     key = str(journal.idempotency_key)
     kind = journal.journal_type
-    body = (rejected.body or str(rejected))[:BODY_LIMIT]
+    # D365 may quote what it refused; mask the whole body before cutting it (a number straddling
+    # the cut would otherwise keep digits in clear), then again after (the cut can shape one).
+    body = mask_card_numbers(mask_card_numbers(rejected.body or str(rejected))[:BODY_LIMIT])
     conn.execute(
         sql_file("ops/quarantine_rejected_journal.sql"),
         {
@@ -35,7 +38,7 @@ def dead_letter(
             "path": f"d365://{journal.legal_entity}/{kind.header_set}/{key}",
             "line": int(getattr(rejected, "line_number", None) or 0),
             "detail": f"D365 rejected journal {journal.journal_key} (key {key}, "
-            f"{journal.line_count} lines): {rejected}",
+            f"{journal.line_count} lines): {mask_card_numbers(str(rejected))}",
             "body": body,
             "bytes": len(body.encode()),
         },
