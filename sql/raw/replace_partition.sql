@@ -32,8 +32,10 @@ WHERE reject_reason IS NOT NULL;
 DELETE FROM ops.duplicate_events
 WHERE source = $source AND entity = $entity AND business_date BETWEEN $first AND $last;
 
+-- A redelivery of a quarantined event is a duplicate too, and its event id may be the very text
+-- that got it quarantined: masked like the quarantine's own copy.
 INSERT INTO ops.duplicate_events
-SELECT $source, $entity, business_date, event_id, segment_path, line_number,
+SELECT $source, $entity, business_date, mask_card_numbers(event_id), segment_path, line_number,
        loaded_segment_path, loaded_line_number
 FROM ranked_events
 WHERE reject_reason IS NULL AND delivery_rank > 1;

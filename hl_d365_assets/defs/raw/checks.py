@@ -129,6 +129,7 @@ def build_quarantine_share_check(entity: str) -> dg.AssetChecksDefinition:
         'HL_D365_QUARANTINE_WARN_SHARE it warns. See docs/ingestion.md, "Load health".',
         blocking=True,
         partitions_def=business_days,
+        retry_policy=WAREHOUSE_RETRY,
     )
     def quarantine_share(
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
@@ -190,6 +191,7 @@ def build_volume_check(entity: str) -> dg.AssetChecksDefinition:
         "days (a day with zero events included) warns, with the expected volume. It only warns: a "
         'closed store or a quiet holiday is not an error. See docs/ingestion.md, "Load health".',
         partitions_def=business_days,
+        retry_policy=WAREHOUSE_RETRY,
     )
     def volume_vs_recent_days(
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
