@@ -14,18 +14,27 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import httpx
 import pytest
 
+from hl_d365_assets.bench.webhook_throughput import sandbox_notifications, signed_body
+from hl_d365_assets.heartland.events import DAY_FIELD
 from hl_d365_assets.landing import LandingWriter, LandingZone
 from hl_d365_assets.raw_loader import load_entity
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
+from hl_d365_assets.sandbox.credentials import SANDBOX_APP_KEY
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
 from hl_d365_assets.warehouse import run_script, sql_file
+from hl_d365_assets.webhook import WEBHOOK_PATH, ReceiverConfig, create_app
+from hl_d365_assets.webhook.config import REFUSALS_ENTITY
 
 DAY = date(2026, 11, 19)
 S001_MERCHANT = "MER_7e9a1c4b2d8f4e6a9b3c5d7e1f2a4b6c"
@@ -151,3 +160,202 @@ def test_a_store_that_is_not_ours_is_attributed_to_no_store_and_named(
             assert got_issue is None or "unknown_store" not in got_issue, (suffix, got_issue)
         else:
             assert got_issue is not None and got_issue.startswith(issue), (suffix, got_issue)
+
+
+# --- nothing stranded outside the partitions ----------------------------------------------------
+
+RECEIPT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+RECEIPT_DAY = date(2026, 11, 21)  # in New York, the merchant's zone
+FIRST_DAY = date(2026, 1, 1)  # conftest's HL_D365_FIRST_BUSINESS_DAY
+
+ABSURD_TIMES = [
+    "0001-01-01T00:00:00+05:00",  # falls off the calendar in UTC: an OverflowError, a 500 before
+    "0001-01-01T00:00:00Z",
+    "0001-01-01T12:00:00-05:00",
+    "9999-12-31T23:59:59-05:00",  # off the calendar the other way
+    "9999-12-31T23:59:59.999999Z",
+    "1969-07-20T20:17:40Z",
+    "2999-01-01T00:00:00Z",
+]
+OUTSIDE_PARTITIONS = [
+    "2025-12-31T12:00:00Z",  # the day before the first partition
+    "2019-06-01T12:00:00+02:00",
+    "2026-11-25T12:00:00Z",  # four days ahead of receipt: no partition yet, maybe never reloaded
+    "2027-06-01T12:00:00Z",
+]
+UNPARSABLE = [
+    "yesterday",
+    "",
+    "2026-13-45T00:00:00Z",
+    "2026-11-20T12:00:00",
+    "+99999-01-01T00:00Z",
+    42,
+]
+
+
+@pytest.fixture(scope="module")
+def notifications(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """One clean sandbox notification of Nov 20 per landed entity."""
+    events = sandbox_notifications(60, date(2026, 11, 20), tmp_path_factory.mktemp("sandbox"), 1)
+    by_entity = {}
+    for event in events:
+        by_entity.setdefault(event["event_type"], event)
+    return {
+        "payment_transactions": by_entity["transaction.captured"],
+        "settlement_batches": by_entity["batch.closed"],
+        "pos_tickets": by_entity["ticket.closed"],
+    }
+
+
+@pytest.fixture
+def config(settings: Settings) -> ReceiverConfig:
+    return ReceiverConfig.from_settings(
+        settings, SANDBOX_APP_KEY, max_segment_age_seconds=60, clock=lambda: RECEIPT
+    )
+
+
+@asynccontextmanager
+async def receiving(config: ReceiverConfig) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with its lifespan, as uvicorn runs it; an app error is a 500, as a client sees."""
+    app = create_app(config)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://receiver") as client:
+            yield client
+
+
+async def _post(client: httpx.AsyncClient, notification: dict) -> httpx.Response:
+    body, signature = signed_body(notification)
+    return await client.post(WEBHOOK_PATH, content=body, headers={"X-GP-Signature": signature})
+
+
+def _json_or_text(response: httpx.Response) -> dict | str:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+def _with_times(notification: dict, event_id: str, fields: tuple[str, ...], value) -> dict:
+    payload = {**notification["payload"], **dict.fromkeys(fields, value)}
+    return {**notification, "event_id": event_id, "payload": payload}
+
+
+TIME_FIELDS = {
+    "payment_transactions": [
+        ("time_created",),
+        ("time_last_updated",),
+        ("time_created", "time_last_updated"),
+    ],
+    "settlement_batches": [("time_created",), ("time_closed",), ("time_created", "time_closed")],
+    "pos_tickets": [("closed_at",)],
+}
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_absurd_and_unpartitioned_timestamps_are_never_a_500_and_never_stranded(
+    config: ReceiverConfig, notifications: dict[str, dict]
+) -> None:
+    """Every time field of every entity, fuzzed: each answer is 200 (landed in a day some
+    partition loads, quarantined with a reason when its time is wrong) or 400 naming the field."""
+    answers = []
+    async with receiving(config) as client:
+        for entity, field_sets in TIME_FIELDS.items():
+            for fields in field_sets:
+                for n, value in enumerate([*ABSURD_TIMES, *OUTSIDE_PARTITIONS, *UNPARSABLE]):
+                    event_id = f"EVT_FUZZ_{entity}_{'_'.join(fields)}_{n}"
+                    sent = _with_times(notifications[entity], event_id, fields, value)
+                    response = await _post(client, sent)
+                    answers.append(
+                        (entity, fields, value, response.status_code, _json_or_text(response))
+                    )
+
+    assert [a for a in answers if a[3] not in (200, 400)] == []
+    for entity, fields, value, status, answer in answers:
+        if status == 400:
+            assert answer["reason"] == "bad_shape", (entity, fields, value, answer)
+            assert value in UNPARSABLE, (entity, fields, value, answer)
+            continue
+        day = date.fromisoformat(answer["business_date"])
+        assert FIRST_DAY <= day <= RECEIPT_DAY + timedelta(days=1), (entity, fields, value)
+        if value in ABSURD_TIMES:
+            assert answer["quarantined"].startswith("absurd_timestamp: "), (entity, fields, value)
+            assert day == RECEIPT_DAY
+        if value in OUTSIDE_PARTITIONS and DAY_FIELD[entity] in fields:
+            assert answer["quarantined"].startswith("outside_partitions: "), (fields, value)
+            assert day == RECEIPT_DAY
+    assert {a[3] for a in answers} == {200, 400}
+
+    landed_days = {
+        p.parent.name
+        for p in config.landing_dir.rglob("*.ndjson")
+        if p.parts[-3] != REFUSALS_ENTITY
+    }
+    assert landed_days <= {"business_date=2026-11-20", f"business_date={RECEIPT_DAY}"}
+
+
+@pytest.mark.anyio
+async def test_an_event_before_the_first_partition_lands_under_the_receipt_day(
+    config: ReceiverConfig, notifications: dict[str, dict]
+) -> None:
+    old = _with_times(
+        notifications["payment_transactions"],
+        "EVT_OLD",
+        ("time_created", "time_last_updated"),
+        "2025-12-31T23:30:00Z",
+    )
+    async with receiving(config) as client:
+        answer = (await _post(client, old)).json()
+    assert answer["status"] == "landed" and answer["business_date"] == str(RECEIPT_DAY)
+    assert answer["quarantined"] == (
+        "outside_partitions: business day 2025-12-31 of payload.time_created is before the "
+        "first partition 2026-01-01 (HL_D365_FIRST_BUSINESS_DAY); landed under 2026-11-21"
+    )
+
+
+@pytest.mark.anyio
+async def test_a_receipt_older_than_the_first_partition_lands_in_the_first_partition(
+    config: ReceiverConfig, notifications: dict[str, dict]
+) -> None:
+    config = replace(config, first_business_day=date(2026, 12, 1))
+    async with receiving(config) as client:
+        answer = (await _post(client, notifications["pos_tickets"])).json()
+    assert answer["business_date"] == "2026-12-01"
+    assert answer["quarantined"].startswith("outside_partitions: business day 2026-11-20 ")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("entity", ["payment_transactions", "settlement_batches", "pos_tickets"])
+async def test_every_misdated_event_ends_in_the_receipt_days_quarantine_with_its_reason(
+    config: ReceiverConfig, notifications: dict[str, dict], conn, entity: str
+) -> None:
+    """Conservation sees them: the receipt day's load counts each as landed and quarantined."""
+    field = TIME_FIELDS[entity][0]
+    sent = {
+        f"EVT_MISDATED_{n}": _with_times(notifications[entity], f"EVT_MISDATED_{n}", field, value)
+        for n, value in enumerate(ABSURD_TIMES + OUTSIDE_PARTITIONS)
+    }
+    async with receiving(config) as client:
+        for event in sent.values():
+            assert (await _post(client, event)).status_code == 200
+
+    zone = LandingZone(config.landing_dir)
+    [load] = load_entity(
+        conn, entity, zone.segments("heartland", entity, RECEIPT_DAY), [RECEIPT_DAY]
+    )
+    assert (load.landed, load.loaded, load.quarantined) == (len(sent), 0, len(sent))
+    reasons = dict(
+        conn.execute(
+            "SELECT event_id, reason_code FROM ops.quarantine WHERE business_date = $day",
+            {"day": RECEIPT_DAY},
+        ).fetchall()
+    )
+    assert reasons == {
+        f"EVT_MISDATED_{n}": "absurd_timestamp" if n < len(ABSURD_TIMES) else "outside_partitions"
+        for n in range(len(sent))
+    }
