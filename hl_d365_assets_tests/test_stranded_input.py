@@ -12,9 +12,14 @@ somewhere a person can find it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
-from collections.abc import AsyncIterator
+import signal
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -35,6 +40,7 @@ from hl_d365_assets.settings import PROJECT_ROOT, Settings
 from hl_d365_assets.warehouse import run_script, sql_file
 from hl_d365_assets.webhook import WEBHOOK_PATH, ReceiverConfig, create_app
 from hl_d365_assets.webhook.config import REFUSALS_ENTITY
+from hl_d365_assets.webhook.process import free_port, start_receiver
 
 DAY = date(2026, 11, 19)
 S001_MERCHANT = "MER_7e9a1c4b2d8f4e6a9b3c5d7e1f2a4b6c"
@@ -359,3 +365,118 @@ async def test_every_misdated_event_ends_in_the_receipt_days_quarantine_with_its
         f"EVT_MISDATED_{n}": "absurd_timestamp" if n < len(ABSURD_TIMES) else "outside_partitions"
         for n in range(len(sent))
     }
+
+
+# --- slow and malformed HTTP, against the real server --------------------------------------------
+
+READ_TIMEOUT = 1.0
+
+
+@pytest.fixture
+def real_receiver(tmp_path: Path) -> Iterator[int]:
+    """``hl-d365 webhook serve --read-timeout 1s`` on a free loopback port."""
+    port = free_port()
+    process = start_receiver(tmp_path / "data", port, "--read-timeout", f"{READ_TIMEOUT}s")
+    try:
+        yield port
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+
+
+def _open(port: int) -> socket.socket:
+    connection = socket.create_connection(("127.0.0.1", port))
+    connection.settimeout(READ_TIMEOUT * 10)  # a hang shows as a failed test, not a stuck one
+    return connection
+
+
+def _read_until_closed(connection: socket.socket) -> tuple[bytes, float]:
+    """Everything the server sends until it closes the connection, and when it closed."""
+    received = b""
+    while chunk := connection.recv(65536):
+        received += chunk
+    return received, time.monotonic()
+
+
+def _headers(body_length: int, signature: str = "0" * 128) -> bytes:
+    return (
+        f"POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: receiver\r\nContent-Type: application/json\r\n"
+        f"X-GP-Signature: {signature}\r\nContent-Length: {body_length}\r\n\r\n"
+    ).encode()
+
+
+def test_a_body_shorter_than_its_content_length_times_out_with_408_and_a_closed_connection(
+    real_receiver: int, notifications: dict[str, dict]
+) -> None:
+    body, signature = signed_body(notifications["payment_transactions"])
+    with _open(real_receiver) as connection:
+        started = time.monotonic()
+        connection.sendall(_headers(len(body) + 500, signature) + body)
+        answer, closed_at = _read_until_closed(connection)
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+    assert b'"reason":"read_timeout"' in answer
+    assert READ_TIMEOUT * 0.9 <= closed_at - started < READ_TIMEOUT + 2
+
+
+def test_a_trickled_body_is_cut_off_at_the_read_timeout_not_at_its_end(
+    real_receiver: int, notifications: dict[str, dict]
+) -> None:
+    """One byte every 100 ms would take minutes; the deadline is for the whole body, so bytes
+    that keep coming do not keep the connection."""
+    body, signature = signed_body(notifications["payment_transactions"])
+    answer = bytearray()
+    closed = threading.Event()
+
+    def read(connection: socket.socket) -> None:
+        # Read as the bytes come, so the answer is ours before a byte sent after the close
+        # makes the server reset the connection (which drops unread data).
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := connection.recv(65536):
+                answer.extend(chunk)
+        closed.set()
+
+    with _open(real_receiver) as connection:
+        started = time.monotonic()
+        reader = threading.Thread(target=read, args=(connection,), daemon=True)
+        reader.start()
+        connection.sendall(_headers(len(body), signature))
+        sent = 0
+        with contextlib.suppress(OSError):  # the server may close while we still send
+            while sent < len(body) and not answer and time.monotonic() - started < 10:
+                connection.sendall(body[sent : sent + 1])
+                sent += 1
+                time.sleep(0.1)
+        assert closed.wait(10)
+        closed_at = time.monotonic()
+    assert sent < len(body)
+    assert bytes(answer).startswith(b"HTTP/1.1 408 "), bytes(answer[:200])
+    assert closed_at - started < READ_TIMEOUT + 2
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [b"", b"POST /webhooks/heartland HTTP/1.1\r\nHost: rec"],
+    ids=["nothing", "half the headers"],
+)
+def test_a_connection_that_never_finishes_its_headers_is_closed_and_others_are_served(
+    real_receiver: int, notifications: dict[str, dict], sent: bytes
+) -> None:
+    started = time.monotonic()
+    held = [_open(real_receiver) for _ in range(20)]
+    try:
+        for connection in held:
+            connection.sendall(sent)
+        body, signature = signed_body(notifications["pos_tickets"])
+        response = httpx.post(
+            f"http://127.0.0.1:{real_receiver}{WEBHOOK_PATH}",
+            content=body,
+            headers={"X-GP-Signature": signature},
+            timeout=READ_TIMEOUT,
+        )
+        assert response.status_code == 200, response.text
+        closings = [_read_until_closed(connection) for connection in held]
+    finally:
+        for connection in held:
+            connection.close()
+    assert all(answer == b"" for answer, _ in closings)
+    assert max(closed_at for _, closed_at in closings) - started < READ_TIMEOUT + 2

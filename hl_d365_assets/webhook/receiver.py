@@ -52,7 +52,7 @@ from datetime import UTC, date
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
@@ -139,7 +139,8 @@ class Rejection(Exception):
         """Set when the refusal came after the event's business day was known."""
 
     def response(self) -> JSONResponse:
-        headers = {"connection": "close"} if self.status == 413 else None
+        # The rest of an unread body would be taken for the next request on the connection.
+        headers = {"connection": "close"} if self.status in (408, 413) else None
         body = {"status": "rejected", "reason": self.reason, "detail": self.detail, **self.extra}
         return JSONResponse(body, status_code=self.status, headers=headers)
 
@@ -308,11 +309,27 @@ class WebhookReceiver:
             )
         chunks = []
         size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise Rejection(413, "too_large", f"body exceeds the {limit}-byte limit")
-            chunks.append(chunk)
+        seconds = self.config.read_timeout_seconds
+        # A sender that declares more than it sends, or trickles, would hold the connection
+        # forever: the whole body has one deadline, not one per chunk.
+        try:
+            async with asyncio.timeout(seconds):
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > limit:
+                        raise Rejection(413, "too_large", f"body exceeds the {limit}-byte limit")
+                    chunks.append(chunk)
+        except TimeoutError:
+            raise Rejection(
+                408,
+                "read_timeout",
+                f"the body did not arrive within {seconds:g}s: {size} bytes received"
+                + (f" of the {declared} declared" if declared is not None else ""),
+            ) from None
+        except ClientDisconnect:
+            raise Rejection(
+                400, "client_disconnected", "the sender left before its body ended"
+            ) from None
         return b"".join(chunks)
 
     def accept(self, body: bytes, signature: str | None) -> Accepted:
