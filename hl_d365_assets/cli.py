@@ -75,6 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.add_argument("--max-segment-bytes", type=int, default=64 * 1024 * 1024)
     serve.add_argument("--max-segment-age", default="2s", help="commit open segments this often")
+    serve.add_argument(
+        "--read-timeout",
+        default="5s",
+        help="close a connection whose headers, then whose body, take longer than this",
+    )
     webhook_commands.add_parser(
         "recover", help="commit segments a killed receiver left open (serve does this at start)"
     )

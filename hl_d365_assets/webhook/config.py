@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from hl_d365_assets.landing import DEFAULT_MAX_SEGMENT_BYTES
@@ -18,6 +18,10 @@ DEFAULT_MAX_BODY_BYTES = 256 * 1024
 DEFAULT_MAX_EVENT_AGE = timedelta(hours=72)
 DEFAULT_MAX_CLOCK_SKEW = timedelta(minutes=5)
 DEFAULT_SEGMENT_AGE_SECONDS = 2.0
+DEFAULT_READ_TIMEOUT_SECONDS = 5.0
+"""How long a request may take to deliver its headers and its whole body. A sender that declares
+more bytes than it sends, or trickles them, would otherwise hold a connection (and a slot of the
+server) forever; real notifications are a few kilobytes, sent at once."""
 
 
 def _utc_now() -> datetime:
@@ -37,6 +41,11 @@ class ReceiverConfig:
     max_clock_skew: timedelta = DEFAULT_MAX_CLOCK_SKEW
     max_segment_bytes: int = DEFAULT_MAX_SEGMENT_BYTES
     max_segment_age_seconds: float = DEFAULT_SEGMENT_AGE_SECONDS
+    read_timeout_seconds: float = DEFAULT_READ_TIMEOUT_SECONDS
+    first_business_day: date | None = None
+    """The first partition (``HL_D365_FIRST_BUSINESS_DAY``): an event of an earlier day lands under
+    the receipt day, quarantined, rather than in a folder no partition reads (``event_window.py``).
+    """
     clock: Callable[[], datetime] = field(default=_utc_now, repr=False, compare=False)
     """Receipt time (aware, UTC); tests pin it to put sandbox days inside or outside the window."""
 
@@ -48,6 +57,7 @@ class ReceiverConfig:
             mappings_dir=settings.mappings_dir,
             merchant_timezone=settings.merchant_timezone,
             app_key=app_key,
+            first_business_day=settings.first_business_day,
             **options,
         )
 

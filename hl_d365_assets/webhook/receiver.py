@@ -21,6 +21,10 @@ An accepted event is acknowledged (200) only once its landing line is fsynced:
   or more than ``max_clock_skew`` (5 min) after it is still landed, with ``receiver_problem``
   ``"stale_event: …"``; the raw layer quarantines such lines with that reason (counted, never
   dropped).
+- **Nothing stranded.** An event whose business day no partition loads, or whose time is absurd
+  (year 0001, 9999), lands under the receipt day with ``outside_partitions`` or
+  ``absurd_timestamp`` (``event_window.py``), so it too is quarantined and counted. Bad input is
+  never a 500.
 - **Redeliveries** of an event id already landed are acknowledged as ``duplicate`` and counted,
   not landed again (``seen_event_ids.py``).
 - **Group commit.** One writer thread lands and fsyncs the lines of every queued request at once
@@ -44,11 +48,11 @@ import threading
 from collections import Counter, defaultdict
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
@@ -64,6 +68,7 @@ from hl_d365_assets.heartland.signature import SIGNATURE_HEADER, verify
 from hl_d365_assets.landing import LandingZone, envelope
 from hl_d365_assets.pci import mask_card_numbers
 from hl_d365_assets.webhook.config import PRODUCER, ReceiverConfig
+from hl_d365_assets.webhook.event_window import iso_ms, place
 from hl_d365_assets.webhook.group_commit import GroupCommitter, ReceiverUnavailable
 from hl_d365_assets.webhook.recovery import RecoveredSegment, lock_state_dir, recover_segments
 from hl_d365_assets.webhook.refusals import RECORDED_STATUSES, RefusalKey
@@ -77,12 +82,14 @@ STATS_PATH = f"{WEBHOOK_PATH}/stats"
 
 @dataclass
 class ReceiverCounters:
-    """What the receiver did since it started; ``landed`` includes the ``stale`` (quarantined)."""
+    """What the receiver did since it started; ``landed`` includes the ``stale`` and the
+    ``misdated`` (landed under the receipt day, see ``event_window.py``), both quarantined."""
 
     received: int = 0
     landed: int = 0
     duplicates: int = 0
     stale: int = 0
+    misdated: int = 0
     rejected: Counter[tuple[int, str]] = field(default_factory=Counter)
 
     def as_json(self) -> dict:
@@ -94,6 +101,7 @@ class ReceiverCounters:
             "landed": self.landed,
             "duplicates": self.duplicates,
             "stale": self.stale,
+            "misdated": self.misdated,
             "rejected_total": sum(self.rejected.values()),
             "rejected": dict(by_status),
         }
@@ -104,7 +112,8 @@ class ReceiverCounters:
             for (status, reason), count in sorted(self.rejected.items())
         )
         return (
-            f"received {self.received}, landed {self.landed} ({self.stale} stale, quarantined), "
+            f"received {self.received}, landed {self.landed} ({self.stale} stale, "
+            f"{self.misdated} misdated, quarantined), "
             f"duplicates {self.duplicates}, rejected {sum(self.rejected.values())}"
             + (f" ({rejected})" if rejected else "")
         )
@@ -130,7 +139,8 @@ class Rejection(Exception):
         """Set when the refusal came after the event's business day was known."""
 
     def response(self) -> JSONResponse:
-        headers = {"connection": "close"} if self.status == 413 else None
+        # The rest of an unread body would be taken for the next request on the connection.
+        headers = {"connection": "close"} if self.status in (408, 413) else None
         body = {"status": "rejected", "reason": self.reason, "detail": self.detail, **self.extra}
         return JSONResponse(body, status_code=self.status, headers=headers)
 
@@ -260,7 +270,10 @@ class WebhookReceiver:
         else:
             self.counters.landed += 1
             if accepted.receiver_problem:
-                self.counters.stale += 1
+                if accepted.receiver_problem.startswith("stale_event"):
+                    self.counters.stale += 1
+                else:
+                    self.counters.misdated += 1
                 answer["quarantined"] = accepted.receiver_problem
         return JSONResponse(answer)
 
@@ -296,11 +309,27 @@ class WebhookReceiver:
             )
         chunks = []
         size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise Rejection(413, "too_large", f"body exceeds the {limit}-byte limit")
-            chunks.append(chunk)
+        seconds = self.config.read_timeout_seconds
+        # A sender that declares more than it sends, or trickles, would hold the connection
+        # forever: the whole body has one deadline, not one per chunk.
+        try:
+            async with asyncio.timeout(seconds):
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > limit:
+                        raise Rejection(413, "too_large", f"body exceeds the {limit}-byte limit")
+                    chunks.append(chunk)
+        except TimeoutError:
+            raise Rejection(
+                408,
+                "read_timeout",
+                f"the body did not arrive within {seconds:g}s: {size} bytes received"
+                + (f" of the {declared} declared" if declared is not None else ""),
+            ) from None
+        except ClientDisconnect:
+            raise Rejection(
+                400, "client_disconnected", "the sender left before its body ended"
+            ) from None
         return b"".join(chunks)
 
     def accept(self, body: bytes, signature: str | None) -> Accepted:
@@ -321,10 +350,10 @@ class WebhookReceiver:
             raise Rejection(
                 400, "not_an_object", f"body is a JSON {type(document).__name__}, not an object"
             )
+        now = self.config.clock().astimezone(UTC)
         try:
             event = event_from_body(document)
-            business_date = self.zones.business_day(event)
-            event_time = event.event_time
+            placement = place(event, self.zones, now, self.config)
         except UnknownEventType as unknown:
             raise Rejection(
                 422,
@@ -336,13 +365,12 @@ class WebhookReceiver:
         except EventShapeError as problem:
             raise Rejection(400, "bad_shape", str(problem)) from None
 
-        now = self.config.clock().astimezone(UTC)
-        problem = _stale_problem(event_time, now, self.config)
+        business_date, problem = placement.business_date, placement.problem
         line = envelope(
             event.event_id,
             event.event_type,
             event.payload,
-            received_at=_iso_ms(now),
+            received_at=iso_ms(now),
             receiver_problem=problem,
         )
         try:
@@ -379,31 +407,3 @@ def create_app(config: ReceiverConfig) -> Starlette:
 
 def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not a JSON value")
-
-
-def _stale_problem(event_time: datetime, now: datetime, config: ReceiverConfig) -> str | None:
-    if now - event_time > config.max_event_age:
-        side, gap = "before", now - event_time
-    elif event_time - now > config.max_clock_skew:
-        side, gap = "after", event_time - now
-    else:
-        return None
-    minutes = int(gap.total_seconds() // 60)
-    return (
-        f"stale_event: {_iso_ms(event_time)} is {minutes // 60}h {minutes % 60:02d}m {side} "
-        f"receipt at {_iso_ms(now)}; window -{_compact(config.max_event_age)}"
-        f"/+{_compact(config.max_clock_skew)}"
-    )
-
-
-def _compact(span: timedelta) -> str:
-    seconds = int(span.total_seconds())
-    if seconds and seconds % 3600 == 0:
-        return f"{seconds // 3600}h"
-    if seconds and seconds % 60 == 0:
-        return f"{seconds // 60}m"
-    return f"{seconds}s"
-
-
-def _iso_ms(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

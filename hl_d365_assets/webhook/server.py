@@ -8,6 +8,11 @@ sandbox). Before the socket is bound, the receiver takes its lock,
 recovers what a killed predecessor left open (``recovery.py``) and loads the seen event ids
 (``seen_event_ids.py``), so no request is ever answered from a half-recovered state.
 
+A request must deliver its headers within ``--read-timeout`` (5 s) of its first byte, or of the
+connection opening, and then its body within as long again: a sender that declares more bytes
+than it sends, or trickles them, is cut off (408, or a closed connection while still in its
+headers) and its connection freed for the others.
+
 SIGTERM or Ctrl-C: uvicorn stops accepting, lets in-flight requests finish (their lines are
 fsynced before they are answered), then the app's lifespan commits every open segment and logs
 the counters; the process exits 0. A second Ctrl-C forces the exit: open segments then stay
@@ -16,6 +21,7 @@ the counters; the process exits 0. A second Ctrl-C forces the exit: open segment
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
@@ -26,6 +32,7 @@ from collections.abc import Generator, Mapping
 from datetime import timedelta
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from hl_d365_assets.settings import load_settings, secret
 from hl_d365_assets.webhook.config import ReceiverConfig
@@ -71,6 +78,60 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=float(match[1]) * _UNITS[match[2] or "s"])
 
 
+class ReadTimeoutProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, plus a deadline for the request line and headers.
+
+    uvicorn times out idle keep-alive connections, but not a request in progress: a sender that
+    opens a connection and sends nothing, or trickles its headers, holds it (and a file
+    descriptor) forever, and enough of them starve every other sender. The connection is closed
+    once its headers are ``read_timeout_seconds`` late; the body has its own deadline of the same
+    length in the app (``WebhookReceiver._read_body``), which can still answer 408.
+    """
+
+    read_timeout_seconds: float
+
+    def connection_made(self, transport) -> None:
+        self._headers_deadline: asyncio.TimerHandle | None = None
+        super().connection_made(transport)
+        self._arm()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._arm()  # the next request of a kept-alive connection; a no-op for the first
+
+    def on_headers_complete(self) -> None:
+        self._disarm()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        if self._headers_deadline is None:
+            self._headers_deadline = self.loop.call_later(
+                self.read_timeout_seconds, self._headers_too_late
+            )
+
+    def _disarm(self) -> None:
+        if self._headers_deadline is not None:
+            self._headers_deadline.cancel()
+            self._headers_deadline = None
+
+    def _headers_too_late(self) -> None:
+        self._headers_deadline = None
+        if not self.transport.is_closing():
+            logger.info(
+                "closed a connection whose headers took over %ss", self.read_timeout_seconds
+            )
+            self.transport.close()
+
+
+def protocol_with_read_timeout(seconds: float) -> type[ReadTimeoutProtocol]:
+    """uvicorn builds its protocol from a class, so the timeout travels as a class attribute."""
+    return type("ReadTimeoutProtocol", (ReadTimeoutProtocol,), {"read_timeout_seconds": seconds})
+
+
 class ReceiverServer(uvicorn.Server):
     """uvicorn, minus re-raising the caught signal after a graceful stop (which would turn a
     clean SIGTERM shutdown into death-by-signal), plus an exit when the landing writer fails."""
@@ -113,7 +174,7 @@ def serve(config: ReceiverConfig, host: str = DEFAULT_HOST, port: int = DEFAULT_
             host=host,
             port=port,
             loop="uvloop",
-            http="httptools",
+            http=protocol_with_read_timeout(config.read_timeout_seconds),
             lifespan="on",
             access_log=False,
             server_header=False,
@@ -161,7 +222,10 @@ def run_webhook_command(args, app_key: str | None = None) -> int:
             "max_clock_skew": parse_duration(args.max_clock_skew),
             "max_segment_bytes": args.max_segment_bytes,
             "max_segment_age_seconds": parse_duration(args.max_segment_age).total_seconds(),
+            "read_timeout_seconds": parse_duration(args.read_timeout).total_seconds(),
         }
+        if options["read_timeout_seconds"] <= 0:
+            raise ValueError("--read-timeout must be more than 0")
     except ValueError as problem:
         print(f"hl-d365 webhook serve: {problem}", file=sys.stderr)
         return EXIT_CONFIGURATION

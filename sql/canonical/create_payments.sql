@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS canonical.payments (
 COMMENT ON TABLE canonical.payments IS 'Gateway transactions, one row per transaction id in its latest state.';
 COMMENT ON COLUMN canonical.payments.business_date IS 'Business day: local date of time_created in the store''s time zone. Source: raw.payment_transactions(business_date)';
 COMMENT ON COLUMN canonical.payments.transaction_id IS 'Heartland gateway id (TRN_…). Source: raw.payment_transactions(transaction_id)';
-COMMENT ON COLUMN canonical.payments.store_id IS 'Store owning the merchant id (mappings/stores.csv). Source: raw.payment_transactions(merchant_id)';
+COMMENT ON COLUMN canonical.payments.store_id IS 'Store named by site_reference, which must be a store of the merchant id in mappings/stores.csv; without a site_reference, the merchant id''s only store. NULL (mapping_issue unknown_store) when neither holds: never another store of the same merchant. Source: raw.payment_transactions(site_reference, merchant_id)';
 COMMENT ON COLUMN canonical.payments.legal_entity IS 'D365 legal entity (dataAreaId) of the store. Source: raw.payment_transactions(merchant_id)';
 COMMENT ON COLUMN canonical.payments.merchant_id IS 'Heartland merchant id (MER_…). Source: raw.payment_transactions(merchant_id)';
 COMMENT ON COLUMN canonical.payments.transaction_type IS 'SALE or REFUND. Source: raw.payment_transactions(type)';

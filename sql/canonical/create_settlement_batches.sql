@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS canonical.settlement_batches (
 COMMENT ON TABLE canonical.settlement_batches IS 'Closed settlement batches with their deposit and fees, one row per batch.';
 COMMENT ON COLUMN canonical.settlement_batches.business_date IS 'Business day the batch covers. Source: raw.settlement_batches(business_date)';
 COMMENT ON COLUMN canonical.settlement_batches.batch_id IS 'Heartland batch id (BAT_…). Source: raw.settlement_batches(batch_id)';
-COMMENT ON COLUMN canonical.settlement_batches.store_id IS 'Store owning the merchant id. Source: raw.settlement_batches(merchant_id)';
+COMMENT ON COLUMN canonical.settlement_batches.store_id IS 'Store named by site_reference, which must be a store of the merchant id in mappings/stores.csv; without a site_reference, the merchant id''s only store. NULL (mapping_issue unknown_store) when neither holds: never another store of the same merchant. Source: raw.settlement_batches(site_reference, merchant_id)';
 COMMENT ON COLUMN canonical.settlement_batches.legal_entity IS 'D365 legal entity of the store. Source: raw.settlement_batches(merchant_id)';
 COMMENT ON COLUMN canonical.settlement_batches.merchant_id IS 'Heartland merchant id. Source: raw.settlement_batches(merchant_id)';
 COMMENT ON COLUMN canonical.settlement_batches.batch_status IS 'Heartland batch status (CLOSED). Source: raw.settlement_batches(status)';

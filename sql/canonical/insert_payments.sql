@@ -32,14 +32,37 @@ latest_state AS (
     FROM current_events AS e
     LEFT JOIN multi_event AS m USING (business_date, transaction_id)
 ),
--- Store, currency and rate facts per merchant, currency and day: computed once per day, not per row.
+-- The store of each (merchant id, site_reference): see sql/macros/store_attribution.sql.
+merchant_stores AS (
+    SELECT merchant_id, count(DISTINCT store_id) AS store_count, min(store_id) AS only_store_id
+    FROM ref.stores
+    GROUP BY merchant_id
+),
+store_of_event AS (
+    SELECT
+        e.merchant_id, e.site_reference,
+        CASE
+            WHEN coalesce(e.site_reference, '') <> '' THEN s.store_id
+            WHEN ms.store_count = 1 THEN ms.only_store_id
+        END AS store_id,
+        coalesce(ms.store_count, 0) AS merchant_store_count
+    FROM (SELECT DISTINCT merchant_id, site_reference FROM latest_state) AS e
+    LEFT JOIN merchant_stores AS ms ON ms.merchant_id = e.merchant_id
+    LEFT JOIN (SELECT DISTINCT store_id, merchant_id FROM ref.stores) AS s
+        ON s.store_id = e.site_reference AND s.merchant_id = e.merchant_id
+),
+-- Store, currency and rate facts per store, currency and day: computed once per day, not per row.
 merchant_days AS (
     SELECT
-        d.business_date, d.merchant_id, d.currency,
+        d.business_date, d.merchant_id, d.site_reference, d.currency,
+        se.merchant_store_count,
         s.store_id, s.legal_entity, s.timezone, le.base_currency, c.minor_unit_exponent,
         business_day_ends_at(s.timezone, d.business_date) AS day_ends_at
-    FROM (SELECT DISTINCT business_date, merchant_id, currency FROM latest_state) AS d
-    LEFT JOIN ref.stores AS s ON s.merchant_id = d.merchant_id
+    FROM (SELECT DISTINCT business_date, merchant_id, site_reference, currency FROM latest_state) AS d
+    LEFT JOIN store_of_event AS se
+        ON se.merchant_id IS NOT DISTINCT FROM d.merchant_id
+       AND se.site_reference IS NOT DISTINCT FROM d.site_reference
+    LEFT JOIN ref.stores AS s ON s.store_id = se.store_id
     LEFT JOIN ref.legal_entities AS le ON le.legal_entity = s.legal_entity
     LEFT JOIN ref.currencies AS c ON c.currency = d.currency
 ),
@@ -54,12 +77,16 @@ converted AS (
     SELECT
         t.*,
         md.store_id, md.legal_entity, md.timezone, md.base_currency, md.minor_unit_exponent,
-        md.day_ends_at, md.fx_rate,
+        md.day_ends_at, md.fx_rate, md.merchant_store_count,
         timezone(md.timezone, t.time_created) AS local_time,
         pm.payment_method_code, st.status_code, st.is_financial,
         CASE WHEN t.type = 'REFUND' THEN -1 ELSE 1 END AS sign
     FROM latest_state AS t
-    LEFT JOIN merchant_day_rates AS md USING (business_date, merchant_id, currency)
+    LEFT JOIN merchant_day_rates AS md
+        ON md.business_date = t.business_date
+       AND md.merchant_id IS NOT DISTINCT FROM t.merchant_id
+       AND md.site_reference IS NOT DISTINCT FROM t.site_reference
+       AND md.currency IS NOT DISTINCT FROM t.currency
     LEFT JOIN ref.payment_methods AS pm
         ON pm.source_field = 'card_brand' AND pm.source_value = upper(replace(trim(t.card_brand), ' ', '_'))
     LEFT JOIN ref.transaction_statuses AS st
@@ -97,7 +124,7 @@ SELECT
     coalesce(last_received_at > day_ends_at, false) AS is_late,
     event_count,
     nullif(concat_ws('; ',
-        CASE WHEN store_id IS NULL THEN 'unknown_store: merchant_id "' || merchant_id || '" is not in mappings/stores.csv' END,
+        unknown_store_problem(store_id, merchant_id, site_reference, merchant_store_count),
         CASE WHEN status_code IS NULL THEN 'unmapped_status: gateway status "' || status || '" is not in mappings/transaction_statuses.csv' END,
         CASE WHEN payment_method_code IS NULL
              THEN 'unmapped_payment_method: card brand ' || coalesce('"' || card_brand || '"', '(none)') || ' is not in mappings/payment_methods.csv' END,

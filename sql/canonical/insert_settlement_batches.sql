@@ -10,10 +10,31 @@ WITH latest_batches AS (
         ORDER BY time_closed DESC NULLS LAST, received_at DESC, segment_path DESC, line_number DESC
     ) = 1
 ),
-mapped AS (
-    SELECT b.*, s.store_id, s.legal_entity, le.base_currency, c.minor_unit_exponent AS e
+-- The store of each (merchant id, site_reference): see sql/macros/store_attribution.sql.
+merchant_stores AS (
+    SELECT merchant_id, count(DISTINCT store_id) AS store_count, min(store_id) AS only_store_id
+    FROM ref.stores
+    GROUP BY merchant_id
+),
+store_of_batch AS (
+    SELECT
+        b.batch_id, b.business_date,
+        CASE
+            WHEN coalesce(b.site_reference, '') <> '' THEN s.store_id
+            WHEN ms.store_count = 1 THEN ms.only_store_id
+        END AS store_id,
+        coalesce(ms.store_count, 0) AS merchant_store_count
     FROM latest_batches AS b
-    LEFT JOIN ref.stores AS s ON s.merchant_id = b.merchant_id
+    LEFT JOIN merchant_stores AS ms ON ms.merchant_id = b.merchant_id
+    LEFT JOIN (SELECT DISTINCT store_id, merchant_id FROM ref.stores) AS s
+        ON s.store_id = b.site_reference AND s.merchant_id = b.merchant_id
+),
+mapped AS (
+    SELECT b.*, sb.merchant_store_count, s.store_id, s.legal_entity, le.base_currency,
+           c.minor_unit_exponent AS e
+    FROM latest_batches AS b
+    JOIN store_of_batch AS sb USING (business_date, batch_id)
+    LEFT JOIN ref.stores AS s ON s.store_id = sb.store_id
     LEFT JOIN ref.legal_entities AS le ON le.legal_entity = s.legal_entity
     LEFT JOIN ref.currencies AS c ON c.currency = b.currency
 ),
@@ -43,7 +64,7 @@ SELECT
     to_base_amount(minor_to_amount(deposit_amount, e), fx_rate) AS base_deposit_amount,
     time_closed,
     nullif(concat_ws('; ',
-        CASE WHEN store_id IS NULL THEN 'unknown_store: merchant_id "' || merchant_id || '" is not in mappings/stores.csv' END,
+        unknown_store_problem(store_id, merchant_id, site_reference, merchant_store_count),
         CASE WHEN e IS NULL OR e > 2
              THEN 'unsupported_currency: "' || currency || '" is not in mappings/currencies.csv with an exponent of 0-2' END,
         CASE WHEN store_id IS NOT NULL AND fx_rate IS NULL
