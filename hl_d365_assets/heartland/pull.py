@@ -103,7 +103,9 @@ def _land_page(
         try:
             event = event_from_resource(resource)
             day = zones.business_day(event).isoformat()
-        except EventShapeError as problem:
+        # An absurd time (year 0001 or 9999) overflows the calendar while its day is computed:
+        # unidentifiable like a row with no usable time, so quarantined, never a crashed pull.
+        except (EventShapeError, ValueError, OverflowError) as problem:
             day = min(wanted)
             by_day[day].append(_unidentified(entity, resource, str(problem), received_at))
             report.flagged[entity] += 1
