@@ -2,11 +2,18 @@
 
 The webhook receiver and the end-of-day API pull both land events, and the raw layer counts a
 second delivery of an event id as a duplicate. So the two must give the same event the same id.
-GP-API gives every state change of a resource its own action (``action.id``: the authorisation,
-the refund, the reversal), and a list row or a notification carries the action that produced its
-current state. The event id is therefore derived from the resource, never invented:
+The id is derived from fields every real row carries, never invented, and never from
+``action.id``: in a report row (``GET /transactions``, ``/settlement/transactions``) the
+``action`` object, when there is one at all, is the read itself (``TRANSACTION_SINGLE`` in the
+SDKs' samples), a new id per pull, while a notification carries the action that made the state.
+``action_create_id`` is on report rows but names the action that *created* the resource, so a
+void would share it with its sale, and no source shows it on notifications. What both carry is
+the resource ``id`` and its ``status`` (every SDK mapper reads both), so, in this order:
 
-- a transaction state: ``EVT_`` + the action id without its ``ACT_`` prefix;
+- a transaction state: ``EVT_`` + ``id`` without ``TRN_`` + ``_`` + its stage, the ``status``
+  with ``BATCHED`` and ``FUNDED`` read as ``CAPTURED`` (batching and funding move the money of
+  the capture, they are not a new event of the transaction; a pull after the batch closed must
+  find the webhook's capture, not land it again);
 - a closed batch: ``EVT_`` + the batch id without ``BAT_`` + ``_`` + its status (a batch closes once);
 - a POS ticket: the relay's own ``event_id`` (Heartland POS has no public event schema).
 
@@ -150,12 +157,11 @@ def event_from_resource(resource: Mapping) -> Event:
     if not isinstance(resource_id, str) or not resource_id:
         raise EventShapeError("resource has no id")
     if resource_id.startswith("TRN_"):
-        action = resource.get("action")
-        action_id = action.get("id") if isinstance(action, dict) else None
-        if not isinstance(action_id, str) or not action_id.startswith("ACT_"):
-            raise EventShapeError(f"transaction {resource_id} has no action.id (ACT_…)")
+        status = resource.get("status")
+        if not isinstance(status, str) or not status:
+            raise EventShapeError(f"transaction {resource_id} has no status")
         return Event(
-            event_id="EVT_" + action_id.removeprefix("ACT_"),
+            event_id=transaction_event_id(resource_id, status),
             event_type=transaction_event_type(resource),
             entity="payment_transactions",
             payload=dict(resource),
@@ -184,6 +190,15 @@ def transaction_event_type(resource: Mapping) -> str:
     if resource.get("type") == "REFUND":
         return "transaction.refunded"
     return "transaction.captured"
+
+
+SETTLEMENT_STAGES_OF_CAPTURE = frozenset({"BATCHED", "FUNDED"})
+"""Statuses a captured transaction moves through without a new money event of its own."""
+
+
+def transaction_event_id(transaction_id: str, status: str) -> str:
+    stage = "CAPTURED" if status in SETTLEMENT_STAGES_OF_CAPTURE else status
+    return f"EVT_{transaction_id.removeprefix('TRN_')}_{stage}"
 
 
 def batch_event_id(batch_id: str, status: str = "CLOSED") -> str:
