@@ -10,10 +10,11 @@ SDKs' samples), a new id per pull, while a notification carries the action that 
 void would share it with its sale, and no source shows it on notifications. What both carry is
 the resource ``id`` and its ``status`` (every SDK mapper reads both), so, in this order:
 
-- a transaction state: ``EVT_`` + ``id`` without ``TRN_`` + ``_`` + its stage, the ``status``
-  with ``BATCHED`` and ``FUNDED`` read as ``CAPTURED`` (batching and funding move the money of
-  the capture, they are not a new event of the transaction; a pull after the batch closed must
-  find the webhook's capture, not land it again);
+- a transaction state: ``EVT_`` + ``id`` without ``TRN_`` + ``_`` + its ``status``. Each status
+  a transaction reaches is its own event (``CAPTURED``, then ``BATCHED`` with its batch id, then
+  ``FUNDED`` with its deposit; ``REVERSED`` for a void), as the canonical layer keeps the latest
+  state per transaction: a pull after the batch closed brings the newer state, not a duplicate
+  that would be dropped with the batch id it adds;
 - a closed batch: ``EVT_`` + the batch id without ``BAT_`` + ``_`` + its status (a batch closes once);
 - a POS ticket: the relay's own ``event_id`` (Heartland POS has no public event schema).
 
@@ -192,13 +193,8 @@ def transaction_event_type(resource: Mapping) -> str:
     return "transaction.captured"
 
 
-SETTLEMENT_STAGES_OF_CAPTURE = frozenset({"BATCHED", "FUNDED"})
-"""Statuses a captured transaction moves through without a new money event of its own."""
-
-
 def transaction_event_id(transaction_id: str, status: str) -> str:
-    stage = "CAPTURED" if status in SETTLEMENT_STAGES_OF_CAPTURE else status
-    return f"EVT_{transaction_id.removeprefix('TRN_')}_{stage}"
+    return f"EVT_{transaction_id.removeprefix('TRN_')}_{status}"
 
 
 def batch_event_id(batch_id: str, status: str = "CLOSED") -> str:
