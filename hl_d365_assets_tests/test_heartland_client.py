@@ -90,6 +90,7 @@ def api(sim: HeartlandSimulator, sleeps: list[float], clock: FakeClock) -> Itera
 def expected_states(zone: LandingZone, entity: str, first: date, last: date) -> dict[str, dict]:
     """The oracle, from the landed files: latest state per id, created on first..last (UTC)."""
     latest: dict[str, tuple[tuple[str, str], dict]] = {}
+    first_action: dict[str, tuple[str, str]] = {}
     for day in zone.business_dates("heartland", entity):
         for segment in zone.segments("heartland", entity, day):
             for line in segment.read_text(encoding="utf-8").splitlines():
@@ -102,6 +103,20 @@ def expected_states(zone: LandingZone, entity: str, first: date, last: date) -> 
                 rank = (state_time, envelope["received_at"])
                 if payload["id"] not in latest or rank > latest[payload["id"]][0]:
                     latest[payload["id"]] = (rank, payload)
+                if entity != "payment_transactions":
+                    continue
+                if payload["id"] not in first_action or state_time < first_action[payload["id"]][0]:
+                    first_action[payload["id"]] = (state_time, payload["action"]["id"])
+    if entity == "payment_transactions":
+        # Served as GP-API report rows: the creating action's id, no action object.
+        latest = {
+            resource_id: (
+                rank,
+                {key: value for key, value in payload.items() if key != "action"}
+                | {"action_create_id": first_action[resource_id][1]},
+            )
+            for resource_id, (rank, payload) in latest.items()
+        }
     return {
         resource_id: payload
         for resource_id, (_, payload) in latest.items()

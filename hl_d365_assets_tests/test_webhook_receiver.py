@@ -226,14 +226,17 @@ async def test_transaction_lands_in_its_stores_local_business_day(
 
 
 @pytest.mark.anyio
-async def test_bare_gp_api_resource_lands_under_the_id_derived_from_its_action(
+async def test_bare_gp_api_resource_lands_under_the_id_derived_from_its_id_and_status(
     config: ReceiverConfig, notifications: list[dict]
 ) -> None:
-    resource = transaction(notifications)["payload"]
+    """The sandbox's envelope for the same event carries the same id (issue 13 item 1)."""
+    sent = transaction(notifications)
+    resource = sent["payload"]
     async with receiving(config) as (client, _):
         response = await post(client, resource)
     assert response.status_code == 200
-    assert response.json()["event_id"] == "EVT_" + resource["action"]["id"].removeprefix("ACT_")
+    expected = "EVT_" + resource["id"].removeprefix("TRN_") + "_" + resource["status"]
+    assert response.json()["event_id"] == expected == sent["event_id"]
     (line,) = landed_lines(config)
     assert line["payload"] == resource
 

@@ -2,11 +2,19 @@
 
 The webhook receiver and the end-of-day API pull both land events, and the raw layer counts a
 second delivery of an event id as a duplicate. So the two must give the same event the same id.
-GP-API gives every state change of a resource its own action (``action.id``: the authorisation,
-the refund, the reversal), and a list row or a notification carries the action that produced its
-current state. The event id is therefore derived from the resource, never invented:
+The id is derived from fields every real row carries, never invented, and never from
+``action.id``: in a report row (``GET /transactions``, ``/settlement/transactions``) the
+``action`` object, when there is one at all, is the read itself (``TRANSACTION_SINGLE`` in the
+SDKs' samples), a new id per pull, while a notification carries the action that made the state.
+``action_create_id`` is on report rows but names the action that *created* the resource, so a
+void would share it with its sale, and no source shows it on notifications. What both carry is
+the resource ``id`` and its ``status`` (every SDK mapper reads both), so, in this order:
 
-- a transaction state: ``EVT_`` + the action id without its ``ACT_`` prefix;
+- a transaction state: ``EVT_`` + ``id`` without ``TRN_`` + ``_`` + its ``status``. Each status
+  a transaction reaches is its own event (``CAPTURED``, then ``BATCHED`` with its batch id, then
+  ``FUNDED`` with its deposit; ``REVERSED`` for a void), as the canonical layer keeps the latest
+  state per transaction: a pull after the batch closed brings the newer state, not a duplicate
+  that would be dropped with the batch id it adds;
 - a closed batch: ``EVT_`` + the batch id without ``BAT_`` + ``_`` + its status (a batch closes once);
 - a POS ticket: the relay's own ``event_id`` (Heartland POS has no public event schema).
 
@@ -150,12 +158,11 @@ def event_from_resource(resource: Mapping) -> Event:
     if not isinstance(resource_id, str) or not resource_id:
         raise EventShapeError("resource has no id")
     if resource_id.startswith("TRN_"):
-        action = resource.get("action")
-        action_id = action.get("id") if isinstance(action, dict) else None
-        if not isinstance(action_id, str) or not action_id.startswith("ACT_"):
-            raise EventShapeError(f"transaction {resource_id} has no action.id (ACT_…)")
+        status = resource.get("status")
+        if not isinstance(status, str) or not status:
+            raise EventShapeError(f"transaction {resource_id} has no status")
         return Event(
-            event_id="EVT_" + action_id.removeprefix("ACT_"),
+            event_id=transaction_event_id(resource_id, status),
             event_type=transaction_event_type(resource),
             entity="payment_transactions",
             payload=dict(resource),
@@ -184,6 +191,10 @@ def transaction_event_type(resource: Mapping) -> str:
     if resource.get("type") == "REFUND":
         return "transaction.refunded"
     return "transaction.captured"
+
+
+def transaction_event_id(transaction_id: str, status: str) -> str:
+    return f"EVT_{transaction_id.removeprefix('TRN_')}_{status}"
 
 
 def batch_event_id(batch_id: str, status: str = "CLOSED") -> str:

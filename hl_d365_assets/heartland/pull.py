@@ -2,8 +2,8 @@
 
 Any past day can be loaded without webhooks, and a day whose webhooks were partly lost is
 completed: a pulled resource lands under the event id its webhook had (``events.py`` derives
-both from the GP-API action), so the raw layer counts the ones already landed as duplicates
-and loads only what was missing.
+both from the resource's id and status), so the raw layer counts the ones already landed as
+duplicates and loads only what was missing.
 
 The API filters by UTC *date* of ``time_created`` (the SDKs send ``YYYY-MM-DD``), while a
 business day is a local date per store, so the pull asks for the day before to the day after
@@ -95,7 +95,7 @@ def _land_page(
 ) -> None:
     """One page of API rows as envelope lines, grouped by business day, appended in bulk.
 
-    A row the pull cannot identify (no action id, no usable time) is not dropped: it lands on
+    A row the pull cannot identify (no id or status, no usable time) is not dropped: it lands on
     the first requested day with a ``receiver_problem`` so the raw layer quarantines it.
     """
     by_day: dict[str, list[str]] = defaultdict(list)

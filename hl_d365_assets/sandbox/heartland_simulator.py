@@ -11,7 +11,9 @@ Data: :meth:`HeartlandSimulator.load_landing` reads every landed ``payment_trans
 ``settlement_batches`` segment into an in-memory DuckDB, keeping the latest state of each
 resource (a void is a second event for the same TRN id; a redelivery collapses). Lines that are
 not valid JSON are skipped: an API serialises objects, it cannot serve a broken one. A served
-row is the envelope's ``payload`` (the same JSON value; DuckDB re-emits it compactly).
+row is the envelope's ``payload`` (the same JSON value; DuckDB re-emits it compactly), except
+that a transaction row has GP-API's report shape: ``action_create_id`` (the action that created
+it) and no ``action`` object (docs/sandbox-departures.md says what is guessed).
 
 Departures from the real API, on purpose:
 

@@ -35,7 +35,7 @@ CURRENCY_CODE = r"^[A-Z]{3}$"
 # PCI DSS: first six and last four are the only card digits the warehouse may hold.
 CARD_FIRST6 = r"^[0-9]{6}$"
 CARD_LAST4 = r"^[0-9]{4}$"
-MASKED_CARD_NUMBER = r"^[0-9]{6}X{3,9}[0-9]{4}$"
+MASKED_CARD_NUMBER = r"^(?:[0-9]{6}|X{6})X{3,9}(?:[0-9]{4}|X{4})$"
 
 TRANSACTION_TYPES = ["SALE", "REFUND"]
 TICKET_TYPES = ["SALE", "RETURN"]

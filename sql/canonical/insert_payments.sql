@@ -104,8 +104,11 @@ SELECT
     is_financial,
     payment_method_code,
     card_brand,
-    nullif(left(masked_number_first6last4, 6), '') AS card_first6,
-    nullif(right(masked_number_first6last4, 4), '') AS card_last4,
+    -- raw fills X where the row did not say (a row with the last four only): no digits, no value.
+    CASE WHEN regexp_full_match(left(masked_number_first6last4, 6), '[0-9]{6}')
+         THEN left(masked_number_first6last4, 6) END AS card_first6,
+    CASE WHEN regexp_full_match(right(masked_number_first6last4, 4), '[0-9]{4}')
+         THEN right(masked_number_first6last4, 4) END AS card_last4,
     payment_token,
     authcode,
     entry_mode,

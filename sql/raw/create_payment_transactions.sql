@@ -42,7 +42,7 @@ COMMENT ON COLUMN raw.payment_transactions.line_number IS 'Line of the event in 
 COMMENT ON COLUMN raw.payment_transactions.amount IS 'payload.amount: integer minor units, tip included; sign comes from type.';
 COMMENT ON TABLE raw.payment_transactions IS 'Heartland gateway (GP-API) transaction events as landed, one row per event id and business day: a void or reversal is a further event of the same transaction_id (canonical.payments keeps the latest state). Redeliveries are counted in ops.duplicate_events and bad lines kept in ops.quarantine instead. Money in integer minor units, unsigned; the cardholder name is not kept.';
 COMMENT ON COLUMN raw.payment_transactions.business_date IS 'Business day the event was landed under (its segment''s business_date= folder): the local date of time_created in the store''s time zone.';
-COMMENT ON COLUMN raw.payment_transactions.event_id IS 'Event id, EVT_ + the GP-API action id, so the webhook and the end-of-day pull land one state under the same id; a later delivery of the same id is a duplicate, not a second row.';
+COMMENT ON COLUMN raw.payment_transactions.event_id IS 'Event id, EVT_ + payload.id without TRN_ + _ + its status, fields both the webhook and the end-of-day pull carry, so they land one state under the same id; a later delivery of the same id is a duplicate, not a second row.';
 COMMENT ON COLUMN raw.payment_transactions.event_type IS 'transaction.captured, .preauthorized, .declined, .refunded, .voided or .reversed.';
 COMMENT ON COLUMN raw.payment_transactions.received_at IS 'When the event was received and landed (UTC): by the webhook receiver, the API pull or the sandbox generator.';
 COMMENT ON COLUMN raw.payment_transactions.transaction_id IS 'payload.id: Heartland gateway transaction id (TRN_…); several events may share it.';
@@ -65,11 +65,11 @@ COMMENT ON COLUMN raw.payment_transactions.result_code IS 'payload.payment_metho
 COMMENT ON COLUMN raw.payment_transactions.result_message IS 'payload.payment_method.message: SUCCESS or DECLINED.';
 COMMENT ON COLUMN raw.payment_transactions.entry_mode IS 'payload.payment_method.entry_mode: how the card was read, CHIP, CONTACTLESS_CHIP, SWIPE or MANUAL.';
 COMMENT ON COLUMN raw.payment_transactions.payment_token IS 'payload.payment_method.id: the gateway''s card token (PMT_…), never a card number.';
-COMMENT ON COLUMN raw.payment_transactions.card_brand IS 'payload.payment_method.card.brand: VISA, MASTERCARD, AMEX or DISCOVER (mapped to a D365 payment method by mappings/payment_methods.csv).';
-COMMENT ON COLUMN raw.payment_transactions.masked_number_first6last4 IS 'payload.payment_method.card.masked_number_first6last4: first six and last four digits, the rest X (411111XXXXXX1111); a full card number anywhere in the line quarantines it instead.';
+COMMENT ON COLUMN raw.payment_transactions.card_brand IS 'payload.payment_method.card.brand, else the report row''s top-level brand: VISA, MASTERCARD, AMEX or DISCOVER (mapped to a D365 payment method by mappings/payment_methods.csv).';
+COMMENT ON COLUMN raw.payment_transactions.masked_number_first6last4 IS 'First six and last four digits, the rest X (411111XXXXXX1111): payload.payment_method.card.masked_number_first6last4 (upper-cased), else put together from number_first6 / card.bin and the last four of masked_number_last4 / number_last4, X for a half not given; a full card number anywhere in the line quarantines it instead.';
 COMMENT ON COLUMN raw.payment_transactions.authcode IS 'payload.payment_method.card.authcode: issuer authorisation code; NULL when declined.';
 COMMENT ON COLUMN raw.payment_transactions.brand_reference IS 'payload.payment_method.card.brand_reference: the card scheme''s reference for the transaction, as Heartland reports it.';
 COMMENT ON COLUMN raw.payment_transactions.funding IS 'payload.payment_method.card.funding: CREDIT or DEBIT card.';
-COMMENT ON COLUMN raw.payment_transactions.action_id IS 'payload.action.id: the GP-API action (ACT_…) that produced this state; event_id is derived from it.';
+COMMENT ON COLUMN raw.payment_transactions.action_id IS 'The GP-API action (ACT_…) that produced this state: payload.action.id, or payload.action_create_id (the action that created the transaction) when the row has no action or its action is the report read itself (…_SINGLE, …_LIST). Lineage only; event_id is not derived from it.';
 COMMENT ON COLUMN raw.payment_transactions.action_type IS 'payload.action.type: AUTHORIZE, REFUND or REVERSAL.';
 COMMENT ON COLUMN raw.payment_transactions.action_result_code IS 'payload.action.result_code: SUCCESS or DECLINED.';

@@ -51,7 +51,7 @@ COMMENT ON COLUMN raw.settlement_batches.transaction_count IS 'payload.transacti
 COMMENT ON COLUMN raw.settlement_batches.sales_count IS 'payload.sales.count: captured SALE transactions in the batch.';
 COMMENT ON COLUMN raw.settlement_batches.sales_amount IS 'payload.sales.amount: captured sales, tips included, integer minor units, unsigned.';
 COMMENT ON COLUMN raw.settlement_batches.refunds_count IS 'payload.refunds.count: captured REFUND transactions in the batch.';
-COMMENT ON COLUMN raw.settlement_batches.refunds_amount IS 'payload.refunds.amount: captured refunds as a positive figure, integer minor units.';
+COMMENT ON COLUMN raw.settlement_batches.refunds_amount IS 'payload.refunds.amount: captured refunds as a positive figure, integer minor units; a negative figure (GP''s deposit convention) is kept as its magnitude.';
 COMMENT ON COLUMN raw.settlement_batches.gratuity_amount IS 'payload.gratuity_amount: tips in the batch, integer minor units; 0 when not sent.';
 COMMENT ON COLUMN raw.settlement_batches.brand_breakdown IS 'payload.brand_breakdown, one element per card brand: brand, count, amount (net), sales_count, sales_amount, refunds_count, refunds_amount (positive), fees_amount; integer minor units. Per-brand fees are our extension of GP-API. Flattened into canonical.settlement_fees.';
 COMMENT ON COLUMN raw.settlement_batches.deposit_id IS 'payload.deposit.id: the deposit (DEP_…) that paid the batch out.';

@@ -23,21 +23,30 @@ WITH decoded AS (
     FROM screened_lines
 ),
 amounts AS (
-    -- Every money and count field of the batch, to test them all the same way.
+    -- Every money and count field of the batch with its name, to test them all the same way.
+    -- Which signs are legal (docs/ingestion.md): the net figures (batch amount, brand amount,
+    -- deposit) go negative on a day whose refunds exceed its sales; refunds come in either sign
+    -- (GP's deposit sample writes them negative, the batch convention is not shown) and are kept
+    -- as a positive figure; gross sales, gratuities, fees and every count are never negative.
     SELECT
         *,
-        -- Gross figures are unsigned; the net figures (batch amount, brand amount, deposit) go
-        -- negative on a day with more refunds than sales, so only their format is checked.
-        [e.payload.sales.amount, e.payload.refunds.amount, coalesce(e.payload.gratuity_amount, '0'),
-         e.payload.deposit.fees.amount]
-        || flatten(list_transform(coalesce(e.payload.brand_breakdown, []),
-                                  lambda b: [b.sales.amount, b.refunds.amount, b.fees_amount]))
-            AS money_fields,
-        [e.payload.amount, e.payload.deposit.amount]
-        || list_transform(coalesce(e.payload.brand_breakdown, []), lambda b: b.amount)
-            AS net_fields,
-        [e.payload.transaction_count, e.payload.sales.count, e.payload.refunds.count]
-            AS count_fields
+        [{'field': 'payload.sales.amount', 'value': e.payload.sales.amount},
+         {'field': 'payload.gratuity_amount', 'value': coalesce(e.payload.gratuity_amount, '0')},
+         {'field': 'payload.deposit.fees.amount', 'value': e.payload.deposit.fees.amount},
+         {'field': 'payload.transaction_count', 'value': e.payload.transaction_count},
+         {'field': 'payload.sales.count', 'value': e.payload.sales.count},
+         {'field': 'payload.refunds.count', 'value': e.payload.refunds.count}]
+        || flatten(list_transform(coalesce(e.payload.brand_breakdown, []), lambda b: [
+            {'field': 'payload.brand_breakdown[' || coalesce(b.brand, '') || '].sales.amount', 'value': b.sales.amount},
+            {'field': 'payload.brand_breakdown[' || coalesce(b.brand, '') || '].fees_amount', 'value': b.fees_amount}]))
+            AS unsigned_fields,
+        [{'field': 'payload.amount', 'value': e.payload.amount},
+         {'field': 'payload.refunds.amount', 'value': e.payload.refunds.amount},
+         {'field': 'payload.deposit.amount', 'value': e.payload.deposit.amount}]
+        || flatten(list_transform(coalesce(e.payload.brand_breakdown, []), lambda b: [
+            {'field': 'payload.brand_breakdown[' || coalesce(b.brand, '') || '].amount', 'value': b.amount},
+            {'field': 'payload.brand_breakdown[' || coalesce(b.brand, '') || '].refunds.amount', 'value': b.refunds.amount}]))
+            AS signed_fields
     FROM decoded
 )
 SELECT
@@ -58,7 +67,7 @@ SELECT
     TRY_CAST(e.payload.sales.count AS BIGINT) AS sales_count,
     TRY_CAST(e.payload.sales.amount AS BIGINT) AS sales_amount,
     TRY_CAST(e.payload.refunds.count AS BIGINT) AS refunds_count,
-    TRY_CAST(e.payload.refunds.amount AS BIGINT) AS refunds_amount,
+    abs(TRY_CAST(e.payload.refunds.amount AS BIGINT)) AS refunds_amount,
     coalesce(TRY_CAST(nullif(e.payload.gratuity_amount, '') AS BIGINT), 0) AS gratuity_amount,
     list_transform(coalesce(e.payload.brand_breakdown, []), lambda b: {
         'brand': b.brand,
@@ -67,7 +76,7 @@ SELECT
         'sales_count': TRY_CAST(b.sales.count AS BIGINT),
         'sales_amount': TRY_CAST(b.sales.amount AS BIGINT),
         'refunds_count': TRY_CAST(b.refunds.count AS BIGINT),
-        'refunds_amount': TRY_CAST(b.refunds.amount AS BIGINT),
+        'refunds_amount': abs(TRY_CAST(b.refunds.amount AS BIGINT)),
         'fees_amount': TRY_CAST(b.fees_amount AS BIGINT)
     }) AS brand_breakdown,
     e.payload.deposit.id AS deposit_id,
@@ -83,10 +92,16 @@ SELECT
         CASE WHEN coalesce(e.payload.merchant_id, '') = '' THEN 'schema_violation: payload.merchant_id is missing' END,
         currency_problem('payload.currency', e.payload.currency),
         CASE WHEN e.payload.brand_breakdown IS NULL THEN 'schema_violation: payload.brand_breakdown is missing' END,
-        CASE WHEN list_bool_or(list_transform(money_fields, lambda m: starts_with(m, '-')))
-             THEN 'negative_amount: a batch amount is negative (' || array_to_string(list_filter(money_fields, lambda m: starts_with(m, '-')), ', ') || ')' END,
-        CASE WHEN list_bool_or(list_transform(money_fields || net_fields || count_fields,
-                                              lambda m: NOT regexp_full_match(coalesce(m, ''), '-?[0-9]{1,15}')))
-             THEN 'invalid_amount: a batch amount or count is missing or not an integer string' END
+        CASE WHEN list_bool_or(list_transform(unsigned_fields, lambda f: starts_with(f.value, '-')))
+             THEN 'negative_amount: ' || array_to_string(list_transform(
+                 list_filter(unsigned_fields, lambda f: starts_with(f.value, '-')),
+                 lambda f: f.field || ' "' || f.value || '"'), ', ') || ' (never negative)' END,
+        CASE WHEN list_bool_or(list_transform(unsigned_fields || signed_fields,
+                                              lambda f: NOT regexp_full_match(coalesce(f.value, ''), '-?[0-9]{1,15}')))
+             THEN 'invalid_amount: ' || array_to_string(list_transform(
+                 list_filter(unsigned_fields || signed_fields,
+                             lambda f: NOT regexp_full_match(coalesce(f.value, ''), '-?[0-9]{1,15}')),
+                 lambda f: f.field || coalesce(' "' || f.value || '"', ' is missing')), ', ')
+                 || ' (integer minor units or counts)' END
     ], lambda p: p IS NOT NULL) END AS problems
 FROM amounts;

@@ -2,11 +2,13 @@
 -- Lines hit by duplicate_delivery, late_event or malformed_json are marked in delivery_defect;
 -- delivery.py lands them differently.
 
-UPDATE defects
+UPDATE defects AS d
 SET
-    event_id = transaction_event_id(store_idx, slot, ordinal),
-    business_key = trn_id(store_idx, slot)
-WHERE entity = 'payment_transactions';
+    event_id = transaction_event_id(d.store_idx, d.slot, transaction_status(e.kind, d.ordinal)),
+    business_key = trn_id(d.store_idx, d.slot)
+FROM transaction_events AS e
+WHERE d.entity = 'payment_transactions'
+    AND e.store_idx = d.store_idx AND e.slot = d.slot AND e.event_no = d.ordinal;
 
 UPDATE defects AS d
 SET

@@ -22,12 +22,7 @@ WITH rendered AS (
     SELECT
         e.*,
         trn_id(e.store_idx, e.slot) AS id,
-        CASE
-            WHEN e.event_no = 2 THEN 'REVERSED'
-            WHEN e.kind = 'declined' THEN 'DECLINED'
-            WHEN e.kind IN ('preauth', 'preauth_reversed') THEN 'PREAUTHORIZED'
-            ELSE 'CAPTURED'
-        END AS status,
+        transaction_status(e.kind, e.event_no) AS status,
         utc_text(e.updated_ms) AS time_last_updated,
         getvariable('brand_names')[e.brand_index] AS brand
     FROM transaction_events AS e
@@ -39,7 +34,7 @@ SELECT
     e.event_no AS ordinal,
     e.delivery_defect,
     concat(
-        '{"event_id":"', transaction_event_id(e.store_idx, e.slot, e.event_no),
+        '{"event_id":"', transaction_event_id(e.store_idx, e.slot, e.status),
         '","event_type":"', CASE
             WHEN e.event_no = 2 AND e.kind = 'void' THEN 'transaction.voided'
             WHEN e.event_no = 2 THEN 'transaction.reversed'

@@ -85,13 +85,19 @@ CREATE OR REPLACE MACRO ticket_id_text(p_store_id, p_seq) AS
 -- Ids are rendered from a record's numeric key wherever they are needed, never stored. Event ids
 -- hash (store, slot, ordinal), so a redelivered line carries the same id.
 CREATE OR REPLACE MACRO trn_id(p_store, p_slot) AS 'TRN_' || hex32(p_store, p_slot, 'trn')[1:30];
--- A transaction event is a GP-API action: its event id is the action id under an EVT_ prefix, and
--- a batch's is its batch id and status, as heartland/events.py derives them from a resource, so
--- the same event pulled from the simulator or posted to the receiver lands under the same id.
+-- A transaction event's id is its transaction id and status, a batch's its batch id and status,
+-- as heartland/events.py derives them from a resource, so the same event pulled from the
+-- simulator or posted to the receiver lands under the same id.
 CREATE OR REPLACE MACRO action_id_hex(p_store, p_slot, p_event_no) AS
     hex32(p_store, 4 * p_slot + p_event_no, 'action')[1:30];
-CREATE OR REPLACE MACRO transaction_event_id(p_store, p_slot, p_event_no) AS
-    'EVT_' || action_id_hex(p_store, p_slot, p_event_no);
+CREATE OR REPLACE MACRO transaction_status(p_kind, p_event_no) AS CASE
+    WHEN p_event_no = 2 THEN 'REVERSED'
+    WHEN p_kind = 'declined' THEN 'DECLINED'
+    WHEN p_kind IN ('preauth', 'preauth_reversed') THEN 'PREAUTHORIZED'
+    ELSE 'CAPTURED'
+END;
+CREATE OR REPLACE MACRO transaction_event_id(p_store, p_slot, p_status) AS
+    'EVT_' || trn_id(p_store, p_slot)[5:] || '_' || p_status;
 CREATE OR REPLACE MACRO ticket_event_id(p_store, p_slot, p_ordinal) AS
     'EVT_' || hex32(p_store, 2 * p_slot + p_ordinal, 'ticket_event');
 CREATE OR REPLACE MACRO batch_event_id(p_batch_id) AS 'EVT_' || p_batch_id[5:] || '_CLOSED';

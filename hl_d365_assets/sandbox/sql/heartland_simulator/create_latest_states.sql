@@ -4,6 +4,9 @@
 -- read_csv with a control character as delimiter and no quoting yields each line whole; the only
 -- lines it can reject hold a raw control character, which no valid JSON line does, so
 -- ignore_errors drops nothing an API could serve.
+-- A transaction is served as GP-API report rows look: the action that created it as
+-- action_create_id and no action object (a report row's action, when present, is the read, not a
+-- state change; docs/sandbox-departures.md). Batches keep theirs: the close response carries it.
 CREATE OR REPLACE TABLE {table} AS
 WITH lines AS (
     SELECT line
@@ -30,6 +33,7 @@ states AS (
         ) AS state_time,
         payload ->> 'type' AS type,
         payload ->> 'status' AS status,
+        payload -> 'action' ->> 'id' AS action_id,
         received_at,
         payload::VARCHAR AS payload
     FROM envelopes
@@ -41,7 +45,15 @@ SELECT
     CAST(time_created AT TIME ZONE 'UTC' AS DATE) AS created_date,
     type,
     status,
-    payload
+    CASE WHEN $closed_only THEN payload ELSE json_merge_patch(
+        payload,
+        json_object(
+            'action', NULL,
+            'action_create_id', coalesce(
+                payload ->> 'action_create_id', arg_min(action_id, state_time) OVER (PARTITION BY id)
+            )
+        )
+    )::VARCHAR END AS payload
 FROM states
 WHERE coalesce(id, '') <> '' AND (NOT $closed_only OR status = 'CLOSED')
 QUALIFY row_number() OVER (
