@@ -21,6 +21,10 @@ from hl_d365_assets_tests.conftest import make_settings, run_range
 
 DAYS = [date(2026, 11, 16) + timedelta(days=n) for n in range(3)]
 RECONCILED_DEFECTS = {
+    "deposit_difference": "deposit_difference",
+    "currency_mismatch": "currency_mismatch",
+    "refund_exceeds_sale": "refund_exceeds_sale",
+    "duplicate_capture": "gateway_transaction_without_tender",
     "settlement_total_mismatch": "settlement_discrepancy",
     "tender_without_gateway_transaction": "tender_without_gateway_transaction",
     "gateway_transaction_without_tender": "gateway_transaction_without_tender",
@@ -211,11 +215,16 @@ def test_an_exception_a_late_segment_clears_is_closed_with_its_reason_and_reopen
         assert cleared["cleared_by_event_id"] == capture["event_id"]
         assert "-late-test-" in Path(cleared["cleared_by_segment_path"]).name
         assert cleared["cleared_by_run_id"] == late_run.run_id
-        # The late sale also lands in a batch that did not count it: that discrepancy is open.
+        # The late sale also lands in a batch, and a deposit, that did not count it: those two
+        # differences are open (one exception cleared, two raised).
         now = exceptions(settings)
         assert all(e["still_detected"] for e in now if e["status"] == "open")
         assert _open_counts(settings) == (sum(e["status"] == "open" for e in now),) * 3
-        assert sum(e["status"] == "open" for e in now) == len(raised)
+        assert sum(e["status"] == "open" for e in now) == len(raised) + 1
+        assert sorted(e["kind"] for e in now if e["exception_id"] not in raised) == [
+            "deposit_difference",
+            "settlement_discrepancy",
+        ]
 
         _land_void(zone, day, capture)
         assert run_range(settings, instance, [day]).success
@@ -227,10 +236,16 @@ def test_an_exception_a_late_segment_clears_is_closed_with_its_reason_and_reopen
         None,
         None,
     )
-    # ...and the batch discrepancy the voided sale caused clears, naming the void.
-    [batch] = [e for e in exceptions(settings) if e["exception_id"] not in raised]
+    # ...and the batch and deposit differences the voided sale caused clear, naming the void.
+    [batch, deposit] = sorted(
+        (e for e in exceptions(settings) if e["exception_id"] not in raised),
+        key=lambda e: e["kind"] != "settlement_discrepancy",
+    )
     assert (batch["kind"], batch["status"]) == ("settlement_discrepancy", "cleared")
     assert batch["cleared_by_event_id"] == "EVT_VOID" + capture["event_id"][-12:]
+    assert (deposit["kind"], deposit["status"]) == ("deposit_difference", "cleared")
+    assert deposit["cleared_by_event_id"] == "EVT_VOID" + capture["event_id"][-12:]
+    assert " now matched (difference 0.00" in deposit["cleared_reason"]
     assert _open_counts(settings) == (len(raised),) * 3
 
 
