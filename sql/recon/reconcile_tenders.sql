@@ -175,7 +175,7 @@ SELECT business_date, store_id, currency,
        CASE WHEN currency_conflict IS NULL THEN amount_difference END,
        CASE WHEN currency_conflict IS NOT NULL
             THEN 'captured ' || transaction_amount || ' ' || currency || ', but ' || currency_conflict
-                 || ': money is compared only within a currency, so this is no ' || status
+                 || ': money is compared only within a currency, so it is not taken as ' || status
                  || coalesce(' (' || reason || ')', '')
             ELSE reason
        END
