@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
+import shutil
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
@@ -21,6 +24,10 @@ from hl_d365_assets_tests.conftest import make_settings, run_range
 
 DAYS = [date(2026, 11, 16) + timedelta(days=n) for n in range(3)]
 RECONCILED_DEFECTS = {
+    "deposit_difference": "deposit_difference",
+    "currency_mismatch": "currency_mismatch",
+    "refund_exceeds_sale": "refund_exceeds_sale",
+    "duplicate_capture": "gateway_transaction_without_tender",
     "settlement_total_mismatch": "settlement_discrepancy",
     "tender_without_gateway_transaction": "tender_without_gateway_transaction",
     "gateway_transaction_without_tender": "gateway_transaction_without_tender",
@@ -211,11 +218,16 @@ def test_an_exception_a_late_segment_clears_is_closed_with_its_reason_and_reopen
         assert cleared["cleared_by_event_id"] == capture["event_id"]
         assert "-late-test-" in Path(cleared["cleared_by_segment_path"]).name
         assert cleared["cleared_by_run_id"] == late_run.run_id
-        # The late sale also lands in a batch that did not count it: that discrepancy is open.
+        # The late sale also lands in a batch, and a deposit, that did not count it: those two
+        # differences are open (one exception cleared, two raised).
         now = exceptions(settings)
         assert all(e["still_detected"] for e in now if e["status"] == "open")
         assert _open_counts(settings) == (sum(e["status"] == "open" for e in now),) * 3
-        assert sum(e["status"] == "open" for e in now) == len(raised)
+        assert sum(e["status"] == "open" for e in now) == len(raised) + 1
+        assert sorted(e["kind"] for e in now if e["exception_id"] not in raised) == [
+            "deposit_difference",
+            "settlement_discrepancy",
+        ]
 
         _land_void(zone, day, capture)
         assert run_range(settings, instance, [day]).success
@@ -227,10 +239,16 @@ def test_an_exception_a_late_segment_clears_is_closed_with_its_reason_and_reopen
         None,
         None,
     )
-    # ...and the batch discrepancy the voided sale caused clears, naming the void.
-    [batch] = [e for e in exceptions(settings) if e["exception_id"] not in raised]
+    # ...and the batch and deposit differences the voided sale caused clear, naming the void.
+    [batch, deposit] = sorted(
+        (e for e in exceptions(settings) if e["exception_id"] not in raised),
+        key=lambda e: e["kind"] != "settlement_discrepancy",
+    )
     assert (batch["kind"], batch["status"]) == ("settlement_discrepancy", "cleared")
     assert batch["cleared_by_event_id"] == "EVT_VOID" + capture["event_id"][-12:]
+    assert (deposit["kind"], deposit["status"]) == ("deposit_difference", "cleared")
+    assert deposit["cleared_by_event_id"] == "EVT_VOID" + capture["event_id"][-12:]
+    assert " now matched (difference 0.00" in deposit["cleared_reason"]
     assert _open_counts(settings) == (len(raised),) * 3
 
 
@@ -345,3 +363,178 @@ def test_the_plain_open_query_counts_what_the_summary_and_the_demo_count(dirty) 
     settings, _ = dirty
     plain, summary, demo = _open_counts(settings)
     assert plain == summary == demo > 0
+
+
+def _truth_of(truth: list[dict], defect: str) -> list[dict]:
+    entries = [entry for entry in truth if entry["defect"] == defect]
+    assert entries, f"the dirty days hold no {defect}"
+    return entries
+
+
+def _found(settings: Settings, kind: str, key: str) -> dict:
+    [exception] = [e for e in exceptions(settings) if e["kind"] == kind and key in e["source_keys"]]
+    return exception
+
+
+def test_a_currency_that_disagrees_with_its_batch_is_an_exception_naming_both(dirty) -> None:
+    settings, truth = dirty
+    for entry in _truth_of(truth, "currency_mismatch"):
+        exception = _found(settings, "currency_mismatch", entry["key"])
+        store_currency = entry["detail"].split("(")[1][:3]
+        captured_currency = entry["detail"].split()[1]
+        assert store_currency != captured_currency
+        assert exception["currency"] == captured_currency
+        assert f"is in {store_currency}" in exception["detail"]
+        assert f"{exception['computed_amount']} {captured_currency}" in exception["detail"]
+        with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+            [(status, difference)] = conn.execute(
+                "SELECT status, amount_difference FROM recon.tenders_vs_gateway "
+                "WHERE transaction_id = $t",
+                {"t": entry["key"]},
+            ).fetchall()
+        # Amounts in two currencies are never compared, so never matched.
+        assert (status, difference) == ("currency_mismatch", None)
+
+
+def test_refunds_past_their_sale_are_an_exception(dirty) -> None:
+    settings, truth = dirty
+    for entry in _truth_of(truth, "refund_exceeds_sale"):
+        sale_minor, refund_minor = (
+            int(n)
+            for n in re.findall(r"sale of (\d+) minor units; the refund is (\d+)", entry["detail"])[
+                0
+            ]
+        )
+        exception = _found(settings, "refund_exceeds_sale", entry["key"])
+        assert exception["reported_amount"] == Decimal(sale_minor) / 100
+        assert exception["computed_amount"] == Decimal(refund_minor) / 100
+        assert exception["amount_at_risk"] == Decimal(refund_minor - sale_minor) / 100
+        assert entry["detail"].split()[1] in exception["source_keys"]  # the sale it names
+
+
+def test_a_capture_arriving_twice_is_matched_once_and_the_surplus_says_why(dirty) -> None:
+    settings, truth = dirty
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+        [(tenders_matched_twice,)] = conn.execute(
+            "SELECT count(*) FROM (SELECT tender_id FROM recon.tenders_vs_gateway "
+            "WHERE tender_id IS NOT NULL AND transaction_id IS NOT NULL GROUP BY ALL "
+            "HAVING count(*) > 1)"
+        ).fetchall()
+        assert tenders_matched_twice == 0
+        for entry in _truth_of(truth, "duplicate_capture"):
+            original = entry["detail"].rsplit(" ", 1)[1]
+            rows = dict(
+                conn.execute(
+                    "SELECT transaction_id, status FROM recon.tenders_vs_gateway "
+                    "WHERE transaction_id IN ($dup, $original)",
+                    {"dup": entry["key"], "original": original},
+                ).fetchall()
+            )
+            assert rows == {original: "matched", entry["key"]: "gateway_transaction_without_tender"}
+            exception = _found(settings, "gateway_transaction_without_tender", entry["key"])
+            assert f"already matched to {original}" in exception["detail"]
+
+
+def test_a_short_deposit_is_an_exception_whose_resolution_survives_a_rerun(tmp_path) -> None:
+    settings = make_settings(tmp_path / "data")
+    day = DAYS[0]
+    report = generate(
+        LandingZone(settings.landing_dir),
+        [day],
+        SandboxConfig(
+            seed=25,
+            transactions_per_store_day=60,
+            defect_rates=dataclasses.replace(DefectRates.none(), deposit_difference=0.2),
+        ),
+        ground_truth_path=settings.data_dir / "truth.ndjson",
+    )
+    [short] = report.ground_truth
+    before, after = (int(n) for n in re.findall(r"(\d+)(?: ->| minor)", short["detail"]))
+    with dg.instance_for_test() as instance:
+        assert run_range(settings, instance, [day]).success
+        exception = _found(settings, "deposit_difference", short["key"])
+        assert exception["amount_at_risk"] == Decimal(before - after) / 100
+        assert (exception["reported_amount"], exception["computed_amount"]) == (
+            Decimal(after) / 100,
+            Decimal(before) / 100,
+        )
+        assert f"short by {exception['amount_at_risk']}" in exception["detail"]
+        with duckdb.connect(str(settings.warehouse_path)) as conn:
+            conn.execute(
+                "UPDATE recon.exceptions SET status = 'accepted', resolution_note = $note, "
+                "resolved_by = 'ap.clerk' WHERE exception_id = $id",
+                {"note": "bank fee, claimed back", "id": exception["exception_id"]},
+            ).fetchall()
+        assert run_range(settings, instance, [day]).success
+
+    rerun = _found(settings, "deposit_difference", short["key"])
+    assert (rerun["exception_id"], rerun["status"], rerun["still_detected"]) == (
+        exception["exception_id"],
+        "accepted",
+        True,
+    )
+    assert (rerun["resolution_note"], rerun["resolved_by"]) == (
+        "bank fee, claimed back",
+        "ap.clerk",
+    )
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+        statuses = dict(conn.execute("SELECT store_id, status FROM recon.deposits").fetchall())
+    assert sorted(statuses.values()) == ["difference"] + ["matched"] * 4
+
+
+def test_a_fee_total_a_cent_off_is_within_tolerance_per_currency_and_kind_of_total(
+    tmp_path,
+) -> None:
+    """A batch whose fee total is a cent below its brands' fees: within the fee tolerance of USD
+    (0.01), a discrepancy in CAD once finance sets CAD's fee tolerance to 0, and never matched."""
+    settings = make_settings(tmp_path / "data")
+    mappings = tmp_path / "mappings"
+    shutil.copytree(settings.mappings_dir, mappings)
+    tolerances = (mappings / "recon_tolerances.csv").read_text().splitlines()
+    tolerances = [
+        ",".join(["CAD", "0.05", "0.0001", "0.00", "0", "0.05", "0.0001", "0", "0", "100.00"])
+        if line.startswith("CAD,")
+        else line
+        for line in tolerances
+    ]
+    (mappings / "recon_tolerances.csv").write_text("\n".join(tolerances) + "\n")
+    settings = dataclasses.replace(settings, mappings_dir=mappings)
+    day = DAYS[0]
+    zone = LandingZone(settings.landing_dir)
+    generate(
+        zone,
+        [day],
+        SandboxConfig(seed=26, transactions_per_store_day=60, defect_rates=DefectRates.none()),
+        ground_truth_path=settings.data_dir / "truth.ndjson",
+    )
+    batches = [
+        json.loads(line)
+        for segment in zone.segments("heartland", "settlement_batches", day)
+        for line in segment.read_text().splitlines()
+    ]
+    with LandingWriter(zone, "fee-test") as writer:
+        for batch in batches:
+            if batch["payload"]["site_reference"] not in {"S001", "S004"}:
+                continue
+            payload = batch["payload"]
+            brands = payload["brand_breakdown"]
+            brands[0] = {**brands[0], "fees_amount": str(int(brands[0]["fees_amount"]) + 1)}
+            line = {**batch, "event_id": batch["event_id"] + "_FEES", "payload": payload}
+            line["received_at"] = line["received_at"][:-4] + "999Z"  # delivered again, later
+            writer.append(
+                "heartland", "settlement_batches", day, json.dumps(line, separators=(",", ":"))
+            )
+    with dg.instance_for_test() as instance:
+        assert run_range(settings, instance, [day], raise_on_error=False).success
+
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+        rows = {
+            store: (status, fees_difference, fees_tolerance)
+            for store, status, fees_difference, fees_tolerance in conn.execute(
+                "SELECT store_id, status, fees_difference, fees_tolerance "
+                "FROM recon.settlement_vs_transactions"
+            ).fetchall()
+        }
+    assert rows["S001"] == ("within_tolerance", Decimal("-0.01"), Decimal("0.01"))
+    assert rows["S004"] == ("discrepancy", Decimal("-0.01"), Decimal("0.00"))
+    assert {rows[s][0] for s in ("S002", "S003", "S005")} == {"matched"}

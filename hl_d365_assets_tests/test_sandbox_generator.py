@@ -716,6 +716,40 @@ def test_each_ground_truth_entry_is_in_the_landed_files_as_stated(demo_day: Land
         elif kind == "negative_amount":
             assert payload["id"] == entry["key"]
             assert re.fullmatch(r"-[1-9]\d*", payload["amount"])
+        elif kind == "currency_mismatch":
+            assert payload["id"] == entry["key"] and payload["status"] == "CAPTURED"
+            (ticket,) = [
+                t
+                for t in demo_day.payloads("pos_tickets")
+                if payload["reference"] in {tender["tender_id"] for tender in t["tenders"]}
+            ]
+            assert payload["currency"] != ticket["currency"]
+            (batch,) = [
+                b for b in demo_day.payloads("settlement_batches") if b["id"] == payload["batch_id"]
+            ]
+            assert batch["currency"] == ticket["currency"]
+        elif kind == "duplicate_capture":
+            assert payload["id"] == entry["key"] and payload["status"] == "CAPTURED"
+            twins = [
+                p
+                for p in demo_day.payloads("payment_transactions")
+                if (p["reference"], p["amount"], p["status"])
+                == (payload["reference"], payload["amount"], "CAPTURED")
+            ]
+            assert len({p["id"] for p in twins}) == 2
+        elif kind == "refund_exceeds_sale":
+            assert payload["id"] == entry["key"] and payload["type"] == "REFUND"
+            (sale,) = [
+                p
+                for p in demo_day.payloads("payment_transactions")
+                if p["id"] == payload["parent_resource_id"]
+            ]
+            assert sale["type"] == "SALE" and _money(sale["amount"]) < _money(payload["amount"])
+        elif kind == "deposit_difference":
+            deposit = payload["deposit"]
+            assert deposit["id"] == entry["key"]
+            expected = _money(payload["amount"]) - _money(deposit["fees"]["amount"])
+            assert 500 <= expected - _money(deposit["amount"]) < 5000
         else:
             pytest.fail(f"unknown defect {kind}")
 

@@ -24,6 +24,15 @@ Where each defect lands (docs/landing_format.md, "Ground truth"):
   ``{"event_id":"EVT_…",`` so the id is recoverable.
 - ``unknown_payment_type``: a cash ticket's tender has ``tender_type`` ``CRYPTO``.
 - ``negative_amount``: a captured sale's ``amount`` is emitted as ``"-1500"``.
+- ``currency_mismatch``: a captured card sale's ``currency`` is the other one (CAD in a USD
+  store, USD in a CAD store); its ticket, batch and store keep the store's currency, and the
+  batch counts it as if it were.
+- ``duplicate_capture``: a captured card sale is captured again two seconds later under a new
+  transaction id (the ``key``) with the same reference and amount; the batch settles both.
+- ``refund_exceeds_sale``: a refund's ``parent_resource_id`` names an earlier, smaller captured
+  sale of the store (``detail`` gives both amounts).
+- ``deposit_difference``: a batch's ``deposit.amount`` is short by 5.00-49.99 while its totals
+  and fees stay true; the ``key`` is the deposit id.
 
 Apart from these, a test-only mode, ``SandboxConfig(card_numbers_everywhere=True)``, puts the
 same test PANs into every string field the sandbox produces (``inject_card_numbers_everywhere.sql``)
@@ -40,7 +49,9 @@ import duckdb
 
 from hl_d365_assets.sandbox.sql_files import run_sql_file, sql_statement
 
-DEFECT_KINDS: tuple[str, ...] = (
+# Kinds chosen before the settlement batches exist (they change which transactions are settled);
+# refund_exceeds_sale last, so the sale it names is claimed by no other kind.
+RECORD_DEFECT_KINDS: tuple[str, ...] = (
     "gateway_transaction_without_tender",
     "tender_without_gateway_transaction",
     "unknown_payment_type",
@@ -49,12 +60,12 @@ DEFECT_KINDS: tuple[str, ...] = (
     "malformed_json",
     "late_event",
     "duplicate_delivery",
-    "settlement_total_mismatch",
+    "currency_mismatch",
+    "duplicate_capture",
+    "refund_exceeds_sale",
 )
-
-# Kinds chosen before the settlement batches exist (they change which transactions are settled).
-RECORD_DEFECT_KINDS = DEFECT_KINDS[:-1]
-BATCH_DEFECT_KINDS = DEFECT_KINDS[-1:]
+BATCH_DEFECT_KINDS: tuple[str, ...] = ("settlement_total_mismatch", "deposit_difference")
+DEFECT_KINDS: tuple[str, ...] = RECORD_DEFECT_KINDS + BATCH_DEFECT_KINDS
 
 EXPECTED_OUTCOMES: dict[str, str] = {
     "duplicate_delivery": "duplicate",
@@ -66,6 +77,10 @@ EXPECTED_OUTCOMES: dict[str, str] = {
     "malformed_json": "quarantined:malformed_json",
     "unknown_payment_type": "flagged:unmapped_payment_type",
     "negative_amount": "quarantined:negative_amount",
+    "currency_mismatch": "loaded",
+    "duplicate_capture": "loaded",
+    "refund_exceeds_sale": "loaded",
+    "deposit_difference": "loaded",
 }
 
 # Published test numbers of each scheme: Luhn-valid, never issued to a cardholder.
@@ -113,6 +128,10 @@ class DefectRates:
     malformed_json: Rate = 0.001
     unknown_payment_type: Rate = 0.005
     negative_amount: Rate = 0.002
+    currency_mismatch: Rate = 0.002
+    duplicate_capture: Rate = 0.002
+    refund_exceeds_sale: Rate = 0.01
+    deposit_difference: Rate = 0.2
 
     def __post_init__(self) -> None:
         for item in fields(self):

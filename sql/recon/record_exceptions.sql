@@ -4,6 +4,28 @@
 -- marked with when, why and the landed event that cleared it; if nobody had decided on it yet
 -- (status open) it is closed as cleared, so status = 'open' is exactly what still stands. A
 -- cleared exception that comes back is open again. $run_id: the Dagster run reconciling.
+-- Every captured refund, up to $last, of a sale refunded in the window, with the refunds of that
+-- sale so far: a sale may be refunded days later, and in several parts.
+CREATE OR REPLACE TEMP TABLE recon_refunds AS
+SELECT business_date, store_id, currency, transaction_id, parent_transaction_id, amount,
+       sum(-amount) OVER (
+           PARTITION BY parent_transaction_id, currency ORDER BY time_created, transaction_id
+       ) AS refunded_so_far
+FROM canonical.payments
+WHERE transaction_type = 'REFUND' AND is_financial AND business_date <= $last
+  AND parent_transaction_id IN (
+      SELECT parent_transaction_id FROM canonical.payments
+      WHERE business_date BETWEEN $first AND $last AND transaction_type = 'REFUND' AND is_financial
+  );
+
+CREATE OR REPLACE TEMP TABLE recon_refunded_sales AS
+SELECT transaction_id, any_value(business_date) AS business_date, any_value(currency) AS currency,
+       any_value(amount) AS amount
+FROM canonical.payments
+WHERE transaction_type = 'SALE' AND is_financial
+  AND transaction_id IN (SELECT parent_transaction_id FROM recon_refunds)
+GROUP BY transaction_id;
+
 CREATE OR REPLACE TEMP TABLE recon_detected AS
 WITH found AS (
     SELECT
@@ -16,7 +38,7 @@ WITH found AS (
             WHEN 'batch_without_transactions' THEN abs(reported_net_amount)
             WHEN 'transactions_without_batch' THEN abs(transactions_net_amount)
             ELSE greatest(abs(sales_difference), abs(refunds_difference), abs(net_difference),
-                          abs(deposit_difference))
+                          abs(deposit_difference), abs(fees_difference))
         END AS amount_at_risk,
         reported_net_amount AS reported_amount,
         transactions_net_amount AS computed_amount,
@@ -35,7 +57,9 @@ WITH found AS (
                  || '; transactions: ' || transactions_sales_count + transactions_refunds_count
                  || ', net ' || transactions_net_amount || ' (differences: count ' || count_difference
                  || ', sales ' || sales_difference || ', refunds ' || refunds_difference
-                 || ', deposit ' || deposit_difference || '; tolerance ' || tolerance || ')'
+                 || ', deposit ' || deposit_difference || ', fees ' || fees_difference
+                 || '; tolerance ' || tolerance || ', deposit ' || deposit_tolerance
+                 || ', fees ' || fees_tolerance || ', count ' || count_tolerance || ')'
         END AS detail
     FROM recon.settlement_vs_transactions
     WHERE business_date BETWEEN $first AND $last
@@ -47,6 +71,7 @@ WITH found AS (
         CASE status
             WHEN 'tender_without_gateway_transaction' THEN abs(tender_amount + tender_tip_amount)
             WHEN 'gateway_transaction_without_tender' THEN abs(transaction_amount)
+            WHEN 'currency_mismatch' THEN abs(transaction_amount)
             ELSE abs(amount_difference)
         END,
         tender_amount + coalesce(tender_tip_amount, 0),
@@ -57,6 +82,35 @@ WITH found AS (
     FROM recon.tenders_vs_gateway
     WHERE business_date BETWEEN $first AND $last
       AND status NOT IN ('matched', 'sales_order_payment')
+    UNION ALL
+    -- A deposit that differs from the day's money by more than the deposit tolerance.
+    SELECT
+        'deposit_difference', business_date, store_id, currency, abs(deposit_difference),
+        reported_deposit, expected_deposit,
+        'store_id=' || coalesce(store_id, '?') || ', currency=' || currency || ', business_date='
+            || business_date || ', deposit_ids=' || replace(deposit_ids, ', ', ' '),
+        'deposit ' || deposit_ids || ' reports ' || reported_deposit || ' ' || currency
+            || ', but the day''s money pays ' || expected_deposit || ' (sales ' || gross_sales
+            || ' - refunds ' || refunds || ' - fees ' || fees || ' + adjustments ' || adjustments
+            || '): ' || CASE WHEN deposit_difference < 0 THEN 'short by ' ELSE 'over by ' END
+            || abs(deposit_difference) || ' (tolerance ' || tolerance || ')'
+    FROM recon.deposits
+    WHERE business_date BETWEEN $first AND $last AND status = 'difference'
+    UNION ALL
+    -- Refunds of a sale adding up to more than it captured (matched by parent_resource_id): one
+    -- exception per refund that goes past the sale, in the sale's currency only.
+    SELECT
+        'refund_exceeds_sale', r.business_date, r.store_id, r.currency,
+        least(-r.amount, r.refunded_so_far - s.amount), s.amount, r.refunded_so_far,
+        'refund_id=' || r.transaction_id || ', sale_id=' || r.parent_transaction_id
+            || ', business_date=' || r.business_date,
+        'refund ' || r.transaction_id || ' of ' || -r.amount || ' ' || r.currency || ' brings the refunds of sale '
+            || r.parent_transaction_id || ' (captured ' || s.amount || ' ' || s.currency || ' on '
+            || s.business_date || ') to ' || r.refunded_so_far || ', ' || (r.refunded_so_far - s.amount)
+            || ' more than the sale'
+    FROM recon_refunds AS r
+    JOIN recon_refunded_sales AS s ON s.transaction_id = r.parent_transaction_id AND s.currency = r.currency
+    WHERE r.business_date BETWEEN $first AND $last AND r.refunded_so_far > s.amount
 )
 SELECT
     'EXC_' || upper(md5(kind || '|' || source_keys)[1:20]) AS exception_id,
@@ -86,7 +140,9 @@ WHERE e.exception_id = d.exception_id;
 -- newest landed event behind those keys: the late arrival that made the figures agree.
 CREATE OR REPLACE TEMP TABLE recon_cleared AS
 WITH gone AS (
-    SELECT exception_id, business_date,
+    SELECT exception_id, business_date, kind,
+           regexp_extract(source_keys, 'store_id=([^,]+)', 1) AS store_id,
+           regexp_extract(source_keys, 'currency=([^,]+)', 1) AS currency,
            nullif(regexp_extract(source_keys, 'batch_id=([^,]+)', 1), '(none)') AS batch_id,
            nullif(regexp_extract(source_keys, 'tender_id=([^,]+)', 1), '(none)') AS tender_id,
            nullif(regexp_extract(source_keys, 'transaction_id=([^,]+)', 1), '(none)') AS transaction_id
@@ -112,6 +168,13 @@ batches_now AS (
     JOIN recon.settlement_vs_transactions AS s
       ON s.business_date = g.business_date AND s.batch_id = g.batch_id
 ),
+deposits_now AS (
+    SELECT g.exception_id, d.*
+    FROM gone AS g
+    JOIN recon.deposits AS d
+      ON g.kind = 'deposit_difference' AND d.business_date = g.business_date
+     AND d.store_id = g.store_id AND d.currency = g.currency
+),
 now_says AS (
     SELECT exception_id,
            string_agg('tender ' || coalesce(tender_id, '(none)') || ' and transaction '
@@ -123,6 +186,12 @@ now_says AS (
            string_agg('batch ' || batch_id || ' now ' || status || ' (net difference '
                       || net_difference || ', tolerance ' || tolerance || ')', '; ' ORDER BY batch_id)
     FROM batches_now GROUP BY ALL
+    UNION ALL
+    SELECT exception_id,
+           string_agg('deposit of ' || store_id || ' in ' || currency || ' now ' || status
+                      || ' (difference ' || coalesce(CAST(deposit_difference AS VARCHAR), '(none)')
+                      || ', tolerance ' || tolerance || ')', '; ')
+    FROM deposits_now GROUP BY ALL
 ),
 landed_behind AS (
     SELECT t.exception_id, p.source_event_id AS event_id, p.source_segment_path AS segment_path
@@ -136,6 +205,21 @@ landed_behind AS (
     SELECT b.exception_id, s.source_event_id, s.source_segment_path
     FROM batches_now AS b
     JOIN canonical.settlement_batches AS s ON s.business_date = b.business_date AND s.batch_id = b.batch_id
+    UNION ALL
+    SELECT d.exception_id, s.source_event_id, s.source_segment_path
+    FROM deposits_now AS d
+    JOIN canonical.settlement_batches AS s
+      ON s.business_date = d.business_date AND s.store_id = d.store_id AND s.currency = d.currency
+    UNION ALL
+    -- ...and every event of the transactions that ever named one of the deposit's batches.
+    SELECT d.exception_id, e.event_id, e.segment_path
+    FROM deposits_now AS d
+    JOIN canonical.settlement_batches AS s
+      ON s.business_date = d.business_date AND s.store_id = d.store_id AND s.currency = d.currency
+    JOIN raw.payment_transactions AS named
+      ON named.business_date = s.business_date AND named.batch_id = s.batch_id
+    JOIN raw.payment_transactions AS e
+      ON e.business_date = named.business_date AND e.transaction_id = named.transaction_id
     UNION ALL
     -- Every event of the transactions that ever named the batch: a void takes its sale out.
     SELECT g.exception_id, e.event_id, e.segment_path
@@ -194,3 +278,5 @@ ON CONFLICT DO NOTHING;
 
 DROP TABLE recon_cleared;
 DROP TABLE recon_detected;
+DROP TABLE recon_refunds;
+DROP TABLE recon_refunded_sales;

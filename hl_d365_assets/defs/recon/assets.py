@@ -38,7 +38,10 @@ TABLES = {
     "source keys, first and last seen day, and a status and note accountants own.",
 }
 SOURCES = [
-    *(dg.AssetKey(["canonical", t]) for t in ("payments", "settlement_batches", "pos_tenders")),
+    *(
+        dg.AssetKey(["canonical", t])
+        for t in ("payments", "settlement_batches", "settlement_fees", "pos_tenders")
+    ),
     # Card payments of D365 sales orders are matched to the orders pulled from D365.
     dg.AssetKey(["raw", "d365_sales_orders"]),
 ]

@@ -114,6 +114,58 @@ UPDATE defects
 SET detail = 'the same line landed again in a later segment'
 WHERE kind = 'duplicate_delivery';
 
+-- currency_mismatch: the transaction says the other currency; ticket, batch and store do not.
+UPDATE transaction_events AS e
+SET currency = CASE st.currency WHEN 'USD' THEN 'CAD' ELSE 'USD' END
+FROM defects AS d
+JOIN stores AS st USING (store_idx)
+WHERE d.kind = 'currency_mismatch'
+    AND e.store_idx = d.store_idx AND e.slot = d.slot AND e.event_no = d.ordinal;
+
+UPDATE defects AS d
+SET detail = 'currency ' || e.currency || ' on a capture of store ' || st.store_id || ' ('
+    || st.currency || '), settled in its ' || st.currency || ' batch ' || st.batch_id
+FROM transaction_events AS e, stores AS st
+WHERE d.kind = 'currency_mismatch' AND st.store_idx = d.store_idx
+    AND e.store_idx = d.store_idx AND e.slot = d.slot AND e.event_no = d.ordinal;
+
+-- duplicate_capture: the same capture again, two seconds later, under a new transaction id with
+-- the same reference and amount; it is settled too. The ground truth names the copy.
+INSERT INTO transaction_events BY NAME
+SELECT e.* REPLACE (
+    d.related_slot AS slot,
+    e.created_ms + 2000 AS created_ms,
+    e.updated_ms + 2000 AS updated_ms,
+    e.received_ms + 2000 AS received_ms
+)
+FROM transaction_events AS e
+JOIN defects AS d
+    ON d.kind = 'duplicate_capture' AND e.store_idx = d.store_idx AND e.slot = d.slot
+    AND e.event_no = d.ordinal;
+
+UPDATE defects
+SET
+    event_id = transaction_event_id(store_idx, related_slot, ordinal),
+    business_key = trn_id(store_idx, related_slot),
+    detail = 'captured again as ' || trn_id(store_idx, related_slot) || ' with the reference and amount of '
+        || trn_id(store_idx, slot)
+WHERE kind = 'duplicate_capture';
+
+-- refund_exceeds_sale: the refund names a smaller sale as its parent.
+UPDATE defects AS d
+SET detail = 'parent_resource_id ' || trn_id(d.store_idx, d.related_slot) || ' is a sale of ' || s.amount
+    || ' minor units; the refund is ' || r.amount
+FROM transaction_events AS r, transaction_events AS s
+WHERE d.kind = 'refund_exceeds_sale'
+    AND r.store_idx = d.store_idx AND r.slot = d.slot AND r.event_no = d.ordinal
+    AND s.store_idx = d.store_idx AND s.slot = d.related_slot AND s.event_no = 1;
+
+UPDATE transaction_events AS e
+SET original_slot = d.related_slot
+FROM defects AS d
+WHERE d.kind = 'refund_exceeds_sale'
+    AND e.store_idx = d.store_idx AND e.slot = d.slot AND e.event_no = d.ordinal;
+
 -- Lines landed differently.
 UPDATE transaction_events AS e
 SET delivery_defect = d.kind

@@ -9,3 +9,8 @@ SELECT
     -1::BIGINT AS group_seq,
     NULL::BIGINT AS related_slot
 FROM settlement_batches;
+
+-- candidates_deposit_difference: every batch of the day (one not already hit by
+-- settlement_total_mismatch is taken: insert_defects.sql skips a batch hit once).
+CREATE OR REPLACE VIEW candidates_deposit_difference AS
+SELECT * FROM candidates_settlement_total_mismatch;

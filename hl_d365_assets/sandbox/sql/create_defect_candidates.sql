@@ -88,3 +88,50 @@ CREATE OR REPLACE VIEW candidates_duplicate_delivery AS
 SELECT * FROM transaction_event_candidates
 UNION ALL
 SELECT * FROM ticket_candidates;
+
+-- currency_mismatch: a captured card-only sale whose currency field names the other currency of
+-- the sandbox; its ticket, batch and store stay in the store's currency.
+CREATE OR REPLACE VIEW candidates_currency_mismatch AS
+SELECT
+    'payment_transactions' AS entity,
+    e.store_idx,
+    e.slot,
+    e.event_no AS ordinal,
+    e.ticket_seq AS group_seq,
+    NULL::BIGINT AS related_slot
+FROM transaction_events AS e
+SEMI JOIN unrefunded_card_sales AS u USING (store_idx, slot)
+WHERE e.event_no = 1;
+
+-- duplicate_capture: a captured card-only sale captured a second time, under a new transaction
+-- id with the same reference and amount (related_slot: the copy's slot).
+CREATE OR REPLACE VIEW candidates_duplicate_capture AS
+SELECT
+    'payment_transactions' AS entity,
+    e.store_idx,
+    e.slot,
+    e.event_no AS ordinal,
+    e.ticket_seq AS group_seq,
+    e.slot + 1000000 AS related_slot
+FROM transaction_events AS e
+SEMI JOIN unrefunded_card_sales AS u USING (store_idx, slot)
+WHERE e.event_no = 1;
+
+-- refund_exceeds_sale: a refund whose parent_resource_id is re-pointed to an earlier captured
+-- sale of the store smaller than the refund (related_slot: the nearest such sale). Chosen after
+-- every other record kind, so the sale it names is hit by no defect that could hide it.
+CREATE OR REPLACE VIEW candidates_refund_exceeds_sale AS
+SELECT
+    'payment_transactions' AS entity,
+    r.store_idx,
+    r.slot,
+    r.event_no AS ordinal,
+    r.ticket_seq AS group_seq,
+    max(s.slot) AS related_slot
+FROM transaction_events AS r
+JOIN transaction_events AS s
+    ON s.store_idx = r.store_idx AND s.slot < r.slot AND s.amount < r.amount
+    AND s.kind = 'sale' AND s.event_no = 1 AND s.final_status = 'CAPTURED'
+ANTI JOIN defects AS d ON d.store_idx = s.store_idx AND d.group_seq = s.ticket_seq
+WHERE r.kind = 'refund' AND r.event_no = 1 AND r.final_status = 'CAPTURED'
+GROUP BY ALL;

@@ -57,7 +57,7 @@ SELECT
         '","account_name":"Transaction_Processing","site_reference":"', st.store_id,
         '","amount":"', e.amount_sign, e.amount,
         '","gratuity_amount":"', e.gratuity,
-        '","currency":"', st.currency,
+        '","currency":"', coalesce(e.currency, st.currency),
         '","reference":"', CASE
             WHEN e.sales_order_number IS NOT NULL THEN e.sales_order_number
             ELSE ticket_id_text(st.store_id, e.ticket_seq) || '-T' || e.tender_no

@@ -88,5 +88,7 @@ SELECT
     END AS final_status,
     NULL::VARCHAR AS delivery_defect,
     -- set on order payments (create_order_payments.sql), which close no ticket
-    NULL::VARCHAR AS sales_order_number
+    NULL::VARCHAR AS sales_order_number,
+    -- set by the currency_mismatch defect (apply_record_defects.sql); NULL: the store's currency
+    NULL::VARCHAR AS currency
 FROM events;
