@@ -143,13 +143,15 @@ JOIN defects AS d
     ON d.kind = 'duplicate_capture' AND e.store_idx = d.store_idx AND e.slot = d.slot
     AND e.event_no = d.ordinal;
 
-UPDATE defects
+UPDATE defects AS d
 SET
-    event_id = transaction_event_id(store_idx, related_slot, ordinal),
-    business_key = trn_id(store_idx, related_slot),
-    detail = 'captured again as ' || trn_id(store_idx, related_slot) || ' with the reference and amount of '
-        || trn_id(store_idx, slot)
-WHERE kind = 'duplicate_capture';
+    event_id = transaction_event_id(d.store_idx, d.related_slot, transaction_status(e.kind, d.ordinal)),
+    business_key = trn_id(d.store_idx, d.related_slot),
+    detail = 'captured again as ' || trn_id(d.store_idx, d.related_slot) || ' with the reference and amount of '
+        || trn_id(d.store_idx, d.slot)
+FROM transaction_events AS e
+WHERE d.kind = 'duplicate_capture'
+    AND e.store_idx = d.store_idx AND e.slot = d.slot AND e.event_no = d.ordinal;
 
 -- refund_exceeds_sale: the refund names a smaller sale as its parent.
 UPDATE defects AS d
