@@ -27,7 +27,7 @@ import duckdb
 import pytest
 
 from hl_d365_assets.d365.client import D365Client
-from hl_d365_assets.d365.errors import D365Error
+from hl_d365_assets.d365.errors import D365Error, D365QueryNotHonoured
 from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.landing import LandingWriter, LandingZone
 from hl_d365_assets.ledger.exactly_once import post_day
@@ -42,10 +42,10 @@ from hl_d365_assets.sandbox.d365_simulator.app import (
 )
 from hl_d365_assets.sandbox.d365_simulator.server import serve
 from hl_d365_assets.sandbox.resources import d365_client
-from hl_d365_assets.settings import PROJECT_ROOT, Settings
+from hl_d365_assets.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 from hl_d365_assets.warehouse import WarehouseResource
 from hl_d365_assets_tests.conftest import make_settings, run_range
-from hl_d365_assets_tests.odata_fake import IndependentOData
+from hl_d365_assets_tests.odata_fake import JOURNAL_SETS, IndependentOData
 
 DAY = date(2026, 11, 3)
 
@@ -643,3 +643,103 @@ def test_a_real_failure_still_fails_the_posting_run(world) -> None:
     assert "Entra ID" in message
     assert world.sim.journals("usrt") == []
     assert ("failed",) in world.query("SELECT DISTINCT status FROM gl.postings")
+
+
+# -- a service that is not D365, or not quite ---------------------------------------------------
+
+
+def _against(world: World, fake: IndependentOData) -> IndependentOData:
+    world.fake = fake
+    fake.serve()
+    return fake
+
+
+def test_a_journal_kind_the_service_lacks_is_parked_with_its_answer_and_the_run_goes_on(
+    world,
+) -> None:
+    fake = _against(world, independent_odata(entity_sets=["CustomerPaymentJournalHeaders"]))
+    try:
+        report = world.post()  # does not raise: 404 for the general journal's sets
+
+        assert report.posted == [] and len(report.dead_lettered) == 2
+        assert all("404" in d["error"] for d in report.dead_lettered)
+        rows = world.query(
+            "SELECT reason_detail, masked_payload FROM ops.quarantine WHERE source = 'd365'"
+        )
+        assert len(rows) == 2
+        assert all("404 for LedgerJournalHeaders" in detail for detail, _ in rows)
+        assert all("No HTTP resource" in json.loads(body)["error"]["message"] for _, body in rows)
+        assert world.query("SELECT DISTINCT status FROM gl.postings") == [("dead_lettered",)]
+        with world.api() as api:
+            outcome = read_back_day(world.warehouse.writer, api, DAY)
+        assert outcome["unreadable_entity_sets"] == 1  # read, said, and not raised
+
+        fake.entity_sets = dict(JOURNAL_SETS)  # the service gains the entity sets
+        again = world.post()
+        assert len(again.posted) == 2
+        assert all(len(j) == 1 for j in world.journals_by_key().values())
+    finally:
+        fake.stop()
+
+
+def test_without_the_wildcard_the_read_back_finds_every_journal_by_its_exact_key(world) -> None:
+    fake = _against(world, independent_odata(wildcards=False))
+    try:
+        world.post()
+        with world.api() as api:
+            outcome = read_back_day(world.warehouse.writer, api, DAY)
+    finally:
+        fake.stop()
+    assert outcome["prefix_listing_not_honoured"] == 2  # one per journal kind, said
+    assert outcome["journals_read"] == 2 and outcome.get("matched", 0) > 0
+    assert set(outcome) & {"difference", "missing_in_d365"} == set()
+
+
+def test_a_service_that_ignores_the_filter_stops_posting_with_a_clear_error_not_a_duplicate(
+    world,
+) -> None:
+    fake = _against(world, independent_odata(honour_filter=False))
+    try:
+        for _ in range(2):
+            with pytest.raises(D365QueryNotHonoured, match="does not apply this filter"):
+                world.post()
+            assert all(len(j) == 1 for j in world.journals_by_key().values())
+        assert len(world.journals_by_key()) == 1
+    finally:
+        fake.stop()
+
+
+@pytest.mark.parametrize("path", ["/data/LedgerJournalHeaders", "/data/$batch"])
+def test_an_unanswered_write_to_the_independent_service_is_resolved_by_looking(world, path) -> None:
+    fake = _against(world, independent_odata())
+    fake.drop_answer_after_applying(path)
+    try:
+        report = world.post()
+        again = world.post()
+    finally:
+        fake.stop()
+    # Sent, applied, unanswered: found by its key (header) or its lines (changeset), once.
+    assert len(report.posted) + len(report.already_in_d365) == 2
+    assert again.posted == again.already_in_d365 == []
+    statuses = [status for method, p, _, status in fake.requests if p == path and method == "POST"]
+    assert statuses[0] is None
+    by_key = world.journals_by_key()
+    assert len(by_key) == 2 and all(len(j) == 1 and j[0]["lines"] for j in by_key.values())
+
+
+def test_the_entra_authority_host_is_configuration_for_sovereign_clouds(world) -> None:
+    host = "https://login.microsoftonline.us"
+    fake = _against(world, independent_odata(authority_host=host))
+    try:
+        report = world.post(authority_host=host)
+    finally:
+        fake.stop()
+    assert len(report.posted) == 2
+    token_requests = [p for _, p, _, _ in fake.requests if p.endswith("/oauth2/v2.0/token")]
+    assert token_requests == [f"/{fake.tenant_id}/oauth2/v2.0/token"]
+
+    settings = load_settings({"D365_AUTHORITY_HOST": host + "/"})
+    assert settings.d365_authority_host == host
+    assert load_settings({}).d365_authority_host == "https://login.microsoftonline.com"
+    with pytest.raises(SettingsError, match="D365_AUTHORITY_HOST"):
+        load_settings({"D365_AUTHORITY_HOST": "http://login.example"})

@@ -95,6 +95,17 @@ def create_journal(
         )
     created, adopted = _create_header(api, kind, {**header, "dataAreaId": company}, key_field)
     number = str(created["JournalBatchNumber"])
+    kept = str(created.get(key_field, ""))
+    if kept.lower() != str(header.get(key_field, "")).lower():
+        # A service that shortens or rewrites the key field would never find this journal by
+        # it again, and a re-run would create a second one: stop before it holds any line.
+        deleted = _discard_empty_header(api, kind, company, number)
+        raise D365Error(
+            f"{kind.header_set} {number} ({company}) was created with {key_field} {kept!r}, not "
+            f"{header.get(key_field)!r}: the service does not keep the key verbatim, so it could "
+            f"not be found again; header {'deleted again' if deleted else 'left empty in D365'}",
+            entity_set=kind.header_set,
+        )
     created_lines = add_journal_lines(api, kind, company, number, lines)
     return CreatedJournal(kind, company, number, created, created_lines, adopted)
 
