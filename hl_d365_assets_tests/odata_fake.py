@@ -180,6 +180,7 @@ class IndependentOData:
             self.requests.append((method, path, query, None if dropped else status))
         if dropped:
             raise ConnectionDropped(f"fake: answer to {method} {path} dropped")
+        headers = [*headers, ("Content-Length", str(len(content))), ("OData-Version", "4.0")]
         start_response(f"{status} {'OK' if status < 400 else 'Error'}", headers)
         return [content]
 
