@@ -105,6 +105,7 @@ class IndependentOData:
         self.requests: list[tuple[str, str, str, int | None]] = []
         """(method, path, query, status) of every request; status None for a dropped answer."""
         self._drop_after: dict[str, int] = {}
+        """``METHOD /path`` -> answers still to drop."""
         self._server: LoopbackServer | None = None
 
     # -- test hooks (Python, not HTTP) -----------------------------------------------------------
@@ -118,10 +119,10 @@ class IndependentOData:
         if self._server is not None:
             self._server.stop()
 
-    def drop_answer_after_applying(self, path: str, times: int = 1) -> None:
-        """The next ``times`` requests to ``path`` are applied, then the connection is closed
-        without an answer: a write whose outcome the client cannot know."""
-        self._drop_after[path] = times
+    def drop_answer_after_applying(self, method: str, path: str, times: int = 1) -> None:
+        """The next ``times`` ``method`` requests to ``path`` are applied, then the connection
+        is closed without an answer: a write whose outcome the client cannot know."""
+        self._drop_after[f"{method} {path}"] = times
 
     def journals(self, company: str, header_set: str = "LedgerJournalHeaders") -> list[dict]:
         """Headers of ``company`` with their ``lines``, by batch number."""
@@ -174,9 +175,9 @@ class IndependentOData:
                 status, headers, content = self._route(method, path, query, body, environ)
             except _Refused as refused:
                 status, headers, content = _error(refused)
-            dropped = self._drop_after.get(path, 0) > 0
+            dropped = self._drop_after.get(f"{method} {path}", 0) > 0
             if dropped:
-                self._drop_after[path] -= 1
+                self._drop_after[f"{method} {path}"] -= 1
             self.requests.append((method, path, query, None if dropped else status))
         if dropped:
             raise ConnectionDropped(f"fake: answer to {method} {path} dropped")
