@@ -23,7 +23,8 @@ What it does, and only that (the section of the facts in brackets):
 - Errors in D365's body shape, write failures as ``AxODataWriteException`` with a 400 [3].
 
 Switches for tests of a service that is *not* D365: ``wildcards=False`` (``*`` is a literal),
-``honour_filter=False`` (``$filter`` ignored), ``entity_sets`` without some set (404). Test hooks
+``honour_filter=False`` (``$filter`` ignored), ``entity_sets`` without some set (404),
+``description_length`` (a header keeps less of its ``Description``). Test hooks
 are Python methods, never HTTP endpoints.
 """
 
@@ -88,6 +89,7 @@ class IndependentOData:
         wildcards: bool = True,
         honour_filter: bool = True,
         entity_sets: Iterable[str] = tuple(JOURNAL_SETS),
+        description_length: int | None = None,
     ) -> None:
         self.tenant_id, self.client_id, self.client_secret = tenant_id, client_id, client_secret
         self.authority_host = authority_host.rstrip("/")
@@ -97,6 +99,8 @@ class IndependentOData:
         """Per segment after the main account, the values it may take."""
         self.page_size, self.wildcards, self.honour_filter = page_size, wildcards, honour_filter
         self.entity_sets = {name: JOURNAL_SETS[name] for name in entity_sets}
+        self.description_length = description_length
+        """Set: headers keep only this many characters of ``Description`` (not D365's 60)."""
         self.environment_url = ""
         self.rows: dict[str, dict[tuple, dict]] = {name: {} for name in JOURNAL_SETS}
         self._numbers = 0
@@ -315,6 +319,8 @@ class IndependentOData:
             self._numbers += 1
             row["JournalBatchNumber"] = f"{self._numbers:05d}"  # the number sequence decides
             row.setdefault("Description", row["JournalName"])
+            if self.description_length is not None:
+                row["Description"] = str(row["Description"])[: self.description_length]
         else:
             number = str(row.get("JournalBatchNumber") or "")
             header_set = next(h for h, lines in LINES_OF.items() if lines == name)

@@ -744,3 +744,19 @@ def test_the_entra_authority_host_is_configuration_for_sovereign_clouds(world) -
     assert load_settings({}).d365_authority_host == "https://login.microsoftonline.com"
     with pytest.raises(SettingsError, match="D365_AUTHORITY_HOST"):
         load_settings({"D365_AUTHORITY_HOST": "http://login.example"})
+
+
+def test_a_service_that_shortens_the_key_field_stops_posting_without_leaving_a_journal(
+    world,
+) -> None:
+    fake = _against(world, independent_odata(description_length=30))
+    try:
+        for _ in range(2):
+            with pytest.raises(D365Error, match="does not keep the key verbatim"):
+                world.post()
+            assert fake.journals("usrt") == []  # the header was deleted again, no line sent
+    finally:
+        fake.stop()
+    assert not any(
+        method == "POST" and path == "/data/$batch" for method, path, *_ in fake.requests
+    )
