@@ -56,9 +56,11 @@ def heartland_client(settings: Settings) -> HeartlandClient:
     )
 
 
-def d365_client() -> D365Client:
-    """Real D365 Finance: environment, tenant, client id and secret all read through ``EnvVar``."""
+def d365_client(settings: Settings) -> D365Client:
+    """Real D365 Finance: environment, tenant, client id and secret all read through ``EnvVar``;
+    the Entra ID host (``D365_AUTHORITY_HOST``, not a secret) from the settings."""
     return D365Client(
+        authority_host=settings.d365_authority_host,
         environment_url=dg.EnvVar("D365_ENVIRONMENT_URL"),
         tenant_id=dg.EnvVar("D365_TENANT_ID"),
         client_id=dg.EnvVar("D365_CLIENT_ID"),
@@ -90,6 +92,6 @@ def production_resources(settings: Settings) -> dict[str, dg.ConfigurableResourc
     settings.require_complete()
     return {
         "heartland": heartland_client(settings),
-        "d365": d365_client(),
+        "d365": d365_client(settings),
         **local_resources(settings),
     }

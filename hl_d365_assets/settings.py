@@ -40,6 +40,9 @@ variable                       sandbox                     production
 ``D365_TENANT_ID``             ignored                     required (``EnvVar``): Entra ID tenant
 ``D365_CLIENT_ID``             ignored                     required (``EnvVar``): app registration id
 ``D365_CLIENT_SECRET``         ignored                     required (secret, ``EnvVar``)
+``D365_AUTHORITY_HOST``        ``https://login.            optional, same default: the Entra ID host
+                               microsoftonline.com``       (sovereign clouds use their own, e.g.
+                                                           ``https://login.microsoftonline.us``)
 ``HEARTLAND_SANDBOX_URL``      ``http://127.0.0.1:8765/``  ignored: where the Heartland simulator
                                ``ucp``                     listens (``hl-d365 heartland-sim``)
 ``D365_SANDBOX_URL``           ``http://127.0.0.1:8766``   ignored: where the D365 simulator listens
@@ -114,6 +117,10 @@ well under 1% of a day, so a demo day passes; a day whose payload shape is wrong
 quarantines 100% and fails."""
 
 
+DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
+"""Entra ID's public-cloud host; sovereign clouds (US Government, China) have their own."""
+
+
 class SettingsError(RuntimeError):
     """The environment asks for something that cannot run: the message says what to change."""
 
@@ -135,6 +142,9 @@ class Settings:
     dagster_home: Path | None = None
     """``DAGSTER_HOME``, Dagster's own variable: the instance `hl-d365 backfill` records runs in
     (unset: the project's ``.dagster_home``, as the Makefile sets it)."""
+    d365_authority_host: str = DEFAULT_AUTHORITY_HOST
+    """``D365_AUTHORITY_HOST``: where the Entra ID tenant's token endpoint lives. In the sandbox
+    msal still names this host and its ``http_client`` routes the requests to the simulator."""
     alert_webhook_configured: bool = False
     """Whether ``HL_D365_ALERT_WEBHOOK_URL`` is set; the URL itself carries a secret."""
     missing: tuple[str, ...] = ()
@@ -238,6 +248,13 @@ def load_settings(environ: Environ | None = None) -> Settings:
             f"HL_D365_FIRST_BUSINESS_DAY={first_day!r} is not a date like 2026-01-01"
         ) from None
     mappings = _value(env, "HL_D365_MAPPINGS_DIR")
+    authority_host = (_value(env, "D365_AUTHORITY_HOST") or DEFAULT_AUTHORITY_HOST).rstrip("/")
+    if not authority_host.startswith("https://") or authority_host.count("/") != 2:
+        # msal refuses any authority that is not https; a path would end up inside the tenant.
+        raise SettingsError(
+            f"D365_AUTHORITY_HOST={authority_host!r} is not an https host like "
+            f"{DEFAULT_AUTHORITY_HOST} (no path: the tenant is D365_TENANT_ID)"
+        )
     return Settings(
         mode=mode,
         data_dir=Path(_value(env, "HL_D365_DATA_DIR") or Path.cwd() / "data").resolve(),
@@ -250,6 +267,7 @@ def load_settings(environ: Environ | None = None) -> Settings:
         heartland_api_url=_value(env, "HEARTLAND_API_URL") or None,
         heartland_sandbox_url=_value(env, "HEARTLAND_SANDBOX_URL") or None,
         d365_sandbox_url=_value(env, "D365_SANDBOX_URL") or None,
+        d365_authority_host=authority_host,
         dagster_home=Path(_value(env, "DAGSTER_HOME")).resolve()
         if _value(env, "DAGSTER_HOME")
         else None,

@@ -1,7 +1,11 @@
 """Posting the day's journals into the D365 simulator: exactly once whatever happens (re-runs,
 429 storms, 5xx, a token endpoint down, a process killed between header and lines or between
 sending and recording), rejections parked with D365's own words while the day's other journals
-post, adjustments for late data, and the read-back that compares D365 with what we meant."""
+post, adjustments for late data, and the read-back that compares D365 with what we meant.
+
+The tests taking ``any_world`` run twice: against the simulator, and against an independent
+OData service written from the reference facts alone (``odata_fake.py``, on loopback), so the
+posting does not only work against the simulator we wrote."""
 
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ import duckdb
 import pytest
 
 from hl_d365_assets.d365.client import D365Client
-from hl_d365_assets.d365.errors import D365Error
+from hl_d365_assets.d365.errors import D365Error, D365QueryNotHonoured
 from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.landing import LandingWriter, LandingZone
 from hl_d365_assets.ledger.exactly_once import post_day
@@ -38,9 +42,10 @@ from hl_d365_assets.sandbox.d365_simulator.app import (
 )
 from hl_d365_assets.sandbox.d365_simulator.server import serve
 from hl_d365_assets.sandbox.resources import d365_client
-from hl_d365_assets.settings import PROJECT_ROOT, Settings
+from hl_d365_assets.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 from hl_d365_assets.warehouse import WarehouseResource
 from hl_d365_assets_tests.conftest import make_settings, run_range
+from hl_d365_assets_tests.odata_fake import JOURNAL_SETS, IndependentOData
 
 DAY = date(2026, 11, 3)
 
@@ -64,6 +69,8 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 class World:
     settings: Settings
     sim: D365Simulator
+    fake: IndependentOData | None = None
+    """When set, the D365 posted to is this independent service instead of the simulator."""
 
     @property
     def warehouse(self) -> WarehouseResource:
@@ -72,6 +79,16 @@ class World:
         )
 
     def api(self, **overrides):
+        if self.fake is not None:
+            client = D365Client(
+                environment_url=self.fake.environment_url,
+                identity_url_override=self.fake.environment_url,
+                tenant_id=self.fake.tenant_id,
+                client_id=self.fake.client_id,
+                client_secret=self.fake.client_secret,
+                **overrides,
+            )
+            return client.open(sleep=lambda seconds: None)
         client = D365Client(
             environment_url=SANDBOX_ENVIRONMENT_URL,
             tenant_id=SANDBOX_TENANT_ID,
@@ -89,11 +106,34 @@ class World:
         with duckdb.connect(str(self.settings.warehouse_path), read_only=True) as conn:
             return conn.execute(sql, params or {}).fetchall()
 
+    def journals(self, header_set: str = "LedgerJournalHeaders") -> list[dict]:
+        """The journals D365 holds for usrt, each with its ``lines``."""
+        return (self.fake or self.sim).journals("usrt", header_set=header_set)
+
     def journals_by_key(self) -> dict[str, list[dict]]:
         found: dict[str, list[dict]] = {}
-        for journal in self.sim.journals("usrt"):
+        for journal in self.journals():
             found.setdefault(journal["Description"], []).append(journal)
         return found
+
+    def would_not_post(self, journal: dict) -> list[str]:
+        number = journal["JournalBatchNumber"]
+        if self.fake is not None:
+            return self.fake.unbalanced_vouchers("usrt", number)
+        return self.sim.validate_journal("usrt", number)
+
+    def add_to_debit_in_d365(self, journal: dict, line: dict, amount: Decimal) -> None:
+        """Someone changes a posted line in D365 itself."""
+        key = ("usrt", journal["JournalBatchNumber"], line["LineNumber"])
+        changed = {
+            **line,
+            "DebitAmount": Decimal(line["DebitAmount"]) + amount,
+            "CreditAmount": Decimal(line["CreditAmount"]),
+        }
+        if self.fake is not None:
+            self.fake.replace_line("LedgerJournalLines", key, changed)
+        else:
+            self.sim.store.replace("LedgerJournalLines", key, changed)
 
 
 @pytest.fixture
@@ -103,6 +143,44 @@ def world(loaded: Settings, tmp_path: Path) -> Iterator[World]:
     sim = D365Simulator(tmp_path / "d365.sqlite")
     yield World(settings, sim)
     sim.close()
+
+
+@pytest.fixture(params=["simulator", "independent"])
+def any_world(world: World, request: pytest.FixtureRequest) -> Iterator[World]:
+    """The world, its D365 the simulator or the independent OData service (its chart from the
+    shipped mapping files, a small server page size so paging is exercised)."""
+    if request.param == "simulator":
+        yield world
+        return
+    world.fake = independent_odata()
+    world.fake.serve()
+    yield world
+    world.fake.stop()
+
+
+def independent_odata(**options) -> IndependentOData:
+    mappings = PROJECT_ROOT / "mappings"
+    accounts = [
+        row.split(",")[0]
+        for row in (mappings / "gl_main_accounts.csv").read_text().splitlines()[1:]
+    ]
+    dimensions = [
+        row.split(",")[:2]
+        for row in (mappings / "gl_dimension_values.csv").read_text().splitlines()[1:]
+    ]
+    structure = [
+        row.split(",")[1]
+        for row in (mappings / "gl_account_structure.csv").read_text().splitlines()[1:]
+    ]
+    return IndependentOData(
+        main_accounts=accounts,
+        dimension_values=[
+            {value for dimension, value in dimensions if dimension == segment}
+            for segment in structure[1:]
+        ],
+        page_size=3,
+        **options,
+    )
 
 
 def expected_journals(world: World) -> dict[str, int]:
@@ -115,7 +193,8 @@ def expected_journals(world: World) -> dict[str, int]:
     )
 
 
-def test_a_day_posts_each_journal_once_balanced_and_a_second_run_posts_nothing(world) -> None:
+def test_a_day_posts_each_journal_once_balanced_and_a_second_run_posts_nothing(any_world) -> None:
+    world = any_world
     report = world.post()
 
     expected = expected_journals(world)
@@ -123,7 +202,7 @@ def test_a_day_posts_each_journal_once_balanced_and_a_second_run_posts_nothing(w
     in_d365 = world.journals_by_key()
     assert all(len(journals) == 1 for journals in in_d365.values())
     for journal in (j for journals in in_d365.values() for j in journals):
-        assert world.sim.validate_journal("usrt", journal["JournalBatchNumber"]) == []
+        assert world.would_not_post(journal) == []
     posted_lines = {p["journal_key"]: p["lines"] for p in report.posted}
     assert posted_lines == expected
 
@@ -134,7 +213,8 @@ def test_a_day_posts_each_journal_once_balanced_and_a_second_run_posts_nothing(w
     assert world.query("SELECT status, count(*) FROM gl.postings GROUP BY 1") == [("posted", 2)]
 
 
-def test_the_read_back_matches_line_by_line_and_flags_a_line_changed_in_d365(world) -> None:
+def test_the_read_back_matches_line_by_line_and_flags_a_line_changed_in_d365(any_world) -> None:
+    world = any_world
     world.post()
     with world.api() as api:
         outcome = read_back_day(world.warehouse.writer, api, DAY)
@@ -142,17 +222,9 @@ def test_the_read_back_matches_line_by_line_and_flags_a_line_changed_in_d365(wor
         outcome.get("matched", 0) > 0 and set(outcome) & {"difference", "missing_in_d365"} == set()
     )
 
-    [journal] = [j for j in world.sim.journals("usrt") if " USD " in j["Description"]]
+    [journal] = [j for j in world.journals() if " USD " in j["Description"]]
     line = journal["lines"][0]
-    world.sim.store.replace(
-        "LedgerJournalLines",
-        ("usrt", journal["JournalBatchNumber"], line["LineNumber"]),
-        {
-            **line,
-            "DebitAmount": Decimal(line["DebitAmount"]) + 1,
-            "CreditAmount": Decimal(line["CreditAmount"]),
-        },
-    )
+    world.add_to_debit_in_d365(journal, line, Decimal(1))
     with world.api() as api:
         outcome = read_back_day(world.warehouse.writer, api, DAY)
 
@@ -186,8 +258,9 @@ def test_throttling_server_errors_and_a_token_endpoint_down_never_duplicate(worl
 
 
 def test_a_line_d365_rejects_is_parked_with_its_reason_and_the_other_journal_posts(
-    world, tmp_path
+    any_world, tmp_path
 ) -> None:
+    world = any_world
     # Finance gave the Toronto store a business unit D365 does not know yet.
     mappings = _edited_mappings(tmp_path, store="S004", business_unit="104")
     settings = dataclasses.replace(world.settings, mappings_dir=mappings)
@@ -209,7 +282,7 @@ def test_a_line_d365_rejects_is_parked_with_its_reason_and_the_other_journal_pos
     assert world.query("SELECT kind FROM ops.alerts WHERE kind = 'd365_rejected'") == [
         ("d365_rejected",)
     ]
-    assert [j for j in world.sim.journals("usrt") if " CAD " in j["Description"]] == []
+    assert [j for j in world.journals() if " CAD " in j["Description"]] == []
 
     # Fixed in D365's terms (the store keeps its business unit 004), re-materialised, re-posted:
     # only what is missing goes.
@@ -235,7 +308,8 @@ def test_a_closed_period_is_a_dead_letter_with_d365s_message(world, tmp_path) ->
     assert world.sim.journals("usrt") == []
 
 
-def test_late_data_after_posting_goes_as_an_adjustment_of_the_difference(world) -> None:
+def test_late_data_after_posting_goes_as_an_adjustment_of_the_difference(any_world) -> None:
+    world = any_world
     world.post()
     before = dict(
         world.query("SELECT account_display_value, sum(amount) FROM gl.posted_lines GROUP BY 1")
@@ -569,3 +643,120 @@ def test_a_real_failure_still_fails_the_posting_run(world) -> None:
     assert "Entra ID" in message
     assert world.sim.journals("usrt") == []
     assert ("failed",) in world.query("SELECT DISTINCT status FROM gl.postings")
+
+
+# -- a service that is not D365, or not quite ---------------------------------------------------
+
+
+def _against(world: World, fake: IndependentOData) -> IndependentOData:
+    world.fake = fake
+    fake.serve()
+    return fake
+
+
+def test_a_journal_kind_the_service_lacks_is_parked_with_its_answer_and_the_run_goes_on(
+    world,
+) -> None:
+    fake = _against(world, independent_odata(entity_sets=["CustomerPaymentJournalHeaders"]))
+    try:
+        report = world.post()  # does not raise: 404 for the general journal's sets
+
+        assert report.posted == [] and len(report.dead_lettered) == 2
+        assert all("404" in d["error"] for d in report.dead_lettered)
+        rows = world.query(
+            "SELECT reason_detail, masked_payload FROM ops.quarantine WHERE source = 'd365'"
+        )
+        assert len(rows) == 2
+        assert all("404 for LedgerJournalHeaders" in detail for detail, _ in rows)
+        assert all("No HTTP resource" in json.loads(body)["error"]["message"] for _, body in rows)
+        assert world.query("SELECT DISTINCT status FROM gl.postings") == [("dead_lettered",)]
+        with world.api() as api:
+            outcome = read_back_day(world.warehouse.writer, api, DAY)
+        assert outcome["unreadable_entity_sets"] == 1  # read, said, and not raised
+
+        fake.entity_sets = dict(JOURNAL_SETS)  # the service gains the entity sets
+        again = world.post()
+        assert len(again.posted) == 2
+        assert all(len(j) == 1 for j in world.journals_by_key().values())
+    finally:
+        fake.stop()
+
+
+def test_without_the_wildcard_the_read_back_finds_every_journal_by_its_exact_key(world) -> None:
+    fake = _against(world, independent_odata(wildcards=False))
+    try:
+        world.post()
+        with world.api() as api:
+            outcome = read_back_day(world.warehouse.writer, api, DAY)
+    finally:
+        fake.stop()
+    # Said for the general journals; the day sent no customer payment journal to compare with.
+    assert outcome["prefix_listing_not_honoured"] == 1
+    assert outcome["journals_read"] == 2 and outcome.get("matched", 0) > 0
+    assert set(outcome) & {"difference", "missing_in_d365"} == set()
+
+
+def test_a_service_that_ignores_the_filter_stops_posting_with_a_clear_error_not_a_duplicate(
+    world,
+) -> None:
+    fake = _against(world, independent_odata(honour_filter=False))
+    try:
+        for _ in range(2):
+            with pytest.raises(D365QueryNotHonoured, match="does not apply this filter"):
+                world.post()
+            assert all(len(j) == 1 for j in world.journals_by_key().values())
+        assert len(world.journals_by_key()) == 1
+    finally:
+        fake.stop()
+
+
+@pytest.mark.parametrize("path", ["/data/LedgerJournalHeaders", "/data/$batch"])
+def test_an_unanswered_write_to_the_independent_service_is_resolved_by_looking(world, path) -> None:
+    fake = _against(world, independent_odata())
+    fake.drop_answer_after_applying("POST", path)
+    try:
+        report = world.post()
+        again = world.post()
+    finally:
+        fake.stop()
+    # Sent, applied, unanswered: found by its key (header) or its lines (changeset), once.
+    assert len(report.posted) + len(report.already_in_d365) == 2
+    assert again.posted == again.already_in_d365 == []
+    statuses = [status for method, p, _, status in fake.requests if p == path and method == "POST"]
+    assert statuses[0] is None
+    by_key = world.journals_by_key()
+    assert len(by_key) == 2 and all(len(j) == 1 and j[0]["lines"] for j in by_key.values())
+
+
+def test_the_entra_authority_host_is_configuration_for_sovereign_clouds(world) -> None:
+    host = "https://login.microsoftonline.us"
+    fake = _against(world, independent_odata(authority_host=host))
+    try:
+        report = world.post(authority_host=host)
+    finally:
+        fake.stop()
+    assert len(report.posted) == 2
+    token_requests = [p for _, p, _, _ in fake.requests if p.endswith("/oauth2/v2.0/token")]
+    assert token_requests == [f"/{fake.tenant_id}/oauth2/v2.0/token"]
+
+    settings = load_settings({"D365_AUTHORITY_HOST": host + "/"})
+    assert settings.d365_authority_host == host
+    assert load_settings({}).d365_authority_host == "https://login.microsoftonline.com"
+    with pytest.raises(SettingsError, match="D365_AUTHORITY_HOST"):
+        load_settings({"D365_AUTHORITY_HOST": "http://login.example"})
+
+
+def test_a_service_that_shortens_the_key_field_stops_posting_without_leaving_a_journal(
+    world,
+) -> None:
+    fake = _against(world, independent_odata(description_length=30))
+    try:
+        for _ in range(2):
+            with pytest.raises(D365Error, match="does not keep the key verbatim"):
+                world.post()
+            assert fake.journals("usrt") == []  # the header was deleted again, no line sent
+    finally:
+        fake.stop()
+    assert not any(
+        method == "POST" and path == "/data/$batch" for method, path, *_ in fake.requests
+    )

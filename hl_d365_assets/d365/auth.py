@@ -15,7 +15,8 @@ and ``post(url, params=, data=, headers=)`` for the token, and reads ``status_co
 ``headers`` of the answer (``raise_for_status`` on 5xx). The authority must be ``https://`` — msal
 refuses anything else — so the sandbox keeps the real authority URL and the adapter routes its
 requests to the loopback simulator (``route_to``). Instance discovery is off: the authority is
-configuration, not something to ask Microsoft about.
+configuration (``D365_AUTHORITY_HOST``, for sovereign clouds), not something to ask Microsoft
+about; the token endpoint is whatever that host's OpenID configuration names.
 
 :class:`EntraAuth` is the ``httpx.Auth`` flow of the OData client: msal's token on each request;
 when D365 refuses it anyway (401: expired or revoked early) it is dropped from msal's cache, a new
@@ -38,10 +39,9 @@ from hl_d365_assets.d365.errors import (
     parse_odata_error,
 )
 from hl_d365_assets.http import RETRYABLE, NoAnswer, request_name
+from hl_d365_assets.settings import DEFAULT_AUTHORITY_HOST
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
 
 
 class _MsalResponse:

@@ -172,7 +172,11 @@ class D365Client(dg.ConfigurableResource):
     certificate_thumbprint: str | None = Field(
         default=None, description="SHA-1 thumbprint (hex) of that certificate."
     )
-    authority_host: str = Field(default=DEFAULT_AUTHORITY_HOST)
+    authority_host: str = Field(
+        default=DEFAULT_AUTHORITY_HOST,
+        description="Entra ID host, https (msal requires it); sovereign clouds use their own, "
+        "e.g. https://login.microsoftonline.us (settings: D365_AUTHORITY_HOST).",
+    )
     identity_url_override: str | None = Field(
         default=None,
         description="Sandbox only: send msal's Entra ID requests to this base URL (the loopback "

@@ -7,6 +7,9 @@
 - :class:`D365AuthError` — Entra ID refused the credentials, or D365 refused a fresh token.
 - :class:`D365Unavailable` — transient failures (throttling, 5xx, timeouts) outlasted the retry
   budget. Nothing is known to be wrong with the data; try again later.
+- :class:`D365QueryNotHonoured` — the service answered a ``$filter`` with records that do not
+  satisfy it (an OData server that ignores the filter, or a form of it). Whatever was about to
+  be decided from that answer (adopt a journal, add its lines) is not safe: the run stops.
 - :class:`D365OutcomeUnknown` — a write was sent and no answer came back (read timeout, dropped
   connection, 500/502/504): D365 may or may not have applied it, so it is not blindly repeated.
 
@@ -118,6 +121,11 @@ class D365NotFoundError(D365Error):
 
 class D365AuthError(D365Error):
     """Entra ID or D365 refused the credentials or the token."""
+
+
+class D365QueryNotHonoured(D365Error):
+    """The service answered a filter with records that do not match it; nothing that protects
+    exactly-once posting may be decided from such an answer."""
 
 
 class D365TransientError(D365Error):

@@ -8,6 +8,12 @@ by looking, never by writing twice: a header by the caller's key field (the idem
 ``Description``), a lines changeset by reading the journal's lines; explicit line numbers make a
 repeated changeset fail as a whole rather than duplicate lines.
 
+Every look is by exact value (``eq '<key>'``, ``eq '<number>'``), never by D365's ``eq '…*'``
+wildcard, and every record answered is checked against what was asked: a service that ignores
+the filter (or treats the text differently) raises
+:class:`~hl_d365_assets.d365.errors.D365QueryNotHonoured` instead of adopting a journal that is
+not ours or creating a second one.
+
 These are the ledger's rules for two entity sets; the OData client underneath
 (:class:`~hl_d365_assets.d365.client.D365Api`) knows entity sets, ``$batch`` and errors only.
 """
@@ -26,7 +32,9 @@ from hl_d365_assets.d365.client import (
 )
 from hl_d365_assets.d365.errors import (
     D365Error,
+    D365NotFoundError,
     D365OutcomeUnknown,
+    D365QueryNotHonoured,
     D365TransientError,
     D365ValidationError,
     describe_key,
@@ -87,6 +95,17 @@ def create_journal(
         )
     created, adopted = _create_header(api, kind, {**header, "dataAreaId": company}, key_field)
     number = str(created["JournalBatchNumber"])
+    kept = str(created.get(key_field, ""))
+    if kept.lower() != str(header.get(key_field, "")).lower():
+        # A service that shortens or rewrites the key field would never find this journal by
+        # it again, and a re-run would create a second one: stop before it holds any line.
+        deleted = _discard_empty_header(api, kind, company, number)
+        raise D365Error(
+            f"{kind.header_set} {number} ({company}) was created with {key_field} {kept!r}, not "
+            f"{header.get(key_field)!r}: the service does not keep the key verbatim, so it could "
+            f"not be found again; header {'deleted again' if deleted else 'left empty in D365'}",
+            entity_set=kind.header_set,
+        )
     created_lines = add_journal_lines(api, kind, company, number, lines)
     return CreatedJournal(kind, company, number, created, created_lines, adopted)
 
@@ -100,7 +119,8 @@ def add_journal_lines(
 ) -> list[dict]:
     """All lines of a journal whose header exists and holds no line yet, in one atomic
     changeset with ``LineNumber`` 1..n; how a run that stopped between header and lines
-    finishes the journal. If D365 rejects them, the empty header is deleted again."""
+    finishes the journal. If D365 rejects them (or has no such line entity set: 404), the empty
+    header is deleted again."""
     number = str(journal_batch_number)
     numbered = [
         {
@@ -113,7 +133,7 @@ def add_journal_lines(
     ]
     try:
         return _create_lines(api, kind, company, number, numbered)
-    except D365ValidationError as error:
+    except (D365ValidationError, D365NotFoundError) as error:
         error.journal_batch_number = number
         error.header_deleted = _discard_empty_header(api, kind, company, number)
         raise
@@ -122,13 +142,59 @@ def add_journal_lines(
 def journal_lines(
     api: D365Api, kind: JournalKind, company: str, journal_batch_number: str
 ) -> list[dict]:
-    """The lines of one journal, by line number."""
-    return api.read_all(
+    """The lines of one journal, by line number (each checked to be the journal's)."""
+    return _exactly(
+        api,
         kind.line_set,
-        filter=f"JournalBatchNumber eq {odata_literal(journal_batch_number)}",
-        legal_entity=company,
+        company,
+        "JournalBatchNumber",
+        str(journal_batch_number),
         orderby="LineNumber",
     )
+
+
+def headers_with_key(
+    api: D365Api, kind: JournalKind, company: str, key_field: str, key_value: str
+) -> list[dict]:
+    """The headers of ``company`` whose ``key_field`` is exactly ``key_value``."""
+    return _exactly(api, kind.header_set, company, key_field, key_value)
+
+
+def _exactly(
+    api: D365Api,
+    entity_set: str,
+    company: str,
+    field_name: str,
+    value: str,
+    orderby: str | None = None,
+) -> list[dict]:
+    """Records whose ``field_name`` equals ``value``, by an exact ``eq`` filter, each answered
+    record checked against the filter. D365 compares strings without case and sends
+    ``dataAreaId`` in lower case, so the check does too; anything else that comes back means
+    the service did not apply the filter, and deciding from it could duplicate a journal."""
+    rows = api.read_all(
+        entity_set,
+        filter=f"{field_name} eq {odata_literal(value)}",
+        legal_entity=company,
+        orderby=orderby,
+    )
+    strays = [
+        row
+        for row in rows
+        if str(row.get(field_name, "")).lower() != value.lower()
+        or str(row.get("dataAreaId", company)).lower() != company.lower()
+    ]
+    if strays:
+        stray = strays[0]
+        raise D365QueryNotHonoured(
+            f"GET {entity_set} with $filter={field_name} eq {odata_literal(value)} and "
+            f"dataAreaId eq {odata_literal(company)} answered {len(rows)} records, {len(strays)} "
+            f"of them not matching (e.g. {field_name}={stray.get(field_name)!r}, "
+            f"dataAreaId={stray.get('dataAreaId')!r}): the service does not apply this filter, "
+            "so nothing is adopted or created from its answer; posting stops here",
+            entity_set=entity_set,
+        )
+    return rows
 
 
 def _create_header(
@@ -144,11 +210,7 @@ def _create_header(
             if key_value in (None, "") or attempt >= _attempts(api):
                 raise
             _wait_before_looking(api, attempt)
-            found = api.read_all(
-                kind.header_set,
-                filter=f"{key_field} eq {odata_literal(key_value)}",
-                legal_entity=header["dataAreaId"],
-            )
+            found = headers_with_key(api, kind, header["dataAreaId"], key_field, str(key_value))
             if len(found) == 1:
                 logger.warning(
                     "%s; header %s found by %s, adopting it",

@@ -10,7 +10,11 @@ an adjustment journal (:mod:`hl_d365_assets.ledger.plan`).
 Nothing is held across the HTTP calls: the plan is read from the warehouse, each attempt is
 recorded in gl.postings (``sending``) before it leaves and its outcome after, in short writer
 sessions. What D365 rejects as invalid is a dead letter (:mod:`hl_d365_assets.ledger.dead_letters`)
-and the day's other journals still post; anything else that fails stops the day and is raised.
+and the day's other journals still post. So is a journal whose entity sets the service does not
+have, or that answers 404 for them (a service that is not D365, or one without the customer
+payment journal entities): that kind of journal is parked with the service's answer and the
+other journals, and the other days of the run, go on. Anything else that fails stops the day
+and is raised.
 """
 
 from __future__ import annotations
@@ -24,9 +28,14 @@ from datetime import date
 
 import duckdb
 
-from hl_d365_assets.d365.client import D365Api, odata_literal
-from hl_d365_assets.d365.errors import D365Error, D365ValidationError
-from hl_d365_assets.ledger.d365_journals import add_journal_lines, create_journal, journal_lines
+from hl_d365_assets.d365.client import D365Api
+from hl_d365_assets.d365.errors import D365Error, D365NotFoundError, D365ValidationError
+from hl_d365_assets.ledger.d365_journals import (
+    add_journal_lines,
+    create_journal,
+    headers_with_key,
+    journal_lines,
+)
 from hl_d365_assets.ledger.dead_letters import dead_letter
 from hl_d365_assets.ledger.plan import (
     HeldJournal,
@@ -89,7 +98,7 @@ def post_day(writer: Writer, api: D365Api, day: date) -> DayReport:
             _record_attempt(conn, _attempt(attempt_id, journal, "sending"))
         try:
             number, adopted = create_journal_once(api, journal)
-        except D365ValidationError as rejected:
+        except (D365ValidationError, D365NotFoundError) as rejected:
             outcome = {"journal_key": journal.journal_key, "key": str(journal.idempotency_key),
                        "lines": journal.line_count, "error": str(rejected)}  # fmt: skip
             report.dead_lettered.append(outcome)
@@ -119,11 +128,7 @@ def create_journal_once(api: D365Api, journal: PlannedJournal) -> tuple[str, boo
     key = str(journal.idempotency_key)
     kind = journal.journal_type
     lines = journal.d365_lines()
-    found = api.read_all(
-        kind.header_set,
-        filter=f"Description eq {odata_literal(key)}",
-        legal_entity=journal.legal_entity,
-    )
+    found = headers_with_key(api, kind, journal.legal_entity, "Description", key)
     if len(found) > 1:
         raise D365Error(
             f"{len(found)} journals in {journal.legal_entity} carry the key {key!r}; "
