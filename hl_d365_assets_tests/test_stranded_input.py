@@ -480,3 +480,33 @@ def test_a_connection_that_never_finishes_its_headers_is_closed_and_others_are_s
             connection.close()
     assert all(answer == b"" for answer, _ in closings)
     assert max(closed_at for _, closed_at in closings) - started < READ_TIMEOUT + 2
+
+
+@pytest.mark.parametrize("absurd", ["9999-12-31T23:59:59.999Z", "0001-01-01T00:00:00Z"])
+def test_the_pull_lands_a_row_whose_time_overflows_the_calendar_for_quarantine(
+    clean_day: dict[str, dict], zone: LandingZone, tmp_path: Path, absurd: str
+) -> None:
+    """A report row dated year 9999 or 0001 must not crash the end-of-day pull (its business day
+    overflows the calendar): it lands flagged on the first requested day, like any row the pull
+    cannot place, so the raw layer quarantines it and conservation counts it."""
+    from hl_d365_assets.heartland.events import StoreZones
+    from hl_d365_assets.heartland.pull import PullReport, _land_page
+
+    row = {**clean_day["payment_transactions"]["payload"], "time_created": absurd}
+    pulled = LandingZone(tmp_path / "pulled")
+    report = PullReport(requested_days=[DAY.isoformat()])
+    zones = StoreZones.from_mappings(PROJECT_ROOT / "mappings", "America/New_York")
+    with LandingWriter(pulled, producer="test", max_segment_age_seconds=float("inf")) as writer:
+        _land_page(
+            writer,
+            "payment_transactions",
+            [row],
+            {DAY.isoformat()},
+            zones,
+            "2026-11-20T07:00:00Z",
+            report,
+        )
+    assert report.flagged["payment_transactions"] == 1
+    [segment] = pulled.segments("heartland", "payment_transactions", DAY)
+    [line] = [json.loads(text) for text in segment.read_text().splitlines()]
+    assert line["receiver_problem"].startswith("schema_violation: API row from the end-of-day pull")
