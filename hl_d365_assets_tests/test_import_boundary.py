@@ -19,7 +19,7 @@ from hl_d365_assets.settings import PRODUCTION_REQUIRED, SettingsError, load_set
 PACKAGE = Path(hl_d365_assets.__file__).parent
 OUTSIDE_PRODUCTION = ("sandbox", "demo", "bench")
 FORBIDDEN = tuple(f"hl_d365_assets.{name}" for name in OUTSIDE_PRODUCTION)
-COMPOSITION_ROOTS = {"cli.py", "defs/resources.py"}
+COMPOSITION_ROOTS = {"cli.py"}
 """The only production modules that may import the sandbox, demo or benchmark, and only inside
 the functions that run them (sandbox mode, sandbox-only commands)."""
 
