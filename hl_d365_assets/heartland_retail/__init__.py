@@ -1,0 +1,1 @@
+"""Heartland Retail (POS): the REST client, and the pull that lands its records."""
