@@ -1,4 +1,5 @@
-"""Production wiring: the Dagster resources that reach the real GP-API and D365 Finance.
+"""Production wiring: the Dagster resources that reach the real GP-API, Heartland Retail and D365
+Finance.
 
 Credentials reach the clients only through ``dagster.EnvVar``, resolved at run time and never
 stored in config; which variables must be set is decided in :mod:`hl_d365_assets.settings`.
@@ -18,6 +19,7 @@ import dagster as dg
 from hl_d365_assets.alerts import AlertWebhookResource
 from hl_d365_assets.d365.client import D365Client
 from hl_d365_assets.heartland.client import HeartlandClient
+from hl_d365_assets.heartland_retail.client import HeartlandRetailClient
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.settings import Settings
 from hl_d365_assets.warehouse import WarehouseResource
@@ -53,6 +55,14 @@ def heartland_client(settings: Settings) -> HeartlandClient:
         base_url=settings.heartland_api_url,
         app_id=dg.EnvVar("HEARTLAND_APP_ID"),
         app_key=dg.EnvVar("HEARTLAND_APP_KEY"),
+    )
+
+
+def heartland_retail_client() -> HeartlandRetailClient:
+    """The real Heartland Retail account: subdomain and API token read through ``EnvVar``."""
+    return HeartlandRetailClient(
+        subdomain=dg.EnvVar("HEARTLAND_RETAIL_SUBDOMAIN"),
+        token=dg.EnvVar("HEARTLAND_RETAIL_TOKEN"),
     )
 
 
@@ -92,6 +102,7 @@ def production_resources(settings: Settings) -> dict[str, dg.ConfigurableResourc
     settings.require_complete()
     return {
         "heartland": heartland_client(settings),
+        "heartland_retail": heartland_retail_client(),
         "d365": d365_client(settings),
         **local_resources(settings),
     }

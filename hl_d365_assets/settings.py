@@ -14,40 +14,45 @@ be set:
 
 Any other value of ``HL_D365_MODE`` is an error naming the allowed ones.
 
-=============================  ==========================  ============================================
-variable                       sandbox                     production
-=============================  ==========================  ============================================
-``HL_D365_MODE``               ``sandbox`` (default)       ``production``
-``HL_D365_DATA_DIR``           ``./data``                  required: landing zone, warehouse, read copy
-``HL_D365_TIMEZONE``           ``America/New_York``        required: the merchant's IANA zone, which
-                                                           decides each business day's boundaries
-``HL_D365_FIRST_BUSINESS_DAY`` ``2026-01-01``              optional, same default: first partition
-``HL_D365_BASE_CURRENCY``      ``USD``                     optional, same default
-``HL_D365_MAPPINGS_DIR``       the shipped ``mappings/``   optional: a folder of the finance-owned
-                                                           mapping CSVs replacing the shipped ones
-``HL_D365_ALERT_WEBHOOK_URL``  unset: alerts stay in       optional, same (secret: read through
-                               ``ops.alerts``              ``EnvVar`` only)
-``HEARTLAND_API_URL``          ignored (the simulator)     required: GP-API base including ``/ucp``,
-                                                           ``https://apis.globalpay.com/ucp`` (live) or
-                                                           ``https://apis.sandbox.globalpay.com/ucp``
-``HEARTLAND_APP_ID``           ignored (sandbox app id)    required (``EnvVar``)
-``HEARTLAND_APP_KEY``          the pipeline uses the       required (secret, ``EnvVar``); also the
-                               sandbox app key; the        key the webhook receiver checks
-                               receiver checks with this   signatures with
-                               one unless ``--sandbox``
-``D365_ENVIRONMENT_URL``       ignored (the simulator)     required (``EnvVar``), e.g.
-                                                           ``https://contoso.operations.dynamics.com``
-``D365_TENANT_ID``             ignored                     required (``EnvVar``): Entra ID tenant
-``D365_CLIENT_ID``             ignored                     required (``EnvVar``): app registration id
-``D365_CLIENT_SECRET``         ignored                     required (secret, ``EnvVar``)
-``D365_AUTHORITY_HOST``        ``https://login.            optional, same default: the Entra ID host
-                               microsoftonline.com``       (sovereign clouds use their own, e.g.
-                                                           ``https://login.microsoftonline.us``)
-``HEARTLAND_SANDBOX_URL``      ``http://127.0.0.1:8765/``  ignored: where the Heartland simulator
-                               ``ucp``                     listens (``hl-d365 heartland-sim``)
-``D365_SANDBOX_URL``           ``http://127.0.0.1:8766``   ignored: where the D365 simulator listens
-                                                           (``hl-d365 d365-sim``)
-=============================  ==========================  ============================================
+================================  ==========================  ============================================
+variable                          sandbox                     production
+================================  ==========================  ============================================
+``HL_D365_MODE``                  ``sandbox`` (default)       ``production``
+``HL_D365_DATA_DIR``              ``./data``                  required: landing zone, warehouse, read copy
+``HL_D365_TIMEZONE``              ``America/New_York``        required: the merchant's IANA zone, which
+                                                              decides each business day's boundaries
+``HL_D365_FIRST_BUSINESS_DAY``    ``2026-01-01``              optional, same default: first partition
+``HL_D365_BASE_CURRENCY``         ``USD``                     optional, same default
+``HL_D365_MAPPINGS_DIR``          the shipped ``mappings/``   optional: a folder of the finance-owned
+                                                              mapping CSVs replacing the shipped ones
+``HL_D365_ALERT_WEBHOOK_URL``     unset: alerts stay in       optional, same (secret: read through
+                                  ``ops.alerts``              ``EnvVar`` only)
+``HEARTLAND_API_URL``             ignored (the simulator)     required: GP-API base including ``/ucp``,
+                                                              ``https://apis.globalpay.com/ucp`` (live) or
+                                                              ``https://apis.sandbox.globalpay.com/ucp``
+``HEARTLAND_APP_ID``              ignored (sandbox app id)    required (``EnvVar``)
+``HEARTLAND_APP_KEY``             the pipeline uses the       required (secret, ``EnvVar``); also the
+                                  sandbox app key; the        key the webhook receiver checks
+                                  receiver checks with this   signatures with
+                                  one unless ``--sandbox``
+``HEARTLAND_RETAIL_SUBDOMAIN``    ignored (the simulator)     required (``EnvVar``): the Heartland Retail
+                                                              account, ``https://<it>.retail.heartland.us``
+``HEARTLAND_RETAIL_TOKEN``        ignored (sandbox token)     required (secret, ``EnvVar``): an API token
+``D365_ENVIRONMENT_URL``          ignored (the simulator)     required (``EnvVar``), e.g.
+                                                              ``https://contoso.operations.dynamics.com``
+``D365_TENANT_ID``                ignored                     required (``EnvVar``): Entra ID tenant
+``D365_CLIENT_ID``                ignored                     required (``EnvVar``): app registration id
+``D365_CLIENT_SECRET``            ignored                     required (secret, ``EnvVar``)
+``D365_AUTHORITY_HOST``           ``https://login.            optional, same default: the Entra ID host
+                                  microsoftonline.com``       (sovereign clouds use their own, e.g.
+                                                              ``https://login.microsoftonline.us``)
+``HEARTLAND_SANDBOX_URL``         ``http://127.0.0.1:8765/``  ignored: where the Heartland simulator
+                                  ``ucp``                     listens (``hl-d365 heartland-sim``)
+``D365_SANDBOX_URL``              ``http://127.0.0.1:8766``   ignored: where the D365 simulator listens
+                                                              (``hl-d365 d365-sim``)
+``HEARTLAND_RETAIL_SANDBOX_URL``  ``http://127.0.0.1:8767/``  ignored: where the Heartland Retail
+                                  ``api``                     simulator listens (``hl-d365 retail-sim``)
+================================  ==========================  ============================================
 
 The raw layer's load-health checks (docs/ingestion.md, "Load health"), optional in both modes,
 defaults in :data:`LOAD_HEALTH_DEFAULTS`:
@@ -97,6 +102,8 @@ PRODUCTION_REQUIRED: dict[str, str] = {
     "HEARTLAND_API_URL": "the GP-API base URL, e.g. https://apis.globalpay.com/ucp",
     "HEARTLAND_APP_ID": "the GP-API app id",
     "HEARTLAND_APP_KEY": "the GP-API app key (secret)",
+    "HEARTLAND_RETAIL_SUBDOMAIN": "the Heartland Retail account, as in https://<it>.retail.heartland.us",
+    "HEARTLAND_RETAIL_TOKEN": "a Heartland Retail API token (secret)",
     "D365_ENVIRONMENT_URL": "the D365 Finance environment, https://<name>.operations.dynamics.com",
     "D365_TENANT_ID": "the Entra ID tenant of the app registration",
     "D365_CLIENT_ID": "the app registration's client id",
@@ -139,6 +146,9 @@ class Settings:
     """Sandbox only: where the Heartland simulator listens, when not on its default port."""
     d365_sandbox_url: str | None = None
     """Sandbox only: where the D365 simulator listens, when not on its default port."""
+    heartland_retail_sandbox_url: str | None = None
+    """Sandbox only: where the Heartland Retail simulator listens (its ``/api`` root), when not
+    on its default port."""
     dagster_home: Path | None = None
     """``DAGSTER_HOME``, Dagster's own variable: the instance `hl-d365 backfill` records runs in
     (unset: the project's ``.dagster_home``, as the Makefile sets it)."""
@@ -267,6 +277,7 @@ def load_settings(environ: Environ | None = None) -> Settings:
         heartland_api_url=_value(env, "HEARTLAND_API_URL") or None,
         heartland_sandbox_url=_value(env, "HEARTLAND_SANDBOX_URL") or None,
         d365_sandbox_url=_value(env, "D365_SANDBOX_URL") or None,
+        heartland_retail_sandbox_url=_value(env, "HEARTLAND_RETAIL_SANDBOX_URL") or None,
         d365_authority_host=authority_host,
         dagster_home=Path(_value(env, "DAGSTER_HOME")).resolve()
         if _value(env, "DAGSTER_HOME")

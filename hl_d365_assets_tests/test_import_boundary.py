@@ -29,6 +29,8 @@ PRODUCTION_ENV = {
     "HEARTLAND_API_URL": "https://apis.globalpay.com/ucp",
     "HEARTLAND_APP_ID": "dummy-app-id",
     "HEARTLAND_APP_KEY": "dummy-app-key",
+    "HEARTLAND_RETAIL_SUBDOMAIN": "dummy-retail-account",
+    "HEARTLAND_RETAIL_TOKEN": "dummy-retail-token",
     "D365_ENVIRONMENT_URL": "https://contoso.operations.dynamics.com",
     "D365_TENANT_ID": "contoso.onmicrosoft.com",
     "D365_CLIENT_ID": "dummy-client-id",
@@ -36,7 +38,12 @@ PRODUCTION_ENV = {
 }
 """Every production setting but the data folder, which each test points at its own."""
 
-SETTINGS_NAMES = {*PRODUCTION_REQUIRED, "HEARTLAND_SANDBOX_URL", "D365_SANDBOX_URL"}
+SETTINGS_NAMES = {
+    *PRODUCTION_REQUIRED,
+    "HEARTLAND_SANDBOX_URL",
+    "HEARTLAND_RETAIL_SANDBOX_URL",
+    "D365_SANDBOX_URL",
+}
 
 
 def _production_modules() -> list[Path]:
@@ -209,6 +216,9 @@ def test_the_default_mode_is_sandbox_even_when_production_secrets_are_set(tmp_pa
     heartland, d365 = resources["heartland"], resources["d365"]
     assert heartland.base_url == "http://127.0.0.1:8765/ucp"  # the simulator, not GP
     assert heartland.app_key != PRODUCTION_ENV["HEARTLAND_APP_KEY"]
+    retail = resources["heartland_retail"]
+    assert retail.api_url == "http://127.0.0.1:8767/api/"  # the simulator, not the account
+    assert retail.token != PRODUCTION_ENV["HEARTLAND_RETAIL_TOKEN"]
     assert d365.environment_url == "http://127.0.0.1:8766"  # the simulator, not contoso
     assert d365.client_secret != PRODUCTION_ENV["D365_CLIENT_SECRET"]
 
@@ -226,11 +236,15 @@ def test_production_resources_read_secrets_through_env_vars_only(tmp_path: Path)
     assert "dummy" not in repr(settings)
     resources = build_resources(settings)
     heartland, d365 = resources["heartland"], resources["d365"]
+    retail = resources["heartland_retail"]
     assert heartland.base_url == "https://apis.globalpay.com/ucp"
+    assert retail.base_url is None  # https://<subdomain>.retail.heartland.us/api/
     assert d365.identity_url_override is None  # the real Entra ID, not a simulator
     read_through_env_var = {
         (heartland, "app_id"): "HEARTLAND_APP_ID",
         (heartland, "app_key"): "HEARTLAND_APP_KEY",
+        (retail, "subdomain"): "HEARTLAND_RETAIL_SUBDOMAIN",
+        (retail, "token"): "HEARTLAND_RETAIL_TOKEN",
         (d365, "environment_url"): "D365_ENVIRONMENT_URL",
         (d365, "tenant_id"): "D365_TENANT_ID",
         (d365, "client_id"): "D365_CLIENT_ID",
