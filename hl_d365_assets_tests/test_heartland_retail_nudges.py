@@ -132,3 +132,85 @@ def test_a_flood_of_nudges_rewrites_the_board_once_and_the_last_one_still_reache
     board.close()  # the receiver's stop, or the timer, writes the burst's newest nudge
     assert board.writes == 2
     assert read_board(tmp_path / NUDGES_FILE) == {"items": 1099}
+
+
+# -- the sensor and the schedules ------------------------------------------------------------
+
+
+def evaluate_nudge_sensor(instance: dg.DagsterInstance, cursor: str | None):
+    from hl_d365_assets.defs.landing.sensors import heartland_retail_nudge_sensor
+
+    context = dg.build_sensor_context(instance=instance, cursor=cursor)
+    return heartland_retail_nudge_sensor(context)
+
+
+@pytest.fixture
+def board(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> NudgeBoard:
+    monkeypatch.setenv("HL_D365_DATA_DIR", str(settings.data_dir))
+    stamps = iter(range(NOW_MS, NOW_MS + 1000))
+    return NudgeBoard(
+        settings.data_dir / "webhook" / NUDGES_FILE,
+        clock_ms=lambda: next(stamps),
+        min_write_seconds=0,
+    )
+
+
+def test_the_sensor_turns_new_nudges_into_one_pull_of_exactly_those_entities(
+    board: NudgeBoard,
+) -> None:
+    from hl_d365_assets.defs.landing.assets import RETAIL_KEYS
+
+    with dg.instance_for_test() as instance:
+        assert isinstance(evaluate_nudge_sensor(instance, None), dg.SkipReason)
+        board.record("customers")
+        board.record("customers")
+        result = evaluate_nudge_sensor(instance, None)
+        (request,) = result.run_requests
+        assert request.asset_selection == [RETAIL_KEYS["customers"]]
+        again = evaluate_nudge_sensor(instance, result.cursor)
+        assert isinstance(again, dg.SkipReason)  # nothing new since
+        board.record("items")
+        (request,) = evaluate_nudge_sensor(instance, result.cursor).run_requests
+        assert request.asset_selection == [RETAIL_KEYS["items"]]
+
+
+def test_a_nudge_while_a_retail_pull_runs_waits_for_it_to_end(board: NudgeBoard) -> None:
+    from hl_d365_assets.defs.landing.jobs import heartland_retail_pull_job
+
+    with dg.instance_for_test() as instance:
+        board.record("items")
+        running = dg.DagsterRun(
+            job_name=heartland_retail_pull_job.name, status=dg.DagsterRunStatus.STARTED
+        )
+        instance.add_run(running)
+        skipped = evaluate_nudge_sensor(instance, None)
+        assert isinstance(skipped, dg.SkipReason) and "still running" in skipped.skip_message
+        instance.report_run_canceled(running)
+        (request,) = evaluate_nudge_sensor(instance, None).run_requests
+        assert request.tags["hl_d365/trigger"] == "retail_nudge_sensor"
+
+
+def test_tickets_are_pulled_every_5_minutes_while_trading_and_everything_at_the_close() -> None:
+    from hl_d365_assets.definitions import defs
+    from hl_d365_assets.defs.landing.assets import RETAIL_KEYS, TICKETS_KEY
+
+    trading = defs.resolve_schedule_def("heartland_retail_trading_pull")
+    assert trading.cron_schedule == "*/5 7-23 * * *"
+    assert trading.execution_timezone == "America/New_York"
+    with dg.instance_for_test() as instance:
+        (request,) = trading.evaluate_tick(
+            dg.build_schedule_context(instance=instance)
+        ).run_requests
+        assert request.asset_selection == [TICKETS_KEY]
+        closing = defs.resolve_schedule_def("heartland_retail_closing_pull")
+        context = dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=datetime(2026, 11, 21, 7, 15, tzinfo=UTC)
+        )
+        (request,) = closing.evaluate_tick(context).run_requests
+    assert request.asset_selection is None  # the whole job: every entity
+    assert request.run_key == "heartland_retail_closing_pull:2026-11-20"
+    assert request.run_config["ops"]["heartland_retail_pull"]["config"] == {
+        "edit_overlap_minutes": 60
+    }
+    job = defs.resolve_job_def("heartland_retail_pull_job")
+    assert set(job.asset_layer.executable_asset_keys) == set(RETAIL_KEYS.values())
