@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from hl_d365_assets.settings import MODE_ENV, SettingsError, load_settings
 
-SANDBOX_COMMANDS = ("demo", "sandbox", "bench", "heartland-sim", "d365-sim")
+SANDBOX_COMMANDS = ("demo", "sandbox", "bench", "heartland-sim", "d365-sim", "retail-sim")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,6 +101,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     simulator.add_argument("--host", default="127.0.0.1")
     simulator.add_argument("--port", type=int, default=8765)
+
+    retail_simulator = commands.add_parser(
+        "retail-sim",
+        help="serve the Heartland Retail (POS) API simulator on loopback (docs/heartland_retail.md)",
+    )
+    retail_simulator.add_argument(
+        "--store", required=True, help="folder of <resource>.ndjson data files to serve"
+    )
+    retail_simulator.add_argument("--host", default="127.0.0.1")
+    retail_simulator.add_argument("--port", type=int, default=8767)
 
     d365_simulator = commands.add_parser(
         "d365-sim",
@@ -242,6 +252,11 @@ def main(argv: list[str] | None = None) -> int:
 
         holds = args.landing or str(load_settings().data_dir / "sandbox" / "heartland_holds")
         serve_simulator(["--landing", holds, "--host", args.host, "--port", str(args.port)])
+        return 0
+    if args.command == "retail-sim":
+        from hl_d365_assets.sandbox.heartland_retail_simulator import main as serve_retail
+
+        serve_retail(["--store", args.store, "--host", args.host, "--port", str(args.port)])
         return 0
     if args.command == "webhook":
         return _webhook(args)
