@@ -154,19 +154,13 @@ def zones(tmp_path: Path) -> StoreZones:
 
 @pytest.fixture
 def sim(tmp_path: Path) -> HeartlandRetailSimulator:
-    simulator = HeartlandRetailSimulator()
-    simulator.load_store(write_store(tmp_path / "store", fifty_tickets()))
-    return simulator
+    return HeartlandRetailSimulator(write_store(tmp_path / "store", fifty_tickets()))
 
 
 def client(**options) -> HeartlandRetailClient:
+    defaults = {"base_url": "http://retail.sim/api", "page_size": PAGE, "backoff_base_seconds": 0}
     return HeartlandRetailClient(
-        subdomain="sandbox",
-        token=SANDBOX_RETAIL_TOKEN,
-        base_url="http://retail.sim/api",
-        page_size=PAGE,
-        backoff_base_seconds=0,
-        **options,
+        subdomain="sandbox", token=SANDBOX_RETAIL_TOKEN, **(defaults | options)
     )
 
 
@@ -279,9 +273,10 @@ def test_a_page_failing_half_way_fails_the_pull_and_the_next_resumes_without_los
     # server fails every ticket request, beyond the client's attempts.
     sim.faults.slow(0, times=3, path=TICKETS_PATH)
     sim.faults.fail(times=None, status=500, path=TICKETS_PATH)
-    with pytest.raises(HeartlandRetailApiError), client(max_attempts=2).open(
-        sim.transport(), sleep=lambda seconds: None
-    ) as api:
+    with (
+        pytest.raises(HeartlandRetailApiError),
+        client(max_attempts=2).open(sim.transport(), sleep=lambda seconds: None) as api,
+    ):
         retail.pull(
             api,
             zone,
@@ -305,8 +300,7 @@ def test_business_day_is_the_local_date_in_the_tickets_location_zone(
     tmp_path: Path, zone: LandingZone, zones: StoreZones
 ) -> None:
     late_in_los_angeles = "2026-11-21T07:30:00.000Z"  # 23:30 on Nov 20 in Los Angeles
-    sim = HeartlandRetailSimulator()
-    sim.load_store(
+    sim = HeartlandRetailSimulator(
         write_store(
             tmp_path / "la",
             [
@@ -324,8 +318,9 @@ def test_business_day_is_the_local_date_in_the_tickets_location_zone(
 def test_a_ticket_at_an_unknown_location_lands_flagged_for_quarantine(
     tmp_path: Path, zone: LandingZone, zones: StoreZones
 ) -> None:
-    sim = HeartlandRetailSimulator()
-    sim.load_store(write_store(tmp_path / "unknown", [ticket(1001, 9), ticket(1002, 1)]))
+    sim = HeartlandRetailSimulator(
+        write_store(tmp_path / "unknown", [ticket(1001, 9), ticket(1002, 1)])
+    )
     report = run_pull(sim, zone, zones, TicketCursor(), entities=["tickets"])
     lines = {line["payload"]["id"]: line for line in landed(zone, "tickets")}
     assert lines[1001]["receiver_problem"].startswith("unknown_location: ticket 1001")
@@ -346,33 +341,38 @@ def served(sim) -> Iterator[str]:
 def test_a_failed_run_resumes_from_the_cursor_it_observed_in_dagster(
     sim, served: str, settings: Settings, zones: StoreZones, tmp_path: Path
 ) -> None:
-    from hl_d365_assets.defs.landing.assets import TICKETS_KEY, latest_ticket_cursor
-    from hl_d365_assets.definitions import defs
+    from hl_d365_assets.defs.landing.assets import (
+        TICKETS_KEY,
+        heartland_retail_pull,
+        latest_ticket_cursor,
+    )
     from hl_d365_assets.defs.resources import build_resources
     from hl_d365_assets.resources import MappingsResource
 
-    job = defs.resolve_job_def("heartland_retail_pull_job")
     resources = {
         **build_resources(settings),
         "heartland_retail": client(base_url=served, max_attempts=2),
         "mappings": MappingsResource(directory=str(tmp_path / "mappings")),
     }
+
+    def pull_tickets(instance: dg.DagsterInstance, **options) -> dg.ExecuteInProcessResult:
+        return dg.materialize(
+            [heartland_retail_pull],
+            selection=[TICKETS_KEY],
+            instance=instance,
+            resources=resources,
+            run_config=QUIET,
+            **options,
+        )
+
     with dg.instance_for_test() as instance:
         sim.faults.slow(0, times=3, path=TICKETS_PATH)
         sim.faults.fail(times=None, status=500, path=TICKETS_PATH)
-        failed = job.execute_in_process(
-            instance=instance,
-            resources=resources,
-            asset_selection=[TICKETS_KEY],
-            run_config=QUIET,
-            raise_on_error=False,
-        )
+        failed = pull_tickets(instance, raise_on_error=False)
         assert not failed.success
         assert latest_ticket_cursor(instance).last_id == 1030
         sim.faults.clear()
-        resumed = job.execute_in_process(
-            instance=instance, resources=resources, asset_selection=[TICKETS_KEY], run_config=QUIET
-        )
+        resumed = pull_tickets(instance)
         (materialised,) = resumed.asset_materializations_for_node("heartland_retail_pull")
         metadata = materialised.metadata
         assert metadata["cursor_at_start"].value["last_id"] == 1030
