@@ -380,7 +380,7 @@ class HeartlandRetailSimulator:
     def _update(
         self, spec: ResourceSpec, collection: Collection, document: Document, environ: dict
     ) -> _Answer:
-        record = _written(_body(environ), document.full())
+        record = _written(_body(environ), document.data())
         record["id"] = document.key[0]
         record["updated_at"] = _later_timestamp(self.clock(), document.indexed.get("updated_at"))
         updated = self.store.put(spec.name, record)
@@ -459,7 +459,7 @@ def _rendered(document: Document, include: tuple[str, ...], only: list[str]) -> 
     wanted = set(only)
     members = [
         f"{exact_json.dumps(name)}:{raw}"
-        for name, _, raw in object_members(document.base)
+        for name, _, raw in object_members(document.served())
         if name in wanted
     ]
     members += [f'"{name}":{document.association(name)}' for name in include]

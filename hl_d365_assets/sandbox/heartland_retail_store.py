@@ -8,11 +8,13 @@ A line that is not a JSON object with its key is skipped and counted (an API ser
 it cannot serve a broken one).
 
 Documents are kept as the text that was written, never round-tripped through a float, so the
-simulator serves ``72.95`` and ``1234567890123456.78`` with the digits of the file. Each
-document is split once, at load, into its *base* text (what a listing serves) and the raw text
-of each embeddable association (``lines``, ``payments``, ``addresses``, ``stations``), which is
-served only when ``_include[]`` names it. A page is then built by joining stored texts, not by
-re-serialising records: the benchmark pulls a million ticket lines through this.
+simulator serves ``72.95`` and ``1234567890123456.78`` with the digits of the file. The
+embeddable associations (``lines``, ``payments``, ``addresses``, ``stations``) are served only
+when ``_include[]`` names them: a request naming every association a document holds gets the
+text as written; any other is served from the document split, on first need, into its *base*
+text and the raw text of each association (:func:`object_members`, cached). A page is built by
+joining stored texts, never by re-serialising records: the benchmark pulls a million ticket
+lines through this, and loading parses each line once, in C.
 
 Besides the text, a document keeps its key (``id``, or ``item_id`` + ``location_id`` for
 inventory values) and a few parsed fields (:attr:`ResourceSpec.indexed`) that filters, sorts
@@ -131,57 +133,65 @@ def indexed_value(value: object) -> object:
 @dataclass(slots=True)
 class Document:
     key: tuple
-    base: str
-    """The document without its associations: what a listing serves by default."""
-    associations: dict[str, str] | None
-    """Raw text of each embedded association present in the file (``lines`` → ``[...]``)."""
+    text: str
+    """The document as written in the file (or put), associations included."""
+    present: tuple[str, ...]
+    """The embeddable associations the text holds (``lines``, ``payments``)."""
     indexed: dict[str, object]
+    split: tuple[str, dict[str, str]] | None = None
+    """Cached on first need: the text without its associations, and each association's text."""
 
     def data(self) -> dict:
-        """The base document parsed exactly (numbers with a fraction as ``Decimal``)."""
-        return exact_json.loads(self.base)
+        """The whole document parsed exactly (numbers with a fraction as ``Decimal``)."""
+        return exact_json.loads(self.text)
 
     def association(self, name: str) -> str:
-        return (self.associations or {}).get(name, "[]")
+        return self._split()[1].get(name, "[]")
 
     def served(self, include: tuple[str, ...] = ()) -> str:
-        """The text served for this record with the associations ``include`` names."""
+        """The text served for this record with the associations ``include`` names: the text as
+        written when it asks for exactly those it holds (a full pull's path, no copying)."""
+        if set(include) == set(self.present):
+            return self.text
+        base = self._split()[0]
         if not include:
-            return self.base
+            return base
         extra = ",".join(f'"{name}":{self.association(name)}' for name in include)
-        return f"{self.base[:-1]}{',' if self.base != '{}' else ''}{extra}}}"
+        return f"{base[:-1]}{',' if base != '{}' else ''}{extra}}}"
 
-    def full(self) -> dict:
-        """The whole record (associations included) parsed exactly: for a partial update."""
-        record = self.data()
-        for name, text in (self.associations or {}).items():
-            record[name] = exact_json.loads(text)
-        return record
+    def _split(self) -> tuple[str, dict[str, str]]:
+        if self.split is None:
+            members = object_members(self.text)
+            associations = {name: raw for name, _, raw in members if name in self.present}
+            base = (
+                "{"
+                + ",".join(
+                    f"{json.encoder.encode_basestring(name)}:{raw}"
+                    for name, _, raw in members
+                    if name not in associations
+                )
+                + "}"
+            )
+            self.split = (base, associations)
+        return self.split
 
 
 def make_document(spec: ResourceSpec, text: str) -> Document:
-    """``text`` (one served document with its associations) split for serving; ``ValueError``
-    when it is not a JSON object carrying its key as integers."""
-    members = object_members(text)
-    values = {key: value for key, value, _ in members}
+    """``text`` (one served document with its associations) ready to serve; ``ValueError`` when
+    it is not a JSON object carrying its key as integers. One parse, in C; the text is kept."""
+    text = text.strip()
+    values = _DECODER.decode(text)
+    if not isinstance(values, dict):
+        raise ValueError("not a JSON object")
     key = tuple(values.get(name) for name in spec.key)
     if not all(isinstance(part, int) and not isinstance(part, bool) for part in key):
         raise ValueError(f"no integer {' + '.join(spec.key)}")
-    associations = {name: raw for name, _, raw in members if name in spec.includes} or None
-    if associations:
-        base = (
-            "{"
-            + ",".join(
-                f"{json.encoder.encode_basestring(name)}:{raw}"
-                for name, _, raw in members
-                if name not in spec.includes
-            )
-            + "}"
-        )
-    else:
-        base = text.strip()
-    indexed = {name: indexed_value(values.get(name)) for name in spec.indexed}
-    return Document(key=key, base=base, associations=associations, indexed=indexed)
+    return Document(
+        key=key,
+        text=text,
+        present=tuple(name for name in spec.includes if name in values),
+        indexed={name: indexed_value(values.get(name)) for name in spec.indexed},
+    )
 
 
 @dataclass
