@@ -106,8 +106,10 @@ SELECT
         ELSE surname
     END AS last_name,
     CASE
-        WHEN variation = 'email' THEN email_local(first[1] || surname)
-            || lpad(((retail_week_number() + location_id * 7) % 100)::VARCHAR, 2, '0')
+        -- (first name, surname) is unique within a store-week and the number after it is the
+        -- store-week's, so two people never share an email
+        WHEN variation = 'email' THEN email_local(surname) || '.' || email_local(first)
+            || lpad(((retail_week_number() % 100) * 10 + location_id % 10)::VARCHAR, 3, '0')
             || '@' || getvariable('retail_email_domains')[1 + domain_index % 3]
         WHEN has_email THEN email_local(first) || '.' || email_local(surname)
             || lpad(((retail_week_number() % 100) * 10 + location_id % 10)::VARCHAR, 3, '0')
