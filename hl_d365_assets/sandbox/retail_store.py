@@ -198,12 +198,14 @@ def write_retail_day(
     tickets = 0
     chunks = _ticket_chunks(store_count, slots_per_store)
     with (directory / "tickets.ndjson").open("a", encoding="utf-8") as handle:
-        for number, chunk in enumerate(chunks, 1):
-            rows = con.execute(
-                sql_text("select_retail_ticket_lines"),
-                {**chunk, "with_edits": number == len(chunks)},
-            ).fetchall()
+        if len(chunks) == 1:
+            rows = con.execute(sql_text("select_retail_tickets")).fetchall()
+            return _write_lines(handle, rows), customers
+        for chunk in chunks:
+            rows = con.execute(sql_text("select_retail_ticket_lines"), chunk).fetchall()
             tickets += _write_lines(handle, rows)
+        edits = con.execute(sql_text("select_retail_ticket_edits")).fetchall()
+        tickets += _write_lines(handle, edits)
     return tickets, customers
 
 
