@@ -52,25 +52,41 @@ def utc_now_iso() -> str:
 def envelope(
     event_id: str,
     event_type: str,
-    payload: dict,
+    payload: dict | None = None,
     received_at: str | None = None,
     receiver_problem: str | None = None,
+    *,
+    payload_text: str | None = None,
 ) -> str:
     """One landing line. Compact separators keep segments small and byte-stable.
 
     ``receiver_problem`` (``"<reason_code>: <detail>"``) is set by a producer that accepted an
     event it must not load, e.g. the webhook receiver for an event outside its time window; the
     raw layer quarantines such a line with that reason, so it is counted, never dropped.
+
+    ``payload_text`` is a payload already serialised as compact JSON (one line), spliced in as
+    it is: a source whose numbers must keep the digits it sent (Heartland Retail's money is a
+    JSON number) is never parsed into floats and written back.
     """
     line = {
         "event_id": event_id,
         "event_type": event_type,
         "received_at": received_at or utc_now_iso(),
-        "payload": payload,
     }
-    if receiver_problem:
-        line["receiver_problem"] = receiver_problem
-    return json.dumps(line, separators=(",", ":"), ensure_ascii=False)
+    if payload_text is None:
+        line["payload"] = payload
+        if receiver_problem:
+            line["receiver_problem"] = receiver_problem
+        return json.dumps(line, separators=(",", ":"), ensure_ascii=False)
+    if "\n" in payload_text:
+        raise ValueError("payload_text must be one line of compact JSON")
+    head = json.dumps(line, separators=(",", ":"), ensure_ascii=False)[:-1]
+    tail = (
+        ',"receiver_problem":' + json.dumps(receiver_problem, ensure_ascii=False)
+        if receiver_problem
+        else ""
+    )
+    return head + ',"payload":' + payload_text + tail + "}"
 
 
 @dataclass(frozen=True)

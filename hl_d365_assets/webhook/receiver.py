@@ -36,6 +36,11 @@ Refusals with 400, 413 and 422 are also counted per day and reason code into the
 nothing of the request with them (``refusals.py``), so the warehouse shows them
 (``ops.receiver_refusals``).
 
+``POST /webhooks/heartland-retail`` takes Heartland Retail's item and customer events as nudges
+only: nothing of the body is landed or trusted, the pull fetches the records itself, and the
+answer is 202 (``retail_nudges.py`` says why this is safe without a signature). Ticket, stock
+and any other events are refused with 400 naming the event.
+
 ``GET /webhooks/heartland/stats`` returns the counters. Bodies and the app key are never logged.
 """
 
@@ -72,6 +77,13 @@ from hl_d365_assets.webhook.event_window import iso_ms, place
 from hl_d365_assets.webhook.group_commit import GroupCommitter, ReceiverUnavailable
 from hl_d365_assets.webhook.recovery import RecoveredSegment, lock_state_dir, recover_segments
 from hl_d365_assets.webhook.refusals import RECORDED_STATUSES, RefusalKey
+from hl_d365_assets.webhook.retail_nudges import (
+    NUDGES_FILE,
+    RETAIL_WEBHOOK_PATH,
+    NudgeBoard,
+    NudgeRefused,
+    nudged_entity,
+)
 from hl_d365_assets.webhook.seen_event_ids import JOURNAL_NAME, SeenEventIds, epoch_ms
 
 logger = logging.getLogger("hl_d365_assets.webhook")
@@ -90,6 +102,8 @@ class ReceiverCounters:
     duplicates: int = 0
     stale: int = 0
     misdated: int = 0
+    nudges: int = 0
+    """Heartland Retail item/customer events accepted as nudges to pull (nothing landed)."""
     rejected: Counter[tuple[int, str]] = field(default_factory=Counter)
 
     def as_json(self) -> dict:
@@ -102,6 +116,7 @@ class ReceiverCounters:
             "duplicates": self.duplicates,
             "stale": self.stale,
             "misdated": self.misdated,
+            "nudges": self.nudges,
             "rejected_total": sum(self.rejected.values()),
             "rejected": dict(by_status),
         }
@@ -175,6 +190,10 @@ class WebhookReceiver:
         self._failure: BaseException | None = None
         self._lock_handle = None
         self._state = threading.Lock()
+        self.nudges = NudgeBoard(
+            config.state_dir / NUDGES_FILE,
+            clock_ms=lambda: epoch_ms(config.clock()),
+        )
 
     @property
     def running(self) -> bool:
@@ -225,6 +244,7 @@ class WebhookReceiver:
             if self._committer is None:
                 return []
             committer, self._committer = self._committer, None
+            self.nudges.close()
             committed = committer.stop()
             self._failure = committer.failure
             self._lock_handle.close()
@@ -276,6 +296,34 @@ class WebhookReceiver:
                     self.counters.misdated += 1
                 answer["quarantined"] = accepted.receiver_problem
         return JSONResponse(answer)
+
+    async def receive_retail_nudge(self, request: Request) -> JSONResponse:
+        """A Retail item/customer event: noted for the nudge sensor, 202; nothing landed."""
+        self.counters.received += 1
+        try:
+            if self._committer is None:
+                raise ReceiverUnavailable("the receiver is not running")
+            body = await self._read_body(request)
+            try:
+                document = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
+                entity, event_name = nudged_entity(document)
+            except (UnicodeDecodeError, ValueError, RecursionError) as problem:
+                if isinstance(problem, NudgeRefused):
+                    extra = {"event": problem.event} if problem.event else {}
+                    raise Rejection(400, problem.reason, problem.detail, **extra) from None
+                raise Rejection(400, "not_json", "body is not UTF-8 JSON") from None
+        except Rejection as rejection:
+            self.counters.rejected[(rejection.status, rejection.reason)] += 1
+            self._record_refusal(rejection)
+            return rejection.response()
+        except ReceiverUnavailable as unavailable:
+            self.counters.rejected[(503, "unavailable")] += 1
+            return Rejection(503, "unavailable", str(unavailable)).response()
+        self.nudges.record(entity)
+        self.counters.nudges += 1
+        return JSONResponse(
+            {"status": "nudged", "event": _masked(event_name), "pull": entity}, status_code=202
+        )
 
     def _record_refusal(self, rejection: Rejection) -> None:
         """Count it for the landing zone: status and reason code only (``refusals.py``)."""
@@ -398,6 +446,7 @@ def create_app(config: ReceiverConfig) -> Starlette:
         routes=[
             Route(WEBHOOK_PATH, receiver.receive, methods=["POST"]),
             Route(STATS_PATH, receiver.stats, methods=["GET"]),
+            Route(RETAIL_WEBHOOK_PATH, receiver.receive_retail_nudge, methods=["POST"]),
         ],
         lifespan=lifespan,
     )

@@ -1,10 +1,11 @@
-"""The pull jobs: the Heartland API pull, the job a month's backfill from the API runs, and the
-D365 pull (landing and raw.d365_* in one run)."""
+"""The pull jobs: the Heartland API pull, the job a month's backfill from the API runs, the
+Heartland Retail pull, and the D365 pull (landing and raw.d365_* in one run)."""
 
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days
 from hl_d365_assets.d365.pull import ENTITIES as D365_ENTITIES
+from hl_d365_assets.defs.landing.assets import RETAIL_KEYS
 from hl_d365_assets.defs.ops.jobs import daily_heartland_job
 from hl_d365_assets.heartland.pull import PULLED_ENTITIES, SOURCE
 
@@ -40,4 +41,14 @@ d365_pull_job = dg.define_asset_job(
     description="Pull D365's chart of accounts, dimension values, customers, released products "
     "and sales orders into the landing zone, load them into raw.d365_*, then check that the GL "
     "mapping exists in D365 (mappings_exist_in_d365, blocking).",
+)
+
+
+heartland_retail_pull_job = dg.define_asset_job(
+    name="heartland_retail_pull_job",
+    selection=dg.AssetSelection.assets(*RETAIL_KEYS.values()),
+    description="Pull Heartland Retail into the landing zone: new and edited tickets since the "
+    "cursor, and (when selected) the reference data and stock snapshots. The trading-hours "
+    "schedule selects the tickets, the webhook nudge sensor items and customers, the closing "
+    "run everything.",
 )

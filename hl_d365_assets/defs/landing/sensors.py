@@ -18,13 +18,20 @@ import json
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days
+from hl_d365_assets.defs.landing.assets import RETAIL_KEYS
+from hl_d365_assets.defs.landing.jobs import heartland_retail_pull_job
+from hl_d365_assets.defs.landing.schedules import retail_pull_active
 from hl_d365_assets.defs.ops.jobs import daily_heartland_job
 from hl_d365_assets.landing_watch import scan
 from hl_d365_assets.raw_loader import ENTITIES, SOURCE
 from hl_d365_assets.resources import LandingZoneResource
+from hl_d365_assets.settings import load_settings
 from hl_d365_assets.webhook.config import REFUSALS_ENTITY
+from hl_d365_assets.webhook.retail_nudges import NUDGES_FILE, read_board
 
 SENSOR_INTERVAL_SECONDS = 5
+NUDGE_INTERVAL_SECONDS = 60
+"""At most one nudged Retail pull a minute, however many item/customer events arrive."""
 RAW_STREAMS = {f"{SOURCE}/{entity}": dg.AssetKey(["raw", entity]) for entity in ENTITIES} | {
     f"{SOURCE}/{REFUSALS_ENTITY}": dg.AssetKey(["ops", REFUSALS_ENTITY])
 }
@@ -117,4 +124,36 @@ def _run_waiting(instance: dg.DagsterInstance, day: str) -> bool:
             ),
             limit=1,
         )
+    )
+
+
+@dg.sensor(
+    job=heartland_retail_pull_job,
+    minimum_interval_seconds=NUDGE_INTERVAL_SECONDS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Turns Heartland Retail item/customer webhooks, noted by the receiver as nudges "
+    "(nothing of their bodies is used), into a pull of the items and/or customers: one run at a "
+    "time, at most one a minute.",
+)
+def heartland_retail_nudge_sensor(
+    context: dg.SensorEvaluationContext,
+) -> dg.SensorResult | dg.SkipReason:
+    board = read_board(load_settings().data_dir / "webhook" / NUDGES_FILE)
+    handled = json.loads(context.cursor) if context.cursor else {}
+    nudged = sorted(e for e, stamp in board.items() if stamp > handled.get(e, 0))
+    if not nudged:
+        return dg.SkipReason("no new Heartland Retail item or customer nudges")
+    if retail_pull_active(context.instance):
+        # The cursor stays: the nudge is served by a run requested after this one ends.
+        return dg.SkipReason(f"nudged {', '.join(nudged)}; a Retail pull is still running")
+    newest = {entity: board[entity] for entity in nudged}
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(
+                run_key="retail_nudge:" + ",".join(f"{e}@{newest[e]}" for e in nudged),
+                asset_selection=[RETAIL_KEYS[entity] for entity in nudged],
+                tags={"hl_d365/trigger": "retail_nudge_sensor"},
+            )
+        ],
+        cursor=json.dumps(handled | newest, sort_keys=True),
     )
