@@ -230,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
             + ", ".join(f"{kind} {count}" for kind, count in sorted(report.defects.items()))
         )
         print(f"ground truth: {report.ground_truth_path}")
+        print(f"Heartland Retail store: {report.retail_store_dir}")
         return 0
     if args.command == "bench":
         from hl_d365_assets.bench.ingest import run_ingest_bench

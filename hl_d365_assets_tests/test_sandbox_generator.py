@@ -636,6 +636,8 @@ def test_ground_truth_file_holds_one_documented_line_per_defect(demo_day: Landed
             "key",
             "expected",
             "detail",
+            "expected_retail",
+            "retail_key",
         ]
         assert entry["expected"] == EXPECTED_OUTCOMES[entry["defect"]]
         assert entry["business_date"] == "2026-11-20"

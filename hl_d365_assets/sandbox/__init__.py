@@ -4,7 +4,9 @@
     generate(LandingZone(settings.landing_dir), [SANDBOX_DAY], SandboxConfig())
 
 lands a demo day (every store x 200 gateway transactions, their POS tickets and settlement
-batches) and appends its defects to ``<data_dir>/sandbox/ground_truth.ndjson``. Command line:
+batches), writes the same day as a Heartland Retail account serves it to
+``<data_dir>/sandbox/heartland_retail/`` (retail_store.py; ``write_retail_store`` writes only
+that) and appends its defects to ``<data_dir>/sandbox/ground_truth.ndjson``. Command line:
 ``hl-d365 sandbox --start 2026-11-20 --per-store 200``.
 """
 
@@ -20,6 +22,11 @@ from hl_d365_assets.sandbox.generator import (
     generate,
     stderr_progress,
 )
+from hl_d365_assets.sandbox.retail_store import (
+    RetailStoreReport,
+    default_retail_store_dir,
+    write_retail_store,
+)
 from hl_d365_assets.sandbox.stores import Store, load_stores
 
 __all__ = [
@@ -33,10 +40,13 @@ __all__ = [
     "CardBrand",
     "DefectRates",
     "GenerationReport",
+    "RetailStoreReport",
     "SandboxConfig",
     "Store",
     "default_ground_truth_path",
+    "default_retail_store_dir",
     "generate",
     "load_stores",
     "stderr_progress",
+    "write_retail_store",
 ]

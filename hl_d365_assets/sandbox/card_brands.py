@@ -66,3 +66,17 @@ CARD_BRANDS: tuple[CardBrand, ...] = (
 CARD_BRANDS_BY_NAME = {brand.name: brand for brand in CARD_BRANDS}
 
 assert sum(brand.share_per_mille for brand in CARD_BRANDS) == 1000
+
+RETAIL_PAYMENT_TYPE_NAMES: dict[str, str] = {
+    "VISA": "Visa",
+    "MASTERCARD": "Mastercard",
+    "AMEX": "American Express",
+    "DISCOVER": "Discover",
+    "JCB": "JCB",
+    "DINERS": "Diners Club",
+    "CUP": "UnionPay",
+}
+"""The Heartland Retail payment type a card of each brand is tendered as (a merchant names its
+payment types; these are the names a US/Canadian shop would give them)."""
+
+assert set(RETAIL_PAYMENT_TYPE_NAMES) == set(CARD_BRANDS_BY_NAME)

@@ -12,6 +12,8 @@ local, so the day is never ambiguous):
   cash tickets.
 - ``settlement_batches``: one batch over the day's finally captured sales and refunds, with fees
   per brand (card_brands.py) and the deposit.
+- the same tickets as a Heartland Retail account serves them, with its catalogue, customers,
+  locations, payment types and stock, in the Retail simulator's store (retail_store.py).
 - with ``order_payments``: card payments of D365 seed sales orders taken over the phone or the
   web, gateway transactions with no POS ticket whose ``reference`` is the order number
   (order_payments.py); they are settled in their store's batch.
@@ -41,11 +43,21 @@ import duckdb
 
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.sandbox.day_build import build_day, open_world
-from hl_d365_assets.sandbox.defects import DEFECT_KINDS, EXPECTED_OUTCOMES, DefectRates
+from hl_d365_assets.sandbox.defects import (
+    DEFECT_KINDS,
+    EXPECTED_OUTCOMES,
+    RETAIL_TICKET_OUTCOMES,
+    DefectRates,
+)
 from hl_d365_assets.sandbox.delivery import ENTITIES, land_day
 from hl_d365_assets.sandbox.order_payments import create_order_tables, load_seed_orders
+from hl_d365_assets.sandbox.retail_store import (
+    default_retail_store_dir,
+    prepare_retail_world,
+    write_retail_day,
+)
 from hl_d365_assets.sandbox.sql_files import sql_text
-from hl_d365_assets.sandbox.stores import load_stores
+from hl_d365_assets.sandbox.stores import Store, load_stores
 
 SANDBOX_DAY = date(2026, 11, 20)
 """The default business day of the demo and the tests (a Friday; the contract's example day)."""
@@ -79,6 +91,17 @@ class SandboxConfig:
         if self.store_count is not None and self.store_count < 1:
             raise ValueError("store_count must be at least 1")
 
+    def stores(self) -> tuple[list[Store], list[Store]]:
+        """(every store of the mappings, the first ``store_count`` of them that trade)."""
+        all_stores = load_stores(self.mappings_dir)
+        if self.store_count is None:
+            return all_stores, all_stores
+        if self.store_count > len(all_stores):
+            raise ValueError(
+                f"store_count {self.store_count}: mappings hold {len(all_stores)} stores"
+            )
+        return all_stores, all_stores[: self.store_count]
+
 
 @dataclass
 class GenerationReport:
@@ -89,6 +112,7 @@ class GenerationReport:
     ground_truth: list[dict[str, str]]
     """The entries appended to the ground-truth file by this run."""
     ground_truth_path: Path
+    retail_store_dir: Path
     segments: list[Path]
     gateway_transactions: int
     seconds: float
@@ -113,23 +137,20 @@ def generate(
     config: SandboxConfig,
     ground_truth_path: Path | None = None,
     progress: Progress | None = None,
+    retail_store_dir: Path | None = None,
 ) -> GenerationReport:
-    """Land ``days`` of sandbox data in ``zone`` and append their defects to the ground truth.
+    """Land ``days`` of sandbox data in ``zone``, write their Heartland Retail documents to the
+    Retail store (``<data_dir>/sandbox/heartland_retail`` unless ``retail_store_dir``) and
+    append their defects to the ground truth.
 
     The ground-truth file is appended to, as the landing zone is: generating a day twice lands
     it twice. ``progress`` receives a line per built day and per 250,000 lines landed.
     """
     started = time.monotonic()
     say = progress or (lambda _message: None)
-    all_stores = load_stores(config.mappings_dir)
-    stores = all_stores
-    if config.store_count is not None:
-        if config.store_count > len(all_stores):
-            raise ValueError(
-                f"store_count {config.store_count}: mappings hold {len(all_stores)} stores"
-            )
-        stores = all_stores[: config.store_count]
+    all_stores, stores = config.stores()
     truth_path = ground_truth_path or default_ground_truth_path(zone)
+    retail_dir = retail_store_dir or default_retail_store_dir(zone)
     lines: dict[str, dict[str, int]] = {entity: {} for entity in ENTITIES}
     defects: Counter[str] = Counter(dict.fromkeys(DEFECT_KINDS, 0))
     ground_truth: list[dict[str, str]] = []
@@ -139,6 +160,7 @@ def generate(
     with closing(open_world(config.seed)) as con:
         if config.order_payments:
             create_order_tables(con, load_seed_orders(), all_stores)
+        prepare_retail_world(con, all_stores)
         for day in days:
             day_started = time.monotonic()
             build_day(
@@ -162,6 +184,9 @@ def generate(
             landed, day_segments = land_day(
                 con, zone, day, len(stores), config.transactions_per_store_day, say
             )
+            retail_tickets, _ = write_retail_day(
+                con, retail_dir, day, len(stores), config.transactions_per_store_day
+            )
             day_truth = _ground_truth(con, day)
             _append_ground_truth(truth_path, day_truth)
 
@@ -173,7 +198,7 @@ def generate(
             segments.extend(day_segments)
             say(
                 f"{day}: landed {sum(landed.values()):,} lines with {len(day_truth)} defects "
-                f"in {time.monotonic() - day_started:.1f}s"
+                f"and wrote {retail_tickets:,} Retail tickets in {time.monotonic() - day_started:.1f}s"
             )
 
     return GenerationReport(
@@ -181,6 +206,7 @@ def generate(
         defects=dict(defects),
         ground_truth=ground_truth,
         ground_truth_path=truth_path,
+        retail_store_dir=retail_dir,
         segments=segments,
         gateway_transactions=transactions,
         seconds=time.monotonic() - started,
@@ -188,7 +214,11 @@ def generate(
 
 
 def _ground_truth(con: duckdb.DuckDBPyConnection, day: date) -> list[dict[str, str]]:
-    """The day's defects in the ground-truth format of docs/landing_format.md."""
+    """The day's defects in the ground-truth format of docs/landing_format.md.
+
+    ``expected_retail`` and ``retail_key`` say what the Heartland Retail pipeline sees of the
+    defect: a ticket defect by the Retail ticket id, a gateway defect as the gateway pipeline.
+    """
     rows = con.execute(sql_text("select_ground_truth"), {"kinds": list(DEFECT_KINDS)}).fetchall()
     return [
         {
@@ -199,8 +229,14 @@ def _ground_truth(con: duckdb.DuckDBPyConnection, day: date) -> list[dict[str, s
             "key": key,
             "expected": EXPECTED_OUTCOMES[kind],
             "detail": detail,
+            "expected_retail": (
+                RETAIL_TICKET_OUTCOMES.get(kind, EXPECTED_OUTCOMES[kind])
+                if entity == "pos_tickets"
+                else EXPECTED_OUTCOMES[kind]
+            ),
+            "retail_key": retail_key,
         }
-        for kind, entity, event_id, key, detail in rows
+        for kind, entity, event_id, key, detail, retail_key in rows
     ]
 
 

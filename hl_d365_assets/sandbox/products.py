@@ -41,3 +41,16 @@ CARDHOLDER_NAMES: tuple[str, ...] = tuple(
     for surname in CARDHOLDER_SURNAMES
     for initial in CARDHOLDER_FIRST_INITIALS
 )
+
+GRID_NOUNS: tuple[str, ...] = (
+    "Cotton T-Shirt", "Denim Jacket", "Wool Scarf", "Running Socks", "Rain Jacket",
+    "Beanie", "Sneakers", "Flip Flops",
+)  # fmt: skip
+"""Apparel sold in sizes and colours: in Heartland Retail each noun's twelve SKUs are one item
+grid (Size x Color), each SKU a cell of it. Everything else is a single item."""
+
+GRID_SIZES: tuple[str, ...] = ("S", "M", "L")
+GRID_COLORS: tuple[str, ...] = ("Black", "White", "Navy", "Red")
+
+assert len(GRID_SIZES) * len(GRID_COLORS) == len(ADJECTIVES)
+assert set(GRID_NOUNS) <= set(NOUNS)
