@@ -47,11 +47,19 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--transactions", type=int, default=1_000_000)
     bench.add_argument("--keep", action="store_true", help="keep bench_data/ afterwards")
     bench.add_argument(
+        "--pos-lines",
+        type=int,
+        default=1_000_000,
+        help="ticket lines of the POS part's Heartland Retail day (default 1,000,000; "
+        "e.g. 20000 for a quick run)",
+    )
+    bench.add_argument(
         "--part",
-        choices=("all", "pipeline", "ingest", "posting"),
+        choices=("all", "pipeline", "pos", "ingest", "posting"),
         default="all",
-        help="pipeline: the 1,000,000-transaction day; ingest: webhook throughput and sensor "
-        "latency; posting: 10,000 journal lines into the D365 simulator",
+        help="pipeline: the 1,000,000-transaction day; pos: a Heartland Retail day pulled from "
+        "the simulator on loopback and loaded through raw and canonical; ingest: webhook "
+        "throughput and sensor latency; posting: 10,000 journal lines into the D365 simulator",
     )
 
     webhook = commands.add_parser("webhook", help="the Heartland webhook receiver")
@@ -239,6 +247,11 @@ def main(argv: list[str] | None = None) -> int:
         status = 0
         if args.part in ("all", "pipeline"):
             status |= run_bench(transactions=args.transactions, keep=args.keep)
+        if args.part in ("all", "pos"):
+            from hl_d365_assets.bench.retail_pos import run_retail_bench
+
+            print(flush=True)
+            status |= run_retail_bench(lines=args.pos_lines, keep=args.keep)
         if args.part in ("all", "posting"):
             from hl_d365_assets.bench.posting import run_posting_bench
 

@@ -72,3 +72,15 @@ def test_a_decimal_is_written_with_exactly_its_own_digits():
         "[72.950,-0,1E+2]"
     )
     assert exact_json.loads("[72.950,-0,1E+2]") == [Decimal("72.950"), 0, Decimal("100")]
+
+
+def test_raw_decode_reads_one_value_where_it_starts_and_says_where_it_ends():
+    text = '{"a": [1.50, 2]} , 1e-2'
+    value, end = exact_json.raw_decode(text, 0)
+    assert value == {"a": [Decimal("1.50"), 2]} and text[:end] == '{"a": [1.50, 2]}'
+    number, end = exact_json.raw_decode(text, text.index("1e"))
+    assert type(number) is Decimal and number == Decimal("0.01") and end == len(text)
+    with pytest.raises(ValueError):
+        exact_json.raw_decode(text, text.index("} ,") + 1)  # whitespace is not skipped
+    with pytest.raises(ValueError):
+        exact_json.raw_decode("[NaN]")

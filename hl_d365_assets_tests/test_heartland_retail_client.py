@@ -20,8 +20,10 @@ from hl_d365_assets.heartland_retail import (
     HeartlandRetailOutcomeUnknown,
     RetailApi,
 )
+from hl_d365_assets.heartland_retail.client import listing_body
 from hl_d365_assets.sandbox.heartland_retail_simulator import HeartlandRetailSimulator, serve
 from hl_d365_assets.sandbox.heartland_retail_store import load_store
+from hl_d365_assets.sandbox.in_process import InProcessTransport
 from hl_d365_assets.sandbox.resources import heartland_retail_client
 
 TICKETS = "/api/sales/tickets"
@@ -291,6 +293,82 @@ def test_exact_decimals_survive_end_to_end(api: RetailApi):
     assert record.data["tax_total"] == Decimal("1234567890123456.78")
     assert str(record.data["lines"][0]["value"]) == "20.00"
     assert type(record.data["payments"][0]["amount"]) is Decimal
+
+
+SPACED_ITEM = (
+    '{ "id" : 2002,"public_id":"SKU-2", "price" :1.50,\t"cost": 1e-2 , "custom":{"size" :"M"},'
+    '"note":"caf\u00e9 \\"x\\"", "updated_at":"2026-11-03T00:00:00Z" }'
+)
+
+
+def test_a_listed_record_is_the_served_bytes_parsed_once(api: RetailApi, sim):
+    sim.put("items", SPACED_ITEM)
+    record = api.list_page("items", filters={"id": 2002}).records[0]
+    assert record.text == SPACED_ITEM  # not re-serialised: spacing, 1.50 and 1e-2 as served
+    assert record.data["price"] == Decimal("1.50") and str(record.data["price"]) == "1.50"
+    assert record.data["cost"] == Decimal("0.01") and type(record.data["cost"]) is Decimal
+    assert record.data["note"] == 'café "x"'
+
+
+def test_a_listing_body_is_read_member_by_member_and_record_by_record():
+    answer = (
+        ' {"total" : 2 ,"pages":1,\n "results" : [ {"id":1,"v":1.50} ,'
+        '{"id":2, "v" : -0.10, "a":[1e-2, {"b" : null}]}\t] , "extra": {"x": 12.0}}\n'
+    )
+    body, records = listing_body(answer.encode())
+    assert body == {
+        "total": 2,
+        "pages": 1,
+        "results": [
+            {"id": 1, "v": Decimal("1.50")},
+            {"id": 2, "v": Decimal("-0.10"), "a": [Decimal("0.01"), {"b": None}]},
+        ],
+        "extra": {"x": Decimal("12.0")},
+    }
+    assert [r.text for r in records] == [
+        '{"id":1,"v":1.50}',
+        '{"id":2, "v" : -0.10, "a":[1e-2, {"b" : null}]}',
+    ]
+    assert [r.data for r in records] == body["results"]
+
+
+def test_a_pretty_printed_record_lands_as_one_compact_line_with_its_digits():
+    (record,) = listing_body('{"results": [{\n  "id": 1,\n  "total": 72.950\n}]}')[1]
+    assert record.text == '{"id":1,"total":72.950}'
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("[]", (None, None)),
+        ('{"total": 0, "pages": 0}', ({"total": 0, "pages": 0}, None)),
+        ('{"results": {"id": 1}}', ({"results": {"id": 1}}, None)),
+        ('{"results": []}', ({"results": []}, [])),
+    ],
+)
+def test_a_body_that_is_not_a_listing_is_told_apart(answer: str, expected):
+    assert listing_body(answer) == expected
+
+
+@pytest.mark.parametrize(
+    "answer", ['{"results": [1,]}', '{"results": [{"v": NaN}]}', '{"a": 1} x', "<html>", '{"a" 1}']
+)
+def test_a_body_that_is_not_json_is_refused(answer: str):
+    with pytest.raises(ValueError):
+        listing_body(answer)
+
+
+def test_an_answer_that_is_not_a_listing_names_the_request():
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b'{"results": [{"id": 1}, 2], "total": 2, "pages": 1}']
+
+    with (
+        _client().open(InProcessTransport(app=app)) as session,
+        pytest.raises(HeartlandRetailApiError, match="results array of objects") as raised,
+    ):
+        session.list_page("sales/tickets")
+    assert "GET" in str(raised.value) and "sales/tickets" in str(raised.value)
 
 
 # -- writes -------------------------------------------------------------------------------------

@@ -12,8 +12,11 @@ shared/reference/heartland-retail-payroll.md §1–§2): ``https://{subdomain}.r
 ``Authorization: Bearer <token>``, lists answering ``{"total", "pages", "results"}``, a create
 answering 201 with the new record's URL in ``Location``.
 
-Money arrives as JSON numbers; every body is read with :mod:`hl_d365_assets.http.exact_json`,
-so a record's numbers are ``Decimal`` (never float) and its text keeps the digits sent.
+Money arrives as JSON numbers; every body is read with :mod:`hl_d365_assets.http.exact_json`'s
+rules (fractions as ``Decimal``, never float). A listing page is read by :func:`listing_body`:
+each record is parsed once by the C scanner and its text is the slice of the answer that held
+it, so what lands is byte for byte what Heartland sent and nothing is serialised again (a
+million-line day is a thousand pages; re-emitting every record in Python was half a pull).
 
 Retries are not decided here: the client sends through the project's one HTTP seam,
 :class:`~hl_d365_assets.http.RetryingTransport` (429 honouring ``Retry-After``, 5xx, dropped
@@ -23,6 +26,7 @@ here is reading Heartland's answers into records and errors that name the reques
 
 from __future__ import annotations
 
+import json.decoder
 import random
 import re
 import time
@@ -82,12 +86,23 @@ class RetailRecord:
     data: dict = field(repr=False)
     """Parsed with exact_json: numbers with a fraction are ``Decimal``, never float."""
     text: str
-    """The record re-emitted as compact JSON with :func:`exact_json.dumps`: the digits as sent
-    (``72.95`` stays ``72.95``); what the landing zone stores as the payload."""
+    """One line of JSON with the digits as sent (``72.95`` stays ``72.95``); what the landing
+    zone stores as the payload. From a listing, the record's own text in the answer (see
+    :func:`listing_body`); from :meth:`of`, compact JSON written by :func:`exact_json.dumps`."""
 
     @classmethod
     def of(cls, data: dict) -> RetailRecord:
         return cls(data=data, text=exact_json.dumps(data))
+
+    @classmethod
+    def served(cls, data: dict, text: str) -> RetailRecord:
+        """``data`` parsed from ``text``, the record exactly as the answer held it. JSON strings
+        cannot hold a raw line break, so one in ``text`` is whitespace between tokens (a
+        pretty-printed answer): that record is written compactly instead, as a landing line
+        must be one line."""
+        if "\n" in text or "\r" in text:
+            return cls.of(data)
+        return cls(data=data, text=text)
 
 
 @dataclass(frozen=True)
@@ -239,9 +254,13 @@ class RetailApi:
             params=params,
         )
         response, name = self._send("GET", path, params=query)
-        body = _json_object(response, name)
-        results = body.get("results")
-        if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
+        try:
+            body, results = listing_body(response.content)
+        except (ValueError, UnicodeDecodeError):
+            raise unexpected_answer(name, response, "with a body that is not JSON") from None
+        if body is None:
+            raise unexpected_answer(name, response, "with a body that is not a JSON object")
+        if results is None or not all(isinstance(r.data, dict) for r in results):
             raise unexpected_answer(name, response, "without a results array of objects")
         total, pages = body.get("total"), body.get("pages")
         if not _count(total) or not _count(pages):
@@ -251,7 +270,7 @@ class RetailApi:
             number=page,
             pages=pages,
             total=total,
-            records=[RetailRecord.of(record) for record in results],
+            records=results,
         )
 
     def iter_pages(
@@ -352,6 +371,80 @@ def _json_object(response: httpx.Response, name: str) -> dict:
     if not isinstance(body, dict):
         raise unexpected_answer(name, response, "with a body that is not a JSON object")
     return body
+
+
+_scan_string = json.decoder.scanstring
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def listing_body(content: bytes | str) -> tuple[dict | None, list[RetailRecord] | None]:
+    """A listing answer read in one pass: its members (``results`` parsed) and each element of
+    ``results`` as a :class:`RetailRecord` whose text is the element's slice of ``content``.
+
+    Walks the top-level object member by member and ``results`` element by element with
+    :func:`exact_json.raw_decode` (C scanner; fractions as ``Decimal``, ``NaN`` refused),
+    so a record is parsed once and never serialised again. Gives ``(None, None)`` for JSON that
+    is not an object and ``(body, None)`` when ``results`` is missing or not an array (the last
+    ``results`` member wins, as in ``json.loads``); raises ``ValueError`` for text that is not
+    one JSON value.
+    """
+    text = content.decode("utf-8") if isinstance(content, bytes | bytearray) else content
+    space = _SPACE.match
+    at = space(text, 0).end()
+    if text[at : at + 1] != "{":
+        exact_json.loads(text)  # not JSON (ValueError), or JSON that is not an object
+        return None, None
+    body: dict = {}
+    records: list[RetailRecord] | None = None
+    at = space(text, at + 1).end()
+    if text[at : at + 1] == "}":
+        at += 1
+    else:
+        while True:
+            if text[at : at + 1] != '"':
+                raise ValueError(f"expected a member name at {at}")
+            key, at = _scan_string(text, at + 1)
+            at = space(text, at).end()
+            if text[at : at + 1] != ":":
+                raise ValueError(f"expected ':' at {at}")
+            at = space(text, at + 1).end()
+            if key == "results" and text[at : at + 1] == "[":
+                records, at = _records(text, at)
+                body[key] = [record.data for record in records]
+            else:
+                body[key], at = exact_json.raw_decode(text, at)
+                if key == "results":
+                    records = None
+            at = space(text, at).end()
+            if text[at : at + 1] == ",":
+                at = space(text, at + 1).end()
+                continue
+            if text[at : at + 1] == "}":
+                at += 1
+                break
+            raise ValueError(f"expected ',' or '}}' at {at}")
+    if space(text, at).end() != len(text):
+        raise ValueError("text after the object")
+    return body, records
+
+
+def _records(text: str, at: int) -> tuple[list[RetailRecord], int]:
+    """The array starting at ``text[at] == "["``: each element with its own text."""
+    space = _SPACE.match
+    records: list[RetailRecord] = []
+    at = space(text, at + 1).end()
+    if text[at : at + 1] == "]":
+        return records, at + 1
+    while True:
+        data, end = exact_json.raw_decode(text, at)
+        records.append(RetailRecord.served(data, text[at:end]))
+        at = space(text, end).end()
+        if text[at : at + 1] == ",":
+            at = space(text, at + 1).end()
+            continue
+        if text[at : at + 1] == "]":
+            return records, at + 1
+        raise ValueError(f"expected ',' or ']' at {at}")
 
 
 def _count(value: object) -> bool:

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
 
-__all__ = ["dumps", "loads"]
+__all__ = ["dumps", "loads", "raw_decode"]
 
 
 def _refuse_constant(name: str) -> object:
@@ -41,6 +41,16 @@ def loads(text: str | bytes | bytearray) -> object:
     if isinstance(text, bytes | bytearray):
         text = text.decode("utf-8")
     return _DECODER.decode(text)
+
+
+def raw_decode(text: str, at: int = 0) -> tuple[object, int]:
+    """The JSON value starting exactly at ``text[at]`` (no whitespace skipped) and the index just
+    past it, by :func:`loads`'s rules. A reader that keeps each value's own text
+    (``text[at:end]``) walks a document with this, parsing every value once in C.
+
+    Raises ``ValueError`` (``json.JSONDecodeError``) when no JSON value starts at ``at``.
+    """
+    return _DECODER.raw_decode(text, at)
 
 
 def dumps(value: object) -> str:
