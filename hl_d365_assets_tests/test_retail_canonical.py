@@ -310,8 +310,8 @@ def test_card_tenders_reconcile_and_the_journals_balance_with_gift_cards_as_a_li
 ) -> None:
     assert query(
         retail_day,
-        "SELECT status, transaction_id FROM recon.tenders_vs_gateway WHERE ticket_id = '1'",
-    ) == [("matched", "TRN_RetailTicketOneVisa")]
+        "SELECT status, matched_by, transaction_id FROM recon.tenders_vs_gateway WHERE ticket_id = '1'",
+    ) == [("matched", "gateway_transaction_id", "TRN_RetailTicketOneVisa")]
     journals = query(retail_day, "SELECT balanced, debit_total FROM gl.journals")
     assert journals and all(balanced and debits > 0 for balanced, debits in journals)
     assert query(
