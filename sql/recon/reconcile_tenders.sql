@@ -4,6 +4,9 @@
 --    transactions carry the same tender id (the same capture arriving twice under two ids), the
 --    tender takes the one in its currency at its amount, earliest first; the surplus is left as
 --    gateway_transaction_without_tender naming the transaction the tender already took;
+-- 1b. tenders left that name their gateway transaction (a Heartland Retail integrated card
+--    payment carries it in custom.gateway_transaction_id; its reference is not the tender id),
+--    one-to-one with a transaction pass 1 did not take;
 -- 2. transactions left whose reference is a D365 sales order of the store's legal entity and the
 --    transaction's currency (raw.d365_sales_orders): phone and web orders paid by card, which no
 --    POS ticket ever tenders; they are sales_order_payment, not exceptions;
@@ -66,6 +69,17 @@ FROM recon_reference_candidates AS s
 JOIN recon_by_reference AS m USING (tender_id)
 WHERE s.reference_rank > 1;
 
+CREATE OR REPLACE TEMP TABLE recon_by_gateway_id AS
+SELECT t.*, p.transaction_id, p.amount AS transaction_amount, p.currency AS transaction_currency,
+       p.currency_conflict
+FROM (SELECT * FROM recon_card_tenders ANTI JOIN recon_by_reference USING (tender_id)) AS t
+JOIN (
+    SELECT * FROM recon_captured
+    ANTI JOIN recon_by_reference USING (transaction_id)
+    ANTI JOIN recon_reference_surplus USING (transaction_id)
+) AS p ON p.transaction_id = t.gateway_transaction_id
+QUALIFY row_number() OVER (PARTITION BY p.transaction_id ORDER BY t.tender_id) = 1;
+
 -- The order key is (dataAreaId, SalesOrderNumber), so a transaction pays at most one order.
 CREATE OR REPLACE TEMP TABLE recon_sales_order_payments AS
 SELECT p.*, o.InvoiceCustomerAccountNumber AS customer_account,
@@ -75,16 +89,20 @@ JOIN raw.d365_sales_orders AS o
   ON o.SalesOrderNumber = p.reference AND lower(o.dataAreaId) = p.legal_entity
  AND upper(o.CurrencyCode) = p.currency
 ANTI JOIN recon_by_reference USING (transaction_id)
-ANTI JOIN recon_reference_surplus USING (transaction_id);
+ANTI JOIN recon_reference_surplus USING (transaction_id)
+ANTI JOIN recon_by_gateway_id USING (transaction_id);
 
 CREATE OR REPLACE TEMP TABLE recon_by_store_amount_time AS
 WITH tenders_left AS (
-    SELECT * FROM recon_card_tenders ANTI JOIN recon_by_reference USING (tender_id)
+    SELECT * FROM recon_card_tenders
+    ANTI JOIN recon_by_reference USING (tender_id)
+    ANTI JOIN recon_by_gateway_id USING (tender_id)
 ),
 captured_left AS (
     SELECT * FROM recon_captured
     ANTI JOIN recon_by_reference USING (transaction_id)
     ANTI JOIN recon_reference_surplus USING (transaction_id)
+    ANTI JOIN recon_by_gateway_id USING (transaction_id)
     ANTI JOIN recon_sales_order_payments USING (transaction_id)
 ),
 candidates AS (
@@ -121,6 +139,18 @@ WITH compared AS (
                currency_conflict), '') AS currency_conflict
     FROM recon_by_reference
     UNION ALL
+    SELECT business_date, store_id, transaction_currency,
+           CASE WHEN transaction_amount = amount + tip_amount THEN 'matched' ELSE 'amount_difference' END,
+           'gateway_transaction_id', ticket_id, tender_id, transaction_id, amount, tip_amount,
+           transaction_amount, transaction_amount - (amount + tip_amount),
+           CASE WHEN transaction_amount <> amount + tip_amount
+                THEN 'captured ' || transaction_amount || ' but the tender is ' || amount || ' + tip ' || tip_amount END,
+           nullif(concat_ws('; ',
+               CASE WHEN transaction_currency <> currency
+                    THEN 'its tender ' || tender_id || ' is ' || (amount + tip_amount) || ' ' || currency END,
+               currency_conflict), '')
+    FROM recon_by_gateway_id
+    UNION ALL
     SELECT business_date, store_id, currency, 'matched', 'store_amount_time', ticket_id, tender_id,
            transaction_id, amount, tip_amount, transaction_amount, 0,
            'no transaction carries the tender id as reference; matched on store, amount and time',
@@ -144,6 +174,7 @@ WITH compared AS (
            NULL
     FROM recon_card_tenders AS t
     ANTI JOIN recon_by_reference USING (tender_id)
+    ANTI JOIN recon_by_gateway_id USING (tender_id)
     ANTI JOIN recon_by_store_amount_time USING (tender_id)
     UNION ALL
     SELECT p.business_date, p.store_id, p.currency, 'gateway_transaction_without_tender', NULL,
@@ -166,6 +197,7 @@ WITH compared AS (
     FROM recon_captured AS p
     LEFT JOIN recon_reference_surplus AS s USING (transaction_id)
     ANTI JOIN recon_by_reference USING (transaction_id)
+    ANTI JOIN recon_by_gateway_id USING (transaction_id)
     ANTI JOIN recon_sales_order_payments USING (transaction_id)
     ANTI JOIN recon_by_store_amount_time USING (transaction_id)
 )
@@ -186,5 +218,6 @@ DROP TABLE recon_captured;
 DROP TABLE recon_reference_candidates;
 DROP TABLE recon_by_reference;
 DROP TABLE recon_reference_surplus;
+DROP TABLE recon_by_gateway_id;
 DROP TABLE recon_sales_order_payments;
 DROP TABLE recon_by_store_amount_time;
