@@ -1,5 +1,21 @@
 """Shared fixtures: a real Dagster instance (sqlite, temporary), a warehouse and landing zone in
-a temporary folder, and helpers that run the real job for a business day."""
+a temporary folder, and helpers that run the real job for a business day.
+
+`make test` runs the suite on two pytest-xdist workers (``-n 2 --dist loadgroup``), each its own
+process. A test file is one unit of work (see :func:`pytest_collection_modifyitems`), so its
+module fixtures (a webserver, a built wheel) are made once. A new test is parallel-safe when it:
+
+- writes only under ``tmp_path`` / ``tmp_path_factory`` (never the project's ``data/``,
+  ``bench_data/`` or ``.dagster_home``), through the fixtures below or ``make_settings``;
+- sets environment variables only through ``monkeypatch`` (undone after the test, and per worker);
+- listens on port 0 or :func:`hl_d365_assets.webhook.process.free_port`, never the simulators'
+  defaults 8765/8766/8767, and gives every child process (``hl-d365``, ``dagster dev``, ``make``)
+  its own ``DAGSTER_HOME`` and ``HL_D365_DATA_DIR``;
+- asserts no wall-clock timing (the other worker shares the cores).
+
+Tests in different files that must run on one worker, one after another, carry the same
+``@pytest.mark.xdist_group("name")``.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +29,17 @@ import pytest
 from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup`` a test without a group is a unit of work of its own, and every
+    worker running one of a file's tests builds that file's module fixtures again (``dagster
+    dev`` started twice). Grouping by file keeps them built once; an explicit group wins. Runs
+    before xdist's own hook, which turns the marks into work units."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.path.name))
 
 
 def make_settings(data_dir: Path) -> Settings:
