@@ -14,7 +14,8 @@ module fixtures (a webserver, a built wheel) are made once. A new test is parall
 - asserts no wall-clock timing (the other worker shares the cores).
 
 Tests in different files that must run on one worker, one after another, carry the same
-``@pytest.mark.xdist_group("name")``.
+``@pytest.mark.xdist_group("name")``: files whose tests bound wall-clock time (a reader told at
+once, a timeout cut off in time) share ``pytestmark = pytest.mark.xdist_group("wall_clock")``.
 """
 
 from __future__ import annotations
