@@ -11,15 +11,17 @@ module fixtures (a webserver, a built wheel) are made once. A new test is parall
 - listens on port 0 or :func:`hl_d365_assets.webhook.process.free_port`, never the simulators'
   defaults 8765/8766/8767, and gives every child process (``hl-d365``, ``dagster dev``, ``make``)
   its own ``DAGSTER_HOME`` and ``HL_D365_DATA_DIR``;
-- asserts no wall-clock timing (the other worker shares the cores).
+- bounds wall-clock time only with wide margins (the other worker shares the cores), and then
+  shares ``pytestmark = pytest.mark.xdist_group("wall_clock")`` with the other files that do.
 
 Tests in different files that must run on one worker, one after another, carry the same
-``@pytest.mark.xdist_group("name")``: files whose tests bound wall-clock time (a reader told at
-once, a timeout cut off in time) share ``pytestmark = pytest.mark.xdist_group("wall_clock")``.
+``@pytest.mark.xdist_group("name")``. A file whose few tests take a minute (servers,
+subprocesses) carries ``pytestmark = pytest.mark.schedule_first``.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -32,15 +34,31 @@ from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "schedule_first: a file whose few tests take long (servers, subprocesses); xdist starts "
+        "it before the others so it does not become the run's tail",
+    )
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under ``--dist loadgroup`` a test without a group is a unit of work of its own, and every
     worker running one of a file's tests builds that file's module fixtures again (``dagster
     dev`` started twice). Grouping by file keeps them built once; an explicit group wins. Runs
-    before xdist's own hook, which turns the marks into work units."""
+    before xdist's own hook, which turns the marks into work units.
+
+    `make test` passes ``--no-loadscope-reorder``, so the units go out in the order sorted here:
+    ``schedule_first`` files, then the larger groups (xdist's own order would send the
+    long few-test files last, one worker finishing them while the other idles)."""
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(item.path.name))
+    group = {id(item): item.get_closest_marker("xdist_group").args[0] for item in items}
+    size = Counter(group.values())
+    first = {group[id(item)] for item in items if item.get_closest_marker("schedule_first")}
+    items.sort(key=lambda item: (group[id(item)] not in first, -size[group[id(item)]]))
 
 
 def make_settings(data_dir: Path) -> Settings:

@@ -22,6 +22,9 @@ import pytest
 
 from hl_d365_assets.settings import PRODUCTION_REQUIRED, PROJECT_ROOT
 
+# A minute of subprocesses in a few tests: started first under xdist (conftest.py).
+pytestmark = pytest.mark.schedule_first
+
 DAY = "2026-11-20"
 UV = Path(sys.executable).parent / "uv"
 """The uv `make install` puts beside the project's Python (pinned in the Makefile)."""
