@@ -1,9 +1,9 @@
 """Shared fixtures: a real Dagster instance (sqlite, temporary), a warehouse and landing zone in
 a temporary folder, and helpers that run the real job for a business day.
 
-`make test` runs the suite on two pytest-xdist workers (``-n 2 --dist loadgroup``), each its own
-process. A test file is one unit of work (see :func:`pytest_collection_modifyitems`), so its
-module fixtures (a webserver, a built wheel) are made once. A new test is parallel-safe when it:
+`make test` runs the suite on two pytest-xdist workers (``-n 2 --dist loadfile``), each its own
+process. A test file is one unit of work, so its module fixtures (a webserver, a built wheel) are
+made once. A new test is parallel-safe when it:
 
 - writes only under ``tmp_path`` / ``tmp_path_factory`` (never the project's ``data/``,
   ``bench_data/`` or ``.dagster_home``), through the fixtures below or ``make_settings``;
@@ -11,12 +11,12 @@ module fixtures (a webserver, a built wheel) are made once. A new test is parall
 - listens on port 0 or :func:`hl_d365_assets.webhook.process.free_port`, never the simulators'
   defaults 8765/8766/8767, and gives every child process (``hl-d365``, ``dagster dev``, ``make``)
   its own ``DAGSTER_HOME`` and ``HL_D365_DATA_DIR``;
-- bounds wall-clock time only with wide margins (the other worker shares the cores), and then
-  shares ``pytestmark = pytest.mark.xdist_group("wall_clock")`` with the other files that do.
+- bounds wall-clock time only with wide margins: the other worker shares the cores.
 
-Tests in different files that must run on one worker, one after another, carry the same
-``@pytest.mark.xdist_group("name")``. A file whose few tests take a minute (servers,
-subprocesses) carries ``pytestmark = pytest.mark.schedule_first``.
+Tests that must run one after another on one worker go in one file: ``xdist_group`` marks are
+not honoured (pytest-xdist 3.8 renames the test's ``_nodeid``, which pytest 9 no longer reads).
+A file whose few tests take a minute (servers, subprocesses) carries
+``pytestmark = pytest.mark.schedule_first``.
 """
 
 from __future__ import annotations
@@ -42,23 +42,14 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under ``--dist loadgroup`` a test without a group is a unit of work of its own, and every
-    worker running one of a file's tests builds that file's module fixtures again (``dagster
-    dev`` started twice). Grouping by file keeps them built once; an explicit group wins. Runs
-    before xdist's own hook, which turns the marks into work units.
-
-    `make test` passes ``--no-loadscope-reorder``, so the units go out in the order sorted here:
-    ``schedule_first`` files, then the larger groups (xdist's own order would send the
-    long few-test files last, one worker finishing them while the other idles)."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.path.name))
-    group = {id(item): item.get_closest_marker("xdist_group").args[0] for item in items}
-    size = Counter(group.values())
-    first = {group[id(item)] for item in items if item.get_closest_marker("schedule_first")}
-    items.sort(key=lambda item: (group[id(item)] not in first, -size[group[id(item)]]))
+    """`make test` passes ``--no-loadscope-reorder``, so the files go out to the workers in the
+    order sorted here: ``schedule_first`` files, then the files with most tests (xdist's own
+    order would send the long few-test files last, one worker finishing them while the other
+    idles)."""
+    size = Counter(item.path for item in items)
+    first = {item.path for item in items if item.get_closest_marker("schedule_first")}
+    items.sort(key=lambda item: (item.path not in first, -size[item.path]))
 
 
 def make_settings(data_dir: Path) -> Settings:

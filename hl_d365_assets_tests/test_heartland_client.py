@@ -32,9 +32,6 @@ from hl_d365_assets.sandbox import SANDBOX_DAY, SandboxConfig, generate
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
 from hl_d365_assets.sandbox.heartland_simulator import HeartlandSimulator, serve
 
-# Bounds on wall-clock time: one worker runs these files one after another (conftest.py).
-pytestmark = pytest.mark.xdist_group("wall_clock")
-
 DAYS = [SANDBOX_DAY - timedelta(days=1), SANDBOX_DAY]
 FIRST, LAST = date(2026, 11, 19), date(2026, 11, 21)  # UTC dates: evening sales fall on the next
 TRANSACTIONS = "/ucp/transactions"

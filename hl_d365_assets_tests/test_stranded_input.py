@@ -42,9 +42,6 @@ from hl_d365_assets.webhook import WEBHOOK_PATH, ReceiverConfig, create_app
 from hl_d365_assets.webhook.config import REFUSALS_ENTITY
 from hl_d365_assets.webhook.process import free_port, start_receiver
 
-# Bounds on wall-clock time: one worker runs these files one after another (conftest.py).
-pytestmark = pytest.mark.xdist_group("wall_clock")
-
 DAY = date(2026, 11, 19)
 S001_MERCHANT = "MER_7e9a1c4b2d8f4e6a9b3c5d7e1f2a4b6c"
 S002_MERCHANT = "MER_1b3d5f7a9c2e4a6b8d0f1e3c5a7b9d2f"

@@ -37,9 +37,6 @@ from hl_d365_assets.warehouse_holder import LockHolder
 from hl_d365_assets_tests.conftest import daily_job, run_day
 from hl_d365_assets_tests.test_d365_pull import client_for, pull
 
-# Bounds on wall-clock time: one worker runs these files one after another (conftest.py).
-pytestmark = pytest.mark.xdist_group("wall_clock")
-
 DAY = date(2026, 11, 3)
 PUBLISHED = "Published the analysts' read copy"
 ANALYST_SESSION = """
