@@ -1,8 +1,27 @@
 """Shared fixtures: a real Dagster instance (sqlite, temporary), a warehouse and landing zone in
-a temporary folder, and helpers that run the real job for a business day."""
+a temporary folder, and helpers that run the real job for a business day.
+
+`make test` runs the suite on two pytest-xdist workers (``-n 2 --dist loadfile``), each its own
+process. A test file is one unit of work, so its module fixtures (a webserver, a built wheel) are
+made once. A new test is parallel-safe when it:
+
+- writes only under ``tmp_path`` / ``tmp_path_factory`` (never the project's ``data/``,
+  ``bench_data/`` or ``.dagster_home``), through the fixtures below or ``make_settings``;
+- sets environment variables only through ``monkeypatch`` (undone after the test, and per worker);
+- listens on port 0 or :func:`hl_d365_assets.webhook.process.free_port`, never the simulators'
+  defaults 8765/8766/8767, and gives every child process (``hl-d365``, ``dagster dev``, ``make``)
+  its own ``DAGSTER_HOME`` and ``HL_D365_DATA_DIR``;
+- bounds wall-clock time only with wide margins: the other worker shares the cores.
+
+Tests that must run one after another on one worker go in one file: ``xdist_group`` marks are
+not honoured (pytest-xdist 3.8 renames the test's ``_nodeid``, which pytest 9 no longer reads).
+A file whose few tests take a minute (servers, subprocesses) carries
+``pytestmark = pytest.mark.schedule_first``.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -13,6 +32,24 @@ import pytest
 from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "schedule_first: a file whose few tests take long (servers, subprocesses); xdist starts "
+        "it before the others so it does not become the run's tail",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`make test` passes ``--no-loadscope-reorder``, so the files go out to the workers in the
+    order sorted here: ``schedule_first`` files, then the files with most tests (xdist's own
+    order would send the long few-test files last, one worker finishing them while the other
+    idles)."""
+    size = Counter(item.path for item in items)
+    first = {item.path for item in items if item.get_closest_marker("schedule_first")}
+    items.sort(key=lambda item: (item.path not in first, -size[item.path]))
 
 
 def make_settings(data_dir: Path) -> Settings:

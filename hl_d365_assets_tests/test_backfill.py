@@ -23,6 +23,9 @@ from hl_d365_assets.webhook.process import free_port
 from .conftest import make_settings
 from .test_import_boundary import PRODUCTION_ENV
 
+# A minute of subprocesses in a few tests: started first under xdist (conftest.py).
+pytestmark = pytest.mark.schedule_first
+
 DAYS = [date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 3)]
 """The range docs/ingestion.md's commands name."""
 SMALL = SandboxConfig(

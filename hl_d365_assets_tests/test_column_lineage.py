@@ -30,6 +30,9 @@ from hl_d365_assets.webhook.process import free_port
 from .conftest import make_settings, run_day
 from .test_webserver import _graphql, _wait_until_serving
 
+# A minute of subprocesses in a few tests: started first under xdist (conftest.py).
+pytestmark = pytest.mark.schedule_first
+
 DAY = date(2026, 11, 18)
 # "[canonical.pos_tenders](/assets/canonical/pos_tenders) amount, tip_amount": a table's link
 # and the columns named in it.

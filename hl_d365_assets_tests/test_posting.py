@@ -553,9 +553,9 @@ def test_card_payments_of_d365_sales_orders_credit_their_customers_exactly_once(
     sim.close()
 
 
-def _post_through_dagster(world: World) -> dg.ExecuteInProcessResult:
+def _post_through_dagster(world: World, **client_config: float) -> dg.ExecuteInProcessResult:
     """post_journals_job for DAY, as the UI, the post_after_load sensor or the demo (with run
-    config of its own) launches it."""
+    config of its own) launches it; ``client_config`` overrides fields of the D365 client."""
     from hl_d365_assets.definitions import defs
     from hl_d365_assets.defs.gl.jobs import post_journals_job
 
@@ -564,7 +564,7 @@ def _post_through_dagster(world: World) -> dg.ExecuteInProcessResult:
     try:
         resources = {
             **build_resources(world.settings),
-            "d365": d365_client(server.base_url),
+            "d365": _with_config(d365_client(server.base_url), **client_config),
         }
         with dg.instance_for_test() as instance:
             return defs.resolve_job_def(post_journals_job.name).execute_in_process(
@@ -632,10 +632,16 @@ def test_a_day_its_checks_hold_back_ends_its_posting_run_without_error_and_says_
     assert world.query("SELECT status, count(*) FROM gl.postings GROUP BY 1") == [("blocked", 2)]
 
 
+def _with_config(client: D365Client, **overrides: float) -> D365Client:
+    fields = {name: getattr(client, name) for name in D365Client.model_fields}
+    return D365Client(**{**fields, **overrides})
+
+
 def test_a_real_failure_still_fails_the_posting_run(world) -> None:
     world.sim.faults.token_endpoint_down(times=None)
 
-    result = _post_through_dagster(world)
+    # Every try fails: the client's backoff between them (seconds of sleep) pins nothing here.
+    result = _post_through_dagster(world, backoff_base_seconds=0)
 
     assert not result.success
     [(step, error, message)] = _errors(result)

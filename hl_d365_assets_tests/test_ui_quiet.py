@@ -33,6 +33,9 @@ from hl_d365_assets.webhook.process import free_port
 
 from .conftest import make_settings, run_range
 
+# A minute of subprocesses in a few tests: started first under xdist (conftest.py).
+pytestmark = pytest.mark.schedule_first
+
 DAY = date(2026, 11, 4)
 
 

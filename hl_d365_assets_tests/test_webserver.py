@@ -25,6 +25,9 @@ from hl_d365_assets.webhook.process import free_port
 
 from .conftest import make_settings, run_day
 
+# A minute of subprocesses in a few tests: started first under xdist (conftest.py).
+pytestmark = pytest.mark.schedule_first
+
 DAY = date(2026, 11, 18)
 BACKFILL_DAYS = [date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 3)]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -21,9 +22,17 @@ import pytest
 
 from hl_d365_assets.settings import PRODUCTION_REQUIRED, PROJECT_ROOT
 
+# A minute of subprocesses in a few tests: started first under xdist (conftest.py).
+pytestmark = pytest.mark.schedule_first
+
 DAY = "2026-11-20"
 UV = Path(sys.executable).parent / "uv"
 """The uv `make install` puts beside the project's Python (pinned in the Makefile)."""
+_NOT_SOURCE = shutil.ignore_patterns(
+    ".git", ".venv", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis", ".dagster_home",
+    "data", "bench_data", "build", "dist",
+)  # fmt: skip
+"""What a clean clone does not hold (git ignores it): state, caches and build output."""
 
 
 def _run(command: list[str | Path], **kwargs) -> subprocess.CompletedProcess:
@@ -37,10 +46,14 @@ def _run(command: list[str | Path], **kwargs) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`uv build`: the sdist, then the wheel from the unpacked sdist, so the sdist is shown to
-    be complete too and the checkout gets no build/ folder. The locked setuptools builds it."""
+    be complete too. The locked setuptools builds it. Built from a copy of the checkout: the
+    sdist step rewrites ``hl_d365_assets.egg-info``, whose entry points the tests running
+    beside this one on the other xdist worker read (defs/resources.py finds the wiring there)."""
+    source = tmp_path_factory.mktemp("checkout") / "hl_d365_assets"
+    shutil.copytree(PROJECT_ROOT, source, ignore=_NOT_SOURCE)
     dist = tmp_path_factory.mktemp("dist")
     build = [UV, "build", "--quiet", "--no-build-isolation", "--python", sys.executable]
-    _run([*build, "--out-dir", dist, PROJECT_ROOT], cwd=PROJECT_ROOT)
+    _run([*build, "--out-dir", dist, source], cwd=source)
     (built,) = dist.glob("hl_d365_assets-*.whl")
     return built
 
