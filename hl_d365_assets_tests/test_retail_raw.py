@@ -245,3 +245,62 @@ def test_a_malformed_line_is_quarantined_and_counted(conn, zone) -> None:
     )
     day = _load(conn, zone, "items")
     assert (day.landed, day.loaded, day.quarantined) == (2, 1, 1)
+
+
+# How an amount may arrive, and what the raw layer must make of it. A healthy ticket is parsed
+# once, anything else is flagged by a pass over the text and diagnosed field by field
+# (parse_retail_tickets.sql): every rendering here must come out the same whichever path it takes.
+AMOUNT_RENDERINGS = [
+    ('"amount":72.95', Decimal("72.95")),
+    ('"amount":-0.01', Decimal("-0.01")),
+    ('"amount":9999999999999999.99', Decimal("9999999999999999.99")),
+    ('"amount":72.950', Decimal("72.95")),
+    ('"amount":7295e-2', Decimal("72.95")),
+    ('"amount":7.295E+1', Decimal("72.95")),
+    ('"amount":"72.95"', Decimal("72.95")),
+    ('"amount" : 72.95 ', Decimal("72.95")),
+    ('"amount":72.955', "excess_precision: payload.payments[1].amount has more than two decimals"),
+    ('"amount" :72.955', "excess_precision: payload.payments[1].amount has more than two decimals"),
+    ('"amount": 72.955', "excess_precision: payload.payments[1].amount has more than two decimals"),
+    (
+        '"amo\\u0075nt":72.955',
+        "excess_precision: payload.payments[1].amount has more than two decimals",
+    ),
+    ('"amount":"seventy"', "invalid_amount: payload.payments[1].amount is not a number"),
+    ('"amount":true', "invalid_amount: payload.payments[1].amount is not a number"),
+    ('"amount":null', "schema_violation: payload.payments[1].amount is missing"),
+    ('"amount":[]', "invalid_amount: payload.payments[1].amount is not a number"),
+    (
+        '"amount":12345678901234567',
+        "invalid_amount: payload.payments[1].amount does not fit DECIMAL(18, 2)",
+    ),
+    ('"amount":1e16', "invalid_amount: payload.payments[1].amount does not fit DECIMAL(18, 2)"),
+    ('"qty":1.5', Decimal("72.95")),
+    ('"qty":0.12345', "excess_precision: payload.lines[1].qty has more than four decimals"),
+    ('"qty":"two"', "invalid_quantity: payload.lines[1].qty is not a number"),
+]
+
+
+def test_every_rendering_of_an_amount_is_read_exactly_or_diagnosed_by_name(conn, zone) -> None:
+    lines = []
+    for ticket_id, (rendering, _) in enumerate(AMOUNT_RENDERINGS, start=100):
+        text = envelope_line(
+            "tickets", ticket(ticket_id, [item_line(1, 2001, "SKU-1", "1", "72.95")])
+        )
+        key = rendering.split(":", 1)[0].split('"')[1]
+        healthy = '"qty":1' if key == "qty" else '"amount":72.95'
+        assert text.count(healthy) == 1
+        lines.append(text.replace(healthy, rendering))
+    land(zone, "tickets", DAY, lines)
+    _load(conn, zone, "tickets")
+    loaded = dict(
+        conn.execute("SELECT ticket_id, payments[1].amount FROM raw.retail_tickets").fetchall()
+    )
+    quarantined = {
+        event.split("_")[2]: detail for event, (_, detail) in _quarantine(conn, "tickets").items()
+    }
+    outcome = {
+        rendering: loaded.get(str(ticket_id), quarantined.get(str(ticket_id)))
+        for ticket_id, (rendering, _) in enumerate(AMOUNT_RENDERINGS, start=100)
+    }
+    assert outcome == dict(AMOUNT_RENDERINGS)

@@ -11,42 +11,43 @@
 -- Discount = gross - value, gross = qty x original unit price to the cent: (original - adjusted)
 -- x qty whenever value = qty x adjusted price, as Retail computes it.
 INSERT INTO canonical.pos_sale_lines BY NAME
-WITH ticket_lines AS (
-    SELECT business_date, ticket_id, store_id, ticket_type, is_financial, currency, fx_rate,
-           tax_code AS store_tax_code, tax_total, ticket_issue,
-           unnest(lines) AS l, generate_subscripts(lines, 1) AS line_number
-    FROM latest_retail_tickets
-),
-weighted AS (
+-- The allocation is worked out per ticket on its list of lines (a handful each), so no window
+-- has to sort the day's lines by ticket: weights w, their total, each line's base cents, and the
+-- rank of its remainder (item lines first, larger remainder first, then line number).
+WITH weighted AS (
     SELECT
         *,
-        CASE WHEN l.type = 'ItemLine' THEN abs(CAST(l.value * 100 AS HUGEINT)) END AS value_cents,
         abs(CAST(tax_total * 100 AS HUGEINT)) AS tax_cents,
-        sign(tax_total) AS tax_sign
-    FROM ticket_lines
+        sign(tax_total) AS tax_sign,
+        list_transform(lines, lambda l: CASE WHEN l.type = 'ItemLine' THEN abs(CAST(l.value * 100 AS HUGEINT)) END)
+            AS value_cents
+    FROM latest_retail_tickets
 ),
 weights AS (
     SELECT
         *,
-        CASE WHEN value_cents IS NULL THEN NULL
-             WHEN sum(value_cents) OVER ticket = 0 THEN 1 ELSE value_cents END AS w,
-        CASE WHEN sum(value_cents) OVER ticket = 0 THEN count(value_cents) OVER ticket
-             ELSE sum(value_cents) OVER ticket END AS w_total
+        list_transform(value_cents, lambda v: CASE WHEN v IS NULL THEN NULL
+                                                   WHEN list_sum(value_cents) = 0 THEN 1 ELSE v END) AS w,
+        CASE WHEN list_sum(value_cents) = 0 THEN list_count(value_cents) ELSE list_sum(value_cents) END AS w_total
     FROM weighted
-    WINDOW ticket AS (PARTITION BY business_date, ticket_id)
 ),
 shares AS (
-    SELECT *, tax_cents * w // w_total AS base_cents, tax_cents * w % w_total AS remainder
+    SELECT
+        *,
+        list_transform(w, lambda x: tax_cents * x // w_total) AS base_cents,
+        list_grade_up(list_transform(w, lambda x, i: {'unweighted': x IS NULL, 'remainder': -(tax_cents * x % w_total), 'line': i}))
+            AS remainder_order
     FROM weights
 ),
 allocated AS (
     SELECT
-        *,
-        CASE WHEN w IS NULL THEN 0 ELSE base_cents + CASE
-            WHEN row_number() OVER (PARTITION BY business_date, ticket_id
-                                    ORDER BY w IS NULL, remainder DESC, line_number)
-                 <= tax_cents - sum(base_cents) OVER (PARTITION BY business_date, ticket_id)
-            THEN 1 ELSE 0 END END AS tax_cents_allocated
+        business_date, ticket_id, store_id, ticket_type, is_financial, currency, fx_rate,
+        tax_code AS store_tax_code, ticket_issue, tax_sign,
+        unnest(lines) AS l,
+        unnest(list_transform(w, lambda x, i: CASE WHEN x IS NULL THEN 0 ELSE base_cents[i] + CASE
+            WHEN list_position(remainder_order, i) <= tax_cents - list_sum(base_cents) THEN 1 ELSE 0 END END))
+            AS tax_cents_allocated,
+        generate_subscripts(lines, 1) AS line_number
     FROM shares
 ),
 priced AS (

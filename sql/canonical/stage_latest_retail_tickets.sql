@@ -9,18 +9,23 @@ CREATE OR REPLACE TEMP TABLE latest_retail_tickets AS
 WITH window_tickets AS (
     SELECT * FROM raw.retail_tickets WHERE business_date BETWEEN $first AND $last
 ),
+-- Each ticket's latest version is found on its key and lineage alone, then joined back: sorting
+-- the day's whole rows (lines and payments included) by ticket is what this would cost otherwise.
 versions AS (
     SELECT
-        *,
-        row_number() OVER (
-            PARTITION BY business_date, ticket_id
-            ORDER BY updated_at DESC, received_at DESC, segment_path DESC, line_number DESC
-        ) AS version_rank,
-        count(*) OVER (PARTITION BY business_date, ticket_id) - 1 AS superseded_versions
+        business_date, ticket_id,
+        arg_max({'segment_path': segment_path, 'line_number': line_number},
+                (updated_at, received_at, segment_path, line_number)) AS kept,
+        count(*) - 1 AS superseded_versions
     FROM window_tickets
+    GROUP BY business_date, ticket_id
 ),
 latest AS (
-    SELECT * EXCLUDE (version_rank) FROM versions WHERE version_rank = 1
+    SELECT t.*, v.superseded_versions
+    FROM window_tickets AS t
+    JOIN versions AS v
+        ON v.business_date = t.business_date AND v.kept.segment_path = t.segment_path
+       AND v.kept.line_number = t.line_number
 ),
 -- The location as last landed on or before the window's end.
 locations AS (

@@ -28,14 +28,18 @@
 CREATE OR REPLACE MACRO card_number_run_pattern() AS '[0-9](?:[ -]?[0-9]){12,}';
 
 -- A necessary condition, cheap enough for every string of every record, so that the list and Luhn
--- work below only runs on the rare text holding 13 digits from the START of a run that does not
--- touch a letter: the digit is at the beginning of the text, or after a character that is neither
--- letter, digit nor separator, or after a separator that does not follow a digit. Matching 13
--- digits anywhere would flag every record carrying a 'TKT-S001-20261120-000123' reference.
--- Kept to plain ASCII classes and '^' so that it means the same to Python's re, which
+-- work below only runs on the rare text holding a run of 13 to 19 digits that does not start
+-- glued to a letter: the run starts at the beginning of the text, or after a character that is
+-- neither letter, digit nor separator, or after a separator that does not follow a digit; and it
+-- ends there, at the end of the text or before anything but a digit (a separator only when no
+-- digit follows it). Matching 13 digits anywhere would flag every record carrying a
+-- 'TKT-S001-20261120-000123' reference; matching a run's first 13 digits without its end would
+-- flag every record with a longer run, such as a Heartland Retail event id
+-- ('HR_tickets_<id>_<updated_at as 21 digits>'), and send all of them through the Luhn work.
+-- Kept to plain ASCII classes, '^' and '$' so that it means the same to Python's re, which
 -- hl_d365_assets.pci uses (reading it from here) to skip DuckDB for text that cannot hold a PAN.
 CREATE OR REPLACE MACRO card_number_candidate_pattern() AS
-    '(?:^|[^A-Za-z0-9 -]|(?:^|[^0-9])[ -])[0-9](?:[ -]?[0-9]){12}';
+    '(?:^|[^A-Za-z0-9 -]|(?:^|[^0-9])[ -])[0-9](?:[ -]?[0-9]){12,18}(?:$|[^0-9 -]|[ -](?:$|[^0-9]))';
 
 CREATE OR REPLACE MACRO card_number_candidates(text) AS
     regexp_matches(text, card_number_candidate_pattern());

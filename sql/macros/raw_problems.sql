@@ -15,8 +15,9 @@ CREATE OR REPLACE MACRO currency_problem(field, currency) AS
               || ' is not an ISO 4217 code' END;
 
 -- Exact money from a JSON number (docs/heartland_retail.md): parse_retail_*.sql read each amount
--- twice, as DECIMAL(38, 10) (from_json parses the number's own digits, never a binary float) and
--- as text (only to tell "absent" from "present but not a number"). A field is named, never its
+-- to diagnose twice, as DECIMAL(38, 10) (from_json parses the number's own digits, never a binary
+-- float) and as text (only to tell "absent" from "present but not a number"); tickets do so only
+-- for the ones a pass over their text flags (parse_retail_tickets.sql). A field is named, never its
 -- value: a Retail record may carry personal data. fields: list of {field, amount, text, required}.
 CREATE OR REPLACE MACRO money_problems(fields) AS list_filter(list_transform(fields, lambda f:
     CASE
