@@ -23,7 +23,7 @@ from hl_d365_assets.defs.landing.jobs import heartland_retail_pull_job
 from hl_d365_assets.defs.landing.schedules import retail_pull_active
 from hl_d365_assets.defs.ops.jobs import daily_heartland_job
 from hl_d365_assets.landing_watch import scan
-from hl_d365_assets.raw_loader import ENTITIES, SOURCE
+from hl_d365_assets.raw_loader import ENTITIES, RETAIL_ENTITIES, RETAIL_SOURCE, SOURCE, raw_table
 from hl_d365_assets.resources import LandingZoneResource
 from hl_d365_assets.settings import load_settings
 from hl_d365_assets.webhook.config import REFUSALS_ENTITY
@@ -32,9 +32,14 @@ from hl_d365_assets.webhook.retail_nudges import NUDGES_FILE, read_board
 SENSOR_INTERVAL_SECONDS = 5
 NUDGE_INTERVAL_SECONDS = 60
 """At most one nudged Retail pull a minute, however many item/customer events arrive."""
-RAW_STREAMS = {f"{SOURCE}/{entity}": dg.AssetKey(["raw", entity]) for entity in ENTITIES} | {
-    f"{SOURCE}/{REFUSALS_ENTITY}": dg.AssetKey(["ops", REFUSALS_ENTITY])
-}
+RAW_STREAMS = (
+    {f"{SOURCE}/{entity}": dg.AssetKey(["raw", entity]) for entity in ENTITIES}
+    | {
+        f"{RETAIL_SOURCE}/{entity}": dg.AssetKey(["raw", raw_table(RETAIL_SOURCE, entity)])
+        for entity in RETAIL_ENTITIES
+    }
+    | {f"{SOURCE}/{REFUSALS_ENTITY}": dg.AssetKey(["ops", REFUSALS_ENTITY])}
+)
 WAITING = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]
 
 
