@@ -12,6 +12,8 @@ import pytest
 
 from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.landing import LandingZone
+from hl_d365_assets.sandbox import SandboxConfig
+from hl_d365_assets.sandbox.generator import GenerationReport
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
 
 
@@ -80,3 +82,23 @@ def run_range(
         },
         **kwargs,
     )
+
+
+def generate_landed(
+    zone: LandingZone, days: Sequence[date], config: SandboxConfig, **kwargs
+) -> GenerationReport:
+    """Sandbox days as the pipeline receives them: the gateway's events landed by the generator,
+    the POS tickets (and the Retail reference data, dated on the first day) landed by the real
+    Heartland Retail pull from the store the generator wrote."""
+    from hl_d365_assets.sandbox import generate
+    from hl_d365_assets.sandbox.retail_landing import land_retail_store
+
+    report = generate(zone, list(days), config, **kwargs)
+    land_retail_store(
+        zone,
+        report.retail_store_dir,
+        mappings_dir=config.mappings_dir or PROJECT_ROOT / "mappings",
+        merchant_timezone="America/New_York",
+        snapshot_day=min(days),
+    )
+    return report
