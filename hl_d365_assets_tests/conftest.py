@@ -12,8 +12,8 @@ import pytest
 
 from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.landing import LandingZone
-from hl_d365_assets.sandbox import SandboxConfig
-from hl_d365_assets.sandbox.generator import GenerationReport
+from hl_d365_assets.sandbox import GenerationReport, SandboxConfig, generate
+from hl_d365_assets.sandbox.retail_landing import land_retail_store
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
 
 
@@ -53,6 +53,25 @@ def instance() -> Iterator[dg.DagsterInstance]:
         yield test_instance
 
 
+def generate_days(
+    settings: Settings, days: Sequence[date], config: SandboxConfig, **kwargs
+) -> GenerationReport:
+    """Generate sandbox days and land them as production does: the gateway's segments by the
+    generator, the POS tickets by the real Heartland Retail pull from the sandbox's Retail store
+    (every ticket under its own day; locations, payment types, items and stock as a snapshot of
+    the first day, so each later day finds them too)."""
+    zone = LandingZone(settings.landing_dir)
+    report = generate(zone, list(days), config, **kwargs)
+    land_retail_store(
+        zone,
+        report.retail_store_dir,
+        mappings_dir=settings.mappings_dir,
+        merchant_timezone=settings.merchant_timezone,
+        snapshot_day=min(days),
+    )
+    return report
+
+
 def daily_job() -> dg.JobDefinition:
     from hl_d365_assets.definitions import defs
     from hl_d365_assets.defs.ops.jobs import daily_heartland_job
@@ -82,23 +101,3 @@ def run_range(
         },
         **kwargs,
     )
-
-
-def generate_landed(
-    zone: LandingZone, days: Sequence[date], config: SandboxConfig, **kwargs
-) -> GenerationReport:
-    """Sandbox days as the pipeline receives them: the gateway's events landed by the generator,
-    the POS tickets (and the Retail reference data, dated on the first day) landed by the real
-    Heartland Retail pull from the store the generator wrote."""
-    from hl_d365_assets.sandbox import generate
-    from hl_d365_assets.sandbox.retail_landing import land_retail_store
-
-    report = generate(zone, list(days), config, **kwargs)
-    land_retail_store(
-        zone,
-        report.retail_store_dir,
-        mappings_dir=config.mappings_dir or PROJECT_ROOT / "mappings",
-        merchant_timezone="America/New_York",
-        snapshot_day=min(days),
-    )
-    return report

@@ -20,7 +20,7 @@ from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.settings import PROJECT_ROOT
 from hl_d365_assets.webhook.process import free_port
 
-from .conftest import generate_landed, make_settings
+from .conftest import generate_days, make_settings
 from .test_import_boundary import PRODUCTION_ENV
 
 DAYS = [date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 3)]
@@ -62,7 +62,7 @@ def test_backfill_from_the_landing_zone_is_one_run_in_the_instance_through_recon
     tmp_path: Path,
 ) -> None:
     settings = make_settings(tmp_path / "data")
-    generate_landed(LandingZone(settings.landing_dir), DAYS, SMALL)
+    generate_days(settings, DAYS, SMALL)
     done = subprocess.run(
         [HL_D365, "backfill", "--from", "2026-10-01", "--to", "2026-10-03"],
         env=_environment(tmp_path),
@@ -174,7 +174,7 @@ def test_the_documented_dagster_command_lines_backfill_into_the_instance(tmp_pat
     block = _documented_dagster_commands()
     assert ".venv/bin/dg launch" in block and ".venv/bin/dagster asset materialize" in block
     settings = make_settings(tmp_path / "data")
-    generate_landed(LandingZone(settings.landing_dir), DAYS, SMALL)
+    generate_days(settings, DAYS, SMALL)
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text((PROJECT_ROOT / "dagster.yaml").read_text())
