@@ -15,7 +15,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from hl_d365_assets.defs.landing.assets import RETAIL_KEYS, TICKETS_KEY
+from hl_d365_assets.defs.landing.assets import RETAIL_KEYS, TICKETS_KEY, heartland_retail_pull
 from hl_d365_assets.defs.landing.jobs import heartland_retail_pull_job
 from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.sandbox.heartland_retail_simulator import (
@@ -68,20 +68,27 @@ def pull_retail(
     dated ``snapshot_day``), or only the tickets, as the trading-hours schedule pulls them."""
     from hl_d365_assets.definitions import defs
 
+    resources = {
+        **build_resources(settings),
+        "heartland_retail": heartland_retail_client(server.base_url),
+    }
+    run_config = {
+        **QUIET_CONSOLE,
+        "ops": {"heartland_retail_pull": {"config": {"snapshot_date": snapshot_day.isoformat()}}},
+    }
+    if tickets_only:
+        # A subset of the job cannot take resources other than the definitions' own, so the
+        # tickets are materialised as the trading-hours schedule selects them: the asset alone.
+        return dg.materialize(
+            [heartland_retail_pull],
+            selection=[TICKETS_KEY],
+            instance=instance,
+            resources=resources,
+            run_config=run_config,
+            raise_on_error=False,
+        )
     return defs.resolve_job_def(heartland_retail_pull_job.name).execute_in_process(
-        instance=instance,
-        resources={
-            **build_resources(settings),
-            "heartland_retail": heartland_retail_client(server.base_url),
-        },
-        asset_selection=[TICKETS_KEY] if tickets_only else None,
-        raise_on_error=False,
-        run_config={
-            **QUIET_CONSOLE,
-            "ops": {
-                "heartland_retail_pull": {"config": {"snapshot_date": snapshot_day.isoformat()}}
-            },
-        },
+        instance=instance, resources=resources, raise_on_error=False, run_config=run_config
     )
 
 
