@@ -27,7 +27,12 @@ from hl_d365_assets.sandbox import SOURCE, DefectRates, SandboxConfig, generate,
 from hl_d365_assets.sandbox.order_payments import SALES_ORDERS_CSV
 from hl_d365_assets.settings import Settings
 from hl_d365_assets.time_zones import zone as time_zone
-from hl_d365_assets_tests.conftest import generate_days, make_settings, run_range
+from hl_d365_assets_tests.conftest import (
+    RETAIL_TENDERS_UNMATCHED,
+    generate_days,
+    make_settings,
+    run_range,
+)
 
 # 2026-11-06 pays orders 6 (CAD, on S004) and 26 (USD, on S001); 2026-11-07 orders 7 and 27.
 DAYS = [date(2026, 11, 6), date(2026, 11, 7)]
@@ -203,16 +208,6 @@ def _fill_sales_orders_from_seed(settings: Settings) -> None:
             """,
             {"path": str(SALES_ORDERS_CSV)},
         ).fetchall()
-
-
-RETAIL_TENDERS_UNMATCHED = pytest.mark.xfail(
-    strict=True,
-    reason="on Heartland Retail tickets a clean day still has tender exceptions: recon matches "
-    "card tenders by reference (the sandbox's gateway reference is <ticket>-T<position>, "
-    "canonical's Retail tender id <ticket>-P<payment id>) and never by the tender's "
-    "gateway_transaction_id, and canonical.pos_tenders does not read a Retail payment's tip, so "
-    "tipped payments miss the amount match too (recon/canonical, the switch-b branch)",
-)
 
 
 def _query(settings: Settings, sql: str) -> list[tuple]:
