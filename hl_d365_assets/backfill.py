@@ -9,8 +9,15 @@ one run (every asset declares ``BackfillPolicy.single_run()``), records it in th
 instance, prints each step as it finishes, and ends with a per-day summary a user can check
 against the UI and the warehouse.
 
+From the API, the POS side comes from Heartland Retail: ``heartland_retail_pull_job`` runs first,
+as its own run. It is not partitioned (it lands every ticket not pulled yet under the ticket's
+own business day, by its cursor), so it cannot join the partitioned backfill run; its reference
+data and stock land as a snapshot dated on the range's first day, so every day of the range sees
+them. Tickets pulled before (by the trading-hours schedule) are already in the landing zone.
+
 Production code: it never imports the sandbox. In sandbox mode the command line
-(:mod:`hl_d365_assets.cli`) starts the Heartland simulator and hands its client in.
+(:mod:`hl_d365_assets.cli`) starts the Heartland and Heartland Retail simulators and hands their
+clients in.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ PROJECT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
 INSTANCE_CONFIG = PROJECT_ROOT / "dagster.yaml"
 """The instance configuration that holds the one-writer pool; absent from an installed wheel."""
 JOB_BY_SOURCE = {"landing": "daily_heartland_job", "api": "heartland_backfill_job"}
+RETAIL_PULL_JOB = "heartland_retail_pull_job"
 # The run's complete log is in the instance (and the UI); the terminal gets the steps and summary.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 STEP_EVENTS = {
@@ -119,11 +127,15 @@ def run_backfill(
     resources: dict[str, object] | None = None,
 ) -> int:
     """Materialise ``first``..``last`` as one run of the job for ``source``; 0 when it succeeded.
+    From the API, Heartland Retail is pulled first (see the module docstring); a failed pull
+    stops the backfill, which would otherwise build the days without their POS tickets.
 
     ``resources`` replaces the definitions' resources of the same name (the sandbox's Heartland
-    simulator started for this command)."""
+    simulators started for this command)."""
     from hl_d365_assets.definitions import defs
 
+    if source == "api" and not _pull_retail(defs, first, instance, say, resources):
+        return 1
     job = defs.resolve_job_def(JOB_BY_SOURCE[source])
     run_id = make_new_run_id()
     say(
@@ -161,6 +173,42 @@ def run_backfill(
     if settings.read_copy_path.exists():
         print_summary(settings, first, last, say)
     return 0 if result.success else 1
+
+
+def _pull_retail(
+    defs: dg.Definitions,
+    first: date,
+    instance: dg.DagsterInstance,
+    say: Say,
+    resources: dict[str, object] | None,
+) -> bool:
+    """``heartland_retail_pull_job`` (every entity, snapshots dated ``first``) as its own run."""
+    started = time.monotonic()
+    result = defs.resolve_job_def(RETAIL_PULL_JOB).execute_in_process(
+        instance=instance,
+        resources=resources,
+        raise_on_error=False,
+        run_config={
+            **QUIET_CONSOLE,
+            "ops": {"heartland_retail_pull": {"config": {"snapshot_date": first.isoformat()}}},
+        },
+    )
+    landed = {
+        event.materialization.asset_key.path[-1]: event.materialization.metadata[
+            "records_landed"
+        ].value
+        for event in result.get_asset_materialization_events()
+    }
+    say(
+        f"{RETAIL_PULL_JOB} run {result.run_id[:8]} "
+        f"{'SUCCESS' if result.success else 'FAILURE'} in {time.monotonic() - started:.1f}s: "
+        + (", ".join(f"{n:,} {entity}" for entity, n in landed.items()) or "nothing landed")
+    )
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure and event.step_failure_data.error is not None:
+                say(f"  {event.step_key}: {event.step_failure_data.error.message.strip()}")
+    return result.success
 
 
 def _print_steps(

@@ -143,8 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         "--source",
         choices=("landing", "api"),
         default="landing",
-        help="landing: reload what has landed; api: pull the days from Heartland first "
-        "(in the sandbox, from the Heartland simulator, started here if none is listening)",
+        help="landing: reload what has landed; api: pull Heartland Retail (POS) and the days "
+        "from Heartland first (in the sandbox, from the simulators, started here if none is "
+        "listening)",
     )
 
     post = commands.add_parser(
@@ -315,54 +316,95 @@ def _backfill(args: argparse.Namespace) -> int:
     resources = None
     with ExitStack() as stack:
         if args.source == "api":
-            heartland = build_resources(settings)["heartland"]
-            try:
-                check_reachable(heartland.base_url)
-            except HeartlandUnreachable as problem:
-                if settings.production:
-                    print(
-                        f"hl-d365 backfill: {problem}; check HEARTLAND_API_URL and that this "
-                        "machine can reach it",
-                        file=sys.stderr,
-                    )
-                    return 1
-                heartland = stack.enter_context(_sandbox_heartland(settings, args, say))
-            resources = {"heartland": heartland}
+            wired = build_resources(settings)
+            heartland, retail = wired["heartland"], wired["heartland_retail"]
+            for url, setting, start in (
+                (heartland.base_url, "HEARTLAND_API_URL", _sandbox_heartland),
+                (retail.api_url, "HEARTLAND_RETAIL_SUBDOMAIN", _sandbox_retail),
+            ):
+                try:
+                    check_reachable(url)
+                except HeartlandUnreachable as problem:
+                    if settings.production:
+                        print(
+                            f"hl-d365 backfill: {problem}; check {setting} and that this "
+                            "machine can reach it",
+                            file=sys.stderr,
+                        )
+                        return 1
+                    started = stack.enter_context(start(settings, args, say))
+                    if start is _sandbox_heartland:
+                        heartland = started
+                    else:
+                        retail = started
+            resources = {"heartland": heartland, "heartland_retail": retail}
         instance = stack.enter_context(project_instance(settings, say))
         return run_backfill(
             settings, args.first, args.last, args.source, instance, say, resources=resources
         )
 
 
-@contextmanager
-def _sandbox_heartland(settings, args: argparse.Namespace, say):
-    """The Heartland simulator in this process, on a free loopback port, serving what the
-    sandbox's Heartland holds (``<data>/sandbox/heartland_holds``, where `make demo` writes its
-    live day). A simulated Heartland holds every past day, so days it lacks are generated first
-    (seeded: the same days always hold the same data)."""
+def _sandbox_days(settings, args: argparse.Namespace) -> int:
+    """Make the sandbox's Heartland hold every day of the range: what its gateway holds
+    (``<data>/sandbox/heartland_holds``, where `make demo` writes its live day) and its Heartland
+    Retail store (``<data>/sandbox/heartland_retail``, where `make demo` writes every day's
+    tickets). A simulated Heartland holds every past day, so days it lacks are generated
+    (seeded: the same days always hold the same data); how many were."""
+    from hl_d365_assets.heartland.pull import PULLED_ENTITIES, SOURCE
     from hl_d365_assets.landing import LandingZone
-    from hl_d365_assets.raw_loader import ENTITIES, SOURCE
     from hl_d365_assets.sandbox import SandboxConfig, generate
-    from hl_d365_assets.sandbox.heartland_simulator import HeartlandSimulator, serve
-    from hl_d365_assets.sandbox.resources import heartland_client
 
     holds = LandingZone(settings.data_dir / "sandbox" / "heartland_holds")
     days = [args.first + timedelta(days=n) for n in range((args.last - args.first).days + 1)]
-    missing = [day for day in days if not any(holds.segments(SOURCE, e, day) for e in ENTITIES)]
+    missing = [
+        day for day in days if not any(holds.segments(SOURCE, e, day) for e in PULLED_ENTITIES)
+    ]
     if missing:
         generate(
             holds,
             missing,
             SandboxConfig(mappings_dir=settings.mappings_dir),
             ground_truth_path=holds.root / "truth.ndjson",
+            retail_store_dir=settings.data_dir / "sandbox" / "heartland_retail",
         )
-    with serve(HeartlandSimulator(holds.root)) as server:
+    return len(missing)
+
+
+@contextmanager
+def _sandbox_heartland(settings, args: argparse.Namespace, say):
+    """The Heartland simulator in this process, on a free loopback port, serving what the
+    sandbox's Heartland holds (:func:`_sandbox_days`)."""
+    from hl_d365_assets.sandbox.heartland_simulator import HeartlandSimulator, serve
+    from hl_d365_assets.sandbox.resources import heartland_client
+
+    missing = _sandbox_days(settings, args)
+    holds = settings.data_dir / "sandbox" / "heartland_holds"
+    with serve(HeartlandSimulator(holds)) as server:
         say(
             f"no Heartland simulator listening at {settings.heartland_sandbox_url or 'its default port'}: "
-            f"started one in this process on {server.base_url}, serving {holds.root}"
-            + (f" (generated the {len(missing)} days it did not hold)" if missing else "")
+            f"started one in this process on {server.base_url}, serving {holds}"
+            + (f" (generated the {missing} days it did not hold)" if missing else "")
         )
         yield heartland_client(server.base_url)
+
+
+@contextmanager
+def _sandbox_retail(settings, args: argparse.Namespace, say):
+    """The Heartland Retail simulator in this process, on a free loopback port, serving the
+    sandbox's Retail store (:func:`_sandbox_days`)."""
+    from hl_d365_assets.sandbox.heartland_retail_simulator import HeartlandRetailSimulator, serve
+    from hl_d365_assets.sandbox.resources import heartland_retail_client
+
+    missing = _sandbox_days(settings, args)
+    store = settings.data_dir / "sandbox" / "heartland_retail"
+    with serve(HeartlandRetailSimulator(store)) as server:
+        say(
+            "no Heartland Retail simulator listening at "
+            f"{settings.heartland_retail_sandbox_url or 'its default port'}: started one in this "
+            f"process on {server.base_url}, serving {store}"
+            + (f" (generated the {missing} days it did not hold)" if missing else "")
+        )
+        yield heartland_retail_client(server.base_url)
 
 
 def resolve_app_key(sandbox: bool, environ: dict[str, str] | None = None) -> str:

@@ -31,6 +31,8 @@ import pytest
 
 from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.landing import LandingZone
+from hl_d365_assets.sandbox import GenerationReport, SandboxConfig, generate
+from hl_d365_assets.sandbox.retail_landing import land_retail_store
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
 
 
@@ -88,6 +90,25 @@ def instance() -> Iterator[dg.DagsterInstance]:
         yield test_instance
 
 
+def generate_days(
+    settings: Settings, days: Sequence[date], config: SandboxConfig, **kwargs
+) -> GenerationReport:
+    """Generate sandbox days and land them as production does: the gateway's segments by the
+    generator, the POS tickets by the real Heartland Retail pull from the sandbox's Retail store
+    (every ticket under its own day; locations, payment types, items and stock as a snapshot of
+    the first day, so each later day finds them too)."""
+    zone = LandingZone(settings.landing_dir)
+    report = generate(zone, list(days), config, **kwargs)
+    land_retail_store(
+        zone,
+        report.retail_store_dir,
+        mappings_dir=settings.mappings_dir,
+        merchant_timezone=settings.merchant_timezone,
+        snapshot_day=min(days),
+    )
+    return report
+
+
 def daily_job() -> dg.JobDefinition:
     from hl_d365_assets.definitions import defs
     from hl_d365_assets.defs.ops.jobs import daily_heartland_job
@@ -117,3 +138,13 @@ def run_range(
         },
         **kwargs,
     )
+
+
+RETAIL_TENDERS_UNMATCHED = pytest.mark.xfail(
+    strict=True,
+    reason="on Heartland Retail tickets a clean day still has tender exceptions and so fails "
+    "gl agrees_with_settlement: recon matches card tenders by reference (the sandbox's gateway "
+    "reference is <ticket>-T<position>, canonical's Retail tender id <ticket>-P<payment id>) and "
+    "never by the tender's gateway_transaction_id, and canonical.pos_tenders does not read a "
+    "Retail payment's tip, so tipped payments miss the amount match too (recon/canonical)",
+)

@@ -20,7 +20,7 @@ from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.settings import PROJECT_ROOT
 from hl_d365_assets.webhook.process import free_port
 
-from .conftest import make_settings
+from .conftest import RETAIL_TENDERS_UNMATCHED, generate_days, make_settings
 from .test_import_boundary import PRODUCTION_ENV
 
 # A minute of subprocesses in a few tests: started first under xdist (conftest.py).
@@ -61,11 +61,12 @@ def _rows_per_day(data_dir: Path, table: str) -> dict[date, int]:
         )
 
 
+@RETAIL_TENDERS_UNMATCHED
 def test_backfill_from_the_landing_zone_is_one_run_in_the_instance_through_recon_and_gl(
     tmp_path: Path,
 ) -> None:
     settings = make_settings(tmp_path / "data")
-    generate(LandingZone(settings.landing_dir), DAYS, SMALL)
+    generate_days(settings, DAYS, SMALL)
     done = subprocess.run(
         [HL_D365, "backfill", "--from", "2026-10-01", "--to", "2026-10-03"],
         env=_environment(tmp_path),
@@ -92,16 +93,27 @@ def test_backfill_from_the_landing_zone_is_one_run_in_the_instance_through_recon
     assert not WARNINGS.search(done.stderr), done.stderr
 
 
-def test_api_backfill_in_the_sandbox_starts_the_heartland_simulator_it_needs(
+def test_api_backfill_in_the_sandbox_starts_the_simulators_it_needs_and_pulls_the_pos_first(
     tmp_path: Path,
 ) -> None:
-    """Nothing listens where the sandbox expects the simulator: the command starts one."""
+    """Nothing listens where the sandbox expects the Heartland and Heartland Retail simulators:
+    the command starts both, pulls Heartland Retail (POS tickets) in a run of its own, then
+    backfills the days from the gateway API through the ledger, POS sales included."""
     settings = make_settings(tmp_path / "data")
-    generate(LandingZone(settings.data_dir / "sandbox" / "heartland_holds"), DAYS[:2], SMALL)
+    sandbox = settings.data_dir / "sandbox"
+    generate(
+        LandingZone(sandbox / "heartland_holds"),
+        DAYS[:2],
+        SMALL,
+        retail_store_dir=sandbox / "heartland_retail",
+    )
     nowhere = f"http://127.0.0.1:{free_port()}/ucp"
+    retail_nowhere = f"http://127.0.0.1:{free_port()}/api"
     done = subprocess.run(
         [HL_D365, "backfill", "--from", "2026-10-01", "--to", "2026-10-02", "--source", "api"],
-        env=_environment(tmp_path, HEARTLAND_SANDBOX_URL=nowhere),
+        env=_environment(
+            tmp_path, HEARTLAND_SANDBOX_URL=nowhere, HEARTLAND_RETAIL_SANDBOX_URL=retail_nowhere
+        ),
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -109,10 +121,18 @@ def test_api_backfill_in_the_sandbox_starts_the_heartland_simulator_it_needs(
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"no Heartland simulator listening at {nowhere}: started one" in done.stdout
+    assert (
+        f"no Heartland Retail simulator listening at {retail_nowhere}: started one" in done.stdout
+    )
     assert "generated" not in done.stdout  # it held both days already
-    [run] = _runs(tmp_path / "dagster_home")
-    assert run.job_name == "heartland_backfill_job"
+    runs = _runs(tmp_path / "dagster_home")[::-1]  # the instance lists the newest first
+    assert [(run.job_name, run.status) for run in runs] == [
+        ("heartland_retail_pull_job", dg.DagsterRunStatus.SUCCESS),
+        ("heartland_backfill_job", dg.DagsterRunStatus.SUCCESS),
+    ]
     assert set(_rows_per_day(settings.data_dir, "raw.payment_transactions")) == set(DAYS[:2])
+    assert set(_rows_per_day(settings.data_dir, "raw.retail_tickets")) == set(DAYS[:2])
+    assert set(_rows_per_day(settings.data_dir, "canonical.pos_sales")) == set(DAYS[:2])
     assert set(_rows_per_day(settings.data_dir, "gl.journal_lines")) == set(DAYS[:2])
 
 
@@ -152,13 +172,14 @@ def _documented_dagster_commands() -> str:
     return block
 
 
+@RETAIL_TENDERS_UNMATCHED
 def test_the_documented_dagster_command_lines_backfill_into_the_instance(tmp_path: Path) -> None:
     """docs/ingestion.md's block, run as written from the project folder: both commands are one
     run each over the range, in $DAGSTER_HOME, and rebuild recon and gl."""
     block = _documented_dagster_commands()
     assert ".venv/bin/dg launch" in block and ".venv/bin/dagster asset materialize" in block
     settings = make_settings(tmp_path / "data")
-    generate(LandingZone(settings.landing_dir), DAYS, SMALL)
+    generate_days(settings, DAYS, SMALL)
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text((PROJECT_ROOT / "dagster.yaml").read_text())

@@ -177,7 +177,7 @@ def _land_like_webhooks(holds: LandingZone, zone: LandingZone, day: date, lose_e
     """Copy the day as webhooks would have landed it, losing every n-th gateway event."""
     delivered: set[str] = set()
     with LandingWriter(zone, "webhook") as writer:
-        for entity in ("payment_transactions", "settlement_batches", "pos_tickets"):
+        for entity in ("payment_transactions", "settlement_batches"):
             lines = [
                 line
                 for segment in holds.segments("heartland", entity, day)

@@ -30,12 +30,12 @@ def test_segments_hold_many_events_and_land_under_source_entity_and_day(zone: La
 
 def test_an_open_segment_is_invisible_until_committed(zone: LandingZone) -> None:
     writer = LandingWriter(zone, "test")
-    writer.append_lines("heartland", "pos_tickets", "2026-11-20", _lines(3))
-    assert zone.segments("heartland", "pos_tickets", "2026-11-20") == []
-    hidden = list(zone.day_dir("heartland", "pos_tickets", "2026-11-20").iterdir())
+    writer.append_lines("heartland_retail", "tickets", "2026-11-20", _lines(3))
+    assert zone.segments("heartland_retail", "tickets", "2026-11-20") == []
+    hidden = list(zone.day_dir("heartland_retail", "tickets", "2026-11-20").iterdir())
     assert len(hidden) == 1 and hidden[0].name.startswith(".") and hidden[0].name.endswith(".tmp")
     writer.close()
-    assert len(zone.segments("heartland", "pos_tickets", "2026-11-20")) == 1
+    assert len(zone.segments("heartland_retail", "tickets", "2026-11-20")) == 1
 
 
 def test_a_synced_line_is_on_disk_in_the_hidden_segment_until_close_commits_it(
@@ -44,14 +44,14 @@ def test_a_synced_line_is_on_disk_in_the_hidden_segment_until_close_commits_it(
     """A producer may acknowledge a line once ``sync()`` returns, before its segment rotates."""
     writer = LandingWriter(zone, "test")
     (line,) = _lines(1)
-    writer.append("heartland", "pos_tickets", "2026-11-20", line)
+    writer.append("heartland_retail", "tickets", "2026-11-20", line)
     writer.sync()
-    (hidden,) = zone.day_dir("heartland", "pos_tickets", "2026-11-20").iterdir()
+    (hidden,) = zone.day_dir("heartland_retail", "tickets", "2026-11-20").iterdir()
     assert hidden.name.startswith(".") and hidden.name.endswith(".tmp")
     assert hidden.read_text() == line + "\n"
-    assert zone.segments("heartland", "pos_tickets", "2026-11-20") == []
+    assert zone.segments("heartland_retail", "tickets", "2026-11-20") == []
     writer.close()
-    (segment,) = zone.segments("heartland", "pos_tickets", "2026-11-20")
+    (segment,) = zone.segments("heartland_retail", "tickets", "2026-11-20")
     assert segment.read_text() == line + "\n"
     assert not hidden.exists()
 
@@ -100,10 +100,10 @@ def test_committed_segments_are_not_rewritten(zone: LandingZone) -> None:
 
 def test_envelope_is_compact_json_with_the_event_fields(tmp_path: Path) -> None:
     line = envelope(
-        "EVT_1", "ticket.closed", {"note": "café"}, received_at="2026-11-20T19:03:23.001Z"
+        "EVT_1", "heartland_retail.ticket", {"note": "café"}, received_at="2026-11-20T19:03:23.001Z"
     )
     assert (
         line
-        == '{"event_id":"EVT_1","event_type":"ticket.closed","received_at":"2026-11-20T19:03:23.001Z","payload":{"note":"café"}}'
+        == '{"event_id":"EVT_1","event_type":"heartland_retail.ticket","received_at":"2026-11-20T19:03:23.001Z","payload":{"note":"café"}}'
     )
     assert os.linesep not in line

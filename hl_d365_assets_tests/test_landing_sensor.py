@@ -16,7 +16,9 @@ from hl_d365_assets.landing_watch import DEFAULT_MARGIN_NS, scan
 from hl_d365_assets.resources import LandingZoneResource
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.settings import Settings
-from hl_d365_assets_tests.conftest import run_day
+from hl_d365_assets.warehouse import open_for_analysis
+from hl_d365_assets_tests import retail_days
+from hl_d365_assets_tests.conftest import generate_days, run_day
 
 DAY = date(2026, 11, 20)
 NEXT_DAY = date(2026, 11, 21)
@@ -44,10 +46,12 @@ def requested(result) -> dict[str, str]:
     return {r.partition_key: r.run_key for r in (result.run_requests or [])}
 
 
-def land_one(zone: LandingZone, day: date, entity: str = "payment_transactions") -> str:
+def land_one(
+    zone: LandingZone, day: date, entity: str = "payment_transactions", source: str = "heartland"
+) -> str:
     with LandingWriter(zone, "test") as writer:
         writer.append(
-            "heartland",
+            source,
             entity,
             day,
             '{"event_id":"EVT_LATE","event_type":"transaction.captured","payload":{}}',
@@ -55,19 +59,61 @@ def land_one(zone: LandingZone, day: date, entity: str = "payment_transactions")
     return writer.committed[-1].name
 
 
-def test_each_day_with_new_segments_gets_one_run_request(fresh_instance, zone) -> None:
-    generate(zone, [DAY, NEXT_DAY], CLEAN)
+def test_each_day_with_new_segments_gets_one_run_request(
+    fresh_instance, settings: Settings, zone
+) -> None:
+    generate_days(settings, [DAY, NEXT_DAY], CLEAN)
 
     result, _ = tick(fresh_instance, zone)
 
     assert set(requested(result)) == {DAY.isoformat(), NEXT_DAY.isoformat()}
     assert all(r.job_name in (None, "daily_heartland_job") for r in result.run_requests)
-    newest = max(
-        p.name
-        for entity in ("payment_transactions", "settlement_batches", "pos_tickets")
-        for p in zone.segments("heartland", entity, DAY)
+    streams = (
+        *(("heartland", entity) for entity in ("payment_transactions", "settlement_batches")),
+        ("heartland_retail", "tickets"),
     )
+    newest = max(p.name for stream in streams for p in zone.segments(*stream, DAY))
     assert requested(result)[DAY.isoformat()] == f"landing:{DAY}@{newest}"
+    [request] = [r for r in result.run_requests if r.partition_key == DAY.isoformat()]
+    assert {"heartland/payment_transactions", "heartland_retail/tickets"} <= set(
+        request.tags["hl_d365/new_streams"].split(",")
+    )
+
+
+def test_a_newly_pulled_retail_ticket_reopens_its_day_and_loads_into_raw_retail_tickets(
+    fresh_instance, settings: Settings, zone
+) -> None:
+    generate_days(settings, [DAY], CLEAN)
+    assert run_day(settings, fresh_instance, DAY).success
+    nothing, _ = tick(fresh_instance, zone)
+    assert requested(nothing) == {}
+
+    late_ticket = retail_days.ticket(
+        4_242_424_242, [retail_days.item_line(1, 20001, "SKU-00001", "1", "10.00")]
+    )
+    retail_days.land_records(zone, "tickets", DAY, [late_ticket])
+    [segment] = [
+        p for p in zone.segments("heartland_retail", "tickets", DAY) if "-retail-test-" in p.name
+    ]
+    reopened, _ = tick(fresh_instance, zone)
+
+    assert requested(reopened) == {DAY.isoformat(): f"landing:{DAY}@{segment.name}"}
+    [request] = reopened.run_requests
+    assert request.tags["hl_d365/new_streams"] == "heartland_retail/tickets"
+
+    assert run_day(settings, fresh_instance, DAY).success
+    conn = open_for_analysis(settings.read_copy_path)
+    try:
+        loaded = conn.execute(
+            "SELECT count(*) FROM raw.retail_tickets WHERE business_date = $day "
+            "AND ticket_id = '4242424242'",
+            {"day": DAY},
+        ).fetchone()
+    finally:
+        conn.close()
+    assert loaded == (1,)
+    settled, _ = tick(fresh_instance, zone)
+    assert requested(settled) == {}
 
 
 def test_a_repeated_evaluation_requests_the_same_runs_and_the_next_tick_none(
@@ -157,18 +203,22 @@ def test_a_tick_lists_only_the_changed_day_among_tens_of_thousands_of_segments(
     tmp_path,
 ) -> None:
     zone = LandingZone(tmp_path / "landing")
-    entities = ("payment_transactions", "settlement_batches", "pos_tickets")
+    streams = (
+        ("heartland", "payment_transactions"),
+        ("heartland", "settlement_batches"),
+        ("heartland_retail", "tickets"),
+    )
     days = [date(2026, 1, 1).fromordinal(date(2026, 1, 1).toordinal() + n) for n in range(300)]
-    for entity in entities:
+    for source, entity in streams:
         for day in days:
-            directory = zone.day_dir("heartland", entity, day)
+            directory = zone.day_dir(source, entity, day)
             directory.mkdir(parents=True)
             for n in range(34):
                 (directory / f"20260101T0000{n:02d}000000Z-sandbox-00.ndjson").touch()
     watermark = _age_zone(zone, seconds=3600)
     assert sum(1 for _ in zone.root.rglob("*.ndjson")) == 30_600
 
-    land_one(zone, days[100], "pos_tickets")
+    land_one(zone, days[100], "tickets", source="heartland_retail")
     changes = scan(zone.root, watermark)
 
     assert changes.day_dirs_seen == 900

@@ -33,6 +33,7 @@ from hl_d365_assets.bench.webhook_throughput import (
     signed_body,
 )
 from hl_d365_assets.cli import resolve_app_key
+from hl_d365_assets.heartland.events import EVENT_TYPES
 from hl_d365_assets.heartland.signature import SIGNATURE_HEADER, sign
 from hl_d365_assets.landing import LandingWriter, LandingZone, envelope
 from hl_d365_assets.sandbox import SANDBOX_DAY
@@ -68,7 +69,7 @@ def notifications(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
     events = sandbox_notifications(
         150, SANDBOX_DAY, tmp_path_factory.mktemp("sandbox"), store_count=2
     )
-    assert {e["event_type"] for e in events} >= {"transaction.captured", "ticket.closed"}
+    assert {e["event_type"] for e in events} >= {"transaction.captured", "batch.closed"}
     return events
 
 
@@ -199,7 +200,7 @@ async def test_every_entity_lands_in_its_own_folder(
     landed = {line["event_id"] for line in landed_lines(config)}
     assert landed == {n["event_id"] for n in notifications}
     entities = {p.parent.parent.name for p in config.landing_dir.rglob("*.ndjson")}
-    assert entities == {"payment_transactions", "settlement_batches", "pos_tickets"}
+    assert entities == {"payment_transactions", "settlement_batches"}
 
 
 @pytest.mark.anyio
@@ -349,6 +350,36 @@ async def test_unknown_event_type_is_422_naming_it_and_the_known_ones(
     assert answer["event_type"] == "transaction.disputed"
     assert "transaction.captured" in answer["known_event_types"]
     assert "transaction.disputed" in answer["detail"]
+    assert_nothing_landed_but_its_count(config, 422, "unknown_event_type")
+
+
+@pytest.mark.anyio
+async def test_a_pos_ticket_relay_event_is_refused_as_an_unknown_event_type(
+    config: ReceiverConfig,
+) -> None:
+    """POS tickets come from the Heartland Retail pull only (Retail has no ticket webhooks,
+    docs/heartland_retail.md); the invented relay's ``ticket.closed`` lands nothing of itself."""
+    relayed = {
+        "event_id": "EVT_TKT_S001_R01_000042",
+        "event_type": "ticket.closed",
+        "payload": {
+            "ticket_id": "S001-R01-000042",
+            "store_id": "S001",
+            "closed_at": "2026-11-20T14:03:11-05:00",
+            "total": "7295",
+        },
+    }
+    async with receiving(config) as (client, receiver):
+        response = await post(client, relayed)
+        assert receiver.counters.rejected == {(422, "unknown_event_type"): 1}
+        assert receiver.counters.landed == 0
+    assert response.status_code == 422
+    answer = response.json()
+    assert answer["reason"] == "unknown_event_type"
+    assert answer["event_type"] == "ticket.closed"
+    assert "ticket.closed" not in answer["known_event_types"]
+    assert set(answer["known_event_types"]) == set(EVENT_TYPES)
+    assert "S001-R01-000042" not in response.text
     assert_nothing_landed_but_its_count(config, 422, "unknown_event_type")
 
 
@@ -708,8 +739,8 @@ async def test_a_failed_landing_write_is_503_and_the_receiver_stops_accepting(
     blocked.write_text("a file where the entity folder should be")
     async with receiving(config) as (client, receiver):
         failed = await post(client, transaction(notifications))
-        ticket = next(n for n in notifications if n["event_type"] == "ticket.closed")
-        after = await post(client, ticket)
+        batch = next(n for n in notifications if n["event_type"] == "batch.closed")
+        after = await post(client, batch)
         assert receiver.failure is not None
     assert (failed.status_code, after.status_code) == (503, 503)
     assert failed.json()["reason"] == "unavailable"
@@ -740,9 +771,9 @@ def test_recovery_commits_complete_lines_and_drops_a_partial_one(tmp_path: Path)
     webhook_tmp.handle.write(lines[2][:25].encode())  # the kill came mid-line
     webhook_tmp.handle.flush()
     only_partial = LandingWriter(zone, producer="webhook")
-    ticket_tmp = only_partial._start(("heartland", "pos_tickets", "2026-11-20"))
-    ticket_tmp.handle.write(b'{"event_id"')
-    ticket_tmp.handle.flush()
+    batch_tmp = only_partial._start(("heartland", "settlement_batches", "2026-11-20"))
+    batch_tmp.handle.write(b'{"event_id"')
+    batch_tmp.handle.flush()
     sandbox = LandingWriter(zone, producer="sandbox")
     sandbox.append_lines("heartland", "payment_transactions", "2026-11-20", lines)
 
@@ -751,10 +782,10 @@ def test_recovery_commits_complete_lines_and_drops_a_partial_one(tmp_path: Path)
     by_entity = {r.path.parent.parent.name: r for r in recovered}
     assert by_entity["payment_transactions"].lines == 2
     assert by_entity["payment_transactions"].dropped_bytes == 25
-    assert by_entity["pos_tickets"].lines == 0
+    assert by_entity["settlement_batches"].lines == 0
     (segment,) = zone.segments("heartland", "payment_transactions", "2026-11-20")
     assert segment.read_text().splitlines() == lines[:2]
-    assert zone.segments("heartland", "pos_tickets", "2026-11-20") == []
+    assert zone.segments("heartland", "settlement_batches", "2026-11-20") == []
     leftovers = [p.name for p in files_under(zone.root) if p.name.endswith(".tmp")]
     assert len(leftovers) == 1 and "-sandbox-" in leftovers[0]  # another producer's: untouched
 

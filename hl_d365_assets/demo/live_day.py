@@ -1,10 +1,12 @@
-"""The demo's live day: Heartland pushes it to the webhook receiver, the landing sensor runs it,
-and the end-of-day pull from the Heartland simulator completes what the webhooks lost.
+"""The demo's live day: Heartland pushes its gateway events to the webhook receiver, a
+trading-hours pull brings its POS tickets from Heartland Retail, the landing sensor runs it, and
+the end-of-day pull from the Heartland simulator completes what the webhooks lost.
 
 Everything runs as it would in production, on loopback: the receiver is `hl-d365 webhook serve`
 in its own process, Dagster's daemon evaluates the landing sensor and launches the runs, and the
-pull is the `heartland_pull_job` talking HTTP to the simulator. The demo only sends, waits and
-reports; it never calls the sensor or materialises the day itself.
+pulls are `heartland_retail_pull_job` and `heartland_pull_job` talking HTTP to the simulators. The
+demo only sends, pulls, waits and reports; it never calls the sensor or materialises the day
+itself.
 """
 
 from __future__ import annotations
@@ -25,11 +27,19 @@ import dagster as dg
 from hl_d365_assets.defs.landing.jobs import heartland_pull_job
 from hl_d365_assets.defs.landing.sensors import latest_load
 from hl_d365_assets.defs.resources import build_resources
+from hl_d365_assets.demo.retail_pull import (
+    RETAIL_URL_SETTING,
+    landed_summary,
+    pull_retail,
+    reload_store,
+)
 from hl_d365_assets.heartland.client import HeartlandClient
+from hl_d365_assets.heartland.pull import PULLED_ENTITIES
 from hl_d365_assets.landing import LandingZone
-from hl_d365_assets.raw_loader import ENTITIES, SOURCE
+from hl_d365_assets.raw_loader import RETAIL_SOURCE, SOURCE, raw_table
 from hl_d365_assets.sandbox import SandboxConfig, generate
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
+from hl_d365_assets.sandbox.heartland_retail_simulator import SimulatorServer
 from hl_d365_assets.sandbox.heartland_simulator import HeartlandSimulator, serve
 from hl_d365_assets.sandbox.webhooks import notification_bodies, post_all
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
@@ -40,6 +50,12 @@ LOST_EVERY = 20
 """Every 20th gateway notification is "lost" on its way, for the end-of-day pull to recover."""
 RUN_TIMEOUT_SECONDS = 240
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+STREAMS = (
+    *((SOURCE, entity) for entity in PULLED_ENTITIES),
+    (RETAIL_SOURCE, "tickets"),
+)
+"""What the live day lands (source, entity): the gateway's events, pushed, and Heartland Retail's
+tickets, pulled. The sensor's run of the day counts when it has loaded the newest of each."""
 
 Say = Callable[[str], None]
 
@@ -52,22 +68,42 @@ class SensorRun:
     run_seconds: float
 
 
-def live_day(settings: Settings, day: date, config: SandboxConfig, say: Say) -> int:
-    """Push ``day`` through the receiver, let the sensor run it, then pull it; 0 when all ran."""
+def live_day(
+    settings: Settings, day: date, config: SandboxConfig, say: Say, *, retail: SimulatorServer
+) -> int:
+    """Push ``day``'s gateway events through the receiver and pull its tickets from the Heartland
+    Retail simulator ``retail`` (serving the sandbox's store), let the sensor run it, then pull
+    the gateway day; 0 when all ran."""
     heartland_side = LandingZone(settings.data_dir / "sandbox" / "heartland_holds")
-    generate(heartland_side, [day], config, ground_truth_path=heartland_side.root / "truth.ndjson")
+    store_dir = settings.data_dir / "sandbox" / "heartland_retail"
+    generate(
+        heartland_side,
+        [day],
+        config,
+        ground_truth_path=heartland_side.root / "truth.ndjson",
+        retail_store_dir=store_dir,
+    )
     logs = settings.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
 
-    with background_process("dagster-daemon", daemon_command(), logs) as daemon:
+    # A scheduled Retail pull the daemon launches reaches the demo's simulator too.
+    daemon_env = {**os.environ, RETAIL_URL_SETTING: retail.base_url}
+    with background_process("dagster-daemon", daemon_command(), logs, env=daemon_env) as daemon:
         say(f"  started dagster-daemon (pid {daemon.pid}): it evaluates the landing sensor")
+        reload_store(retail, store_dir)
+        with dg.DagsterInstance.get() as instance:
+            tickets = pull_retail(settings, retail, instance, snapshot_day=day, tickets_only=True)
+        say(
+            f"  trading-hours pull from the Heartland Retail simulator ({retail.base_url}): "
+            f"{landed_summary(tickets)}"
+        )
         port = free_port()
         url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
         receiver = start_receiver(settings.data_dir, port, log_path=logs / "webhook-receiver.log")
         try:
             say(f"  started the webhook receiver (pid {receiver.pid}) on {url}")
             bodies, lost = [], set()
-            for entity in ENTITIES:
+            for entity in PULLED_ENTITIES:
                 entity_bodies = notification_bodies(heartland_side.segments(SOURCE, entity, day))
                 if entity == "payment_transactions":
                     lost = {
@@ -131,7 +167,8 @@ def live_day(settings: Settings, day: date, config: SandboxConfig, say: Say) -> 
             f"{second.run_seconds:.1f}s; the raw layer counted the events the webhooks had "
             "already landed as duplicates and loaded the lost ones"
         )
-    return 0 if first.status == second.status == "SUCCESS" and pulled.success else 1
+    succeeded = first.status == second.status == "SUCCESS"
+    return 0 if succeeded and pulled.success and tickets.success else 1
 
 
 def _launched(run: SensorRun) -> str:
@@ -151,11 +188,10 @@ def _wait_for_sensor_run(settings: Settings, day: date) -> SensorRun:
     Only materialisations after the newest segment count: the instance keeps earlier demos'."""
     zone = LandingZone(settings.landing_dir)
     newest = {
-        entity: max((p.name for p in zone.segments(SOURCE, entity, day)), default="")
-        for entity in ENTITIES
+        stream: max((p.name for p in zone.segments(*stream, day)), default="") for stream in STREAMS
     }
     landed_at = max(
-        (p.stat().st_mtime for e in ENTITIES for p in zone.segments(SOURCE, e, day)), default=0
+        (p.stat().st_mtime for stream in STREAMS for p in zone.segments(*stream, day)), default=0
     )
     deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
     with dg.DagsterInstance.get() as instance:
@@ -179,12 +215,13 @@ def _wait_for_sensor_run(settings: Settings, day: date) -> SensorRun:
 
 
 def _run_that_loaded(
-    instance: dg.DagsterInstance, day: date, newest: dict[str, str], after: float
+    instance: dg.DagsterInstance, day: date, newest: dict[tuple[str, str], str], after: float
 ) -> str | None:
     run_ids = set()
-    for entity in ENTITIES:
-        loaded, record = latest_load(instance, dg.AssetKey(["raw", entity]), day.isoformat())
-        if record is None or record.timestamp < after or loaded < newest[entity]:
+    for stream in STREAMS:
+        asset_key = dg.AssetKey(["raw", raw_table(*stream)])
+        loaded, record = latest_load(instance, asset_key, day.isoformat())
+        if record is None or record.timestamp < after or loaded < newest[stream]:
             return None
         run_ids.add(record.run_id)
     return run_ids.pop() if len(run_ids) == 1 else None
@@ -202,8 +239,10 @@ def daemon_command() -> list[str]:
 
 
 @contextmanager
-def background_process(name: str, command: list[str], logs: Path):
-    process = _start(name, command, logs)
+def background_process(
+    name: str, command: list[str], logs: Path, env: dict[str, str] | None = None
+):
+    process = _start(name, command, logs, env)
     try:
         yield process
     finally:
@@ -216,7 +255,9 @@ def background_process(name: str, command: list[str], logs: Path):
                 process.wait()
 
 
-def _start(name: str, command: list[str], logs: Path) -> subprocess.Popen:
+def _start(
+    name: str, command: list[str], logs: Path, env: dict[str, str] | None
+) -> subprocess.Popen:
     log = (logs / f"{name}.log").open("ab")
     return subprocess.Popen(
         command,
@@ -224,5 +265,5 @@ def _start(name: str, command: list[str], logs: Path) -> subprocess.Popen:
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        env=os.environ.copy(),
+        env=env if env is not None else os.environ.copy(),
     )

@@ -17,6 +17,12 @@ import dagster as dg
 from hl_d365_assets.defs.ops.jobs import daily_heartland_job
 from hl_d365_assets.demo.live_day import live_day
 from hl_d365_assets.demo.posting import SandboxD365
+from hl_d365_assets.demo.retail_pull import (
+    forget_ticket_cursor,
+    landed_summary,
+    pull_retail,
+    retail_simulator,
+)
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.settings import Settings, load_settings
@@ -81,8 +87,9 @@ def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
         LandingZone(settings.landing_dir), dirty, config, ground_truth_path=truth, progress=progress
     )
     _say(
-        f"[{_elapsed(started)}] landed {len(history)} days of sandbox data straight into landing/: {len(clean)} clean, "
-        f"{len(dirty)} with injected defects: {_defect_summary(report)}"
+        f"[{_elapsed(started)}] landed {len(history)} days of sandbox gateway data straight into "
+        f"landing/ and wrote their POS tickets to the sandbox's Heartland Retail store: "
+        f"{len(clean)} clean, {len(dirty)} with injected defects: {_defect_summary(report)}"
     )
 
     from hl_d365_assets.definitions import defs
@@ -94,35 +101,47 @@ def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
     if not d365.pull(_say):
         failed.append("d365 pull")
     job = defs.resolve_job_def(daily_heartland_job.name)
-    with dg.DagsterInstance.get() as instance:
-        for day in history:
-            t0 = time.perf_counter()
-            result = job.execute_in_process(
-                partition_key=day.isoformat(),
-                instance=instance,
-                raise_on_error=False,
-                run_config=QUIET_CONSOLE,
-            )
-            checks = result.get_asset_check_evaluations()
-            failing = sorted(
-                f"{e.asset_check_key.to_user_string()} ({e.severity.value.lower()})"
-                for e in checks
-                if not e.passed
-            )
-            status = "ok" if result.success else "FAILED"
-            if not result.success:
-                failed.append(day.isoformat())
+    with retail_simulator(report.retail_store_dir) as retail:
+        with dg.DagsterInstance.get() as instance:
+            # POS tickets come only from Heartland Retail. The snapshots (locations, payment
+            # types, items, stock) are dated on the first day, so every day loaded sees them.
+            forget_ticket_cursor(instance)
+            pulled = pull_retail(settings, retail, instance, snapshot_day=history[0])
             _say(
-                f"  run {result.run_id[:8]} {day}: {status} in {time.perf_counter() - t0:.1f}s, "
-                f"{len(checks)} checks, failing: {', '.join(failing) or 'none'}"
+                f"[{_elapsed(started)}] pulled the POS week from the Heartland Retail simulator "
+                f"({retail.base_url}) with heartland_retail_pull_job: {landed_summary(pulled)}"
             )
+            if not pulled.success:
+                failed.append("heartland retail pull")
+            for day in history:
+                t0 = time.perf_counter()
+                result = job.execute_in_process(
+                    partition_key=day.isoformat(),
+                    instance=instance,
+                    raise_on_error=False,
+                    run_config=QUIET_CONSOLE,
+                )
+                checks = result.get_asset_check_evaluations()
+                failing = sorted(
+                    f"{e.asset_check_key.to_user_string()} ({e.severity.value.lower()})"
+                    for e in checks
+                    if not e.passed
+                )
+                status = "ok" if result.success else "FAILED"
+                if not result.success:
+                    failed.append(day.isoformat())
+                _say(
+                    f"  run {result.run_id[:8]} {day}: {status} in "
+                    f"{time.perf_counter() - t0:.1f}s, {len(checks)} checks, "
+                    f"failing: {', '.join(failing) or 'none'}"
+                )
 
-    _say(
-        f"\n[{_elapsed(started)}] {live}: the live day, pushed by (simulated) Heartland webhooks, "
-        "loaded by the sensor"
-    )
-    if live_day(settings, live, config, _say) != 0:
-        failed.append(live.isoformat())
+        _say(
+            f"\n[{_elapsed(started)}] {live}: the live day, pushed by (simulated) Heartland "
+            "webhooks and pulled from Heartland Retail while trading, loaded by the sensor"
+        )
+        if live_day(settings, live, config, _say, retail=retail) != 0:
+            failed.append(live.isoformat())
 
     conn = open_for_analysis(settings.read_copy_path)
     try:

@@ -15,8 +15,10 @@ the resource ``id`` and its ``status`` (every SDK mapper reads both), so, in thi
   ``FUNDED`` with its deposit; ``REVERSED`` for a void), as the canonical layer keeps the latest
   state per transaction: a pull after the batch closed brings the newer state, not a duplicate
   that would be dropped with the batch id it adds;
-- a closed batch: ``EVT_`` + the batch id without ``BAT_`` + ``_`` + its status (a batch closes once);
-- a POS ticket: the relay's own ``event_id`` (Heartland POS has no public event schema).
+- a closed batch: ``EVT_`` + the batch id without ``BAT_`` + ``_`` + its status (a batch closes once).
+
+POS tickets are not Heartland events: they are pulled from Heartland Retail, which has no ticket
+webhooks (heartland_retail/pull.py).
 
 The sandbox generator follows the same rules, so a sandbox day sent through the receiver and
 pulled again from the simulator lands each event under one id.
@@ -47,20 +49,15 @@ TRANSACTION_EVENT_TYPES = (
 EVENT_TYPES: Mapping[str, str] = {
     **dict.fromkeys(TRANSACTION_EVENT_TYPES, "payment_transactions"),
     "batch.closed": "settlement_batches",
-    "ticket.closed": "pos_tickets",
 }
-"""Event type -> landing entity. Anything else is refused (see the receiver)."""
+"""Event type -> landing entity. Anything else is refused (see the receiver): POS tickets come
+from the Heartland Retail pull (docs/heartland_retail.md), never through this receiver."""
 
-ID_FIELD = {"payment_transactions": "id", "settlement_batches": "id", "pos_tickets": "ticket_id"}
-DAY_FIELD = {
-    "payment_transactions": "time_created",
-    "settlement_batches": "time_created",
-    "pos_tickets": "closed_at",
-}
+ID_FIELD = {"payment_transactions": "id", "settlement_batches": "id"}
+DAY_FIELD = {"payment_transactions": "time_created", "settlement_batches": "time_created"}
 EVENT_TIME_FIELDS = {
     "payment_transactions": ("time_last_updated", "time_created"),
     "settlement_batches": ("time_closed", "time_created"),
-    "pos_tickets": ("closed_at",),
 }
 """Where an event's own time is: the first non-empty field wins."""
 
@@ -121,8 +118,6 @@ class StoreZones:
         if not isinstance(value, str) or not value:
             raise EventShapeError(f"payload.{name} is missing; it decides the business day")
         moment = parse_time(value, f"payload.{name}")
-        if event.entity == "pos_tickets":
-            return moment.date()  # already local time, with the store's offset
         return moment.astimezone(self.zone_of(event.payload)).date()
 
 
@@ -141,7 +136,7 @@ def parse_time(value: object, where: str) -> datetime:
 def event_from_body(body: object) -> Event:
     """A notification body as an event: our envelope form, or a bare GP-API resource.
 
-    Envelope form (the sandbox and the POS relay send it): ``{"event_id", "event_type",
+    Envelope form (the sandbox sends it): ``{"event_id", "event_type",
     "payload"}``. Bare form (what GP-API posts to a ``status_url``): the transaction or batch
     resource itself, its id and type derived as the module docstring says.
     """

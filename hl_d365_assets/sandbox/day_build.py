@@ -4,7 +4,8 @@
 ``build_day`` then creates, for one business day, the tables the day's lines are rendered from:
 
     stores -> slots -> tickets -> transaction_events -> (defects) -> (order payments)
-           -> settlement_batches -> <entity>_envelopes views
+           -> settlement_batches -> <entity>_envelopes views (the gateway's; the POS tickets
+           are rendered as Heartland Retail documents by retail_store.py)
 
 Order payments (order_payments.py) need ``create_order_tables`` run once on the world first.
 
@@ -30,9 +31,7 @@ from hl_d365_assets.sandbox.defects import (
 )
 from hl_d365_assets.sandbox.products import (
     CARDHOLDER_NAMES,
-    CATALOG_DESCRIPTIONS,
     CATALOG_SIZE,
-    CATALOG_SKUS,
 )
 from hl_d365_assets.sandbox.sql_files import run_sql_file
 from hl_d365_assets.sandbox.stores import Store
@@ -47,14 +46,9 @@ def open_world(seed: int) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the sandbox's shared variables, macros and card brands."""
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false").fetchall()
-    line_fragments = [
-        f'"sku":{json.dumps(sku, ensure_ascii=False)},"description":{json.dumps(text, ensure_ascii=False)},'
-        for sku, text in zip(CATALOG_SKUS, CATALOG_DESCRIPTIONS, strict=True)
-    ]
     for name, value, sql_type in (
         ("seed", seed, "BIGINT"),
         ("catalog_size", CATALOG_SIZE, "BIGINT"),
-        ("catalog_line_fragments", line_fragments, "VARCHAR[]"),
         (
             "cardholder_names_json",
             [json.dumps(name, ensure_ascii=False) for name in CARDHOLDER_NAMES],

@@ -1,9 +1,11 @@
-"""How a built sandbox day lands: its own segments first, then redeliveries, then late events.
+"""How a built sandbox day's gateway data lands: its own segments first, then redeliveries, then
+late events. (The POS tickets are not landed by the sandbox: they go to the Heartland Retail
+store, retail_store.py, and the Retail pull lands them.)
 
 Lines are rendered in chunks, one store's range of slots per query, each with its own ORDER BY.
-A renderer thread runs the queries; two writer threads, one for the gateway's entities and one
-for the POS tickets, hand the chunks to their own :class:`LandingWriter`. Rendering and both
-writers' disk writes overlap, which matters at a million transactions a day (2.5 GB of lines).
+A renderer thread runs the queries; a writer thread hands the chunks to its
+:class:`LandingWriter`. Rendering and disk writes overlap, which matters at a million
+transactions a day.
 
 Within a day's own segments lines come per store in slot (time) order; malformed_json lines
 come cut short in their place and late_event lines are held back. Duplicates and late events are
@@ -26,15 +28,13 @@ from hl_d365_assets.landing import LandingWriter, LandingZone
 from hl_d365_assets.sandbox.sql_files import sql_statement, sql_text
 
 SOURCE = "heartland"
-ENTITIES: tuple[str, ...] = ("payment_transactions", "settlement_batches", "pos_tickets")
+ENTITIES: tuple[str, ...] = ("payment_transactions", "settlement_batches")
 PRODUCER = "sandbox"
 CHUNK_SLOTS = 100_000
 # A store's last chunk also takes the slots after its own: its order payments
 # (create_order_payments.sql).
 END_OF_STORE = 2**62
 PROGRESS_EVERY_LINES = 250_000
-# Which writer thread lands an entity.
-LANES = {"payment_transactions": 0, "settlement_batches": 0, "pos_tickets": 1}
 
 Progress = Callable[[str], None]
 Chunk = tuple[str, list[tuple[str]]]
@@ -70,35 +70,24 @@ def land_day(
 
 
 def _chunk_queries(store_count: int, slots_per_store: int) -> list[Query]:
-    """The day's own lines as queries of one store's slot range, the two lanes interleaved."""
-    per_entity: dict[str, list[Query]] = {}
-    for entity in ENTITIES:
-        if entity == "settlement_batches":
-            per_entity[entity] = [(entity, sql_text("select_batch_envelope_lines"), {})]
-            continue
-        select = sql_statement("select_envelope_lines", entity=entity)
-        per_entity[entity] = [
-            (
-                entity,
-                select,
-                {
-                    "store_idx": store_idx,
-                    "first": first,
-                    "end": (
-                        first + CHUNK_SLOTS
-                        if first + CHUNK_SLOTS < slots_per_store
-                        else END_OF_STORE
-                    ),
-                },
-            )
-            for store_idx in range(store_count)
-            for first in range(0, slots_per_store, CHUNK_SLOTS)
-        ]
-    gateway = per_entity["payment_transactions"] + per_entity["settlement_batches"]
-    pos = per_entity["pos_tickets"]
-    interleaved = [query for pair in zip(gateway, pos, strict=False) for query in pair]
-    longer = gateway if len(gateway) > len(pos) else pos
-    return interleaved + longer[len(interleaved) // 2 :]
+    """The day's own lines as queries of one store's slot range, then the batches."""
+    select = sql_statement("select_envelope_lines", entity="payment_transactions")
+    transactions = [
+        (
+            "payment_transactions",
+            select,
+            {
+                "store_idx": store_idx,
+                "first": first,
+                "end": (
+                    first + CHUNK_SLOTS if first + CHUNK_SLOTS < slots_per_store else END_OF_STORE
+                ),
+            },
+        )
+        for store_idx in range(store_count)
+        for first in range(0, slots_per_store, CHUNK_SLOTS)
+    ]
+    return [*transactions, ("settlement_batches", sql_text("select_batch_envelope_lines"), {})]
 
 
 def _land_own_lines(
@@ -111,11 +100,11 @@ def _land_own_lines(
     started = time.monotonic()
     landed = dict.fromkeys(ENTITIES, 0)
     segments: list[Path] = []
-    lanes: list[queue.Queue[Chunk | None]] = [queue.Queue(maxsize=2) for _ in range(2)]
+    lane: queue.Queue[Chunk | None] = queue.Queue(maxsize=2)
     stop = threading.Event()
     errors: list[BaseException] = []
 
-    def put(lane: queue.Queue[Chunk | None], item: Chunk | None) -> bool:
+    def put(item: Chunk | None) -> bool:
         while not stop.is_set():
             try:
                 lane.put(item, timeout=0.1)
@@ -128,16 +117,15 @@ def _land_own_lines(
         # The only thread that touches `con` until all threads are joined.
         try:
             for entity, sql, params in queries:
-                if not put(lanes[LANES[entity]], (entity, con.execute(sql, params).fetchall())):
+                if not put((entity, con.execute(sql, params).fetchall())):
                     return
         except BaseException as exc:
             errors.append(exc)
             stop.set()
         finally:
-            for lane in lanes:
-                put(lane, None)
+            put(None)
 
-    def write(lane: queue.Queue[Chunk | None]) -> None:
+    def write() -> None:
         try:
             with LandingWriter(zone, producer=PRODUCER) as writer:
                 reported: dict[str, int] = {}
@@ -155,9 +143,9 @@ def _land_own_lines(
             errors.append(exc)
             stop.set()
 
-    threads = [threading.Thread(target=render, name="sandbox-render", daemon=True)] + [
-        threading.Thread(target=write, args=(lane,), name=f"sandbox-write-{index}", daemon=True)
-        for index, lane in enumerate(lanes)
+    threads = [
+        threading.Thread(target=render, name="sandbox-render", daemon=True),
+        threading.Thread(target=write, name="sandbox-write", daemon=True),
     ]
     for thread in threads:
         thread.start()

@@ -1,4 +1,5 @@
-"""Seeded generator of Heartland-shaped days: gateway transactions, settlement batches, POS tickets.
+"""Seeded generator of Heartland-shaped days: gateway transactions, settlement batches, and the
+Heartland Retail (POS) account that sold them.
 
 Per store of mappings/stores.csv and business day (the store's local date; trading 08:00-21:00
 local, so the day is never ambiguous):
@@ -7,19 +8,19 @@ local, so the day is never ambiguous):
   (some with tips, some split over two cards, some after a gift card or store credit), refunds of
   earlier sales, declines, authorisations left uncaptured or reversed, sales voided later. Voids
   and reversals are a second ``REVERSED`` event for the same id.
-- ``pos_tickets``: the tickets those payments close (one CARD tender per captured card payment,
-  whose ``reference`` is the tender id), RETURN tickets for refunds, VOIDED tickets for voids, and
-  cash tickets.
 - ``settlement_batches``: one batch over the day's finally captured sales and refunds, with fees
   per brand (card_brands.py) and the deposit.
-- the same tickets as a Heartland Retail account serves them, with its catalogue, customers,
-  locations, payment types and stock, in the Retail simulator's store (retail_store.py).
+- the POS tickets those payments close (a card payment names the TRN id that took it), returns
+  for refunds, voided tickets for voids, and cash tickets, as a Heartland Retail account serves
+  them, with its catalogue, customers, locations, payment types and stock: written to the Retail
+  simulator's store (retail_store.py), not landed. The Heartland Retail pull lands them from the
+  simulator (``heartland_retail_pull_job``, or ``sandbox.retail_landing`` in tests).
 - with ``order_payments``: card payments of D365 seed sales orders taken over the phone or the
   web, gateway transactions with no POS ticket whose ``reference`` is the order number
   (order_payments.py); they are settled in their store's batch.
 
-A clean day holds ``ticket total = subtotal - discount_total + tax_total = sum(tender amounts)``,
-``CARD tender amount + tip_amount = transaction amount`` and ``batch figures = sums of its
+A clean day holds ``ticket total = subtotal + tax_total = sum(payment amounts)``, ``card payment
+amount + tip = transaction amount`` and ``batch figures = sums of its
 captured transactions``; defects (defects.py) break these only where the ground truth says so.
 
 The day is built set-based in DuckDB (day_build.py) and landed through LandingWriter
@@ -46,7 +47,7 @@ from hl_d365_assets.sandbox.day_build import build_day, open_world
 from hl_d365_assets.sandbox.defects import (
     DEFECT_KINDS,
     EXPECTED_OUTCOMES,
-    RETAIL_TICKET_OUTCOMES,
+    TICKET_OUTCOMES,
     DefectRates,
 )
 from hl_d365_assets.sandbox.delivery import ENTITIES, land_day
@@ -216,27 +217,27 @@ def generate(
 def _ground_truth(con: duckdb.DuckDBPyConnection, day: date) -> list[dict[str, str]]:
     """The day's defects in the ground-truth format of docs/landing_format.md.
 
-    ``expected_retail`` and ``retail_key`` say what the Heartland Retail pipeline sees of the
-    defect: a ticket defect by the Retail ticket id, a gateway defect as the gateway pipeline.
+    A gateway defect as the gateway lands it; a ticket defect as the Heartland Retail pull lands
+    it (source ``heartland_retail``, the Retail event id and ticket or tender key), with the
+    outcome the Retail pipeline gives it (``TICKET_OUTCOMES``).
     """
     rows = con.execute(sql_text("select_ground_truth"), {"kinds": list(DEFECT_KINDS)}).fetchall()
     return [
         {
             "defect": kind,
+            "source": source,
             "entity": entity,
             "business_date": day.isoformat(),
             "event_id": event_id,
             "key": key,
-            "expected": EXPECTED_OUTCOMES[kind],
-            "detail": detail,
-            "expected_retail": (
-                RETAIL_TICKET_OUTCOMES.get(kind, EXPECTED_OUTCOMES[kind])
-                if entity == "pos_tickets"
+            "expected": (
+                TICKET_OUTCOMES.get(kind, EXPECTED_OUTCOMES[kind])
+                if entity == "tickets"
                 else EXPECTED_OUTCOMES[kind]
             ),
-            "retail_key": retail_key,
+            "detail": detail,
         }
-        for kind, entity, event_id, key, detail, retail_key in rows
+        for kind, source, entity, event_id, key, detail in rows
     ]
 
 

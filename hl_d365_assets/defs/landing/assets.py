@@ -2,13 +2,14 @@
 
 ``landing/heartland/payment_transactions`` and ``…/settlement_batches`` are materialised by the
 Heartland API pull (and filled in between by the webhook receiver, which the landing sensor
-notices); ``…/pos_tickets`` comes from the POS relay only and is an external asset here.
+notices). ``…/pos_tickets`` is retired: nothing writes it any more (POS tickets come from
+Heartland Retail); it stays declared while raw.pos_tickets still reads it.
 ``landing/heartland_retail/*`` is materialised by the Heartland Retail pull (tickets by business
 day, reference data and stock as dated snapshots). ``landing/d365/*`` is materialised by the D365 OData pull, and loaded by raw.d365_* in the same
 job (``d365_pull_job``), not by the landing sensor.
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -45,7 +46,7 @@ def _landing_spec(entity: str, written_by: str) -> dg.AssetSpec:
 
 
 pos_tickets_landing = _landing_spec(
-    "pos_tickets", "the POS relay (webhook receiver) and the sandbox"
+    "pos_tickets", "nobody any more (the retired POS relay; POS tickets come from Heartland Retail)"
 )
 receiver_refusals_landing = _landing_spec(
     "receiver_refusals",
@@ -203,6 +204,13 @@ class RetailPullConfig(dg.Config):
         "(the closing run): catches an edit saved while an earlier pull ran, whose updated_at "
         "fell below a new ticket's. Versions read again are duplicates the raw layer counts.",
     )
+    snapshot_date: str = Field(
+        default="",
+        pattern=r"^(\d{4}-\d{2}-\d{2})?$",
+        description="The business day the reference-data and stock snapshots land under "
+        "(YYYY-MM-DD); empty: the merchant's date of the pull. Loading history (a backfill, the "
+        "sandbox demo) dates them on its first day, so every day loaded sees them.",
+    )
 
 
 @dg.multi_asset(
@@ -258,7 +266,11 @@ def heartland_retail_pull(
             landing.zone,
             entities=entities,
             zones=zones,
-            snapshot_day=datetime.now(time_zone(settings.merchant_timezone)).date(),
+            snapshot_day=(
+                date.fromisoformat(config.snapshot_date)
+                if config.snapshot_date
+                else datetime.now(time_zone(settings.merchant_timezone)).date()
+            ),
             cursor=cursor,
             on_chunk=observe,
             edit_overlap=timedelta(minutes=config.edit_overlap_minutes),

@@ -10,17 +10,12 @@ FROM transaction_events AS e
 WHERE d.entity = 'payment_transactions'
     AND e.store_idx = d.store_idx AND e.slot = d.slot AND e.event_no = d.ordinal;
 
-UPDATE defects AS d
-SET
-    event_id = ticket_event_id(d.store_idx, d.slot, d.ordinal),
-    business_key = ticket_id_text(st.store_id, d.group_seq)
-        || CASE WHEN d.kind IN ('tender_without_gateway_transaction', 'unknown_payment_type') THEN '-T1' ELSE '' END
-FROM stores AS st
-WHERE d.entity = 'pos_tickets' AND st.store_idx = d.store_idx;
+-- A ticket's event id and key are the Heartland Retail ones, known once its documents are
+-- rendered (select_ground_truth.sql).
 
 -- gateway_transaction_without_tender: the POS never uploaded the ticket.
 UPDATE defects AS d
-SET detail = 'ticket ' || ticket_id_text(st.store_id, d.group_seq) || ' was never landed, so reference '
+SET detail = 'ticket ' || ticket_id_text(st.store_id, d.group_seq) || ' was never uploaded to Heartland Retail, so reference '
     || ticket_id_text(st.store_id, d.group_seq) || '-T1 matches no tender'
 FROM stores AS st
 WHERE d.kind = 'gateway_transaction_without_tender' AND st.store_idx = d.store_idx;
@@ -49,7 +44,7 @@ WHERE d.kind = 'unknown_payment_type'
     AND t.store_idx = d.store_idx AND t.slot = d.slot AND t.ordinal = d.ordinal;
 
 UPDATE defects
-SET detail = 'tender ' || business_key || ' has tender_type CRYPTO'
+SET detail = 'its cash payment has the payment type Crypto, which no mapping knows'
 WHERE kind = 'unknown_payment_type';
 
 -- negative_amount: the sign leaks into the amount string.
@@ -75,12 +70,12 @@ WHERE d.kind = 'card_number_in_free_text' AND d.entity = 'payment_transactions'
 UPDATE tickets AS t
 SET note = free_text_with_pan(d.pick)
 FROM defects AS d
-WHERE d.kind = 'card_number_in_free_text' AND d.entity = 'pos_tickets'
+WHERE d.kind = 'card_number_in_free_text' AND d.entity = 'tickets'
     AND t.store_idx = d.store_idx AND t.slot = d.slot AND t.ordinal = d.ordinal;
 
 UPDATE defects
 SET detail = free_text_pan_label(pick) || ' in payload.'
-    || CASE entity WHEN 'payment_transactions' THEN 'description' ELSE 'note' END
+    || CASE entity WHEN 'payment_transactions' THEN 'description' ELSE 'custom.note' END
 WHERE kind = 'card_number_in_free_text';
 
 -- late_event: delivered 18-48 hours late, so on the next local day or later.
@@ -93,7 +88,7 @@ WHERE d.kind = 'late_event' AND d.entity = 'payment_transactions'
 UPDATE tickets AS t
 SET uploaded_local_ms = t.uploaded_local_ms + late_delay_ms(d.pick)
 FROM defects AS d
-WHERE d.kind = 'late_event' AND d.entity = 'pos_tickets'
+WHERE d.kind = 'late_event' AND d.entity = 'tickets'
     AND t.store_idx = d.store_idx AND t.slot = d.slot AND t.ordinal = d.ordinal;
 
 UPDATE defects AS d
@@ -107,7 +102,7 @@ SET detail = 'received_at ' || utc_text(st.midnight_ms - st.offset_ms + t.upload
     || ', landed in a later segment'
 FROM tickets AS t
 JOIN stores AS st USING (store_idx)
-WHERE d.kind = 'late_event' AND d.entity = 'pos_tickets'
+WHERE d.kind = 'late_event' AND d.entity = 'tickets'
     AND t.store_idx = d.store_idx AND t.slot = d.slot AND t.ordinal = d.ordinal;
 
 UPDATE defects
@@ -178,5 +173,5 @@ WHERE d.kind IN ('duplicate_delivery', 'late_event', 'malformed_json') AND d.ent
 UPDATE tickets AS t
 SET delivery_defect = d.kind
 FROM defects AS d
-WHERE d.kind IN ('duplicate_delivery', 'late_event', 'malformed_json') AND d.entity = 'pos_tickets'
+WHERE d.kind IN ('duplicate_delivery', 'late_event', 'malformed_json') AND d.entity = 'tickets'
     AND t.store_idx = d.store_idx AND t.slot = d.slot AND t.ordinal = d.ordinal;

@@ -13,7 +13,7 @@ FROM transaction_events;
 
 CREATE OR REPLACE VIEW ticket_candidates AS
 SELECT
-    'pos_tickets' AS entity,
+    'tickets' AS entity,
     store_idx,
     slot,
     ordinal,
@@ -44,7 +44,7 @@ SEMI JOIN unrefunded_card_sales AS u USING (store_idx, slot);
 -- The ticket stays; the gateway transaction of its card tender (related_slot) is dropped.
 CREATE OR REPLACE VIEW candidates_tender_without_gateway_transaction AS
 SELECT
-    'pos_tickets' AS entity,
+    'tickets' AS entity,
     t.store_idx,
     t.slot,
     t.ordinal,

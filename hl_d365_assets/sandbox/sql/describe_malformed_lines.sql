@@ -5,10 +5,6 @@ FROM (
     SELECT 'payment_transactions' AS entity, store_idx, slot, ordinal, line
     FROM payment_transactions_envelopes
     WHERE delivery_defect = 'malformed_json'
-    UNION ALL
-    SELECT 'pos_tickets' AS entity, store_idx, slot, ordinal, line
-    FROM pos_tickets_envelopes
-    WHERE delivery_defect = 'malformed_json'
 ) AS v
 WHERE d.kind = 'malformed_json'
     AND d.entity = v.entity AND d.store_idx = v.store_idx AND d.slot = v.slot AND d.ordinal = v.ordinal;

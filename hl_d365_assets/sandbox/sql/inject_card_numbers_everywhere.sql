@@ -1,6 +1,7 @@
 -- Test-only mode (SandboxConfig.card_numbers_everywhere): a test PAN in every string field the
 -- sandbox produces, so a test can prove that no field, however nested or rarely used, lets a
--- card number through. Each envelope view of the day is wrapped; its lines change as follows,
+-- card number through. Each envelope view of the day is wrapped (and the POS tickets' notes
+-- changed, at the end); its lines change as follows,
 -- by a seeded draw per line (so a day is the same on every run):
 --   one line in eight: a PAN at the head of EVERY string value (ids and timestamps included);
 --   six in eight: a PAN as the whole of ONE string value, or at its head (half each), the draw
@@ -57,10 +58,13 @@ SELECT * REPLACE (
 )
 FROM settlement_batches_envelopes_clean;
 
-DROP VIEW IF EXISTS pos_tickets_envelopes_clean;
-ALTER VIEW pos_tickets_envelopes RENAME TO pos_tickets_envelopes_clean;
-CREATE VIEW pos_tickets_envelopes AS
-SELECT * REPLACE (
-    with_card_numbers(line, card_number_everywhere_pick('pos_tickets', store_idx, slot, ordinal)) AS line
-)
-FROM pos_tickets_envelopes_clean;
+-- POS tickets are Heartland Retail documents: their one free-text field, custom.note, gets a PAN
+-- in seven tickets of eight, whole or at its head (create_retail_tickets.sql renders the note).
+UPDATE tickets
+SET note = CASE
+    WHEN card_number_everywhere_pick('tickets', store_idx, slot, ordinal) % 2 = 0
+        THEN card_number_everywhere_pan(card_number_everywhere_pick('tickets', store_idx, slot, ordinal), 2)
+    ELSE card_number_everywhere_pan(card_number_everywhere_pick('tickets', store_idx, slot, ordinal), 2)
+        || '; ' || note
+END
+WHERE card_number_everywhere_pick('tickets', store_idx, slot, ordinal) % 8 <> 1;
