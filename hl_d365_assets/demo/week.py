@@ -10,7 +10,7 @@ import dataclasses
 import shutil
 import sys
 import time
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
@@ -24,7 +24,7 @@ from hl_d365_assets.demo.retail_pull import (
     retail_simulator,
 )
 from hl_d365_assets.landing import LandingZone
-from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
+from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate, load_stores
 from hl_d365_assets.settings import Settings, load_settings
 from hl_d365_assets.time_zones import zone as time_zone
 from hl_d365_assets.warehouse import open_for_analysis, sql_file
@@ -33,9 +33,17 @@ from hl_d365_assets.warehouse import open_for_analysis, sql_file
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
-def last_business_days(settings: Settings, count: int) -> list[date]:
-    """The ``count`` most recent complete business days in the merchant's zone."""
-    today = datetime.now(time_zone(settings.merchant_timezone)).date()
+def last_business_days(settings: Settings, count: int, now: datetime | None = None) -> list[date]:
+    """The ``count`` most recent business days that are over in every store's zone.
+
+    Not just the merchant's: at 00:30 in New York a Los Angeles store is still trading, and a
+    live day whose western stores are still open would send events from their future, which
+    the receiver refuses as stale."""
+    moment = now or datetime.now(UTC)
+    zones = {settings.merchant_timezone} | {
+        store.timezone for store in load_stores(settings.mappings_dir)
+    }
+    today = min(moment.astimezone(time_zone(zone)).date() for zone in zones)
     return [today - timedelta(days=n) for n in range(count, 0, -1)]
 
 
