@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
@@ -327,6 +328,44 @@ def test_a_ticket_at_an_unknown_location_lands_flagged_for_quarantine(
     assert lines[1001]["business_date"] == "2026-11-20"  # in the merchant's zone
     assert "receiver_problem" not in lines[1002]
     assert report.flagged["tickets"] == 1 and report.cursor.last_id == 1002
+
+
+def test_a_ticket_whose_day_no_partition_loads_lands_under_the_pulls_day_flagged(
+    tmp_path: Path, zone: LandingZone, zones: StoreZones
+) -> None:
+    # Each would otherwise sit in a day folder no run reads: landed, yet never loaded or counted.
+    sim = HeartlandRetailSimulator(
+        write_store(
+            tmp_path / "odd",
+            [
+                ticket(1001, 1, completed_at="1969-07-20T20:17:00.000Z"),
+                ticket(1002, 1, completed_at="2999-01-01T00:00:00.000Z"),
+                ticket(1003, 1, completed_at="2025-06-01T12:00:00.000Z"),
+                ticket(1004, 1),
+            ],
+        )
+    )
+    with client().open(sim.transport(), sleep=lambda seconds: None) as api:
+        report = retail.pull(
+            api,
+            zone,
+            entities=["tickets"],
+            zones=zones,
+            snapshot_day=SNAPSHOT_DAY,
+            cursor=TicketCursor(),
+            first_business_day=date(2026, 1, 1),
+        )
+    lines = {line["payload"]["id"]: line for line in landed(zone, "tickets")}
+    today = datetime.now(ZoneInfo("America/New_York")).date().isoformat()
+    for odd in (1001, 1002, 1003):
+        assert lines[odd]["business_date"] == today
+    assert lines[1001]["receiver_problem"].startswith("absurd_timestamp: payload.completed_at")
+    assert lines[1002]["receiver_problem"].startswith("absurd_timestamp: payload.completed_at")
+    assert lines[1003]["receiver_problem"].startswith(
+        "outside_partitions: business day 2025-06-01 of payload.completed_at is before"
+    )
+    assert "receiver_problem" not in lines[1004] and lines[1004]["business_date"] == "2026-11-20"
+    assert report.flagged["tickets"] == 3
 
 
 # -- the cursor kept in Dagster ------------------------------------------------------------------

@@ -38,11 +38,16 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from hl_d365_assets.heartland.events import StoreZones
 from hl_d365_assets.heartland_retail.ticket_cursor import TicketCursor
 from hl_d365_assets.landing import LandingWriter, LandingZone, envelope, utc_now_iso
+from hl_d365_assets.webhook.event_window import (
+    EARLIEST_PLAUSIBLE,
+    LAST_PARTITION_AHEAD,
+    LATEST_PLAUSIBLE_AHEAD,
+)
 
 SOURCE = "heartland_retail"
 PRODUCER = "retail-pull"
@@ -149,6 +154,7 @@ def pull(
     cursor: TicketCursor,
     on_chunk: Callable[[TicketCursor], None] = lambda cursor: None,
     edit_overlap: timedelta = timedelta(0),
+    first_business_day: date | None = None,
 ) -> RetailPullReport:
     """Pull ``entities`` and land them; ``api`` is an open ``RetailApi``.
 
@@ -174,7 +180,15 @@ def pull(
                     for record in page.records
                 ]
             places = TicketPlaces.from_locations(locations, zones)
-            tickets = _TicketLanding(writer, places, snapshot_day, received_at, report, on_chunk)
+            tickets = _TicketLanding(
+                writer,
+                places,
+                snapshot_day,
+                received_at,
+                report,
+                on_chunk,
+                _Partitions.at(datetime.now(UTC), zones.default, first_business_day),
+            )
             tickets.edits(api, edit_overlap)
             tickets.new(api)
         report.segments = [path.name for path in writer.committed]
@@ -262,7 +276,9 @@ class _TicketLanding:
         received_at: str,
         report: RetailPullReport,
         on_chunk: Callable[[TicketCursor], None],
+        partitions: _Partitions,
     ) -> None:
+        self.partitions = partitions
         self.writer = writer
         self.places = places
         self.snapshot_day = snapshot_day
@@ -353,13 +369,56 @@ class _TicketLanding:
             moment = datetime.fromisoformat(value)
             if moment.tzinfo is None:
                 raise ValueError("no UTC offset")
-            return moment.astimezone(local_zone).date().isoformat(), problem
+            day = moment.astimezone(local_zone).date()
+            outside = self.partitions.outside(moment, day, f"payload.{field_name}")
+            if outside:
+                return self.partitions.home.isoformat(), problem or outside
+            return day.isoformat(), problem
         # An absurd year overflows while converting: unplaceable like a missing time.
         except (TypeError, ValueError, OverflowError):
             return self.snapshot_day.isoformat(), (
                 f"schema_violation: ticket {ticket.get('id')}: {field_name} is missing or not "
                 "an ISO 8601 timestamp with an offset; it decides the business day"
             )
+
+
+@dataclass(frozen=True)
+class _Partitions:
+    """The business days a run can load, seen from the pull: a ticket whose day is none of them
+    would land in a folder no partition reads (acknowledged nowhere, outside the conservation
+    ledger). It lands under ``home`` (the pull's day) flagged instead, as the webhook receiver
+    does with such events (``webhook/event_window.py``), and the raw layer quarantines it."""
+
+    now: datetime
+    today: date
+    first: date | None
+
+    @classmethod
+    def at(cls, now: datetime, merchant_zone: tzinfo, first: date | None) -> _Partitions:
+        return cls(now, now.astimezone(merchant_zone).date(), first)
+
+    @property
+    def home(self) -> date:
+        return max(self.today, self.first or self.today)
+
+    def outside(self, moment: datetime, day: date, field_name: str) -> str | None:
+        if moment < EARLIEST_PLAUSIBLE or moment - self.now > LATEST_PLAUSIBLE_AHEAD:
+            return (
+                f"absurd_timestamp: {field_name} {moment.isoformat()} is before 1970 or more "
+                f"than a year after the pull; landed under {self.home}"
+            )
+        if self.first is not None and day < self.first:
+            return (
+                f"outside_partitions: business day {day} of {field_name} is before the first "
+                f"partition {self.first} (HL_D365_FIRST_BUSINESS_DAY); landed under {self.home}"
+            )
+        if day > self.today + LAST_PARTITION_AHEAD:
+            return (
+                f"outside_partitions: business day {day} of {field_name} is after the last "
+                f"partition at the pull ({self.today + LAST_PARTITION_AHEAD}); landed under "
+                f"{self.home}"
+            )
+        return None
 
 
 def snapshot_event_id(

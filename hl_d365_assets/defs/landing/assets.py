@@ -274,6 +274,7 @@ def heartland_retail_pull(
             cursor=cursor,
             on_chunk=observe,
             edit_overlap=timedelta(minutes=config.edit_overlap_minutes),
+            first_business_day=settings.first_business_day,
         )
     for entity in entities:
         cpu = report.page_cpu_seconds[entity]
