@@ -209,8 +209,10 @@ def test_tickets_are_pulled_every_5_minutes_while_trading_and_everything_at_the_
         (request,) = closing.evaluate_tick(context).run_requests
     assert request.asset_selection is None  # the whole job: every entity
     assert request.run_key == "heartland_retail_closing_pull:2026-11-20"
+    # Re-reads the last hour of edits; reference data dated by the pull's own day (no override).
     assert request.run_config["ops"]["heartland_retail_pull"]["config"] == {
-        "edit_overlap_minutes": 60
+        "edit_overlap_minutes": 60,
+        "snapshot_date": "",
     }
     job = defs.resolve_job_def("heartland_retail_pull_job")
     assert set(job.asset_layer.executable_asset_keys) == set(RETAIL_KEYS.values())
