@@ -1,0 +1,29 @@
+-- The model's scored pairs ({predictions}: splink's output) become links when at or over the
+-- match threshold, and review-queue entries between the review and match thresholds. Two D365
+-- accounts are never merged without a person: their pair is queued whatever its score.
+-- Household guard: relatives share a surname, a street, a phone line and often one e-mail, so
+-- the model scores them as one person; two records whose first names clearly differ (not a
+-- nickname, not a typo, not first and last name swapped) are never linked nor queued. A false
+-- merge mixes two people's money; a missed one is a duplicate a reviewer can still join.
+CREATE OR REPLACE TEMP TABLE customer_scored_pairs AS
+SELECT
+    least(l.record_key, r.record_key) AS record_key_l,
+    greatest(l.record_key, r.record_key) AS record_key_r,
+    p.match_probability,
+    p.match_weight,
+    l.source = 'd365' AND r.source = 'd365' AS two_d365_accounts,
+    coalesce(
+        jaro_winkler_similarity(l.given_name_key, r.given_name_key) < 0.8
+            AND NOT (l.given_name_key = r.last_name_key AND l.last_name_key = r.given_name_key),
+        FALSE) AS first_names_differ,
+    concat_ws(' ', 'name=' || p.gamma_given_name_key_last_name_key, 'email=' || p.gamma_email_mailbox,
+        'phone=' || p.gamma_phone_e164, 'street=' || p.gamma_address_key,
+        'postcode=' || p.gamma_postcode, 'city=' || p.gamma_city_key) AS reasons
+FROM {predictions} AS p
+JOIN customer_match_input AS l ON l.unique_id = p.unique_id_l
+JOIN customer_match_input AS r ON r.unique_id = p.unique_id_r;
+
+INSERT INTO customer_links
+SELECT record_key_l, record_key_r, 'model', match_probability
+FROM customer_scored_pairs
+WHERE match_probability >= $match_probability AND NOT two_d365_accounts AND NOT first_names_differ;
