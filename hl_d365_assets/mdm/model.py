@@ -16,8 +16,9 @@ import logging
 
 import duckdb
 import pyarrow as pa
+import splink.comparison_level_library as cll
 import splink.comparison_library as cl
-from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink import ColumnExpression, DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from hl_d365_assets.mdm.thresholds import MatchThresholds
@@ -36,8 +37,10 @@ SCORED_COLUMNS = (
 )
 
 DETERMINISTIC_RULES = [
-    "l.email_mailbox = r.email_mailbox AND l.given_name_key = r.given_name_key",
-    "l.phone_e164 = r.phone_e164 AND l.given_name_key = r.given_name_key",
+    "l.email_mailbox = r.email_mailbox AND l.given_name_key = r.given_name_key"
+    " AND l.last_name_key = r.last_name_key",
+    "l.phone_e164 = r.phone_e164 AND l.given_name_key = r.given_name_key"
+    " AND l.last_name_key = r.last_name_key",
 ]
 """The e-mail and phone rules of sql/mdm/stage_rule_links.sql, as splink reads them."""
 
@@ -54,7 +57,17 @@ def model_settings() -> SettingsCreator:
         unique_id_column_name="unique_id",
         comparisons=[
             cl.ForenameSurnameComparison("given_name_key", "last_name_key"),
-            cl.EmailComparison("email_mailbox"),
+            # Exact mailbox, or the same name before the @ at another provider; no fuzzy level:
+            # local parts are made of names, so two namesakes' addresses look alike.
+            cl.CustomComparison(
+                comparison_levels=[
+                    cll.NullLevel("email_mailbox"),
+                    cll.ExactMatchLevel("email_mailbox"),
+                    cll.ExactMatchLevel(ColumnExpression("email_mailbox").regex_extract("^[^@]+")),
+                    cll.ElseLevel(),
+                ],
+                output_column_name="email_mailbox",
+            ),
             cl.ExactMatch("phone_e164"),
             cl.LevenshteinAtThresholds("address_key", [2]),
             cl.ExactMatch("postcode"),

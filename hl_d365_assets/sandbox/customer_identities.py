@@ -51,10 +51,19 @@ COMMON_SURNAMES: tuple[str, ...] = (
 )  # fmt: skip
 """Common surnames, drawn as often as any other: most "same name, different person" pairs."""
 
-SURNAME_STEMS = ("Ash", "Brad", "Cal", "Dun", "Ell", "Fair", "Gold", "Hart", "Kings", "Lang",
-                 "Mar", "North", "Pem", "Rad", "Stan", "Thorn", "Whit", "Went", "Brook", "Hol")  # fmt: skip
-SURNAME_ENDINGS = ("ford", "ley", "ton", "wood", "well", "by", "field", "more", "worth", "ham",
-                   "stead", "bury", "combe", "dale", "wick")  # fmt: skip
+SURNAME_STEMS = (
+    "Ash", "Brad", "Cal", "Dun", "Ell", "Fair", "Gold", "Hart", "Kings", "Lang",
+    "Mar", "North", "Pem", "Rad", "Stan", "Thorn", "Whit", "Went", "Brook", "Hol",
+    "Al", "Bel", "Car", "Dal", "Eas", "Fern", "Gar", "Hal", "Kirk", "Lin",
+    "Mel", "New", "Oak", "Pres", "Rod", "Shel", "Tal", "Wal", "Wes", "Yar",
+)  # fmt: skip
+SURNAME_ENDINGS = (
+    "ford", "ley", "ton", "wood", "well", "by", "field", "more", "worth", "ham",
+    "stead", "bury", "combe", "dale", "wick", "bridge", "croft", "den", "hurst", "ridge",
+    "shaw", "thorpe", "well", "win", "cott",
+)  # fmt: skip
+"""Composed surnames (Ashford, Kirkhurst): 1,000 of them, so two unrelated people share a
+full name about as rarely as they do in a real customer file."""
 
 STREETS: tuple[tuple[str, str], ...] = (
     ("Maple Street", "Maple St."), ("Oak Avenue", "Oak Ave"), ("King Street West", "King St W"),
@@ -89,9 +98,9 @@ MAIL_DOMAINS = (
 
 
 def surnames() -> list[str]:
-    """30 common surnames and 300 composed ones: each household draws one of 330."""
+    """30 common surnames and the composed ones: each household draws one of about a thousand."""
     composed = [stem + ending for stem in SURNAME_STEMS for ending in SURNAME_ENDINGS]
-    return [*COMMON_SURNAMES, *composed]
+    return list(dict.fromkeys([*COMMON_SURNAMES, *composed]))
 
 
 def build_customer_identities(

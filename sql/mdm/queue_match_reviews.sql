@@ -5,7 +5,7 @@ SELECT record_key_l, record_key_r, match_probability, match_weight, reasons, 'op
     $now AS first_queued_at, $now AS last_scored_at
 FROM customer_scored_pairs
 WHERE ((match_probability >= $review_probability AND match_probability < $match_probability)
-        OR two_d365_accounts)
+        OR two_d365_accounts OR last_names_differ)
     AND NOT first_names_differ
 ON CONFLICT (record_key_l, record_key_r) DO UPDATE SET
     match_probability = CASE WHEN match_reviews.status = 'open' THEN excluded.match_probability ELSE match_reviews.match_probability END,

@@ -4,7 +4,9 @@
 -- Household guard: relatives share a surname, a street, a phone line and often one e-mail, so
 -- the model scores them as one person; two records whose first names clearly differ (not a
 -- nickname, not a typo, not first and last name swapped) are never linked nor queued. A false
--- merge mixes two people's money; a missed one is a duplicate a reviewer can still join.
+-- merge mixes two people's money; a missed one is a duplicate a reviewer can still join. Two
+-- records whose last names clearly differ (a marriage, or names typed the wrong way round on
+-- both) are queued, never linked by the model.
 CREATE OR REPLACE TEMP TABLE customer_scored_pairs AS
 SELECT
     least(l.record_key, r.record_key) AS record_key_l,
@@ -14,8 +16,14 @@ SELECT
     l.source = 'd365' AND r.source = 'd365' AS two_d365_accounts,
     coalesce(
         jaro_winkler_similarity(l.given_name_key, r.given_name_key) < 0.8
-            AND NOT (l.given_name_key = r.last_name_key AND l.last_name_key = r.given_name_key),
+            AND NOT (jaro_winkler_similarity(l.given_name_key, r.last_name_key) >= 0.9
+                AND jaro_winkler_similarity(l.last_name_key, r.given_name_key) >= 0.9),
         FALSE) AS first_names_differ,
+    coalesce(
+        jaro_winkler_similarity(l.last_name_key, r.last_name_key) < 0.8
+            AND NOT (jaro_winkler_similarity(l.given_name_key, r.last_name_key) >= 0.9
+                AND jaro_winkler_similarity(l.last_name_key, r.given_name_key) >= 0.9),
+        FALSE) AS last_names_differ,
     concat_ws(' ', 'name=' || p.gamma_given_name_key_last_name_key, 'email=' || p.gamma_email_mailbox,
         'phone=' || p.gamma_phone_e164, 'street=' || p.gamma_address_key,
         'postcode=' || p.gamma_postcode, 'city=' || p.gamma_city_key) AS reasons
@@ -26,4 +34,5 @@ JOIN customer_match_input AS r ON r.unique_id = p.unique_id_r;
 INSERT INTO customer_links
 SELECT record_key_l, record_key_r, 'model', match_probability
 FROM customer_scored_pairs
-WHERE match_probability >= $match_probability AND NOT two_d365_accounts AND NOT first_names_differ;
+WHERE match_probability >= $match_probability
+    AND NOT (two_d365_accounts OR first_names_differ OR last_names_differ);

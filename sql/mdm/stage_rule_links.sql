@@ -1,17 +1,19 @@
 -- customer_links: the deterministic links between customer records, before any model runs.
 -- Each rule links every record of a group to the group's smallest record (a star: enough for
 -- connected components, and linear in the group's size). A name is part of the e-mail and
--- phone rules because families share both; a D365 account carried by a Retail record, and a
+-- phone rules because families share both (the whole name, nickname resolved: a name typed
+-- the wrong way round matches a relative's on its first half); a D365 account carried by a Retail record, and a
 -- card seen with a Retail customer on a ticket, need nothing more.
 CREATE OR REPLACE TEMP TABLE customer_links AS
 WITH keyed AS (
-    SELECT record_key, 'same_email_and_name' AS linked_by, email_mailbox || '|' || given_name_key AS link_key
+    SELECT record_key, 'same_email_and_name' AS linked_by,
+        email_mailbox || '|' || given_name_key || '|' || last_name_key AS link_key
     FROM canonical.customer_records
-    WHERE email_mailbox IS NOT NULL AND given_name_key IS NOT NULL
+    WHERE email_mailbox IS NOT NULL AND given_name_key IS NOT NULL AND last_name_key IS NOT NULL
     UNION ALL
-    SELECT record_key, 'same_phone_and_name', phone_e164 || '|' || given_name_key
+    SELECT record_key, 'same_phone_and_name', phone_e164 || '|' || given_name_key || '|' || last_name_key
     FROM canonical.customer_records
-    WHERE phone_e164 IS NOT NULL AND given_name_key IS NOT NULL
+    WHERE phone_e164 IS NOT NULL AND given_name_key IS NOT NULL AND last_name_key IS NOT NULL
     UNION ALL
     SELECT record_key, 'd365_account', d365_account
     FROM canonical.customer_records
