@@ -18,7 +18,25 @@ from hl_d365_assets.warehouse import run_script, sql_file, transaction
 
 SOURCE = "heartland"
 ENTITIES = ("payment_transactions", "settlement_batches", "pos_tickets")
+RETAIL_SOURCE = "heartland_retail"
+RETAIL_ENTITIES = (
+    "tickets",
+    "items",
+    "customers",
+    "locations",
+    "payment_types",
+    "inventory_values",
+)
+SOURCES = {SOURCE: ENTITIES, RETAIL_SOURCE: RETAIL_ENTITIES}
 MAX_RECORD_BYTES = 1_000_000
+
+
+def raw_table(source: str, entity: str) -> str:
+    """The raw table (and parse_<table>.sql) of a source entity. The GP-API entities came first
+    and keep their bare names; Heartland Retail's are prefixed, since both have e.g. tickets."""
+    if entity not in SOURCES.get(source, ()):
+        raise ValueError(f"unknown raw entity {source}/{entity}; expected one of {SOURCES}")
+    return entity if source == SOURCE else f"retail_{entity}"
 
 
 @dataclass(frozen=True)
@@ -37,26 +55,26 @@ def load_entity(
     segments: Sequence[Path],
     days: Sequence[date],
     max_record_bytes: int = MAX_RECORD_BYTES,
+    source: str = SOURCE,
 ) -> list[DayLoad]:
     """Stage, screen, parse and rank the segments' lines, then replace ``days`` of ``entity``."""
-    if entity not in ENTITIES:
-        raise ValueError(f"unknown raw entity {entity!r}; expected one of {ENTITIES}")
+    table = raw_table(source, entity)
     run_script(conn, sql_file("raw/stage_landed_lines.sql"))
     _stage_lines(conn, [str(p) for p in segments])
     run_script(
         conn, sql_file("raw/stage_screened_lines.sql"), {"max_record_bytes": max_record_bytes}
     )
-    run_script(conn, sql_file(f"raw/parse_{entity}.sql"))
+    run_script(conn, sql_file(f"raw/parse_{table}.sql"))
     run_script(conn, sql_file("raw/stage_ranked_events.sql"))
     params = {
-        "source": SOURCE,
+        "source": source,
         "entity": entity,
         "first": min(days),
         "last": max(days),
         "days": list(days),
     }
     with transaction(conn):
-        run_script(conn, sql_file("raw/replace_partition.sql", entity=entity), params)
+        run_script(conn, sql_file("raw/replace_partition.sql", entity=table), params)
     rows = conn.execute(
         sql_file("ops/read_partition_loads.sql"),
         {k: params[k] for k in ("source", "entity", "first", "last")},
@@ -122,10 +140,10 @@ def _decode(line: bytes) -> tuple[str, bool]:
 
 
 def quarantine_by_reason(
-    conn: duckdb.DuckDBPyConnection, entity: str, first: date, last: date
+    conn: duckdb.DuckDBPyConnection, entity: str, first: date, last: date, source: str = SOURCE
 ) -> dict[str, int]:
     rows = conn.execute(
         sql_file("ops/count_quarantine_by_reason.sql"),
-        {"source": SOURCE, "entity": entity, "first": first, "last": last},
+        {"source": source, "entity": entity, "first": first, "last": last},
     ).fetchall()
     return dict(rows)

@@ -13,3 +13,47 @@ CREATE OR REPLACE MACRO currency_problem(field, currency) AS
     CASE WHEN NOT regexp_full_match(coalesce(currency, ''), '[A-Z]{3}')
          THEN 'schema_violation: ' || field || ' ' || coalesce('"' || currency || '"', 'is missing')
               || ' is not an ISO 4217 code' END;
+
+-- Exact money from a JSON number (docs/heartland_retail.md): parse_retail_*.sql read each amount
+-- twice, as DECIMAL(38, 10) (from_json parses the number's own digits, never a binary float) and
+-- as text (only to tell "absent" from "present but not a number"). A field is named, never its
+-- value: a Retail record may carry personal data. fields: list of {field, amount, text, required}.
+CREATE OR REPLACE MACRO money_problems(fields) AS list_filter(list_transform(fields, lambda f:
+    CASE
+        WHEN f.text IS NULL AND f.required THEN 'schema_violation: ' || f.field || ' is missing'
+        WHEN f.text IS NOT NULL AND (f.amount IS NULL OR lower(f.text) IN ('true', 'false'))
+            THEN 'invalid_amount: ' || f.field || ' is not a number'
+        WHEN f.amount <> round(f.amount, 2)
+            THEN 'excess_precision: ' || f.field || ' has more than two decimals'
+        WHEN abs(f.amount) >= CAST('10000000000000000' AS DECIMAL(38, 0))
+            THEN 'invalid_amount: ' || f.field || ' does not fit DECIMAL(18, 2)'
+    END), lambda p: p IS NOT NULL);
+
+-- The same for quantities (four decimals: Retail sells by weight or length as well as by unit).
+CREATE OR REPLACE MACRO quantity_problems(fields) AS list_filter(list_transform(fields, lambda f:
+    CASE
+        WHEN f.text IS NULL AND f.required THEN 'schema_violation: ' || f.field || ' is missing'
+        WHEN f.text IS NOT NULL AND (f.amount IS NULL OR lower(f.text) IN ('true', 'false'))
+            THEN 'invalid_quantity: ' || f.field || ' is not a number'
+        WHEN f.amount <> round(f.amount, 4)
+            THEN 'excess_precision: ' || f.field || ' has more than four decimals'
+        WHEN abs(f.amount) >= CAST('100000000000000' AS DECIMAL(38, 0))
+            THEN 'invalid_quantity: ' || f.field || ' does not fit DECIMAL(18, 4)'
+    END), lambda p: p IS NOT NULL);
+
+-- A wide parsed amount as DECIMAL(18, 2) when that is exact, else NULL (the record is then
+-- quarantined by money_problems; the cast must not fail the whole load first).
+CREATE OR REPLACE MACRO exact_money(amount) AS
+    CASE WHEN amount = round(amount, 2) AND abs(amount) < CAST('10000000000000000' AS DECIMAL(38, 0))
+         THEN CAST(amount AS DECIMAL(18, 2)) END;
+
+CREATE OR REPLACE MACRO exact_quantity(amount) AS
+    CASE WHEN amount = round(amount, 4) AND abs(amount) < CAST('100000000000000' AS DECIMAL(38, 0))
+         THEN CAST(amount AS DECIMAL(18, 4)) END;
+
+-- A Retail record's timestamp (ISO-8601 with offset) named when absent or unreadable; the value
+-- is not echoed.
+CREATE OR REPLACE MACRO retail_timestamp_problem(field, value, required) AS
+    CASE WHEN value IS NULL AND required THEN 'schema_violation: ' || field || ' is missing'
+         WHEN value IS NOT NULL AND TRY_CAST(value AS TIMESTAMPTZ) IS NULL
+         THEN 'invalid_timestamp: ' || field || ' is not an ISO-8601 timestamp' END;

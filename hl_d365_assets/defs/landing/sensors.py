@@ -20,14 +20,19 @@ import dagster as dg
 from hl_d365_assets.business_day import business_days
 from hl_d365_assets.defs.ops.jobs import daily_heartland_job
 from hl_d365_assets.landing_watch import scan
-from hl_d365_assets.raw_loader import ENTITIES, SOURCE
+from hl_d365_assets.raw_loader import ENTITIES, RETAIL_ENTITIES, RETAIL_SOURCE, SOURCE, raw_table
 from hl_d365_assets.resources import LandingZoneResource
 from hl_d365_assets.webhook.config import REFUSALS_ENTITY
 
 SENSOR_INTERVAL_SECONDS = 5
-RAW_STREAMS = {f"{SOURCE}/{entity}": dg.AssetKey(["raw", entity]) for entity in ENTITIES} | {
-    f"{SOURCE}/{REFUSALS_ENTITY}": dg.AssetKey(["ops", REFUSALS_ENTITY])
-}
+RAW_STREAMS = (
+    {f"{SOURCE}/{entity}": dg.AssetKey(["raw", entity]) for entity in ENTITIES}
+    | {
+        f"{RETAIL_SOURCE}/{entity}": dg.AssetKey(["raw", raw_table(RETAIL_SOURCE, entity)])
+        for entity in RETAIL_ENTITIES
+    }
+    | {f"{SOURCE}/{REFUSALS_ENTITY}": dg.AssetKey(["ops", REFUSALS_ENTITY])}
+)
 WAITING = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]
 
 

@@ -20,7 +20,15 @@ from hl_d365_assets.d365.raw_load import (
     orders_held,
     row_counts,
 )
-from hl_d365_assets.raw_loader import ENTITIES, SOURCE, load_entity, quarantine_by_reason
+from hl_d365_assets.raw_loader import (
+    ENTITIES,
+    RETAIL_ENTITIES,
+    RETAIL_SOURCE,
+    SOURCE,
+    load_entity,
+    quarantine_by_reason,
+    raw_table,
+)
 from hl_d365_assets.resources import LandingZoneResource
 from hl_d365_assets.table_metadata import definition_metadata, table_metadata
 from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, transaction
@@ -33,16 +41,26 @@ DESCRIPTIONS = {
     "settlement_batches": "Closed Heartland settlement batches with per-brand volumes, fees and the "
     "net deposit.",
     "pos_tickets": "Closed Heartland POS tickets with their lines and tenders, nested as sent.",
+    "retail_tickets": "Heartland Retail tickets with their lines and payments, nested as served, one row "
+    "per version (a later updated_at is a new row; canonical keeps the latest).",
+    "retail_items": "Heartland Retail items (SKU, description, price, cost, grid) as pulled each day.",
+    "retail_customers": "Heartland Retail customers with their addresses (personal data, for the "
+    "customer MDM).",
+    "retail_locations": "Heartland Retail locations (stores) with their stations (registers).",
+    "retail_payment_types": "Heartland Retail payment types (Cash, Visa, Gift Card, ...).",
+    "retail_inventory_values": "Heartland Retail stock per item and location, the day's snapshot.",
 }
 
 
-def build_raw_asset(entity: str) -> dg.AssetsDefinition:
+def build_raw_asset(entity: str, source: str = SOURCE) -> dg.AssetsDefinition:
+    table = raw_table(source, entity)
+
     @dg.asset(
-        key=["raw", entity],
-        deps=[dg.AssetKey(["landing", SOURCE, entity])],
-        description=DESCRIPTIONS[entity]
+        key=["raw", table],
+        deps=[dg.AssetKey(["landing", source, entity])],
+        description=DESCRIPTIONS[table]
         + " Bad lines go to ops.quarantine with a reason; redeliveries to ops.duplicate_events.",
-        metadata=definition_metadata(f"raw.{entity}"),
+        metadata=definition_metadata(f"raw.{table}"),
         group_name="raw",
         kinds={"duckdb", "sql"},
         owners=OWNERS,
@@ -57,21 +75,21 @@ def build_raw_asset(entity: str) -> dg.AssetsDefinition:
         landing: LandingZoneResource,
     ) -> dg.MaterializeResult:
         days = partition_dates(context)
-        by_day = {day.isoformat(): landing.zone.segments(SOURCE, entity, day) for day in days}
+        by_day = {day.isoformat(): landing.zone.segments(source, entity, day) for day in days}
         segments = [path for day_segments in by_day.values() for path in day_segments]
         started = time.perf_counter()
         with warehouse.writer() as conn:
-            loads = load_entity(conn, entity, segments, days)
+            loads = load_entity(conn, entity, segments, days, source=source)
             sql_seconds = time.perf_counter() - started
-            reasons = quarantine_by_reason(conn, entity, days[0], days[-1])
-            metadata = table_metadata(conn, f"raw.{entity}", days[0], days[-1])
+            reasons = quarantine_by_reason(conn, entity, days[0], days[-1], source=source)
+            metadata = table_metadata(conn, f"raw.{table}", days[0], days[-1])
         totals = {
             field: sum(getattr(load, field) for load in loads)
             for field in ("segments", "landed", "loaded", "duplicates", "quarantined")
         }
         if totals["quarantined"]:
             context.log.warning(
-                f"raw.{entity} {days[0]}..{days[-1]}: {totals['quarantined']} record(s) quarantined "
+                f"raw.{table} {days[0]}..{days[-1]}: {totals['quarantined']} record(s) quarantined "
                 f"({', '.join(f'{k}: {v}' for k, v in reasons.items())}); see ops.quarantine"
             )
         return dg.MaterializeResult(
@@ -92,7 +110,9 @@ def build_raw_asset(entity: str) -> dg.AssetsDefinition:
     return raw_entity
 
 
-raw_assets = [build_raw_asset(entity) for entity in ENTITIES]
+raw_assets = [build_raw_asset(entity) for entity in ENTITIES] + [
+    build_raw_asset(entity, RETAIL_SOURCE) for entity in RETAIL_ENTITIES
+]
 
 
 @dg.multi_asset(

@@ -34,7 +34,7 @@ from hl_d365_assets.load_health import (
     raise_quarantine_alert,
     top_reasons,
 )
-from hl_d365_assets.raw_loader import ENTITIES, SOURCE
+from hl_d365_assets.raw_loader import ENTITIES, RETAIL_ENTITIES, RETAIL_SOURCE, SOURCE, raw_table
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import LandingZoneResource, MappingsResource
 from hl_d365_assets.settings import load_settings
@@ -64,9 +64,11 @@ def count_lines(segment: Path) -> int:
     return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
 
 
-def build_conservation_check(entity: str) -> dg.AssetChecksDefinition:
+def build_conservation_check(entity: str, source: str = SOURCE) -> dg.AssetChecksDefinition:
+    table = raw_table(source, entity)
+
     @dg.asset_check(
-        asset=dg.AssetKey(["raw", entity]),
+        asset=dg.AssetKey(["raw", table]),
         name="conservation",
         description="Every landed line is in exactly one place: landed = loaded + duplicates + "
         "quarantined, with landed recounted from the landing files themselves.",
@@ -82,19 +84,19 @@ def build_conservation_check(entity: str) -> dg.AssetChecksDefinition:
         started = time.perf_counter()
         days = partition_dates(context)
         landed = {
-            day: sum(count_lines(p) for p in landing.zone.segments(SOURCE, entity, day))
+            day: sum(count_lines(p) for p in landing.zone.segments(source, entity, day))
             for day in days
         }
         params = {
             "first": days[0],
             "last": days[-1],
             "days": days,
-            "source": SOURCE,
+            "source": source,
             "entity": entity,
         }
         with warehouse.writer() as conn:
             placed = conn.execute(
-                sql_file("raw/count_partition_records.sql", entity=entity), params
+                sql_file("raw/count_partition_records.sql", entity=table), params
             ).fetchall()
         broken = [
             f"{day}: landed {landed[day]} != loaded {loaded} + duplicates {dups} + quarantined {quar}"
@@ -116,12 +118,19 @@ def build_conservation_check(entity: str) -> dg.AssetChecksDefinition:
     return conservation
 
 
-conservation_checks = [build_conservation_check(entity) for entity in ENTITIES]
+RAW_STREAMS = [(SOURCE, entity) for entity in ENTITIES] + [
+    (RETAIL_SOURCE, entity) for entity in RETAIL_ENTITIES
+]
+"""Every (source, entity) the raw layer loads from the landing zone, one raw asset each."""
+
+conservation_checks = [build_conservation_check(entity, source) for source, entity in RAW_STREAMS]
 
 
-def build_quarantine_share_check(entity: str) -> dg.AssetChecksDefinition:
+def build_quarantine_share_check(entity: str, source: str = SOURCE) -> dg.AssetChecksDefinition:
+    table = raw_table(source, entity)
+
     @dg.asset_check(
-        asset=dg.AssetKey(["raw", entity]),
+        asset=dg.AssetKey(["raw", table]),
         name="quarantine_share",
         description="The day's records are mostly loaded, not quarantined: quarantined / (loaded + "
         "quarantined) above HL_D365_QUARANTINE_FAIL_SHARE fails and blocks what is built from the "
@@ -135,14 +144,14 @@ def build_quarantine_share_check(entity: str) -> dg.AssetChecksDefinition:
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> dg.AssetCheckResult:
         days = partition_dates(context)
-        thresholds = load_settings().load_health(SOURCE, entity)
+        thresholds = load_settings().load_health(source, entity)
         with warehouse.writer() as conn:
-            health = measure_days(conn, SOURCE, entity, days, thresholds)
-            reasons = top_reasons(conn, SOURCE, entity, days)
+            health = measure_days(conn, source, entity, days, thresholds)
+            reasons = top_reasons(conn, source, entity, days)
             failing = [d for d in health if d.quarantine_share > thresholds.quarantine_fail_share]
             for day in failing:
                 raise_quarantine_alert(
-                    conn, SOURCE, entity, day, reasons.get(day.business_date, []), thresholds
+                    conn, source, entity, day, reasons.get(day.business_date, []), thresholds
                 )
         warning = [
             d
@@ -153,7 +162,7 @@ def build_quarantine_share_check(entity: str) -> dg.AssetChecksDefinition:
         worst = max(health, key=lambda d: d.quarantine_share)
         limit = thresholds.quarantine_fail_share if failing else thresholds.quarantine_warn_share
         summary = flagged and (
-            f"raw.{entity}: {_days(flagged)} quarantined more than {limit:.0%} of the records "
+            f"raw.{table}: {_days(flagged)} quarantined more than {limit:.0%} of the records "
             f"({worst.business_date}: {worst.quarantine_share:.1%}); top reasons: "
             f"{_reasons(reasons.get(worst.business_date, []))}"
         )
@@ -182,9 +191,11 @@ def build_quarantine_share_check(entity: str) -> dg.AssetChecksDefinition:
     return quarantine_share
 
 
-def build_volume_check(entity: str) -> dg.AssetChecksDefinition:
+def build_volume_check(entity: str, source: str = SOURCE) -> dg.AssetChecksDefinition:
+    table = raw_table(source, entity)
+
     @dg.asset_check(
-        asset=dg.AssetKey(["raw", entity]),
+        asset=dg.AssetKey(["raw", table]),
         name="volume_vs_recent_days",
         description="The day loaded about as many rows as recent days: fewer than "
         "HL_D365_VOLUME_WARN_RATIO x the median of the nearest HL_D365_VOLUME_BASELINE_DAYS loaded "
@@ -197,16 +208,16 @@ def build_volume_check(entity: str) -> dg.AssetChecksDefinition:
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> dg.AssetCheckResult:
         days = partition_dates(context)
-        thresholds = load_settings().load_health(SOURCE, entity)
+        thresholds = load_settings().load_health(source, entity)
         with warehouse.writer() as conn:
-            health = measure_days(conn, SOURCE, entity, days, thresholds)
+            health = measure_days(conn, source, entity, days, thresholds)
         low = [d for d in health if d.volume_is_low(thresholds)]
         expected = [d.expected_loaded for d in health if d.expected_loaded is not None]
         return dg.AssetCheckResult(
             passed=not low,
             severity=dg.AssetCheckSeverity.WARN,
             description=(
-                f"raw.{entity}: {_days(low)} loaded fewer than {thresholds.volume_warn_ratio:.0%} "
+                f"raw.{table}: {_days(low)} loaded fewer than {thresholds.volume_warn_ratio:.0%} "
                 "of recent days' volume: "
                 + "; ".join(
                     f"{d.business_date} loaded {d.loaded}, expected ~{d.expected_loaded}"
@@ -270,8 +281,10 @@ def _volume_table(health: list[DayHealth]) -> str:
     )
 
 
-quarantine_share_checks = [build_quarantine_share_check(entity) for entity in ENTITIES]
-volume_checks = [build_volume_check(entity) for entity in ENTITIES]
+quarantine_share_checks = [
+    build_quarantine_share_check(entity, source) for source, entity in RAW_STREAMS
+]
+volume_checks = [build_volume_check(entity, source) for source, entity in RAW_STREAMS]
 
 
 def build_d365_conservation_check(entity: PulledEntity) -> dg.AssetChecksDefinition:
