@@ -1,7 +1,7 @@
 -- canonical.customer_records from customer_source_records (one temporary table every source's
 -- stage file fills: sql/mdm/stage_*_customer_records.sql, or the sandbox's identities), whole.
 -- Left out, and counted by count_excluded_customer_records.sql: the walk-in customer (Retail
--- public_id CASH) and cards not seen with any customer (anonymous tickets).
+-- public_id CASH) and cards not seen with exactly one customer (anonymous tickets, shared cards).
 DELETE FROM canonical.customer_records;
 
 INSERT INTO canonical.customer_records
