@@ -115,11 +115,11 @@ def score_pairs(
         predictions = linker.inference.predict(
             threshold_match_probability=thresholds.review_probability
         )
-        scored = con.execute(
+        scored = con.sql(
             f"SELECT {', '.join(SCORED_COLUMNS)} FROM {predictions.physical_name}"
         ).to_arrow_table()
-        prior = linker._settings_obj._probability_two_random_records_match
-        return scored, {"prior_match_probability": float(prior)}
+        model = linker.misc.save_model_to_json()
+        return scored, {"prior_match_probability": model["probability_two_random_records_match"]}
     finally:
         con.close()
 
@@ -135,9 +135,7 @@ def connected_components(nodes: pa.Table, edges: pa.Table) -> pa.Table:
             api,
             node_id_column_name="node_id",
         )
-        return con.execute(
-            f"SELECT node_id, cluster_id FROM {clusters.physical_name}"
-        ).to_arrow_table()
+        return con.sql(f"SELECT node_id, cluster_id FROM {clusters.physical_name}").to_arrow_table()
     finally:
         con.close()
 
