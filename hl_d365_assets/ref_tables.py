@@ -19,6 +19,7 @@ REF_TABLES = (
     "legal_entities",
     "currencies",
     "payment_methods",
+    "retail_payment_types",
     "transaction_statuses",
     "tax_codes",
     "fx_rates",

@@ -29,7 +29,7 @@ SINGULAR = {
 }
 
 
-class num(str):  # noqa: N801 - reads as a literal in the fixtures
+class num(str):
     """A JSON number written with exactly these characters."""
 
 

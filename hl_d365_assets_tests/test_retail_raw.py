@@ -20,6 +20,7 @@ from hl_d365_assets_tests.retail_days import (
     item_line,
     land,
     land_records,
+    land_reference_data,
     num,
     payment,
     ticket,
@@ -145,7 +146,7 @@ def test_a_line_amount_with_three_decimals_is_named_by_its_position(conn, zone) 
     bad["lines"][1]["unit_cost"] = num("0.125")
     land_records(zone, "tickets", DAY, [bad])
     _load(conn, zone, "tickets")
-    [(code, text)] = _quarantine(conn, "tickets").values()
+    [(_, text)] = _quarantine(conn, "tickets").values()
     assert text == "excess_precision: payload.lines[2].unit_cost has more than two decimals"
 
 
@@ -201,13 +202,11 @@ def test_customer_problems_never_quote_personal_data(conn, zone) -> None:
         ],
     )
     assert _load(conn, zone, "customers").quarantined == 1
-    [(code, text)] = _quarantine(conn, "customers").values()
+    [(_, text)] = _quarantine(conn, "customers").values()
     assert text == "invalid_timestamp: payload.updated_at is not an ISO-8601 timestamp"
 
 
 def test_every_reference_entity_loads(conn, zone) -> None:
-    from hl_d365_assets_tests.retail_days import land_reference_data
-
     land_reference_data(zone, DAY, [item(2001, "SKU-1")])
     land_records(
         zone,

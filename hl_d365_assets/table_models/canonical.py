@@ -295,6 +295,7 @@ class PosSales(SourceLineage):
     local_closed_at: LocalTime = pa.Field(nullable=True)
     received_at: Instant
     is_late: pl.Boolean
+    superseded_versions: pl.Int64 = pa.Field(nullable=True, ge=0)
 
     @pa.dataframe_check
     def returns_are_negative(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -354,6 +355,7 @@ class PosSaleLines(CanonicalTable):
     store_id: pl.String = pa.Field(str_length={"min_value": 1})
     ticket_type: pl.String = pa.Field(isin=TICKET_TYPES)
     is_financial: pl.Boolean = pa.Field(nullable=True)
+    line_type: pl.String = pa.Field(nullable=True, isin=["ITEM", "GIFT_CARD"])
     sku: pl.String = pa.Field(nullable=True)
     description: pl.String = pa.Field(nullable=True)
     quantity: pl.Int64 = pa.Field(ne=0)

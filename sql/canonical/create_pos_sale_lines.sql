@@ -5,6 +5,7 @@ CREATE TABLE IF NOT EXISTS canonical.pos_sale_lines (
     store_id            VARCHAR NOT NULL,
     ticket_type         VARCHAR NOT NULL,
     is_financial        BOOLEAN,
+    line_type           VARCHAR,
     sku                 VARCHAR,
     description         VARCHAR,
     quantity            BIGINT NOT NULL,
@@ -43,3 +44,4 @@ COMMENT ON COLUMN canonical.pos_sale_lines.cost_total IS 'quantity × unit_cost,
 COMMENT ON COLUMN canonical.pos_sale_lines.base_line_total IS 'line_total in base currency. Source: raw.pos_tickets(lines, ticket_type, currency, business_date)';
 COMMENT ON COLUMN canonical.pos_sale_lines.base_cost_total IS 'cost_total in base currency. Source: raw.pos_tickets(lines, ticket_type, currency, business_date)';
 COMMENT ON COLUMN canonical.pos_sale_lines.mapping_issue IS 'Unmapped tax code or a ticket-level issue; NULL when clean. Source: raw.pos_tickets(lines, store_id)';
+COMMENT ON COLUMN canonical.pos_sale_lines.line_type IS 'ITEM (goods sold or returned) or GIFT_CARD (a gift card sold: posts to the gift card liability, not revenue); NULL from the legacy POS feed, which sells items only. Source: raw.retail_tickets(lines)';

@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS canonical.pos_sales (
     mapping_issue       VARCHAR,
     source_event_id     VARCHAR NOT NULL,
     source_segment_path VARCHAR NOT NULL,
-    source_line_number  BIGINT NOT NULL
+    source_line_number  BIGINT NOT NULL,
+    superseded_versions BIGINT
 );
 COMMENT ON TABLE canonical.pos_sales IS 'POS tickets (sales and returns), one row per ticket in its latest version.';
 COMMENT ON COLUMN canonical.pos_sales.business_date IS 'Local date of closed_at in the store''s time zone. Source: raw.pos_tickets(business_date)';
@@ -67,3 +68,4 @@ COMMENT ON COLUMN canonical.pos_sales.mapping_issue IS 'Why the row cannot be tr
 COMMENT ON COLUMN canonical.pos_sales.source_event_id IS 'Event that carried the ticket. Source: raw.pos_tickets(event_id)';
 COMMENT ON COLUMN canonical.pos_sales.source_segment_path IS 'Landing segment of that event. Source: raw.pos_tickets(segment_path)';
 COMMENT ON COLUMN canonical.pos_sales.source_line_number IS 'Line of that event in its segment. Source: raw.pos_tickets(line_number)';
+COMMENT ON COLUMN canonical.pos_sales.superseded_versions IS 'Earlier versions of the ticket landed the same day and replaced by this one (Retail: a ticket edited after it was pulled; the latest updated_at wins). Source: raw.retail_tickets(ticket_id, updated_at)';

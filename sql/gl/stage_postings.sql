@@ -39,10 +39,16 @@ WHERE t.business_date BETWEEN $first AND $last
       SELECT 1 FROM gl_blocked_tickets AS b
       WHERE b.business_date = t.business_date AND b.ticket_id = t.ticket_id);
 
--- Per ticket and tax code: net sales (price less discount), tax and cost of its lines.
+-- Per ticket and tax code: net sales (price less discount), tax and cost of its lines. A gift
+-- card sold (line_type GIFT_CARD) is no sale yet: its price goes to the gift card liability
+-- (gift_card_sold), and becomes revenue only when the card pays for goods.
 CREATE OR REPLACE TEMP TABLE gl_ticket_lines AS
 SELECT l.business_date, l.ticket_id, upper(l.d365_sales_tax_code) AS tax_code,
-       sum(l.line_total - l.tax_amount) AS net_sales, sum(l.tax_amount) AS tax,
+       coalesce(sum(l.line_total - l.tax_amount) FILTER (WHERE l.line_type IS DISTINCT FROM 'GIFT_CARD'), 0)
+           AS net_sales,
+       coalesce(sum(l.line_total - l.tax_amount) FILTER (WHERE l.line_type = 'GIFT_CARD'), 0)
+           AS gift_cards_sold,
+       sum(l.tax_amount) AS tax,
        sum(coalesce(l.cost_total, 0)) AS cost
 FROM canonical.pos_sale_lines AS l
 SEMI JOIN gl_tickets AS t USING (business_date, ticket_id)
@@ -76,16 +82,19 @@ WHERE p.business_date BETWEEN $first AND $last
 CREATE OR REPLACE TEMP TABLE gl_postings AS
 WITH ticket_totals AS (
     SELECT t.*, coalesce(s.net_sales, 0) AS net_sales, coalesce(s.cost, 0) AS cost,
-           coalesce(s.net_sales, 0) + coalesce(s.tax, 0) - coalesce(d.tendered, 0) AS over_short
+           coalesce(s.gift_cards_sold, 0) AS gift_cards_sold,
+           coalesce(s.net_sales, 0) + coalesce(s.gift_cards_sold, 0) + coalesce(s.tax, 0)
+               - coalesce(d.tendered, 0) AS over_short
     FROM gl_tickets AS t
     LEFT JOIN (SELECT business_date, ticket_id, sum(net_sales) AS net_sales, sum(tax) AS tax,
-                      sum(cost) AS cost
+                      sum(gift_cards_sold) AS gift_cards_sold, sum(cost) AS cost
                FROM gl_ticket_lines GROUP BY ALL) AS s USING (business_date, ticket_id)
     LEFT JOIN (SELECT business_date, ticket_id, sum(amount) AS tendered
                FROM gl_tenders GROUP BY ALL) AS d USING (business_date, ticket_id)
 ),
 ticket_postings AS (
-    -- Revenue (or returns), cost of goods sold, inventory and any over/short, one pass.
+    -- Revenue (or returns), gift cards sold, cost of goods sold, inventory and any over/short,
+    -- one pass.
     SELECT business_date, legal_entity, currency, store_id, p.kind AS posting_kind,
            p.kind AS rule_kind, p.match_value, 'canonical.pos_sales' AS source_table,
            ticket_id AS source_id, NULL::VARCHAR AS transaction_id, p.amount,
@@ -94,6 +103,7 @@ ticket_postings AS (
         SELECT *, unnest([
             {'kind': CASE ticket_type WHEN 'RETURN' THEN 'returns' ELSE 'revenue' END,
              'match_value': department, 'amount': -net_sales},
+            {'kind': 'gift_card_sold', 'match_value': '*', 'amount': -gift_cards_sold},
             {'kind': 'cogs', 'match_value': department, 'amount': cost},
             {'kind': 'inventory', 'match_value': department, 'amount': -cost},
             {'kind': 'cash_over_short', 'match_value': '*', 'amount': over_short}

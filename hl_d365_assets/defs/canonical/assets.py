@@ -2,6 +2,11 @@
 
 Tables built from the same raw entity share one asset step (a multi-asset), so the raw rows are
 read and mapped once: POS tickets become sales, lines and tenders together.
+
+canonical.pos_* are built from Heartland Retail's tickets (raw.retail_tickets) or, while the
+integrator still keeps it, the legacy POS feed (raw.pos_tickets): ``HL_D365_POS_SOURCE`` picks one,
+Retail by default. Either way the tables mean the same, so reconciliation and the GL read them
+unchanged.
 """
 
 import time
@@ -15,6 +20,7 @@ from hl_d365_assets.mdm.pipeline import standardise_customer_records
 from hl_d365_assets.mdm.sources import stage_customer_sources
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
+from hl_d365_assets.settings import load_settings
 from hl_d365_assets.table_metadata import (
     amounts_by_currency,
     definition_metadata,
@@ -32,18 +38,39 @@ OWNERS = ["team:finance-data"]
 
 
 @dataclass(frozen=True)
+class RetailPath:
+    """How a build's tables come from Heartland Retail instead: its own staging and inserts
+    (canonical/insert_<table>_from_retail.sql, in ``insert_order``)."""
+
+    staging: str
+    insert_order: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class CanonicalBuild:
     name: str
-    raw_entity: str
+    raw_tables: tuple[str, ...]
     tables: dict[str, str]  # table -> description; canonical/insert_<table>.sql, in this order
     staging: str | None = None
     """A temp table the tables' inserts share, built by canonical/stage_<staging>.sql."""
+    retail: RetailPath | None = None
+    """Set for the POS tables: used when HL_D365_POS_SOURCE is heartland_retail."""
+    summarised: tuple[str, ...] | None = None
+    """Tables with a canonical/summarise_<table>.sql (amounts by currency); None: all of them."""
+
+    def inserts(self, pos_source: str) -> tuple[str | None, list[str]]:
+        """The staging and insert files of this run, for the configured POS source."""
+        if self.retail and pos_source == "heartland_retail":
+            return self.retail.staging, [
+                f"canonical/insert_{table}_from_retail.sql" for table in self.retail.insert_order
+            ]
+        return self.staging, [f"canonical/insert_{table}.sql" for table in self.tables]
 
 
 BUILDS = (
     CanonicalBuild(
         name="canonical_payments",
-        raw_entity="payment_transactions",
+        raw_tables=("payment_transactions",),
         tables={
             "payments": "Gateway transactions in their latest state (a void supersedes its capture), "
             "exact DECIMAL money signed by type, mapped payment-method and status codes, base-currency "
@@ -52,7 +79,7 @@ BUILDS = (
     ),
     CanonicalBuild(
         name="canonical_settlements",
-        raw_entity="settlement_batches",
+        raw_tables=("settlement_batches",),
         tables={
             "settlement_batches": "Settlement batches as Heartland reports them: counts, sales, refunds, "
             "tips, fees and the net deposit, in transaction and base currency.",
@@ -61,26 +88,53 @@ BUILDS = (
     ),
     CanonicalBuild(
         name="canonical_pos",
-        raw_entity="pos_tickets",
+        raw_tables=(
+            "pos_tickets",
+            "retail_tickets",
+            "retail_locations",
+            "retail_payment_types",
+            "retail_items",
+        ),
         tables={
             "pos_sales": "POS tickets (sales and returns, returns negative) with totals and base-currency totals.",
             "pos_sale_lines": "POS ticket lines: SKU, quantity, price, discount, tax code and amount, cost.",
             "pos_tenders": "How each ticket was paid: card tenders carry their gateway transaction id.",
         },
         staging="latest_pos_tickets",
+        retail=RetailPath(
+            staging="latest_retail_tickets",
+            # Sales take their discount total from the lines, so the lines come first.
+            insert_order=("pos_sale_lines", "pos_sales", "pos_tenders"),
+        ),
+    ),
+    CanonicalBuild(
+        name="canonical_retail_catalog",
+        raw_tables=(
+            "retail_items",
+            "retail_tickets",
+            "retail_locations",
+            "retail_inventory_values",
+        ),
+        tables={
+            "items": "Heartland Retail items as known each day (latest version), with items sold "
+            "while absent from the item snapshot flagged, not blocking.",
+            "locations": "Heartland Retail locations with stations, mapped to stores and legal entities.",
+            "inventory_on_hand": "Stock on hand per item and store, valued exactly at unit cost.",
+        },
+        summarised=("inventory_on_hand",),
     ),
 )
 
 
 def build_canonical_assets(build: CanonicalBuild) -> dg.AssetsDefinition:
-    raw_key = dg.AssetKey(["raw", build.raw_entity])
+    raw_keys = [dg.AssetKey(["raw", table]) for table in build.raw_tables]
 
     @dg.multi_asset(
         name=build.name,
         specs=[
             dg.AssetSpec(
                 key=["canonical", table],
-                deps=[raw_key],
+                deps=raw_keys,
                 description=description,
                 metadata=definition_metadata(f"canonical.{table}"),
                 group_name="canonical",
@@ -102,6 +156,8 @@ def build_canonical_assets(build: CanonicalBuild) -> dg.AssetsDefinition:
         window = {"first": days[0], "last": days[-1]}
         started = time.perf_counter()
         mappings_sha256 = mappings.sha256()
+        pos_source = load_settings().pos_source
+        staging, inserts = build.inserts(pos_source)
         with warehouse.writer() as conn:
             with transaction(conn):
                 load_mappings(conn, mappings.directory)
@@ -109,24 +165,34 @@ def build_canonical_assets(build: CanonicalBuild) -> dg.AssetsDefinition:
                     run_script(
                         conn, sql_file("canonical/delete_partition.sql", table=table), window
                     )
-                if build.staging:
-                    run_script(conn, sql_file(f"canonical/stage_{build.staging}.sql"), window)
-                for table in build.tables:
-                    run_script(conn, sql_file(f"canonical/insert_{table}.sql"), window)
-                if build.staging:
-                    conn.execute(f"DROP TABLE {build.staging}").fetchall()
+                if staging:
+                    run_script(conn, sql_file(f"canonical/stage_{staging}.sql"), window)
+                for insert in inserts:
+                    run_script(conn, sql_file(insert), window)
+                if staging:
+                    conn.execute(f"DROP TABLE {staging}").fetchall()
             sql_seconds = time.perf_counter() - started
             for table in build.tables:
                 issues = conn.execute(
                     sql_file("canonical/count_mapping_issues.sql", table=table), window
                 ).fetchall()
+                extra = {}
+                if build.summarised is None or table in build.summarised:
+                    extra["amounts_by_currency"] = amounts_by_currency(
+                        conn, sql_file(f"canonical/summarise_{table}.sql"), days[0], days[-1]
+                    )
+                if build.retail:
+                    extra["pos_source"] = pos_source
+                if table == "pos_sales":
+                    [(superseded,)] = conn.execute(
+                        sql_file("canonical/count_superseded_versions.sql"), window
+                    ).fetchall()
+                    extra["superseded_versions"] = superseded
                 yield dg.MaterializeResult(
                     asset_key=dg.AssetKey(["canonical", table]),
                     metadata={
                         **table_metadata(conn, f"canonical.{table}", days[0], days[-1]),
-                        "amounts_by_currency": amounts_by_currency(
-                            conn, sql_file(f"canonical/summarise_{table}.sql"), days[0], days[-1]
-                        ),
+                        **extra,
                         "rows_with_mapping_issue": sum(count for _, count in issues),
                         "mapping_issues": dict(issues[:10]),
                         "mappings_sha256": mappings_sha256,
