@@ -65,9 +65,11 @@ def _seed_raw_customers(path) -> None:
         conn.execute(
             "INSERT INTO raw.d365_customers (dataAreaId, CustomerAccount, OrganizationName, "
             "PartyType, AddressCity, AddressState, AddressCountryRegionId, PrimaryContactEmail, "
+            "AddressStreet, AddressZipCode, PrimaryContactPhone, PersonFirstName, PersonLastName, "
             "pulled_at) VALUES ('usrt', 'US-101', 'Ada Lovelace', 'Person', 'New York', 'NY', "
-            "'USA', 'ada.lovelace@gmail.com', ?), ('usrt', 'US-102', 'Harbor Hospitality', "
-            "'Organization', 'New York', 'NY', 'USA', 'ap@harbor-hospitality.example', ?)",
+            "'USA', '', '1 Main Street', '10001', '+1 (212) 555-0101', 'Ada', 'Lovelace', ?), "
+            "('usrt', 'US-102', 'Harbor Hospitality', 'Organization', 'New York', 'NY', 'USA', "
+            "'ap@harbor-hospitality.example', '', '', '', '', '', ?)",
             [PULLED, PULLED],
         )
 
