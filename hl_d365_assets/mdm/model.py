@@ -13,6 +13,8 @@ warehouse file, and the warehouse transaction only sees the scored pairs it aske
 from __future__ import annotations
 
 import logging
+import math
+from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
@@ -86,10 +88,17 @@ def model_settings() -> SettingsCreator:
     )
 
 
-def score_pairs(
-    records: pa.Table, thresholds: MatchThresholds, seed: int = 15
-) -> tuple[pa.Table, dict[str, float]]:
-    """Scored pairs at or over the review threshold, and the estimated model's summary.
+@dataclass(frozen=True)
+class ScoredPairs:
+    pairs: pa.Table
+    """SCORED_COLUMNS of every pair at or over the review threshold."""
+    levels: pa.Table
+    """What each comparison level means and weighs: (gamma_column, gamma, label, match_weight)."""
+    prior_match_probability: float
+
+
+def score_pairs(records: pa.Table, thresholds: MatchThresholds, seed: int = 15) -> ScoredPairs:
+    """Scored pairs at or over the review threshold, with the estimated model's levels.
 
     ``records``: sql/mdm/stage_match_input.sql's columns. Deterministic: a seeded sample."""
     con = duckdb.connect()
@@ -119,7 +128,7 @@ def score_pairs(
             f"SELECT {', '.join(SCORED_COLUMNS)} FROM {predictions.physical_name}"
         ).to_arrow_table()
         model = linker.misc.save_model_to_json()
-        return scored, {"prior_match_probability": model["probability_two_random_records_match"]}
+        return ScoredPairs(scored, _levels(model), model["probability_two_random_records_match"])
     finally:
         con.close()
 
@@ -138,6 +147,23 @@ def connected_components(nodes: pa.Table, edges: pa.Table) -> pa.Table:
         return con.sql(f"SELECT node_id, cluster_id FROM {clusters.physical_name}").to_arrow_table()
     finally:
         con.close()
+
+
+def _levels(model: dict) -> pa.Table:
+    """Each comparison level of the estimated model, keyed as splink's predictions are: the
+    null level is gamma -1, the others count down from the first (strongest) to 0 (else)."""
+    rows: dict[str, list] = {"gamma_column": [], "gamma": [], "label": [], "match_weight": []}
+    for comparison in model["comparisons"]:
+        levels = [level for level in comparison["comparison_levels"]]
+        agreeing = [level for level in levels if not level.get("is_null_level")]
+        for level in levels:
+            null = bool(level.get("is_null_level"))
+            m, u = level.get("m_probability"), level.get("u_probability")
+            rows["gamma_column"].append(f"gamma_{comparison['output_column_name']}")
+            rows["gamma"].append(-1 if null else len(agreeing) - 1 - agreeing.index(level))
+            rows["label"].append(level["label_for_charts"])
+            rows["match_weight"].append(math.log2(m / u) if m and u else 0.0)
+    return pa.table(rows)
 
 
 def _quiet_splink() -> None:

@@ -125,18 +125,22 @@ def _score(
     run_script(conn, sql_file("mdm/stage_match_input.sql"))
     records = conn.sql("SELECT * FROM customer_match_input").to_arrow_table()
     if records.num_rows < 2:
-        scored, summary.model = None, {}
         run_script(conn, sql_file("mdm/create_empty_scored_pairs.sql"))
     else:
-        scored, summary.model = score_pairs(records, thresholds)
-        conn.register("model_predictions", scored)
+        scored = score_pairs(records, thresholds)
+        summary.model = {"prior_match_probability": scored.prior_match_probability}
+        summary.scored_pairs = scored.pairs.num_rows
+        conn.register("model_predictions", scored.pairs)
+        conn.register("model_levels", scored.levels)
         run_script(
             conn,
-            sql_file("mdm/stage_model_links.sql", predictions="model_predictions"),
+            sql_file(
+                "mdm/stage_model_links.sql", predictions="model_predictions", levels="model_levels"
+            ),
             {"match_probability": thresholds.match_probability},
         )
         conn.unregister("model_predictions")
-    summary.scored_pairs = 0 if scored is None else scored.num_rows
+        conn.unregister("model_levels")
     run_script(
         conn,
         sql_file("mdm/queue_match_reviews.sql"),

@@ -8,6 +8,19 @@
 -- records whose last names clearly differ (a marriage, or names typed the wrong way round on
 -- both) are queued, never linked by the model.
 CREATE OR REPLACE TEMP TABLE customer_scored_pairs AS
+WITH reasons AS (
+    -- each comparison's level and its weight ({levels}), what a reviewer reads
+    SELECT g.unique_id_l, g.unique_id_r,
+        string_agg(replace(g.gamma_column, 'gamma_', '') || ': ' || v.label || ' ('
+            || CASE WHEN v.match_weight >= 0 THEN '+' ELSE '' END || round(v.match_weight, 1)::VARCHAR || ')',
+            '; ' ORDER BY g.gamma_column) AS reasons
+    FROM (
+        UNPIVOT (SELECT unique_id_l, unique_id_r, COLUMNS('^gamma_') FROM {predictions})
+        ON COLUMNS('^gamma_') INTO NAME gamma_column VALUE gamma
+    ) AS g
+    JOIN {levels} AS v ON v.gamma_column = g.gamma_column AND v.gamma = g.gamma
+    GROUP BY ALL
+)
 SELECT
     least(l.record_key, r.record_key) AS record_key_l,
     greatest(l.record_key, r.record_key) AS record_key_r,
@@ -24,10 +37,9 @@ SELECT
             AND NOT (jaro_winkler_similarity(l.given_name_key, r.last_name_key) >= 0.9
                 AND jaro_winkler_similarity(l.last_name_key, r.given_name_key) >= 0.9),
         FALSE) AS last_names_differ,
-    concat_ws(' ', 'name=' || p.gamma_given_name_key_last_name_key, 'email=' || p.gamma_email_mailbox,
-        'phone=' || p.gamma_phone_e164, 'street=' || p.gamma_address_key,
-        'postcode=' || p.gamma_postcode, 'city=' || p.gamma_city_key) AS reasons
+    x.reasons
 FROM {predictions} AS p
+LEFT JOIN reasons AS x ON x.unique_id_l = p.unique_id_l AND x.unique_id_r = p.unique_id_r
 JOIN customer_match_input AS l ON l.unique_id = p.unique_id_l
 JOIN customer_match_input AS r ON r.unique_id = p.unique_id_r;
 
