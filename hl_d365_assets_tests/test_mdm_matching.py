@@ -173,3 +173,19 @@ def test_survivorship_follows_the_mappings_file():
         "SELECT first_name, last_name, email, d365_accounts FROM mdm.customers WHERE golden_id = ?",
         [golden],
     ).fetchone() == ("Robert", "Quenby", "bob.quenby@example.com", ["usrt/ZQ-1"])
+
+
+def test_queued_pairs_say_how_each_field_compared_without_quoting_it(matched):
+    reasons = matched.execute(
+        "SELECT reasons FROM mdm.match_reviews WHERE status = 'open'"
+    ).fetchall()
+    assert reasons
+    for (text,) in reasons:
+        for field in (
+            "email_mailbox:",
+            "phone_e164:",
+            "postcode:",
+            "given_name_key_last_name_key:",
+        ):
+            assert field in text
+        assert "@" not in text
