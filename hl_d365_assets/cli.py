@@ -55,11 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     bench.add_argument(
         "--part",
-        choices=("all", "pipeline", "pos", "ingest", "posting"),
+        choices=("all", "pipeline", "pos", "ingest", "posting", "mdm"),
         default="all",
         help="pipeline: the 1,000,000-transaction day; pos: a Heartland Retail day pulled from "
         "the simulator on loopback and loaded through raw and canonical; ingest: webhook "
-        "throughput and sensor latency; posting: 10,000 journal lines into the D365 simulator",
+        "throughput and sensor latency; posting: 10,000 journal lines into the D365 simulator; "
+        "mdm: customer matching at 50,000 and 500,000 records against the sandbox's truth",
+    )
+    bench.add_argument(
+        "--mdm", dest="part", action="store_const", const="mdm", help="same as --part mdm"
     )
 
     webhook = commands.add_parser("webhook", help="the Heartland webhook receiver")
@@ -259,6 +263,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.part in ("all", "ingest"):
             print(flush=True)
             status |= run_ingest_bench()
+        if args.part in ("all", "mdm"):
+            from hl_d365_assets.bench.customers import run_customer_bench
+
+            print(flush=True)
+            status |= run_customer_bench()
         return status
     if args.command == "heartland-sim":
         from hl_d365_assets.sandbox.heartland_simulator import main as serve_simulator

@@ -20,6 +20,7 @@ from hl_d365_assets_tests.retail_days import (
     item_line,
     land,
     land_records,
+    land_reference_data,
     num,
     payment,
     ticket,
@@ -206,8 +207,6 @@ def test_customer_problems_never_quote_personal_data(conn, zone) -> None:
 
 
 def test_every_reference_entity_loads(conn, zone) -> None:
-    from hl_d365_assets_tests.retail_days import land_reference_data
-
     land_reference_data(zone, DAY, [item(2001, "SKU-1")])
     land_records(
         zone,

@@ -221,7 +221,9 @@ CUSTOMERS = EntitySet(
         "dataAreaId": _s(), "CustomerAccount": _s(), "OrganizationName": _s(), "NameAlias": _s(),
         "PartyType": _s(), "CustomerGroupId": _s(), "SalesCurrencyCode": _s(),
         "PaymentTerms": _s(), "CreditLimit": _d(), "AddressCity": _s(), "AddressState": _s(),
-        "AddressCountryRegionId": _s(), "PrimaryContactEmail": _s(),
+        "AddressCountryRegionId": _s(), "PrimaryContactEmail": _s(), "AddressStreet": _s(),
+        "AddressZipCode": _s(), "PrimaryContactPhone": _s(), "PersonFirstName": _s(),
+        "PersonLastName": _s(),
     },
 )  # fmt: skip
 
