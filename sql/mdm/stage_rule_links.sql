@@ -3,7 +3,9 @@
 -- connected components, and linear in the group's size). A name is part of the e-mail and
 -- phone rules because families share both (the whole name, nickname resolved: a name typed
 -- the wrong way round matches a relative's on its first half); a D365 account carried by a Retail record, and a
--- card seen with a Retail customer on a ticket, need nothing more.
+-- card seen with a Retail customer on a ticket, need nothing more. A record the customer sync
+-- created (mdm.sync_requests) joins the golden customer it was created for: it is linked to that
+-- customer's first record, so the next pull brings it back as the same golden customer.
 CREATE OR REPLACE TEMP TABLE customer_links AS
 WITH keyed AS (
     SELECT record_key, 'same_email_and_name' AS linked_by,
@@ -28,8 +30,18 @@ cards AS (
     FROM canonical.customer_records AS p
     JOIN canonical.customer_records AS r ON r.record_key = p.seen_with_record_key
     WHERE p.source = 'payments'
+),
+synced AS (
+    SELECT s.system || ':' || s.target_key AS record_key, 'synced_record' AS linked_by,
+        min(x.record_key) AS hub
+    FROM mdm.sync_requests AS s
+    JOIN mdm.customer_xref AS x ON x.golden_id = s.golden_id AND x.record_key <> s.system || ':' || s.target_key
+    JOIN canonical.customer_records AS held ON held.record_key = x.record_key
+    WHERE s.action = 'create' AND s.status IN ('created', 'adopted')
+      AND s.system || ':' || s.target_key IN (SELECT record_key FROM canonical.customer_records)
+    GROUP BY ALL
 )
 SELECT DISTINCT least(record_key, hub) AS record_key_l, greatest(record_key, hub) AS record_key_r,
     linked_by, NULL::DOUBLE AS match_probability
-FROM (SELECT * FROM stars UNION ALL SELECT * FROM cards)
+FROM (SELECT * FROM stars UNION ALL SELECT * FROM cards UNION ALL SELECT * FROM synced)
 WHERE record_key <> hub;
