@@ -157,6 +157,11 @@ def main(argv: list[str] | None = None) -> int:
         "does, without Dagster: for scripts and recovery)",
     )
     post.add_argument("--day", action="append", required=True, metavar="YYYY-MM-DD")
+    commands.add_parser(
+        "sync-customers",
+        help="create and update golden customers in D365 and Heartland Retail, exactly once "
+        "(what the mdm/customer_sync asset does, without Dagster: for scripts and recovery)",
+    )
 
     sql = commands.add_parser(
         "sql",
@@ -194,6 +199,22 @@ def main(argv: list[str] | None = None) -> int:
                 report = post_day(resources["warehouse"].writer, api, date.fromisoformat(day))
                 for line in report.outcome_lines():
                     print(line, flush=True)
+        return 0
+    if args.command == "sync-customers":
+        from hl_d365_assets.defs.resources import build_resources
+        from hl_d365_assets.mdm.sync import sync_customers
+        from hl_d365_assets.settings import load_settings
+
+        resources = build_resources(load_settings())
+        with (
+            resources["d365"].process_config_and_initialize().open() as d365,
+            resources["heartland_retail"].process_config_and_initialize().open() as retail,
+        ):
+            report = sync_customers(
+                resources["warehouse"].writer, d365, retail, resources["mappings"].directory
+            )
+        for name, value in report.metadata().items():
+            print(f"{name}: {value}", flush=True)
         return 0
     if args.command == "d365-sim":
         from hl_d365_assets.sandbox.d365_simulator.server import main as serve_d365_simulator
@@ -290,7 +311,7 @@ def _refusal(args: argparse.Namespace) -> str | None:
     """Why this command must not run with the configured settings, if it must not."""
     try:
         settings = load_settings()
-        if args.command == "post":
+        if args.command in ("post", "sync-customers"):
             settings.require_complete()
     except SettingsError as problem:
         return str(problem)

@@ -12,8 +12,11 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from hl_d365_assets.d365.client import D365Client
 from hl_d365_assets.defs.canonical.assets import CUSTOMER_RECORDS
+from hl_d365_assets.heartland_retail import HeartlandRetailClient
 from hl_d365_assets.mdm.pipeline import match_customers
+from hl_d365_assets.mdm.sync import sync_customers
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.table_metadata import definition_metadata
 from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, transaction
@@ -77,3 +80,38 @@ def customer_matching(
         asset_key=dg.AssetKey(["mdm", "match_reviews"]),
         metadata={**common, "review_queue_open": summary.review_queue_open},
     )
+
+
+CUSTOMER_SYNC = dg.AssetKey(["mdm", "customer_sync"])
+
+
+@dg.asset(
+    key=CUSTOMER_SYNC,
+    deps=CUSTOMER_MATCHING,
+    description="Golden customers created where D365 or Heartland Retail lacks them and their "
+    "surviving values pushed to both, exactly once (mdm.sync_requests, the outbox; "
+    "mdm.sync_conflicts, edits on both sides the survivorship rule resolved). "
+    "hl_d365_assets/mdm/sync.py; docs/customers.md#sync.",
+    metadata=definition_metadata("mdm.sync_requests"),
+    group_name="mdm",
+    kinds={"duckdb", "d365"},
+    owners=OWNERS,
+    pool="warehouse",
+)
+def customer_sync(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    mappings: MappingsResource,
+    d365: D365Client,
+    heartland_retail: HeartlandRetailClient,
+) -> dg.MaterializeResult:
+    """Not retried by Dagster: a failed request is recorded and the next run resolves it by
+    looking in the target first, so a retry would only repeat that."""
+    with d365.open() as d365_api, heartland_retail.open() as retail_api:
+        report = sync_customers(warehouse.writer, d365_api, retail_api, str(mappings.directory))
+    context.log.info(
+        "customer sync: %d requests planned, %d conflicts resolved",
+        report.planned,
+        report.conflicts_resolved,
+    )
+    return dg.MaterializeResult(metadata=report.metadata())
