@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     post.add_argument("--day", action="append", required=True, metavar="YYYY-MM-DD")
     commands.add_parser(
         "sync-customers",
-        help="create and update golden customers in D365 and Heartland Retail, exactly once "
+        help="golden customers into D365 and Heartland Retail, each change exactly once "
         "(what the mdm/customer_sync asset does, without Dagster: for scripts and recovery)",
     )
 

@@ -18,7 +18,7 @@ COMMENT ON COLUMN mdm.customer_xref.record_key IS 'source:source_key of the reco
 COMMENT ON COLUMN mdm.customer_xref.golden_id IS 'The active golden customer the record belongs to.';
 COMMENT ON COLUMN mdm.customer_xref.source IS 'heartland_retail, d365 or payments.';
 COMMENT ON COLUMN mdm.customer_xref.source_key IS 'The record''s key in its source (Retail customer id, D365 dataAreaId/CustomerAccount, payment token).';
-COMMENT ON COLUMN mdm.customer_xref.linked_by IS 'The strongest link of the record into its golden customer: a deterministic rule (same_email_and_name, same_phone_and_name, d365_account, payment_card), model (splink score at or over the match threshold), review (a reviewer said same), or single (no other record).';
+COMMENT ON COLUMN mdm.customer_xref.linked_by IS 'The strongest link of the record into its golden customer: a deterministic rule (same_email_and_name, same_phone_and_name, d365_account, payment_card, synced_record: a record the customer sync created for this golden customer), model (splink score at or over the match threshold), review (a reviewer said same), or single (no other record).';
 COMMENT ON COLUMN mdm.customer_xref.match_probability IS 'Best model probability of that link (NULL for rules, reviews and single records).';
 COMMENT ON COLUMN mdm.customer_xref.golden_has_d365 IS 'Whether the golden customer has a D365 account (false: the sync creates one).';
 COMMENT ON COLUMN mdm.customer_xref.golden_has_retail IS 'Whether the golden customer has a Heartland Retail record (false: the sync creates one).';

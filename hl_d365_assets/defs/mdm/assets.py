@@ -97,6 +97,7 @@ CUSTOMER_SYNC = dg.AssetKey(["mdm", "customer_sync"])
     kinds={"duckdb", "d365"},
     owners=OWNERS,
     pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
 )
 def customer_sync(
     context: dg.AssetExecutionContext,
@@ -105,8 +106,8 @@ def customer_sync(
     d365: D365Client,
     heartland_retail: HeartlandRetailClient,
 ) -> dg.MaterializeResult:
-    """Not retried by Dagster: a failed request is recorded and the next run resolves it by
-    looking in the target first, so a retry would only repeat that."""
+    """Retried like every warehouse step: a retry is safe because each request is recorded
+    before it is sent and every create looks in the target first (mdm/sync.py)."""
     with d365.open() as d365_api, heartland_retail.open() as retail_api:
         report = sync_customers(warehouse.writer, d365_api, retail_api, str(mappings.directory))
     context.log.info(
