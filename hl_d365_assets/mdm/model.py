@@ -23,7 +23,9 @@ import splink.comparison_library as cl
 from splink import ColumnExpression, DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
+from hl_d365_assets.mdm.priors import ModelPriors
 from hl_d365_assets.mdm.thresholds import MatchThresholds
+from hl_d365_assets.mdm.training import ModelTraining, estimate_prior, train
 
 SCORED_COLUMNS = (
     "unique_id_l",
@@ -38,16 +40,8 @@ SCORED_COLUMNS = (
     "gamma_city_key",
 )
 
-DETERMINISTIC_RULES = [
-    "l.email_mailbox = r.email_mailbox AND l.given_name_key = r.given_name_key"
-    " AND l.last_name_key = r.last_name_key",
-    "l.phone_e164 = r.phone_e164 AND l.given_name_key = r.given_name_key"
-    " AND l.last_name_key = r.last_name_key",
-]
-"""The e-mail and phone rules of sql/mdm/stage_rule_links.sql, as splink reads them."""
 
-
-def model_settings() -> SettingsCreator:
+def model_settings(probability_two_random_records_match: float = 1e-4) -> SettingsCreator:
     """What the model compares and which pairs it scores.
 
     Blocking covers each way the same person's records still agree on something exact: e-mail
@@ -56,6 +50,7 @@ def model_settings() -> SettingsCreator:
     """
     return SettingsCreator(
         link_type="dedupe_only",
+        probability_two_random_records_match=probability_two_random_records_match,
         unique_id_column_name="unique_id",
         comparisons=[
             cl.ForenameSurnameComparison("given_name_key", "last_name_key"),
@@ -94,41 +89,36 @@ class ScoredPairs:
     """SCORED_COLUMNS of every pair at or over the review threshold."""
     levels: pa.Table
     """What each comparison level means and weighs: (gamma_column, gamma, label, match_weight)."""
-    prior_match_probability: float
+    training: ModelTraining
+    """Which parameters were estimated and which took their configured prior, and why."""
 
 
-def score_pairs(records: pa.Table, thresholds: MatchThresholds, seed: int = 15) -> ScoredPairs:
-    """Scored pairs at or over the review threshold, with the estimated model's levels.
+def score_pairs(
+    records: pa.Table, thresholds: MatchThresholds, priors: ModelPriors, seed: int = 15
+) -> ScoredPairs:
+    """Scored pairs at or over the review threshold, with the model's levels.
 
-    ``records``: sql/mdm/stage_match_input.sql's columns. Deterministic: a seeded sample."""
+    ``records``: sql/mdm/stage_match_input.sql's columns (two or more). The model is estimated
+    as far as the records support it (mdm/training.py); the rest takes ``priors``.
+    Deterministic: a seeded sample."""
     con = duckdb.connect()
     try:
         api = DuckDBAPI(con)
-        frame = api.register(records, table_name="customer_match_input")
-        linker = Linker(frame, model_settings(), log_level=None)
         _quiet_splink()
-        linker.training.estimate_probability_two_random_records_match(
-            DETERMINISTIC_RULES, recall=thresholds.deterministic_recall
-        )
-        linker.training.estimate_u_using_random_sampling(
-            max_pairs=thresholds.em_max_pairs, seed=seed
-        )
-        # Each session fixes what it blocks on and estimates the rest: between them, every
-        # comparison is estimated once.
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on("email_mailbox"), estimate_without_term_frequencies=True
-        )
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on("given_name_key", "last_name_key"), estimate_without_term_frequencies=True
-        )
+        frame = api.register(records, table_name="customer_match_input")
+        training = ModelTraining()
+        prior = estimate_prior(frame, thresholds, training)
+        linker = Linker(frame, model_settings(prior), log_level=None)
+        model = train(linker, frame, thresholds, priors, training, seed)
+        # Scored by the completed model: estimated values, and priors where there were none.
+        linker = Linker(frame, model, log_level=None)
         predictions = linker.inference.predict(
             threshold_match_probability=thresholds.review_probability
         )
         scored = con.sql(
             f"SELECT {', '.join(SCORED_COLUMNS)} FROM {predictions.physical_name}"
         ).to_arrow_table()
-        model = linker.misc.save_model_to_json()
-        return ScoredPairs(scored, _levels(model), model["probability_two_random_records_match"])
+        return ScoredPairs(scored, _levels(model), training)
     finally:
         con.close()
 

@@ -20,7 +20,9 @@ from datetime import datetime
 import duckdb
 
 from hl_d365_assets.mdm.model import connected_components, score_pairs
+from hl_d365_assets.mdm.priors import read_model_priors
 from hl_d365_assets.mdm.thresholds import MatchThresholds, load_thresholds
+from hl_d365_assets.mdm.training import untrained
 from hl_d365_assets.warehouse import run_script, sql_file
 
 
@@ -37,7 +39,9 @@ class MatchingSummary:
     new_golden_customers: int = 0
     merged_golden_customers: int = 0
     thresholds: dict[str, float] = field(default_factory=dict)
-    model: dict[str, float] = field(default_factory=dict)
+    model: dict = field(default_factory=dict)
+    """ModelTraining.as_metadata(): the prior, each EM session, which parameters were estimated
+    and which took their configured prior, and why."""
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -124,11 +128,16 @@ def _score(
 ) -> None:
     run_script(conn, sql_file("mdm/stage_match_input.sql"))
     records = conn.sql("SELECT * FROM customer_match_input").to_arrow_table()
+    priors = read_model_priors(conn)
     if records.num_rows < 2:
+        # Nothing to compare: the deterministic rules and reviews still run, every record
+        # becomes (or stays) a golden customer, and the record says why no model was estimated.
         run_script(conn, sql_file("mdm/create_empty_scored_pairs.sql"))
+        reason = f"{records.num_rows} record(s) to compare, fewer than two"
+        summary.model = untrained(priors, thresholds, reason).as_metadata()
     else:
-        scored = score_pairs(records, thresholds)
-        summary.model = {"prior_match_probability": scored.prior_match_probability}
+        scored = score_pairs(records, thresholds, priors)
+        summary.model = scored.training.as_metadata()
         summary.scored_pairs = scored.pairs.num_rows
         conn.register("model_predictions", scored.pairs)
         conn.register("model_levels", scored.levels)

@@ -23,17 +23,30 @@ class MatchThresholds:
     """Random record pairs for estimating chance agreement (splink's u values)."""
     deterministic_recall: float
     """Share of true matches the deterministic rules are taken to find."""
+    em_min_training_pairs: int = 200
+    """An EM session with fewer record pairs than this is skipped (its parameters take priors)."""
+    fallback_prior_match_probability: float = 1e-4
+    """How likely two random records are one person when the deterministic rules cannot say."""
 
     def __post_init__(self) -> None:
         if not 0 < self.review_probability <= self.match_probability <= 1:
             raise ValueError(
                 "mdm_match_thresholds.csv: need 0 < review_probability <= match_probability <= 1"
             )
+        if not 0 < self.fallback_prior_match_probability < 1:
+            raise ValueError(
+                "mdm_match_thresholds.csv: need 0 < fallback_prior_match_probability < 1"
+            )
 
 
 def load_thresholds(conn: duckdb.DuckDBPyConnection, mappings_dir: str) -> MatchThresholds:
     """Load ``ref.mdm_match_thresholds`` (and the other MDM mapping files) and read them."""
-    for name in ("customer_nicknames", "mdm_survivorship", "mdm_match_thresholds"):
+    for name in (
+        "customer_nicknames",
+        "mdm_survivorship",
+        "mdm_match_thresholds",
+        "mdm_model_priors",
+    ):
         run_script(conn, sql_file(f"ref/load_{name}.sql"), {"dir": str(mappings_dir)})
     values = dict(conn.execute("SELECT name, value FROM ref.mdm_match_thresholds").fetchall())
     missing = {"match_probability", "review_probability", "em_max_pairs"} - values.keys()
@@ -44,4 +57,6 @@ def load_thresholds(conn: duckdb.DuckDBPyConnection, mappings_dir: str) -> Match
         review_probability=values["review_probability"],
         em_max_pairs=int(values["em_max_pairs"]),
         deterministic_recall=values.get("deterministic_recall", 0.7),
+        em_min_training_pairs=int(values.get("em_min_training_pairs", 200)),
+        fallback_prior_match_probability=values.get("fallback_prior_match_probability", 1e-4),
     )

@@ -71,7 +71,9 @@ def customer_matching(
         metadata={
             **common,
             "links_by_rule": summary.links_by_rule,
-            "model_prior_match_probability": summary.model.get("prior_match_probability", 0.0),
+            "model_prior_match_probability": summary.model["prior_match_probability"],
+            # which model parameters were estimated and which took mappings/mdm_model_priors.csv
+            "model_training": summary.model,
             "scored_pairs": summary.scored_pairs,
             "thresholds": summary.thresholds,
         },
