@@ -123,3 +123,22 @@ def test_what_the_run_records_names_no_email_phone_or_street(matched) -> None:
     assert recorded.count("links_by_rule") == 1  # the metadata is there to be read
     for personal in ("@", "555", "lovelace", "main st", "babbage"):
         assert personal not in recorded, personal
+
+
+def test_the_run_records_which_model_parameters_fell_back_to_their_priors_and_why(matched) -> None:
+    """Six customer records give EM nothing to learn from: matching still runs, and the
+    cross-reference's metadata says so (mappings/mdm_model_priors.csv took over)."""
+    _, result = matched
+    (xref,) = [
+        event.event_specific_data.materialization.metadata
+        for event in result.get_asset_materialization_events()
+        if event.asset_key == dg.AssetKey(["mdm", "customer_xref"])
+    ]
+    training = xref["model_training"].value
+    assert all(
+        outcome.startswith("skipped: ") and "fewer than em_min_training_pairs" in outcome
+        for outcome in training["em_sessions"].values()
+    ), training["em_sessions"]
+    assert training["parameters_fallen_back"]["phone_e164 / Exact match on phone_e164 / m"] == (
+        "no EM session that estimates it had pairs enough"
+    )

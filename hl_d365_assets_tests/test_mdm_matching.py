@@ -63,11 +63,15 @@ def _decide(conn, left: str, right: str, status: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def matched() -> duckdb.DuckDBPyConnection:
-    """About 5,500 records of 3,000 people, matched once."""
+def matched_run():
+    """About 5,500 records of 3,000 people, matched once: (warehouse, summary)."""
     conn = _warehouse(3000)
-    _run(conn, FIRST_RUN)
-    return conn
+    return conn, _run(conn, FIRST_RUN)
+
+
+@pytest.fixture(scope="module")
+def matched(matched_run) -> duckdb.DuckDBPyConnection:
+    return matched_run[0]
 
 
 def test_pairwise_matches_reach_the_precision_and_f1_targets_against_the_truth(matched):
@@ -189,3 +193,98 @@ def test_queued_pairs_say_how_each_field_compared_without_quoting_it(matched):
         ):
             assert field in text
         assert "@" not in text
+
+
+# A small or new customer file: the model estimates what the records support, the rest takes
+# mappings/mdm_model_priors.csv, and the run says which and why.
+
+
+def _thin_file(*records: tuple[str, str, str, str, str]) -> duckdb.DuckDBPyConnection:
+    """A customer file holding only ``records`` (key, first, last, e-mail, phone) and the
+    walk-in customer."""
+    conn = _warehouse(0)
+    conn.execute("DELETE FROM customer_source_records")
+    conn.execute(
+        "INSERT INTO customer_source_records (source, source_key, public_id, first_name, "
+        "last_name, updated_at) VALUES ('heartland_retail', '1', 'CASH', 'Walk-in', 'Customer', ?)",
+        [FIRST_RUN],
+    )
+    for record in records:
+        _add_retail_record(conn, *record)
+    return conn
+
+
+def _golden_per_record(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(conn.execute("SELECT record_key, golden_id FROM mdm.customer_xref").fetchall())
+
+
+def test_a_file_where_no_two_records_share_an_email_matches_on_priors_and_says_so():
+    people = [
+        ("910001", "Quill", "Zebedee", "quill@example.com", "3035550201"),
+        ("910002", "Quill", "Zebedee", "qz.home@example.net", "3035550201"),  # same phone
+        ("910003", "Marguerite", "Oyelaran", "mo@example.net", "7205550202"),
+        ("910004", "Ozias", "Quarrington", "ozq@example.org", "3035550203"),
+    ]
+    conn = _thin_file(*people)
+    summary = _run(conn, FIRST_RUN)
+
+    owner = _golden_per_record(conn)
+    assert set(owner) == {f"heartland_retail:{key}" for key, *_ in people}
+    assert owner["heartland_retail:910001"] == owner["heartland_retail:910002"]  # phone rule
+    assert summary.links_by_rule == {"same_phone_and_name": 1}
+    assert summary.golden_customers == 3
+    model = summary.model
+    assert model["em_sessions"]["email_mailbox"].startswith("skipped: 0 pairs")
+    assert model["em_sessions"]["whole_name"].startswith("skipped: 1 pairs")
+    assert model["prior"] == "estimated from 1 deterministic pairs"
+    fallen_back = model["parameters_fallen_back"]
+    assert fallen_back["email_mailbox / Exact match on email_mailbox / m"] == (
+        "no EM session that estimates it had pairs enough"
+    )
+    assert fallen_back["email_mailbox / Exact match on email_mailbox / u"] == (
+        "level not seen among the random pairs sampled"
+    )
+    assert model["parameters_estimated"] > 0  # u of what the random pairs did show
+
+
+def test_a_file_of_one_record_gives_one_golden_customer_and_records_that_nothing_was_trained():
+    conn = _thin_file(("910011", "Quill", "Zebedee", "quill@example.com", "3035550211"))
+    summary = _run(conn, FIRST_RUN)
+
+    assert list(_golden_per_record(conn)) == ["heartland_retail:910011"]
+    assert summary.golden_customers == summary.new_golden_customers == 1
+    assert summary.model["prior"] == "configured: 1 record(s) to compare, fewer than two"
+    assert summary.model["parameters_estimated"] == 0
+    assert set(summary.model["parameters_fallen_back"].values()) == {
+        "1 record(s) to compare, fewer than two"
+    }
+
+
+def test_a_file_of_only_the_walk_in_customer_gives_no_golden_customer_and_no_crash():
+    conn = _thin_file()
+    summary = _run(conn, FIRST_RUN)
+
+    assert _golden_per_record(conn) == {}
+    assert summary.excluded_records == {"walk_in_customer": 1}
+    assert summary.golden_customers == 0
+    assert summary.model["em_sessions"] == {
+        "email_mailbox": "skipped: 0 record(s) to compare, fewer than two",
+        "whole_name": "skipped: 0 record(s) to compare, fewer than two",
+    }
+    # every level of the model, m and u, took its prior from mappings/mdm_model_priors.csv
+    priors = conn.execute("SELECT count(*) FROM ref.mdm_model_priors").fetchone()[0]
+    assert len(summary.model["parameters_fallen_back"]) == 2 * priors
+
+
+def test_a_full_file_estimates_the_prior_and_runs_both_em_sessions(matched_run):
+    """At 5,500 records nothing falls back for want of pairs; what does fall back is a level
+    the records never showed (counted in the metadata with its reason)."""
+    _, summary = matched_run
+    model = summary.model
+    assert model["prior"].startswith("estimated from ")
+    for session in ("email_mailbox", "whole_name"):
+        assert model["em_sessions"][session].startswith("estimated from "), model["em_sessions"]
+    assert "no EM session that estimates it had pairs enough" not in set(
+        model["parameters_fallen_back"].values()
+    )
+    assert model["parameters_estimated"] > len(model["parameters_fallen_back"])
