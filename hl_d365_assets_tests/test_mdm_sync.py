@@ -236,6 +236,38 @@ def test_records_we_created_come_back_on_the_next_pull_as_the_same_golden_custom
     assert report.planned == 0  # both sides already hold the surviving values
 
 
+def test_a_created_record_renamed_in_its_system_before_the_next_pull_stays_its_golden_customer(
+    world: World,
+) -> None:
+    """Only the record of what the sync created ties it to its golden customer here: the
+    account is renamed in D365 (a married name, a new e-mail, phone and street) before the next
+    pull, so no e-mail, phone, name or account rule, nor the model, can link it."""
+    ada = world.golden_id("heartland_retail:5001")
+    world.sync()
+    account = "HLC" + ada[2:]
+    with world.d365_api() as api:
+        api.update(
+            "CustomersV3",
+            {"dataAreaId": "usrt", "CustomerAccount": account},
+            {
+                "OrganizationName": "Augusta King",
+                "PersonFirstName": "Augusta",
+                "PersonLastName": "King",
+                "PrimaryContactEmail": "a.king@example.org",
+                "PrimaryContactPhone": "+1 917 555 0199",
+                "AddressStreet": "12 Square Court",
+                "AddressZipCode": "10002",
+            },
+        )
+
+    world.pull_and_match()
+
+    assert world.golden_id(f"d365:usrt/{account}") == ada
+    assert world.query(
+        "SELECT count(*) FROM mdm.customer_xref WHERE golden_id = $g", {"g": ada}
+    ) == [(3,)]  # both Retail records and the renamed D365 account
+
+
 def test_an_edit_on_both_sides_at_once_is_resolved_by_survivorship_and_logged(
     world: World,
 ) -> None:
