@@ -55,11 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     bench.add_argument(
         "--part",
-        choices=("all", "pipeline", "pos", "ingest", "posting"),
+        choices=("all", "pipeline", "pos", "ingest", "posting", "mdm"),
         default="all",
         help="pipeline: the 1,000,000-transaction day; pos: a Heartland Retail day pulled from "
         "the simulator on loopback and loaded through raw and canonical; ingest: webhook "
-        "throughput and sensor latency; posting: 10,000 journal lines into the D365 simulator",
+        "throughput and sensor latency; posting: 10,000 journal lines into the D365 simulator; "
+        "mdm: customer matching at 50,000 and 500,000 records against the sandbox's truth",
+    )
+    bench.add_argument(
+        "--mdm", dest="part", action="store_const", const="mdm", help="same as --part mdm"
     )
 
     webhook = commands.add_parser("webhook", help="the Heartland webhook receiver")
@@ -154,6 +158,11 @@ def main(argv: list[str] | None = None) -> int:
         "does, without Dagster: for scripts and recovery)",
     )
     post.add_argument("--day", action="append", required=True, metavar="YYYY-MM-DD")
+    commands.add_parser(
+        "sync-customers",
+        help="golden customers into D365 and Heartland Retail, each change exactly once "
+        "(what the mdm/customer_sync asset does, without Dagster: for scripts and recovery)",
+    )
 
     sql = commands.add_parser(
         "sql",
@@ -191,6 +200,22 @@ def main(argv: list[str] | None = None) -> int:
                 report = post_day(resources["warehouse"].writer, api, date.fromisoformat(day))
                 for line in report.outcome_lines():
                     print(line, flush=True)
+        return 0
+    if args.command == "sync-customers":
+        from hl_d365_assets.defs.resources import build_resources
+        from hl_d365_assets.mdm.sync import sync_customers
+        from hl_d365_assets.settings import load_settings
+
+        resources = build_resources(load_settings())
+        with (
+            resources["d365"].process_config_and_initialize().open() as d365,
+            resources["heartland_retail"].process_config_and_initialize().open() as retail,
+        ):
+            report = sync_customers(
+                resources["warehouse"].writer, d365, retail, resources["mappings"].directory
+            )
+        for name, value in report.metadata().items():
+            print(f"{name}: {value}", flush=True)
         return 0
     if args.command == "d365-sim":
         from hl_d365_assets.sandbox.d365_simulator.server import main as serve_d365_simulator
@@ -260,6 +285,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.part in ("all", "ingest"):
             print(flush=True)
             status |= run_ingest_bench()
+        if args.part in ("all", "mdm"):
+            from hl_d365_assets.bench.customers import run_customer_bench
+
+            print(flush=True)
+            status |= run_customer_bench()
         return status
     if args.command == "heartland-sim":
         from hl_d365_assets.sandbox.heartland_simulator import main as serve_simulator
@@ -282,7 +312,7 @@ def _refusal(args: argparse.Namespace) -> str | None:
     """Why this command must not run with the configured settings, if it must not."""
     try:
         settings = load_settings()
-        if args.command == "post":
+        if args.command in ("post", "sync-customers"):
             settings.require_complete()
     except SettingsError as problem:
         return str(problem)

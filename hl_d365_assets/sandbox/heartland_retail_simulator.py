@@ -189,6 +189,8 @@ class HeartlandRetailSimulator:
             answer = self._faulted(fault, released) if fault is not None else None
             if answer is None:
                 answer = self._answer(method, path, query, environ)
+            if fault is not None and fault.kind == "slow":  # applied; only the answer is late
+                released.wait(fault.seconds)
         except ConnectionDropped:
             self._record(method, path, query, None)
             raise
@@ -210,7 +212,6 @@ class HeartlandRetailSimulator:
         if fault.kind == "drop":
             raise ConnectionDropped(f"fault: connection dropped ({fault.path or 'any path'})")
         if fault.kind == "slow":
-            released.wait(fault.seconds)
             return None
         answer = _error(fault.status, f"fault: {fault.kind} scripted")
         if fault.retry_after is not None:

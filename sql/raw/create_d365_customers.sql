@@ -32,3 +32,16 @@ COMMENT ON COLUMN raw.d365_customers.AddressState IS 'Primary address state or p
 COMMENT ON COLUMN raw.d365_customers.AddressCountryRegionId IS 'Primary address country (ISO alpha-3, as D365).';
 COMMENT ON COLUMN raw.d365_customers.PrimaryContactEmail IS 'Primary contact e-mail.';
 COMMENT ON COLUMN raw.d365_customers.pulled_at IS 'When the pull that wrote this row started (UTC).';
+-- Street, ZIP, phone and a person's name parts, for matching customers across systems (issue 15,
+-- docs/customers.md). Added columns, so a warehouse made before them gains them too; the pull's
+-- $select is this table's columns.
+ALTER TABLE raw.d365_customers ADD COLUMN IF NOT EXISTS AddressStreet VARCHAR;
+ALTER TABLE raw.d365_customers ADD COLUMN IF NOT EXISTS AddressZipCode VARCHAR;
+ALTER TABLE raw.d365_customers ADD COLUMN IF NOT EXISTS PrimaryContactPhone VARCHAR;
+ALTER TABLE raw.d365_customers ADD COLUMN IF NOT EXISTS PersonFirstName VARCHAR;
+ALTER TABLE raw.d365_customers ADD COLUMN IF NOT EXISTS PersonLastName VARCHAR;
+COMMENT ON COLUMN raw.d365_customers.AddressStreet IS 'Primary address street line(s).';
+COMMENT ON COLUMN raw.d365_customers.AddressZipCode IS 'Primary address ZIP or postal code.';
+COMMENT ON COLUMN raw.d365_customers.PrimaryContactPhone IS 'Primary contact phone as typed in D365.';
+COMMENT ON COLUMN raw.d365_customers.PersonFirstName IS 'First name of a Person party (empty for an Organization).';
+COMMENT ON COLUMN raw.d365_customers.PersonLastName IS 'Last name of a Person party (empty for an Organization).';

@@ -11,10 +11,13 @@ unchanged.
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
+from hl_d365_assets.mdm.pipeline import standardise_customer_records
+from hl_d365_assets.mdm.sources import stage_customer_sources
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.settings import load_settings
@@ -202,3 +205,43 @@ def build_canonical_assets(build: CanonicalBuild) -> dg.AssetsDefinition:
 
 
 canonical_assets = [build_canonical_assets(build) for build in BUILDS]
+
+
+CUSTOMER_RECORDS = dg.AssetKey(["canonical", "customer_records"])
+
+
+@dg.asset(
+    key=CUSTOMER_RECORDS,
+    deps=[
+        dg.AssetKey(["raw", "d365_customers"]),
+        dg.AssetKey(["raw", "retail_customers"]),
+        dg.AssetKey(["raw", "retail_tickets"]),
+        dg.AssetKey(["canonical", "payments"]),
+    ],
+    description="Every customer record of Heartland Retail, D365 and the payment side (cards seen "
+    "with a customer on a ticket), standardised for matching: names case-folded with nicknames "
+    "resolved, e-mails by provider rules, phones in E.164, streets abbreviated. Customers are "
+    "not per business day: rebuilt whole, on the customer_matching schedule (docs/customers.md).",
+    metadata=definition_metadata("canonical.customer_records"),
+    group_name="mdm",
+    kinds={"duckdb", "sql"},
+    owners=OWNERS,
+    pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
+)
+def customer_records(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, mappings: MappingsResource
+) -> dg.MaterializeResult:
+    """Counts only in the metadata: the records hold personal data."""
+    with warehouse.writer() as conn, transaction(conn):
+        sources = stage_customer_sources(conn)
+        summary = standardise_customer_records(conn, str(mappings.directory), datetime.now(UTC))
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": sum(summary.source_records.values()),
+            "sources_staged": sources,
+            "records_by_source": summary.source_records,
+            "left_out_by_reason": summary.excluded_records,
+            "compute_seconds": summary.seconds["standardise"],
+        }
+    )

@@ -212,16 +212,31 @@ JOURNAL_NAMES = EntitySet(
     },
 )  # fmt: skip
 
+CUSTOMER_GROUPS = EntitySet(
+    name="CustomerGroups",
+    entity_type="CustomerGroup",
+    aot_name="CustCustomerGroupEntity",
+    keys=("dataAreaId", "CustomerGroupId"),
+    properties={
+        "dataAreaId": _s(), "CustomerGroupId": _s(), "Description": _s(),
+        "PaymentTermId": _s(), "CustomerAccountNumberSequence": _s(),
+    },
+)  # fmt: skip
+
 CUSTOMERS = EntitySet(
     name="CustomersV3",
     entity_type="CustomerV3",
     aot_name="CustCustomerV3Entity",
     keys=("dataAreaId", "CustomerAccount"),
+    writable=True,
     properties={
-        "dataAreaId": _s(), "CustomerAccount": _s(), "OrganizationName": _s(), "NameAlias": _s(),
-        "PartyType": _s(), "CustomerGroupId": _s(), "SalesCurrencyCode": _s(),
+        "dataAreaId": _s(), "CustomerAccount": _s("Customer account", 20),
+        "OrganizationName": _s(), "NameAlias": _s(),
+        "PartyType": _s(), "CustomerGroupId": _s("Customer group"), "SalesCurrencyCode": _s(),
         "PaymentTerms": _s(), "CreditLimit": _d(), "AddressCity": _s(), "AddressState": _s(),
-        "AddressCountryRegionId": _s(), "PrimaryContactEmail": _s(),
+        "AddressCountryRegionId": _s(), "PrimaryContactEmail": _s(), "AddressStreet": _s(),
+        "AddressZipCode": _s(), "PrimaryContactPhone": _s(), "PersonFirstName": _s(),
+        "PersonLastName": _s(),
     },
 )  # fmt: skip
 
@@ -277,6 +292,7 @@ ENTITY_SETS: dict[str, EntitySet] = {
         MAIN_ACCOUNTS,
         FINANCIAL_DIMENSION_VALUES,
         JOURNAL_NAMES,
+        CUSTOMER_GROUPS,
         CUSTOMERS,
         RELEASED_PRODUCTS,
         SALES_ORDER_HEADERS,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from hl_d365_assets.package_files import package_folder
 from hl_d365_assets.sandbox.d365_simulator.entities import (
+    CUSTOMER_GROUPS,
     CUSTOMERS,
     FINANCIAL_DIMENSION_VALUES,
     JOURNAL_NAMES,
@@ -36,6 +37,7 @@ SEED_FILES: tuple[tuple[str, EntitySet], ...] = (
     ("main_accounts.csv", MAIN_ACCOUNTS),
     ("financial_dimension_values.csv", FINANCIAL_DIMENSION_VALUES),
     ("journal_names.csv", JOURNAL_NAMES),
+    ("customer_groups.csv", CUSTOMER_GROUPS),
     ("customers.csv", CUSTOMERS),
     ("released_products.csv", RELEASED_PRODUCTS),
     ("sales_orders.csv", SALES_ORDER_HEADERS),

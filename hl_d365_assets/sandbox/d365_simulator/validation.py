@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from hl_d365_assets.d365.errors import WRITE_EXCEPTION_TYPE
 from hl_d365_assets.sandbox.d365_simulator.entities import (
+    CUSTOMER_GROUPS,
     CUSTOMERS,
     ENTITY_SETS,
     FINANCIAL_DIMENSION_VALUES,
@@ -157,6 +158,8 @@ class Ledger:
             return self._create_header(entity, row)
         if entity.parent:
             return self._create_line(entity, row)
+        if entity is CUSTOMERS:
+            return self._create_customer(entity, row)
         raise WriteRefused(entity, f"The simulator serves {entity.name} read-only.")
 
     def update(self, entity: EntitySet, key: tuple, changes: dict) -> dict:
@@ -192,6 +195,19 @@ class Ledger:
                     )
             row = {**current, **changes}
             self._validate_line(entity, row, row["dataAreaId"])
+        elif entity is CUSTOMERS:
+            for fixed in entity.keys:
+                if (
+                    fixed in changes
+                    and str(changes[fixed]).casefold() != str(current[fixed]).casefold()
+                ):
+                    raise WriteRefused(
+                        entity,
+                        f"Field '{entity.properties[fixed].label or fixed}' cannot be changed.",
+                    )
+            row = {**current, **changes}
+            self._check_customer_group(entity, row)
+            self._check_lengths(entity, row)
         else:
             raise WriteRefused(entity, f"The simulator serves {entity.name} read-only.")
         self.store.replace(entity.name, key, row)
@@ -220,6 +236,34 @@ class Ledger:
         else:
             raise WriteRefused(entity, f"The simulator serves {entity.name} read-only.")
         self.store.delete(entity.name, key)
+
+    # -- customers ----------------------------------------------------------------------------
+
+    def _create_customer(self, entity: EntitySet, row: dict) -> dict:
+        """CustomersV3 as the reference's create rules say: the group must exist in
+        CustomerGroups. Guessed: the account is required (the reference calls omitting it
+        environment-dependent and sending it the safe path, so the simulator has no number
+        sequence), and a second record under a key answers D365's "already exists"."""
+        company = self.company_of(entity, row)
+        if not row.get("CustomerAccount"):
+            raise WriteRefused(entity, _filled_in(entity, "CustomerAccount"))
+        customer = with_defaults(entity, {**row, "dataAreaId": company})
+        self._check_customer_group(entity, customer)
+        self._check_lengths(entity, customer)
+        try:
+            self.store.insert(entity.name, key_of(entity, customer), company, customer)
+        except DuplicateKey:
+            raise WriteRefused(entity, "The record already exists.", level="Info") from None
+        return customer
+
+    def _check_customer_group(self, entity: EntitySet, row: dict) -> None:
+        group = row.get("CustomerGroupId")
+        if not group:
+            raise WriteRefused(entity, _filled_in(entity, "CustomerGroupId"))
+        if self.store.get(CUSTOMER_GROUPS.name, (row["dataAreaId"], group)) is None:
+            raise WriteRefused(
+                entity, _not_found(entity, "CustomerGroupId", group, "Customer groups")
+            )
 
     # -- headers ------------------------------------------------------------------------------
 

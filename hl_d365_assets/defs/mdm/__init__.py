@@ -1,0 +1,1 @@
+"""Customer master data: golden customers, their cross-references and the review queue."""
