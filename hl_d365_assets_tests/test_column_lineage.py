@@ -137,7 +137,7 @@ def test_the_columns_table_of_journal_lines_says_where_each_amount_comes_from(
         "[canonical.pos_tenders](/assets/canonical/pos_tenders) amount, tip_amount" in source_amount
     )
     tender_amount = asset_nodes["canonical/pos_tenders"]["schema"]["amount"]["description"]
-    assert "[raw.pos_tickets](/assets/raw/pos_tickets) tenders" in tender_amount
+    assert "[raw.retail_tickets](/assets/raw/retail_tickets) payments" in tender_amount
 
 
 def test_a_column_names_the_columns_computed_from_it(asset_nodes: dict[str, dict]) -> None:
