@@ -22,12 +22,11 @@ from datetime import date
 import dagster as dg
 import pytest
 
-from hl_d365_assets.landing import LandingZone
-from hl_d365_assets.sandbox import SandboxConfig, generate
+from hl_d365_assets.sandbox import SandboxConfig
 from hl_d365_assets.settings import PROJECT_ROOT
 from hl_d365_assets.webhook.process import free_port
 
-from .conftest import make_settings, run_day
+from .conftest import generate_days, make_settings, run_day
 from .test_webserver import _graphql, _wait_until_serving
 
 DAY = date(2026, 11, 18)
@@ -62,8 +61,8 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home.mkdir()
     (home / "dagster.yaml").write_text((PROJECT_ROOT / "dagster.yaml").read_text())
     settings = make_settings(root / "data")
-    generate(
-        LandingZone(settings.landing_dir),
+    generate_days(
+        settings,
         [DAY],
         SandboxConfig(
             seed=7, store_count=2, transactions_per_store_day=20, mappings_dir=settings.mappings_dir
