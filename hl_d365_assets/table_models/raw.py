@@ -68,6 +68,7 @@ RetailTicketPayments = Annotated[
             "payment_type_id": pl.String,
             "description": pl.String,
             "amount": pl.Decimal(18, 2),
+            "tip": pl.Decimal(18, 2),
             "gateway_transaction_id": pl.String,
         }
     ),

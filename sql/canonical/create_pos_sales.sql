@@ -53,7 +53,7 @@ COMMENT ON COLUMN canonical.pos_sales.discount_total IS 'Discounts, signed like 
 COMMENT ON COLUMN canonical.pos_sales.tax_total IS 'Sales tax, signed. Source: raw.retail_tickets(tax_total)';
 COMMENT ON COLUMN canonical.pos_sales.total IS 'subtotal - discount_total + tax_total, signed. Source: raw.retail_tickets(total)';
 COMMENT ON COLUMN canonical.pos_sales.tendered_total IS 'Sum of payment amounts, signed. Source: raw.retail_tickets(payments)';
-COMMENT ON COLUMN canonical.pos_sales.tip_total IS 'Tips: 0, Heartland Retail payments carry none (tips stay on the gateway transaction). Source: raw.retail_tickets(payments)';
+COMMENT ON COLUMN canonical.pos_sales.tip_total IS 'Tips added on card payments (the payments'' tip; 0 when not sent). Source: raw.retail_tickets(payments)';
 COMMENT ON COLUMN canonical.pos_sales.line_count IS 'Number of lines. Source: raw.retail_tickets(lines)';
 COMMENT ON COLUMN canonical.pos_sales.tender_count IS 'Number of payments. Source: raw.retail_tickets(payments)';
 COMMENT ON COLUMN canonical.pos_sales.base_currency IS 'Accounting currency of the legal entity. Source: raw.retail_tickets(source_location_id)';

@@ -35,7 +35,7 @@ COMMENT ON COLUMN canonical.pos_tenders.gift_card_last4 IS 'Last four digits of 
 COMMENT ON COLUMN canonical.pos_tenders.gateway_transaction_id IS 'Gateway transaction (TRN_…) of an integrated card payment. Source: raw.retail_tickets(payments)';
 COMMENT ON COLUMN canonical.pos_tenders.currency IS 'Ticket currency. Source: raw.retail_tickets(source_location_id)';
 COMMENT ON COLUMN canonical.pos_tenders.amount IS 'Payment amount, signed (a return''s refund negative). Source: raw.retail_tickets(payments)';
-COMMENT ON COLUMN canonical.pos_tenders.tip_amount IS 'Tip: 0, Heartland Retail payments carry none. Source: raw.retail_tickets(payments)';
+COMMENT ON COLUMN canonical.pos_tenders.tip_amount IS 'Tip added on the payment, outside its amount (its tip; 0 when not sent). Source: raw.retail_tickets(payments)';
 COMMENT ON COLUMN canonical.pos_tenders.base_amount IS 'amount in base currency. Source: raw.retail_tickets(payments, source_location_id, business_date)';
 COMMENT ON COLUMN canonical.pos_tenders.local_closed_at IS 'Ticket completion time in the store''s zone, for time-window matching. Source: raw.retail_tickets(completed_at, created_at, source_location_id)';
 COMMENT ON COLUMN canonical.pos_tenders.mapping_issue IS 'Unmapped payment type or method, or a ticket-level issue; NULL when clean. Source: raw.retail_tickets(payments, source_location_id)';

@@ -21,7 +21,7 @@ SELECT
     t.tax_total,
     t.total,
     coalesce(list_sum(list_transform(t.payments, lambda p: p.amount)), 0) AS tendered_total,
-    CAST(0 AS DECIMAL(18, 2)) AS tip_total,
+    coalesce(list_sum(list_transform(t.payments, lambda p: coalesce(p.tip, 0))), 0) AS tip_total,
     len(t.lines) AS line_count,
     len(t.payments) AS tender_count,
     t.base_currency, t.fx_rate,

@@ -4,7 +4,8 @@
 -- mappings/retail_payment_types.csv to a tender type and card brand, and on to a D365 payment
 -- method (mappings/payment_methods.csv); an unknown one is flagged unmapped_payment_type, never
 -- guessed. Retail payments carry no card digits: card_first6/last4 stay NULL; an integrated card
--- payment names its gateway transaction (custom.gateway_transaction_id).
+-- payment names its gateway transaction (custom.gateway_transaction_id). A tip added on a card
+-- payment is the payment's own `tip` (assumed field; 0 when absent), outside its amount.
 INSERT INTO canonical.pos_tenders BY NAME
 WITH ticket_payments AS (
     SELECT business_date, ticket_id, store_id, ticket_type, is_financial, currency, fx_rate,
@@ -35,7 +36,7 @@ SELECT
     p.gateway_transaction_id,
     currency,
     p.amount,
-    CAST(0 AS DECIMAL(18, 2)) AS tip_amount,
+    coalesce(p.tip, 0) AS tip_amount,
     to_base_amount(p.amount, fx_rate) AS base_amount,
     local_closed_at,
     nullif(concat_ws('; ',

@@ -23,7 +23,7 @@ WITH decoded AS (
                            "adjusted_unit_price": "DECIMAL(38,10)", "value": "DECIMAL(38,10)",
                            "unit_cost": "DECIMAL(38,10)", "gift_card_number_last4": "VARCHAR"}],
                 "payments": [{"id": "VARCHAR", "type": "VARCHAR", "payment_type_id": "VARCHAR",
-                              "description": "VARCHAR", "amount": "DECIMAL(38,10)",
+                              "description": "VARCHAR", "amount": "DECIMAL(38,10)", "tip": "DECIMAL(38,10)",
                               "custom": {"gateway_transaction_id": "VARCHAR"}}]
             }
         }') END AS e,
@@ -32,7 +32,7 @@ WITH decoded AS (
             "balance": "VARCHAR",
             "lines": [{"qty": "VARCHAR", "original_unit_price": "VARCHAR", "unit_price": "VARCHAR",
                        "adjusted_unit_price": "VARCHAR", "value": "VARCHAR", "unit_cost": "VARCHAR"}],
-            "payments": [{"amount": "VARCHAR"}]
+            "payments": [{"amount": "VARCHAR", "tip": "VARCHAR"}]
         }}').payload END AS t
     FROM screened_lines
 ),
@@ -54,9 +54,11 @@ amounts AS (
             {'field': 'payload.lines[' || i || '].value', 'amount': l.value, 'text': t.lines[i].value, 'required': true},
             {'field': 'payload.lines[' || i || '].unit_cost', 'amount': l.unit_cost,
              'text': t.lines[i].unit_cost, 'required': false}]))
-        || list_transform(coalesce(e.payload.payments, []), lambda p, i:
+        || flatten(list_transform(coalesce(e.payload.payments, []), lambda p, i: [
             {'field': 'payload.payments[' || i || '].amount', 'amount': p.amount,
-             'text': t.payments[i].amount, 'required': true}) AS money_fields,
+             'text': t.payments[i].amount, 'required': true},
+            {'field': 'payload.payments[' || i || '].tip', 'amount': p.tip,
+             'text': t.payments[i].tip, 'required': false}])) AS money_fields,
         list_transform(coalesce(e.payload.lines, []), lambda l, i:
             {'field': 'payload.lines[' || i || '].qty', 'amount': l.qty, 'text': t.lines[i].qty, 'required': true})
             AS quantity_fields
@@ -93,7 +95,8 @@ SELECT
     }) AS lines,
     list_transform(coalesce(e.payload.payments, []), lambda p: {
         'id': p.id, 'type': p.type, 'payment_type_id': p.payment_type_id, 'description': p.description,
-        'amount': exact_money(p.amount), 'gateway_transaction_id': nullif(p.custom.gateway_transaction_id, '')
+        'amount': exact_money(p.amount), 'tip': exact_money(p.tip),
+        'gateway_transaction_id': nullif(p.custom.gateway_transaction_id, '')
     }) AS payments,
     CASE WHEN screen_problem IS NOT NULL THEN [screen_problem] ELSE list_filter(envelope_problems(e.event_id, e.received_at, e.receiver_problem) || [
         CASE WHEN coalesce(e.payload.id, '') = '' THEN 'schema_violation: payload.id is missing' END,
