@@ -17,7 +17,7 @@ import duckdb
 from hl_d365_assets.warehouse import run_script, sql_file, transaction
 
 SOURCE = "heartland"
-ENTITIES = ("payment_transactions", "settlement_batches", "pos_tickets")
+ENTITIES = ("payment_transactions", "settlement_batches")
 RETAIL_SOURCE = "heartland_retail"
 RETAIL_ENTITIES = (
     "tickets",

@@ -25,10 +25,6 @@ variable                          sandbox                     production
 ``HL_D365_BASE_CURRENCY``         ``USD``                     optional, same default
 ``HL_D365_MAPPINGS_DIR``          the shipped ``mappings/``   optional: a folder of the finance-owned
                                                               mapping CSVs replacing the shipped ones
-``HL_D365_POS_SOURCE``            ``heartland_retail``        optional, same default: which raw tickets
-                                                              canonical.pos_* are built from, Heartland
-                                                              Retail's (``heartland_retail``) or the
-                                                              legacy POS feed's (``heartland``)
 ``HL_D365_ALERT_WEBHOOK_URL``     unset: alerts stay in       optional, same (secret: read through
                                   ``ops.alerts``              ``EnvVar`` only)
 ``HEARTLAND_API_URL``             ignored (the simulator)     required: GP-API base including ``/ucp``,
@@ -164,9 +160,6 @@ class Settings:
     missing: tuple[str, ...] = ()
     """Production settings that are not set (always empty in the sandbox)."""
     load_health_overrides: Mapping[str, float] = field(default_factory=dict)
-    pos_source: str = "heartland_retail"
-    """``HL_D365_POS_SOURCE``: the raw tickets canonical.pos_sales, pos_sale_lines and pos_tenders
-    are built from (:data:`POS_SOURCES`)."""
     """The ``HL_D365_QUARANTINE_*`` and ``HL_D365_VOLUME_*`` variables that are set, by name
     (global ones and per-source overrides), already parsed; :meth:`load_health` resolves them."""
 
@@ -246,11 +239,6 @@ class LoadHealthThresholds:
     """How many loaded days (nearest to the day) the median is taken over."""
 
 
-POS_SOURCES = ("heartland_retail", "heartland")
-"""Heartland Retail (the POS the merchant runs) or the legacy POS ticket feed, kept selectable
-until the integrator retires raw.pos_tickets."""
-
-
 def load_settings(environ: Environ | None = None) -> Settings:
     """Read and check the configuration; raises :class:`SettingsError` naming what is wrong."""
     env = os.environ if environ is None else environ
@@ -270,9 +258,6 @@ def load_settings(environ: Environ | None = None) -> Settings:
             f"HL_D365_FIRST_BUSINESS_DAY={first_day!r} is not a date like 2026-01-01"
         ) from None
     mappings = _value(env, "HL_D365_MAPPINGS_DIR")
-    pos_source = _value(env, "HL_D365_POS_SOURCE") or POS_SOURCES[0]
-    if pos_source not in POS_SOURCES:
-        raise SettingsError(f"HL_D365_POS_SOURCE={pos_source!r} is not one of {POS_SOURCES}")
     authority_host = (_value(env, "D365_AUTHORITY_HOST") or DEFAULT_AUTHORITY_HOST).rstrip("/")
     if not authority_host.startswith("https://") or authority_host.count("/") != 2:
         # msal refuses any authority that is not https; a path would end up inside the tenant.
@@ -304,7 +289,6 @@ def load_settings(environ: Environ | None = None) -> Settings:
             else ()
         ),
         load_health_overrides=_load_health_overrides(env),
-        pos_source=pos_source,
     )
 
 

@@ -74,16 +74,6 @@ def zone(settings: Settings) -> LandingZone:
     return LandingZone(settings.landing_dir)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def legacy_pos_source() -> Iterator[None]:
-    """The sandbox generator still lands the legacy POS feed (heartland/pos_tickets), so the tests
-    built on sandbox days read canonical.pos_* from it; the Heartland Retail tests switch to
-    heartland_retail themselves. Session-wide, so module-scoped fixtures see it too."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HL_D365_POS_SOURCE", "heartland")
-        yield
-
-
 @pytest.fixture(scope="session")
 def instance() -> Iterator[dg.DagsterInstance]:
     with dg.instance_for_test() as test_instance:

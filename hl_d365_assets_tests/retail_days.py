@@ -218,3 +218,57 @@ def land_reference_data(zone: LandingZone, day: date, items: list[dict]) -> None
     land_records(zone, "locations", day, LOCATIONS)
     land_records(zone, "payment_types", day, PAYMENT_TYPES)
     land_records(zone, "items", day, items)
+
+
+def land_late_copy_of_a_cash_ticket(
+    zone: LandingZone, day: date, store_id: str | None = None
+) -> list[str]:
+    """A cash sale the Retail pull brings a day late, as a new ticket with its own ids: a copy of
+    a complete cash-only sale landed under ``day`` (of ``store_id``'s location when given).
+    Returns the canonical ids it makes: the ticket's and its tenders' (``<ticket>-P<payment>``)."""
+
+    def landed(entity: str, any_day: bool = False) -> list[dict]:
+        """Envelopes of the entity under ``day`` (reference data: under any day, since it lands
+        as a snapshot of the pull's day)."""
+        segments = (
+            sorted((zone.root / SOURCE / entity).glob("business_date=*/*.ndjson"))
+            if any_day
+            else zone.segments(SOURCE, entity, day)
+        )
+        return [
+            json.loads(line, parse_float=Decimal)
+            for segment in segments
+            for line in segment.read_text().splitlines()
+            if line.startswith("{") and line.endswith("}")
+        ]
+
+    cash = {
+        t["payload"]["id"]
+        for t in landed("payment_types", any_day=True)
+        if t["payload"]["name"] == "Cash"
+    }
+    locations = {
+        loc["payload"]["id"]
+        for loc in landed("locations", any_day=True)
+        if store_id is None or loc["payload"]["public_id"] == store_id
+    }
+    envelope = next(
+        envelope
+        for envelope in landed("tickets")
+        if envelope["payload"]["status"] == "complete"
+        and envelope["payload"]["total"] > 0
+        and envelope["payload"]["source_location_id"] in locations
+        and all(p["payment_type_id"] in cash for p in envelope["payload"]["payments"])
+    )
+    original = envelope["payload"]
+    late_id = original["id"] * 10 + 9
+    copy = {
+        **original,
+        "id": late_id,
+        "public_id": f"{original['public_id']}L",
+        "payments": [{**p, "id": p["id"] * 10 + 9} for p in original["payments"]],
+    }
+    land(
+        zone, "tickets", day, [envelope_line("tickets", copy, received_at=envelope["received_at"])]
+    )
+    return [str(late_id), *(f"{late_id}-P{p['id']}" for p in copy["payments"])]

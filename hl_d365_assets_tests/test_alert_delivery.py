@@ -19,10 +19,9 @@ import pytest
 
 from hl_d365_assets.alerts import AlertWebhookResource
 from hl_d365_assets.defs.resources import build_resources
-from hl_d365_assets.landing import LandingZone
-from hl_d365_assets.sandbox import SandboxConfig, generate
+from hl_d365_assets.sandbox import SandboxConfig
 from hl_d365_assets.settings import Settings
-from hl_d365_assets_tests.conftest import daily_job
+from hl_d365_assets_tests.conftest import daily_job, generate_days
 
 DAY = date(2026, 11, 12)
 
@@ -66,8 +65,8 @@ def endpoint() -> Iterator[Endpoint]:
 
 @pytest.fixture
 def day_with_breaks(settings: Settings) -> Settings:
-    generate(
-        LandingZone(settings.landing_dir),
+    generate_days(
+        settings,
         [DAY],
         SandboxConfig(seed=31, transactions_per_store_day=120),
         ground_truth_path=settings.data_dir / "truth.ndjson",

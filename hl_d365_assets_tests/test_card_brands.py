@@ -20,7 +20,7 @@ from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.sandbox.card_brands import CARD_BRANDS, CARD_BRANDS_BY_NAME
 from hl_d365_assets.settings import PROJECT_ROOT
 
-from .conftest import make_settings, run_day
+from .conftest import generate_days, make_settings, run_day
 
 MAPPINGS = PROJECT_ROOT / "mappings"
 D365_SEED = PROJECT_ROOT / "hl_d365_assets" / "sandbox" / "d365_seed"
@@ -141,8 +141,8 @@ def test_a_day_of_every_brand_maps_with_no_unmapped_issue(
 ) -> None:
     day = date(2026, 11, 19)
     settings = make_settings(tmp_path / "data")
-    generate(
-        LandingZone(settings.landing_dir),
+    generate_days(
+        settings,
         [day],
         SandboxConfig(
             seed=5,

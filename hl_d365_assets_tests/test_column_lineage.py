@@ -22,12 +22,11 @@ from datetime import date
 import dagster as dg
 import pytest
 
-from hl_d365_assets.landing import LandingZone
-from hl_d365_assets.sandbox import SandboxConfig, generate
+from hl_d365_assets.sandbox import SandboxConfig
 from hl_d365_assets.settings import PROJECT_ROOT
 from hl_d365_assets.webhook.process import free_port
 
-from .conftest import make_settings, run_day
+from .conftest import generate_days, make_settings, run_day
 from .test_webserver import _graphql, _wait_until_serving
 
 # A minute of subprocesses in a few tests: started first under xdist (conftest.py).
@@ -65,8 +64,8 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home.mkdir()
     (home / "dagster.yaml").write_text((PROJECT_ROOT / "dagster.yaml").read_text())
     settings = make_settings(root / "data")
-    generate(
-        LandingZone(settings.landing_dir),
+    generate_days(
+        settings,
         [DAY],
         SandboxConfig(
             seed=7, store_count=2, transactions_per_store_day=20, mappings_dir=settings.mappings_dir
@@ -140,7 +139,7 @@ def test_the_columns_table_of_journal_lines_says_where_each_amount_comes_from(
         "[canonical.pos_tenders](/assets/canonical/pos_tenders) amount, tip_amount" in source_amount
     )
     tender_amount = asset_nodes["canonical/pos_tenders"]["schema"]["amount"]["description"]
-    assert "[raw.pos_tickets](/assets/raw/pos_tickets) tenders" in tender_amount
+    assert "[raw.retail_tickets](/assets/raw/retail_tickets) payments" in tender_amount
 
 
 def test_a_column_names_the_columns_computed_from_it(asset_nodes: dict[str, dict]) -> None:

@@ -30,7 +30,8 @@ def test_the_daily_job_covers_raw_canonical_and_alert_delivery_with_checks() -> 
     keys = {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
     assert {"raw/payment_transactions", "canonical/pos_tenders", "ops/alert_delivery"} <= keys
     checks = {key.to_user_string() for key in job.asset_layer.asset_graph.asset_check_keys}
-    assert "raw/pos_tickets:conservation" in checks
+    assert "raw/retail_tickets:conservation" in checks
+    assert "raw/retail_tickets:schema_contract" in checks
     assert "canonical/payments:schema_contract" in checks
 
 

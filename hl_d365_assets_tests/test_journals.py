@@ -5,7 +5,6 @@ the blocking checks until every settlement difference is explained and reviewed.
 from __future__ import annotations
 
 import dataclasses
-import json
 import shutil
 from collections import defaultdict
 from collections.abc import Iterator
@@ -17,10 +16,11 @@ import duckdb
 import pytest
 
 from hl_d365_assets.defs.resources import build_resources
-from hl_d365_assets.landing import LandingWriter, LandingZone
-from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
+from hl_d365_assets.landing import LandingZone
+from hl_d365_assets.sandbox import DefectRates, SandboxConfig
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
-from hl_d365_assets_tests.conftest import make_settings, run_range
+from hl_d365_assets_tests.conftest import generate_days, make_settings, run_range
+from hl_d365_assets_tests.retail_days import land_late_copy_of_a_cash_ticket
 
 DAYS = [date(2026, 11, 2) + timedelta(days=n) for n in range(2)]
 CHECKS = {"balanced", "accounts_in_chart", "inputs_mapped", "agrees_with_settlement"}
@@ -43,8 +43,8 @@ def query(settings: Settings, sql: str, params: dict | None = None) -> list[tupl
 
 
 def clean_days(settings: Settings, days: list[date], seed: int) -> None:
-    generate(
-        LandingZone(settings.landing_dir),
+    generate_days(
+        settings,
         days,
         SandboxConfig(seed=seed, transactions_per_store_day=100, defect_rates=DefectRates.none()),
         ground_truth_path=settings.data_dir / "truth.ndjson",
@@ -96,6 +96,8 @@ def test_on_a_clean_day_card_clearing_clears_and_the_deposit_reaches_the_bank(cl
 
 
 def test_revenue_tax_and_cost_equal_the_canonical_totals(clean) -> None:
+    """Gift cards sold (Heartland Retail GiftCardLine) are no revenue: they go to the gift card
+    liability (test_retail_canonical.py pins that posting)."""
     journal = query(
         clean,
         """
@@ -109,7 +111,9 @@ def test_revenue_tax_and_cost_equal_the_canonical_totals(clean) -> None:
     canonical = query(
         clean,
         """
-        SELECT l.currency, sum(l.line_total - l.tax_amount), sum(l.tax_amount), sum(l.cost_total)
+        SELECT l.currency,
+               sum(l.line_total - l.tax_amount) FILTER (WHERE l.line_type = 'ITEM'),
+               sum(l.tax_amount), sum(l.cost_total)
         FROM canonical.pos_sale_lines AS l
         JOIN canonical.pos_sales AS s USING (business_date, ticket_id)
         WHERE s.is_financial GROUP BY 1 ORDER BY 1
@@ -219,8 +223,8 @@ def test_a_posting_without_a_rule_is_named_keeps_the_journal_balanced_and_blocks
 def test_open_exceptions_hold_a_day_back_until_an_accountant_accepts_them(tmp_path) -> None:
     settings = make_settings(tmp_path / "data")
     day = DAYS[0]
-    generate(
-        LandingZone(settings.landing_dir),
+    generate_days(
+        settings,
         [day],
         SandboxConfig(
             seed=33,
@@ -268,7 +272,7 @@ def test_a_late_ticket_changes_its_days_journal_and_keeps_every_line_key(tmp_pat
     with dg.instance_for_test() as instance:
         assert run_range(settings, instance, [day]).success
         before = dict(query(settings, "SELECT line_key, amount FROM gl.journal_lines"))
-        ticket = _land_late_copy_of_a_cash_ticket(LandingZone(settings.landing_dir), day)
+        ticket = land_late_copy_of_a_cash_ticket(LandingZone(settings.landing_dir), day)
         assert run_range(settings, instance, [day]).success
     after = dict(query(settings, "SELECT line_key, amount FROM gl.journal_lines"))
 
@@ -287,32 +291,6 @@ def test_a_late_ticket_changes_its_days_journal_and_keeps_every_line_key(tmp_pat
         )
     }
     assert query(settings, "SELECT bool_and(balanced) FROM gl.journals") == [(True,)]
-
-
-def _land_late_copy_of_a_cash_ticket(zone: LandingZone, day: date) -> list[str]:
-    """A cash ticket the POS uploads a day late, as a new ticket with its own ids (returned)."""
-    original = next(
-        json.loads(line)
-        for segment in zone.segments("heartland", "pos_tickets", day)
-        for line in segment.read_text().splitlines()
-        if '"tender_type":"CASH"' in line and '"status":"CLOSED"' in line and '"SALE"' in line
-    )
-    ticket_id = original["payload"]["ticket_id"] + "L"
-    payload = {
-        **original["payload"],
-        "ticket_id": ticket_id,
-        "tenders": [
-            {**tender, "tender_id": tender["tender_id"] + "L"}
-            for tender in original["payload"]["tenders"]
-        ],
-    }
-    line = json.dumps(
-        {**original, "event_id": original["event_id"] + "L", "payload": payload},
-        separators=(",", ":"),
-    )
-    with LandingWriter(zone, "late-test") as writer:
-        writer.append("heartland", "pos_tickets", day, line)
-    return [ticket_id, *(tender["tender_id"] for tender in payload["tenders"])]
 
 
 def documented_accountant_queries() -> dict[str, str]:

@@ -24,9 +24,10 @@ from hl_d365_assets.landing import LandingWriter, LandingZone
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
 from hl_d365_assets.sandbox.heartland_simulator import HeartlandSimulator, serve
+from hl_d365_assets.sandbox.retail_landing import land_retail_store
 from hl_d365_assets.settings import LOAD_HEALTH_DEFAULTS, Settings, SettingsError, load_settings
 
-from .conftest import run_day, run_range
+from .conftest import generate_days, run_day, run_range
 
 DAY = date(2026, 11, 19)
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
@@ -56,7 +57,7 @@ def land_without(holds: LandingZone, zone: LandingZone, day: date, entity: str, 
     payload: the shape a generator we did not write might send. Returns the lines landed."""
     wrong = 0
     with LandingWriter(zone, "test") as writer:
-        for held_entity in ("payment_transactions", "settlement_batches", "pos_tickets"):
+        for held_entity in ("payment_transactions", "settlement_batches"):
             lines = [
                 line
                 for segment in holds.segments("heartland", held_entity, day)
@@ -76,12 +77,20 @@ def test_a_day_whose_payload_shape_is_wrong_for_every_row_fails_and_blocks_the_l
     settings: Settings, tmp_path
 ) -> None:
     holds = LandingZone(tmp_path / "holds")
-    generate(
+    report = generate(
         holds,
         [DAY],
         SandboxConfig(
             seed=51, store_count=2, transactions_per_store_day=30, defect_rates=DefectRates.none()
         ),
+    )
+    # The POS tickets as the Heartland Retail pull lands them, untouched.
+    land_retail_store(
+        LandingZone(settings.landing_dir),
+        report.retail_store_dir,
+        mappings_dir=settings.mappings_dir,
+        merchant_timezone=settings.merchant_timezone,
+        snapshot_day=DAY,
     )
     wrong = land_without(
         holds, LandingZone(settings.landing_dir), DAY, "payment_transactions", "merchant_id"
@@ -104,7 +113,7 @@ def test_a_day_whose_payload_shape_is_wrong_for_every_row_fails_and_blocks_the_l
     assert evaluation(result, PAYMENTS, "conservation").passed
 
     built = materialised(result)
-    assert PAYMENTS in built and dg.AssetKey(["raw", "pos_tickets"]) in built
+    assert PAYMENTS in built and dg.AssetKey(["raw", "retail_tickets"]) in built
     assert dg.AssetKey(["canonical", "payments"]) not in built
     assert dg.AssetKey(["gl", "journal_lines"]) not in built
     assert not any(key.path[0] == "recon" for key in built)
@@ -120,8 +129,8 @@ def test_a_day_whose_payload_shape_is_wrong_for_every_row_fails_and_blocks_the_l
 def test_a_day_with_a_few_defects_passes_under_the_defaults_and_warns_under_a_tighter_override(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    generate(
-        LandingZone(settings.landing_dir),
+    generate_days(
+        settings,
         [DAY],
         SandboxConfig(seed=52, transactions_per_store_day=150),
         ground_truth_path=settings.data_dir / "truth.ndjson",
@@ -139,7 +148,7 @@ def test_a_day_with_a_few_defects_passes_under_the_defaults_and_warns_under_a_ti
     assert 0.001 < share < LOAD_HEALTH_DEFAULTS["HL_D365_QUARANTINE_WARN_SHARE"]
     assert payments.metadata["warning_days"].value == [str(DAY)]
     assert payments.metadata["failing_days"].value == []
-    pos = evaluation(result, dg.AssetKey(["raw", "pos_tickets"]), "quarantine_share")
+    pos = evaluation(result, dg.AssetKey(["raw", "retail_tickets"]), "quarantine_share")
     assert pos.passed and pos.metadata["quarantined"].value > 0
     assert dg.AssetKey(["canonical", "payments"]) in materialised(result)
     assert query(settings, "SELECT count(*) FROM ops.alerts WHERE kind LIKE 'load_%'") == [(0,)]
@@ -213,8 +222,8 @@ def test_a_backfill_of_a_day_the_api_does_not_hold_warns_with_the_expected_volum
 
 def test_a_day_like_its_neighbours_passes_the_volume_check(settings: Settings) -> None:
     days = [date(2026, 11, 16), date(2026, 11, 17), date(2026, 11, 18), date(2026, 11, 19)]
-    generate(
-        LandingZone(settings.landing_dir),
+    generate_days(
+        settings,
         days,
         SandboxConfig(
             seed=54, store_count=2, transactions_per_store_day=30, defect_rates=DefectRates.none()
@@ -231,16 +240,18 @@ def test_thresholds_take_the_most_specific_override_and_refuse_nonsense() -> Non
     env = {
         "HL_D365_QUARANTINE_FAIL_SHARE": "0.3",
         "HL_D365_QUARANTINE_FAIL_SHARE_HEARTLAND": "0.4",
-        "HL_D365_QUARANTINE_FAIL_SHARE_HEARTLAND_POS_TICKETS": "0.6",
+        "HL_D365_QUARANTINE_FAIL_SHARE_HEARTLAND_RETAIL_TICKETS": "0.6",
         "HL_D365_VOLUME_BASELINE_DAYS": "14",
     }
     settings = load_settings(env)
-    assert settings.load_health("heartland", "pos_tickets").quarantine_fail_share == 0.6
+    assert settings.load_health("heartland_retail", "tickets").quarantine_fail_share == 0.6
     assert settings.load_health("heartland", "settlement_batches").quarantine_fail_share == 0.4
+    # heartland_retail is its own source: the heartland override does not reach it.
+    assert settings.load_health("heartland_retail", "items").quarantine_fail_share == 0.3
     assert settings.load_health("other", "payment_transactions").quarantine_fail_share == 0.3
-    defaults = load_settings({}).load_health("heartland", "pos_tickets")
+    defaults = load_settings({}).load_health("heartland_retail", "tickets")
     assert defaults.quarantine_warn_share == LOAD_HEALTH_DEFAULTS["HL_D365_QUARANTINE_WARN_SHARE"]
-    assert settings.load_health("heartland", "pos_tickets").volume_baseline_days == 14
+    assert settings.load_health("heartland_retail", "tickets").volume_baseline_days == 14
 
     with pytest.raises(
         SettingsError, match=re.escape("HL_D365_QUARANTINE_FAIL_SHARE='1.5' is not a share")
@@ -254,4 +265,4 @@ def test_thresholds_take_the_most_specific_override_and_refuse_nonsense() -> Non
     with pytest.raises(
         SettingsError, match=re.escape("warn share 0.5 is above its fail share 0.2")
     ):
-        tangled.load_health("heartland", "pos_tickets")
+        tangled.load_health("heartland_retail", "tickets")

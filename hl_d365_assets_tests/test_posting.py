@@ -29,10 +29,10 @@ import pytest
 from hl_d365_assets.d365.client import D365Client
 from hl_d365_assets.d365.errors import D365Error, D365QueryNotHonoured
 from hl_d365_assets.defs.resources import build_resources
-from hl_d365_assets.landing import LandingWriter, LandingZone
+from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.ledger.exactly_once import post_day
 from hl_d365_assets.ledger.read_back import read_back_day
-from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
+from hl_d365_assets.sandbox import DefectRates, SandboxConfig
 from hl_d365_assets.sandbox.d365_simulator.app import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
@@ -44,8 +44,9 @@ from hl_d365_assets.sandbox.d365_simulator.server import serve
 from hl_d365_assets.sandbox.resources import d365_client
 from hl_d365_assets.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 from hl_d365_assets.warehouse import WarehouseResource
-from hl_d365_assets_tests.conftest import make_settings, run_range
+from hl_d365_assets_tests.conftest import generate_days, make_settings, run_range
 from hl_d365_assets_tests.odata_fake import JOURNAL_SETS, IndependentOData
+from hl_d365_assets_tests.retail_days import land_late_copy_of_a_cash_ticket
 
 DAY = date(2026, 11, 3)
 
@@ -54,8 +55,8 @@ DAY = date(2026, 11, 3)
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """One clean sandbox day, loaded, reconciled and journalised; every test posts a copy."""
     settings = make_settings(tmp_path_factory.mktemp("posting") / "data")
-    generate(
-        LandingZone(settings.landing_dir),
+    generate_days(
+        settings,
         [DAY],
         SandboxConfig(seed=41, transactions_per_store_day=60, defect_rates=DefectRates.none()),
         ground_truth_path=settings.data_dir / "truth.ndjson",
@@ -315,7 +316,7 @@ def test_late_data_after_posting_goes_as_an_adjustment_of_the_difference(any_wor
         world.query("SELECT account_display_value, sum(amount) FROM gl.posted_lines GROUP BY 1")
     )
 
-    _land_late_cash_ticket(LandingZone(world.settings.landing_dir))
+    land_late_copy_of_a_cash_ticket(LandingZone(world.settings.landing_dir), DAY, store_id="S001")
     with dg.instance_for_test() as instance:
         assert run_range(world.settings, instance, [DAY]).success
     report = world.post()
@@ -440,31 +441,6 @@ def _edited_mappings(tmp_path: Path, store: str, business_unit: str) -> Path:
     return mappings
 
 
-def _land_late_cash_ticket(zone: LandingZone) -> None:
-    original = next(
-        json.loads(line)
-        for segment in zone.segments("heartland", "pos_tickets", DAY)
-        for line in segment.read_text().splitlines()
-        if '"tender_type":"CASH"' in line
-        and '"status":"CLOSED"' in line
-        and '"ticket_type":"SALE"' in line
-        and '"store_id":"S001"' in line
-    )
-    payload = {
-        **original["payload"],
-        "ticket_id": original["payload"]["ticket_id"] + "L",
-        "tenders": [
-            {**t, "tender_id": t["tender_id"] + "L"} for t in original["payload"]["tenders"]
-        ],
-    }
-    line = json.dumps(
-        {**original, "event_id": original["event_id"] + "L", "payload": payload},
-        separators=(",", ":"),
-    )
-    with LandingWriter(zone, "late-test") as writer:
-        writer.append("heartland", "pos_tickets", DAY, line)
-
-
 def test_nothing_is_sent_while_the_mapping_names_an_account_d365_lacks(world) -> None:
     with world.warehouse.writer() as conn:
         conn.execute(
@@ -493,8 +469,8 @@ def test_card_payments_of_d365_sales_orders_credit_their_customers_exactly_once(
         **build_resources(settings),
         "d365": d365_client(server.base_url),
     }
-    generate(
-        LandingZone(settings.landing_dir),
+    generate_days(
+        settings,
         [day],
         SandboxConfig(
             seed=42,

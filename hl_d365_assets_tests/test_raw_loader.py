@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -12,25 +13,45 @@ import pytest
 from hl_d365_assets.landing import LandingWriter, LandingZone
 from hl_d365_assets.raw_loader import load_entity
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
+from hl_d365_assets.sandbox.retail_landing import land_retail_store
 from hl_d365_assets.settings import Settings
 from hl_d365_assets.warehouse import ensure_schema
+from hl_d365_assets_tests.retail_days import envelope_line
 
 DAY = date(2026, 11, 19)
+SOURCES = {
+    "payment_transactions": "heartland",
+    "settlement_batches": "heartland",
+    "tickets": "heartland_retail",
+}
+"""The entities landed per sandbox day, by source: POS tickets come from Heartland Retail."""
 
 
 @pytest.fixture
 def clean_day(settings: Settings, zone: LandingZone) -> dict[str, dict]:
-    """One small clean sandbox day; returns a sample envelope of each entity."""
-    generate(
+    """One small clean sandbox day, its POS tickets landed by the real Heartland Retail pull;
+    returns a sample envelope of each entity (Retail money as Decimal, as the API wrote it)."""
+    report = generate(
         zone,
         [DAY],
         SandboxConfig(
             seed=5, store_count=1, transactions_per_store_day=5, defect_rates=DefectRates.none()
         ),
     )
+    land_retail_store(
+        zone,
+        report.retail_store_dir,
+        mappings_dir=settings.mappings_dir,
+        merchant_timezone=settings.merchant_timezone,
+        snapshot_day=DAY,
+        entities=("tickets",),
+    )
     return {
-        entity: json.loads(zone.segments("heartland", entity, DAY)[0].read_text().splitlines()[0])
-        for entity in ("payment_transactions", "pos_tickets", "settlement_batches")
+        entity: json.loads(
+            zone.segments(source, entity, DAY)[0].read_text().splitlines()[0],
+            parse_float=Decimal,
+        )
+        for entity, source in SOURCES.items()
     }
 
 
@@ -45,7 +66,7 @@ def conn(settings: Settings):
 
 def _land(zone: LandingZone, entity: str, lines: list[str]) -> Path:
     with LandingWriter(zone, "test") as writer:
-        writer.append_lines("heartland", entity, DAY, lines)
+        writer.append_lines(SOURCES[entity], entity, DAY, lines)
     return writer.committed[-1]
 
 
@@ -60,15 +81,23 @@ def _variant(envelope: dict, event_id: str, **payload_changes) -> str:
     return json.dumps({**envelope, "event_id": event_id, "payload": payload}, separators=(",", ":"))
 
 
+def _retail_variant(envelope: dict, event_id: str, **payload_changes) -> str:
+    """A Retail ticket envelope with changed payload fields, numbers written with exactly their
+    digits (never through a float)."""
+    return envelope_line("tickets", {**envelope["payload"], **payload_changes}, event=event_id)
+
+
 def _load(conn, zone: LandingZone, entity: str):
-    [day] = load_entity(conn, entity, zone.segments("heartland", entity, DAY), [DAY])
+    source = SOURCES[entity]
+    [day] = load_entity(conn, entity, zone.segments(source, entity, DAY), [DAY], source=source)
     assert day.landed == day.loaded + day.duplicates + day.quarantined
     return day
 
 
 def _reasons(conn, entity: str) -> dict[str, str]:
     rows = conn.execute(
-        "SELECT event_id, reason_code FROM ops.quarantine WHERE entity = $e", {"e": entity}
+        "SELECT event_id, reason_code FROM ops.quarantine WHERE source = $s AND entity = $e",
+        {"s": SOURCES[entity], "e": entity},
     ).fetchall()
     return dict(rows)
 
@@ -119,34 +148,41 @@ def test_reason_details_say_what_was_wrong_and_where(conn, zone, clean_day) -> N
 
 
 def test_bad_pos_ticket_amounts_and_quantities_are_diagnosed(conn, zone, clean_day) -> None:
-    ticket = clean_day["pos_tickets"]
+    """Retail sends signed money (a return is negative), so a negative amount is no defect
+    here; an amount or quantity that is not a number, a cent fraction, an unknown line type and
+    a ticket without lines are."""
+    ticket = clean_day["tickets"]
     first_line = ticket["payload"]["lines"][0]
     _land(
         zone,
-        "pos_tickets",
+        "tickets",
         [
-            _variant(
-                ticket, "EVT_T_NEG", ticket_id="T-NEG", lines=[{**first_line, "unit_price": "-100"}]
+            _retail_variant(
+                ticket, "HR_T_AMT", id=9001, lines=[{**first_line, "unit_price": "ten"}]
             ),
-            _variant(ticket, "EVT_T_DEC", ticket_id="T-DEC", total="12.5"),
-            _variant(ticket, "EVT_T_QTY", ticket_id="T-QTY", lines=[{**first_line, "quantity": 0}]),
-            _variant(ticket, "EVT_T_TYPE", ticket_id="T-TYPE", ticket_type="EXCHANGE"),
-            _variant(ticket, "EVT_T_NOLINES", ticket_id="T-NOLINES", lines=[]),
+            _retail_variant(ticket, "HR_T_DEC", id=9002, total=Decimal("12.505")),
+            _retail_variant(ticket, "HR_T_QTY", id=9003, lines=[{**first_line, "qty": "two"}]),
+            _retail_variant(
+                ticket, "HR_T_TYPE", id=9004, lines=[{**first_line, "type": "ExchangeLine"}]
+            ),
+            _retail_variant(ticket, "HR_T_NOLINES", id=9005, lines=[]),
         ],
     )
-    _load(conn, zone, "pos_tickets")
-    reasons = _reasons(conn, "pos_tickets")
+    _load(conn, zone, "tickets")
+    reasons = _reasons(conn, "tickets")
     assert reasons == {
-        "EVT_T_NEG": "negative_amount",
-        "EVT_T_DEC": "invalid_amount",
-        "EVT_T_QTY": "schema_violation",
-        "EVT_T_TYPE": "schema_violation",
-        "EVT_T_NOLINES": "schema_violation",
+        "HR_T_AMT": "invalid_amount",
+        "HR_T_DEC": "excess_precision",
+        "HR_T_QTY": "invalid_quantity",
+        "HR_T_TYPE": "schema_violation",
+        "HR_T_NOLINES": "schema_violation",
     }
-    [(tenders,)] = conn.execute(
-        "SELECT tenders FROM raw.pos_tickets WHERE event_id = $e", {"e": ticket["event_id"]}
+    [(payments,)] = conn.execute(
+        "SELECT payments FROM raw.retail_tickets WHERE event_id = $e", {"e": ticket["event_id"]}
     ).fetchall()
-    assert all(isinstance(t["amount"], int) for t in tenders)
+    assert payments
+    assert [p["amount"] for p in payments] == [p["amount"] for p in ticket["payload"]["payments"]]
+    assert all(isinstance(p["amount"], Decimal) for p in payments)
 
 
 def test_a_segment_that_is_not_utf8_loses_only_its_bad_lines(conn, zone, clean_day) -> None:
@@ -198,17 +234,18 @@ def test_odd_bytes_in_a_segment_never_fail_the_day(
 
 
 def test_line_numbers_point_at_the_landed_line(conn, zone, clean_day) -> None:
-    _load(conn, zone, "pos_tickets")
+    _load(conn, zone, "tickets")
     rows = conn.execute(
-        "SELECT segment_path, line_number, event_id FROM raw.pos_tickets"
+        "SELECT segment_path, line_number, event_id FROM raw.retail_tickets"
     ).fetchall()
+    assert rows
     files: dict[str, list[str]] = {}
     for segment, line, event_id in rows:
         lines = files.setdefault(segment, Path(segment).read_text().splitlines())
         assert json.loads(lines[line - 1])["event_id"] == event_id
 
 
-@pytest.mark.parametrize("entity", ["payment_transactions", "settlement_batches", "pos_tickets"])
+@pytest.mark.parametrize("entity", list(SOURCES))
 def test_an_event_the_receiver_flagged_is_quarantined_with_the_receivers_reason(
     conn, zone, clean_day, entity
 ) -> None:
@@ -216,7 +253,7 @@ def test_an_event_the_receiver_flagged_is_quarantined_with_the_receivers_reason(
     problem = "stale_event: 2026-11-01T10:00:00Z is 432h before receipt; window -72h/+5m"
     before = _load(conn, zone, entity)
     flagged = {**sample, "event_id": "EVT_STALE", "receiver_problem": problem}
-    _land(zone, entity, [json.dumps(flagged, separators=(",", ":"))])
+    _land(zone, entity, [json.dumps(flagged, separators=(",", ":"), default=str)])
 
     after = _load(conn, zone, entity)
 

@@ -17,10 +17,10 @@ import duckdb
 import pytest
 
 from hl_d365_assets.landing import LandingWriter, LandingZone
-from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
+from hl_d365_assets.sandbox import DefectRates, SandboxConfig
 from hl_d365_assets.settings import Settings
 from hl_d365_assets.warehouse import sql_file
-from hl_d365_assets_tests.conftest import make_settings, run_range
+from hl_d365_assets_tests.conftest import generate_days, make_settings, run_range
 
 DAYS = [date(2026, 11, 16) + timedelta(days=n) for n in range(3)]
 RECONCILED_DEFECTS = {
@@ -39,8 +39,8 @@ def dirty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, 
     """Three sandbox days with every defect, loaded and reconciled in one run."""
     settings = make_settings(tmp_path_factory.mktemp("recon_dirty") / "data")
     truth = settings.data_dir / "truth.ndjson"
-    report = generate(
-        LandingZone(settings.landing_dir),
+    report = generate_days(
+        settings,
         DAYS,
         SandboxConfig(seed=21, transactions_per_store_day=150),
         ground_truth_path=truth,
@@ -80,8 +80,8 @@ def test_every_injected_discrepancy_is_found(dirty) -> None:
 def test_a_clean_week_raises_no_exception(tmp_path) -> None:
     settings = make_settings(tmp_path / "data")
     days = [date(2026, 11, 9) + timedelta(days=n) for n in range(3)]
-    generate(
-        LandingZone(settings.landing_dir),
+    generate_days(
+        settings,
         days,
         SandboxConfig(seed=22, transactions_per_store_day=150, defect_rates=DefectRates.none()),
         ground_truth_path=settings.data_dir / "truth.ndjson",
@@ -124,8 +124,8 @@ def test_a_resolution_survives_a_rerun_and_late_data_that_clears_the_exception(
     settings = make_settings(tmp_path / "data")
     day = DAYS[0]
     zone = LandingZone(settings.landing_dir)
-    report = generate(
-        zone,
+    report = generate_days(
+        settings,
         [day],
         SandboxConfig(
             seed=23,
@@ -182,8 +182,8 @@ def test_an_exception_a_late_segment_clears_is_closed_with_its_reason_and_reopen
     settings = make_settings(tmp_path / "data")
     day = DAYS[0]
     zone = LandingZone(settings.landing_dir)
-    report = generate(
-        zone,
+    report = generate_days(
+        settings,
         [day],
         SandboxConfig(
             seed=24,
@@ -302,30 +302,42 @@ def _land_void(zone: LandingZone, day: date, capture: dict) -> None:
 
 
 def _land_late_capture(zone: LandingZone, day: date, tender_id: str) -> dict:
-    """The gateway's capture for the tender arrives late: a sale with the tender as reference."""
-    tenders = [
-        tender
-        for segment in zone.segments("heartland", "pos_tickets", day)
+    """The gateway's capture for the tender arrives late: a sale with the tender as reference.
+    The tender is a Heartland Retail card payment (``<ticket id>-P<payment id>``) naming the
+    gateway transaction it expected."""
+    ticket_id, payment_id = tender_id.split("-P")
+    [(location_id, tender)] = {
+        (ticket["source_location_id"], json.dumps(payment, default=str))
+        for segment in zone.segments("heartland_retail", "tickets", day)
         for line in segment.read_text().splitlines()
-        if line.startswith("{") and line.endswith("}")
-        for tender in json.loads(line)["payload"]["tenders"]
-        if tender["tender_id"] == tender_id
-    ]
+        for ticket in [json.loads(line, parse_float=Decimal)["payload"]]
+        if str(ticket["id"]) == ticket_id
+        for payment in ticket["payments"]
+        if str(payment["id"]) == payment_id
+    }
+    tender = json.loads(tender, parse_float=Decimal)
+    [store_id] = {
+        json.loads(line)["payload"]["public_id"]
+        for segment in sorted(
+            (zone.root / "heartland_retail" / "locations").glob("business_date=*/*.ndjson")
+        )
+        for line in segment.read_text().splitlines()
+        if json.loads(line)["payload"]["id"] == location_id
+    }
     sample = next(
         json.loads(line)
         for segment in zone.segments("heartland", "payment_transactions", day)
         for line in segment.read_text().splitlines()
         if '"status":"CAPTURED"' in line
         and '"type":"SALE"' in line
-        and f'"site_reference":"{tender_id.split("-")[1]}"' in line
+        and f'"site_reference":"{store_id}"' in line
     )
-    tender = tenders[0]
     payload = dict(sample["payload"])
     payload.update(
-        id=tender["gateway_transaction_id"],
+        id=tender["custom"]["gateway_transaction_id"],
         reference=tender_id,
-        amount=str(int(tender["amount"]) + int(tender["tip_amount"])),
-        gratuity_amount=tender["tip_amount"],
+        amount=str(int(Decimal(tender["amount"]) * 100)),
+        gratuity_amount="0",
         action={**payload["action"], "id": "ACT_LATE" + tender_id[-12:]},
     )
     line = json.dumps(
@@ -438,8 +450,8 @@ def test_a_capture_arriving_twice_is_matched_once_and_the_surplus_says_why(dirty
 def test_a_short_deposit_is_an_exception_whose_resolution_survives_a_rerun(tmp_path) -> None:
     settings = make_settings(tmp_path / "data")
     day = DAYS[0]
-    report = generate(
-        LandingZone(settings.landing_dir),
+    report = generate_days(
+        settings,
         [day],
         SandboxConfig(
             seed=25,
@@ -501,8 +513,8 @@ def test_a_fee_total_a_cent_off_is_within_tolerance_per_currency_and_kind_of_tot
     settings = dataclasses.replace(settings, mappings_dir=mappings)
     day = DAYS[0]
     zone = LandingZone(settings.landing_dir)
-    generate(
-        zone,
+    generate_days(
+        settings,
         [day],
         SandboxConfig(seed=26, transactions_per_store_day=60, defect_rates=DefectRates.none()),
         ground_truth_path=settings.data_dir / "truth.ndjson",

@@ -14,10 +14,10 @@ import pytest
 
 from hl_d365_assets import pci
 from hl_d365_assets.landing import LandingWriter, LandingZone
-from hl_d365_assets.sandbox import DEFECT_KINDS, SandboxConfig, generate
+from hl_d365_assets.sandbox import DEFECT_KINDS, SandboxConfig
 from hl_d365_assets.settings import Settings
 
-from .conftest import make_settings, run_day, run_range
+from .conftest import generate_days, make_settings, run_day, run_range
 
 DAYS = [date(2026, 11, 16), date(2026, 11, 17)]
 PER_STORE = 120
@@ -26,8 +26,8 @@ PER_STORE = 120
 @pytest.fixture(scope="module")
 def week(tmp_path_factory: pytest.TempPathFactory, instance: dg.DagsterInstance):
     settings = make_settings(tmp_path_factory.mktemp("sandbox") / "data")
-    report = generate(
-        LandingZone(settings.landing_dir),
+    report = generate_days(
+        settings,
         DAYS,
         SandboxConfig(
             seed=7, transactions_per_store_day=PER_STORE, mappings_dir=settings.mappings_dir
@@ -113,6 +113,14 @@ def test_every_injected_defect_ends_where_the_ground_truth_says(week) -> None:
                 "UNION ALL SELECT is_late FROM canonical.pos_sales WHERE ticket_id = $k)",
                 {"k": key},
             ) == [(True,)]
+        elif expected == "loaded_edited":
+            # A Retail ticket edited after upload: both versions land, the later one is kept.
+            ok = _query(
+                settings,
+                "SELECT superseded_versions >= 1 AND source_event_id = $e "
+                "FROM canonical.pos_sales WHERE ticket_id = $k",
+                {"e": event_id, "k": key},
+            ) == [(True,)]
         elif expected == "flagged:unmapped_payment_type":
             ok = _query(
                 settings,
@@ -123,7 +131,7 @@ def test_every_injected_defect_ends_where_the_ground_truth_says(week) -> None:
             ok = _query(
                 settings,
                 "SELECT count(*) FROM (SELECT event_id FROM raw.payment_transactions UNION ALL "
-                "SELECT event_id FROM raw.pos_tickets UNION ALL SELECT event_id FROM raw.settlement_batches) "
+                "SELECT event_id FROM raw.retail_tickets UNION ALL SELECT event_id FROM raw.settlement_batches) "
                 "WHERE event_id = $e",
                 {"e": event_id},
             ) == [(1,)]
@@ -257,8 +265,8 @@ def test_a_late_segment_reopens_its_day_on_rematerialisation(
     day = DAYS[0]
     from hl_d365_assets.sandbox import DefectRates
 
-    generate(
-        zone,
+    generate_days(
+        settings,
         [day],
         SandboxConfig(seed=3, transactions_per_store_day=20, defect_rates=DefectRates.none()),
     )

@@ -25,6 +25,15 @@ from hl_d365_assets.settings import Settings
 from hl_d365_assets.table_checks import CHECK_NAME, read_partition, validate_rows
 from hl_d365_assets.table_models import canonical, raw
 from hl_d365_assets_tests.conftest import daily_job, make_settings, run_day
+from hl_d365_assets_tests.retail_days import (
+    gift_card_line,
+    item,
+    item_line,
+    land_records,
+    land_reference_data,
+    payment,
+    ticket,
+)
 
 DAY = "2026-11-20"
 S001_MERCHANT = "MER_7e9a1c4b2d8f4e6a9b3c5d7e1f2a4b6c"
@@ -33,7 +42,7 @@ BATCH = "BAT_S001_20261120"
 MODELS = {
     "raw.payment_transactions": raw.PaymentTransactions,
     "raw.settlement_batches": raw.SettlementBatches,
-    "raw.pos_tickets": raw.PosTickets,
+    "raw.retail_tickets": raw.RetailTickets,
     "canonical.payments": canonical.Payments,
     "canonical.settlement_batches": canonical.SettlementBatches,
     "canonical.settlement_fees": canonical.SettlementFees,
@@ -82,66 +91,12 @@ def _payment(transaction_id: str, **changes: object) -> dict:
     return {**payload, **changes}
 
 
-def _line(number: int, quantity: int, price: int, discount: int, tax: int, code: str) -> dict:
-    return {
-        "line_number": str(number),
-        "sku": f"SKU-{number:04d}",
-        "description": "Stoneware mug",
-        "quantity": str(quantity),
-        "unit_price": str(price),
-        "discount_amount": str(discount),
-        "tax_code": code,
-        "tax_amount": str(tax),
-        "unit_cost": str(price // 3),
-        "line_total": str(quantity * price - discount + tax),
-    }
-
-
-def _tender(tender_id: str, tender_type: str, amount: int, **card: str) -> dict:
-    return {
-        "tender_id": tender_id,
-        "tender_type": tender_type,
-        "amount": str(amount),
-        "tip_amount": card.pop("tip", "0"),
-        "gateway_transaction_id": card.get("gateway_transaction_id", ""),
-        "card_brand": card.get("card_brand", ""),
-        "masked_number_first6last4": card.get("masked", ""),
-        "gift_card_last4": card.get("gift_card_last4", ""),
-    }
-
-
-def _ticket(ticket_id: str, ticket_type: str, lines: list[dict], tenders: list[dict]) -> dict:
-    subtotal = sum(int(line["quantity"]) * int(line["unit_price"]) for line in lines)
-    discount = sum(int(line["discount_amount"]) for line in lines)
-    tax = sum(int(line["tax_amount"]) for line in lines)
-    return {
-        "ticket_id": ticket_id,
-        "store_id": "S001",
-        "register_id": "R01",
-        "cashier_id": "C017",
-        "ticket_type": ticket_type,
-        "status": "CLOSED",
-        "currency": "USD",
-        "opened_at": "2026-11-20T14:00:00-05:00",
-        "closed_at": "2026-11-20T14:03:22-05:00",
-        "original_ticket_id": "TKT-S001-20261120-000001" if ticket_type == "RETURN" else "",
-        "note": "",
-        "subtotal": str(subtotal),
-        "discount_total": str(discount),
-        "tax_total": str(tax),
-        "total": str(subtotal - discount + tax),
-        "lines": lines,
-        "tenders": tenders,
-    }
-
-
 def land_sandbox_day(
     landing_dir: Path, extra_payments: tuple[dict, ...] = (), batch_changes: dict | None = None
 ) -> None:
-    """A sale, a refund, a decline, a capture later voided, a CAD sale; their batch; a sale
-    ticket (card + cash), a return, and a ticket paid with a gift card and an unknown tender."""
-    card = {"card_brand": "VISA", "masked": "411111XXXXXX1111"}
-    sale, ret, gift = (f"TKT-S001-20261120-00000{n}" for n in (1, 2, 3))
+    """A sale, a refund, a decline, a capture later voided, a CAD sale; their batch; and from
+    Heartland Retail a sale ticket (card + cash, a gift card sold), a return, and a ticket paid
+    with a gift card and an unknown payment type."""
     with LandingWriter(LandingZone(landing_dir), "test") as writer:
 
         def land(entity: str, event_id: str, event_type: str, payload: dict) -> None:
@@ -160,8 +115,8 @@ def land_sandbox_day(
                      gratuity_amount="0", batch_id="BAT_S004_20261120"),
             *extra_payments,
         )  # fmt: skip
-        for n, payment in enumerate(payments, start=1):
-            land("payment_transactions", f"EVT_P{n}", "transaction.captured", payment)
+        for n, transaction in enumerate(payments, start=1):
+            land("payment_transactions", f"EVT_P{n}", "transaction.captured", transaction)
         batch = {
             "id": BATCH, "status": "CLOSED", "time_created": "2026-11-20T13:00:00Z",
             "time_closed": "2026-11-21T04:00:00Z", "merchant_id": S001_MERCHANT,
@@ -177,17 +132,19 @@ def land_sandbox_day(
                         "status": "FUNDED", "amount": "1499", "fees": {"amount": "60"}},
         }  # fmt: skip
         land("settlement_batches", "EVT_B1", "batch.closed", {**batch, **(batch_changes or {})})
-        land("pos_tickets", "EVT_T1", "ticket.closed", _ticket(sale, "SALE",
-            [_line(1, 2, 1000, 100, 169, "NY-STD"), _line(2, 1, 500, 0, 44, "NY-STD")],
-            [_tender(f"{sale}-T1", "CARD", 2393, tip="200", gateway_transaction_id="TRN_sale1", **card),
-             _tender(f"{sale}-T2", "CASH", 220)]))  # fmt: skip
-        land("pos_tickets", "EVT_T2", "ticket.closed", _ticket(ret, "RETURN",
-            [_line(1, 1, 1000, 50, 84, "NY-STD")],
-            [_tender(f"{ret}-T1", "CARD", 1034, gateway_transaction_id="TRN_refund1", **card)]))  # fmt: skip
-        land("pos_tickets", "EVT_T3", "ticket.closed", _ticket(gift, "SALE",
-            [_line(1, 3, 250, 0, 0, "EXEMPT")],
-            [_tender(f"{gift}-T1", "GIFT_CARD", 500, gift_card_last4="4321"),
-             _tender(f"{gift}-T2", "CRYPTO", 250)]))  # fmt: skip
+    zone = LandingZone(landing_dir)
+    day = date.fromisoformat(DAY)
+    land_reference_data(zone, day, [item(2001, "SKU-1"), item(2002, "SKU-2", price="5.00")])
+    land_records(zone, "tickets", day, [
+        ticket(1, [item_line(1, 2001, "SKU-1", "2", "10.00", adjusted="9.50"),
+                   item_line(2, 2002, "SKU-2", "1", "5.00"), gift_card_line(3, "10.00")],
+               [payment(11, 3, "23.93", "TRN_sale1"), payment(12, 1, "12.00")],
+               tax_total="1.93"),
+        ticket(2, [item_line(1, 2001, "SKU-1", "-1", "10.00", adjusted="9.50")],
+               [payment(21, 3, "-10.34", "TRN_refund1")], tax_total="-0.84"),
+        ticket(3, [item_line(1, 2002, "SKU-2", "3", "2.50")],
+               [payment(31, 4, "5.00"), payment(32, 7, "2.50")]),
+    ])  # fmt: skip
 
 
 # --- one pipeline run for the module ----------------------------------------------------------
@@ -257,7 +214,7 @@ def test_unknown_tender_type_passes_the_contract_and_is_left_to_the_mappings_che
     assert pipeline_day.evaluation("canonical.pos_tenders", CHECK_NAME).passed
     mappings = pipeline_day.evaluation("canonical.pos_tenders", "mappings_complete")
     assert not mappings.passed
-    assert 'tender type "CRYPTO"' in _metadata(mappings)["issues"]
+    assert 'payment type "Bitcoin"' in _metadata(mappings)["issues"]
 
 
 # --- each rule fails on one crafted bad row ---------------------------------------------------
@@ -307,14 +264,20 @@ SALE = pl.col("transaction_id") == "TRN_sale1"
 REFUND = pl.col("transaction_id") == "TRN_refund1"
 RETURN = pl.col("ticket_type") == "RETURN"
 CASH_TENDER = pl.col("tender_type") == "CASH"
-SALE_TICKET = pl.col("ticket_id") == "TKT-S001-20261120-000001"
+SALE_TICKET = pl.col("ticket_id") == "1"
 FIRST = pl.int_range(pl.len()) == 0
-LINES_PLUS_ONE = pl.col("lines").list.eval(
-    pl.element().struct.with_fields(pl.field("line_total") + 1)
+LINE_VALUES_PLUS_A_CENT = pl.col("lines").list.eval(
+    pl.element().struct.with_fields(pl.field("value") + CENT)
 )
-TENDERS_WITH_PAN = pl.col("tenders").list.eval(
+UNKNOWN_LINE_TYPE = pl.col("lines").list.eval(
+    pl.element().struct.with_fields(pl.lit("ExchangeLine").alias("type"))
+)
+GIFT_CARD_LINE_WITH_PAN = pl.col("lines").list.eval(
     pl.element().struct.with_fields(
-        pl.field("masked_number_first6last4").str.replace("X+", "111111")
+        pl.when(pl.field("type") == "GiftCardLine")
+        .then(pl.lit(PAN))
+        .otherwise(pl.field("gift_card_number_last4"))
+        .alias("gift_card_number_last4")
     )
 )
 RETURN_TICKET_TOTALS = (
@@ -424,16 +387,20 @@ BROKEN_ROWS = {
     "raw_batch_without_brand_breakdown": (
         "raw.settlement_batches", _set("brand_breakdown", pl.col("brand_breakdown").list.head(0), FIRST),
         "brand_breakdown_covers_the_batch", 1),
-    # raw.pos_tickets
+    # raw.retail_tickets
     "raw_ticket_without_lines": (
-        "raw.pos_tickets", _set("lines", pl.col("lines").list.head(0), SALE_TICKET), "ticket_has_lines", 1),
-    "raw_ticket_line_total_off_by_a_minor_unit": (
-        "raw.pos_tickets", _set("lines", LINES_PLUS_ONE, SALE_TICKET), "line_totals_add_up", 1),
-    "raw_ticket_total_off_by_a_minor_unit": (
-        "raw.pos_tickets", _set("total", pl.col("total") + 1, SALE_TICKET), "ticket_total_adds_up", 1),
-    "raw_tender_with_full_card_number": (
-        "raw.pos_tickets", _set("tenders", TENDERS_WITH_PAN, SALE_TICKET),
-        "tenders_hold_only_masked_card_digits", 1),
+        "raw.retail_tickets", _set("lines", pl.col("lines").list.head(0), SALE_TICKET), "ticket_has_lines", 1),
+    "raw_ticket_line_of_unknown_type": (
+        "raw.retail_tickets", _set("lines", UNKNOWN_LINE_TYPE, SALE_TICKET), "ticket_has_lines", 1),
+    "raw_ticket_line_value_off_by_a_cent": (
+        "raw.retail_tickets", _set("lines", LINE_VALUES_PLUS_A_CENT, SALE_TICKET), "line_values_add_up", 1),
+    "raw_ticket_total_off_by_a_cent": (
+        "raw.retail_tickets", _set("total", pl.col("total") + CENT, SALE_TICKET), "ticket_total_adds_up", 1),
+    "raw_ticket_balance_off_by_a_cent": (
+        "raw.retail_tickets", _set("balance", pl.col("balance") + CENT, SALE_TICKET), "ticket_total_adds_up", 1),
+    "raw_gift_card_line_with_full_card_number": (
+        "raw.retail_tickets", _set("lines", GIFT_CARD_LINE_WITH_PAN, SALE_TICKET),
+        "gift_cards_keep_only_last_four", 1),
 }  # fmt: skip
 
 

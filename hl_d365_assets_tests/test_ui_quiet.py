@@ -26,12 +26,11 @@ import httpx
 import pytest
 
 from hl_d365_assets.demo.posting import SandboxD365
-from hl_d365_assets.landing import LandingZone
-from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
+from hl_d365_assets.sandbox import DefectRates, SandboxConfig
 from hl_d365_assets.settings import PROJECT_ROOT
 from hl_d365_assets.webhook.process import free_port
 
-from .conftest import make_settings, run_range
+from .conftest import generate_days, make_settings, run_range
 
 # A minute of subprocesses in a few tests: started first under xdist (conftest.py).
 pytestmark = pytest.mark.schedule_first
@@ -58,8 +57,8 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ui]:
         "\n".join(line for line in rules if not line.startswith("tender,VISA,")) + "\n"
     )
     settings = dataclasses.replace(make_settings(root / "data"), mappings_dir=mappings)
-    generate(
-        LandingZone(settings.landing_dir),
+    generate_days(
+        settings,
         [DAY],
         SandboxConfig(seed=43, transactions_per_store_day=40, defect_rates=DefectRates.none()),
     )

@@ -22,8 +22,7 @@ import pytest
 
 from hl_d365_assets.cli import main as hl_d365
 from hl_d365_assets.defs.resources import build_resources
-from hl_d365_assets.landing import LandingZone
-from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
+from hl_d365_assets.sandbox import DefectRates, SandboxConfig
 from hl_d365_assets.sandbox.d365_simulator.app import D365Simulator
 from hl_d365_assets.sandbox.d365_simulator.server import serve
 from hl_d365_assets.settings import Settings
@@ -34,7 +33,7 @@ from hl_d365_assets.warehouse import (
     open_for_analysis,
 )
 from hl_d365_assets.warehouse_holder import LockHolder
-from hl_d365_assets_tests.conftest import daily_job, run_day
+from hl_d365_assets_tests.conftest import daily_job, generate_days, run_day
 from hl_d365_assets_tests.test_d365_pull import client_for, pull
 
 DAY = date(2026, 11, 3)
@@ -192,8 +191,8 @@ def _hold_live_file(settings: Settings, folder: Path, *hold: str) -> subprocess.
 
 
 def _small_day(settings: Settings) -> None:
-    generate(
-        LandingZone(settings.landing_dir),
+    generate_days(
+        settings,
         [DAY],
         SandboxConfig(
             seed=7, store_count=1, transactions_per_store_day=20, defect_rates=DefectRates.none()

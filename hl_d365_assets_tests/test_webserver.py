@@ -23,7 +23,7 @@ from hl_d365_assets.sandbox.heartland_simulator import HeartlandSimulator, serve
 from hl_d365_assets.settings import PROJECT_ROOT
 from hl_d365_assets.webhook.process import free_port
 
-from .conftest import make_settings, run_day
+from .conftest import generate_days, make_settings, run_day
 
 # A minute of subprocesses in a few tests: started first under xdist (conftest.py).
 pytestmark = pytest.mark.schedule_first
@@ -39,8 +39,8 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home.mkdir()
     (home / "dagster.yaml").write_text((PROJECT_ROOT / "dagster.yaml").read_text())
     settings = make_settings(root / "data")
-    generate(
-        LandingZone(settings.landing_dir),
+    generate_days(
+        settings,
         [DAY],
         SandboxConfig(seed=11, transactions_per_store_day=60, mappings_dir=settings.mappings_dir),
     )
@@ -146,7 +146,7 @@ def test_the_asset_graph_shows_every_layer_with_groups_kinds_and_owners(webserve
         "landing/heartland/payment_transactions": "landing",
         "raw/payment_transactions": "raw",
         "raw/settlement_batches": "raw",
-        "raw/pos_tickets": "raw",
+        "raw/retail_tickets": "raw",
         "canonical/payments": "canonical",
         "canonical/settlement_batches": "canonical",
         "canonical/pos_sales": "canonical",
@@ -157,7 +157,7 @@ def test_the_asset_graph_shows_every_layer_with_groups_kinds_and_owners(webserve
         assert by_key[key]["groupName"] == group
         assert by_key[key]["description"]
     assert "duckdb" in by_key["canonical/payments"]["kinds"]
-    assert {"team": "finance-data"} in by_key["raw/pos_tickets"]["owners"]
+    assert {"team": "finance-data"} in by_key["raw/retail_tickets"]["owners"]
 
 
 def test_a_partition_materialisation_carries_counts_schema_lineage_and_money(
@@ -218,7 +218,7 @@ def test_check_results_of_the_partition_are_there(webserver: str) -> None:
     """
     for path, check in [
         (["raw", "payment_transactions"], "conservation"),
-        (["raw", "pos_tickets"], "schema_contract"),
+        (["raw", "retail_tickets"], "schema_contract"),
         (["canonical", "payments"], "schema_contract"),
         (["canonical", "pos_tenders"], "mappings_complete"),
     ]:

@@ -110,7 +110,7 @@ def _land_segment(zone: LandingZone, day: date, n: int) -> Path:
         return max(
             (
                 p
-                for e in ("payment_transactions", "settlement_batches", "pos_tickets")
+                for e in ("payment_transactions", "settlement_batches")
                 for p in zone.segments("heartland", e, day)
             ),
             key=lambda p: p.name,

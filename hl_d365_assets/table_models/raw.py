@@ -1,7 +1,8 @@
 """Contracts of the raw tables: the landing format (docs/landing_format.md) after parsing.
 
-Money is integer minor units and never negative here (the sign comes from ``type`` or
-``ticket_type``); the parser quarantines what breaks that, and these models pin what it let in.
+The gateway's money is integer minor units and never negative here (the sign comes from
+``type``); Heartland Retail's is exact DECIMAL in major units, signed as Retail sends it. The
+parsers quarantine what breaks that, and these models pin what they let in.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from hl_d365_assets.table_models import (
     CARD_LAST4,
     CURRENCY_CODE,
     MASKED_CARD_NUMBER,
-    TICKET_TYPES,
     TRANSACTION_TYPES,
     Instant,
+    Money,
     implies,
     unique_together,
 )
@@ -39,38 +40,40 @@ BrandBreakdown = Annotated[
         }
     ),
 ]
-TicketLines = Annotated[
+RetailTicketLines = Annotated[
     polars_engine.List,
     pl.Struct(
         {
-            "line_number": pl.Int64,
-            "sku": pl.String,
+            "id": pl.String,
+            "type": pl.String,
+            "item_id": pl.String,
+            "item_public_id": pl.String,
             "description": pl.String,
-            "quantity": pl.Int64,
-            "unit_price": pl.Int64,
-            "discount_amount": pl.Int64,
-            "tax_code": pl.String,
-            "tax_amount": pl.Int64,
-            "unit_cost": pl.Int64,
-            "line_total": pl.Int64,
+            "qty": pl.Decimal(18, 4),
+            "original_unit_price": pl.Decimal(18, 2),
+            "unit_price": pl.Decimal(18, 2),
+            "adjusted_unit_price": pl.Decimal(18, 2),
+            "value": pl.Decimal(18, 2),
+            "unit_cost": pl.Decimal(18, 2),
+            "gift_card_number_last4": pl.String,
         }
     ),
 ]
-TicketTenders = Annotated[
+RetailTicketPayments = Annotated[
     polars_engine.List,
     pl.Struct(
         {
-            "tender_id": pl.String,
-            "tender_type": pl.String,
-            "amount": pl.Int64,
-            "tip_amount": pl.Int64,
+            "id": pl.String,
+            "type": pl.String,
+            "payment_type_id": pl.String,
+            "description": pl.String,
+            "amount": pl.Decimal(18, 2),
+            "tip": pl.Decimal(18, 2),
             "gateway_transaction_id": pl.String,
-            "card_brand": pl.String,
-            "masked_number_first6last4": pl.String,
-            "gift_card_last4": pl.String,
         }
     ),
 ]
+RETAIL_LINE_TYPES = ["ItemLine", "GiftCardLine"]
 
 
 def _every(list_column: str, condition: pl.Expr) -> pl.Expr:
@@ -226,88 +229,85 @@ class SettlementBatches(RawEvent):
         name = "raw.settlement_batches"
 
 
-class PosTickets(RawEvent):
-    """raw.pos_tickets: one closed POS ticket per delivered event, lines and tenders nested."""
+class RetailTickets(RawEvent):
+    """raw.retail_tickets: one Heartland Retail ticket version per delivered event, lines and
+    payments nested as served (docs/heartland_retail.md). Money is exact DECIMAL in major units
+    and signed as Retail sends it: a return's quantities, values, total and payments are negative.
+
+    Whether the lines and tax add up to the total is not pinned here: a ticket that does not is
+    loaded and flagged ``ticket_total_mismatch`` in canonical.pos_sales, so the day goes on."""
 
     ticket_id: pl.String = pa.Field(str_length={"min_value": 1})
-    store_id: pl.String = pa.Field(str_length={"min_value": 1})
-    register_id: pl.String = pa.Field(nullable=True)
-    cashier_id: pl.String = pa.Field(nullable=True)
-    ticket_type: pl.String = pa.Field(isin=TICKET_TYPES)
-    # Mapped through mappings/transaction_statuses.csv (pos_ticket_status).
+    public_id: pl.String = pa.Field(nullable=True)
+    # Mapped through mappings/transaction_statuses.csv (retail_ticket_status).
     status: pl.String = pa.Field(str_length={"min_value": 1})
-    currency: pl.String = pa.Field(str_matches=CURRENCY_CODE)
-    opened_at: Instant = pa.Field(nullable=True)
-    closed_at: Instant
-    original_ticket_id: pl.String = pa.Field(nullable=True)
+    station_id: pl.String = pa.Field(nullable=True)
+    source_location_id: pl.String = pa.Field(str_length={"min_value": 1})
+    customer_id: pl.String = pa.Field(nullable=True)
+    customer_name: pl.String = pa.Field(nullable=True)
+    sales_rep: pl.String = pa.Field(nullable=True)
+    created_at: Instant
+    completed_at: Instant = pa.Field(nullable=True)
+    updated_at: Instant
+    subtotal: Money = pa.Field(nullable=True)
+    tax_total: Money
+    total: Money
+    total_paid: Money = pa.Field(nullable=True)
+    balance: Money = pa.Field(nullable=True)
     note: pl.String = pa.Field(nullable=True)
-    subtotal: pl.Int64 = pa.Field(ge=0)
-    discount_total: pl.Int64 = pa.Field(ge=0)
-    tax_total: pl.Int64 = pa.Field(ge=0)
-    total: pl.Int64 = pa.Field(ge=0)
-    lines: TicketLines
-    tenders: TicketTenders
+    lines: RetailTicketLines
+    payments: RetailTicketPayments
 
     @pa.dataframe_check
     def ticket_has_lines(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        """A ticket sells or returns at least one line, and its line numbers are distinct."""
-        line_numbers = pl.col("lines").list.eval(_field("line_number"))
+        """A ticket sells or returns at least one line, each an ItemLine or a GiftCardLine (the
+        canonical layer branches on the two), and its line ids are distinct."""
+        line_ids = pl.col("lines").list.eval(_field("id"))
         return data.lazyframe.select(
             (pl.col("lines").list.len() > 0)
-            & (line_numbers.list.drop_nulls().list.n_unique() == pl.col("lines").list.len())
+            & (line_ids.list.drop_nulls().list.n_unique() == pl.col("lines").list.len())
+            & _every("lines", _field("type").is_in(RETAIL_LINE_TYPES))
         )
 
     @pa.dataframe_check
-    def line_totals_add_up(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        """Every line sells a positive quantity at non-negative amounts (the sign comes from
-        ticket_type), and its total is quantity × unit price − discount + tax, to the minor
-        unit."""
-        line_total = (
-            _field("quantity") * _field("unit_price")
-            - _field("discount_amount")
-            + _field("tax_amount")
-        )
+    def line_values_add_up(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """A line's value is its quantity × adjusted unit price, to the cent (Retail computes it
+        so; the canonical discount is the list price's gross less this value)."""
+        value = (_field("qty") * _field("adjusted_unit_price")).round(2)
         return data.lazyframe.select(
             _every(
                 "lines",
-                (_field("quantity") > 0)
-                & pl.all_horizontal(
-                    _field(name) >= 0
-                    for name in ("unit_price", "discount_amount", "tax_amount", "unit_cost")
-                )
-                & (line_total == _field("line_total")),
+                _field("adjusted_unit_price").is_null() | (value == _field("value")),
             )
         )
 
     @pa.dataframe_check
     def ticket_total_adds_up(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        """The ticket total is subtotal − discount total + tax total."""
+        """Retail's own header arithmetic: total = subtotal + tax_total, and balance = total −
+        total_paid (each where Retail sent the parts)."""
         return data.lazyframe.select(
-            pl.col("total") == pl.col("subtotal") - pl.col("discount_total") + pl.col("tax_total")
+            implies(
+                pl.col("subtotal").is_not_null(),
+                pl.col("total") == pl.col("subtotal") + pl.col("tax_total"),
+            )
+            & implies(
+                pl.col("balance").is_not_null() & pl.col("total_paid").is_not_null(),
+                pl.col("balance") == pl.col("total") - pl.col("total_paid"),
+            )
         )
 
     @pa.dataframe_check
-    def tenders_hold_only_masked_card_digits(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        """Tenders are non-negative and keep no card digits beyond first six and last four
-        (gift cards: last four). Raw keeps what the POS sent: an absent tip is NULL and a field a
-        tender type does not have is an empty string."""
+    def gift_cards_keep_only_last_four(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """No card digits beyond a gift card's last four: Retail payments carry none at all
+        (the card brand comes from the payment type, the card itself stays at the gateway), and a
+        gift card line keeps only ``gift_card_number_last4``."""
         return data.lazyframe.select(
             _every(
-                "tenders",
-                (_field("amount") >= 0)
-                & (_field("tip_amount").is_null() | (_field("tip_amount") >= 0))
-                & (
-                    _field("masked_number_first6last4").is_null()
-                    | (_field("masked_number_first6last4") == "")
-                    | _field("masked_number_first6last4").str.contains(MASKED_CARD_NUMBER)
-                )
-                & (
-                    _field("gift_card_last4").is_null()
-                    | (_field("gift_card_last4") == "")
-                    | _field("gift_card_last4").str.contains(CARD_LAST4)
-                ),
+                "lines",
+                _field("gift_card_number_last4").is_null()
+                | _field("gift_card_number_last4").str.contains(CARD_LAST4),
             )
         )
 
     class Config:
-        name = "raw.pos_tickets"
+        name = "raw.retail_tickets"

@@ -25,7 +25,7 @@ COMMENT ON COLUMN canonical.items.original_price IS 'List price. Source: raw.ret
 COMMENT ON COLUMN canonical.items.cost IS 'Unit cost. Source: raw.retail_items(cost)';
 COMMENT ON COLUMN canonical.items.active IS 'Active in Retail. Source: raw.retail_items(active)';
 COMMENT ON COLUMN canonical.items.grid_id IS 'Item grid (size/colour matrix), NULL when none. Source: raw.retail_items(grid_id)';
-COMMENT ON COLUMN canonical.items.upc IS 'Universal product code (the barcode) of the item. Source: raw.retail_items(upc)';
+COMMENT ON COLUMN canonical.items.upc IS 'Universal Product Code (the barcode), from the item''s custom fields. Source: raw.retail_items(upc)';
 COMMENT ON COLUMN canonical.items.is_absent IS 'Not in the latest item snapshot on or before the day (deleted, or never pulled). Source: raw.retail_items(business_date, item_id)';
 COMMENT ON COLUMN canonical.items.sold_on_day IS 'A ticket line of the day refers to the item. Source: raw.retail_tickets(lines)';
 COMMENT ON COLUMN canonical.items.mapping_issue IS 'item_not_in_snapshot when the day''s tickets sell an absent item (a warning: the lines keep the ticket''s own SKU and description); NULL when clean. Source: raw.retail_items; raw.retail_tickets(lines)';

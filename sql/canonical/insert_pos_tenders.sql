@@ -1,44 +1,51 @@
--- Build canonical.pos_tenders for the staged tickets (stage_latest_pos_tickets.sql): one row per
--- tender, returns negative, with its D365 payment method and, for cards, first6/last4 only.
+-- Build canonical.pos_tenders from the staged Retail tickets (stage_latest_retail_tickets.sql):
+-- one row per payment, signed as Retail sends it (a return's refund is negative). The payment
+-- type (raw.retail_payment_types, as last landed) maps through the finance-owned
+-- mappings/retail_payment_types.csv to a tender type and card brand, and on to a D365 payment
+-- method (mappings/payment_methods.csv); an unknown one is flagged unmapped_payment_type, never
+-- guessed. Retail payments carry no card digits: card_first6/last4 stay NULL; an integrated card
+-- payment names its gateway transaction (custom.gateway_transaction_id). A tip added on a card
+-- payment is the payment's own `tip` (assumed field; 0 when absent), outside its amount.
 INSERT INTO canonical.pos_tenders BY NAME
-WITH ticket_tenders AS (
-    SELECT business_date, ticket_id, store_id, ticket_type, is_financial, currency, e, sign,
-           fx_rate, local_closed_at, ticket_issue, unnest(tenders) AS t
-    FROM latest_pos_tickets
+WITH ticket_payments AS (
+    SELECT business_date, ticket_id, store_id, ticket_type, is_financial, currency, fx_rate,
+           local_closed_at, ticket_issue, unnest(payments) AS p
+    FROM latest_retail_tickets
 ),
-mapped_tenders AS (
-    SELECT
-        tt.*,
-        upper(replace(trim(tt.t.tender_type), ' ', '_')) AS tender_key,
-        coalesce(card.payment_method_code, other.payment_method_code) AS payment_method_code
-    FROM ticket_tenders AS tt
+payment_types AS (
+    SELECT payment_type_id, arg_max(name, (business_date, coalesce(updated_at, received_at), received_at)) AS name
+    FROM raw.retail_payment_types WHERE business_date <= $last
+    GROUP BY payment_type_id
+),
+typed AS (
+    SELECT tp.*, pt.name AS payment_type_name, rpt.tender_type, rpt.card_brand,
+           coalesce(card.payment_method_code, other.payment_method_code) AS payment_method_code
+    FROM ticket_payments AS tp
+    LEFT JOIN payment_types AS pt ON pt.payment_type_id = tp.p.payment_type_id
+    LEFT JOIN ref.retail_payment_types AS rpt
+        ON rpt.payment_type_name = upper(replace(trim(pt.name), ' ', '_'))
     LEFT JOIN ref.payment_methods AS card
-        ON upper(replace(trim(tt.t.tender_type), ' ', '_')) = 'CARD'
-       AND card.source_field = 'card_brand'
-       AND card.source_value = upper(replace(trim(tt.t.card_brand), ' ', '_'))
+        ON rpt.tender_type = 'CARD' AND card.source_field = 'card_brand' AND card.source_value = rpt.card_brand
     LEFT JOIN ref.payment_methods AS other
-        ON other.source_field = 'tender_type'
-       AND other.source_value = upper(replace(trim(tt.t.tender_type), ' ', '_'))
+        ON rpt.tender_type <> 'CARD' AND other.source_field = 'tender_type' AND other.source_value = rpt.tender_type
 )
 SELECT
-    business_date, ticket_id, t.tender_id, store_id, ticket_type, is_financial,
-    t.tender_type, payment_method_code,
-    -- The POS sends empty strings for fields a tender type does not have.
-    nullif(t.card_brand, '') AS card_brand,
-    nullif(left(t.masked_number_first6last4, 6), '') AS card_first6,
-    nullif(right(t.masked_number_first6last4, 4), '') AS card_last4,
-    nullif(t.gift_card_last4, '') AS gift_card_last4,
-    nullif(t.gateway_transaction_id, '') AS gateway_transaction_id,
+    business_date, ticket_id, ticket_id || '-P' || p.id AS tender_id, store_id, ticket_type,
+    is_financial, tender_type, payment_method_code, card_brand,
+    NULL AS card_first6, NULL AS card_last4, NULL AS gift_card_last4,
+    p.gateway_transaction_id,
     currency,
-    sign * minor_to_amount(t.amount, e) AS amount,
-    sign * minor_to_amount(coalesce(t.tip_amount, 0), e) AS tip_amount,
-    to_base_amount(sign * minor_to_amount(t.amount, e), fx_rate) AS base_amount,
+    p.amount,
+    coalesce(p.tip, 0) AS tip_amount,
+    to_base_amount(p.amount, fx_rate) AS base_amount,
     local_closed_at,
     nullif(concat_ws('; ',
         ticket_issue,
-        CASE WHEN payment_method_code IS NULL AND tender_key = 'CARD'
-             THEN 'unmapped_payment_method: card brand "' || coalesce(t.card_brand, '') || '" is not in mappings/payment_methods.csv' END,
-        CASE WHEN payment_method_code IS NULL AND tender_key <> 'CARD'
-             THEN 'unmapped_payment_type: tender type "' || coalesce(t.tender_type, '') || '" is not in mappings/payment_methods.csv' END
+        CASE WHEN payment_type_name IS NULL
+             THEN 'unmapped_payment_type: Retail payment type ' || coalesce(p.payment_type_id, '(none)') || ' is not in raw.retail_payment_types'
+             WHEN tender_type IS NULL
+             THEN 'unmapped_payment_type: Retail payment type "' || payment_type_name || '" is not in mappings/retail_payment_types.csv'
+             WHEN payment_method_code IS NULL
+             THEN 'unmapped_payment_method: ' || tender_type || coalesce(' ' || card_brand, '') || ' is not in mappings/payment_methods.csv' END
     ), '') AS mapping_issue
-FROM mapped_tenders;
+FROM typed;

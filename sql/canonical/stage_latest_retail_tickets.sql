@@ -1,8 +1,8 @@
 -- Staging (connection-local) for business days $first..$last: the latest version of each Heartland
 -- Retail ticket (latest updated_at; the earlier ones counted as superseded_versions), mapped to
 -- its store (location public_id = store_id), register (station name), currency, legal entity,
--- rate and status, with its issues, read once by insert_pos_sales_from_retail.sql,
--- insert_pos_sale_lines_from_retail.sql and insert_pos_tenders_from_retail.sql.
+-- rate and status, with its issues, read once by insert_pos_sales.sql,
+-- insert_pos_sale_lines.sql and insert_pos_tenders.sql.
 -- Retail returns carry no reference to the ticket they return (docs/heartland_retail.md): a return
 -- loads as a RETURN (total below zero) with original_ticket_id NULL.
 CREATE OR REPLACE TEMP TABLE latest_retail_tickets AS

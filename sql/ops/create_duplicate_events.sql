@@ -12,7 +12,7 @@ CREATE TABLE IF NOT EXISTS ops.duplicate_events (
 );
 COMMENT ON TABLE ops.duplicate_events IS 'Deliveries skipped because an earlier delivery of the same event id was loaded, or was quarantined for the same reason (loaded_segment_path and loaded_line_number then name the quarantined line).';
 COMMENT ON COLUMN ops.duplicate_events.source IS 'Landing source (heartland).';
-COMMENT ON COLUMN ops.duplicate_events.entity IS 'Raw entity (payment_transactions, settlement_batches, pos_tickets).';
+COMMENT ON COLUMN ops.duplicate_events.entity IS 'Raw entity of its source (heartland: payment_transactions, settlement_batches; heartland_retail: tickets, items, customers, locations, payment_types, inventory_values).';
 COMMENT ON COLUMN ops.duplicate_events.business_date IS 'Business day of the delivery.';
 COMMENT ON COLUMN ops.duplicate_events.event_id IS 'The event id delivered more than once (a webhook retry, or the webhook and the API pull landing the same event).';
 COMMENT ON COLUMN ops.duplicate_events.segment_path IS 'Landing segment of this skipped delivery.';

@@ -13,7 +13,7 @@ CREATE TABLE IF NOT EXISTS ops.partition_loads (
 );
 COMMENT ON TABLE ops.partition_loads IS 'Per raw entity and day: landed = loaded + duplicates + quarantined.';
 COMMENT ON COLUMN ops.partition_loads.source IS 'Landing source (heartland).';
-COMMENT ON COLUMN ops.partition_loads.entity IS 'Raw entity (payment_transactions, settlement_batches, pos_tickets).';
+COMMENT ON COLUMN ops.partition_loads.entity IS 'Raw entity of its source (heartland: payment_transactions, settlement_batches; heartland_retail: tickets, items, customers, locations, payment_types, inventory_values).';
 COMMENT ON COLUMN ops.partition_loads.business_date IS 'Business day loaded; a day with no segments gets a row of zeros.';
 COMMENT ON COLUMN ops.partition_loads.segments IS 'Landing segment files read for the day.';
 COMMENT ON COLUMN ops.partition_loads.landed IS 'Lines read from those segments: every record that arrived.';

@@ -20,7 +20,7 @@ COMMENT ON COLUMN ops.quarantine.reason_code IS 'invalid_encoding, malformed_jso
 COMMENT ON COLUMN ops.quarantine.reason_detail IS 'What was wrong and where, in words (field names, offending value with card numbers masked).';
 COMMENT ON COLUMN ops.quarantine.masked_payload IS 'The landed line with card numbers masked to first6/last4, cut to 4096 characters; for a rejected journal, D365''s error body, cut the same way.';
 COMMENT ON COLUMN ops.quarantine.source IS 'Where the record came from: heartland (a landed line), or d365 (a journal D365 rejected when posting).';
-COMMENT ON COLUMN ops.quarantine.entity IS 'Raw entity of the line (payment_transactions, settlement_batches, pos_tickets), or the D365 line entity set of a rejected journal (LedgerJournalLines, CustomerPaymentJournalLines).';
+COMMENT ON COLUMN ops.quarantine.entity IS 'Raw entity of the line (payment_transactions, settlement_batches; Heartland Retail: tickets, items, customers, locations, payment_types, inventory_values), or the D365 line entity set of a rejected journal (LedgerJournalLines, CustomerPaymentJournalLines).';
 COMMENT ON COLUMN ops.quarantine.business_date IS 'Business day the record was landed under, or of the rejected journal.';
 COMMENT ON COLUMN ops.quarantine.segment_path IS 'Landing segment holding the original line (access-controlled); for a rejected journal d365://<legal entity>/<journal header entity set>/<idempotency key>.';
 COMMENT ON COLUMN ops.quarantine.line_number IS 'Line in the segment, from 1; for a rejected journal the D365 line reported, 0 when none.';

@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS raw.retail_tickets (
                                adjusted_unit_price DECIMAL(18, 2), "value" DECIMAL(18, 2),
                                unit_cost DECIMAL(18, 2), gift_card_number_last4 VARCHAR)[] NOT NULL,
     payments            STRUCT(id VARCHAR, "type" VARCHAR, payment_type_id VARCHAR, description VARCHAR,
-                               amount DECIMAL(18, 2), gateway_transaction_id VARCHAR)[] NOT NULL
+                               amount DECIMAL(18, 2), tip DECIMAL(18, 2), gateway_transaction_id VARCHAR)[] NOT NULL
 );
 COMMENT ON TABLE raw.retail_tickets IS 'Heartland Retail tickets (sales/tickets with lines and payments) as landed, one row per event id and business day: a later version of a ticket (later updated_at) is a new event and a new row, canonical.pos_sales keeps the latest. Redeliveries are counted in ops.duplicate_events, bad lines kept in ops.quarantine. Money exact DECIMAL in major units, signed as Retail sends it (returns negative).';
 COMMENT ON COLUMN raw.retail_tickets.business_date IS 'Business day the event was landed under: the location-local date of completed_at (else created_at).';
@@ -57,4 +57,4 @@ COMMENT ON COLUMN raw.retail_tickets.total_paid IS 'payload.total_paid: as Retai
 COMMENT ON COLUMN raw.retail_tickets.balance IS 'payload.balance: total less total_paid, as Retail reports it.';
 COMMENT ON COLUMN raw.retail_tickets.note IS 'payload.custom.note: free text typed at the register (scanned for card numbers before loading).';
 COMMENT ON COLUMN raw.retail_tickets.lines IS 'payload.lines: ItemLine or GiftCardLine with id, item_id, item_public_id (SKU), description, qty (DECIMAL(18,4), negative on returns), original_unit_price, unit_price, adjusted_unit_price, value (= qty x adjusted_unit_price), unit_cost, gift_card_number_last4.';
-COMMENT ON COLUMN raw.retail_tickets.payments IS 'payload.payments: id, type, payment_type_id (raw.retail_payment_types), description, amount (signed), gateway_transaction_id (payment custom.gateway_transaction_id, integrated card payments only).';
+COMMENT ON COLUMN raw.retail_tickets.payments IS 'payload.payments: id, type, payment_type_id (raw.retail_payment_types), description, amount (signed, tip excluded), tip (a tip added on a card payment, signed; NULL when not sent; assumed field), gateway_transaction_id (payment custom.gateway_transaction_id, integrated card payments only).';

@@ -34,12 +34,12 @@ WITH decoded AS (
                            "adjusted_unit_price": "DECIMAL(18,2)", "value": "DECIMAL(18,2)",
                            "unit_cost": "DECIMAL(18,2)", "gift_card_number_last4": "VARCHAR"}],
                 "payments": [{"id": "VARCHAR", "type": "VARCHAR", "payment_type_id": "VARCHAR",
-                              "description": "VARCHAR", "amount": "DECIMAL(18,2)",
+                              "description": "VARCHAR", "amount": "DECIMAL(18,2)", "tip": "DECIMAL(18,2)",
                               "custom": {"gateway_transaction_id": "VARCHAR"}}]
             }
         }') END AS e,
         screen_problem IS NULL AND regexp_matches(line,
-            '"(?:subtotal|tax_total|total|total_paid|balance|original_unit_price|unit_price|adjusted_unit_price|value|unit_cost|amount)"'
+            '"(?:subtotal|tax_total|total|total_paid|balance|original_unit_price|unit_price|adjusted_unit_price|value|unit_cost|amount|tip)"'
             || '(?:\s|:\s|:(?:[^-0-9]|-[^0-9]|-?[0-9]{17}|-?[0-9]+\.(?:[0-9]{3}|[^0-9])|-?[0-9]+(?:\.[0-9]{1,2})?[^0-9.,}\]]))'
             || '|"qty"(?:\s|:\s|:(?:[^-0-9]|-[^0-9]|-?[0-9]{15}|-?[0-9]+\.(?:[0-9]{5}|[^0-9])|-?[0-9]+(?:\.[0-9]{1,4})?[^0-9.,}\]]))'
             || '|\\[^"]*"\s*:'
@@ -64,14 +64,14 @@ detailed AS (
             "total_paid": "DECIMAL(38,10)", "balance": "DECIMAL(38,10)",
             "lines": [{"qty": "DECIMAL(38,10)", "original_unit_price": "DECIMAL(38,10)", "unit_price": "DECIMAL(38,10)",
                        "adjusted_unit_price": "DECIMAL(38,10)", "value": "DECIMAL(38,10)", "unit_cost": "DECIMAL(38,10)"}],
-            "payments": [{"amount": "DECIMAL(38,10)"}]
+            "payments": [{"amount": "DECIMAL(38,10)", "tip": "DECIMAL(38,10)"}]
         }}').payload END AS w,
         CASE WHEN needs_amount_detail THEN from_json(line, '{"payload": {
             "subtotal": "VARCHAR", "tax_total": "VARCHAR", "total": "VARCHAR", "total_paid": "VARCHAR",
             "balance": "VARCHAR",
             "lines": [{"qty": "VARCHAR", "original_unit_price": "VARCHAR", "unit_price": "VARCHAR",
                        "adjusted_unit_price": "VARCHAR", "value": "VARCHAR", "unit_cost": "VARCHAR"}],
-            "payments": [{"amount": "VARCHAR"}]
+            "payments": [{"amount": "VARCHAR", "tip": "VARCHAR"}]
         }}').payload END AS t
     FROM routed
 ),
@@ -94,9 +94,11 @@ amounts AS (
                 {'field': 'payload.lines[' || i || '].value', 'amount': l.value, 'text': t.lines[i].value, 'required': true},
                 {'field': 'payload.lines[' || i || '].unit_cost', 'amount': l.unit_cost,
                  'text': t.lines[i].unit_cost, 'required': false}]))
-            || list_transform(coalesce(w.payments, []), lambda p, i:
+            || flatten(list_transform(coalesce(w.payments, []), lambda p, i: [
                 {'field': 'payload.payments[' || i || '].amount', 'amount': p.amount,
-                 'text': t.payments[i].amount, 'required': true})
+                 'text': t.payments[i].amount, 'required': true},
+                {'field': 'payload.payments[' || i || '].tip', 'amount': p.tip,
+                 'text': t.payments[i].tip, 'required': false}]))
         END AS money_fields,
         CASE WHEN needs_amount_detail THEN
             list_transform(coalesce(w.lines, []), lambda l, i:
@@ -140,6 +142,7 @@ SELECT
     list_transform(coalesce(e.payload.payments, []), lambda p, i: {
         'id': p.id, 'type': p.type, 'payment_type_id': p.payment_type_id, 'description': p.description,
         'amount': CASE WHEN needs_amount_detail THEN exact_money(w.payments[i].amount) ELSE p.amount END,
+        'tip': CASE WHEN needs_amount_detail THEN exact_money(w.payments[i].tip) ELSE p.tip END,
         'gateway_transaction_id': nullif(p.custom.gateway_transaction_id, '')
     }) AS payments,
     CASE WHEN screen_problem IS NOT NULL THEN [screen_problem] ELSE list_filter(envelope_problems(e.event_id, e.received_at, e.receiver_problem) || [

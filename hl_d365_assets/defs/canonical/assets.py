@@ -3,10 +3,9 @@
 Tables built from the same raw entity share one asset step (a multi-asset), so the raw rows are
 read and mapped once: POS tickets become sales, lines and tenders together.
 
-canonical.pos_* are built from Heartland Retail's tickets (raw.retail_tickets) or, while the
-integrator still keeps it, the legacy POS feed (raw.pos_tickets): ``HL_D365_POS_SOURCE`` picks one,
-Retail by default. Either way the tables mean the same, so reconciliation and the GL read them
-unchanged.
+canonical.pos_* are built from Heartland Retail's tickets (raw.retail_tickets), the POS the
+merchant runs; they replaced the invented pos_tickets feed without changing what the tables mean,
+so reconciliation and the GL read them unchanged.
 """
 
 import time
@@ -20,7 +19,6 @@ from hl_d365_assets.mdm.pipeline import standardise_customer_records
 from hl_d365_assets.mdm.sources import stage_customer_sources
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
-from hl_d365_assets.settings import load_settings
 from hl_d365_assets.table_metadata import (
     amounts_by_currency,
     definition_metadata,
@@ -38,33 +36,14 @@ OWNERS = ["team:finance-data"]
 
 
 @dataclass(frozen=True)
-class RetailPath:
-    """How a build's tables come from Heartland Retail instead: its own staging and inserts
-    (canonical/insert_<table>_from_retail.sql, in ``insert_order``)."""
-
-    staging: str
-    insert_order: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class CanonicalBuild:
     name: str
     raw_tables: tuple[str, ...]
     tables: dict[str, str]  # table -> description; canonical/insert_<table>.sql, in this order
     staging: str | None = None
     """A temp table the tables' inserts share, built by canonical/stage_<staging>.sql."""
-    retail: RetailPath | None = None
-    """Set for the POS tables: used when HL_D365_POS_SOURCE is heartland_retail."""
     summarised: tuple[str, ...] | None = None
     """Tables with a canonical/summarise_<table>.sql (amounts by currency); None: all of them."""
-
-    def inserts(self, pos_source: str) -> tuple[str | None, list[str]]:
-        """The staging and insert files of this run, for the configured POS source."""
-        if self.retail and pos_source == "heartland_retail":
-            return self.retail.staging, [
-                f"canonical/insert_{table}_from_retail.sql" for table in self.retail.insert_order
-            ]
-        return self.staging, [f"canonical/insert_{table}.sql" for table in self.tables]
 
 
 BUILDS = (
@@ -89,23 +68,18 @@ BUILDS = (
     CanonicalBuild(
         name="canonical_pos",
         raw_tables=(
-            "pos_tickets",
             "retail_tickets",
             "retail_locations",
             "retail_payment_types",
             "retail_items",
         ),
+        # Sales take their discount total from the lines, so the lines come first.
         tables={
-            "pos_sales": "POS tickets (sales and returns, returns negative) with totals and base-currency totals.",
             "pos_sale_lines": "POS ticket lines: SKU, quantity, price, discount, tax code and amount, cost.",
+            "pos_sales": "POS tickets (sales and returns, returns negative) with totals and base-currency totals.",
             "pos_tenders": "How each ticket was paid: card tenders carry their gateway transaction id.",
         },
-        staging="latest_pos_tickets",
-        retail=RetailPath(
-            staging="latest_retail_tickets",
-            # Sales take their discount total from the lines, so the lines come first.
-            insert_order=("pos_sale_lines", "pos_sales", "pos_tenders"),
-        ),
+        staging="latest_retail_tickets",
     ),
     CanonicalBuild(
         name="canonical_retail_catalog",
@@ -156,8 +130,7 @@ def build_canonical_assets(build: CanonicalBuild) -> dg.AssetsDefinition:
         window = {"first": days[0], "last": days[-1]}
         started = time.perf_counter()
         mappings_sha256 = mappings.sha256()
-        pos_source = load_settings().pos_source
-        staging, inserts = build.inserts(pos_source)
+        staging = build.staging
         with warehouse.writer() as conn:
             with transaction(conn):
                 load_mappings(conn, mappings.directory)
@@ -167,8 +140,8 @@ def build_canonical_assets(build: CanonicalBuild) -> dg.AssetsDefinition:
                     )
                 if staging:
                     run_script(conn, sql_file(f"canonical/stage_{staging}.sql"), window)
-                for insert in inserts:
-                    run_script(conn, sql_file(insert), window)
+                for table in build.tables:
+                    run_script(conn, sql_file(f"canonical/insert_{table}.sql"), window)
                 if staging:
                     conn.execute(f"DROP TABLE {staging}").fetchall()
             sql_seconds = time.perf_counter() - started
@@ -181,8 +154,6 @@ def build_canonical_assets(build: CanonicalBuild) -> dg.AssetsDefinition:
                     extra["amounts_by_currency"] = amounts_by_currency(
                         conn, sql_file(f"canonical/summarise_{table}.sql"), days[0], days[-1]
                     )
-                if build.retail:
-                    extra["pos_source"] = pos_source
                 if table == "pos_sales":
                     [(superseded,)] = conn.execute(
                         sql_file("canonical/count_superseded_versions.sql"), window

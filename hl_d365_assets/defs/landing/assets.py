@@ -2,11 +2,10 @@
 
 ``landing/heartland/payment_transactions`` and ``…/settlement_batches`` are materialised by the
 Heartland API pull (and filled in between by the webhook receiver, which the landing sensor
-notices). ``…/pos_tickets`` is retired: nothing writes it any more (POS tickets come from
-Heartland Retail); it stays declared while raw.pos_tickets still reads it.
-``landing/heartland_retail/*`` is materialised by the Heartland Retail pull (tickets by business
-day, reference data and stock as dated snapshots). ``landing/d365/*`` is materialised by the D365 OData pull, and loaded by raw.d365_* in the same
-job (``d365_pull_job``), not by the landing sensor.
+notices). POS tickets come from Heartland Retail: ``landing/heartland_retail/*`` is materialised
+by the Heartland Retail pull (tickets by business day, reference data and stock as dated
+snapshots). ``landing/d365/*`` is materialised by the D365 OData pull, and loaded by raw.d365_*
+in the same job (``d365_pull_job``), not by the landing sensor.
 """
 
 from datetime import date, datetime, timedelta
@@ -45,9 +44,6 @@ def _landing_spec(entity: str, written_by: str) -> dg.AssetSpec:
     )
 
 
-pos_tickets_landing = _landing_spec(
-    "pos_tickets", "nobody any more (the retired POS relay; POS tickets come from Heartland Retail)"
-)
 receiver_refusals_landing = _landing_spec(
     "receiver_refusals",
     "the webhook receiver: counts of the requests it refused per day and reason code, no payload",

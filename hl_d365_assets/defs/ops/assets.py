@@ -7,7 +7,7 @@ import dagster as dg
 
 from hl_d365_assets.alerts import AlertWebhookResource
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
-from hl_d365_assets.raw_loader import ENTITIES
+from hl_d365_assets.raw_loader import ENTITIES, RETAIL_ENTITIES, RETAIL_SOURCE, raw_table
 from hl_d365_assets.resources import LandingZoneResource
 from hl_d365_assets.table_metadata import table_metadata
 from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, sql_file, transaction
@@ -15,9 +15,12 @@ from hl_d365_assets.webhook.config import REFUSALS_ENTITY, SOURCE
 
 OWNERS = ["team:finance-data"]
 ALERT_DELIVERY = dg.AssetKey(["ops", "alert_delivery"])
-RAISED_BY = [dg.AssetKey(["raw", entity]) for entity in ENTITIES] + [
-    dg.AssetKey(["recon", "exceptions"])
-]
+RAISED_BY = (
+    [dg.AssetKey(["raw", entity]) for entity in ENTITIES]
+    # POS tickets (card numbers typed into notes, quarantine shares) come from Heartland Retail.
+    + [dg.AssetKey(["raw", raw_table(RETAIL_SOURCE, entity)]) for entity in RETAIL_ENTITIES]
+    + [dg.AssetKey(["recon", "exceptions"])]
+)
 RECEIVER_REFUSALS = dg.AssetKey(["ops", REFUSALS_ENTITY])
 
 

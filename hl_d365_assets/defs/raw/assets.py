@@ -40,7 +40,6 @@ DESCRIPTIONS = {
     "delivered event: captures, declines, voids, reversals and refunds.",
     "settlement_batches": "Closed Heartland settlement batches with per-brand volumes, fees and the "
     "net deposit.",
-    "pos_tickets": "Closed Heartland POS tickets with their lines and tenders, nested as sent.",
     "retail_tickets": "Heartland Retail tickets with their lines and payments, nested as served, one row "
     "per version (a later updated_at is a new row; canonical keeps the latest).",
     "retail_items": "Heartland Retail items (SKU, description, price, cost, grid) as pulled each day.",

@@ -49,10 +49,11 @@ from hl_d365_assets.warehouse import (
 )
 
 MODELS = {
-    "payment_transactions": raw.PaymentTransactions,
-    "settlement_batches": raw.SettlementBatches,
-    "pos_tickets": raw.PosTickets,
+    "payment_transactions": (raw.PaymentTransactions, "docs/landing_format.md"),
+    "settlement_batches": (raw.SettlementBatches, "docs/landing_format.md"),
+    "retail_tickets": (raw.RetailTickets, "docs/heartland_retail.md"),
 }
+"""Raw table -> its pandera model and the page stating the contract it pins."""
 CHART_OF_ACCOUNTS = "Shared"
 """The chart of accounts the legal entities' ledgers use (D365: General ledger > Ledger setup);
 main accounts of other charts do not count."""
@@ -327,10 +328,10 @@ raw_table_model_checks = [
         model=model,
         blocking=True,
         description=f"Every row of raw.{entity} for the day meets the landing contract "
-        "(docs/landing_format.md): types, nullability, id shapes, non-negative minor units, "
+        f"({contract}): types, nullability, id shapes, exact money, "
         "one row per event id and per landed line, and the cross-column rules below.",
     )
-    for entity, model in MODELS.items()
+    for entity, (model, contract) in MODELS.items()
 ]
 
 
