@@ -128,13 +128,3 @@ def run_range(
         },
         **kwargs,
     )
-
-
-RETAIL_TENDERS_UNMATCHED = pytest.mark.xfail(
-    strict=True,
-    reason="on Heartland Retail tickets a clean day still has tender exceptions and so fails "
-    "gl agrees_with_settlement: recon matches card tenders by reference (the sandbox's gateway "
-    "reference is <ticket>-T<position>, canonical's Retail tender id <ticket>-P<payment id>) and "
-    "never by the tender's gateway_transaction_id, and canonical.pos_tenders does not read a "
-    "Retail payment's tip, so tipped payments miss the amount match too (recon/canonical)",
-)

@@ -20,7 +20,7 @@ from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.settings import PROJECT_ROOT
 from hl_d365_assets.webhook.process import free_port
 
-from .conftest import RETAIL_TENDERS_UNMATCHED, generate_days, make_settings
+from .conftest import generate_days, make_settings
 from .test_import_boundary import PRODUCTION_ENV
 
 # A minute of subprocesses in a few tests: started first under xdist (conftest.py).
@@ -61,7 +61,6 @@ def _rows_per_day(data_dir: Path, table: str) -> dict[date, int]:
         )
 
 
-@RETAIL_TENDERS_UNMATCHED
 def test_backfill_from_the_landing_zone_is_one_run_in_the_instance_through_recon_and_gl(
     tmp_path: Path,
 ) -> None:
@@ -172,7 +171,6 @@ def _documented_dagster_commands() -> str:
     return block
 
 
-@RETAIL_TENDERS_UNMATCHED
 def test_the_documented_dagster_command_lines_backfill_into_the_instance(tmp_path: Path) -> None:
     """docs/ingestion.md's block, run as written from the project folder: both commands are one
     run each over the range, in $DAGSTER_HOME, and rebuild recon and gl."""

@@ -11,7 +11,6 @@ import csv
 import json
 import shutil
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -28,7 +27,6 @@ from hl_d365_assets.sandbox.order_payments import SALES_ORDERS_CSV
 from hl_d365_assets.settings import Settings
 from hl_d365_assets.time_zones import zone as time_zone
 from hl_d365_assets_tests.conftest import (
-    RETAIL_TENDERS_UNMATCHED,
     generate_days,
     make_settings,
     run_range,
@@ -78,15 +76,6 @@ def _payloads(zone: LandingZone, entity: str, day: date, source: str = SOURCE) -
         for segment in zone.segments(source, entity, day)
         for line in segment.read_text(encoding="utf-8").splitlines()
     ]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def retail_pos_source() -> Iterator[None]:
-    """canonical.pos_* from Heartland Retail tickets, the only POS source the sandbox feeds
-    (conftest still selects the legacy feed for the tests not ported yet)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HL_D365_POS_SOURCE", RETAIL_SOURCE)
-        yield
 
 
 @pytest.fixture(scope="module")
@@ -215,7 +204,6 @@ def _query(settings: Settings, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
-@RETAIL_TENDERS_UNMATCHED
 def test_order_payments_reconcile_against_the_sales_orders_d365_holds(
     landed: Landed, tmp_path: Path
 ) -> None:
@@ -253,7 +241,6 @@ def test_order_payments_reconcile_against_the_sales_orders_d365_holds(
     ) == [(len(expected_payments()), 0, 0)]
 
 
-@RETAIL_TENDERS_UNMATCHED
 def test_an_order_payment_d365_does_not_hold_is_an_exception_naming_the_sales_order(
     landed: Landed, tmp_path: Path
 ) -> None:

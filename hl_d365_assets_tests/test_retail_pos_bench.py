@@ -18,7 +18,6 @@ from hl_d365_assets.bench.pipeline import bench_settings
 def test_a_tiny_pos_day_goes_through_every_step_of_the_bench(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setenv("HL_D365_POS_SOURCE", "heartland_retail")  # the suite defaults to legacy
     settings = dataclasses.replace(bench_settings(), data_dir=tmp_path / "bench")
 
     figures = retail_pos.measure(settings, transactions_per_store=40, in_process=True)

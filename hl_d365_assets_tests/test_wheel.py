@@ -119,8 +119,6 @@ def test_one_sandbox_day_materialises_from_the_installed_wheel(venv: Path, tmp_p
         "VIRTUAL_ENV": str(venv),
         "DAGSTER_HOME": str(home),
         "HL_D365_DATA_DIR": str(data_dir),
-        # The sandbox generator still lands the legacy POS feed, not Heartland Retail tickets.
-        "HL_D365_POS_SOURCE": "heartland",
     }
     bin_dir = venv / "bin"
 
