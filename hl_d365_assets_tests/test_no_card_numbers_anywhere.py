@@ -23,9 +23,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from hl_d365_assets.sandbox import SandboxConfig
+from hl_d365_assets.landing import LandingZone
+from hl_d365_assets.sandbox import SandboxConfig, generate
 
-from .conftest import generate_days, make_settings, run_range
+from .conftest import make_settings, run_range
 from .independent_card_scan import (
     card_numbers_in,
     scan_duckdb,
@@ -42,8 +43,8 @@ def week(tmp_path_factory: pytest.TempPathFactory):
     settings = make_settings(root / "data")
     dagster_home = root / "dagster_home"
     dagster_home.mkdir()
-    generate_days(
-        settings,
+    generate(
+        LandingZone(settings.landing_dir),
         DAYS,
         SandboxConfig(
             seed=11,
