@@ -80,6 +80,20 @@ JOIN (
 ) AS p ON p.transaction_id = t.gateway_transaction_id
 QUALIFY row_number() OVER (PARTITION BY p.transaction_id ORDER BY t.tender_id) = 1;
 
+-- A second transaction carrying the reference of one a tender took by its gateway id (the same
+-- capture arriving twice under two ids): surplus, kept out of the later passes like the
+-- reference surplus, and named with the transaction the tender took.
+CREATE OR REPLACE TEMP TABLE recon_gateway_id_surplus AS
+SELECT p.transaction_id, g.tender_id, g.transaction_id AS taken_by,
+       g.transaction_amount AS taken_amount, g.transaction_currency
+FROM recon_captured AS p
+JOIN recon_captured AS taken ON taken.reference = p.reference AND taken.transaction_id <> p.transaction_id
+JOIN recon_by_gateway_id AS g ON g.transaction_id = taken.transaction_id
+ANTI JOIN recon_by_reference AS r ON r.transaction_id = p.transaction_id
+ANTI JOIN recon_by_gateway_id AS mine ON mine.transaction_id = p.transaction_id
+WHERE p.reference IS NOT NULL AND p.reference <> ''
+QUALIFY row_number() OVER (PARTITION BY p.transaction_id ORDER BY g.transaction_id) = 1;
+
 -- The order key is (dataAreaId, SalesOrderNumber), so a transaction pays at most one order.
 CREATE OR REPLACE TEMP TABLE recon_sales_order_payments AS
 SELECT p.*, o.InvoiceCustomerAccountNumber AS customer_account,
@@ -90,7 +104,8 @@ JOIN raw.d365_sales_orders AS o
  AND upper(o.CurrencyCode) = p.currency
 ANTI JOIN recon_by_reference USING (transaction_id)
 ANTI JOIN recon_reference_surplus USING (transaction_id)
-ANTI JOIN recon_by_gateway_id USING (transaction_id);
+ANTI JOIN recon_by_gateway_id USING (transaction_id)
+ANTI JOIN recon_gateway_id_surplus USING (transaction_id);
 
 CREATE OR REPLACE TEMP TABLE recon_by_store_amount_time AS
 WITH tenders_left AS (
@@ -103,6 +118,7 @@ captured_left AS (
     ANTI JOIN recon_by_reference USING (transaction_id)
     ANTI JOIN recon_reference_surplus USING (transaction_id)
     ANTI JOIN recon_by_gateway_id USING (transaction_id)
+    ANTI JOIN recon_gateway_id_surplus USING (transaction_id)
     ANTI JOIN recon_sales_order_payments USING (transaction_id)
 ),
 candidates AS (
@@ -183,6 +199,11 @@ WITH compared AS (
                 THEN 'reference ' || s.tender_id || ' is a POS card tender already matched to '
                      || s.taken_by || ' (' || s.taken_amount || ' ' || s.transaction_currency || '); this second '
                      || 'transaction with the same reference is surplus (the same capture twice?)'
+                WHEN gs.taken_by IS NOT NULL
+                THEN 'reference ' || p.reference || ' is that of ' || gs.taken_by || ', which POS card tender '
+                     || gs.tender_id || ' names and is already matched to ' || gs.taken_by || ' ('
+                     || gs.taken_amount || ' ' || gs.transaction_currency || '); this second '
+                     || 'transaction with the same reference is surplus (the same capture twice?)'
                 WHEN p.reference LIKE 'SO-%'
                 THEN 'reference ' || p.reference || ' looks like a D365 sales order, but '
                      || 'raw.d365_sales_orders holds no sales order ' || p.reference || ' of legal entity '
@@ -196,6 +217,7 @@ WITH compared AS (
            p.currency_conflict
     FROM recon_captured AS p
     LEFT JOIN recon_reference_surplus AS s USING (transaction_id)
+    LEFT JOIN recon_gateway_id_surplus AS gs USING (transaction_id)
     ANTI JOIN recon_by_reference USING (transaction_id)
     ANTI JOIN recon_by_gateway_id USING (transaction_id)
     ANTI JOIN recon_sales_order_payments USING (transaction_id)
