@@ -147,6 +147,24 @@ def test_one_sandbox_day_materialises_from_the_installed_wheel(venv: Path, tmp_p
         cwd=run_dir,
         env=env,
     )
+    # The day's POS tickets come from the Heartland Retail store the sandbox wrote, pulled by the
+    # real pull against the Retail simulator (in process), as the demo does over loopback.
+    _run(
+        [
+            bin_dir / "python",
+            "-c",
+            "from datetime import date\n"
+            "from hl_d365_assets.landing import LandingZone\n"
+            "from hl_d365_assets.sandbox.retail_landing import land_retail_store\n"
+            "from hl_d365_assets.settings import load_settings\n"
+            "s = load_settings()\n"
+            "land_retail_store(LandingZone(s.landing_dir), s.data_dir / 'sandbox' / 'heartland_retail',"
+            f" mappings_dir=s.mappings_dir, merchant_timezone=s.merchant_timezone,"
+            f" snapshot_day=date.fromisoformat('{DAY}'))",
+        ],
+        cwd=run_dir,
+        env=env,
+    )
     _run(
         [
             bin_dir / "dagster",
