@@ -85,8 +85,10 @@ def read_partition(
         f"SELECT * FROM {schema}.{name} WHERE business_date BETWEEN $first AND $last",
         params={"first": first, "last": last},
     )
-    # The relation streams Arrow through the PyCapsule interface: no pyarrow, no row loop.
-    return pl.DataFrame(relation)
+    # DuckDB hands polars the result as Arrow, no row loop. relation.pl(), not
+    # pl.DataFrame(relation): with pyarrow installed (splink needs it) the latter leaves DuckDB
+    # type objects alive at interpreter exit, and nanobind prints a page of leak warnings.
+    return relation.pl()
 
 
 def validate_rows(model: type[pa.DataFrameModel], rows: pl.DataFrame) -> dg.AssetCheckResult:
