@@ -8,7 +8,9 @@ Paths:
 - ``GET /<tenant>/v2.0/.well-known/openid-configuration`` and
   ``POST /<tenant>/oauth2/v2.0/token`` — Entra ID (client credentials: secret or certificate);
 - ``/data/<EntitySet>``, ``/data/<EntitySet>(<key>)``, ``/data/<EntitySet>/$count`` and
-  ``POST /data/$batch`` — the OData service root.
+  ``POST /data/$batch`` — the OData service root;
+- ``/_simulator/...`` — the simulator's own admin paths, no part of D365 (``admin.py``): move a
+  sales order through its states, activate business events, the Errors tab and its Resend.
 
 What it serves and where it departs from D365 is in docs/d365_simulator.md; the facts it follows
 are in shared/reference/d365-odata.md. State (journals, number sequences, the seed) is an SQLite
@@ -25,6 +27,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
@@ -33,10 +36,14 @@ import httpx
 
 from hl_d365_assets.d365 import batch as wire
 from hl_d365_assets.d365.auth import DEFAULT_AUTHORITY_HOST
+from hl_d365_assets.sandbox.d365_simulator.admin import ADMIN_PREFIX, admin_answer
+from hl_d365_assets.sandbox.d365_simulator.business_events import BusinessEvents
 from hl_d365_assets.sandbox.d365_simulator.entities import (
     ENTITY_SETS,
     JOURNAL_HEADER_SETS,
     LEDGER_JOURNAL_HEADERS,
+    SALES_ORDER_HEADERS,
+    SALES_ORDER_LINES,
     EntitySet,
     ValueRefused,
     coerce,
@@ -50,6 +57,7 @@ from hl_d365_assets.sandbox.d365_simulator.query import (
     parse_select,
     sort_rows,
 )
+from hl_d365_assets.sandbox.d365_simulator.sales_orders import OrderRefused, SalesOrders
 from hl_d365_assets.sandbox.d365_simulator.seed import SEED_DIR, load_seed
 from hl_d365_assets.sandbox.d365_simulator.store import StateStore
 from hl_d365_assets.sandbox.d365_simulator.validation import (
@@ -172,6 +180,9 @@ class D365Simulator:
         )
         if self.store.setting("seeded") is None:
             load_seed(self.store, seed_dir)
+        self.business_events = BusinessEvents(self.store, clock=clock)
+        """Activations, the sending thread and the Errors tab (``business_events.py``)."""
+        self.sales_orders = SalesOrders(self.store, self.business_events, self._now_iso)
 
     # -- set-up -------------------------------------------------------------------------------
 
@@ -219,7 +230,12 @@ class D365Simulator:
 
     def close(self) -> None:
         self.faults.release_slow()
+        self.business_events.close()
         self.store.close()
+
+    def _now_iso(self) -> str:
+        moment = datetime.fromtimestamp(self.clock(), UTC)
+        return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
     # -- inspection ---------------------------------------------------------------------------
 
@@ -344,6 +360,9 @@ class D365Simulator:
             return self._openid_configuration(match.group(1))
         if (match := _TOKEN.match(path)) and method == "POST":
             return self._issue_token(match.group(1), _read_body(environ))
+        if path.startswith(ADMIN_PREFIX):
+            status, document = admin_answer(self, method, path, _read_body(environ))
+            return _json(status, document)
         if not path.startswith("/data"):
             return _odata_error(404, f"No resource at {path}.")
         if not self._authorized(environ.get("HTTP_AUTHORIZATION", "")):
@@ -528,7 +547,7 @@ class D365Simulator:
                 )
             if method == "POST" and not count_only:
                 with self.store.transaction():
-                    row = self.ledger.create(entity, _json_body(body))
+                    row = self._create(entity, _json_body(body))
                 location = f"{root}{entity.name}({_key_segment(entity, row)})"
                 return _json(
                     201,
@@ -547,6 +566,19 @@ class D365Simulator:
             return _odata_error(400, str(refusal))
         except _Refusal as refusal:
             return _odata_error(refusal.status, refusal.message)
+
+    def _create(self, entity: EntitySet, body: dict) -> dict:
+        """Sales orders and their lines by ``sales_orders.py``; every other set by the ledger."""
+        if entity not in (SALES_ORDER_HEADERS, SALES_ORDER_LINES):
+            return self.ledger.create(entity, body)
+        row = self.ledger._typed(entity, body)
+        company = self.ledger.company_of(entity, row)
+        try:
+            if entity is SALES_ORDER_HEADERS:
+                return self.sales_orders.create_header(company, row)
+            return self.sales_orders.create_line(company, row)
+        except OrderRefused as refusal:
+            raise WriteRefused(refusal.entity, refusal.text) from None
 
     def _read_one(self, entity: EntitySet, key: tuple) -> dict:
         row = self.store.get(entity.name, key)

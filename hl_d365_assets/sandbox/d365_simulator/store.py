@@ -9,7 +9,7 @@ state. SQLite comes with Python; nothing is added to the project.
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -47,6 +47,7 @@ class StateStore:
             self._db.executescript(sql_text(f"d365_simulator/create_{table}"))
         self._lock = threading.RLock()
         self._depth = 0
+        self._after_commit: dict[object, Callable[[], None]] = {}
 
     def close(self) -> None:
         with self._lock:
@@ -69,11 +70,28 @@ class StateStore:
                 yield
             except BaseException:
                 self._db.execute("ROLLBACK")
+                self._after_commit.clear()
                 raise
             else:
                 self._db.execute("COMMIT")
             finally:
                 self._depth = 0
+            callbacks, self._after_commit = list(self._after_commit.values()), {}
+        # Outside the lock: what runs after a commit (business events) may take its time.
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, key: object, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the current transaction commits, never if it rolls back (D365
+        sends business events only for committed work). A later callback under the same ``key``
+        replaces the earlier one: one notification per record and transaction. Outside a
+        transaction it runs at once."""
+        with self._lock:
+            if self._depth:
+                self._after_commit.pop(key, None)
+                self._after_commit[key] = callback
+                return
+        callback()
 
     def insert(
         self, entity_set: str, key: tuple, company: str, row: dict, journal: str | None = None
