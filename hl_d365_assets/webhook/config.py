@@ -10,6 +10,8 @@ from pathlib import Path
 from hl_d365_assets.landing import DEFAULT_MAX_SEGMENT_BYTES
 
 SOURCE = "heartland"
+D365_SOURCE = "d365"
+"""D365 business events land under ``landing/d365/business_events/`` (``d365_events.py``)."""
 PRODUCER = "webhook"
 """Recovery and the seen-id scan touch only segments of this producer, never another's."""
 REFUSALS_ENTITY = "receiver_refusals"
@@ -46,6 +48,9 @@ class ReceiverConfig:
     """The first partition (``HL_D365_FIRST_BUSINESS_DAY``): an event of an earlier day lands under
     the receipt day, quarantined, rather than in a folder no partition reads (``event_window.py``).
     """
+    d365_events_token: str = field(default="", repr=False)
+    """The secret path segment of the D365 business-events endpoint (``D365_EVENTS_TOKEN``);
+    empty: that endpoint refuses everything (``d365_events.py``)."""
     clock: Callable[[], datetime] = field(default=_utc_now, repr=False, compare=False)
     """Receipt time (aware, UTC); tests pin it to put sandbox days inside or outside the window."""
 

@@ -42,6 +42,7 @@ class _Delivery:
     received_ms: int
     future: asyncio.Future
     loop: asyncio.AbstractEventLoop
+    source: str = SOURCE
 
 
 class ReceiverUnavailable(RuntimeError):
@@ -76,14 +77,23 @@ class GroupCommitter:
         self._thread.start()
 
     def submit(
-        self, event_id: str, entity: str, business_date: str, line: str, received_ms: int
+        self,
+        event_id: str,
+        entity: str,
+        business_date: str,
+        line: str,
+        received_ms: int,
+        source: str = SOURCE,
     ) -> asyncio.Future:
-        """Queue one landing line; the future resolves to "landed" or "duplicate" once durable."""
+        """Queue one landing line; the future resolves to "landed" or "duplicate" once durable.
+        ``source``: ``heartland``, or ``d365`` for D365 business events (``d365_events.py``)."""
         if self._stopping or self.failure is not None:
             raise ReceiverUnavailable("the receiver is stopping or its writer failed")
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self._queue.put(_Delivery(event_id, entity, business_date, line, received_ms, future, loop))
+        self._queue.put(
+            _Delivery(event_id, entity, business_date, line, received_ms, future, loop, source)
+        )
         return future
 
     def stop(self) -> list[Path]:
@@ -140,18 +150,18 @@ class GroupCommitter:
         outcomes: list[tuple[_Delivery, str]] = []
         fresh: list[_Delivery] = []
         in_batch: set[str] = set()
-        lines: dict[tuple[str, str], list[str]] = defaultdict(list)
+        lines: dict[tuple[str, str, str], list[str]] = defaultdict(list)
         for delivery in batch:
             if delivery.event_id in self._seen or delivery.event_id in in_batch:
                 outcomes.append((delivery, "duplicate"))
                 continue
             in_batch.add(delivery.event_id)
             fresh.append(delivery)
-            lines[(delivery.entity, delivery.business_date)].append(delivery.line)
+            lines[(delivery.source, delivery.entity, delivery.business_date)].append(delivery.line)
             outcomes.append((delivery, "landed"))
-        for (entity, business_date), entity_lines in lines.items():
-            self._writer.append_lines(SOURCE, entity, business_date, entity_lines)
-        self._writer.sync((SOURCE, entity, business_date) for entity, business_date in lines)
+        for (source, entity, business_date), entity_lines in lines.items():
+            self._writer.append_lines(source, entity, business_date, entity_lines)
+        self._writer.sync(list(lines))
         self._seen.record((d.event_id, d.received_ms) for d in fresh)
         self.batches += 1
         _settle(outcomes)

@@ -41,6 +41,10 @@ only: nothing of the body is landed or trusted, the pull fetches the records its
 answer is 202 (``retail_nudges.py`` says why this is safe without a signature). Ticket, stock
 and any other events are refused with 400 naming the event.
 
+``POST /webhooks/d365/<token>`` takes D365 business events: the token in the path is the
+endpoint's secret, events land under ``landing/d365/business_events/``, the activation test
+message is ignored (``d365_events.py``).
+
 ``GET /webhooks/heartland/stats`` returns the counters. Bodies and the app key are never logged.
 """
 
@@ -72,7 +76,14 @@ from hl_d365_assets.heartland.events import (
 from hl_d365_assets.heartland.signature import SIGNATURE_HEADER, verify
 from hl_d365_assets.landing import LandingZone, envelope
 from hl_d365_assets.pci import mask_card_numbers
-from hl_d365_assets.webhook.config import PRODUCER, ReceiverConfig
+from hl_d365_assets.webhook.config import D365_SOURCE, PRODUCER, ReceiverConfig
+from hl_d365_assets.webhook.d365_events import (
+    D365_EVENTS_PATH,
+    D365EventRefused,
+    read_event,
+    token_matches,
+)
+from hl_d365_assets.webhook.d365_events import ENTITY as D365_ENTITY
 from hl_d365_assets.webhook.event_window import iso_ms, place
 from hl_d365_assets.webhook.group_commit import GroupCommitter, ReceiverUnavailable
 from hl_d365_assets.webhook.recovery import RecoveredSegment, lock_state_dir, recover_segments
@@ -104,6 +115,8 @@ class ReceiverCounters:
     misdated: int = 0
     nudges: int = 0
     """Heartland Retail item/customer events accepted as nudges to pull (nothing landed)."""
+    d365_test_messages: int = 0
+    """D365 business-event activation test messages, answered 200 and not landed."""
     rejected: Counter[tuple[int, str]] = field(default_factory=Counter)
 
     def as_json(self) -> dict:
@@ -117,6 +130,7 @@ class ReceiverCounters:
             "stale": self.stale,
             "misdated": self.misdated,
             "nudges": self.nudges,
+            "d365_test_messages": self.d365_test_messages,
             "rejected_total": sum(self.rejected.values()),
             "rejected": dict(by_status),
         }
@@ -325,6 +339,53 @@ class WebhookReceiver:
             {"status": "nudged", "event": _masked(event_name), "pull": entity}, status_code=202
         )
 
+    async def receive_d365_event(self, request: Request) -> JSONResponse:
+        """A D365 business event (``d365_events.py``): token, shape, then land once."""
+        self.counters.received += 1
+        try:
+            if not token_matches(request.path_params.get("token", ""), self.config):
+                raise Rejection(401, "bad_token", "unknown D365 business-events endpoint")
+            body = await self._read_body(request)
+            now = self.config.clock().astimezone(UTC)
+            try:
+                event = read_event(body, self.config, now)
+            except D365EventRefused as refused:
+                raise Rejection(400, refused.reason, refused.detail) from None
+            if event.is_test:
+                self.counters.d365_test_messages += 1
+                return JSONResponse({"status": "ignored", "reason": "activation test message"})
+            committer = self._committer
+            if committer is None:
+                raise ReceiverUnavailable("the receiver is not running")
+            outcome = await committer.submit(
+                event.event_id,
+                D365_ENTITY,
+                event.business_date.isoformat(),
+                event.line,
+                epoch_ms(now),
+                source=D365_SOURCE,
+            )
+        except Rejection as rejection:
+            self.counters.rejected[(rejection.status, rejection.reason)] += 1
+            self._record_refusal(rejection)
+            return rejection.response()
+        except ReceiverUnavailable as unavailable:
+            self.counters.rejected[(503, "unavailable")] += 1
+            return Rejection(503, "unavailable", str(unavailable)).response()
+        if outcome == "duplicate":
+            self.counters.duplicates += 1
+        else:
+            self.counters.landed += 1
+            if event.receiver_problem:
+                self.counters.misdated += 1
+        return JSONResponse(
+            {
+                "status": outcome,
+                "event_id": event.event_id,
+                "business_date": event.business_date.isoformat(),
+            }
+        )
+
     def _record_refusal(self, rejection: Rejection) -> None:
         """Count it for the landing zone: status and reason code only (``refusals.py``)."""
         committer = self._committer
@@ -447,6 +508,7 @@ def create_app(config: ReceiverConfig) -> Starlette:
             Route(WEBHOOK_PATH, receiver.receive, methods=["POST"]),
             Route(STATS_PATH, receiver.stats, methods=["GET"]),
             Route(RETAIL_WEBHOOK_PATH, receiver.receive_retail_nudge, methods=["POST"]),
+            Route(D365_EVENTS_PATH, receiver.receive_d365_event, methods=["POST"]),
         ],
         lifespan=lifespan,
     )

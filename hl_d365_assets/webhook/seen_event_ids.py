@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from hl_d365_assets.landing import SEGMENT_NAME, SEGMENT_SUFFIX, LandingZone, fsync_dir
-from hl_d365_assets.webhook.config import PRODUCER, REFUSALS_ENTITY, SOURCE
+from hl_d365_assets.webhook.config import D365_SOURCE, PRODUCER, REFUSALS_ENTITY, SOURCE
 
 JOURNAL_NAME = "seen_event_ids.journal"
 JOURNAL_MTIME_SLACK_SECONDS = 5.0
@@ -120,7 +120,8 @@ def _producer_segments(zone: LandingZone, producer: str) -> list[Path]:
     """The producer's event segments; its refusal counts carry ids no delivery can repeat."""
     return sorted(
         path
-        for path in zone.root.glob(f"{SOURCE}/*/business_date=*/*-{producer}-*{SEGMENT_SUFFIX}")
+        for source in (SOURCE, D365_SOURCE)
+        for path in zone.root.glob(f"{source}/*/business_date=*/*-{producer}-*{SEGMENT_SUFFIX}")
         if path.parts[-3] != REFUSALS_ENTITY
     )
 

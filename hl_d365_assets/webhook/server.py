@@ -36,6 +36,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from hl_d365_assets.settings import load_settings, secret
 from hl_d365_assets.webhook.config import ReceiverConfig
+from hl_d365_assets.webhook.d365_events import TOKEN_ENV as D365_TOKEN_ENV
 from hl_d365_assets.webhook.receiver import WebhookReceiver, create_app
 from hl_d365_assets.webhook.recovery import (
     ReceiverAlreadyRunning,
@@ -223,6 +224,8 @@ def run_webhook_command(args, app_key: str | None = None) -> int:
             "max_segment_bytes": args.max_segment_bytes,
             "max_segment_age_seconds": parse_duration(args.max_segment_age).total_seconds(),
             "read_timeout_seconds": parse_duration(args.read_timeout).total_seconds(),
+            # Unset: the D365 business-events endpoint refuses every request (d365_events.py).
+            "d365_events_token": secret(D365_TOKEN_ENV),
         }
         if options["read_timeout_seconds"] <= 0:
             raise ValueError("--read-timeout must be more than 0")
