@@ -27,16 +27,20 @@ RETAIL_ENTITIES = (
     "payment_types",
     "inventory_values",
 )
-SOURCES = {SOURCE: ENTITIES, RETAIL_SOURCE: RETAIL_ENTITIES}
+D365_SOURCE = "d365"
+D365_ENTITIES = ("business_events",)
+"""Only D365's business events load here; its OData pulls are snapshots (``d365/raw_load.py``)."""
+SOURCES = {SOURCE: ENTITIES, RETAIL_SOURCE: RETAIL_ENTITIES, D365_SOURCE: D365_ENTITIES}
+TABLE_PREFIXES = {SOURCE: "", RETAIL_SOURCE: "retail_", D365_SOURCE: "d365_"}
 MAX_RECORD_BYTES = 1_000_000
 
 
 def raw_table(source: str, entity: str) -> str:
     """The raw table (and parse_<table>.sql) of a source entity. The GP-API entities came first
-    and keep their bare names; Heartland Retail's are prefixed, since both have e.g. tickets."""
+    and keep their bare names; the others are prefixed, since both have e.g. tickets."""
     if entity not in SOURCES.get(source, ()):
         raise ValueError(f"unknown raw entity {source}/{entity}; expected one of {SOURCES}")
-    return entity if source == SOURCE else f"retail_{entity}"
+    return TABLE_PREFIXES[source] + entity
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,14 @@
 """raw.d365_*: loading landed D365 pulls, and what a pull needs to know of the tables.
 
-A table is loaded from the newest *completed* pull landed for its entity (its
-``d365.pull_completed`` line names how to apply it): a full pull replaces the table, an
-incremental sales-order pull replaces the orders it fetched and their lines. Applying the same
-pull twice gives the same rows, so re-materialising raw.d365_* replays the landing zone without
-D365. All six tables are written in one transaction.
-
-A table emptied by hand and rebuilt from an incremental pull gets back only the orders that pull
-fetched; the next full sales-order pull (Sundays, or ``full_sales_order_pull``) restores the rest,
-as it would have without the landing zone.
+A reference-data table is loaded from the newest *completed* pull landed for its entity (its
+``d365.pull_completed`` line names how to apply it): a full pull replaces the table. Sales orders
+and their lines replay every completed pull since the newest full one, oldest first: the full
+pull replaces the tables, each incremental one (the nightly poll by creation time, and the
+targeted pulls business events trigger, ``d365/order_refresh.py``) replaces the orders it
+fetched. So two pulls landing close together — a poll and an event's targeted pull — are both
+applied, whichever run loads first, and an order ends as the latest pull read it. Applying the
+same pulls twice gives the same rows, so re-materialising raw.d365_* replays the landing zone
+without D365. All six tables are written in one transaction.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 
@@ -85,6 +86,34 @@ def newest_pull(
     )
 
 
+def pulls_since_full(
+    conn: duckdb.DuckDBPyConnection, zone: LandingZone, entity: PulledEntity
+) -> list[LandedPull]:
+    """Every completed pull of ``entity`` from the newest full one on, oldest first. Each holds
+    only its own segments: those created from its start up to the one with its completion line
+    (one segment, unless a pull outgrew the writer's segment size)."""
+    newest_first: list[LandedPull] = []
+    for day in reversed(zone.business_dates(SOURCE, entity.entity)):
+        segments = [str(path) for path in zone.segments(SOURCE, entity.entity, day)]
+        if not segments:
+            continue
+        for received_at, completion, last_segment in conn.execute(
+            sql_file("raw/find_d365_order_pulls.sql"), {"segments": segments}
+        ).fetchall():
+            started = datetime.fromisoformat(received_at).strftime("%Y%m%dT%H%M%S%fZ")
+            own = [s for s in segments if started <= Path(s).name <= Path(last_segment).name]
+            pull = LandedPull(entity, day, received_at, own, json.loads(completion))
+            newest_first.append(pull)
+            if not pull.incremental:
+                return newest_first[::-1]
+    if not newest_first:
+        raise NoLandedPull(
+            f"no completed D365 pull of {entity.entity_set} under "
+            f"{zone.root / SOURCE / entity.entity}: run d365_pull_job"
+        )
+    return newest_first[::-1]
+
+
 def newest_pulls(conn: duckdb.DuckDBPyConnection, zone: LandingZone) -> dict[str, LandedPull]:
     """The newest completed pull of every entity, by raw table. Sales orders and their lines are
     applied together, so they must come from the same pull."""
@@ -99,13 +128,29 @@ def newest_pulls(conn: duckdb.DuckDBPyConnection, zone: LandingZone) -> dict[str
 
 
 def load_pulls(
-    conn: duckdb.DuckDBPyConnection, pulls: dict[str, LandedPull], fields: dict[str, list[str]]
+    conn: duckdb.DuckDBPyConnection,
+    pulls: dict[str, LandedPull],
+    fields: dict[str, list[str]],
+    order_history: dict[str, list[LandedPull]] | None = None,
 ) -> None:
     """Stage every entity's pull, refuse one that would be rounded, then replace; the caller
-    holds the transaction. Orders are staged before their lines, which an incremental pull
-    replaces per fetched order."""
-    for entity in ENTITIES:
-        pull = pulls[entity.table]
+    holds the transaction. Orders and lines replay ``order_history`` (by table, oldest first;
+    :func:`pulls_since_full`), else apply their newest pull; in each pull the orders are staged
+    before their lines, which an incremental pull replaces per fetched order."""
+    history = order_history or {}
+    orders, lines = (history.get(e.table, [pulls[e.table]]) for e in ORDER_ENTITIES)
+    if [pull.received_at for pull in orders] != [pull.received_at for pull in lines]:
+        raise PullRefused(
+            "the landed sales-order and order-line pulls since the newest full one differ; "
+            "nothing was written"
+        )
+    applied = [(entity, pulls[entity.table]) for entity in ENTITIES if entity not in ORDER_ENTITIES]
+    applied += [
+        (entity, pull)
+        for pair in zip(orders, lines, strict=True)
+        for entity, pull in zip(ORDER_ENTITIES, pair, strict=True)
+    ]
+    for entity, pull in applied:
         payload = ", ".join(f'"{name}" VARCHAR' for name in fields[entity.table])
         run_script(
             conn,

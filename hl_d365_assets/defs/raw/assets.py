@@ -11,16 +11,19 @@ import duckdb
 
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
 from hl_d365_assets.d365.pull import ENTITIES as D365_ENTITIES
-from hl_d365_assets.d365.pull import SALES_ORDERS
+from hl_d365_assets.d365.pull import ORDER_ENTITIES, SALES_ORDERS
 from hl_d365_assets.d365.raw_load import (
     d365_fields,
     describe,
     load_pulls,
     newest_pulls,
     orders_held,
+    pulls_since_full,
     row_counts,
 )
+from hl_d365_assets.raw_loader import D365_ENTITIES as D365_EVENT_ENTITIES
 from hl_d365_assets.raw_loader import (
+    D365_SOURCE,
     ENTITIES,
     RETAIL_ENTITIES,
     RETAIL_SOURCE,
@@ -48,6 +51,8 @@ DESCRIPTIONS = {
     "retail_locations": "Heartland Retail locations (stores) with their stations (registers).",
     "retail_payment_types": "Heartland Retail payment types (Cash, Visa, Gift Card, ...).",
     "retail_inventory_values": "Heartland Retail stock per item and location, the day's snapshot.",
+    "d365_business_events": "D365 business events (SalesOrderChangedBusinessEvent, ...) as the "
+    "receiver landed them, one row per EventId, under the merchant's date of EventTime.",
 }
 
 
@@ -109,9 +114,11 @@ def build_raw_asset(entity: str, source: str = SOURCE) -> dg.AssetsDefinition:
     return raw_entity
 
 
-raw_assets = [build_raw_asset(entity) for entity in ENTITIES] + [
-    build_raw_asset(entity, RETAIL_SOURCE) for entity in RETAIL_ENTITIES
-]
+raw_assets = (
+    [build_raw_asset(entity) for entity in ENTITIES]
+    + [build_raw_asset(entity, RETAIL_SOURCE) for entity in RETAIL_ENTITIES]
+    + [build_raw_asset(entity, D365_SOURCE) for entity in D365_EVENT_ENTITIES]
+)
 
 
 @dg.multi_asset(
@@ -148,9 +155,12 @@ def raw_d365(
         fields = d365_fields(conn)
         rows_before = row_counts(conn)
         pulls = newest_pulls(conn, landing.zone)
+        order_history = {
+            entity.table: pulls_since_full(conn, landing.zone, entity) for entity in ORDER_ENTITIES
+        }
         started = time.perf_counter()
         with transaction(conn):
-            load_pulls(conn, pulls, fields)
+            load_pulls(conn, pulls, fields, order_history)
         write_seconds = time.perf_counter() - started
         rows_after = row_counts(conn)
         _, newest_order = orders_held(conn)

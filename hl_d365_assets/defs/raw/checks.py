@@ -34,6 +34,8 @@ from hl_d365_assets.load_health import (
     raise_quarantine_alert,
     top_reasons,
 )
+from hl_d365_assets.raw_loader import D365_ENTITIES as D365_EVENT_ENTITIES
+from hl_d365_assets.raw_loader import D365_SOURCE as D365_EVENT_SOURCE
 from hl_d365_assets.raw_loader import ENTITIES, RETAIL_ENTITIES, RETAIL_SOURCE, SOURCE, raw_table
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import LandingZoneResource, MappingsResource
@@ -124,7 +126,9 @@ RAW_STREAMS = [(SOURCE, entity) for entity in ENTITIES] + [
 ]
 """Every (source, entity) the raw layer loads from the landing zone, one raw asset each."""
 
-conservation_checks = [build_conservation_check(entity, source) for source, entity in RAW_STREAMS]
+conservation_checks = [
+    build_conservation_check(entity, source) for source, entity in RAW_STREAMS
+] + [build_conservation_check(entity, D365_EVENT_SOURCE) for entity in D365_EVENT_ENTITIES]
 
 
 def build_quarantine_share_check(entity: str, source: str = SOURCE) -> dg.AssetChecksDefinition:
