@@ -21,6 +21,7 @@ from hl_d365_assets.d365.raw_load import (
     pulls_since_full,
     row_counts,
 )
+from hl_d365_assets.defs.d365_orders.assets import TARGETED_PULL_KEY
 from hl_d365_assets.raw_loader import D365_ENTITIES as D365_EVENT_ENTITIES
 from hl_d365_assets.raw_loader import (
     D365_SOURCE,
@@ -126,7 +127,8 @@ raw_assets = (
     specs=[
         dg.AssetSpec(
             key=entity.key,
-            deps=[entity.landing_key],
+            # Sales orders also take the targeted pulls business events trigger (defs/d365_orders).
+            deps=[entity.landing_key, *([TARGETED_PULL_KEY] if entity in ORDER_ENTITIES else [])],
             description=entity.description,
             # The D365 group, not raw: the tables are reference data with no business day, and
             # the daily job (which selects the raw group) must not reload them per day.

@@ -22,7 +22,7 @@ What follows the reference:
   ControlNumber), as the Errors tab's *Resend* does.
 
 Guessed (docs/sandbox-departures.md): the class id and fields of the sales-order event
-(:data:`SALES_ORDER_CHANGED`; no standard one is confirmed), the ControlNumber's start and gap
+(``SalesOrderChangedBusinessEvent``, ``d365/order_events.py``; no standard one is confirmed), the ControlNumber's start and gap
 sizes, that the errors list is kept in memory (it is lost with the process), and that activation
 succeeds even when its test message fails (the failure is on the errors list).
 
@@ -49,9 +49,6 @@ from hl_d365_assets.sandbox.d365_simulator.store import StateStore
 
 logger = logging.getLogger(__name__)
 
-SALES_ORDER_CHANGED = "SalesOrderChangedBusinessEvent"
-"""Our custom event (``<Noun><PastTenseVerb>BusinessEvent``, as D365's naming rule for custom
-events says): a standard sales-order event is UNCONFIRMED in the reference."""
 TEST_EVENT = "BusinessEventsTestEndpointContract"
 TEST_CONTROL_NUMBER = -(2**63)
 """The test event's ControlNumber as consumers saw it: the minimum long."""

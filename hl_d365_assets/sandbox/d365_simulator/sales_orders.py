@@ -13,7 +13,7 @@ confirmation, packing slip or invoice, or cancels: never an OData PATCH of the s
 (the reference: they are derived from posted documents). The simulator offers it on its own admin
 path (``/_simulator/sales-orders/...``, ``app.py``), which is no part of D365.
 
-Every committed change of an order raises :data:`~.business_events.SALES_ORDER_CHANGED` with the
+Every committed change of an order raises ``SalesOrderChangedBusinessEvent`` (``d365/order_events.py``) with the
 order's number, legal entity and both status fields, and nothing more (events are small
 notifications; the consumer reads the order itself).
 
@@ -27,10 +27,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from hl_d365_assets.sandbox.d365_simulator.business_events import (
-    SALES_ORDER_CHANGED,
-    BusinessEvents,
-)
+from hl_d365_assets.d365.order_events import SALES_ORDER_CHANGED
+from hl_d365_assets.sandbox.d365_simulator.business_events import BusinessEvents
 from hl_d365_assets.sandbox.d365_simulator.entities import (
     CUSTOMERS,
     RELEASED_PRODUCTS,
