@@ -86,7 +86,7 @@ def d365_order_events_sensor(
                 asset_selection=selection,
                 run_config=dg.RunConfig(
                     ops={
-                        TARGETED_PULL_KEY.path[-1]: {
+                        TARGETED_PULL_OP: {
                             "config": {"orders": orders, "trigger": trigger}
                         }
                     }

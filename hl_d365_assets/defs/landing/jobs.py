@@ -5,6 +5,7 @@ import dagster as dg
 
 from hl_d365_assets.business_day import business_days
 from hl_d365_assets.d365.pull import ENTITIES as D365_ENTITIES
+from hl_d365_assets.defs.d365_orders.assets import CANONICAL_KEYS as SALES_ORDER_TABLES
 from hl_d365_assets.defs.landing.assets import RETAIL_KEYS
 from hl_d365_assets.defs.ops.jobs import daily_heartland_job
 from hl_d365_assets.heartland.pull import PULLED_ENTITIES, SOURCE
@@ -37,6 +38,8 @@ d365_pull_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(
         *(entity.landing_key for entity in D365_ENTITIES),
         *(entity.key for entity in D365_ENTITIES),
+        # The poll is the fallback for order events that never arrived (defs/d365_orders).
+        *SALES_ORDER_TABLES,
     ),
     description="Pull D365's chart of accounts, dimension values, customers, released products "
     "and sales orders into the landing zone, load them into raw.d365_*, then check that the GL "

@@ -125,7 +125,8 @@ class BusinessEvents:
         self.errors: list[FailedEvent] = []
         self.sent: list[dict] = []
         """Payloads answered 2xx, in the order sent (duplicates included)."""
-        self.attempts = 0
+        self.attempts: list[float] = []
+        """When each send attempt started (``time.monotonic()``), successful or not."""
         self._http = httpx.Client(transport=transport, timeout=SEND_TIMEOUT_SECONDS)
         self._queue: queue.SimpleQueue[_Send | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
@@ -284,7 +285,7 @@ class BusinessEvents:
                 time.sleep(self.retry_interval_seconds)
             attempts += 1
             with self._lock:
-                self.attempts += 1
+                self.attempts.append(time.monotonic())
             try:
                 answer = self._http.post(
                     send.url, content=body, headers={"Content-Type": "application/json"}
