@@ -85,11 +85,7 @@ def d365_order_events_sensor(
                 partition_key=day,
                 asset_selection=selection,
                 run_config=dg.RunConfig(
-                    ops={
-                        TARGETED_PULL_OP: {
-                            "config": {"orders": orders, "trigger": trigger}
-                        }
-                    }
+                    ops={TARGETED_PULL_OP: {"config": {"orders": orders, "trigger": trigger}}}
                 )
                 if orders
                 else None,
