@@ -27,9 +27,8 @@ import uvicorn
 
 from hl_d365_assets.d365.client import D365Client
 from hl_d365_assets.d365.order_events import SALES_ORDER_CHANGED
-from hl_d365_assets.defs.d365_orders.jobs import d365_order_events_job
-from hl_d365_assets.defs.d365_orders.sensors import d365_order_events_sensor
-from hl_d365_assets.defs.landing.jobs import d365_pull_job
+from hl_d365_assets.defs.landing.jobs import d365_order_events_job, d365_pull_job
+from hl_d365_assets.defs.landing.sensors import d365_order_events_sensor
 from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.landing import LandingWriter, LandingZone
 from hl_d365_assets.sandbox.d365_simulator.app import (

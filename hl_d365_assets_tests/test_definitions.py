@@ -61,12 +61,17 @@ def test_every_domain_folder_holds_only_the_files_named_for_what_dagster_defines
 
 
 def test_the_d365_pull_lands_its_records_before_raw_loads_them() -> None:
-    """D365 comes in through the landing zone like every other source."""
+    """D365 comes in through the landing zone like every other source: sales orders by the pull
+    and by the targeted pulls business events trigger, which land in the same folders."""
     graph = defs.resolve_asset_graph()
+    targeted = dg.AssetKey(["landing", "d365", "targeted_order_pulls"])
     for table in ("d365_main_accounts", "d365_sales_orders", "d365_sales_order_lines"):
         entity = table.removeprefix("d365_")
         parents = graph.get(dg.AssetKey(["raw", table])).parent_keys
-        assert parents == {dg.AssetKey(["landing", "d365", entity])}, table
+        landed_by = {dg.AssetKey(["landing", "d365", entity])}
+        if table != "d365_main_accounts":
+            landed_by.add(targeted)
+        assert parents == landed_by, table
 
 
 def test_every_asset_sits_in_the_assets_module_of_the_schema_it_writes() -> None:

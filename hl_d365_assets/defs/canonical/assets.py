@@ -6,6 +6,10 @@ read and mapped once: POS tickets become sales, lines and tenders together.
 canonical.pos_* are built from Heartland Retail's tickets (raw.retail_tickets), the POS the
 merchant runs; they replaced the invented pos_tickets feed without changing what the tables mean,
 so reconciliation and the GL read them unchanged.
+
+canonical.sales_orders and sales_order_lines are D365's orders in their current state, with the
+newest business event received for each (by ControlNumber): not per business day, rebuilt whole
+(a few thousand rows) by the runs that change raw.d365_sales_orders.
 """
 
 import time
@@ -15,6 +19,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
+from hl_d365_assets.d365.pull import SALES_ORDER_LINES, SALES_ORDERS
 from hl_d365_assets.mdm.pipeline import standardise_customer_records
 from hl_d365_assets.mdm.sources import stage_customer_sources
 from hl_d365_assets.ref_tables import load_mappings
@@ -215,4 +220,69 @@ def customer_records(
             "left_out_by_reason": summary.excluded_records,
             "compute_seconds": summary.seconds["standardise"],
         }
+    )
+
+
+# -- D365 sales orders: current state, not per business day -------------------------------
+
+SALES_ORDER_TABLES = {
+    "sales_orders": "D365 sales orders in their current state (as D365 last answered for them), "
+    "one row per legal entity and order: customers, currency, exact totals, status fields and a "
+    "cancelled flag, payment method, warehouse, creation time, and the newest business event "
+    "received for the order (by ControlNumber).",
+    "sales_order_lines": "D365 sales order lines in their current state, one row per line, "
+    "exact quantities, prices and amounts, cancelled with their order.",
+}
+SALES_ORDER_KEYS = [dg.AssetKey(["canonical", table]) for table in SALES_ORDER_TABLES]
+
+
+@dg.multi_asset(
+    name="canonical_sales_orders",
+    specs=[
+        dg.AssetSpec(
+            key=["canonical", table],
+            deps=[
+                SALES_ORDERS.key,
+                SALES_ORDER_LINES.key,
+                dg.AssetKey(["raw", "d365_business_events"]),
+            ],
+            description=description,
+            metadata=definition_metadata(f"canonical.{table}"),
+            # With raw.d365_*: current state, not a business day, so not in the daily job.
+            group_name="d365",
+            kinds={"duckdb", "sql"},
+            owners=OWNERS,
+        )
+        for table, description in SALES_ORDER_TABLES.items()
+    ],
+    pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
+)
+def canonical_sales_orders(warehouse: WarehouseResource):
+    started = time.perf_counter()
+    with warehouse.writer() as conn:
+        with transaction(conn):
+            for table in SALES_ORDER_TABLES:
+                run_script(conn, sql_file(f"canonical/insert_{table}.sql"))
+        [(orders, lines, cancelled, with_events)] = conn.execute(
+            sql_file("canonical/summarise_sales_orders.sql")
+        ).fetchall()
+    seconds = round(time.perf_counter() - started, 3)
+    yield dg.MaterializeResult(
+        asset_key=SALES_ORDER_KEYS[0],
+        metadata={
+            "dagster/row_count": orders,
+            "dagster/table_name": "warehouse.canonical.sales_orders",
+            "cancelled_orders": cancelled,
+            "orders_with_events": with_events,
+            "compute_seconds": seconds,
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=SALES_ORDER_KEYS[1],
+        metadata={
+            "dagster/row_count": lines,
+            "dagster/table_name": "warehouse.canonical.sales_order_lines",
+            "compute_seconds": seconds,
+        },
     )

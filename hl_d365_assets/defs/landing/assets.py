@@ -6,6 +6,14 @@ notices). POS tickets come from Heartland Retail: ``landing/heartland_retail/*``
 by the Heartland Retail pull (tickets by business day, reference data and stock as dated
 snapshots). ``landing/d365/*`` is materialised by the D365 OData pull, and loaded by raw.d365_*
 in the same job (``d365_pull_job``), not by the landing sensor.
+
+D365 orders in: ``landing/d365/business_events`` is written by the webhook receiver
+(``webhook/d365_events.py``) under the merchant's date of each EventTime, and loaded into
+raw.d365_business_events like Heartland's events. ``landing/d365/targeted_order_pulls`` is the
+pull of exactly the orders new events named (``d365/order_refresh.py``), requested by
+``d365_order_events_sensor``: it lands its records under ``landing/d365/sales_orders`` and
+``…/sales_order_lines`` as the nightly pull does, and raw.d365_sales_orders / lines apply it.
+The nightly poll on OrderCreationDateTime stays as the fallback for events that never came.
 """
 
 from datetime import date, datetime, timedelta
@@ -17,6 +25,9 @@ from pydantic import Field
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
 from hl_d365_assets.d365 import pull as d365_pull_logic
 from hl_d365_assets.d365.client import D365Client
+from hl_d365_assets.d365.order_events import parse_order_config
+from hl_d365_assets.d365.order_refresh import group_orders, refresh_orders
+from hl_d365_assets.d365.pull import SALES_ORDER_LINES, SALES_ORDERS
 from hl_d365_assets.d365.raw_load import d365_fields, orders_held
 from hl_d365_assets.heartland.client import HeartlandClient
 from hl_d365_assets.heartland.events import StoreZones
@@ -312,3 +323,85 @@ def latest_ticket_cursor(instance: dg.DagsterInstance) -> TicketCursor:
     event = record.asset_materialization or record.asset_observation
     value = event.metadata.get(TICKET_CURSOR) if event is not None else None
     return TicketCursor.from_json(value.value if value is not None else None)
+
+
+# -- D365 orders in: business events and the targeted pull they trigger -------------------
+
+BUSINESS_EVENTS_KEY = dg.AssetKey(["landing", "d365", "business_events"])
+RAW_BUSINESS_EVENTS_KEY = dg.AssetKey(["raw", "d365_business_events"])
+TARGETED_PULL_KEY = dg.AssetKey(["landing", "d365", "targeted_order_pulls"])
+
+business_events_landing = dg.AssetSpec(
+    key=BUSINESS_EVENTS_KEY,
+    description="Immutable NDJSON segments under landing/d365/business_events/business_date=…/ "
+    "(the merchant's date of EventTime), written by the webhook receiver: one line per D365 "
+    "business event, its EventId as event_id; redeliveries acknowledged and not landed again.",
+    group_name="landing",
+    kinds={"d365", "ndjson"},
+    owners=OWNERS,
+    partitions_def=business_days,
+)
+
+
+class TargetedPullConfig(dg.Config):
+    orders: list[str] = Field(
+        default_factory=list,
+        description="The sales orders to read from D365 now, as <legal entity>/<order number> "
+        "(the sensor names those its new business events named).",
+    )
+    trigger: str = Field(
+        default="", description="Why: the business events that named the orders (a summary)."
+    )
+
+
+@dg.asset(
+    key=TARGETED_PULL_KEY,
+    deps=[RAW_BUSINESS_EVENTS_KEY],
+    description="Pull exactly the sales orders new business events named (SalesOrderHeadersV2 by "
+    "SalesOrderNumber, then their SalesOrderLines) and land them under landing/d365/sales_orders "
+    "and …/sales_order_lines as an incremental pull: the event says which order changed, D365's "
+    "answer says what it now is, so a duplicated or out-of-order event cannot roll it back.",
+    group_name="d365",
+    kinds={"d365", "ndjson"},
+    owners=OWNERS,
+    # Reads raw.d365_* for the $select lists, as the nightly pull does.
+    pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
+)
+def targeted_order_pull(
+    context: dg.AssetExecutionContext,
+    config: TargetedPullConfig,
+    d365: D365Client,
+    landing: LandingZoneResource,
+    warehouse: WarehouseResource,
+) -> dg.MaterializeResult:
+    orders = group_orders(parse_order_config(config.orders))
+    with warehouse.writer() as conn:
+        fields = d365_fields(conn)
+    with d365.open() as api:
+        report = refresh_orders(
+            api,
+            landing.zone,
+            fields,
+            orders,
+            time_zone(load_settings().merchant_timezone),
+            trigger=config.trigger,
+        )
+    named = sum(len(numbers) for numbers in orders.values())
+    found = report.records[SALES_ORDERS.table]
+    if found < named:
+        context.log.warning(
+            f"{named - found} of {named} named sales order(s) not found in D365 (deleted since "
+            "the event?); their rows stay until the next full pull"
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "orders_named": named,
+            "orders_found": found,
+            "lines_found": report.records[SALES_ORDER_LINES.table],
+            "pulled_at": report.pulled_at.isoformat(timespec="milliseconds"),
+            "business_date": report.business_date.isoformat(),
+            "fetch_seconds": round(report.fetch_seconds, 3),
+            "trigger": config.trigger,
+        }
+    )

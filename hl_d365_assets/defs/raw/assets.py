@@ -21,7 +21,7 @@ from hl_d365_assets.d365.raw_load import (
     pulls_since_full,
     row_counts,
 )
-from hl_d365_assets.defs.d365_orders.assets import TARGETED_PULL_KEY
+from hl_d365_assets.defs.landing.assets import TARGETED_PULL_KEY
 from hl_d365_assets.raw_loader import D365_ENTITIES as D365_EVENT_ENTITIES
 from hl_d365_assets.raw_loader import (
     D365_SOURCE,
