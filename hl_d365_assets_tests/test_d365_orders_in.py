@@ -26,7 +26,7 @@ import pytest
 import uvicorn
 
 from hl_d365_assets.d365.client import D365Client
-from hl_d365_assets.d365.order_events import SALES_ORDER_CHANGED
+from hl_d365_assets.d365.order_events import SALES_ORDER_CHANGED, orders_named, parse_order_config
 from hl_d365_assets.defs.landing.jobs import d365_order_events_job, d365_pull_job
 from hl_d365_assets.defs.landing.sensors import d365_order_events_sensor
 from hl_d365_assets.defs.resources import build_resources
@@ -437,3 +437,33 @@ def test_d365_refuses_an_order_for_an_unknown_customer_and_sends_no_event(stack:
         api.create("SalesOrderHeadersV2", {"OrderingCustomerAccountNumber": "NOBODY"})
     stack.settle()
     assert len(stack.sim.business_events.sent) == sent_before
+
+
+def test_only_well_formed_sales_order_events_name_orders_to_pull(tmp_path: Path) -> None:
+    """What reaches the targeted pull's configuration (stored by Dagster) and its OData filter."""
+
+    def line(number: object, **extra: object) -> str:
+        payload = {"BusinessEventId": SALES_ORDER_CHANGED, "BusinessEventLegalEntity": "USRT",
+                   "SalesOrderNumber": number}  # fmt: skip
+        return json.dumps({"event_id": "E", "payload": payload, **extra})
+
+    segment = tmp_path / "segment.ndjson"
+    segment.write_text(
+        "\n".join([
+            line("SO-000100"),
+            line("SO-000100"),  # a redelivery names it once
+            line("4111111111111111"),  # a card number is never an order to pull
+            line("SO-000101'); DROP"),  # nothing odd reaches an OData filter
+            line(42),
+            line("SO-000102", receiver_problem="outside_partitions: ..."),
+            json.dumps({"event_id": "E", "payload": {"BusinessEventId": "CustFreeTextInvoicePostedBusinessEvent"}}),
+            "not json",
+        ])
+        + "\n"
+    )  # fmt: skip
+    named = orders_named([segment])
+    assert named.as_config() == ["usrt/SO-000100"]
+    assert (named.events, named.other_events) == (5, 1)
+    assert parse_order_config(named.as_config()) == [("usrt", "SO-000100")]
+    with pytest.raises(ValueError, match="411111XXXXXX1111"):
+        parse_order_config(["usrt/4111111111111111"])

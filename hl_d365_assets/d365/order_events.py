@@ -9,8 +9,9 @@ envelope plus ``SalesOrderNumber``, ``LegalEntity``, ``SalesOrderStatus`` and
 business events land and load too, but name no order.
 
 Only what the receiver landed without a problem counts, and only order numbers and legal
-entities that look like D365's (short, letters, digits and ``-_/.``), so nothing odd in an event
-reaches an OData filter or a run's configuration.
+entities that look like D365's (short, letters, digits and ``-_/.``) and are no card number
+(the one scanner, ``pci.py``), so nothing odd in an event reaches an OData filter or a run's
+configuration, which Dagster stores.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from hl_d365_assets.pci import contains_card_number, mask_card_numbers
 
 SALES_ORDER_CHANGED = "SalesOrderChangedBusinessEvent"
 """Our custom business event (its X++ class name); UNCONFIRMED as a standard D365 event."""
@@ -67,6 +70,7 @@ def orders_named(segments: Iterable[Path]) -> NamedOrders:
                     and isinstance(number, str)
                     and _LEGAL_ENTITY.match(company)
                     and _ORDER_NUMBER.match(number)
+                    and not contains_card_number(number)
                 ):
                     named.orders.add((company.lower(), number))
     return named
@@ -77,7 +81,13 @@ def parse_order_config(values: Iterable[str]) -> list[tuple[str, str]]:
     pairs = []
     for value in values:
         company, _, number = value.partition("/")
-        if not _LEGAL_ENTITY.match(company) or not _ORDER_NUMBER.match(number):
-            raise ValueError(f"{value!r} is not <legal entity>/<sales order number>")
+        if (
+            not _LEGAL_ENTITY.match(company)
+            or not _ORDER_NUMBER.match(number)
+            or contains_card_number(number)
+        ):
+            raise ValueError(
+                f"{mask_card_numbers(value)!r} is not <legal entity>/<sales order number>"
+            )
         pairs.append((company.lower(), number))
     return pairs
