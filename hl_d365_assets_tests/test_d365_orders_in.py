@@ -25,7 +25,7 @@ import httpx
 import pytest
 import uvicorn
 
-from hl_d365_assets.d365.client import D365Client
+from hl_d365_assets.d365.client import BatchOperation, D365Client
 from hl_d365_assets.d365.order_events import SALES_ORDER_CHANGED, orders_named, parse_order_config
 from hl_d365_assets.defs.landing.jobs import d365_order_events_job, d365_pull_job
 from hl_d365_assets.defs.landing.sensors import d365_order_events_sensor
@@ -423,6 +423,28 @@ def test_a_failed_delivery_is_retried_three_times_a_second_apart_then_resent(
             assert failed["error_id"] not in [e["error_id"] for e in remaining["errors"]]
     finally:
         sim.close()
+
+
+def test_a_changeset_rolled_back_sends_no_event(stack: Stack) -> None:
+    """Business events go out after commit only: nothing of an aborted transaction is sent."""
+    existing = stack.create_order("US-024")
+    stack.settle()
+    sent_before = len(stack.sim.business_events.sent)
+    with stack.client.open() as api:
+        (result,) = api.batch(
+            [
+                [
+                    BatchOperation("POST", "SalesOrderHeadersV2",
+                                   {"dataAreaId": "usrt", "OrderingCustomerAccountNumber": "US-003"}),
+                    BatchOperation("POST", "SalesOrderLines",
+                                   {"dataAreaId": "usrt", "SalesOrderNumber": existing,
+                                    "ItemNumber": "NO-SUCH-ITEM", "OrderedSalesQuantity": 1}),
+                ]
+            ]
+        )  # fmt: skip
+    assert not result.ok and "Released products" in str(result.error)
+    stack.settle()
+    assert len(stack.sim.business_events.sent) == sent_before
 
 
 def test_d365_refuses_an_order_for_an_unknown_customer_and_sends_no_event(stack: Stack) -> None:
