@@ -27,6 +27,8 @@ import uvicorn
 
 from hl_d365_assets.d365.client import BatchOperation, D365Client
 from hl_d365_assets.d365.order_events import SALES_ORDER_CHANGED, orders_named, parse_order_config
+from hl_d365_assets.d365.order_refresh import refresh_orders
+from hl_d365_assets.d365.raw_load import d365_fields
 from hl_d365_assets.defs.landing.jobs import d365_order_events_job, d365_pull_job
 from hl_d365_assets.defs.landing.sensors import d365_order_events_sensor
 from hl_d365_assets.defs.resources import build_resources
@@ -39,6 +41,7 @@ from hl_d365_assets.sandbox.d365_simulator.app import (
 )
 from hl_d365_assets.sandbox.d365_simulator.server import serve
 from hl_d365_assets.settings import Settings
+from hl_d365_assets.time_zones import zone
 from hl_d365_assets.webhook.config import ReceiverConfig
 from hl_d365_assets.webhook.d365_events import TEST_EVENT
 from hl_d365_assets.webhook.process import free_port
@@ -365,6 +368,30 @@ def test_an_order_whose_event_never_came_is_caught_by_the_poll(stack: Stack) -> 
         stack.query("SELECT count(*) FROM canonical.sales_orders WHERE events_received > 0")[0][0]
         >= 3
     )
+
+
+def test_a_targeted_pull_landed_before_a_poll_is_applied_with_it(stack: Stack) -> None:
+    """Two pulls land before raw loads (the poll's run started while a targeted pull landed):
+    raw replays both, so neither the old order the event named nor the poll's new one is lost."""
+    stack.sim.business_events.deactivate(SALES_ORDER_CHANGED)
+    try:
+        stack.move("SO-000003", "deliver")
+        with stack.client.open() as api, duckdb.connect(str(stack.settings.warehouse_path)) as conn:
+            refresh_orders(
+                api, LandingZone(stack.settings.landing_dir), d365_fields(conn),
+                {"usrt": ["SO-000003"]}, zone(stack.settings.merchant_timezone),
+            )  # fmt: skip
+        new = stack.create_order("US-003", ("SKU-10196", "1"))
+        stack.poll()
+    finally:
+        stack.sim.business_events.activate(SALES_ORDER_CHANGED, stack.endpoint, "usrt")
+        stack.settle()
+    assert stack.query(
+        "SELECT SalesOrderNumber, SalesOrderProcessingStatus FROM raw.d365_sales_orders "
+        "WHERE SalesOrderNumber IN ('SO-000003', $new) ORDER BY 1",
+        {"new": new},
+    ) == [("SO-000003", "Delivered"), (new, "Active")]
+    assert order_row(stack, "SO-000003")["sales_order_status"] == "Delivered"
 
 
 def test_a_wrong_or_missing_token_is_refused_without_echoing_the_body(stack: Stack) -> None:
