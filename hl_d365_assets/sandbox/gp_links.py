@@ -287,13 +287,10 @@ class PaymentDesk:
     # -- the GP-API requests ----------------------------------------------------------------
 
     def serves(self, method: str, path: str) -> bool:
-        return (
-            path == LINKS_PATH
-            or path.startswith(LINKS_PATH + "/")
-            or path == PAYMENT_METHODS_PATH
-            or path.startswith(PAYMENT_METHODS_PATH + "/")
-            or (path == TRANSACTIONS_PATH and method == "POST")
-        )
+        resource = path.split("/")[2] if path.count("/") >= 2 else ""
+        if path.startswith("/ucp/") and resource in ("links", "payment-methods"):
+            return True
+        return path == TRANSACTIONS_PATH and method == "POST"
 
     def answer(
         self, method: str, path: str, query: str, body: bytes, environ: dict
@@ -544,18 +541,15 @@ class PaymentDesk:
                 "currency": link["transactions"]["currency"],
                 "expiration_date": link["expiration_date"][:10],
             }
-            if all(params[name] == value for name, value in values.items() if name in params):
-                if _in_range(link["time_created"], params):
-                    rows.append(self._link_answer(link, None))
+            matches = all(params[n] == value for n, value in values.items() if n in params)
+            if matches and _in_range(link["time_created"], params):
+                rows.append(self._link_answer(link, None))
         return _page(rows, params, "links")
 
     def _link_paid(self, link: dict, transaction: dict) -> None:
+        summary = ("id", "time_created", "status", "type", "amount", "currency", "reference")
         link["transactions"]["transaction_list"].append(
-            {
-                name: transaction[name]
-                for name in ("id", "time_created", "status", "type", "amount", "currency",
-                             "reference")
-            }  # fmt: skip
+            {name: transaction[name] for name in summary}
         )
         if transaction["status"] in ("CAPTURED", "PREAUTHORIZED"):
             link["usage_count"] = str(int(link["usage_count"]) + 1)
@@ -672,7 +666,9 @@ class PaymentDesk:
         transaction_id = "TRN_" + "".join(secrets.choice(_ALPHANUMERIC) for _ in range(30))
         created = self._time_text()
         status = "DECLINED" if declined else CAPTURE_MODES[capture_mode]
-        brand, bin_, last4 = (card.brand, card.bin, card.last4) if card else ("VISA", "424242", "4242")
+        brand, bin_, last4 = (
+            (card.brand, card.bin, card.last4) if card else ("VISA", "424242", "4242")
+        )
         action = {
             "id": "ACT_" + secrets.token_hex(15),
             "type": "AUTHORIZE",
@@ -812,5 +808,3 @@ def _page(rows: list[dict], params: dict[str, str], array_key: str) -> dict:
 
 def _compact(value: object) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
-
-

@@ -555,7 +555,6 @@ class HeartlandSimulator:
         )
         return _Answer(200, head[:-1] + f',"{listing.array_key}":[{items}]}}'.encode())
 
-
     def _transaction(self, path: str) -> _Answer:
         transaction_id = path.rsplit("/", 1)[1]
         created = self.payments.transactions.get(transaction_id)
@@ -568,7 +567,7 @@ class HeartlandSimulator:
                 "SELECT payload FROM transactions WHERE id = $id", {"id": transaction_id}
             ).fetchone()
         if found is None:
-            raise _Refused(
+            raise _Refusal(
                 404,
                 "RESOURCE_NOT_FOUND",
                 "40118",
