@@ -1,4 +1,4 @@
-"""The payment request sensor: a confirmed D365 card order gets its GP-API request within seconds.
+"""Ops sensors. The payment request sensor: a confirmed D365 card order gets its GP-API request within seconds.
 
 Every few seconds it reads the analysts' read copy (republished after every run, so it never
 competes with a writer for the warehouse) for orders without a request and requests without a
@@ -14,7 +14,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from hl_d365_assets.defs.payment_requests.jobs import order_payment_requests_job
+from hl_d365_assets.defs.ops.jobs import order_payment_requests_job
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.warehouse import WarehouseResource, sql_file
 
