@@ -214,6 +214,12 @@ class PaymentDesk:
         for card in SEEDED_PAYMENT_METHODS:
             self.seed(card)
 
+    @property
+    def seen_keys(self) -> frozenset[str]:
+        """The ``x-gp-idempotency`` keys of the writes applied so far."""
+        with self._lock:
+            return frozenset(self._keys)
+
     # -- set-up and control -----------------------------------------------------------------
 
     def seed(self, card: SeededCard) -> str:
