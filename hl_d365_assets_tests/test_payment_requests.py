@@ -422,3 +422,49 @@ def test_the_asset_materialises_in_a_dagster_run_and_the_sensor_asks_only_for_ne
             assert len(world.links_of("SO-000002")) == 1
     finally:
         server.stop()
+
+
+def test_a_stored_card_charge_and_a_paid_link_reach_the_customer_payment_journal(
+    tmp_path: Path, instance: dg.DagsterInstance
+) -> None:
+    """What GP makes for the orders shows in its transaction listing of the day, so the end of
+    day pull lands it and the daily job books it as the orders' customer payments."""
+    from hl_d365_assets.definitions import defs
+    from hl_d365_assets.defs.resources import build_resources
+    from hl_d365_assets.heartland.events import StoreZones
+    from hl_d365_assets.heartland.pull import pull_days
+    from hl_d365_assets.landing import LandingZone
+
+    settings = make_settings(tmp_path / "data")
+    settings.data_dir.mkdir(parents=True)
+    seed(settings)
+    world = World(settings, HeartlandSimulator(clock=lambda: NOW.timestamp()))
+    world.request()
+    link_id = world.requests()["SO-000001"]["gp_id"]
+    world.sim.payments.pay_link(link_id)
+    day = NOW.date()  # 10:00 in New York
+
+    with world.client().open(world.sim.transport(), sleep=lambda seconds: None) as api:
+        pull_days(
+            api,
+            LandingZone(settings.landing_dir),
+            [day],
+            StoreZones.from_mappings(settings.mappings_dir, settings.merchant_timezone),
+        )
+    result = defs.resolve_job_def("daily_heartland_job").execute_in_process(
+        instance=instance,
+        partition_key=day.isoformat(),
+        resources={**build_resources(settings), "heartland": world.client()},
+        raise_on_error=False,
+    )
+
+    assert result.success
+    booked = world.query(
+        "SELECT sales_order_number, transaction_id, customer_account, amount "
+        "FROM gl.customer_payments ORDER BY 1"
+    )
+    [paid_link] = world.charges_of("SO-000001")
+    assert booked == [
+        ("SO-000001", paid_link["id"], "US-024", Decimal("1227.12")),
+        ("SO-000004", world.requests()["SO-000004"]["gp_id"], "US-003", Decimal("1786.77")),
+    ]  # the declined charge of SO-000009 is no payment

@@ -50,7 +50,9 @@ Guesses, UNCONFIRMED by any source (docs/sandbox-departures.md lists them):
 - a ``PAYMENT`` link takes ``payer.email`` (the hosted-page variant's field) and GP e-mails the
   link to it; the simulator keeps the address only to count the e-mails it "sent" and never
   echoes it;
-- a declined sale answers 200 with ``status DECLINED`` and ``payment_method.result`` ``101``.
+- a declined sale answers 200 with ``status DECLINED`` and ``payment_method.result`` ``101``;
+- a captured sale joins its merchant's open batch of the UTC day (``batch_id``), which the
+  simulator never closes: the batch listing and settlement do not show it.
 """
 
 from __future__ import annotations
@@ -700,7 +702,8 @@ class PaymentDesk:
             "currency": currency,
             "reference": reference,
             "description": description,
-            "batch_id": "",
+            "gratuity_amount": "0",
+            "batch_id": _open_batch(merchant_id, created) if status == "CAPTURED" else "",
             "parent_resource_id": transaction_id,
             "country": "US" if currency == "USD" else "CA",
             **extra,
@@ -748,6 +751,13 @@ class PaymentDesk:
     def _site(self, currency: str) -> tuple[str, str, str]:
         site = self._sites.get(currency) or next(iter(self._sites.values()))
         return site.merchant_id, site.merchant_name, site.store_id
+
+
+def _open_batch(merchant_id: str, time_created: str) -> str:
+    """The merchant's open batch of the UTC day a capture joins (GP puts a captured sale in the
+    open batch at once; the simulator never closes these batches: a departure)."""
+    digest = hashlib.sha256(f"{merchant_id}:{time_created[:10]}".encode()).hexdigest()
+    return f"BAT_{int(digest[:8], 16) % 1_000_000:06d}-{int(digest[8:12], 16) % 1000:03d}"
 
 
 def _payment_method_not_found(pmt: str) -> _Refused:
