@@ -90,18 +90,7 @@ def sim(clock: FakeClock) -> HeartlandSimulator:
 @pytest.fixture
 def gp(sim: HeartlandSimulator) -> Iterator[httpx.Client]:
     with httpx.Client(transport=sim.transport(), base_url="http://simulator") as raw:
-        nonce = "2026-11-18T11:06:40.000Z"
-        token = raw.post(
-            "/ucp/accesstoken",
-            headers=VERSION,
-            json={
-                "app_id": SANDBOX_APP_ID,
-                "nonce": nonce,
-                "secret": hashlib.sha512((nonce + SANDBOX_APP_KEY).encode()).hexdigest(),
-                "grant_type": "client_credentials",
-            },
-        ).json()["token"]
-        raw.headers.update({**VERSION, "Authorization": f"Bearer {token}"})
+        raw.headers.update(bearer(raw))
         yield raw
 
 
@@ -322,3 +311,51 @@ def test_created_transactions_stay_listed_when_the_landing_is_reloaded(
         "/ucp/transactions", params={"from_time_created": day, "to_time_created": day}
     ).json()
     assert [row["id"] for row in listed["transactions"]] == [transaction["id"]]
+
+
+def test_the_receiver_accepts_and_lands_a_paid_links_notification(tmp_path) -> None:
+    """Over real HTTP to the real receiver (`hl-d365 webhook serve --sandbox`): the signature
+    holds and the payment lands as a captured transaction carrying the order number."""
+    from hl_d365_assets.landing import LandingZone
+    from hl_d365_assets.webhook.process import free_port, start_receiver
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    port = free_port()
+    receiver = start_receiver(data_dir, port)
+    try:
+        sim = HeartlandSimulator()
+        with httpx.Client(transport=sim.transport(), base_url="http://simulator") as raw:
+            status_url = f"http://127.0.0.1:{port}/webhooks/heartland"
+            request = link_request("SO-000003", notifications={"status_url": status_url})
+            request["expiration_date"] = "2099-01-01T00:00:00Z"
+            link_id = raw.post("/ucp/links", json=request, headers=bearer(raw)).json()["id"]
+            paid = raw.post(f"/sandbox/links/{link_id}/pay").json()
+    finally:
+        receiver.terminate()
+        receiver.wait(timeout=30)
+
+    assert paid["notification"]["status"] == 200
+    zone = LandingZone(data_dir / "landing")
+    day = zone.business_dates("heartland", "payment_transactions")
+    [segment] = [s for d in day for s in zone.segments("heartland", "payment_transactions", d)]
+    [landed] = [json.loads(line) for line in segment.read_text().splitlines()]
+    assert landed["payload"]["id"] == paid["transaction"]["id"]
+    assert landed["payload"]["link_data"]["reference"] == "SO-000003"
+    assert landed["event_type"] == "transaction.captured"
+
+
+def bearer(raw: httpx.Client) -> dict[str, str]:
+    """The version header and a bearer token of the sandbox app."""
+    nonce = "2026-11-18T11:06:40.000Z"
+    token = raw.post(
+        "/ucp/accesstoken",
+        headers=VERSION,
+        json={
+            "app_id": SANDBOX_APP_ID,
+            "nonce": nonce,
+            "secret": hashlib.sha512((nonce + SANDBOX_APP_KEY).encode()).hexdigest(),
+            "grant_type": "client_credentials",
+        },
+    ).json()["token"]
+    return {**VERSION, "Authorization": f"Bearer {token}"}
