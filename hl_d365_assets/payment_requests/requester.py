@@ -16,7 +16,7 @@ warehouse across an HTTP call):
 
 A request found ``sent`` or ``unknown`` at the start of a run (a run killed mid-request, an answer
 lost) is first looked up in GP by the order number: ``GET /links?reference=`` for a link,
-``GET /transactions?reference=`` for a charge (its amount and stored method must match). What the
+``GET /transactions?reference=`` for a charge (amount, currency and stored method must match). What the
 look-up finds is adopted; only a request GP does not hold is sent again. Every attempt carries the
 same ``x-gp-idempotency`` key (the request id), so even a re-send that races a slow look-up is
 answered ``40039`` with the id of what the first attempt made, which is then adopted: a crash or
@@ -41,11 +41,17 @@ import duckdb
 from hl_d365_assets.heartland.client import HeartlandApi
 from hl_d365_assets.heartland.errors import (
     HeartlandApiError,
+    HeartlandAuthenticationError,
     HeartlandDuplicateRequest,
     HeartlandOutcomeUnknown,
     HeartlandUnavailable,
 )
-from hl_d365_assets.payment_requests.gp_bodies import NotMinorUnits, charge_body, link_body
+from hl_d365_assets.payment_requests.gp_bodies import (
+    NotMinorUnits,
+    charge_body,
+    link_body,
+    minor_units,
+)
 from hl_d365_assets.warehouse import run_script, sql_file, transaction
 
 logger = logging.getLogger(__name__)
@@ -215,6 +221,10 @@ def _send_once(
     except HeartlandUnavailable as down:
         _finish(writer, request_id, now, status="waiting", last_error=str(down), answered=False)
         raise _GpDown(str(down)) from None
+    except HeartlandAuthenticationError as refused:
+        # Our credentials, not this request: it waits, and the run fails for someone to look.
+        _finish(writer, request_id, now, status="waiting", last_error=str(refused), answered=False)
+        raise
     except HeartlandApiError as refused:
         logger.warning("%s refused by GP: %s", request_id, refused)
         return _finish(writer, request_id, now, status="failed", last_error=str(refused))
@@ -224,6 +234,7 @@ def _send_once(
 def _look_up(api: HeartlandApi, request: dict, resource_id: str | None = None) -> dict | None:
     """What an earlier attempt of ``request`` made in GP, as finish fields; ``None`` if nothing."""
     order = request["sales_order_number"]
+    amount = minor_units(request["amount"], request["minor_unit_exponent"])
     try:
         if request["kind"] == "link":
             if resource_id and resource_id.startswith("LNK_"):
@@ -232,6 +243,7 @@ def _look_up(api: HeartlandApi, request: dict, resource_id: str | None = None) -
                 link
                 for link in api.list_links(reference=order)
                 if (link.get("transactions") or {}).get("currency") == request["currency"]
+                and (link.get("transactions") or {}).get("amount") == amount
             ]
             return _result("link", _newest(links, order)) if links else None
         if resource_id and resource_id.startswith("TRN_"):
@@ -245,6 +257,7 @@ def _look_up(api: HeartlandApi, request: dict, resource_id: str | None = None) -
             for row in api.find_transactions(order, recorded - LOOK_BACK, today + LOOK_BACK)
             if (row.get("payment_method") or {}).get("id") == request["payment_method_id"]
             and row.get("currency") == request["currency"]
+            and row.get("amount") == amount
         ]
         return _result("stored_card", _newest(charges, order)) if charges else None
     except HeartlandUnavailable as down:
