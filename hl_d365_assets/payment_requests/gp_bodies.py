@@ -22,11 +22,14 @@ NAME_LIMIT = 50
 
 
 class NotMinorUnits(ValueError):
-    """An amount with more decimals than its currency has."""
+    """An amount with more decimals than its currency has, or of a currency we do not know."""
 
 
-def minor_units(amount: Decimal, exponent: int) -> str:
-    """``Decimal("1227.12")`` with exponent 2 -> ``"122712"``."""
+def minor_units(amount: Decimal, exponent: int | None) -> str:
+    """``Decimal("1227.12")`` with exponent 2 -> ``"122712"``; ``None``: a currency missing from
+    mappings/currencies.csv."""
+    if exponent is None:
+        raise NotMinorUnits("the order's currency is not in mappings/currencies.csv")
     scaled = amount.scaleb(exponent)
     if scaled != scaled.to_integral_value() or scaled <= 0:
         raise NotMinorUnits(f"{amount} is not a positive amount of whole minor units")

@@ -234,7 +234,10 @@ def _send_once(
 def _look_up(api: HeartlandApi, request: dict, resource_id: str | None = None) -> dict | None:
     """What an earlier attempt of ``request`` made in GP, as finish fields; ``None`` if nothing."""
     order = request["sales_order_number"]
-    amount = minor_units(request["amount"], request["minor_unit_exponent"])
+    try:
+        amount = minor_units(request["amount"], request["minor_unit_exponent"])
+    except NotMinorUnits:
+        return None  # such a request never left (it failed before its body was made)
     try:
         if request["kind"] == "link":
             if resource_id and resource_id.startswith("LNK_"):
