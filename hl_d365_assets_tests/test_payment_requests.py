@@ -305,24 +305,40 @@ def test_a_create_whose_outcome_is_unknown_is_looked_up_and_sent_again_only_if_g
     assert report.adopted == 0
 
 
-def test_a_request_gp_refuses_fails_naming_the_request_and_never_the_e_mail(
+def test_a_request_that_cannot_be_made_fails_saying_why_and_never_naming_the_e_mail(
     tmp_path: Path,
 ) -> None:
     settings = make_settings(tmp_path / "data")
     settings.data_dir.mkdir(parents=True)
     long_number = "SO-" + "7" * 60  # GP refuses references over 50 characters
-    seed(settings, [(long_number, "US-024", "USD", "12.00", "CARD", "Confirmed", "Backorder")])
+    seed(
+        settings,
+        [
+            (long_number, "US-024", "USD", "12.00", "CARD", "Confirmed", "Backorder"),
+            ("SO-000020", "US-024", "CHF", "12.00", "CARD", "Confirmed", "Backorder"),
+            ("SO-000004", "US-003", "USD", "1786.77", "CARD", "Confirmed", "Backorder"),
+        ],
+    )
     world = World(settings, HeartlandSimulator())
+    card = world.sim.payments.payment_method_of("usrt/US-003")
+    world.sim.payments.payment_methods[card]["status"] = "DELETED"  # the customer removed it
 
     world.request()
 
-    request = world.requests()[long_number]
-    assert request["status"] == "failed"
-    assert request["last_error"] == (
+    requests = world.requests()
+    assert {r["status"] for r in requests.values()} == {"failed"}
+    assert requests[long_number]["last_error"] == (
         "POST /ucp/links refused: HTTP 400 INVALID_REQUEST_DATA (40213): reference contains "
         "unexpected data (not retried)"
     )
-    assert world.sim.requests["/ucp/links"] == 1
+    assert requests["SO-000020"]["last_error"] == (
+        "the order's currency is not in mappings/currencies.csv"
+    )
+    assert requests["SO-000004"]["last_error"] == (
+        "no ACTIVE stored payment method in GP with reference usrt/US-003"
+    )
+    assert world.sim.payments.links == {} and world.sim.payments.transactions == {}
+    assert "westbrook" not in str(world.query("FROM ops.payment_requests"))
 
 
 def test_a_dry_run_records_and_sends_nothing_and_shows_no_e_mail(world: World) -> None:
