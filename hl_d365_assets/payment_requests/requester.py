@@ -78,6 +78,7 @@ class RequestReport:
     planned: list[dict] = field(default_factory=list)
     """Dry run: what would be recorded or sent (order, kind, amount, masked e-mail)."""
     gp_unavailable: bool = False
+    dry_run: bool = False
 
     def metadata(self) -> dict[str, object]:
         return {
@@ -88,7 +89,9 @@ class RequestReport:
         }
 
     def lines(self) -> list[str]:
-        if self.planned:
+        if self.dry_run and not self.planned:
+            return ["nothing to record or send"]
+        if self.dry_run:
             return [
                 f"would {p['action']} {p['legal_entity']}/{p['sales_order_number']}: {p['kind']} "
                 f"{p['amount']} {p['currency']}"
@@ -113,7 +116,7 @@ def request_payments(
 ) -> RequestReport:
     """Record the new requests, then send (or look up) every one without a result; see the
     module doc. ``dry_run``: record and send nothing, report what would be."""
-    report = RequestReport()
+    report = RequestReport(dry_run=dry_run)
     with writer() as conn:
         conn.execute("BEGIN TRANSACTION").fetchall()
         try:
