@@ -323,8 +323,12 @@ def main(argv: list[str] | None = None) -> int:
         from hl_d365_assets.sandbox.heartland_simulator import main as serve_simulator
         from hl_d365_assets.settings import load_settings
 
-        holds = args.landing or str(load_settings().data_dir / "sandbox" / "heartland_holds")
-        serve_simulator(["--landing", holds, "--host", args.host, "--port", str(args.port)])
+        sandbox_dir = load_settings().data_dir / "sandbox"
+        holds = args.landing or str(sandbox_dir / "heartland_holds")
+        serve_simulator(
+            ["--landing", holds, "--host", args.host, "--port", str(args.port),
+             "--payments-state", str(sandbox_dir / "gp_payments.json")]
+        )  # fmt: skip
         return 0
     if args.command == "retail-sim":
         from hl_d365_assets.sandbox.heartland_retail_simulator import main as serve_retail

@@ -359,3 +359,35 @@ def bearer(raw: httpx.Client) -> dict[str, str]:
         },
     ).json()["token"]
     return {**VERSION, "Authorization": f"Bearer {token}"}
+
+
+def test_links_charges_and_seen_keys_survive_a_restart_of_the_simulator(tmp_path) -> None:
+    state = tmp_path / "gp_payments.json"
+    before = HeartlandSimulator(payments_state=state)
+    with httpx.Client(transport=before.transport(), base_url="http://simulator") as raw:
+        headers = bearer(raw)
+        link = raw.post("/ucp/links", json=link_request(), headers=headers).json()
+        pmt = before.payments.payment_method_of("usrt/US-003")
+        charged = post_with(raw, headers, charge(pmt), "charge-key").json()
+
+    after = HeartlandSimulator(payments_state=state)
+    with httpx.Client(transport=after.transport(), base_url="http://simulator") as raw:
+        headers = bearer(raw)
+        assert raw.get(f"/ucp/links/{link['id']}", headers=headers).json()["reference"] == (
+            "SO-000001"
+        )
+        again = post_with(raw, headers, charge(pmt), "charge-key")
+        day = charged["time_created"][:10]
+        listed = raw.get(
+            "/ucp/transactions",
+            headers=headers,
+            params={"from_time_created": day, "to_time_created": day},
+        ).json()
+
+    assert again.status_code == 409 and charged["id"] in again.text
+    assert [row["id"] for row in listed["transactions"]] == [charged["id"]]
+    assert "ap@westbrook.example" not in state.read_text()
+
+
+def post_with(raw: httpx.Client, headers: dict, body: dict, key: str) -> httpx.Response:
+    return raw.post("/ucp/transactions", json=body, headers={**headers, "x-gp-idempotency": key})

@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import secrets
 import string
@@ -67,6 +68,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import httpx
@@ -195,6 +197,9 @@ class PaymentDesk:
     on_transaction: Callable[[dict, dict], None]
     """Called with (create-response object, report row) of every transaction created."""
     notify: Notify = post_notification
+    state_path: Path | None = None
+    """Where the desk keeps its state across restarts (JSON, rewritten after every change);
+    ``None``: in memory only. Payers' e-mails are never written."""
     clock_offset_seconds: float = 0.0
     links: dict[str, dict] = field(default_factory=dict)
     payment_methods: dict[str, dict] = field(default_factory=dict)
@@ -215,6 +220,39 @@ class PaymentDesk:
             )
         for card in SEEDED_PAYMENT_METHODS:
             self.seed(card)
+        if self.state_path is not None and self.state_path.exists():
+            self._restore(json.loads(self.state_path.read_text(encoding="utf-8")))
+
+    def _restore(self, state: dict) -> None:
+        self.links = state["links"]
+        self.payment_methods.update(state["payment_methods"])
+        self.transactions = state["transactions"]
+        self._keys = {key: tuple(value) for key, value in state["keys"].items()}
+        self._declining = state["declining"]
+        self.clock_offset_seconds = state["clock_offset_seconds"]
+        self.emails_sent = state["emails_sent"]
+        for transaction in self.transactions.values():
+            row = {**transaction, "action_create_id": transaction["action"]["id"]}
+            del row["action"]
+            self.on_transaction(transaction, row)
+
+    def _save(self) -> None:
+        """Write the state (under the lock) to a temporary file renamed into place."""
+        if self.state_path is None:
+            return
+        state = {
+            "links": self.links,
+            "payment_methods": self.payment_methods,
+            "transactions": self.transactions,
+            "keys": self._keys,
+            "declining": self._declining,
+            "clock_offset_seconds": self.clock_offset_seconds,
+            "emails_sent": self.emails_sent,
+        }
+        self.state_path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.state_path.with_name(f".{self.state_path.name}.tmp")
+        temporary.write_bytes(_compact(state))
+        os.replace(temporary, self.state_path)
 
     @property
     def seen_keys(self) -> frozenset[str]:
@@ -257,11 +295,13 @@ class PaymentDesk:
             if payment_method_id not in self.payment_methods:
                 raise KeyError(payment_method_id)
             self._declining[payment_method_id] = times
+            self._save()
 
     def advance_clock(self, seconds: float) -> None:
         """Move the links' clock on (``expiration_date`` passes); tokens keep the simulator's."""
         with self._lock:
             self.clock_offset_seconds += seconds
+            self._save()
 
     def pay_link(
         self, link_id: str, *, amount: str | None = None, decline: bool = False
@@ -288,6 +328,7 @@ class PaymentDesk:
                 extra={"link_data": {"id": link_id, "reference": link["reference"]}},
             )
             self._link_paid(link, transaction)
+            self._save()
             status_url = (link.get("notifications") or {}).get("status_url")
         notification = self._notify(status_url, transaction) if status_url else None
         return transaction, notification
@@ -320,6 +361,8 @@ class PaymentDesk:
                 status, resource, created = self._route(method, path, params, body, environ)
                 if created is not None and key is not None:
                     self._keys[key] = created
+                if method in ("POST", "PATCH"):
+                    self._save()
             return status, _compact(resource)
         except _Refused as refused:
             return refused.status, _compact(refused.body)

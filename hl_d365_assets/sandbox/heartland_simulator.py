@@ -237,10 +237,12 @@ class HeartlandSimulator:
         clock: Callable[[], float] = time.time,
         app_name: str = "hl-d365 sandbox",
         merchant_name: str = "HL D365 Sandbox Retail",
+        payments_state: Path | None = None,
     ) -> None:
         """``token_ttl_seconds``: when set, every token lives this long whatever the request
         asked; otherwise the requested ``seconds_to_expire``, else 600 s. ``clock`` (epoch
-        seconds) decides token expiry, ``time_created`` and the default range start."""
+        seconds) decides token expiry, ``time_created`` and the default range start.
+        ``payments_state``: the file the payment desk's links and charges survive a restart in."""
         self.app_id = app_id
         self._app_key = app_key
         self.token_ttl_seconds = token_ttl_seconds
@@ -269,6 +271,7 @@ class HeartlandSimulator:
             account_name=ACCOUNT_NAMES["TRA"],
             clock=clock,
             on_transaction=self._add_created_transaction,
+            state_path=payments_state,
         )
         if landing_root is not None:
             self.load_landing(landing_root)
@@ -649,8 +652,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--landing", type=Path, default=load_settings().landing_dir)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--payments-state", type=Path, help="file keeping payment links and charges (JSON)"
+    )
     args = parser.parse_args(argv)
-    sim = HeartlandSimulator()
+    sim = HeartlandSimulator(payments_state=args.payments_state)
     counts = sim.load_landing(args.landing)
     with serve(sim, args.host, args.port) as server:
         print(
