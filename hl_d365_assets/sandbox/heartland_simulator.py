@@ -31,7 +31,8 @@ Departures from the real API, on purpose:
   invented; no source shows what GP sends then. The 4xx envelopes use the codes and texts the
   SDK tests assert (40001, 40004, 40005, 40043, 40118, 40213).
 - Paths under ``/ucp/merchants/{MER_id}/...`` (partner mode) are not served.
-- ``GET /ucp/transactions`` also takes ``reference`` (a filter GP-API's reference lists), and ``GET /ucp/transactions/{id}`` answers one transaction; the payment
+- ``GET /ucp/transactions`` also takes ``reference`` (a filter GP-API's reference lists), and
+  ``GET /ucp/transactions/{id}`` answers one transaction; the payment
   links, stored payment methods and charges of D365 orders are served by
   :class:`~hl_d365_assets.sandbox.gp_links.PaymentDesk` (its docstring says what it guesses),
   and every transaction it creates joins the listing of its day.
