@@ -74,6 +74,17 @@ from urllib.parse import parse_qs
 import httpx
 
 from hl_d365_assets.heartland.signature import SIGNATURE_HEADER, sign
+from hl_d365_assets.sandbox.gp_answers import (
+    Refused,
+    compact,
+    in_range,
+    invalid,
+    json_body,
+    missing,
+    page,
+    refuse_unexpected,
+)
+from hl_d365_assets.sandbox.stored_cards import SEEDED_PAYMENT_METHODS, SeededCard
 from hl_d365_assets.sandbox.stores import load_stores
 
 LINKS_PATH = "/ucp/links"
@@ -99,7 +110,6 @@ STORED_CREDENTIAL = {
 """The PHP SDK's stored-credential enums (reference, section 3)."""
 EXPIRATION = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 MINOR_UNITS = re.compile(r"^[1-9][0-9]{0,14}$")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 LIST_PAGING = frozenset(
     {"page", "page_size", "order", "order_by", "from_time_created", "to_time_created"}
 )
@@ -110,53 +120,6 @@ LINK_FILTERS = frozenset(
 PAYMENT_METHOD_FILTERS = frozenset({"number_last4", "reference", "status", "id"})
 DECLINE_RESULT = "101"
 _ALPHANUMERIC = string.ascii_letters + string.digits
-
-
-@dataclass(frozen=True)
-class SeededCard:
-    """A card a sandbox customer saved on the hosted page (``storage_mode``), as GP keeps it."""
-
-    reference: str
-    """Our D365 customer key, ``dataAreaId/CustomerAccount`` (what we set as the token's
-    reference when the card is saved; the requester finds a customer's card by it)."""
-    name: str
-    brand: str
-    bin: str
-    """First six digits: only on the transaction report rows (``masked_number_first6last4``)."""
-    last4: str
-    expiry_month: str
-    expiry_year: str
-    declines: bool = False
-    """Every charge against it is declined (the sandbox's deterministic decline)."""
-
-
-SEEDED_PAYMENT_METHODS = (
-    SeededCard("usrt/US-003", "MAPLE INTERIORS", "VISA", "411111", "1111", "12", "29"),
-    SeededCard("usrt/CA-004", "NORTHWIND TRADING", "MASTERCARD", "555555", "4444", "08", "28"),
-    SeededCard("usrt/US-016", "LAKESIDE CLINIC", "VISA", "400551", "0019", "03", "28", True),
-)
-"""Stored cards of three sandbox D365 customers; US-016's card is declined every time."""
-
-
-class _Refused(Exception):
-    def __init__(self, status: int, code: str, detail: str, description: str) -> None:
-        super().__init__(description)
-        self.status = status
-        self.body = {
-            "error_code": code,
-            "detailed_error_code": detail,
-            "detailed_error_description": description,
-        }
-
-
-def _missing(name: str) -> _Refused:
-    return _Refused(
-        400, "MANDATORY_DATA_MISSING", "40005", f"Request expects the following fields : {name}"
-    )
-
-
-def _invalid(name: str) -> _Refused:
-    return _Refused(400, "INVALID_REQUEST_DATA", "40213", f"{name} contains unexpected data")
 
 
 Notify = Callable[[str, bytes, dict[str, str]], int]
@@ -251,7 +214,7 @@ class PaymentDesk:
         }
         self.state_path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.state_path.with_name(f".{self.state_path.name}.tmp")
-        temporary.write_bytes(_compact(state))
+        temporary.write_bytes(compact(state))
         os.replace(temporary, self.state_path)
 
     @property
@@ -310,12 +273,12 @@ class PaymentDesk:
         with self._lock:
             link = self._link(link_id, f"/sandbox/links/{link_id}/pay")
             if link["status"] != "ACTIVE":
-                raise _Refused(
+                raise Refused(
                     400, "INVALID_REQUEST_DATA", "40213", f"Link {link_id} is {link['status']}"
                 )
             paid = amount or link["transactions"]["amount"]
             if not MINOR_UNITS.match(paid):
-                raise _invalid("amount")
+                raise invalid("amount")
             transaction = self._transaction(
                 amount=paid,
                 currency=link["transactions"]["currency"],
@@ -351,7 +314,7 @@ class PaymentDesk:
             with self._lock:
                 if method in ("POST", "PATCH") and key is not None and key in self._keys:
                     kind, resource_id = self._keys[key]
-                    raise _Refused(
+                    raise Refused(
                         409,
                         "DUPLICATE_ACTION",
                         "40039",
@@ -363,18 +326,18 @@ class PaymentDesk:
                     self._keys[key] = created
                 if method in ("POST", "PATCH"):
                     self._save()
-            return status, _compact(resource)
-        except _Refused as refused:
-            return refused.status, _compact(refused.body)
+            return status, compact(resource)
+        except Refused as refused:
+            return refused.status, compact(refused.body)
 
     def control(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
         """The simulator's own paths (module doc)."""
         try:
-            request = _json_body(body, required=False)
+            request = json_body(body, required=False)
             parts = path[len(CONTROL_PREFIX) :].strip("/").split("/")
             if method == "POST" and parts == ["clock"]:
                 self.advance_clock(float(request.get("advance_seconds", 0)))
-                return 200, _compact({"clock_offset_seconds": self.clock_offset_seconds})
+                return 200, compact({"clock_offset_seconds": self.clock_offset_seconds})
             if method == "POST" and len(parts) == 3 and parts[0] == "links" and parts[2] == "pay":
                 transaction, notification = self.pay_link(
                     parts[1], amount=request.get("amount"), decline=bool(request.get("decline"))
@@ -386,7 +349,7 @@ class PaymentDesk:
                         "status": notification.status,
                         "error": notification.error,
                     }
-                return 200, _compact({"transaction": transaction, "notification": delivered})
+                return 200, compact({"transaction": transaction, "notification": delivered})
             if (
                 method == "POST"
                 and len(parts) == 3
@@ -397,10 +360,10 @@ class PaymentDesk:
                     self.decline(parts[1], request.get("times", 1))
                 except KeyError:
                     raise _payment_method_not_found(parts[1]) from None
-                return 200, _compact({"id": parts[1], "declining": request.get("times", 1)})
-            raise _Refused(404, "RESOURCE_NOT_FOUND", "40118", f"Resource not found at this {path}")
-        except _Refused as refused:
-            return refused.status, _compact(refused.body)
+                return 200, compact({"id": parts[1], "declining": request.get("times", 1)})
+            raise Refused(404, "RESOURCE_NOT_FOUND", "40118", f"Resource not found at this {path}")
+        except Refused as refused:
+            return refused.status, compact(refused.body)
 
     # -- routing ----------------------------------------------------------------------------
 
@@ -408,7 +371,7 @@ class PaymentDesk:
         self, method: str, path: str, params: dict[str, str], body: bytes, environ: dict
     ) -> tuple[int, dict, tuple[str, str] | None]:
         if path == LINKS_PATH and method == "POST":
-            link = self._create_link(_json_body(body), environ)
+            link = self._create_link(json_body(body), environ)
             return 200, link, ("link", link["id"])
         if path == LINKS_PATH and method == "GET":
             return 200, self._list_links(params), None
@@ -417,7 +380,7 @@ class PaymentDesk:
             if method == "GET":
                 return 200, self._link_answer(self._link(link_id, path), None), None
             if method == "PATCH":
-                link = self._edit_link(self._link(link_id, path), _json_body(body))
+                link = self._edit_link(self._link(link_id, path), json_body(body))
                 return 200, link, ("link", link_id)
         if path == PAYMENT_METHODS_PATH and method == "GET":
             return 200, self._list_payment_methods(params), None
@@ -427,9 +390,9 @@ class PaymentDesk:
                 raise _payment_method_not_found(pmt)
             return 200, self.payment_methods[pmt], None
         if path == TRANSACTIONS_PATH and method == "POST":
-            transaction = self._charge(_json_body(body))
+            transaction = self._charge(json_body(body))
             return 200, transaction, ("transaction", transaction["id"])
-        raise _Refused(404, "RESOURCE_NOT_FOUND", "40118", f"Resource not found at this {path}")
+        raise Refused(404, "RESOURCE_NOT_FOUND", "40118", f"Resource not found at this {path}")
 
     def _status_of(self, kind: str, resource_id: str) -> str:
         if kind == "link":
@@ -441,30 +404,30 @@ class PaymentDesk:
     def _create_link(self, request: dict, environ: dict) -> dict:
         for name in ("type", "usage_mode", "usage_limit", "reference", "transactions"):
             if request.get(name) in (None, ""):
-                raise _missing(name)
+                raise missing(name)
         if request["type"] not in LINK_TYPES:
-            raise _invalid("type")
+            raise invalid("type")
         usage = self._usage(request)
         transactions = request["transactions"]
         if not isinstance(transactions, dict):
-            raise _invalid("transactions")
+            raise invalid("transactions")
         for name in ("amount", "currency"):
             if transactions.get(name) in (None, ""):
-                raise _missing(f"transactions.{name}")
+                raise missing(f"transactions.{name}")
         if not isinstance(transactions["amount"], str) or not MINOR_UNITS.match(
             transactions["amount"]
         ):
-            raise _invalid("transactions.amount")
+            raise invalid("transactions.amount")
         if not re.fullmatch(r"[A-Z]{3}", str(transactions["currency"])):
-            raise _invalid("transactions.currency")
+            raise invalid("transactions.currency")
         expiration = request.get("expiration_date")
         if expiration is not None and not (
             isinstance(expiration, str) and EXPIRATION.match(expiration)
         ):
-            raise _invalid("expiration_date")
+            raise invalid("expiration_date")
         reference = request["reference"]
         if not isinstance(reference, str) or len(reference) > 50:
-            raise _invalid("reference")
+            raise invalid("reference")
         link_id = "LNK_" + "".join(secrets.choice(_ALPHANUMERIC) for _ in range(30))
         host = environ.get("HTTP_HOST") or "apis.sandbox.globalpay.com"
         scheme = environ.get("wsgi.url_scheme", "https")
@@ -507,18 +470,18 @@ class PaymentDesk:
 
     def _usage(self, request: dict) -> dict:
         if request["usage_mode"] not in USAGE_MODES:
-            raise _invalid("usage_mode")
+            raise invalid("usage_mode")
         limit = request["usage_limit"]
         if not isinstance(limit, str) or not limit.isdigit() or int(limit) < 1:
-            raise _invalid("usage_limit")
+            raise invalid("usage_limit")
         return {"usage_mode": request["usage_mode"], "usage_limit": limit}
 
     def _edit_link(self, link: dict, request: dict) -> dict:
         for name in ("usage_mode", "type", "usage_limit"):
             if request.get(name) in (None, ""):
-                raise _missing(name)
+                raise missing(name)
         if request["type"] not in LINK_TYPES:
-            raise _invalid("type")
+            raise invalid("type")
         link.update(self._usage(request))
         for name in ("name", "description", "shippable", "shipping_amount", "images"):
             if name in request:
@@ -526,25 +489,25 @@ class PaymentDesk:
         if "expiration_date" in request:
             expiration = request["expiration_date"]
             if not (isinstance(expiration, str) and EXPIRATION.match(expiration)):
-                raise _invalid("expiration_date")
+                raise invalid("expiration_date")
             link["expiration_date"] = expiration
             if link["status"] == "EXPIRED" and not self._expired(link):
                 link["status"] = "ACTIVE"
         amount = (request.get("transactions") or {}).get("amount")
         if amount is not None:
             if not isinstance(amount, str) or not MINOR_UNITS.match(amount):
-                raise _invalid("transactions.amount")
+                raise invalid("transactions.amount")
             link["transactions"]["amount"] = amount
         if "status" in request:
             if request["status"] not in LINK_STATUSES - {"PAID", "EXPIRED"}:
-                raise _invalid("status")
+                raise invalid("status")
             link["status"] = request["status"]
         return self._link_answer(link, "LINK_EDIT")
 
     def _link(self, link_id: str, path: str) -> dict:
         link = self.links.get(link_id)
         if link is None:
-            raise _Refused(
+            raise Refused(
                 404, "RESOURCE_NOT_FOUND", "40118", f"Links {link_id} not found at this {path}"
             )
         return self._refreshed(link)
@@ -578,7 +541,7 @@ class PaymentDesk:
         return answer
 
     def _list_links(self, params: dict[str, str]) -> dict:
-        _refuse_unexpected(params, LIST_PAGING | LINK_FILTERS)
+        refuse_unexpected(params, LIST_PAGING | LINK_FILTERS)
         rows = []
         for link in self.links.values():
             self._refreshed(link)
@@ -593,9 +556,9 @@ class PaymentDesk:
                 "expiration_date": link["expiration_date"][:10],
             }
             matches = all(params[n] == value for n, value in values.items() if n in params)
-            if matches and _in_range(link["time_created"], params):
+            if matches and in_range(link["time_created"], params):
                 rows.append(self._link_answer(link, None))
-        return _page(rows, params, "links")
+        return page(rows, params, "links")
 
     def _link_paid(self, link: dict, transaction: dict) -> None:
         summary = ("id", "time_created", "status", "type", "amount", "currency", "reference")
@@ -610,7 +573,7 @@ class PaymentDesk:
     # -- stored payment methods -------------------------------------------------------------
 
     def _list_payment_methods(self, params: dict[str, str]) -> dict:
-        _refuse_unexpected(params, LIST_PAGING | PAYMENT_METHOD_FILTERS)
+        refuse_unexpected(params, LIST_PAGING | PAYMENT_METHOD_FILTERS)
         rows = [
             method
             for method in self.payment_methods.values()
@@ -620,51 +583,51 @@ class PaymentDesk:
                 for name in PAYMENT_METHOD_FILTERS
                 if name in params
             )
-            and _in_range(method["time_created"], params)
+            and in_range(method["time_created"], params)
         ]  # fmt: skip
-        return _page(rows, params, "payment_methods")
+        return page(rows, params, "payment_methods")
 
     # -- charges ----------------------------------------------------------------------------
 
     def _charge(self, request: dict) -> dict:
         for name in ("channel", "type", "amount", "currency", "payment_method"):
             if request.get(name) in (None, ""):
-                raise _missing(name)
+                raise missing(name)
         if request["channel"] != "CNP":
-            raise _invalid("channel")
+            raise invalid("channel")
         if request["type"] != "SALE":
-            raise _invalid("type")
+            raise invalid("type")
         if not isinstance(request["amount"], str) or not MINOR_UNITS.match(request["amount"]):
-            raise _invalid("amount")
+            raise invalid("amount")
         method = request["payment_method"]
         if not isinstance(method, dict):
-            raise _invalid("payment_method")
+            raise invalid("payment_method")
         if "card" in method:
-            raise _invalid("payment_method.card (this simulator takes stored methods only)")
+            raise invalid("payment_method.card (this simulator takes stored methods only)")
         pmt = method.get("id")
         if not pmt:
-            raise _missing("payment_method.id")
+            raise missing("payment_method.id")
         stored = self.payment_methods.get(pmt)
         if stored is None or stored["status"] != "ACTIVE":
             raise _payment_method_not_found(pmt)
         capture_mode = request.get("capture_mode") or "AUTO"
         if capture_mode not in CAPTURE_MODES:
-            raise _invalid("capture_mode")
+            raise invalid("capture_mode")
         initiator = request.get("initiator")
         if initiator is not None and initiator not in INITIATORS:
-            raise _invalid("initiator")
+            raise invalid("initiator")
         credential = request.get("stored_credential")
         if credential is not None:
             if not isinstance(credential, dict):
-                raise _invalid("stored_credential")
+                raise invalid("stored_credential")
             for name, allowed in STORED_CREDENTIAL.items():
                 if credential.get(name) is not None and credential[name] not in allowed:
-                    raise _invalid(f"stored_credential.{name}")
+                    raise invalid(f"stored_credential.{name}")
         link = None
         if isinstance(request.get("link"), dict) and request["link"].get("id"):
             link = self._link(request["link"]["id"], f"{LINKS_PATH}/{request['link']['id']}")
             if link["status"] != "ACTIVE":
-                raise _invalid(f"link.id ({link['status']})")
+                raise invalid(f"link.id ({link['status']})")
         order = request.get("order") if isinstance(request.get("order"), dict) else {}
         extra: dict = {"initiator": initiator or ""}
         if credential is not None:
@@ -772,7 +735,7 @@ class PaymentDesk:
         return transaction
 
     def _notify(self, url: str, transaction: dict) -> Notification:
-        body = _compact(transaction)
+        body = compact(transaction)
         headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(body, self.app_key)}
         try:
             notification = Notification(url, transaction["id"], self.notify(url, body, headers))
@@ -803,67 +766,7 @@ def _open_batch(merchant_id: str, time_created: str) -> str:
     return f"BAT_{int(digest[:8], 16) % 1_000_000:06d}-{int(digest[8:12], 16) % 1000:03d}"
 
 
-def _payment_method_not_found(pmt: str) -> _Refused:
-    return _Refused(
+def _payment_method_not_found(pmt: str) -> Refused:
+    return Refused(
         404, "RESOURCE_NOT_FOUND", "40116", f"payment_method {pmt} not found at this location"
     )
-
-
-def _json_body(body: bytes, *, required: bool = True) -> dict:
-    if not body and not required:
-        return {}
-    try:
-        request = json.loads(body or b"null", parse_float=lambda text: _refuse_float(text))
-    except ValueError:
-        raise _invalid("request body") from None
-    if not isinstance(request, dict):
-        raise _invalid("request body")
-    return request
-
-
-def _refuse_float(text: str) -> object:
-    raise ValueError(f"{text}: GP-API amounts are minor-unit strings")
-
-
-def _refuse_unexpected(params: dict[str, str], allowed: frozenset[str]) -> None:
-    unexpected = sorted(set(params) - allowed)
-    if unexpected:
-        raise _Refused(
-            400,
-            "INVALID_REQUEST_DATA",
-            "40043",
-            f"Request contains unexpected fields: {','.join(unexpected)}",
-        )
-
-
-def _in_range(time_created: str, params: dict[str, str]) -> bool:
-    day = time_created[:10]
-    for name in ("from_time_created", "to_time_created"):
-        if name in params and not ISO_DATE.match(params[name]):
-            raise _invalid(name)
-    return params.get("from_time_created", day) <= day <= params.get("to_time_created", day)
-
-
-def _page(rows: list[dict], params: dict[str, str], array_key: str) -> dict:
-    order = params.get("order", "ASC")
-    if order not in ("ASC", "DESC"):
-        raise _invalid("order")
-    if params.get("order_by", "TIME_CREATED") != "TIME_CREATED":
-        raise _invalid("order_by")
-    page, size = params.get("page", "1"), params.get("page_size", "100")
-    if not (page.isdigit() and size.isdigit() and int(page) >= 1 and 1 <= int(size) <= 1000):
-        raise _invalid("page" if not page.isdigit() or int(page) < 1 else "page_size")
-    rows = sorted(rows, key=lambda row: (row["time_created"], row["id"]), reverse=order == "DESC")
-    start = (int(page) - 1) * int(size)
-    selected = rows[start : start + int(size)]
-    return {
-        "total_record_count": len(rows),
-        "current_page_size": len(selected),
-        "paging": {"page": int(page), "page_size": int(size), "order": order,
-                   "order_by": "TIME_CREATED"},
-        array_key: selected,
-    }  # fmt: skip
-
-
-def _compact(value: object) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
