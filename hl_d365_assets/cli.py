@@ -164,6 +164,16 @@ def main(argv: list[str] | None = None) -> int:
         "(what the mdm/customer_sync asset does, without Dagster: for scripts and recovery)",
     )
 
+    request_payments = commands.add_parser(
+        "request-payments",
+        help="a Heartland payment link or stored-card charge for each confirmed D365 card order, "
+        "exactly once (what the ops/order_payment_requests asset does, without Dagster: for "
+        "scripts and recovery)",
+    )
+    request_payments.add_argument(
+        "--dry-run", action="store_true", help="print what would be recorded and sent; send nothing"
+    )
+
     sql = commands.add_parser(
         "sql",
         aliases=["query"],
@@ -216,6 +226,24 @@ def main(argv: list[str] | None = None) -> int:
             )
         for name, value in report.metadata().items():
             print(f"{name}: {value}", flush=True)
+        return 0
+    if args.command == "request-payments":
+        from hl_d365_assets.defs.resources import build_resources
+        from hl_d365_assets.payment_requests.requester import request_payments
+        from hl_d365_assets.settings import load_settings
+
+        settings = load_settings()
+        resources = build_resources(settings)
+        with resources["heartland"].process_config_and_initialize().open() as api:
+            report = request_payments(
+                resources["warehouse"].writer,
+                api,
+                resources["mappings"].directory,
+                status_url=settings.payment_status_url,
+                dry_run=args.dry_run,
+            )
+        for line in report.lines():
+            print(line, flush=True)
         return 0
     if args.command == "d365-sim":
         from hl_d365_assets.sandbox.d365_simulator.server import main as serve_d365_simulator
@@ -295,8 +323,12 @@ def main(argv: list[str] | None = None) -> int:
         from hl_d365_assets.sandbox.heartland_simulator import main as serve_simulator
         from hl_d365_assets.settings import load_settings
 
-        holds = args.landing or str(load_settings().data_dir / "sandbox" / "heartland_holds")
-        serve_simulator(["--landing", holds, "--host", args.host, "--port", str(args.port)])
+        sandbox_dir = load_settings().data_dir / "sandbox"
+        holds = args.landing or str(sandbox_dir / "heartland_holds")
+        serve_simulator(
+            ["--landing", holds, "--host", args.host, "--port", str(args.port),
+             "--payments-state", str(sandbox_dir / "gp_payments.json")]
+        )  # fmt: skip
         return 0
     if args.command == "retail-sim":
         from hl_d365_assets.sandbox.heartland_retail_simulator import main as serve_retail

@@ -46,6 +46,11 @@ variable                          sandbox                     production
 ``D365_AUTHORITY_HOST``           ``https://login.            optional, same default: the Entra ID host
                                   microsoftonline.com``       (sovereign clouds use their own, e.g.
                                                               ``https://login.microsoftonline.us``)
+``HL_D365_PAYMENT_STATUS_URL``    ``http://127.0.0.1:8787/``  optional: where GP posts the outcome of a
+                                  ``webhooks/heartland``      payment link (its ``status_url``): the
+                                  (the local receiver)        receiver's public HTTPS address; unset,
+                                                              links carry none and only the poll sees
+                                                              their payments
 ``HEARTLAND_SANDBOX_URL``         ``http://127.0.0.1:8765/``  ignored: where the Heartland simulator
                                   ``ucp``                     listens (``hl-d365 heartland-sim``)
 ``D365_SANDBOX_URL``              ``http://127.0.0.1:8766``   ignored: where the D365 simulator listens
@@ -124,6 +129,9 @@ well under 1% of a day, so a demo day passes; a day whose payload shape is wrong
 quarantines 100% and fails."""
 
 
+SANDBOX_PAYMENT_STATUS_URL = "http://127.0.0.1:8787/webhooks/heartland"
+"""The receiver `hl-d365 webhook serve` runs on by default: where sandbox links send their outcome."""
+
 DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
 """Entra ID's public-cloud host; sovereign clouds (US Government, China) have their own."""
 
@@ -155,6 +163,8 @@ class Settings:
     d365_authority_host: str = DEFAULT_AUTHORITY_HOST
     """``D365_AUTHORITY_HOST``: where the Entra ID tenant's token endpoint lives. In the sandbox
     msal still names this host and its ``http_client`` routes the requests to the simulator."""
+    payment_status_url: str | None = None
+    """``HL_D365_PAYMENT_STATUS_URL``: the ``status_url`` of payment links (the receiver)."""
     alert_webhook_configured: bool = False
     """Whether ``HL_D365_ALERT_WEBHOOK_URL`` is set; the URL itself carries a secret."""
     missing: tuple[str, ...] = ()
@@ -282,6 +292,8 @@ def load_settings(environ: Environ | None = None) -> Settings:
         dagster_home=Path(_value(env, "DAGSTER_HOME")).resolve()
         if _value(env, "DAGSTER_HOME")
         else None,
+        payment_status_url=_value(env, "HL_D365_PAYMENT_STATUS_URL")
+        or (None if mode == PRODUCTION else SANDBOX_PAYMENT_STATUS_URL),
         alert_webhook_configured=bool(_value(env, "HL_D365_ALERT_WEBHOOK_URL")),
         missing=(
             tuple(name for name in PRODUCTION_REQUIRED if not _value(env, name))

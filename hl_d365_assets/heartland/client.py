@@ -17,6 +17,14 @@ The session's client sends through the project's one HTTP seam: retries are deci
 :class:`~hl_d365_assets.heartland.auth.GpAccessToken`. What is left here is reading GP's answers:
 a failure raises :class:`HeartlandApiError` naming the request (method, path and query), the
 attempts and the last failure (``heartland/errors.py``).
+
+Writes (payment links and charges of D365 orders, :mod:`hl_d365_assets.payment_requests`) send
+``x-gp-idempotency`` on every POST and PATCH: the caller's key, the same for every attempt of the
+same request, so GP answers a repeat with ``40039`` instead of acting twice
+(:class:`HeartlandDuplicateRequest`). The transport never repeats a POST that may have reached GP;
+such a write raises :class:`HeartlandOutcomeUnknown`, one that never got through
+:class:`HeartlandUnavailable`. Their messages name the request (method and path), never the body,
+which carries the payer's e-mail.
 """
 
 from __future__ import annotations
@@ -35,6 +43,9 @@ from hl_d365_assets.heartland.auth import TOKEN_EXPIRY_MARGIN_SECONDS, GpAccessT
 from hl_d365_assets.heartland.errors import (
     HeartlandApiError,
     HeartlandAuthenticationError,
+    HeartlandDuplicateRequest,
+    HeartlandOutcomeUnknown,
+    HeartlandUnavailable,
     failure_text,
     no_answer,
     refusal,
@@ -42,8 +53,10 @@ from hl_d365_assets.heartland.errors import (
 )
 from hl_d365_assets.http import (
     NoAnswer,
+    OutcomeUnknown,
     RetryingTransport,
     RetryPolicy,
+    exact_json,
     json_object,
     request_name,
     resolved,
@@ -65,6 +78,9 @@ __all__ = [
     "HeartlandApiError",
     "HeartlandAuthenticationError",
     "HeartlandClient",
+    "HeartlandDuplicateRequest",
+    "HeartlandOutcomeUnknown",
+    "HeartlandUnavailable",
     "Page",
 ]
 
@@ -235,3 +251,97 @@ class HeartlandApi:
         if not response.is_success:
             raise refusal(name, response)
         return response, name
+
+    # -- payment links, stored payment methods and charges ------------------------------------
+
+    def create_link(self, body: dict, idempotency_key: str) -> dict:
+        """``POST /links``: the link object GP made (``LNK_…`` id, ``url``, ``status``)."""
+        return self._write("POST", "links", body, idempotency_key)
+
+    def edit_link(self, link_id: str, body: dict, idempotency_key: str) -> dict:
+        """``PATCH /links/{id}`` (GP wants ``usage_mode``, ``type`` and ``usage_limit`` in it)."""
+        return self._write("PATCH", f"links/{link_id}", body, idempotency_key)
+
+    def get_link(self, link_id: str) -> dict:
+        return self._get_object(f"links/{link_id}", {})
+
+    def list_links(self, **filters: str) -> list[dict]:
+        """Links matching GP's list filters (``reference=…``, ``status=…``), every page."""
+        return self._list_all("links", filters)
+
+    def get_payment_method(self, payment_method_id: str) -> dict:
+        return self._get_object(f"payment-methods/{payment_method_id}", {})
+
+    def list_payment_methods(self, **filters: str) -> list[dict]:
+        """Stored payment methods matching the filters (``reference=…``, ``status=ACTIVE``)."""
+        return self._list_all("payment_methods", filters, path="payment-methods")
+
+    def charge_stored_payment_method(self, body: dict, idempotency_key: str) -> dict:
+        """``POST /transactions`` against ``payment_method.id`` (a ``PMT_`` token): the
+        transaction, ``CAPTURED``, ``PREAUTHORIZED`` or ``DECLINED`` (a decline is an answer,
+        not an error)."""
+        return self._write("POST", "transactions", body, idempotency_key)
+
+    def get_transaction(self, transaction_id: str) -> dict:
+        return self._get_object(f"transactions/{transaction_id}", {})
+
+    def find_transactions(self, reference: str, from_date: date, to_date: date) -> list[dict]:
+        """Transactions whose ``reference`` is ``reference``, created ``from_date``..``to_date``
+        (UTC dates): how a payment is found for an order (reference, section 6)."""
+        return self._list_all(
+            "transactions",
+            {
+                "reference": reference,
+                "from_time_created": from_date.isoformat(),
+                "to_time_created": to_date.isoformat(),
+            },
+        )
+
+    def _list_all(self, resource: str, filters: dict, path: str | None = None) -> list[dict]:
+        rows: list[dict] = []
+        number = 1
+        while True:
+            params = {**filters, "page": number, "page_size": self._config.page_size}
+            body = self._get_object(path or resource, params)
+            page = body.get(resource)
+            if not isinstance(page, list):
+                raise HeartlandApiError(
+                    f"GET /{path or resource} answered without a {resource!r} array",
+                    request=f"GET /{path or resource}",
+                    attempts=1,
+                )
+            rows += page
+            total = body.get("total_record_count", body.get("total_count"))
+            done = total not in (None, "") and len(rows) >= int(total)
+            if done or len(page) < self._config.page_size:
+                return rows
+            number += 1
+
+    def _get_object(self, path: str, params: dict) -> dict:
+        response, name = self._get(path, params)
+        body = json_object(response, exact_json.loads)
+        if body is None:
+            raise unexpected_body(name, response, "with a body that is not a JSON object")
+        return body
+
+    def _write(self, method: str, path: str, body: dict, idempotency_key: str) -> dict:
+        """Send one write with its idempotency key; never repeated once it may have reached GP."""
+        request = self._http.build_request(
+            method,
+            path,
+            content=exact_json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "x-gp-idempotency": idempotency_key},
+        )
+        name = request_name(request)
+        try:
+            response = self._http.send(request)
+        except OutcomeUnknown as exc:
+            raise no_answer(name, exc.attempts, exc.failure, outcome_unknown=True) from None
+        except NoAnswer as exc:
+            raise no_answer(request_name(exc.request), exc.attempts, exc.failure) from None
+        if not response.is_success:
+            raise refusal(name, response)
+        answer = json_object(response, exact_json.loads)
+        if answer is None:
+            raise unexpected_body(name, response, "with a body that is not a JSON object")
+        return answer

@@ -7,6 +7,8 @@ and the last failure; the app key, the secret and the token never appear in one.
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from hl_d365_assets.http import RetryRecord, json_object, retry_record
@@ -37,6 +39,27 @@ class HeartlandApiError(RuntimeError):
 
 class HeartlandAuthenticationError(HeartlandApiError):
     """GP refused the credentials, or refused a fresh token too."""
+
+
+class HeartlandUnavailable(HeartlandApiError):
+    """No usable answer came: the connection failed, or 429/5xx outlasted the attempts. A write
+    that ends so was not applied (the retrying transport never repeats one that may have been)."""
+
+
+class HeartlandOutcomeUnknown(HeartlandApiError):
+    """A write got no answer, or a 5xx, after it may have reached GP: it may have been applied.
+    Look it up (by reference) before sending it again."""
+
+
+class HeartlandDuplicateRequest(HeartlandApiError):
+    """``409 DUPLICATE_ACTION`` / ``40039``: GP has seen this ``x-gp-idempotency`` key. GP names
+    the resource the first request made (``Idempotency Key seen before: id=TRN_…,
+    status=…``); :attr:`resource_id` holds it when the text carries one."""
+
+    @property
+    def resource_id(self) -> str | None:
+        found = re.search(r"id=([A-Za-z]{3}_[A-Za-z0-9_]+)", self.description or "")
+        return found.group(1) if found else None
 
 
 def gp_error(response: httpx.Response) -> dict[str, str | None]:
@@ -86,6 +109,13 @@ def refusal(
             "check HEARTLAND_APP_ID / HEARTLAND_APP_KEY and base_url",
             **fields,
         )
+    if record.outcome_unknown:
+        return HeartlandOutcomeUnknown(
+            f"{name} answered {failure}; it may have been applied, look before sending again",
+            **fields,
+        )
+    if status == 409 and gp["detailed_error_code"] == "40039":
+        return HeartlandDuplicateRequest(f"{name} refused: {failure}", **fields)
     if token_request_for is None and status == 401:
         return HeartlandAuthenticationError(
             f"{name} refused: {failure}, again with a fresh access token; not retrying", **fields
@@ -93,7 +123,16 @@ def refusal(
     return HeartlandApiError(f"{name} refused: {failure} (not retried)", **fields)
 
 
-def no_answer(name: str, attempts: int, failure: str) -> HeartlandApiError:
+def no_answer(
+    name: str, attempts: int, failure: str, *, outcome_unknown: bool = False
+) -> HeartlandApiError:
+    if outcome_unknown:
+        return HeartlandOutcomeUnknown(
+            f"{name} got no answer ({failure}) and may have been applied; look before sending "
+            "again",
+            request=name,
+            attempts=attempts,
+        )
     return _failed(name, RetryRecord(attempts=attempts), failure, None)
 
 
@@ -114,7 +153,7 @@ def unexpected_body(
 
 def _failed(name: str, record: RetryRecord, failure: str, status: int | None) -> HeartlandApiError:
     attempts = record.attempts
-    return HeartlandApiError(
+    return HeartlandUnavailable(
         f"{name} failed after {attempts} attempt{'s' * (attempts > 1)}; last failure: {failure}",
         request=name,
         attempts=attempts,

@@ -31,6 +31,11 @@ Departures from the real API, on purpose:
   invented; no source shows what GP sends then. The 4xx envelopes use the codes and texts the
   SDK tests assert (40001, 40004, 40005, 40043, 40118, 40213).
 - Paths under ``/ucp/merchants/{MER_id}/...`` (partner mode) are not served.
+- ``GET /ucp/transactions`` also takes ``reference`` (a filter GP-API's reference lists), and
+  ``GET /ucp/transactions/{id}`` answers one transaction; the payment
+  links, stored payment methods and charges of D365 orders are served by
+  :class:`~hl_d365_assets.sandbox.gp_links.PaymentDesk` (its docstring says what it guesses),
+  and every transaction it creates joins the listing of its day.
 
 Faults (:class:`Faults`) are scripted per test: throttling, server errors, dropped connections,
 slow answers and refused tokens. Every request received is counted in ``requests`` (by path,
@@ -64,6 +69,7 @@ import httpx
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
 from hl_d365_assets.sandbox.fault_script import Fault, FaultScript
+from hl_d365_assets.sandbox.gp_links import CONTROL_PREFIX, PaymentDesk
 from hl_d365_assets.sandbox.in_process import InProcessTransport
 from hl_d365_assets.sandbox.loopback import ConnectionDropped, LoopbackServer, ServedRequest
 from hl_d365_assets.sandbox.sql_files import sql_statement
@@ -101,6 +107,8 @@ class _Listing:
     array_key: str
     order_by: dict[str, tuple[str, ...]]
     """Accepted ``order_by`` value -> sort columns (the id last, so pages are stable)."""
+    filters: tuple[str, ...] = ()
+    """Payload fields taken as equality filters (``reference=SO-000001``)."""
 
 
 LISTINGS = {
@@ -113,6 +121,7 @@ LISTINGS = {
             "ID": ("id",),
             "TYPE": ("type", "time_created", "id"),
         },
+        filters=("reference",),
     ),
     f"{BASE_PATH}/batches": _Listing(
         table="batches",
@@ -132,7 +141,7 @@ _SELECT_PAGE = """
 WITH matching AS (
     SELECT id, time_created, type
     FROM {table}
-    WHERE created_date BETWEEN $from_date AND $to_date
+    WHERE created_date BETWEEN $from_date AND $to_date{filters}
 ),
 page AS (
     SELECT * FROM matching ORDER BY {order} LIMIT $page_size OFFSET $offset
@@ -229,10 +238,12 @@ class HeartlandSimulator:
         clock: Callable[[], float] = time.time,
         app_name: str = "hl-d365 sandbox",
         merchant_name: str = "HL D365 Sandbox Retail",
+        payments_state: Path | None = None,
     ) -> None:
         """``token_ttl_seconds``: when set, every token lives this long whatever the request
         asked; otherwise the requested ``seconds_to_expire``, else 600 s. ``clock`` (epoch
-        seconds) decides token expiry, ``time_created`` and the default range start."""
+        seconds) decides token expiry, ``time_created`` and the default range start.
+        ``payments_state``: the file the payment desk's links and charges survive a restart in."""
         self.app_id = app_id
         self._app_key = app_key
         self.token_ttl_seconds = token_ttl_seconds
@@ -251,6 +262,18 @@ class HeartlandSimulator:
             self._db.execute(
                 sql_statement("heartland_simulator/create_listing", table=listing.table)
             )
+        self._created: dict[str, dict] = {}
+        """Report rows of the transactions the payment desk created, kept across reloads."""
+        self.payments = PaymentDesk(
+            app_id=app_id,
+            app_name=app_name,
+            app_key=app_key,
+            account_id=f"TRA_{_digest(app_id, 'TRA')}",
+            account_name=ACCOUNT_NAMES["TRA"],
+            clock=clock,
+            on_transaction=self._add_created_transaction,
+            state_path=payments_state,
+        )
         if landing_root is not None:
             self.load_landing(landing_root)
 
@@ -282,10 +305,34 @@ class HeartlandSimulator:
                     cursor.execute(
                         sql_statement("heartland_simulator/create_listing", table=listing.table)
                     )
+                if listing.table == "transactions":
+                    self._insert_created(cursor, list(self._created.values()))
                 counts[listing.array_key] = cursor.execute(
                     f"SELECT count(*) FROM {listing.table}"
                 ).fetchone()[0]
         return counts
+
+    def _add_created_transaction(self, transaction: dict, row: dict) -> None:
+        """A transaction the payment desk created joins the listing of its UTC day."""
+        with self._lock, self._db.cursor() as cursor:
+            self._created[row["id"]] = row
+            self._insert_created(cursor, [row])
+
+    @staticmethod
+    def _insert_created(cursor: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+        for row in rows:
+            cursor.execute("DELETE FROM transactions WHERE id = $id", {"id": row["id"]})
+            cursor.execute(
+                "INSERT INTO transactions SELECT $id, $time::TIMESTAMPTZ, "
+                "CAST($time::TIMESTAMPTZ AT TIME ZONE 'UTC' AS DATE), $type, $status, $payload",
+                {
+                    "id": row["id"],
+                    "time": row["time_created"],
+                    "type": row["type"],
+                    "status": row["status"],
+                    "payload": _compact(row).decode(),
+                },
+            )
 
     # -- tokens -------------------------------------------------------------------------------
 
@@ -324,6 +371,8 @@ class HeartlandSimulator:
             answer = self._faulted(fault, released) if fault is not None else None
             if answer is None:
                 answer = self._answer(method, path, query, environ)
+            if fault is not None and fault.kind == "slow":
+                released.wait(fault.seconds)  # handled (a write applied), the answer held
         except ConnectionDropped:
             self._record(method, path, query, None)
             raise
@@ -344,7 +393,6 @@ class HeartlandSimulator:
         if fault.kind == "drop":
             raise ConnectionDropped(f"fault: connection dropped ({fault.path or 'any path'})")
         if fault.kind == "slow":
-            released.wait(fault.seconds)
             return None
         if fault.kind == "reject_token":
             return _error_answer(_Refusal(*_INVALID_TOKEN))
@@ -363,6 +411,8 @@ class HeartlandSimulator:
 
     def _answer(self, method: str, path: str, query: str, environ: dict) -> _Answer:
         try:
+            if path.startswith(CONTROL_PREFIX):
+                return _Answer(*self.payments.control(method, path, _read_body(environ)))
             version = environ.get("HTTP_X_GP_VERSION")
             if not version:
                 raise _missing("X-GP-Version")
@@ -374,6 +424,12 @@ class HeartlandSimulator:
             scheme, _, token = authorization.partition(" ")
             if scheme.lower() != "bearer" or not self._token_valid(token.strip()):
                 raise _Refusal(*_INVALID_TOKEN)
+            if self.payments.serves(method, path):
+                return _Answer(
+                    *self.payments.answer(method, path, query, _read_body(environ), environ)
+                )
+            if method == "GET" and path.startswith(f"{BASE_PATH}/transactions/"):
+                return self._transaction(path)
             listing = LISTINGS.get(path)
             if listing is None or method != "GET":
                 raise _Refusal(
@@ -435,7 +491,7 @@ class HeartlandSimulator:
 
     def _list(self, listing: _Listing, query: str) -> _Answer:
         params = _single_values(query)
-        unexpected = sorted(set(params) - LIST_PARAMETERS)
+        unexpected = sorted(set(params) - LIST_PARAMETERS - set(listing.filters))
         if unexpected:
             raise _Refusal(
                 400,
@@ -466,18 +522,26 @@ class HeartlandSimulator:
         columns = listing.order_by[order_by]
         order_sql = ", ".join(f"{column} {order} NULLS LAST" for column in columns)
         page_order_sql = ", ".join(f"page.{column} {order} NULLS LAST" for column in columns)
+        filters = {name: params[name] for name in listing.filters if name in params}
+        filters_sql = "".join(
+            f" AND json_extract_string(payload, '$.{name}') = $filter_{name}" for name in filters
+        )
         with self._lock:
             cursor = self._db.cursor()
         with cursor:
             total, size, items = cursor.execute(
                 _SELECT_PAGE.format(
-                    table=listing.table, order=order_sql, page_order=page_order_sql
+                    table=listing.table,
+                    order=order_sql,
+                    page_order=page_order_sql,
+                    filters=filters_sql,
                 ),
                 {
                     "from_date": from_date,
                     "to_date": to_date,
                     "page_size": page_size,
                     "offset": (page - 1) * page_size,
+                    **{f"filter_{name}": value for name, value in filters.items()},
                 },
             ).fetchone()
         head = _compact(
@@ -493,6 +557,26 @@ class HeartlandSimulator:
             }
         )
         return _Answer(200, head[:-1] + f',"{listing.array_key}":[{items}]}}'.encode())
+
+    def _transaction(self, path: str) -> _Answer:
+        transaction_id = path.rsplit("/", 1)[1]
+        created = self.payments.transactions.get(transaction_id)
+        if created is not None:
+            return _Answer(200, _compact(created))
+        with self._lock:
+            cursor = self._db.cursor()
+        with cursor:
+            found = cursor.execute(
+                "SELECT payload FROM transactions WHERE id = $id", {"id": transaction_id}
+            ).fetchone()
+        if found is None:
+            raise _Refusal(
+                404,
+                "RESOURCE_NOT_FOUND",
+                "40118",
+                f"Transactions {transaction_id} not found at this {path}",
+            )
+        return _Answer(200, found[0].encode())
 
 
 # -- the real server ----------------------------------------------------------------------------
@@ -569,8 +653,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--landing", type=Path, default=load_settings().landing_dir)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--payments-state", type=Path, help="file keeping payment links and charges (JSON)"
+    )
     args = parser.parse_args(argv)
-    sim = HeartlandSimulator()
+    sim = HeartlandSimulator(payments_state=args.payments_state)
     counts = sim.load_landing(args.landing)
     with serve(sim, args.host, args.port) as server:
         print(

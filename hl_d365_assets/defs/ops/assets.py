@@ -1,4 +1,6 @@
-"""Ops: the requests the webhook receiver refused and the alerts delivered to the alert webhook.
+"""Ops: the requests the webhook receiver refused, the alerts delivered to the alert webhook, and
+the payment requests of D365 orders sent to Heartland (group ``payment_requests``, its own job
+and sensor: asking customers for money is no part of loading a day).
 
 (The analysts' read copy is no asset: the warehouse resource republishes it at the end of every
 run that wrote the warehouse, whichever job it was; see hl_d365_assets/warehouse.py.)"""
@@ -7,9 +9,12 @@ import dagster as dg
 
 from hl_d365_assets.alerts import AlertWebhookResource
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
+from hl_d365_assets.heartland.client import HeartlandClient
+from hl_d365_assets.payment_requests.requester import request_payments
 from hl_d365_assets.raw_loader import ENTITIES, RETAIL_ENTITIES, RETAIL_SOURCE, raw_table
-from hl_d365_assets.resources import LandingZoneResource
-from hl_d365_assets.table_metadata import table_metadata
+from hl_d365_assets.resources import LandingZoneResource, MappingsResource
+from hl_d365_assets.settings import load_settings
+from hl_d365_assets.table_metadata import definition_metadata, table_metadata
 from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, sql_file, transaction
 from hl_d365_assets.webhook.config import REFUSALS_ENTITY, SOURCE
 
@@ -139,3 +144,43 @@ def alert_delivery(
             "webhook_configured": True,
         }
     )
+
+
+ORDER_PAYMENT_REQUESTS = dg.AssetKey(["ops", "order_payment_requests"])
+
+
+@dg.asset(
+    key=ORDER_PAYMENT_REQUESTS,
+    deps=[dg.AssetKey(["raw", "d365_sales_orders"]), dg.AssetKey(["mdm", "customers"])],
+    description="A Heartland payment request for every confirmed D365 sales order whose method "
+    "of payment says card (mappings/order_payment_methods.csv): a payment link e-mailed to the "
+    "golden customer, or a merchant-initiated charge on the customer's stored card. Recorded in "
+    "ops.payment_requests before it is sent; x-gp-idempotency and a look-up by order number "
+    "make each happen once. While GP-API is down the requests wait and go on a later run.",
+    metadata=definition_metadata("ops.payment_requests"),
+    group_name="payment_requests",
+    kinds={"duckdb", "heartland"},
+    owners=["team:finance-data"],
+    pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
+)
+def order_payment_requests(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    mappings: MappingsResource,
+    heartland: HeartlandClient,
+) -> dg.MaterializeResult:
+    """Retried like every warehouse step: safe, since each request is recorded before it is sent
+    and looked up in GP before it is sent again."""
+    with heartland.open() as api:
+        report = request_payments(
+            warehouse.writer,
+            api,
+            str(mappings.directory),
+            status_url=load_settings().payment_status_url,
+        )
+    if report.gp_unavailable:
+        context.log.warning(
+            "GP-API unavailable: %d payment requests wait", report.outcomes["waiting"]
+        )
+    return dg.MaterializeResult(metadata=report.metadata())

@@ -5,6 +5,7 @@ import dagster as dg
 
 from hl_d365_assets.business_day import business_days
 from hl_d365_assets.defs.gl.checks import JOURNAL_LINES
+from hl_d365_assets.defs.ops.assets import ORDER_PAYMENT_REQUESTS
 from hl_d365_assets.defs.recon.assets import GL_VS_D365
 
 daily_heartland_job = dg.define_asset_job(
@@ -20,4 +21,11 @@ daily_heartland_job = dg.define_asset_job(
     description="Load one business day (or a range, in a single run) from the landing zone through "
     "raw, canonical, reconciliation and the GL journals, run the data checks, and republish the "
     "analysts' read copy.",
+)
+
+order_payment_requests_job = dg.define_asset_job(
+    name="order_payment_requests_job",
+    selection=dg.AssetSelection.assets(ORDER_PAYMENT_REQUESTS),
+    description="Send a GP-API payment link or stored-card charge for each confirmed D365 card "
+    "order that has none, exactly once; requests that wait for GP-API go again.",
 )
