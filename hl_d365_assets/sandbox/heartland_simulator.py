@@ -122,8 +122,11 @@ LISTINGS = {
     ),
 }
 LIST_PARAMETERS = frozenset(
-    {"from_time_created", "to_time_created", "page", "page_size", "order", "order_by"}
+    {"from_time_created", "to_time_created", "page", "page_size", "order", "order_by", "reference"}
 )
+"""``reference`` matches a transaction's merchant reference or, for a link payment, its link's
+(``link_data.reference``): GP-API filters transactions by reference (gp-api.md §2); whether it also
+matches the link's reference is UNCONFIRMED (docs/sandbox-departures.md)."""
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # Stays in Python, unlike the module's other SQL (sandbox/sql/heartland_simulator/): its ORDER BY
@@ -133,6 +136,8 @@ WITH matching AS (
     SELECT id, time_created, type
     FROM {table}
     WHERE created_date BETWEEN $from_date AND $to_date
+      AND ($reference IS NULL OR $reference IN (
+          payload->>'$.reference', payload->>'$.link_data.reference', payload->>'$.order.reference'))
 ),
 page AS (
     SELECT * FROM matching ORDER BY {order} LIMIT $page_size OFFSET $offset
@@ -478,6 +483,7 @@ class HeartlandSimulator:
                     "to_date": to_date,
                     "page_size": page_size,
                     "offset": (page - 1) * page_size,
+                    "reference": params.get("reference"),
                 },
             ).fetchone()
         head = _compact(

@@ -5,7 +5,7 @@ import dagster as dg
 
 from hl_d365_assets.business_day import business_days
 from hl_d365_assets.d365.pull import ENTITIES as D365_ENTITIES
-from hl_d365_assets.defs.landing.assets import RETAIL_KEYS
+from hl_d365_assets.defs.landing.assets import PAYMENT_NOTIFICATIONS_KEY, RETAIL_KEYS
 from hl_d365_assets.defs.ops.jobs import daily_heartland_job
 from hl_d365_assets.heartland.pull import PULLED_ENTITIES, SOURCE
 
@@ -51,4 +51,12 @@ heartland_retail_pull_job = dg.define_asset_job(
     "cursor, and (when selected) the reference data and stock snapshots. The trading-hours "
     "schedule selects the tickets, the webhook nudge sensor items and customers, the closing "
     "run everything.",
+)
+
+payment_poll_job = dg.define_asset_job(
+    name="payment_poll_job",
+    selection=dg.AssetSelection.assets(PAYMENT_NOTIFICATIONS_KEY),
+    description="Ask GP-API for the payments of every open D365 order payment request and land "
+    "what it finds, so an order whose status_url notification was lost still moves on. The "
+    "landing sensor then loads it.",
 )
