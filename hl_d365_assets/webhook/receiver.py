@@ -79,8 +79,8 @@ from hl_d365_assets.landing import LandingZone, envelope
 from hl_d365_assets.pci import mask_card_numbers
 from hl_d365_assets.webhook.config import PRODUCER, ReceiverConfig
 from hl_d365_assets.webhook.event_window import iso_ms, place
-from hl_d365_assets.webhook.payment_notifications import PAYMENTS_PATH, payment_event
 from hl_d365_assets.webhook.group_commit import GroupCommitter, ReceiverUnavailable
+from hl_d365_assets.webhook.payment_notifications import PAYMENTS_PATH, payment_event
 from hl_d365_assets.webhook.recovery import RecoveredSegment, lock_state_dir, recover_segments
 from hl_d365_assets.webhook.refusals import RECORDED_STATUSES, RefusalKey
 from hl_d365_assets.webhook.retail_nudges import (

@@ -51,7 +51,8 @@ gateway_refunds AS (
            -minor_to_amount(t.amount, coalesce(c.minor_unit_exponent, 2)) AS amount,
            t.currency, t.transaction_id, NULL AS link_id, NULL AS request_id,
            coalesce(t.time_last_updated, t.time_created) AS event_time, 'gateway' AS source_event,
-           t.event_id, t.segment_path, t.line_number, 3 AS tie_rank
+           t.event_id AS source_event_id, t.segment_path AS source_segment_path,
+           t.line_number AS source_line_number, 3 AS tie_rank
     FROM raw.payment_transactions AS t
     JOIN order_transactions AS o ON o.transaction_id = t.parent_resource_id AND o.currency = t.currency
     LEFT JOIN ref.currencies AS c ON c.currency = t.currency
