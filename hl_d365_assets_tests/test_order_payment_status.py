@@ -18,10 +18,9 @@ import httpx
 import pytest
 
 from hl_d365_assets.heartland.client import HeartlandClient
-from hl_d365_assets.heartland.events import StoreZones
+from hl_d365_assets.heartland.events import StoreZones, event_from_resource
 from hl_d365_assets.heartland.signature import SIGNATURE_HEADER, sign
 from hl_d365_assets.landing import LandingWriter, LandingZone, envelope
-from hl_d365_assets.heartland.events import event_from_resource
 from hl_d365_assets.order_payments.poll import open_orders, poll_orders
 from hl_d365_assets.order_payments.warehouse import reconcile_order_payments
 from hl_d365_assets.raw_loader import load_entity

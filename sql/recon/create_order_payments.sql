@@ -21,7 +21,7 @@ COMMENT ON COLUMN recon.order_payments.legal_entity IS 'D365 company.';
 COMMENT ON COLUMN recon.order_payments.sales_order_number IS 'D365 sales order (NULL when GP named none).';
 COMMENT ON COLUMN recon.order_payments.order_known IS 'False when D365 holds no such order.';
 COMMENT ON COLUMN recon.order_payments.state IS 'The order''s latest payment state at the end of the day (canonical.order_payments).';
-COMMENT ON COLUMN recon.order_payments.currency IS 'Currency.';
+COMMENT ON COLUMN recon.order_payments.currency IS 'Currency of the order and its payments (ISO 4217).';
 COMMENT ON COLUMN recon.order_payments.order_total IS 'D365 OrderTotalAmount.';
 COMMENT ON COLUMN recon.order_payments.captured_amount IS 'Sales captured for the order by the end of the day (voided ones left out).';
 COMMENT ON COLUMN recon.order_payments.refunded_amount IS 'Refunds captured by the end of the day (negative).';

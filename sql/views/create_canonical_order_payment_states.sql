@@ -37,7 +37,7 @@ COMMENT ON COLUMN canonical.order_payment_states.state IS 'The latest transition
 COMMENT ON COLUMN canonical.order_payment_states.state_since IS 'When the order reached that state (UTC).';
 COMMENT ON COLUMN canonical.order_payment_states.source_event IS 'What told us: notification, poll, request or gateway.';
 COMMENT ON COLUMN canonical.order_payment_states.transaction_id IS 'GP transaction of the latest transition (TRN_…).';
-COMMENT ON COLUMN canonical.order_payment_states.currency IS 'Currency.';
+COMMENT ON COLUMN canonical.order_payment_states.currency IS 'Currency of the order and its payments (ISO 4217).';
 COMMENT ON COLUMN canonical.order_payment_states.order_total IS 'D365 OrderTotalAmount.';
 COMMENT ON COLUMN canonical.order_payment_states.captured_amount IS 'Sales captured (and not voided) for the order.';
 COMMENT ON COLUMN canonical.order_payment_states.refunded_amount IS 'Refunds captured, negative.';
