@@ -9,15 +9,18 @@ the poll."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import httpx
 import pytest
 
+from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.heartland.client import HeartlandClient
 from hl_d365_assets.heartland.events import StoreZones, event_from_resource
 from hl_d365_assets.heartland.signature import SIGNATURE_HEADER, sign
@@ -26,8 +29,10 @@ from hl_d365_assets.order_payments.poll import open_orders, poll_orders
 from hl_d365_assets.order_payments.warehouse import reconcile_order_payments
 from hl_d365_assets.raw_loader import load_entity
 from hl_d365_assets.ref_tables import load_mappings
+from hl_d365_assets.sandbox import DefectRates, SandboxConfig
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
 from hl_d365_assets.sandbox.heartland_simulator import HeartlandSimulator
+from hl_d365_assets.sandbox.order_payments import SALES_ORDERS_CSV
 from hl_d365_assets.settings import Settings
 from hl_d365_assets.table_checks import read_partition
 from hl_d365_assets.table_models import canonical as canonical_models
@@ -35,6 +40,7 @@ from hl_d365_assets.table_models import raw as raw_models
 from hl_d365_assets.warehouse import ensure_schema, run_script, sql_file
 from hl_d365_assets.webhook import ReceiverConfig, create_app
 from hl_d365_assets.webhook.payment_notifications import PAYMENTS_PATH
+from hl_d365_assets_tests.conftest import generate_days, run_range
 
 DAY = date(2026, 11, 20)
 RECEIVED = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -412,3 +418,61 @@ async def test_the_alignment_view_lists_a_paid_order_d365_has_not_invoiced_with_
     )
     assert since == datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
     assert minutes >= (datetime.now(UTC) - since).total_seconds() // 60 - 1
+
+
+def test_the_daily_job_builds_order_payments_their_exceptions_and_alerts(
+    settings: Settings, config: ReceiverConfig, instance: dg.DagsterInstance
+) -> None:
+    """The same, through the real Dagster job over a sandbox day: the assets are wired, their
+    contracts hold, the alerts are delivered and the metadata counts what matters."""
+    generate_days(
+        settings,
+        [DAY],
+        SandboxConfig(seed=7, transactions_per_store_day=20, defect_rates=DefectRates.none()),
+    )
+    with build_resources(settings)["warehouse"].writer() as conn:
+        conn.execute(
+            "INSERT INTO raw.d365_sales_orders BY NAME SELECT *, now() AS pulled_at "
+            "FROM read_csv($path, header = true, all_varchar = true)",
+            {"path": str(SALES_ORDERS_CSV)},
+        ).fetchall()
+        request(conn, "REQ0003", "SO-000003", "100.00", expires_at="2026-11-20T20:00:00Z")
+    asyncio.run(
+        deliver(
+            config,
+            [
+                transaction("TRN_JOBPAID00000000000000000000001", "SO-000001", 122712),
+                transaction(
+                    "TRN_JOBDECL00000000000000000000001", "SO-000004", 1000, status="DECLINED"
+                ),
+                transaction("TRN_JOBSTRAY0000000000000000000001", "SO-999999", 4200),
+            ],
+        )
+    )
+    result = run_range(settings, instance, [DAY])
+    assert result.success
+    checks = {
+        (e.asset_key.to_user_string(), e.check_name): e.passed
+        for e in result.get_asset_check_evaluations()
+    }
+    assert checks[("canonical/order_payments", "schema_contract")]
+    assert checks[("raw/payment_notifications", "conservation")]
+    [recon] = [
+        m.materialization
+        for m in result.get_asset_materialization_events()
+        if m.materialization.asset_key == dg.AssetKey(["recon", "order_payments"])
+    ]
+    assert recon.metadata["orders_misaligned_with_d365"].value == 1
+    assert recon.metadata["open_exceptions_by_kind"].value == {
+        "order_payment_declined": 1,
+        "order_payment_link_expired": 1,
+        "payment_for_unknown_order": 1,
+    }
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+        assert conn.execute(
+            "SELECT kind FROM ops.alerts WHERE kind LIKE 'reconciliation_%order%' ORDER BY 1"
+        ).fetchall() == [
+            ("reconciliation_order_payment_declined",),
+            ("reconciliation_order_payment_link_expired",),
+            ("reconciliation_payment_for_unknown_order",),
+        ]
