@@ -25,6 +25,8 @@ from hl_d365_assets.heartland.client import HeartlandClient
 from hl_d365_assets.heartland.events import StoreZones, event_from_resource
 from hl_d365_assets.heartland.signature import SIGNATURE_HEADER, sign
 from hl_d365_assets.landing import LandingWriter, LandingZone, envelope
+from hl_d365_assets.ledger.journal_key import JournalKey
+from hl_d365_assets.ledger.plan import PlannedCustomerPayments, PlannedPayment
 from hl_d365_assets.order_payments.poll import open_orders, poll_orders
 from hl_d365_assets.order_payments.warehouse import reconcile_order_payments
 from hl_d365_assets.raw_loader import load_entity
@@ -360,6 +362,21 @@ async def test_a_refund_of_an_order_payment_becomes_a_reversing_line(
     assert order_payments_to_post(warehouse) == [
         ("TRN_REFUND000000000000000000000001", "SO-000001", "US-024", Decimal("-200.00")),
         ("TRN_SALE00000000000000000000000001", "SO-000001", "US-024", Decimal("1227.12")),
+    ]
+    # As the poster sends them: the refund a debit of the customer beside the untouched credit,
+    # each with its GP transaction as PaymentReference.
+    journal = PlannedCustomerPayments(
+        JournalKey("usrt", DAY, "USD"), "", Decimal(1), 0, [], "", payments=[
+            PlannedPayment(trn, order, customer, amount, "130900")
+            for trn, order, customer, amount in order_payments_to_post(warehouse)
+        ]
+    )  # fmt: skip
+    assert [
+        (line["PaymentReference"], line["DebitAmount"], line["CreditAmount"])
+        for line in journal.d365_lines()
+    ] == [
+        ("TRN_REFUND000000000000000000000001", Decimal("200.00"), 0),
+        ("TRN_SALE00000000000000000000000001", 0, Decimal("1227.12")),
     ]
     assert warehouse.execute(
         "SELECT state, source_event, amount FROM canonical.order_payments ORDER BY sequence"
