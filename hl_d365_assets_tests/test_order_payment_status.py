@@ -33,7 +33,7 @@ from hl_d365_assets.raw_loader import load_entity
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
-from hl_d365_assets.sandbox.heartland_simulator import HeartlandSimulator
+from hl_d365_assets.sandbox.heartland_simulator import HeartlandSimulator, serve
 from hl_d365_assets.sandbox.order_payments import SALES_ORDERS_CSV
 from hl_d365_assets.settings import Settings
 from hl_d365_assets.table_checks import read_partition
@@ -493,3 +493,39 @@ def test_the_daily_job_builds_order_payments_their_exceptions_and_alerts(
             ("reconciliation_order_payment_link_expired",),
             ("reconciliation_payment_for_unknown_order",),
         ]
+
+
+def test_the_payment_poll_job_asks_gp_over_http_and_lands_what_it_finds(
+    settings: Settings, warehouse, zone: LandingZone, tmp_path: Path, instance: dg.DagsterInstance
+) -> None:
+    """payment_poll_job as its schedule runs it, against the GP-API simulator on loopback."""
+    request(warehouse, "REQ0001", "SO-000001", "1227.12")
+    warehouse.close()  # the job's warehouse resource opens it
+    gp_holds = LandingZone(tmp_path / "gp")
+    land_gateway_feed(
+        gp_holds, [transaction("TRN_JOBPOLL00000000000000000000001", "SO-000001", 122712)]
+    )
+    with serve(HeartlandSimulator(gp_holds.root)) as server:
+        heartland = HeartlandClient(
+            base_url=server.base_url, app_id=SANDBOX_APP_ID, app_key=SANDBOX_APP_KEY
+        )
+        result = payment_poll_job_def().execute_in_process(
+            instance=instance, resources={**build_resources(settings), "heartland": heartland}
+        )
+    assert result.success
+    [materialization] = [m.materialization for m in result.get_asset_materialization_events()]
+    assert materialization.metadata["open_orders_polled"].value == 1
+    assert materialization.metadata["events_landed"].value == 1
+    [segment] = zone.segments("heartland", "payment_notifications", DAY)
+    [line] = [json.loads(text) for text in segment.read_text().splitlines()]
+    assert (line["event_id"], line["event_type"]) == (
+        "NTF_JOBPOLL00000000000000000000001_CAPTURED",
+        "payment.polled",
+    )
+
+
+def payment_poll_job_def() -> dg.JobDefinition:
+    from hl_d365_assets.definitions import defs
+    from hl_d365_assets.defs.landing.jobs import payment_poll_job
+
+    return defs.resolve_job_def(payment_poll_job.name)
