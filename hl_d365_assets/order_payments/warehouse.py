@@ -18,7 +18,8 @@ KINDS = (
     "order_payment_declined",
     "order_payment_link_expired",
 )
-"""The recon.exceptions kinds ``sql/recon/record_order_payment_exceptions.sql`` owns."""
+"""The recon.exceptions kinds ``sql/recon/record_order_payment_exceptions.sql`` owns (and
+``sql/recon/record_exceptions.sql`` leaves alone)."""
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,15 @@ def reconcile_order_payments(
     run_script(
         conn,
         sql_file("recon/record_order_payment_exceptions.sql"),
-        {"last": last, "run_id": run_id},
+        {"last": last, "run_id": run_id, "kinds": list(KINDS)},
     )
     by_status = dict(
         conn.execute(sql_file("recon/count_order_payments_by_status.sql"), window).fetchall()
     )
     open_by_kind = dict(
-        conn.execute(sql_file("recon/count_open_order_payment_exceptions.sql")).fetchall()
+        conn.execute(
+            sql_file("recon/count_open_order_payment_exceptions.sql"), {"kinds": list(KINDS)}
+        ).fetchall()
     )
     [(misaligned,)] = conn.execute(
         sql_file("recon/count_order_status_misalignments.sql")

@@ -4,7 +4,7 @@
 -- and note never touched, an exception no longer found closed as cleared with why, and an alert
 -- the first time it is found. Orders are few, so every order-payment exception up to $last is
 -- judged again, whichever day it belongs to: a decline stops standing when the order is paid
--- days later. $run_id: the Dagster run.
+-- days later. $run_id: the Dagster run; $kinds: the kinds this file owns (order_payments/warehouse.py).
 CREATE OR REPLACE TEMP TABLE order_payment_now AS
 SELECT legal_entity, sales_order_number, arg_max(state, sequence) AS state,
        arg_max(transaction_id, sequence) AS transaction_id,
@@ -111,8 +111,7 @@ FROM (
     LEFT JOIN order_payment_now AS s
       ON s.sales_order_number = nullif(regexp_extract(x.source_keys, 'sales_order_number=([^,]+)', 1), '')
      AND s.legal_entity IS NOT DISTINCT FROM nullif(regexp_extract(x.source_keys, 'legal_entity=([^,]+)', 1), '')
-    WHERE x.kind IN ('payment_for_unknown_order', 'order_payment_over', 'order_payment_under',
-                     'order_payment_declined', 'order_payment_link_expired')
+    WHERE list_contains($kinds, x.kind)
       AND x.business_date <= $last
       AND (x.still_detected OR x.status = 'open')
       AND x.exception_id NOT IN (SELECT exception_id FROM order_payment_detected)
