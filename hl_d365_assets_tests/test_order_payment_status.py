@@ -529,3 +529,24 @@ def payment_poll_job_def() -> dg.JobDefinition:
     from hl_d365_assets.defs.landing.jobs import payment_poll_job
 
     return defs.resolve_job_def(payment_poll_job.name)
+
+
+@pytest.mark.anyio
+async def test_a_notification_carrying_a_card_number_is_quarantined_masked_never_loaded(
+    config: ReceiverConfig, warehouse, zone: LandingZone
+) -> None:
+    leaky = transaction("TRN_LEAKY0000000000000000000000001", "SO-000001", 122712)
+    leaky["description"] = "card 4111 1111 1111 1111 exp 12/29"
+    (answer,) = await deliver(config, [leaky])
+    assert answer.status_code == 200 and "4111" not in answer.text
+    build(warehouse, zone)
+    assert warehouse.execute("SELECT count(*) FROM raw.payment_notifications").fetchall() == [(0,)]
+    assert warehouse.execute("SELECT count(*) FROM canonical.order_payments").fetchall() == [(0,)]
+    [(reason, payload)] = warehouse.execute(
+        "SELECT reason_code, masked_payload FROM ops.quarantine "
+        "WHERE entity = 'payment_notifications'"
+    ).fetchall()
+    assert reason == "card_number_detected" and "4111 1111 1111 1111" not in payload
+    assert warehouse.execute(
+        "SELECT severity FROM ops.alerts WHERE kind = 'card_number_received'"
+    ).fetchall() == [("critical",)]
