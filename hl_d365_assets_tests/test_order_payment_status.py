@@ -454,11 +454,14 @@ def test_the_daily_job_builds_order_payments_their_exceptions_and_alerts(
             {"path": str(SALES_ORDERS_CSV)},
         ).fetchall()
         request(conn, "REQ0003", "SO-000003", "100.00", expires_at="2026-11-20T20:00:00Z")
+    # A link payment whose own reference is not the order: GP names the order in link_data.
+    link_payment = transaction("TRN_JOBPAID00000000000000000000001", "SO-000001", 122712)
+    land_gateway_feed(LandingZone(settings.landing_dir), [{**link_payment, "batch_id": "BAT_1"}])
     asyncio.run(
         deliver(
             config,
             [
-                transaction("TRN_JOBPAID00000000000000000000001", "SO-000001", 122712),
+                link_payment,
                 transaction(
                     "TRN_JOBDECL00000000000000000000001", "SO-000004", 1000, status="DECLINED"
                 ),
@@ -492,6 +495,23 @@ def test_the_daily_job_builds_order_payments_their_exceptions_and_alerts(
             ("reconciliation_order_payment_declined",),
             ("reconciliation_order_payment_link_expired",),
             ("reconciliation_payment_for_unknown_order",),
+        ]
+        # The money: posted against the order GP named, with its TRN_ id, not left unexplained.
+        assert conn.execute(
+            "SELECT transaction_id, sales_order_number, customer_account, amount "
+            "FROM gl.customer_payments"
+        ).fetchall() == [
+            ("TRN_JOBPAID00000000000000000000001", "SO-000001", "US-024", Decimal("1227.12"))
+        ]
+        assert conn.execute(
+            "SELECT status, reason FROM recon.tenders_vs_gateway "
+            "WHERE transaction_id = 'TRN_JOBPAID00000000000000000000001'"
+        ).fetchall() == [
+            (
+                "sales_order_payment",
+                "pays D365 sales order SO-000001 of customer US-024 (order total 1227.12 USD); "
+                "no POS ticket behind it",
+            )
         ]
 
 

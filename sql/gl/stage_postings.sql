@@ -68,21 +68,30 @@ WHERE d.business_date BETWEEN $first AND $last;
 -- (link_data.reference); a refund's is its sale's, so refunding an order's payment is posted as a
 -- reversing line of the customer payment, never an edit of the posted one.
 CREATE OR REPLACE TEMP TABLE gl_order_payments AS
-WITH notified_orders AS (
+WITH window_payments AS (
+    SELECT * FROM canonical.payments WHERE business_date BETWEEN $first AND $last
+),
+notified_orders AS (
+    -- Order payments only: a small table.
     SELECT transaction_id, any_value(order_reference) AS order_reference
     FROM raw.payment_notifications WHERE order_reference IS NOT NULL GROUP BY ALL
+),
+refunded_sales AS (
+    -- Only the sales the window's refunds name, on whatever day they were captured.
+    SELECT DISTINCT transaction_id, reference FROM canonical.payments
+    WHERE transaction_type = 'SALE'
+      AND transaction_id IN (SELECT parent_transaction_id FROM window_payments
+                             WHERE transaction_type = 'REFUND')
 ),
 ordered AS (
     SELECT p.*, coalesce(n.order_reference, sale_n.order_reference, sale.reference, p.reference)
                AS order_reference
-    FROM canonical.payments AS p
+    FROM window_payments AS p
     LEFT JOIN notified_orders AS n ON n.transaction_id = p.transaction_id
-    LEFT JOIN (SELECT DISTINCT transaction_id, reference FROM canonical.payments
-               WHERE transaction_type = 'SALE') AS sale
+    LEFT JOIN refunded_sales AS sale
       ON p.transaction_type = 'REFUND' AND sale.transaction_id = p.parent_transaction_id
     LEFT JOIN notified_orders AS sale_n
       ON p.transaction_type = 'REFUND' AND sale_n.transaction_id = p.parent_transaction_id
-    WHERE p.business_date BETWEEN $first AND $last
 )
 SELECT p.business_date, p.legal_entity, p.currency, p.store_id, p.transaction_id,
        upper(p.payment_method_code) AS payment_method, p.card_brand, p.amount,

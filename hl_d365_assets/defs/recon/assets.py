@@ -43,8 +43,10 @@ SOURCES = [
         dg.AssetKey(["canonical", t])
         for t in ("payments", "settlement_batches", "settlement_fees", "pos_tenders")
     ),
-    # Card payments of D365 sales orders are matched to the orders pulled from D365.
+    # Card payments of D365 sales orders are matched to the orders pulled from D365 (by their
+    # reference, or the order their status_url notification names).
     dg.AssetKey(["raw", "d365_sales_orders"]),
+    dg.AssetKey(["raw", "payment_notifications"]),
 ]
 
 
