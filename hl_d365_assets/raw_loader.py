@@ -17,7 +17,7 @@ import duckdb
 from hl_d365_assets.warehouse import run_script, sql_file, transaction
 
 SOURCE = "heartland"
-ENTITIES = ("payment_transactions", "settlement_batches")
+ENTITIES = ("payment_transactions", "settlement_batches", "payment_notifications")
 RETAIL_SOURCE = "heartland_retail"
 RETAIL_ENTITIES = (
     "tickets",

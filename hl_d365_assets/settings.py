@@ -129,7 +129,7 @@ well under 1% of a day, so a demo day passes; a day whose payload shape is wrong
 quarantines 100% and fails."""
 
 
-SANDBOX_PAYMENT_STATUS_URL = "http://127.0.0.1:8787/webhooks/heartland"
+SANDBOX_PAYMENT_STATUS_URL = "http://127.0.0.1:8787/webhooks/heartland/payments"
 """The receiver `hl-d365 webhook serve` runs on by default: where sandbox links send their outcome."""
 
 DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"

@@ -315,8 +315,10 @@ def test_created_transactions_stay_listed_when_the_landing_is_reloaded(
 
 def test_the_receiver_accepts_and_lands_a_paid_links_notification(tmp_path) -> None:
     """Over real HTTP to the real receiver (`hl-d365 webhook serve --sandbox`): the signature
-    holds and the payment lands as a captured transaction carrying the order number."""
+    holds and the payment lands at the payment-notification endpoint (the links' status_url),
+    carrying the order number."""
     from hl_d365_assets.landing import LandingZone
+    from hl_d365_assets.webhook.payment_notifications import PAYMENTS_PATH
     from hl_d365_assets.webhook.process import free_port, start_receiver
 
     data_dir = tmp_path / "data"
@@ -326,7 +328,7 @@ def test_the_receiver_accepts_and_lands_a_paid_links_notification(tmp_path) -> N
     try:
         sim = HeartlandSimulator()
         with httpx.Client(transport=sim.transport(), base_url="http://simulator") as raw:
-            status_url = f"http://127.0.0.1:{port}/webhooks/heartland"
+            status_url = f"http://127.0.0.1:{port}{PAYMENTS_PATH}"
             request = link_request("SO-000003", notifications={"status_url": status_url})
             request["expiration_date"] = "2099-01-01T00:00:00Z"
             link_id = raw.post("/ucp/links", json=request, headers=bearer(raw)).json()["id"]
@@ -337,12 +339,12 @@ def test_the_receiver_accepts_and_lands_a_paid_links_notification(tmp_path) -> N
 
     assert paid["notification"]["status"] == 200
     zone = LandingZone(data_dir / "landing")
-    day = zone.business_dates("heartland", "payment_transactions")
-    [segment] = [s for d in day for s in zone.segments("heartland", "payment_transactions", d)]
+    day = zone.business_dates("heartland", "payment_notifications")
+    [segment] = [s for d in day for s in zone.segments("heartland", "payment_notifications", d)]
     [landed] = [json.loads(line) for line in segment.read_text().splitlines()]
     assert landed["payload"]["id"] == paid["transaction"]["id"]
     assert landed["payload"]["link_data"]["reference"] == "SO-000003"
-    assert landed["event_type"] == "transaction.captured"
+    assert landed["event_type"] == "payment.notified"
 
 
 def bearer(raw: httpx.Client) -> dict[str, str]:

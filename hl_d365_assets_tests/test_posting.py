@@ -523,7 +523,11 @@ def test_card_payments_of_d365_sales_orders_credit_their_customers_exactly_once(
     all_lines = [line for j in journals for line in j["lines"]]
     lines = {(line["PaymentReference"], line["AccountDisplayValue"].replace("\\-", "-"), line["CreditAmount"])
              for line in all_lines}  # fmt: skip
-    assert lines == {(order, customer, amount) for _, order, customer, amount in paid}
+    assert lines == {(trn, customer, amount) for trn, _, customer, amount in paid}
+    orders = {trn: order for trn, order, _, _ in paid}
+    assert all(
+        line["TransactionText"].startswith(orders[line["PaymentReference"]]) for line in all_lines
+    )
     assert len(all_lines) == len(paid)
     assert {line["OffsetAccountDisplayValue"] for line in all_lines} == {"130900"}
     sim.close()

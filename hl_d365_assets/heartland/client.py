@@ -198,14 +198,26 @@ class HeartlandApi:
         """
         return self.iter_pages("batches", from_date, to_date)
 
-    def iter_pages(self, resource: str, from_date: date, to_date: date) -> Iterator[Page]:
+    def iter_transactions_by_reference(
+        self, reference: str, from_date: date, to_date: date
+    ) -> Iterator[Page]:
+        """Transactions whose merchant ``reference`` is ``reference`` (a D365 order number),
+        created on ``from_date``..``to_date``: how the poll finds an order's payment when its
+        notification was lost (``GET /transactions?reference=…``; an empty answer,
+        ``total_record_count: 0``, means still unpaid; shared/reference/gp-api-orders-customers.md
+        §2 and §6)."""
+        return self.iter_pages("transactions", from_date, to_date, {"reference": reference})
+
+    def iter_pages(
+        self, resource: str, from_date: date, to_date: date, filters: dict | None = None
+    ) -> Iterator[Page]:
         """Follow ``page`` until ``total_record_count`` rows came, or a page is short or empty."""
         if from_date > to_date:
             raise ValueError(f"from_date {from_date} is after to_date {to_date}")
         received = 0
         number = 1
         while True:
-            page = self.fetch_page(resource, from_date, to_date, number)
+            page = self.fetch_page(resource, from_date, to_date, number, filters)
             if page.rows:
                 yield page
             received += len(page.rows)
@@ -214,9 +226,17 @@ class HeartlandApi:
                 return
             number += 1
 
-    def fetch_page(self, resource: str, from_date: date, to_date: date, number: int) -> Page:
+    def fetch_page(
+        self,
+        resource: str,
+        from_date: date,
+        to_date: date,
+        number: int,
+        filters: dict | None = None,
+    ) -> Page:
         page_size = self._config.page_size
         params = {
+            **(filters or {}),
             "from_time_created": from_date.isoformat(),
             "to_time_created": to_date.isoformat(),
             "page": number,

@@ -54,10 +54,15 @@ EVENT_TYPES: Mapping[str, str] = {
 from the Heartland Retail pull (docs/heartland_retail.md), never through this receiver."""
 
 ID_FIELD = {"payment_transactions": "id", "settlement_batches": "id"}
-DAY_FIELD = {"payment_transactions": "time_created", "settlement_batches": "time_created"}
+DAY_FIELD = {
+    "payment_transactions": "time_created",
+    "settlement_batches": "time_created",
+    "payment_notifications": "time_created",
+}
 EVENT_TIME_FIELDS = {
     "payment_transactions": ("time_last_updated", "time_created"),
     "settlement_batches": ("time_closed", "time_created"),
+    "payment_notifications": ("time_last_updated", "time_created"),
 }
 """Where an event's own time is: the first non-empty field wins."""
 

@@ -184,8 +184,10 @@ class PlannedCustomerPayments(PlannedJournal):
                 "CurrencyCode": self.currency,
                 "ExchangeRate": self.fx_rate * 100,
                 "TransactionDate": trans_date,
-                "TransactionText": f"Heartland {payment.transaction_id}"[:60],
-                "PaymentReference": payment.sales_order_number,
+                "TransactionText": f"{payment.sales_order_number} Heartland card payment"[:60],
+                # The GP transaction, as d365-entities-wave2.md §4 says: one id per payment,
+                # what the read-back and a person in D365 find the payment by.
+                "PaymentReference": payment.transaction_id,
                 "OffsetAccountType": "Ledger",
                 "OffsetAccountDisplayValue": payment.offset_account,
             }

@@ -107,8 +107,6 @@ class _Listing:
     array_key: str
     order_by: dict[str, tuple[str, ...]]
     """Accepted ``order_by`` value -> sort columns (the id last, so pages are stable)."""
-    filters: tuple[str, ...] = ()
-    """Payload fields taken as equality filters (``reference=SO-000001``)."""
 
 
 LISTINGS = {
@@ -121,7 +119,6 @@ LISTINGS = {
             "ID": ("id",),
             "TYPE": ("type", "time_created", "id"),
         },
-        filters=("reference",),
     ),
     f"{BASE_PATH}/batches": _Listing(
         table="batches",
@@ -131,8 +128,11 @@ LISTINGS = {
     ),
 }
 LIST_PARAMETERS = frozenset(
-    {"from_time_created", "to_time_created", "page", "page_size", "order", "order_by"}
+    {"from_time_created", "to_time_created", "page", "page_size", "order", "order_by", "reference"}
 )
+"""``reference`` matches a transaction's merchant reference or, for a link payment, its link's
+(``link_data.reference``): GP-API filters transactions by reference (gp-api.md §2); whether it also
+matches the link's reference is UNCONFIRMED (docs/sandbox-departures.md)."""
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # Stays in Python, unlike the module's other SQL (sandbox/sql/heartland_simulator/): its ORDER BY
@@ -141,7 +141,9 @@ _SELECT_PAGE = """
 WITH matching AS (
     SELECT id, time_created, type
     FROM {table}
-    WHERE created_date BETWEEN $from_date AND $to_date{filters}
+    WHERE created_date BETWEEN $from_date AND $to_date
+      AND ($reference IS NULL OR $reference IN (
+          payload->>'$.reference', payload->>'$.link_data.reference', payload->>'$.order.reference'))
 ),
 page AS (
     SELECT * FROM matching ORDER BY {order} LIMIT $page_size OFFSET $offset
@@ -491,7 +493,7 @@ class HeartlandSimulator:
 
     def _list(self, listing: _Listing, query: str) -> _Answer:
         params = _single_values(query)
-        unexpected = sorted(set(params) - LIST_PARAMETERS - set(listing.filters))
+        unexpected = sorted(set(params) - LIST_PARAMETERS)
         if unexpected:
             raise _Refusal(
                 400,
@@ -522,10 +524,6 @@ class HeartlandSimulator:
         columns = listing.order_by[order_by]
         order_sql = ", ".join(f"{column} {order} NULLS LAST" for column in columns)
         page_order_sql = ", ".join(f"page.{column} {order} NULLS LAST" for column in columns)
-        filters = {name: params[name] for name in listing.filters if name in params}
-        filters_sql = "".join(
-            f" AND json_extract_string(payload, '$.{name}') = $filter_{name}" for name in filters
-        )
         with self._lock:
             cursor = self._db.cursor()
         with cursor:
@@ -534,14 +532,13 @@ class HeartlandSimulator:
                     table=listing.table,
                     order=order_sql,
                     page_order=page_order_sql,
-                    filters=filters_sql,
                 ),
                 {
                     "from_date": from_date,
                     "to_date": to_date,
                     "page_size": page_size,
                     "offset": (page - 1) * page_size,
-                    **{f"filter_{name}": value for name, value in filters.items()},
+                    "reference": params.get("reference"),
                 },
             ).fetchone()
         head = _compact(

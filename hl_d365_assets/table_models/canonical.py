@@ -479,3 +479,65 @@ class PosTenders(CanonicalTable):
 
     class Config:
         name = "canonical.pos_tenders"
+
+
+ORDER_PAYMENT_STATES = [
+    "awaiting_payment",
+    "authorised",
+    "paid",
+    "declined",
+    "failed",
+    "cancelled",
+    "expired",
+    "refunded",
+    "voided",
+]
+
+
+class OrderPayments(CanonicalTable):
+    """canonical.order_payments: every transition of each D365 order's Heartland payment."""
+
+    legal_entity: pl.String = pa.Field(nullable=True)
+    sales_order_number: pl.String = pa.Field(nullable=True)
+    order_known: pl.Boolean
+    state: pl.String = pa.Field(isin=ORDER_PAYMENT_STATES)
+    gp_status: pl.String = pa.Field(nullable=True)
+    transaction_type: pl.String = pa.Field(nullable=True, isin=TRANSACTION_TYPES)
+    amount: Money = pa.Field(nullable=True)
+    currency: pl.String = pa.Field(nullable=True, str_matches=CURRENCY_CODE)
+    order_total: Money = pa.Field(nullable=True)
+    transaction_id: pl.String = pa.Field(nullable=True, str_startswith="TRN_")
+    link_id: pl.String = pa.Field(nullable=True)
+    request_id: pl.String = pa.Field(nullable=True)
+    event_time: Instant
+    sequence: pl.Int64 = pa.Field(ge=1)
+    source_event: pl.String = pa.Field(isin=["notification", "poll", "request", "gateway"])
+    source_event_id: pl.String = pa.Field(str_length={"min_value": 1})
+    source_segment_path: pl.String = pa.Field(nullable=True)
+    source_line_number: pl.Int64 = pa.Field(nullable=True, ge=1)
+
+    @pa.dataframe_check
+    def unknown_orders_say_why(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """A payment for an order D365 does not hold carries its unknown_order issue: it is an
+        exception, never posted."""
+        return data.lazyframe.select(
+            pl.col("order_known") | pl.col("mapping_issue").str.starts_with("unknown_order")
+        )
+
+    @pa.dataframe_check
+    def refunds_are_negative(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """A refund takes money back: its amount is negative."""
+        return data.lazyframe.select(implies(pl.col("state") == "refunded", pl.col("amount") < 0))
+
+    @pa.dataframe_check
+    def gp_transitions_name_their_transaction(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """What GP reported (notification, poll, gateway) names the GP transaction; what we
+        asked (request, expiry) names the request."""
+        return data.lazyframe.select(
+            pl.when(pl.col("source_event") == "request")
+            .then(pl.col("request_id").is_not_null())
+            .otherwise(pl.col("transaction_id").is_not_null())
+        )
+
+    class Config:
+        name = "canonical.order_payments"

@@ -165,6 +165,36 @@ class PaymentTransactions(RawEvent):
         name = "raw.payment_transactions"
 
 
+class PaymentNotifications(RawEvent):
+    """raw.payment_notifications: one GP-API transaction state of a D365 order payment per
+    delivered event, from the status_url endpoint or the poll (docs/orders.md)."""
+
+    transaction_id: pl.String = pa.Field(str_startswith="TRN_")
+    time_created: Instant
+    time_last_updated: Instant = pa.Field(nullable=True)
+    status: pl.String = pa.Field(str_length={"min_value": 1})
+    type: pl.String = pa.Field(isin=TRANSACTION_TYPES)
+    amount: pl.Int64 = pa.Field(ge=0)
+    currency: pl.String = pa.Field(str_matches=CURRENCY_CODE)
+    order_reference: pl.String = pa.Field(nullable=True)
+    reference: pl.String = pa.Field(nullable=True)
+    link_id: pl.String = pa.Field(nullable=True)
+    parent_resource_id: pl.String = pa.Field(nullable=True, str_startswith="TRN_")
+    result_code: pl.String = pa.Field(nullable=True)
+    result_message: pl.String = pa.Field(nullable=True)
+    action_result_code: pl.String = pa.Field(nullable=True)
+
+    @pa.dataframe_check
+    def events_name_their_source(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """Each state says who told us: the status_url notification or the poll."""
+        return data.lazyframe.select(
+            pl.col("event_type").is_in(["payment.notified", "payment.polled"])
+        )
+
+    class Config:
+        name = "raw.payment_notifications"
+
+
 class SettlementBatches(RawEvent):
     """raw.settlement_batches: one closed settlement batch per delivered event."""
 

@@ -45,6 +45,10 @@ and any other events are refused with 400 naming the event.
 endpoint's secret, events land under ``landing/d365/business_events/``, the activation test
 message is ignored (``d365_events.py``).
 
+``POST /webhooks/heartland/payments`` is the ``status_url`` of our payment links: the outcome of
+a customer's payment of a D365 order, a GP-API transaction resource, signed like any other
+notification and landed as ``payment_notifications`` (``webhook/payment_notifications.py``).
+
 ``GET /webhooks/heartland/stats`` returns the counters. Bodies and the app key are never logged.
 """
 
@@ -55,6 +59,7 @@ import json
 import logging
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date
@@ -86,6 +91,7 @@ from hl_d365_assets.webhook.d365_events import (
 from hl_d365_assets.webhook.d365_events import ENTITY as D365_ENTITY
 from hl_d365_assets.webhook.event_window import iso_ms, place
 from hl_d365_assets.webhook.group_commit import GroupCommitter, ReceiverUnavailable
+from hl_d365_assets.webhook.payment_notifications import PAYMENTS_PATH, payment_event
 from hl_d365_assets.webhook.recovery import RecoveredSegment, lock_state_dir, recover_segments
 from hl_d365_assets.webhook.refusals import RECORDED_STATUSES, RefusalKey
 from hl_d365_assets.webhook.retail_nudges import (
@@ -270,11 +276,13 @@ class WebhookReceiver:
             )
             return committed
 
-    async def receive(self, request: Request) -> JSONResponse:
+    async def receive(
+        self, request: Request, to_event: Callable[[object], Event] = event_from_body
+    ) -> JSONResponse:
         self.counters.received += 1
         try:
             body = await self._read_body(request)
-            accepted = self.accept(body, request.headers.get(SIGNATURE_HEADER))
+            accepted = self.accept(body, request.headers.get(SIGNATURE_HEADER), to_event)
             committer = self._committer
             if committer is None:
                 raise ReceiverUnavailable("the receiver is not running")
@@ -310,6 +318,11 @@ class WebhookReceiver:
                     self.counters.misdated += 1
                 answer["quarantined"] = accepted.receiver_problem
         return JSONResponse(answer)
+
+    async def receive_payment_notification(self, request: Request) -> JSONResponse:
+        """A payment link's ``status_url``: the same checks and landing, its own entity
+        (``webhook/payment_notifications.py``)."""
+        return await self.receive(request, payment_event)
 
     async def receive_retail_nudge(self, request: Request) -> JSONResponse:
         """A Retail item/customer event: noted for the nudge sensor, 202; nothing landed."""
@@ -441,7 +454,12 @@ class WebhookReceiver:
             ) from None
         return b"".join(chunks)
 
-    def accept(self, body: bytes, signature: str | None) -> Accepted:
+    def accept(
+        self,
+        body: bytes,
+        signature: str | None,
+        to_event: Callable[[object], Event] = event_from_body,
+    ) -> Accepted:
         """Signature, JSON, shape and replay window of one body; raises :class:`Rejection`."""
         if not signature:
             raise Rejection(401, "missing_signature", f"{SIGNATURE_HEADER} header is missing")
@@ -461,7 +479,7 @@ class WebhookReceiver:
             )
         now = self.config.clock().astimezone(UTC)
         try:
-            event = event_from_body(document)
+            event = to_event(document)
             placement = place(event, self.zones, now, self.config)
         except UnknownEventType as unknown:
             raise Rejection(
@@ -509,6 +527,7 @@ def create_app(config: ReceiverConfig) -> Starlette:
             Route(STATS_PATH, receiver.stats, methods=["GET"]),
             Route(RETAIL_WEBHOOK_PATH, receiver.receive_retail_nudge, methods=["POST"]),
             Route(D365_EVENTS_PATH, receiver.receive_d365_event, methods=["POST"]),
+            Route(PAYMENTS_PATH, receiver.receive_payment_notification, methods=["POST"]),
         ],
         lifespan=lifespan,
     )

@@ -64,14 +64,42 @@ WHERE d.business_date BETWEEN $first AND $last;
 
 -- Card payments of D365 sales orders (phone and web orders paid through Heartland): gateway
 -- transactions whose reference is an order D365 holds, with no POS tender behind them.
+-- The order of a payment: its reference, or the order GP named in its status_url notification
+-- (link_data.reference); a refund's is its sale's, so refunding an order's payment is posted as a
+-- reversing line of the customer payment, never an edit of the posted one.
 CREATE OR REPLACE TEMP TABLE gl_order_payments AS
+WITH window_payments AS (
+    SELECT * FROM canonical.payments WHERE business_date BETWEEN $first AND $last
+),
+notified_orders AS (
+    -- Order payments only: a small table.
+    SELECT transaction_id, any_value(order_reference) AS order_reference
+    FROM raw.payment_notifications WHERE order_reference IS NOT NULL GROUP BY ALL
+),
+refunded_sales AS (
+    -- Only the sales the window's refunds name, on whatever day they were captured.
+    SELECT DISTINCT transaction_id, reference FROM canonical.payments
+    WHERE transaction_type = 'SALE'
+      AND transaction_id IN (SELECT parent_transaction_id FROM window_payments
+                             WHERE transaction_type = 'REFUND')
+),
+ordered AS (
+    SELECT p.*, coalesce(n.order_reference, sale_n.order_reference, sale.reference, p.reference)
+               AS order_reference
+    FROM window_payments AS p
+    LEFT JOIN notified_orders AS n ON n.transaction_id = p.transaction_id
+    LEFT JOIN refunded_sales AS sale
+      ON p.transaction_type = 'REFUND' AND sale.transaction_id = p.parent_transaction_id
+    LEFT JOIN notified_orders AS sale_n
+      ON p.transaction_type = 'REFUND' AND sale_n.transaction_id = p.parent_transaction_id
+)
 SELECT p.business_date, p.legal_entity, p.currency, p.store_id, p.transaction_id,
        upper(p.payment_method_code) AS payment_method, p.card_brand, p.amount,
        o.SalesOrderNumber AS sales_order_number,
        o.InvoiceCustomerAccountNumber AS customer_account
-FROM canonical.payments AS p
+FROM ordered AS p
 JOIN raw.d365_sales_orders AS o
-  ON o.SalesOrderNumber = p.reference AND lower(o.dataAreaId) = p.legal_entity
+  ON o.SalesOrderNumber = p.order_reference AND lower(o.dataAreaId) = p.legal_entity
  AND upper(o.CurrencyCode) = p.currency
 WHERE p.business_date BETWEEN $first AND $last
   AND p.is_financial AND p.mapping_issue IS NULL

@@ -95,12 +95,17 @@ WHERE p.reference IS NOT NULL AND p.reference <> ''
 QUALIFY row_number() OVER (PARTITION BY p.transaction_id ORDER BY g.transaction_id) = 1;
 
 -- The order key is (dataAreaId, SalesOrderNumber), so a transaction pays at most one order.
+-- A payment link's transaction may carry a reference of its own: its order is then the one GP
+-- named in the status_url notification (link_data.reference, raw.payment_notifications).
 CREATE OR REPLACE TEMP TABLE recon_sales_order_payments AS
-SELECT p.*, o.InvoiceCustomerAccountNumber AS customer_account,
-       o.OrderTotalAmount AS order_total
+SELECT p.*, o.SalesOrderNumber AS sales_order_number,
+       o.InvoiceCustomerAccountNumber AS customer_account, o.OrderTotalAmount AS order_total
 FROM recon_captured AS p
+LEFT JOIN (SELECT transaction_id, any_value(order_reference) AS order_reference
+           FROM raw.payment_notifications WHERE order_reference IS NOT NULL GROUP BY ALL) AS n
+  USING (transaction_id)
 JOIN raw.d365_sales_orders AS o
-  ON o.SalesOrderNumber = p.reference AND lower(o.dataAreaId) = p.legal_entity
+  ON o.SalesOrderNumber = coalesce(n.order_reference, p.reference) AND lower(o.dataAreaId) = p.legal_entity
  AND upper(o.CurrencyCode) = p.currency
 ANTI JOIN recon_by_reference USING (transaction_id)
 ANTI JOIN recon_reference_surplus USING (transaction_id)
@@ -175,7 +180,7 @@ WITH compared AS (
     UNION ALL
     SELECT business_date, store_id, currency, 'sales_order_payment', 'sales_order', NULL, NULL,
            transaction_id, NULL, NULL, amount, NULL,
-           'pays D365 sales order ' || reference || ' of customer ' || coalesce(customer_account, '(none)')
+           'pays D365 sales order ' || sales_order_number || ' of customer ' || coalesce(customer_account, '(none)')
            || ' (order total ' || order_total || ' ' || currency || '); no POS ticket behind it',
            currency_conflict
     FROM recon_sales_order_payments

@@ -150,6 +150,9 @@ WITH gone AS (
     WHERE business_date BETWEEN $first AND $last
       AND (still_detected OR status = 'open')
       AND kind NOT LIKE 'gl_vs_d365%'  -- the D365 read-back (record_gl_exceptions.sql) owns those
+      -- and record_order_payment_exceptions.sql the order payments'
+      AND kind NOT IN ('payment_for_unknown_order', 'order_payment_over', 'order_payment_under',
+                       'order_payment_declined', 'order_payment_link_expired')
       AND exception_id NOT IN (SELECT exception_id FROM recon_detected)
 ),
 tenders_now AS (

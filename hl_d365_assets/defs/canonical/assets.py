@@ -102,6 +102,17 @@ BUILDS = (
         },
         summarised=("inventory_on_hand",),
     ),
+    CanonicalBuild(
+        name="canonical_order_payments",
+        # Also reads ops.payment_requests (the requests sent) and ref.stores.
+        raw_tables=("payment_notifications", "payment_transactions", "d365_sales_orders"),
+        tables={
+            "order_payments": "Every transition of each D365 sales order's Heartland payment "
+            "(awaiting payment, authorised, paid, declined, failed, expired, refunded) with the "
+            "event that made it: the request, the status_url notification, the poll or the "
+            "gateway's refund. canonical.order_payment_states (a view) is each order's latest.",
+        },
+    ),
 )
 
 

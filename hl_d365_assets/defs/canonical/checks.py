@@ -25,6 +25,7 @@ MODELS = {
     "pos_sales": canonical.PosSales,
     "pos_sale_lines": canonical.PosSaleLines,
     "pos_tenders": canonical.PosTenders,
+    "order_payments": canonical.OrderPayments,
 }
 
 canonical_table_model_checks = [

@@ -46,6 +46,8 @@ SOURCES = [
     ),
     dg.AssetKey(["recon", "exceptions"]),
     dg.AssetKey(["raw", "d365_sales_orders"]),
+    # The order GP named in a payment's status_url notification (link_data.reference).
+    dg.AssetKey(["raw", "payment_notifications"]),
 ]
 # A journal line sums its gl.journal_line_sources rows, so the graph shows one feeding the other.
 INTERNAL_DEPS = {"journal_lines": [dg.AssetKey(["gl", "journal_line_sources"])]}

@@ -16,7 +16,7 @@ pull of exactly the orders new events named (``d365/order_refresh.py``), request
 The nightly poll on OrderCreationDateTime stays as the fallback for events that never came.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -35,6 +35,7 @@ from hl_d365_assets.heartland.pull import PULLED_ENTITIES, RESOURCES, SOURCE, pu
 from hl_d365_assets.heartland_retail import pull as retail
 from hl_d365_assets.heartland_retail.client import HeartlandRetailClient
 from hl_d365_assets.heartland_retail.ticket_cursor import TicketCursor
+from hl_d365_assets.order_payments.poll import open_orders, poll_orders
 from hl_d365_assets.resources import LandingZoneResource, MappingsResource
 from hl_d365_assets.settings import load_settings
 from hl_d365_assets.time_zones import zone as time_zone
@@ -194,6 +195,53 @@ def d365_pull(
                 ),
             },
         )
+
+
+PAYMENT_NOTIFICATIONS_KEY = dg.AssetKey(["landing", SOURCE, "payment_notifications"])
+
+
+@dg.asset(
+    key=PAYMENT_NOTIFICATIONS_KEY,
+    description="Immutable NDJSON segments under landing/heartland/payment_notifications/"
+    "business_date=…/: the outcomes of D365 orders' payments, posted by GP to our links' "
+    "status_url (the webhook receiver) and, materialising this asset, polled from GP-API "
+    "(GET /transactions?reference=<order>) for every open payment request, so a lost "
+    "notification is caught. The same state landed twice is counted as a duplicate by raw.",
+    group_name="landing",
+    kinds={"ndjson"},
+    owners=OWNERS,
+    # Reads the open requests from ops.payment_requests, then lets go of the warehouse.
+    pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
+)
+def payment_notifications_poll(
+    context: dg.AssetExecutionContext,
+    heartland: HeartlandClient,
+    landing: LandingZoneResource,
+    mappings: MappingsResource,
+    warehouse: WarehouseResource,
+) -> dg.MaterializeResult:
+    settings = load_settings()
+    with warehouse.writer() as conn:
+        orders = open_orders(conn)
+    zones = StoreZones.from_mappings(Path(mappings.directory), settings.merchant_timezone)
+    with heartland.open() as api:
+        report = poll_orders(api, landing.zone, orders, zones, datetime.now(UTC).date())
+    if report.flagged:
+        context.log.warning(
+            f"payment poll: {report.flagged} row(s) GP returned are not usable transactions; "
+            "landed flagged for quarantine"
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "open_orders_polled": report.orders,
+            "transactions_found": report.transactions_found,
+            "events_landed": sum(report.landed.values()),
+            "events_by_day": dg.MetadataValue.json(dict(report.landed)),
+            "flagged_for_quarantine": report.flagged,
+            "segments": dg.MetadataValue.json(report.segments),
+        }
+    )
 
 
 RETAIL_KEYS = {

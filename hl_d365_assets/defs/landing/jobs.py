@@ -8,6 +8,7 @@ from hl_d365_assets.business_day import business_days
 from hl_d365_assets.d365.pull import ENTITIES as D365_ENTITIES
 from hl_d365_assets.d365.pull import SALES_ORDER_LINES, SALES_ORDERS
 from hl_d365_assets.defs.landing.assets import (
+    PAYMENT_NOTIFICATIONS_KEY,
     RAW_BUSINESS_EVENTS_KEY,
     RETAIL_KEYS,
     TARGETED_PULL_KEY,
@@ -84,4 +85,12 @@ d365_order_events_job = dg.define_asset_job(
     "raw.d365_business_events (duplicates counted), pull exactly the sales orders they name from "
     "D365, apply that pull to raw.d365_sales_orders / lines, and rebuild canonical.sales_orders "
     "and sales_order_lines. Requested by d365_order_events_sensor.",
+)
+
+payment_poll_job = dg.define_asset_job(
+    name="payment_poll_job",
+    selection=dg.AssetSelection.assets(PAYMENT_NOTIFICATIONS_KEY),
+    description="Ask GP-API for the payments of every open D365 order payment request and land "
+    "what it finds, so an order whose status_url notification was lost still moves on. The "
+    "landing sensor then loads it.",
 )

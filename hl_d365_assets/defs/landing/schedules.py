@@ -16,6 +16,7 @@ from hl_d365_assets.defs.landing.jobs import (
     d365_pull_job,
     heartland_pull_job,
     heartland_retail_pull_job,
+    payment_poll_job,
 )
 from hl_d365_assets.settings import load_settings
 
@@ -125,3 +126,17 @@ def retail_pull_active(instance: dg.DagsterInstance) -> bool:
             limit=1,
         )
     )
+
+
+PAYMENT_POLL_CRON = "*/15 * * * *"
+"""Every 15 minutes: a lost status_url notification is caught within a quarter of an hour
+(docs/orders.md); GP is asked only about the orders still waiting."""
+
+payment_poll = dg.ScheduleDefinition(
+    name="payment_poll",
+    job=payment_poll_job,
+    cron_schedule=PAYMENT_POLL_CRON,
+    execution_timezone=load_settings().merchant_timezone,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Poll GP-API for the payments of open D365 order payment requests.",
+)

@@ -25,6 +25,8 @@ RAISED_BY = (
     # POS tickets (card numbers typed into notes, quarantine shares) come from Heartland Retail.
     + [dg.AssetKey(["raw", raw_table(RETAIL_SOURCE, entity)]) for entity in RETAIL_ENTITIES]
     + [dg.AssetKey(["recon", "exceptions"])]
+    # Declined and expired order payments, unknown orders, wrong amounts.
+    + [dg.AssetKey(["recon", "order_payments"])]
 )
 RECEIVER_REFUSALS = dg.AssetKey(["ops", REFUSALS_ENTITY])
 

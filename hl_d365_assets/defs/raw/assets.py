@@ -44,6 +44,8 @@ DESCRIPTIONS = {
     "delivered event: captures, declines, voids, reversals and refunds.",
     "settlement_batches": "Closed Heartland settlement batches with per-brand volumes, fees and the "
     "net deposit.",
+    "payment_notifications": "GP-API payment outcomes of D365 sales orders (status_url notifications "
+    "and what the poll fallback found), one row per delivered transaction state.",
     "retail_tickets": "Heartland Retail tickets with their lines and payments, nested as served, one row "
     "per version (a later updated_at is a new row; canonical keeps the latest).",
     "retail_items": "Heartland Retail items (SKU, description, price, cost, grid) as pulled each day.",

@@ -53,6 +53,7 @@ from hl_d365_assets.warehouse import (
 MODELS = {
     "payment_transactions": (raw.PaymentTransactions, "docs/landing_format.md"),
     "settlement_batches": (raw.SettlementBatches, "docs/landing_format.md"),
+    "payment_notifications": (raw.PaymentNotifications, "docs/orders.md"),
     "retail_tickets": (raw.RetailTickets, "docs/heartland_retail.md"),
 }
 """Raw table -> its pandera model and the page stating the contract it pins."""

@@ -14,6 +14,7 @@ from hl_d365_assets.business_day import business_days, partition_dates, single_r
 from hl_d365_assets.d365.client import D365Client
 from hl_d365_assets.defs.gl.assets import POSTINGS
 from hl_d365_assets.ledger.read_back import read_back_day
+from hl_d365_assets.order_payments.warehouse import reconcile_order_payments
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.table_metadata import definition_metadata, table_metadata
@@ -42,8 +43,10 @@ SOURCES = [
         dg.AssetKey(["canonical", t])
         for t in ("payments", "settlement_batches", "settlement_fees", "pos_tenders")
     ),
-    # Card payments of D365 sales orders are matched to the orders pulled from D365.
+    # Card payments of D365 sales orders are matched to the orders pulled from D365 (by their
+    # reference, or the order their status_url notification names).
     dg.AssetKey(["raw", "d365_sales_orders"]),
+    dg.AssetKey(["raw", "payment_notifications"]),
 ]
 
 
@@ -106,6 +109,47 @@ def reconciliation(
                     "compute_seconds": round(time.perf_counter() - started, 3),
                 },
             )
+
+
+ORDER_PAYMENTS = dg.AssetKey(["recon", "order_payments"])
+
+
+@dg.asset(
+    key=ORDER_PAYMENTS,
+    deps=[dg.AssetKey(["canonical", "order_payments"]), dg.AssetKey(["raw", "d365_sales_orders"])],
+    description="Each D365 order's Heartland payment against its total, per day it changed "
+    "(paid, overpaid, underpaid, declined, expired, unknown order, ...); the exceptions it raises "
+    "in recon.exceptions (payment_for_unknown_order, order_payment_over/_under, "
+    "order_payment_declined, order_payment_link_expired) with an alert each; and "
+    "recon.order_status_alignment (a view): orders whose Heartland and D365 statuses disagree.",
+    metadata=definition_metadata("recon.order_payments"),
+    group_name="recon",
+    kinds={"duckdb", "sql"},
+    owners=OWNERS,
+    partitions_def=business_days,
+    backfill_policy=single_run_backfill,
+    pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
+)
+def order_payments(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, mappings: MappingsResource
+) -> dg.MaterializeResult:
+    days = partition_dates(context)
+    started = time.perf_counter()
+    with warehouse.writer() as conn:
+        with transaction(conn):
+            load_mappings(conn, mappings.directory)
+            counts = reconcile_order_payments(conn, days[0], days[-1], context.run.run_id)
+        metadata = table_metadata(conn, "recon.order_payments", days[0], days[-1])
+    return dg.MaterializeResult(
+        metadata={
+            **metadata,
+            "by_status": counts.by_status,
+            "open_exceptions_by_kind": counts.open_exceptions_by_kind,
+            "orders_misaligned_with_d365": counts.misaligned,
+            "compute_seconds": round(time.perf_counter() - started, 3),
+        }
+    )
 
 
 GL_VS_D365 = dg.AssetKey(["recon", "gl_vs_d365"])
