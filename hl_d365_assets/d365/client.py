@@ -92,6 +92,16 @@ ENTITY_KEYS: dict[str, tuple[str, ...]] = {
     "SalesOrderHeadersV2": ("dataAreaId", "SalesOrderNumber"),
     "SalesOrderLines": ("dataAreaId", "InventoryLotId"),
     "ReleasedProductsV2": ("dataAreaId", "ItemNumber"),
+    "ProductsV2": ("ProductNumber",),
+    "ReleasedProductVariantsV2": (
+        "dataAreaId", "ProductMasterNumber", "ProductConfigurationId", "ProductColorId",
+        "ProductSizeId", "ProductStyleId", "ProductVersionId",
+    ),
+    "ProductBarcodesV3": (
+        "dataAreaId", "ItemNumber", "ProductConfigurationId", "ProductColorId", "ProductSizeId",
+        "ProductStyleId", "ProductVersionId", "ProductQuantityUnitSymbol", "BarcodeSetupId",
+        "Barcode",
+    ),
     "MainAccounts": ("ChartOfAccounts", "MainAccountId"),
     "FinancialDimensionValues": ("FinancialDimension", "LegalEntityId", "DimensionValue"),
     "JournalNames": ("dataAreaId", "Name"),
