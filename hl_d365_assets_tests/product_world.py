@@ -31,6 +31,7 @@ from hl_d365_assets.sandbox.d365_simulator.app import (
     SANDBOX_TENANT_ID,
     D365Simulator,
 )
+from hl_d365_assets.sandbox.d365_simulator.entities import EntitySet, coerce, key_of, with_defaults
 from hl_d365_assets.sandbox.heartland_retail_simulator import HeartlandRetailSimulator
 from hl_d365_assets.sandbox.retail_store import write_retail_store
 from hl_d365_assets.settings import Settings
@@ -124,6 +125,25 @@ class ProductWorld:
     def query(self, sql: str, params: dict | None = None) -> list[tuple]:
         with duckdb.connect(str(self.settings.warehouse_path), read_only=True) as conn:
             return conn.execute(sql, params or {}).fetchall()
+
+    def set_d365(self, entity: EntitySet, values: dict, **changes: object) -> None:
+        """Edit (or add) one D365 record, as a user would in D365."""
+        key = key_of(entity, values)
+        row = self.d365.store.get(entity.name, key)
+        if row is None:
+            row = with_defaults(entity, {n: coerce(entity, n, v) for n, v in values.items()})
+            row.update({n: coerce(entity, n, v) for n, v in changes.items()})
+            self.d365.store.insert(entity.name, key, row.get("dataAreaId", ""), row)
+            return
+        row.update({n: coerce(entity, n, v) for n, v in changes.items()})
+        self.d365.store.replace(entity.name, key, row)
+
+    def retail_items(self, public_id: str) -> list[dict]:
+        return [
+            document.data()
+            for document in self.retail.store.collections["items"].documents.values()
+            if document.data().get("public_id") == public_id
+        ]
 
     def close(self) -> None:
         self.d365.close()
