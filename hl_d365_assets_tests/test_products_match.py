@@ -11,8 +11,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from hl_d365_assets.defs.products.assets import products
-from hl_d365_assets.defs.products.checks import no_barcode_claimed_twice
+from hl_d365_assets.defs.canonical.assets import products
+from hl_d365_assets.defs.canonical.checks import no_barcode_claimed_twice
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.sandbox.d365_simulator.entities import (
     PRODUCT_BARCODES,

@@ -14,6 +14,7 @@ side only (``product_unmatched_d365``, ``product_unmatched_retail``). All of it 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -69,16 +70,11 @@ def build_products(
     (snapshot,) = conn.execute("SELECT max(business_date) FROM raw.retail_items").fetchone()
     day = snapshot or built_at.date()
     run_script(conn, sql_file("recon/record_product_exceptions.sql"), {"day": day})
-    by_status = dict(
-        conn.execute(
-            "SELECT match_status, count(*) FROM canonical.products GROUP BY ALL"
-        ).fetchall()
-    )
-    by_rule = dict(
-        conn.execute(
-            "SELECT match_rule, count(*) FROM canonical.products WHERE match_rule IS NOT NULL "
-            "GROUP BY ALL"
-        ).fetchall()
-    )
+    by_status: Counter[str] = Counter()
+    by_rule: Counter[str] = Counter()
+    for status, rule, rows in conn.execute(sql_file("canonical/summarise_products.sql")).fetchall():
+        by_status[status] += rows
+        if rule:
+            by_rule[rule] += rows
     (ambiguous,) = conn.execute("SELECT count(*) FROM product_ambiguous_gtins").fetchone()
-    return CatalogueMatch(by_status, by_rule, ambiguous, day)
+    return CatalogueMatch(dict(by_status), dict(by_rule), ambiguous, day)

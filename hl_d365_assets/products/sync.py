@@ -140,16 +140,10 @@ def plan_product_sync(conn: duckdb.DuckDBPyConnection, mappings_dir: str) -> Pro
     report = ProductSyncReport(
         planned=[PlannedChange(*row) for row in cursor.fetchall()],
     )
-    (report.unchanged,) = conn.execute(
-        "SELECT count(DISTINCT sku) FROM product_sync_values WHERE match_status = 'matched' "
-        "AND sku NOT IN (SELECT sku FROM product_sync_values WHERE d365_value IS NOT NULL "
-        "AND refusal IS NULL AND d365_value IS DISTINCT FROM retail_value)"
-    ).fetchone()
+    (report.unchanged,) = conn.execute(sql_file("mdm/count_unchanged_products.sql")).fetchone()
     report.refused = [
         f"{sku}: {refusal}"
-        for sku, refusal in conn.execute(
-            "SELECT sku, refusal FROM product_sync_values WHERE refusal IS NOT NULL ORDER BY ALL"
-        ).fetchall()
+        for sku, refusal in conn.execute(sql_file("mdm/list_refused_product_values.sql")).fetchall()
     ]
     return report
 
