@@ -8,7 +8,8 @@ D365 SKU Retail lacks is created there (``POST items``, answered 201 with the ne
 items/{id}``, only those fields). Ambiguous and Retail-only rows are never pushed: the match lists
 them as exceptions for a person.
 
-Exactly once, as the customer sync does it (hl_d365_assets/mdm/sync.py): every request has a key,
+Exactly once through the outbox (hl_d365_assets/outbox.py), as the customer sync does it
+(hl_d365_assets/mdm/sync.py): every request has a key,
 ``sku|heartland_retail|action|version``, recorded in mdm.product_sync_requests as ``sending``
 before it leaves and finished after, in short writer sessions (nothing holds the warehouse across
 an HTTP call). A create first looks in Retail for an item whose ``public_id`` is the D365 item
@@ -35,10 +36,10 @@ import duckdb
 
 from hl_d365_assets.heartland_retail import (
     HeartlandRetailApiError,
-    HeartlandRetailAuthenticationError,
     HeartlandRetailOutcomeUnknown,
     RetailApi,
 )
+from hl_d365_assets.outbox import Outbox, send_once
 from hl_d365_assets.products.catalogue import load_product_settings
 from hl_d365_assets.warehouse import run_script, sql_file, transaction
 
@@ -52,7 +53,9 @@ KNOWN_FIELDS = ("description", "price", "original_price", "cost", "upc")
 MASTERS = frozenset({"d365", "retail", "none"})
 UPC_FIELD = "upc"
 """Key of the Retail item custom field holding the UPC (as the sandbox account keeps it)."""
-_REFUSED = frozenset({400, 404, 409, 422})
+OUTBOX = Outbox(
+    record="mdm/record_product_sync_request.sql", finish="mdm/finish_product_sync_request.sql"
+)
 OUTCOMES = ("created", "adopted", "updated", "rejected")
 
 
@@ -189,35 +192,17 @@ def _send_once(
     report: ProductSyncReport,
     now: Callable[[], datetime],
 ) -> None:
-    legal_entity = change.sku.split("/", 1)[0]
-    with writer() as conn, transaction(conn):
-        conn.execute(
-            sql_file("mdm/record_product_sync_request.sql"),
-            {
-                "request_key": change.request_key,
-                "legal_entity": legal_entity,
-                "item_number": change.item_number,
-                "sku": change.sku,
-                "action": change.action,
-                "version": change.request_key.rsplit("|", 1)[1],
-                "target_key": change.target_key,
-                "fields": [c["field"] for c in change.changes],
-                "now": now(),
-            },
-        ).fetchall()
-    try:
-        status, target_key = _send(retail, change)
-    except HeartlandRetailApiError as refused:
-        if isinstance(refused, HeartlandRetailAuthenticationError) or (
-            refused.status not in _REFUSED
-        ):
-            _finish(writer, change, "failed", None, str(refused), now)
-            raise
-        _finish(writer, change, "rejected", None, str(refused), now)
-        report.outcomes["rejected"] += 1
-        logger.warning("%s rejected: %s", change.request_key, refused)
-        return
-    _finish(writer, change, status, target_key, None, now)
+    request = {
+        "request_key": change.request_key,
+        "legal_entity": change.sku.split("/", 1)[0],
+        "item_number": change.item_number,
+        "sku": change.sku,
+        "action": change.action,
+        "version": change.request_key.rsplit("|", 1)[1],
+        "target_key": change.target_key,
+        "fields": [c["field"] for c in change.changes],
+    }
+    status, _ = send_once(writer, OUTBOX, request, lambda: _send(retail, change), now)
     report.outcomes[status] += 1
 
 
@@ -248,24 +233,3 @@ def _item_holding(retail: RetailApi, public_id: str) -> str | None:
             request=f"GET /api/{ITEMS} (public_id)",
         )
     return str(page.records[0].data["id"]) if page.records else None
-
-
-def _finish(
-    writer: Writer,
-    change: PlannedChange,
-    status: str,
-    target_key: str | None,
-    detail: str | None,
-    now: Callable[[], datetime],
-) -> None:
-    with writer() as conn, transaction(conn):
-        conn.execute(
-            sql_file("mdm/finish_product_sync_request.sql"),
-            {
-                "request_key": change.request_key,
-                "status": status,
-                "target_key": target_key,
-                "detail": detail,
-                "now": now(),
-            },
-        ).fetchall()
