@@ -23,6 +23,8 @@ from hl_d365_assets.sandbox.resources import heartland_retail_client
 from hl_d365_assets.settings import Settings
 
 Say = Callable[[str], None]
+SHOWN = 12
+"""Changes of the dry run printed; the CLI prints them all."""
 
 
 def sync_catalogue(
@@ -56,8 +58,11 @@ def sync_catalogue(
         resources["warehouse"].writer, None, str(resources["mappings"].directory), dry_run=True
     )
     say("  product sync, dry run (hl-d365 sync-products --dry-run):")
-    for line in plan.lines() or ["nothing to change"]:
+    lines = plan.lines() or ["nothing to change"]
+    for line in lines[:SHOWN]:
         say(f"    {line}")
+    if len(lines) > SHOWN:
+        say(f"    ... and {len(lines) - SHOWN} more ({plan.metadata()})")
     synced = dg.materialize(
         [product_sync],
         instance=instance,

@@ -242,7 +242,9 @@ PRODUCTS_KEY = dg.AssetKey(["canonical", "products"])
     "barcodes two products claim, listed in recon.exceptions (product_unmatched_d365, "
     "product_unmatched_retail, product_barcode_ambiguous). docs/products.md.",
     metadata=definition_metadata("canonical.products"),
-    group_name="canonical",
+    # Master data, as canonical/customer_records: not in the daily job, which is per business
+    # day; the nightly product_matching schedule rebuilds it after the D365 pull.
+    group_name="mdm",
     kinds={"duckdb", "sql"},
     owners=OWNERS,
     pool="warehouse",
