@@ -191,3 +191,18 @@ def test_a_sync_killed_after_retail_applied_a_create_creates_no_second_item(
     assert world.query(
         "SELECT status, attempts FROM mdm.product_sync_requests WHERE item_number = 'SKU-10481'"
     ) == [("adopted", 2)]
+
+
+def test_an_update_retail_refuses_is_recorded_and_the_others_still_go(world: ProductWorld) -> None:
+    reprice(world, "SKU-10010", "13.49")
+    world.retail.faults.fail(times=1, status=422, path="/api/items/20010")
+
+    report = sync(world)
+
+    assert (report.count("rejected"), report.count("created")) == (1, 3)
+    [(status, detail)] = world.query(
+        "SELECT status, detail FROM mdm.product_sync_requests WHERE action = 'update'"
+    )
+    assert status == "rejected" and "PUT /api/items/20010" in detail
+    # a rejection is not done: the next run sends the same update again
+    assert [change.action for change in sync(world).planned] == ["update"]
