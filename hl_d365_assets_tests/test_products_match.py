@@ -182,3 +182,25 @@ def test_the_match_runs_as_an_asset_and_its_check_warns_of_the_ambiguous_barcode
     [evaluation] = result.get_asset_check_evaluations()
     assert not evaluation.passed
     assert evaluation.severity == dg.AssetCheckSeverity.WARN
+
+
+def test_a_barcode_written_as_ean13_in_d365_is_the_same_code_as_the_retail_upc(
+    world: ProductWorld,
+) -> None:
+    [old] = [
+        r for r in world.d365.store.rows(PRODUCT_BARCODES.name) if r["ItemNumber"] == "SKU-10001"
+    ]
+    world.d365.store.delete(PRODUCT_BARCODES.name, tuple(old[k] for k in PRODUCT_BARCODES.keys))
+    world.set_d365(
+        PRODUCT_BARCODES,
+        {**{k: old[k] for k in PRODUCT_BARCODES.keys}, "Barcode": "0 084217 00001 5"},
+        IsDefaultScannedBarcode="Yes",
+    )
+    world.pull()
+
+    world.match()
+
+    [row] = rows(world, "item_number = 'SKU-10001'")
+    assert (row["match_rule"], row["barcode"], row["upc"]) == (
+        "barcode", "0 084217 00001 5", "084217000015",
+    )  # fmt: skip
