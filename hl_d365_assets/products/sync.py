@@ -65,7 +65,9 @@ class PlannedChange:
 
     request_key: str
     action: str
+    version: str
     sku: str
+    legal_entity: str
     item_number: str
     target_key: str | None
     changes: list[dict]
@@ -137,9 +139,7 @@ def plan_product_sync(conn: duckdb.DuckDBPyConnection, mappings_dir: str) -> Pro
     load_product_settings(conn, mappings_dir)
     _check_fields(conn)
     run_script(conn, sql_file("mdm/stage_product_sync_plan.sql"))
-    cursor = conn.execute(
-        "SELECT request_key, action, sku, item_number, target_key, changes FROM product_sync_plan"
-    )
+    cursor = conn.execute(sql_file("mdm/list_product_sync_plan.sql"))
     report = ProductSyncReport(
         planned=[PlannedChange(*row) for row in cursor.fetchall()],
     )
@@ -194,11 +194,11 @@ def _send_once(
 ) -> None:
     request = {
         "request_key": change.request_key,
-        "legal_entity": change.sku.split("/", 1)[0],
+        "legal_entity": change.legal_entity,
         "item_number": change.item_number,
         "sku": change.sku,
         "action": change.action,
-        "version": change.request_key.rsplit("|", 1)[1],
+        "version": change.version,
         "target_key": change.target_key,
         "fields": [c["field"] for c in change.changes],
     }
