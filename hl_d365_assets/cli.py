@@ -173,6 +173,16 @@ def main(argv: list[str] | None = None) -> int:
     request_payments.add_argument(
         "--dry-run", action="store_true", help="print what would be recorded and sent; send nothing"
     )
+    sync_products = commands.add_parser(
+        "sync-products",
+        help="D365's catalogue and prices into Heartland Retail from canonical.products, each "
+        "change exactly once (what the mdm/product_sync asset does, without Dagster)",
+    )
+    sync_products.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print every change the sync would send; record and send nothing",
+    )
 
     sql = commands.add_parser(
         "sql",
@@ -245,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         for line in report.lines():
             print(line, flush=True)
         return 0
+    if args.command == "sync-products":
+        return _sync_products(args)
     if args.command == "d365-sim":
         from hl_d365_assets.sandbox.d365_simulator.server import main as serve_d365_simulator
 
@@ -344,7 +356,9 @@ def _refusal(args: argparse.Namespace) -> str | None:
     """Why this command must not run with the configured settings, if it must not."""
     try:
         settings = load_settings()
-        if args.command in ("post", "sync-customers"):
+        if args.command in ("post", "sync-customers") or (
+            args.command == "sync-products" and not args.dry_run
+        ):
             settings.require_complete()
     except SettingsError as problem:
         return str(problem)
@@ -355,6 +369,33 @@ def _refusal(args: argparse.Namespace) -> str | None:
     ):
         return f"a sandbox command; {MODE_ENV} is production, so it does not run"
     return None
+
+
+def _sync_products(args: argparse.Namespace) -> int:
+    """One line per change (a dry run) and the counts; outside Dagster, configured resources."""
+    from contextlib import nullcontext
+
+    from hl_d365_assets.defs.resources import build_resources
+    from hl_d365_assets.products.sync import sync_products
+
+    resources = build_resources(load_settings())
+    retail = (
+        nullcontext(None)
+        if args.dry_run
+        else resources["heartland_retail"].process_config_and_initialize().open()
+    )
+    with retail as api:
+        report = sync_products(
+            resources["warehouse"].writer,
+            api,
+            str(resources["mappings"].directory),
+            dry_run=args.dry_run,
+        )
+    for line in report.lines() if args.dry_run else report.refused:
+        print(line, flush=True)
+    for name, value in report.metadata().items():
+        print(f"{name}: {value}", flush=True)
+    return 0
 
 
 def _backfill(args: argparse.Namespace) -> int:

@@ -60,6 +60,9 @@ TABLES = {
     "d365_released_products": "ReleasedProductsV2",
     "d365_sales_orders": "SalesOrderHeadersV2",
     "d365_sales_order_lines": "SalesOrderLines",
+    "d365_products": "ProductsV2",
+    "d365_released_product_variants": "ReleasedProductVariantsV2",
+    "d365_product_barcodes": "ProductBarcodesV3",
 }
 CHECK = "mappings_exist_in_d365"
 

@@ -194,9 +194,11 @@ def test_batch_decoder_accepts_bare_line_feeds_as_in_hand_written_batches() -> N
 
 def test_seed_holds_the_sandbox_catalogue_and_chart_of_accounts(http: httpx.Client) -> None:
     products = http.get("ReleasedProductsV2", params={"$select": "ItemNumber,SearchName"}).json()
-    assert [(p["ItemNumber"], p["SearchName"]) for p in products["value"]] == list(
-        zip(CATALOG_SKUS, CATALOG_DESCRIPTIONS, strict=True)
-    )
+    held = [(p["ItemNumber"], p["SearchName"]) for p in products["value"]]
+    # The catalogue but its last two SKUs (Heartland Retail only), and four products D365 has
+    # that Retail lacks yet (docs/products.md): the product match has both kinds to list.
+    assert held[:-4] == list(zip(CATALOG_SKUS[:-2], CATALOG_DESCRIPTIONS[:-2], strict=True))
+    assert [number for number, _ in held[-4:]] == [f"SKU-{n}" for n in range(10480, 10484)]
     accounts = http.get("MainAccounts", params={"$filter": "MainAccountId eq '799900'"}).json()
     assert accounts["value"][0]["Name"] == "Currency rounding (penny difference)"
     assert http.get("SalesOrderHeadersV2/$count").text == "40"

@@ -17,7 +17,8 @@ entity closes the pull with what was asked (full or incremental, and why) and wh
 pull that fails part-way lands no such line, so the raw layer never loads half a pull.
 
 Full or incremental (docs/d365_simulator.md, checked against D365's $metadata): MainAccounts,
-FinancialDimensionValues, CustomersV3 and ReleasedProductsV2 expose no modification timestamp, so
+FinancialDimensionValues, CustomersV3, ReleasedProductsV2 (and ProductsV2,
+ReleasedProductVariantsV2, ProductBarcodesV3) expose no modification timestamp, so
 they are pulled whole and the table replaced — a record deleted in D365 disappears. Sales orders
 have ``OrderCreationDateTime``, which finds new orders but not changed ones: daily, the orders
 created since the newest one held (less an overlap, for orders committed late) are fetched with
@@ -119,6 +120,24 @@ SALES_ORDER_LINES = PulledEntity(
     "D365 SalesOrderLines: the lines of the orders the header pull fetched, replacing those "
     "orders' lines (all lines on a full pull).",
 )
+PRODUCTS = PulledEntity(
+    "d365_products",
+    "ProductsV2",
+    "D365 ProductsV2: the shared products and their names (ReleasedProductsV2 has none). Full "
+    "pull, table replaced: no modification timestamp.",
+)
+RELEASED_PRODUCT_VARIANTS = PulledEntity(
+    "d365_released_product_variants",
+    "ReleasedProductVariantsV2",
+    "D365 ReleasedProductVariantsV2 of every legal entity: the SKUs (product dimensions) of "
+    "product masters. Full pull, table replaced: no modification timestamp.",
+)
+PRODUCT_BARCODES = PulledEntity(
+    "d365_product_barcodes",
+    "ProductBarcodesV3",
+    "D365 ProductBarcodesV3 of every legal entity: barcodes per SKU, matched to Heartland Retail "
+    "UPCs by canonical.products. Full pull, table replaced: no modification timestamp.",
+)
 ENTITIES = (
     MAIN_ACCOUNTS,
     DIMENSION_VALUES,
@@ -126,6 +145,9 @@ ENTITIES = (
     RELEASED_PRODUCTS,
     SALES_ORDERS,
     SALES_ORDER_LINES,
+    PRODUCTS,
+    RELEASED_PRODUCT_VARIANTS,
+    PRODUCT_BARCODES,
 )
 ORDER_ENTITIES = (SALES_ORDERS, SALES_ORDER_LINES)
 

@@ -17,6 +17,7 @@ import dagster as dg
 from hl_d365_assets.defs.ops.jobs import daily_heartland_job
 from hl_d365_assets.demo.live_day import live_day
 from hl_d365_assets.demo.posting import SandboxD365
+from hl_d365_assets.demo.products import sync_catalogue
 from hl_d365_assets.demo.retail_pull import (
     forget_ticket_cursor,
     landed_summary,
@@ -150,6 +151,11 @@ def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
         )
         if live_day(settings, live, config, _say, retail=retail) != 0:
             failed.append(live.isoformat())
+
+        _say(f"\n[{_elapsed(started)}] products: D365's catalogue against Heartland Retail's")
+        with dg.DagsterInstance.get() as instance:
+            if not sync_catalogue(settings, retail, instance, _say):
+                failed.append("product sync")
 
     conn = open_for_analysis(settings.read_copy_path)
     try:

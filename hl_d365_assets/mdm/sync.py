@@ -5,8 +5,8 @@ customer a system lacks is created there, a record whose surviving attribute dif
 golden customer's gets the golden value, and an attribute edited on both sides since the last
 sync is logged as a conflict the survivorship rule resolved (mdm.sync_conflicts).
 
-Exactly once, as the journals are posted (hl_d365_assets/ledger/exactly_once.py): every request
-has a key, ``golden_id|system|action|version``, recorded in mdm.sync_requests as ``sending``
+Exactly once, through the outbox (hl_d365_assets/outbox.py), as the journals are posted
+(hl_d365_assets/ledger/exactly_once.py): every request has a key, ``golden_id|system|action|version``, recorded in mdm.sync_requests as ``sending``
 before it leaves and finished after, in short writer sessions (nothing holds the warehouse
 across an HTTP call). A create always looks in the target first, by a key only our record can
 carry, and adopts what it finds:
@@ -38,18 +38,13 @@ from datetime import UTC, datetime
 import duckdb
 
 from hl_d365_assets.d365.client import D365Api
-from hl_d365_assets.d365.errors import (
-    D365Error,
-    D365NotFoundError,
-    D365OutcomeUnknown,
-    D365ValidationError,
-)
+from hl_d365_assets.d365.errors import D365NotFoundError, D365OutcomeUnknown
 from hl_d365_assets.heartland_retail import (
     HeartlandRetailApiError,
-    HeartlandRetailAuthenticationError,
     HeartlandRetailOutcomeUnknown,
     RetailApi,
 )
+from hl_d365_assets.outbox import Outbox, send_once
 from hl_d365_assets.warehouse import run_script, sql_file, transaction
 
 logger = logging.getLogger(__name__)
@@ -64,7 +59,7 @@ ISO3 = {"US": "USA", "CA": "CAN", "MX": "MEX", "GB": "GBR"}
 """CustomersV3 ``AddressCountryRegionId`` is D365's three-letter region id (``USA`` in demo data,
 reference: UNCONFIRMED whether every environment keeps the ISO alpha-3 ids); the golden record
 holds ISO alpha-2. A country not listed is left for D365's default."""
-_RETAIL_REFUSED = frozenset({400, 404, 409, 422})
+OUTBOX = Outbox(record="mdm/record_sync_request.sql", finish="mdm/finish_sync_request.sql")
 
 
 @dataclass(frozen=True)
@@ -171,61 +166,22 @@ def _send_once(
     now: Callable[[], datetime],
 ) -> None:
     system = request["system"]
-    with writer() as conn, transaction(conn):
-        conn.execute(
-            sql_file("mdm/record_sync_request.sql"),
-            {
-                "now": now(),
-                **{
-                    name: request[name]
-                    for name in ("request_key", "golden_id", "system", "action", "version")
-                },
-                "target_key": request["target_key"],
-                "fields": request["fields"],
-            },
-        ).fetchall()
-    try:
-        if system == D365:
-            status, target_key = _send_to_d365(d365, targets, request)
-        else:
-            status, target_key = _send_to_retail(retail, targets, request)
-    except (D365ValidationError, D365NotFoundError, HeartlandRetailApiError) as refused:
-        if isinstance(refused, HeartlandRetailApiError) and (
-            isinstance(refused, HeartlandRetailAuthenticationError)
-            or refused.status not in _RETAIL_REFUSED
-        ):
-            _finish(writer, request, "failed", None, str(refused), now)
-            raise
-        _finish(writer, request, "rejected", None, str(refused), now)
-        report.outcomes[(system, "rejected")] += 1
-        logger.warning("%s %s rejected: %s", request["request_key"], system, refused)
-        return
-    except D365Error as failed:
-        _finish(writer, request, "failed", None, str(failed), now)
-        raise
-    _finish(writer, request, status, target_key, None, now)
+    recorded = {
+        name: request[name]
+        for name in ("request_key", "golden_id", "system", "action", "version", "target_key")
+    }
+    status, _ = send_once(
+        writer,
+        OUTBOX,
+        {**recorded, "fields": request["fields"]},
+        lambda: (
+            _send_to_d365(d365, targets, request)
+            if system == D365
+            else _send_to_retail(retail, targets, request)
+        ),
+        now,
+    )
     report.outcomes[(system, status)] += 1
-
-
-def _finish(
-    writer: Writer,
-    request: dict,
-    status: str,
-    target_key: str | None,
-    detail: str | None,
-    now: Callable[[], datetime],
-) -> None:
-    with writer() as conn, transaction(conn):
-        conn.execute(
-            sql_file("mdm/finish_sync_request.sql"),
-            {
-                "request_key": request["request_key"],
-                "status": status,
-                "target_key": target_key,
-                "detail": detail,
-                "now": now(),
-            },
-        ).fetchall()
 
 
 # -- D365 CustomersV3 ---------------------------------------------------------------------------

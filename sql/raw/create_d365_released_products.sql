@@ -29,3 +29,8 @@ COMMENT ON COLUMN raw.d365_released_products.InventoryUnitSymbol IS 'Inventory u
 COMMENT ON COLUMN raw.d365_released_products.SalesPrice IS 'Base sales price per sales unit, exact decimal (up to 6 places; a value with more fails the pull rather than being rounded).';
 COMMENT ON COLUMN raw.d365_released_products.UnitCost IS 'Cost price per inventory unit, exact decimal (up to 6 places).';
 COMMENT ON COLUMN raw.d365_released_products.pulled_at IS 'When the pull that wrote this row started (UTC).';
+-- Added for the product match and sync (canonical.products): warehouses created before gain them.
+ALTER TABLE raw.d365_released_products ADD COLUMN IF NOT EXISTS ProductSubType VARCHAR;
+ALTER TABLE raw.d365_released_products ADD COLUMN IF NOT EXISTS SalesSalesTaxItemGroupCode VARCHAR;
+COMMENT ON COLUMN raw.d365_released_products.ProductSubType IS 'Product, ProductMaster (its SKUs are the variants in raw.d365_released_product_variants) or ProductVariant.';
+COMMENT ON COLUMN raw.d365_released_products.SalesSalesTaxItemGroupCode IS 'Item sales tax group on sales.';

@@ -19,9 +19,17 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
-from hl_d365_assets.d365.pull import SALES_ORDER_LINES, SALES_ORDERS
+from hl_d365_assets.d365.pull import (
+    PRODUCT_BARCODES,
+    PRODUCTS,
+    RELEASED_PRODUCT_VARIANTS,
+    SALES_ORDER_LINES,
+    SALES_ORDERS,
+)
+from hl_d365_assets.d365.pull import RELEASED_PRODUCTS as D365_RELEASED_PRODUCTS
 from hl_d365_assets.mdm.pipeline import standardise_customer_records
 from hl_d365_assets.mdm.sources import stage_customer_sources
+from hl_d365_assets.products.catalogue import build_products
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.table_metadata import (
@@ -297,3 +305,41 @@ def canonical_sales_orders(warehouse: WarehouseResource):
             "compute_seconds": seconds,
         },
     )
+
+
+# -- products: D365 SKUs matched to Heartland Retail items (hl_d365_assets/products/catalogue.py).
+# Not partitioned: a catalogue is not per business day; the match reads the newest D365 pull and
+# the newest Retail item snapshot. Metadata holds counts only.
+
+PRODUCTS_KEY = dg.AssetKey(["canonical", "products"])
+
+
+@dg.asset(
+    key=PRODUCTS_KEY,
+    deps=[
+        *(
+            e.key
+            for e in (D365_RELEASED_PRODUCTS, PRODUCTS, RELEASED_PRODUCT_VARIANTS, PRODUCT_BARCODES)
+        ),
+        dg.AssetKey(["raw", "retail_items"]),
+    ],
+    description="D365 SKUs (item number + product dimensions) paired with Heartland Retail "
+    "items by barcode = UPC, then item number = public_id; SKUs and items on one side only, and "
+    "barcodes two products claim, listed in recon.exceptions (product_unmatched_d365, "
+    "product_unmatched_retail, product_barcode_ambiguous). docs/products.md.",
+    metadata=definition_metadata("canonical.products"),
+    # Master data, as canonical/customer_records: not in the daily job, which is per business
+    # day; the nightly product_matching schedule rebuilds it after the D365 pull.
+    group_name="mdm",
+    kinds={"duckdb", "sql"},
+    owners=OWNERS,
+    pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
+)
+def products(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, mappings: MappingsResource
+) -> dg.MaterializeResult:
+    with warehouse.writer() as conn, transaction(conn):
+        match = build_products(conn, str(mappings.directory), datetime.now(UTC))
+    context.log.info("product match: %s", match.by_status)
+    return dg.MaterializeResult(metadata=match.metadata())

@@ -13,7 +13,7 @@ import time
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates
-from hl_d365_assets.defs.canonical.assets import BUILDS
+from hl_d365_assets.defs.canonical.assets import BUILDS, PRODUCTS_KEY
 from hl_d365_assets.table_checks import build_table_model_check
 from hl_d365_assets.table_models import canonical
 from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, sql_file
@@ -77,3 +77,24 @@ def build_mappings_check(table: str) -> dg.AssetChecksDefinition:
 
 
 mappings_checks = [build_mappings_check(table) for build in BUILDS for table in build.tables]
+
+
+@dg.asset_check(
+    asset=PRODUCTS_KEY,
+    name="no_barcode_claimed_twice",
+    description="No barcode is claimed by two D365 SKUs or two Heartland Retail items. Such a "
+    "product is matched to nothing and never synced until the barcode is fixed in D365 (or "
+    "Retail); recon.exceptions kind product_barcode_ambiguous names the claimants.",
+    pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
+)
+def no_barcode_claimed_twice(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.writer() as conn:
+        held, barcodes = conn.execute(
+            sql_file("canonical/check_no_barcode_claimed_twice.sql")
+        ).fetchone()
+    return dg.AssetCheckResult(
+        passed=held == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"rows_held_out": held, "ambiguous_barcodes": barcodes},
+    )

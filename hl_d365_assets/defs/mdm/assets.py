@@ -11,12 +11,14 @@ hand. Metadata holds counts only: the tables hold names, e-mails, phones and add
 from datetime import UTC, datetime
 
 import dagster as dg
+from pydantic import Field
 
 from hl_d365_assets.d365.client import D365Client
-from hl_d365_assets.defs.canonical.assets import CUSTOMER_RECORDS
+from hl_d365_assets.defs.canonical.assets import CUSTOMER_RECORDS, PRODUCTS_KEY
 from hl_d365_assets.heartland_retail import HeartlandRetailClient
 from hl_d365_assets.mdm.pipeline import match_customers
 from hl_d365_assets.mdm.sync import sync_customers
+from hl_d365_assets.products.sync import sync_products
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.table_metadata import definition_metadata
 from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, transaction
@@ -117,4 +119,49 @@ def customer_sync(
         report.planned,
         report.conflicts_resolved,
     )
+    return dg.MaterializeResult(metadata=report.metadata())
+
+
+# -- the product sync: D365's catalogue into Heartland Retail (hl_d365_assets/products/sync.py).
+
+PRODUCT_SYNC = dg.AssetKey(["mdm", "product_sync"])
+
+
+class ProductSyncConfig(dg.Config):
+    dry_run: bool = Field(
+        default=False,
+        description="Only plan: log every change the sync would send, record and send nothing.",
+    )
+
+
+@dg.asset(
+    key=PRODUCT_SYNC,
+    deps=[PRODUCTS_KEY],
+    description="D365's catalogue and prices into Heartland Retail: items D365 has and Retail "
+    "lacks created (201 + Location), D365-mastered fields of matched items pushed (PUT), per "
+    "mappings/product_sync_fields.csv, exactly once (mdm.product_sync_requests, the outbox). "
+    "Run with dry_run to see the changes first. hl_d365_assets/products/sync.py.",
+    metadata=definition_metadata("mdm.product_sync_requests"),
+    group_name="mdm",
+    kinds={"duckdb", "sql"},
+    owners=OWNERS,
+    pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
+)
+def product_sync(
+    context: dg.AssetExecutionContext,
+    config: ProductSyncConfig,
+    warehouse: WarehouseResource,
+    mappings: MappingsResource,
+    heartland_retail: HeartlandRetailClient,
+) -> dg.MaterializeResult:
+    """Retried like every warehouse step: a retry is safe because each request is recorded
+    before it is sent and every create looks Retail up by public_id first (products/sync.py)."""
+    if config.dry_run:
+        report = sync_products(warehouse.writer, None, str(mappings.directory), dry_run=True)
+        for line in report.lines():
+            context.log.info("would %s", line)
+    else:
+        with heartland_retail.open() as retail:
+            report = sync_products(warehouse.writer, retail, str(mappings.directory))
     return dg.MaterializeResult(metadata=report.metadata())

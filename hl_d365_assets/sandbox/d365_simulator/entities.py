@@ -249,7 +249,54 @@ RELEASED_PRODUCTS = EntitySet(
         "dataAreaId": _s(), "ItemNumber": _s(), "ProductNumber": _s(), "SearchName": _s(),
         "ProductSearchName": _s(), "ProductGroupId": _s(), "ProductType": _s(),
         "SalesUnitSymbol": _s(), "InventoryUnitSymbol": _s(), "SalesPrice": _d(),
-        "UnitCost": _d(),
+        "UnitCost": _d(), "ProductSubType": _s(default="Product"),
+        "SalesSalesTaxItemGroupCode": _s(default="ALL"),
+    },
+)  # fmt: skip
+
+PRODUCTS = EntitySet(
+    name="ProductsV2",
+    entity_type="ProductV2",
+    aot_name="EcoResProductV2Entity",
+    keys=("ProductNumber",),
+    properties={
+        "ProductNumber": _s(), "ProductName": _s(), "ProductSearchName": _s(),
+        "ProductDescription": _s(), "ProductType": _s(default="Item"),
+        "ProductSubType": _s(default="Product"), "RetailProductCategoryName": _s(),
+    },
+    company_specific=False,
+)  # fmt: skip
+"""Products are shared by every legal entity; a company sees one through its released product."""
+
+RELEASED_PRODUCT_VARIANTS = EntitySet(
+    name="ReleasedProductVariantsV2",
+    entity_type="ReleasedProductVariantV2",
+    aot_name="EcoResReleasedProductVariantV2Entity",
+    keys=("dataAreaId", "ProductMasterNumber", "ProductConfigurationId", "ProductColorId",
+          "ProductSizeId", "ProductStyleId", "ProductVersionId"),
+    properties={
+        "dataAreaId": _s(), "ProductMasterNumber": _s(), "ProductConfigurationId": _s(),
+        "ProductColorId": _s(), "ProductSizeId": _s(), "ProductStyleId": _s(),
+        "ProductVersionId": _s(), "ItemNumber": _s(), "ProductVariantNumber": _s(),
+        "ProductName": _s(),
+    },
+)  # fmt: skip
+
+PRODUCT_BARCODES = EntitySet(
+    name="ProductBarcodesV3",
+    entity_type="ProductBarcodeV3",
+    aot_name="EcoResProductBarcodeV3Entity",
+    keys=("dataAreaId", "ItemNumber", "ProductConfigurationId", "ProductColorId",
+          "ProductSizeId", "ProductStyleId", "ProductVersionId", "ProductQuantityUnitSymbol",
+          "BarcodeSetupId", "Barcode"),
+    properties={
+        "dataAreaId": _s(), "ItemNumber": _s(), "ProductConfigurationId": _s(),
+        "ProductColorId": _s(), "ProductSizeId": _s(), "ProductStyleId": _s(),
+        "ProductVersionId": _s(), "ProductQuantityUnitSymbol": _s(), "BarcodeSetupId": _s(),
+        "Barcode": _s(), "ProductQuantity": _d(default=Decimal(1)),
+        "IsDefaultScannedBarcode": Property(ENUM, "No", "Scanning", enum=NO_YES),
+        "IsDefaultDisplayedBarcode": Property(ENUM, "No", "Display", enum=NO_YES),
+        "IsDefaultPrintedBarcode": Property(ENUM, "No", "Print", enum=NO_YES),
     },
 )  # fmt: skip
 
@@ -297,6 +344,9 @@ ENTITY_SETS: dict[str, EntitySet] = {
         RELEASED_PRODUCTS,
         SALES_ORDER_HEADERS,
         SALES_ORDER_LINES,
+        PRODUCTS,
+        RELEASED_PRODUCT_VARIANTS,
+        PRODUCT_BARCODES,
     )
 }
 JOURNAL_HEADER_SETS = {

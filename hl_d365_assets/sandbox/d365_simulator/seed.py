@@ -21,6 +21,9 @@ from hl_d365_assets.sandbox.d365_simulator.entities import (
     FINANCIAL_DIMENSION_VALUES,
     JOURNAL_NAMES,
     MAIN_ACCOUNTS,
+    PRODUCT_BARCODES,
+    PRODUCTS,
+    RELEASED_PRODUCT_VARIANTS,
     RELEASED_PRODUCTS,
     SALES_ORDER_HEADERS,
     SALES_ORDER_LINES,
@@ -42,6 +45,9 @@ SEED_FILES: tuple[tuple[str, EntitySet], ...] = (
     ("released_products.csv", RELEASED_PRODUCTS),
     ("sales_orders.csv", SALES_ORDER_HEADERS),
     ("sales_order_lines.csv", SALES_ORDER_LINES),
+    ("products.csv", PRODUCTS),
+    ("released_product_variants.csv", RELEASED_PRODUCT_VARIANTS),
+    ("product_barcodes.csv", PRODUCT_BARCODES),
 )
 
 
