@@ -43,6 +43,7 @@ from hl_d365_assets.sandbox.d365_simulator.entities import (
     key_of,
 )
 from hl_d365_assets.sandbox.d365_simulator.faults import Fault, Faults
+from hl_d365_assets.sandbox.d365_simulator.on_hand import OnHand
 from hl_d365_assets.sandbox.d365_simulator.query import (
     QueryRefused,
     parse_filter,
@@ -172,6 +173,8 @@ class D365Simulator:
         )
         if self.store.setting("seeded") is None:
             load_seed(self.store, seed_dir)
+        self.on_hand = OnHand(self.store)
+        """The simulator's own stock movements (not D365 APIs): see its module."""
 
     # -- set-up -------------------------------------------------------------------------------
 
