@@ -51,6 +51,9 @@ ORDERS_PER_LINE_REQUEST = 25
 """Orders named in one SalesOrderLines $filter (``in`` is not supported by F&O, so it is a chain
 of ``or``): keeps the URL well under IIS's default 2,048-character query-string limit."""
 FULL_PULL_REASON = "full pull: the entity has no modification timestamp to pull changes by"
+SNAPSHOT_REASON = (
+    "dated snapshot: on-hand has no timestamp, so each day's pull is kept and compared"
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,9 @@ class PulledEntity:
     table: str
     entity_set: str
     description: str
+    snapshot: bool = False
+    """A dated snapshot: each pull adds the day's rows (replacing that day's) and keeps the
+    earlier days, instead of replacing the table."""
 
     @property
     def entity(self) -> str:
@@ -119,6 +125,15 @@ SALES_ORDER_LINES = PulledEntity(
     "D365 SalesOrderLines: the lines of the orders the header pull fetched, replacing those "
     "orders' lines (all lines on a full pull).",
 )
+WAREHOUSES_ON_HAND = PulledEntity(
+    "d365_warehouses_on_hand",
+    "WarehousesOnHandV2",
+    "D365 WarehousesOnHandV2 of every legal entity: on-hand, available and reserved quantities "
+    "per item x site x warehouse. A dated snapshot: the entity has no timestamp, so each pull "
+    "keeps what D365 held on the pull's business date (replacing an earlier pull of that date) "
+    "and recon.inventory compares it with Heartland Retail's stock of the same day.",
+    snapshot=True,
+)
 ENTITIES = (
     MAIN_ACCOUNTS,
     DIMENSION_VALUES,
@@ -126,6 +141,7 @@ ENTITIES = (
     RELEASED_PRODUCTS,
     SALES_ORDERS,
     SALES_ORDER_LINES,
+    WAREHOUSES_ON_HAND,
 )
 ORDER_ENTITIES = (SALES_ORDERS, SALES_ORDER_LINES)
 
@@ -276,8 +292,12 @@ def _completion(entity: PulledEntity, window: OrderWindow, report: PullReport) -
     incremental = entity in ORDER_ENTITIES and not window.full
     completion: dict = {
         "entity_set": entity.entity_set,
-        "mode": "incremental" if incremental else "full",
-        "why": window.reason if entity in ORDER_ENTITIES else FULL_PULL_REASON,
+        "mode": "snapshot" if entity.snapshot else "incremental" if incremental else "full",
+        "why": SNAPSHOT_REASON
+        if entity.snapshot
+        else window.reason
+        if entity in ORDER_ENTITIES
+        else FULL_PULL_REASON,
         "records": report.records[entity.table],
         "pages": report.pages[entity.table],
         "fetch_seconds": round(report.fetch_seconds, 3),

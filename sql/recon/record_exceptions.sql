@@ -150,6 +150,7 @@ WITH gone AS (
     WHERE business_date BETWEEN $first AND $last
       AND (still_detected OR status = 'open')
       AND kind NOT LIKE 'gl_vs_d365%'  -- the D365 read-back (record_gl_exceptions.sql) owns those
+      AND kind NOT LIKE 'inventory\_%' ESCAPE '\'  -- record_inventory_exceptions.sql owns those
       AND exception_id NOT IN (SELECT exception_id FROM recon_detected)
 ),
 tenders_now AS (

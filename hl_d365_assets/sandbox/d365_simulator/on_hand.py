@@ -51,7 +51,9 @@ class OnHand:
         self.store = store
 
     def rows(self, company: str | None = None) -> list[dict]:
-        return self.store.rows(WAREHOUSES_ON_HAND.name, company=company.lower() if company else None)
+        return self.store.rows(
+            WAREHOUSES_ON_HAND.name, company=company.lower() if company else None
+        )
 
     def quantity(self, company: str, item: str, site: str, warehouse: str) -> dict | None:
         """The warehouse's record of ``item``, or None when D365 holds none."""
