@@ -351,11 +351,13 @@ def test_a_d365_shipment_moves_the_simulators_on_hand(stock_day: StockDay) -> No
     assert Decimal(str(record["OnHandQuantity"])) == after["OnHandQuantity"]
 
 
-def test_once_the_day_is_posted_d365_agrees_and_nothing_is_left_to_explain(
+def test_once_a_journal_is_posted_its_stores_agree_and_the_others_stay_explained(
     stock_day: StockDay,
 ) -> None:
-    """Posting the day's journal, and the sandbox's POS statement posting with it, moves D365's
-    stock by the units sold: the next snapshot matches Retail wherever nothing was injected."""
+    """The poster posts the CAD journal (Toronto, Vancouver) and holds the USD one back (the
+    sandbox's injected defects fail its blocking checks); the sandbox's POS statement posting
+    moves the posted stores' stock in D365. The next snapshot then matches Retail in Canada,
+    while the US stores' unposted sales still explain their differences."""
     from hl_d365_assets.definitions import defs
     from hl_d365_assets.defs.gl.jobs import post_journals_job
 
@@ -370,19 +372,23 @@ def test_once_the_day_is_posted_d365_agrees_and_nothing_is_left_to_explain(
     stock_day.sim.environment_url = None
     assert posted.success
     assert stock_day.query(
-        "SELECT DISTINCT status FROM gl.postings WHERE business_date = $day", {"day": stock_day.day}
-    ) == [("posted",)]
+        "SELECT currency, status FROM gl.postings WHERE business_date = $day ORDER BY ALL",
+        {"day": stock_day.day},
+    ) == [("CAD", "posted"), ("USD", "blocked")]
+    canada = {"S004", "S005"}
     moved = post_pos_sales_of_day(
-        stock_day.sim, stock_day.retail_dir, stock_day.settings.mappings_dir, stock_day.day
+        stock_day.sim, stock_day.retail_dir, stock_day.settings.mappings_dir, stock_day.day, canada
     )
-    assert moved and all(moved.values())
+    assert moved == dict.fromkeys(canada, True)
     assert stock_day.pull_d365().success
     assert stock_day.reconcile().success
-    statuses = dict(
-        stock_day.query(
-            "SELECT status, count(*) FROM recon.inventory WHERE business_date = $day GROUP BY 1",
-            {"day": stock_day.day},
-        )
+    statuses = stock_day.query(
+        "SELECT store_id IN ('S004', 'S005') AS posted, status, count(*) FROM recon.inventory "
+        "WHERE business_date = $day GROUP BY ALL ORDER BY ALL",
+        {"day": stock_day.day},
     )
-    assert set(statuses) == {"matched", "difference"}, statuses
-    assert statuses["difference"] == len(STOCK_DIFFERENCES) + 1  # + the shipment above
+    by_status = {(posted, status): count for posted, status, count in statuses}
+    assert {status for posted, status in by_status if posted} == {"matched", "difference"}
+    assert by_status[(True, "difference")] == 2  # S004's injected difference + the shipment
+    assert by_status[(False, "explained")] > 50
+    assert by_status[(False, "difference")] == 1  # S002's injected difference
