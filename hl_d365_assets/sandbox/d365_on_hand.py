@@ -108,10 +108,7 @@ def pos_sales_of_day(retail_dir: Path, mappings_dir: Path, day: date) -> dict[tu
     """(legal entity, site, warehouse, store) -> {item: net units sold} of the day's tickets."""
     with closing(duckdb.connect()) as con:
         _day_units(con, retail_dir, mappings_dir, day)
-        rows = con.execute(
-            "SELECT legal_entity, inventory_site_id, inventory_warehouse_id, store_id, "
-            "item_number, units FROM retail_day_units ORDER BY ALL"
-        ).fetchall()
+        rows = con.execute(sql_text("select_retail_day_units")).fetchall()
     sales: dict[tuple, dict] = defaultdict(dict)
     for company, site, warehouse, store_id, item, units in rows:
         sales[(company, site, warehouse, store_id)][item] = units
