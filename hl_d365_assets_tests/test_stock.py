@@ -289,6 +289,30 @@ def test_a_snapshot_missing_a_whole_location_is_one_exception_never_matched(
     assert kinds == ["inventory_difference"] * 2  # the location exception cleared itself
 
 
+def test_a_day_without_any_d365_snapshot_is_not_compared_and_says_so(
+    stock_day: StockDay,
+) -> None:
+    with duckdb.connect(str(stock_day.settings.warehouse_path)) as conn:
+        conn.execute(
+            "DELETE FROM raw.d365_warehouses_on_hand WHERE snapshot_date = $day",
+            {"day": stock_day.day},
+        )
+    try:
+        result = stock_day.reconcile()
+        assert result.success
+        (event,) = result.get_asset_materialization_events()
+        metadata = event.step_materialization_data.materialization.metadata
+        assert metadata["days_without_d365_snapshot"].value == [stock_day.day.isoformat()]
+        assert stock_day.query(
+            "SELECT count(*) FROM recon.inventory WHERE business_date = $day",
+            {"day": stock_day.day},
+        ) == [(0,)]
+    finally:
+        assert stock_day.pull_d365().success
+        assert stock_day.reconcile().success
+    assert len(stock_day.open_inventory_exceptions()) == 2
+
+
 def test_an_order_line_asking_more_than_is_available_warns_naming_order_and_line(
     stock_day: StockDay, tmp_path: Path
 ) -> None:

@@ -35,6 +35,8 @@ class InventoryOutcome:
     """Rows (item x location x day) per status; every status present, zero when none."""
     open_exceptions_by_kind: dict[str, int]
     """Open inventory_* exceptions of the window, per kind."""
+    days_without_d365_snapshot: list[date]
+    """Days with Retail stock but no D365 snapshot: not compared (no rows, no exceptions)."""
 
 
 def reconcile_inventory(
@@ -59,7 +61,9 @@ def reconcile_inventory(
         ).fetchall()
         if kind.startswith("inventory_")
     }
+    unsnapped = conn.execute(sql_file("recon/list_days_without_d365_snapshot.sql"), window)
     return InventoryOutcome(
         by_status={status: counted.get(status, 0) for status in STATUSES},
         open_exceptions_by_kind=open_by_kind,
+        days_without_d365_snapshot=[day for (day,) in unsnapped.fetchall()],
     )

@@ -179,6 +179,12 @@ def inventory(
             )
         metadata = table_metadata(conn, "recon.inventory", days[0], days[-1])
     counts = outcome.by_status
+    if outcome.days_without_d365_snapshot:
+        context.log.warning(
+            "no D365 on-hand snapshot of "
+            + ", ".join(map(str, outcome.days_without_d365_snapshot))
+            + ": those days' stock was not compared (run d365_pull_job on the day)"
+        )
     return dg.MaterializeResult(
         metadata={
             **metadata,
@@ -189,6 +195,7 @@ def inventory(
             "location_unmapped": counts["location_unmapped"],
             "by_status": counts,
             "open_exceptions_by_kind": outcome.open_exceptions_by_kind,
+            "days_without_d365_snapshot": [str(d) for d in outcome.days_without_d365_snapshot],
             "compute_seconds": round(time.perf_counter() - started, 3),
         }
     )
