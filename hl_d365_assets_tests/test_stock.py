@@ -42,6 +42,7 @@ from hl_d365_assets.sandbox.d365_simulator.app import (
 from hl_d365_assets.sandbox.d365_simulator.on_hand import StockMovementRefused
 from hl_d365_assets.sandbox.d365_simulator.server import SimulatorServer, serve
 from hl_d365_assets.settings import Settings
+from hl_d365_assets.warehouse import sql_file
 from hl_d365_assets_tests.conftest import generate_days, make_settings, run_day
 
 pytestmark = pytest.mark.schedule_first
@@ -168,6 +169,9 @@ def test_stock_both_systems_agree_on_is_matched(stock_day: StockDay) -> None:
     )
     assert set(statuses) == {"matched", "explained", "difference"}
     assert statuses["difference"] == len(STOCK_DIFFERENCES)
+    report = stock_day.query(sql_file("reports/demo_stock.sql"))
+    assert [row[1] for row in report] == ["S001", "S002", "S003", "S004", "S005"]
+    assert [row[-1] for row in report if row[5]] == ["inventory_difference 1"] * 2
 
 
 def test_a_pos_sale_not_yet_posted_to_d365_explains_the_difference_and_raises_nothing(
