@@ -1,5 +1,5 @@
 """The D365 pull: D365 Finance's chart of accounts, financial dimension values, customers,
-released products and sales orders, from its OData entities into the landing zone.
+released products, sales orders and on-hand stock, from its OData entities into the landing zone.
 
 D365 enters the warehouse through the same door as every other source (DESIGN.md, "Landing
 zone"): each record lands as one envelope line under ``landing/d365/<entity>/business_date=…/``,
@@ -22,6 +22,9 @@ they are pulled whole and the table replaced — a record deleted in D365 disapp
 have ``OrderCreationDateTime``, which finds new orders but not changed ones: daily, the orders
 created since the newest one held (less an overlap, for orders committed late) are fetched with
 their lines; on Sundays (the schedule) orders and lines are pulled whole as well.
+WarehousesOnHandV2 (on-hand per item and warehouse) has no timestamp either and is pulled whole,
+but kept as a dated snapshot: each pull replaces only its own business date's rows, so the
+earlier days' stock stays for the stock comparison (docs/stock.md).
 
 Columns keep D365's field names (``MainAccountId``, ``dataAreaId``), so a column is found in the
 D365 documentation under its own name. The raw tables' columns (sql/raw/create_d365_*.sql) are also
@@ -293,11 +296,7 @@ def _completion(entity: PulledEntity, window: OrderWindow, report: PullReport) -
     completion: dict = {
         "entity_set": entity.entity_set,
         "mode": "snapshot" if entity.snapshot else "incremental" if incremental else "full",
-        "why": SNAPSHOT_REASON
-        if entity.snapshot
-        else window.reason
-        if entity in ORDER_ENTITIES
-        else FULL_PULL_REASON,
+        "why": _why(entity, window),
         "records": report.records[entity.table],
         "pages": report.pages[entity.table],
         "fetch_seconds": round(report.fetch_seconds, 3),
@@ -311,6 +310,12 @@ def _completion(entity: PulledEntity, window: OrderWindow, report: PullReport) -
     if entity is SALES_ORDER_LINES and incremental:
         completion["watermark"] = {"lines_of_orders_fetched": report.records[SALES_ORDERS.table]}
     return completion
+
+
+def _why(entity: PulledEntity, window: OrderWindow) -> str:
+    if entity.snapshot:
+        return SNAPSHOT_REASON
+    return window.reason if entity in ORDER_ENTITIES else FULL_PULL_REASON
 
 
 def _exact(record: dict) -> dict:

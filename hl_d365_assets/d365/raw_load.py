@@ -4,7 +4,8 @@ A table is loaded from the newest *completed* pull landed for its entity (its
 ``d365.pull_completed`` line names how to apply it): a full pull replaces the table, an
 incremental sales-order pull replaces the orders it fetched and their lines. Applying the same
 pull twice gives the same rows, so re-materialising raw.d365_* replays the landing zone without
-D365. All six tables are written in one transaction.
+D365. All the tables are written in one transaction; the on-hand snapshot replaces only its own
+business date.
 
 A table emptied by hand and rebuilt from an incremental pull gets back only the orders that pull
 fetched; the next full sales-order pull (Sundays, or ``full_sales_order_pull``) restores the rest,
