@@ -293,6 +293,38 @@ def test_a_snapshot_missing_a_whole_location_is_one_exception_never_matched(
     assert kinds == ["inventory_difference"] * 2  # the location exception cleared itself
 
 
+def test_a_store_missing_from_retails_stock_is_one_exception_for_the_location(
+    stock_day: StockDay,
+) -> None:
+    params = {"day": stock_day.day}
+    with duckdb.connect(str(stock_day.settings.warehouse_path)) as conn:
+        conn.execute(
+            "CREATE TABLE main.held_s001 AS SELECT * FROM canonical.inventory_on_hand "
+            "WHERE business_date = $day AND store_id = 'S001'",
+            params,
+        )
+        conn.execute(
+            "DELETE FROM canonical.inventory_on_hand WHERE business_date = $day "
+            "AND store_id = 'S001'",
+            params,
+        )
+    try:
+        assert stock_day.reconcile().success
+        assert stock_day.query(
+            "SELECT status, location_in_retail, count(*) FROM recon.inventory "
+            "WHERE business_date = $day AND store_id = 'S001' GROUP BY ALL",
+            params,
+        ) == [("missing_in_retail", False, 480)]
+        s001 = [kind for kind, store, _ in stock_day.open_inventory_exceptions() if store == "S001"]
+        assert s001 == ["inventory_location_missing_in_retail"]
+    finally:
+        with duckdb.connect(str(stock_day.settings.warehouse_path)) as conn:
+            conn.execute("INSERT INTO canonical.inventory_on_hand SELECT * FROM main.held_s001")
+            conn.execute("DROP TABLE main.held_s001")
+        assert stock_day.reconcile().success
+    assert len(stock_day.open_inventory_exceptions()) == 2
+
+
 def test_a_day_without_any_d365_snapshot_is_not_compared_and_says_so(
     stock_day: StockDay,
 ) -> None:
