@@ -29,6 +29,8 @@ REF_TABLES = (
     "gl_dimension_values",
     "gl_store_dimensions",
     "gl_posting_rules",
+    "store_warehouses",
+    "inventory_tolerances",
 )
 
 

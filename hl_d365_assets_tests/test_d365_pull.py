@@ -22,6 +22,7 @@ import duckdb
 import pytest
 
 from hl_d365_assets.d365.client import D365Client
+from hl_d365_assets.d365.pull import ENTITIES as D365_ENTITIES
 from hl_d365_assets.defs.landing.jobs import d365_pull_job
 from hl_d365_assets.defs.landing.schedules import d365_daily_pull
 from hl_d365_assets.defs.raw.assets import raw_d365
@@ -402,7 +403,7 @@ def test_the_pull_lands_every_record_as_segments_that_replay_into_the_same_table
     conservation = [
         e for e in result.get_asset_check_evaluations() if e.check_name == "conservation"
     ]
-    assert len(conservation) == len(TABLES) and all(e.passed for e in conservation)
+    assert len(conservation) == len(D365_ENTITIES) and all(e.passed for e in conservation)
 
     zone = LandingZone(settings.landing_dir)
     pulled_day = materialized(result, "d365_customers")["landing_business_date"]
@@ -442,4 +443,4 @@ def test_the_pull_lands_every_record_as_segments_that_replay_into_the_same_table
     assert replay.success
     assert table_rows(settings) == pulled
     replayed_checks = replay.get_asset_check_evaluations()
-    assert len(replayed_checks) == len(TABLES) and all(e.passed for e in replayed_checks)
+    assert len(replayed_checks) == len(D365_ENTITIES) and all(e.passed for e in replayed_checks)

@@ -117,6 +117,17 @@ ENTITY_KEYS: dict[str, tuple[str, ...]] = {
     "MainAccounts": ("ChartOfAccounts", "MainAccountId"),
     "FinancialDimensionValues": ("FinancialDimension", "LegalEntityId", "DimensionValue"),
     "JournalNames": ("dataAreaId", "Name"),
+    "WarehousesOnHandV2": (
+        "dataAreaId",
+        "ItemNumber",
+        "ProductColorId",
+        "ProductConfigurationId",
+        "ProductSizeId",
+        "ProductStyleId",
+        "ProductVersionId",
+        "InventorySiteId",
+        "InventoryWarehouseId",
+    ),
 }
 """Key fields in order (the reference, section 1): used to name records in errors."""
 

@@ -1,5 +1,5 @@
 """The D365 pull: D365 Finance's chart of accounts, financial dimension values, customers,
-released products and sales orders, from its OData entities into the landing zone.
+released products, sales orders and on-hand stock, from its OData entities into the landing zone.
 
 D365 enters the warehouse through the same door as every other source (DESIGN.md, "Landing
 zone"): each record lands as one envelope line under ``landing/d365/<entity>/business_date=…/``,
@@ -23,6 +23,9 @@ they are pulled whole and the table replaced — a record deleted in D365 disapp
 have ``OrderCreationDateTime``, which finds new orders but not changed ones: daily, the orders
 created since the newest one held (less an overlap, for orders committed late) are fetched with
 their lines; on Sundays (the schedule) orders and lines are pulled whole as well.
+WarehousesOnHandV2 (on-hand per item and warehouse) has no timestamp either and is pulled whole,
+but kept as a dated snapshot: each pull replaces only its own business date's rows, so the
+earlier days' stock stays for the stock comparison (docs/stock.md).
 
 Columns keep D365's field names (``MainAccountId``, ``dataAreaId``), so a column is found in the
 D365 documentation under its own name. The raw tables' columns (sql/raw/create_d365_*.sql) are also
@@ -52,6 +55,9 @@ ORDERS_PER_LINE_REQUEST = 25
 """Orders named in one SalesOrderLines $filter (``in`` is not supported by F&O, so it is a chain
 of ``or``): keeps the URL well under IIS's default 2,048-character query-string limit."""
 FULL_PULL_REASON = "full pull: the entity has no modification timestamp to pull changes by"
+SNAPSHOT_REASON = (
+    "dated snapshot: on-hand has no timestamp, so each day's pull is kept and compared"
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,9 @@ class PulledEntity:
     table: str
     entity_set: str
     description: str
+    snapshot: bool = False
+    """A dated snapshot: each pull adds the day's rows (replacing that day's) and keeps the
+    earlier days, instead of replacing the table."""
 
     @property
     def entity(self) -> str:
@@ -138,6 +147,15 @@ PRODUCT_BARCODES = PulledEntity(
     "D365 ProductBarcodesV3 of every legal entity: barcodes per SKU, matched to Heartland Retail "
     "UPCs by canonical.products. Full pull, table replaced: no modification timestamp.",
 )
+WAREHOUSES_ON_HAND = PulledEntity(
+    "d365_warehouses_on_hand",
+    "WarehousesOnHandV2",
+    "D365 WarehousesOnHandV2 of every legal entity: on-hand, available and reserved quantities "
+    "per item x site x warehouse. A dated snapshot: the entity has no timestamp, so each pull "
+    "keeps what D365 held on the pull's business date (replacing an earlier pull of that date) "
+    "and recon.inventory compares it with Heartland Retail's stock of the same day.",
+    snapshot=True,
+)
 ENTITIES = (
     MAIN_ACCOUNTS,
     DIMENSION_VALUES,
@@ -148,6 +166,7 @@ ENTITIES = (
     PRODUCTS,
     RELEASED_PRODUCT_VARIANTS,
     PRODUCT_BARCODES,
+    WAREHOUSES_ON_HAND,
 )
 ORDER_ENTITIES = (SALES_ORDERS, SALES_ORDER_LINES)
 
@@ -298,8 +317,8 @@ def _completion(entity: PulledEntity, window: OrderWindow, report: PullReport) -
     incremental = entity in ORDER_ENTITIES and not window.full
     completion: dict = {
         "entity_set": entity.entity_set,
-        "mode": "incremental" if incremental else "full",
-        "why": window.reason if entity in ORDER_ENTITIES else FULL_PULL_REASON,
+        "mode": "snapshot" if entity.snapshot else "incremental" if incremental else "full",
+        "why": _why(entity, window),
         "records": report.records[entity.table],
         "pages": report.pages[entity.table],
         "fetch_seconds": round(report.fetch_seconds, 3),
@@ -313,6 +332,12 @@ def _completion(entity: PulledEntity, window: OrderWindow, report: PullReport) -
     if entity is SALES_ORDER_LINES and incremental:
         completion["watermark"] = {"lines_of_orders_fetched": report.records[SALES_ORDERS.table]}
     return completion
+
+
+def _why(entity: PulledEntity, window: OrderWindow) -> str:
+    if entity.snapshot:
+        return SNAPSHOT_REASON
+    return window.reason if entity in ORDER_ENTITIES else FULL_PULL_REASON
 
 
 def _exact(record: dict) -> dict:

@@ -8,7 +8,12 @@ targeted pulls business events trigger, ``d365/order_refresh.py``) replaces the 
 fetched. So two pulls landing close together — a poll and an event's targeted pull — are both
 applied, whichever run loads first, and an order ends as the latest pull read it. Applying the
 same pulls twice gives the same rows, so re-materialising raw.d365_* replays the landing zone
-without D365. All six tables are written in one transaction.
+without D365. All the tables are written in one transaction; the on-hand snapshot replaces only its own
+business date.
+
+A table emptied by hand and rebuilt from an incremental pull gets back only the orders that pull
+fetched; the next full sales-order pull (Sundays, or ``full_sales_order_pull``) restores the rest,
+as it would have without the landing zone.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from hl_d365_assets.d365.pull import (
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.warehouse import run_script, sql_file
 
+OUR_COLUMNS = ("pulled_at", "snapshot_date")
+"""Columns the raw layer adds; every other column of raw.d365_* is a D365 field."""
 EMPTY_DATE_BEFORE = "1900-01-02 00:00:00+00"
 """D365's empty date is 1900-01-01T12:00:00Z; an order without a creation time sets no watermark."""
 ENVELOPE_COLUMNS = {"event_id": "VARCHAR", "event_type": "VARCHAR", "received_at": "VARCHAR"}
@@ -169,6 +176,13 @@ def load_pulls(
                 )
                 + f". Widen the column in sql/raw/create_{entity.table}.sql; nothing was written."
             )
+        if entity.snapshot:
+            run_script(
+                conn,
+                sql_file("raw/replace_d365_snapshot.sql", table=entity.table, staged=entity.staged),
+                {"pulled_at": pull.pulled_at, "snapshot_date": pull.business_date},
+            )
+            continue
         if entity in ORDER_ENTITIES and pull.incremental:
             script = sql_file(
                 "raw/replace_d365_orders.sql",
@@ -191,7 +205,7 @@ def describe(conn: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str
 def d365_fields(conn: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     """Each table's D365 columns, in order: what is $select-ed, landed and staged."""
     return {
-        entity.table: [row[0] for row in describe(conn, entity.table) if row[0] != "pulled_at"]
+        entity.table: [row[0] for row in describe(conn, entity.table) if row[0] not in OUR_COLUMNS]
         for entity in ENTITIES
     }
 

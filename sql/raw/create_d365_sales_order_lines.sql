@@ -16,6 +16,10 @@ CREATE TABLE IF NOT EXISTS raw.d365_sales_order_lines (
     pulled_at               TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (dataAreaId, InventoryLotId)
 );
+-- Where the line ships from (the order's DefaultShippingWarehouseId when the line names none):
+-- the stock check reads the warehouse's available quantity. Added to warehouses created before.
+ALTER TABLE raw.d365_sales_order_lines ADD COLUMN IF NOT EXISTS ShippingSiteId VARCHAR;
+ALTER TABLE raw.d365_sales_order_lines ADD COLUMN IF NOT EXISTS ShippingWarehouseId VARCHAR;
 COMMENT ON TABLE raw.d365_sales_order_lines IS 'D365 SalesOrderLines, all legal entities: the lines of the orders in raw.d365_sales_orders, replaced order by order whenever their order is pulled.';
 COMMENT ON COLUMN raw.d365_sales_order_lines.dataAreaId IS 'Legal entity (company), lower case. Key with InventoryLotId.';
 COMMENT ON COLUMN raw.d365_sales_order_lines.InventoryLotId IS 'Lot id, the line''s key in D365.';
@@ -30,3 +34,5 @@ COMMENT ON COLUMN raw.d365_sales_order_lines.LineAmount IS 'Net line amount in C
 COMMENT ON COLUMN raw.d365_sales_order_lines.CurrencyCode IS 'Line currency.';
 COMMENT ON COLUMN raw.d365_sales_order_lines.SalesOrderLineStatus IS 'Backorder, Delivered, Invoiced, Canceled.';
 COMMENT ON COLUMN raw.d365_sales_order_lines.pulled_at IS 'When the pull that last wrote this line started (UTC).';
+COMMENT ON COLUMN raw.d365_sales_order_lines.ShippingSiteId IS 'Site the line ships from; blank: the order''s.';
+COMMENT ON COLUMN raw.d365_sales_order_lines.ShippingWarehouseId IS 'Warehouse the line ships from (raw.d365_warehouses_on_hand.InventoryWarehouseId); blank: the order''s DefaultShippingWarehouseId.';

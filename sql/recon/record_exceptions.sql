@@ -153,6 +153,8 @@ WITH gone AS (
       -- and record_order_payment_exceptions.sql the order payments'
       AND kind NOT IN ('payment_for_unknown_order', 'order_payment_over', 'order_payment_under',
                        'order_payment_declined', 'order_payment_link_expired')
+      AND kind NOT LIKE 'inventory\_%' ESCAPE '\'  -- record_inventory_exceptions.sql owns those
+      AND kind NOT LIKE 'product\_%' ESCAPE '\'  -- and the product match (canonical.products)
       AND exception_id NOT IN (SELECT exception_id FROM recon_detected)
 ),
 tenders_now AS (

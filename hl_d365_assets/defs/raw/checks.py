@@ -24,7 +24,14 @@ from pathlib import Path
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates
-from hl_d365_assets.d365.pull import DIMENSION_VALUES, MAIN_ACCOUNTS, PulledEntity
+from hl_d365_assets.d365.pull import (
+    DIMENSION_VALUES,
+    MAIN_ACCOUNTS,
+    SALES_ORDER_LINES,
+    SALES_ORDERS,
+    WAREHOUSES_ON_HAND,
+    PulledEntity,
+)
 from hl_d365_assets.d365.pull import ENTITIES as D365_ENTITIES
 from hl_d365_assets.d365.raw_load import landed_records, newest_pull, rows_of_pull
 from hl_d365_assets.load_health import (
@@ -40,6 +47,7 @@ from hl_d365_assets.raw_loader import ENTITIES, RETAIL_ENTITIES, RETAIL_SOURCE, 
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import LandingZoneResource, MappingsResource
 from hl_d365_assets.settings import load_settings
+from hl_d365_assets.stock.order_lines import check_order_lines
 from hl_d365_assets.table_checks import build_table_model_check
 from hl_d365_assets.table_models import raw
 from hl_d365_assets.warehouse import (
@@ -400,6 +408,41 @@ def mappings_exist_in_d365(
                     ]
                 )
                 or "every mapped main account and dimension value exists in D365"
+            ),
+            "compute_seconds": round(time.perf_counter() - started, 3),
+        },
+    )
+
+
+@dg.asset_check(
+    asset=SALES_ORDER_LINES.key,
+    name="order_lines_within_available_stock",
+    additional_deps=[SALES_ORDERS.key, WAREHOUSES_ON_HAND.key],
+    blocking=True,
+    description="Check inventory levels: no line of an open confirmed D365 sales order asks for "
+    "more than its shipping warehouse has available (AvailableOnHandQuantity) in the newest "
+    "on-hand snapshot. The lines that do are named by order and line number. Warns, or fails "
+    "and blocks for a legal entity whose order_stock_check is 'block' "
+    "(mappings/inventory_tolerances.csv).",
+    retry_policy=WAREHOUSE_RETRY,
+)
+def order_lines_within_available_stock(
+    warehouse: WarehouseResource, mappings: MappingsResource
+) -> dg.AssetCheckResult:
+    started = time.perf_counter()
+    with warehouse.writer() as conn:
+        outcome = check_order_lines(conn, mappings.directory)
+    return dg.AssetCheckResult(
+        passed=not outcome.short_lines,
+        severity=dg.AssetCheckSeverity.ERROR
+        if outcome.blocking_lines
+        else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "lines_over_available": len(outcome.short_lines),
+            "blocking_lines": len(outcome.blocking_lines),
+            "lines_without_stock_record": outcome.unjudged_lines,
+            "lines": dg.MetadataValue.md(
+                "\n".join(f"- {line.describe()}" for line in outcome.short_lines) or "none"
             ),
             "compute_seconds": round(time.perf_counter() - started, 3),
         },

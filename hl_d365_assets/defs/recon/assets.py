@@ -17,6 +17,7 @@ from hl_d365_assets.ledger.read_back import read_back_day
 from hl_d365_assets.order_payments.warehouse import reconcile_order_payments
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
+from hl_d365_assets.stock.reconcile import reconcile_inventory
 from hl_d365_assets.table_metadata import definition_metadata, table_metadata
 from hl_d365_assets.warehouse import (
     WAREHOUSE_RETRY,
@@ -181,4 +182,64 @@ def gl_vs_d365(
                 totals[name] = totals.get(name, 0) + count
     return dg.MaterializeResult(
         metadata={**totals, "compute_seconds": round(time.perf_counter() - started, 3)}
+    )
+
+
+INVENTORY = dg.AssetKey(["recon", "inventory"])
+
+
+@dg.asset(
+    key=INVENTORY,
+    deps=[
+        dg.AssetKey(["canonical", "inventory_on_hand"]),
+        dg.AssetKey(["canonical", "pos_sale_lines"]),
+        dg.AssetKey(["raw", "d365_warehouses_on_hand"]),
+        # Whether the day's POS sales reached D365 is read from the postings.
+        POSTINGS,
+    ],
+    description="Heartland Retail stock against the D365 on-hand snapshot of the same business "
+    "day, per item and location (mappings/store_warehouses.csv): on hand, available and "
+    "committed/reserved, the part the day's unposted POS sales and returns explain, what is left, "
+    "and a status; what is left above tolerance (mappings/inventory_tolerances.csv) and a "
+    "location missing from either side become recon.exceptions (inventory_* kinds).",
+    metadata=definition_metadata("recon.inventory"),
+    group_name="recon",
+    kinds={"duckdb", "sql"},
+    owners=OWNERS,
+    partitions_def=business_days,
+    backfill_policy=single_run_backfill,
+    pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
+)
+def inventory(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, mappings: MappingsResource
+) -> dg.MaterializeResult:
+    days = partition_dates(context)
+    started = time.perf_counter()
+    with warehouse.writer() as conn:
+        with transaction(conn):
+            outcome = reconcile_inventory(
+                conn, mappings.directory, days[0], days[-1], context.run.run_id
+            )
+        metadata = table_metadata(conn, "recon.inventory", days[0], days[-1])
+    counts = outcome.by_status
+    if outcome.days_without_d365_snapshot:
+        context.log.warning(
+            "no D365 on-hand snapshot of "
+            + ", ".join(map(str, outcome.days_without_d365_snapshot))
+            + ": those days' stock was not compared (run d365_pull_job on the day)"
+        )
+    return dg.MaterializeResult(
+        metadata={
+            **metadata,
+            "matched": counts["matched"],
+            "explained": counts["explained"],
+            "differences": counts["difference"],
+            "missing": counts["missing_in_d365"] + counts["missing_in_retail"],
+            "location_unmapped": counts["location_unmapped"],
+            "by_status": counts,
+            "open_exceptions_by_kind": outcome.open_exceptions_by_kind,
+            "days_without_d365_snapshot": [str(d) for d in outcome.days_without_d365_snapshot],
+            "compute_seconds": round(time.perf_counter() - started, 3),
+        }
     )

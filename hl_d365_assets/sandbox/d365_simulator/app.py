@@ -50,6 +50,7 @@ from hl_d365_assets.sandbox.d365_simulator.entities import (
     key_of,
 )
 from hl_d365_assets.sandbox.d365_simulator.faults import Fault, Faults
+from hl_d365_assets.sandbox.d365_simulator.on_hand import OnHand
 from hl_d365_assets.sandbox.d365_simulator.query import (
     QueryRefused,
     parse_filter,
@@ -183,6 +184,8 @@ class D365Simulator:
         self.business_events = BusinessEvents(self.store, clock=clock)
         """Activations, the sending thread and the Errors tab (``business_events.py``)."""
         self.sales_orders = SalesOrders(self.store, self.business_events, self._now_iso)
+        self.on_hand = OnHand(self.store)
+        """The simulator's own stock movements (not D365 APIs): see its module."""
 
     # -- set-up -------------------------------------------------------------------------------
 

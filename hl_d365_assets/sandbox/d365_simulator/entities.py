@@ -326,8 +326,30 @@ SALES_ORDER_LINES = EntitySet(
         "LineNumber": _d(), "ItemNumber": _s(), "LineDescription": _s(),
         "OrderedSalesQuantity": _d(), "SalesUnitSymbol": _s(), "SalesPrice": _d(),
         "LineAmount": _d(), "CurrencyCode": _s(), "SalesOrderLineStatus": _s(),
+        "ShippingSiteId": _s(), "ShippingWarehouseId": _s(),
     },
 )  # fmt: skip
+
+WAREHOUSES_ON_HAND = EntitySet(
+    name="WarehousesOnHandV2",
+    entity_type="WarehouseOnHandV2",
+    aot_name="InventWarehouseOnHandV2Entity",
+    keys=(
+        "dataAreaId", "ItemNumber", "ProductColorId", "ProductConfigurationId", "ProductSizeId",
+        "ProductStyleId", "ProductVersionId", "InventorySiteId", "InventoryWarehouseId",
+    ),
+    properties={
+        "dataAreaId": _s(), "ItemNumber": _s(), "ProductColorId": _s(),
+        "ProductConfigurationId": _s(), "ProductSizeId": _s(), "ProductStyleId": _s(),
+        "ProductVersionId": _s(), "InventorySiteId": _s(), "InventoryWarehouseId": _s(),
+        "OnHandQuantity": _d(), "AvailableOnHandQuantity": _d(), "ReservedOnHandQuantity": _d(),
+        "OrderedQuantity": _d(), "AvailableOrderedQuantity": _d(), "ReservedOrderedQuantity": _d(),
+        "OnOrderQuantity": _d(), "TotalAvailableQuantity": _d(), "ProductName": _s(),
+        "AreWarehouseManagementProcessesUsed": Property(ENUM, "No", enum=NO_YES),
+    },
+)  # fmt: skip
+"""Read-only aggregate (the reference, section 3): quantities change through inventory
+movements (:mod:`~hl_d365_assets.sandbox.d365_simulator.on_hand`), never by a write."""
 
 ENTITY_SETS: dict[str, EntitySet] = {
     entity.name: entity
@@ -347,6 +369,7 @@ ENTITY_SETS: dict[str, EntitySet] = {
         PRODUCTS,
         RELEASED_PRODUCT_VARIANTS,
         PRODUCT_BARCODES,
+        WAREHOUSES_ON_HAND,
     )
 }
 JOURNAL_HEADER_SETS = {
