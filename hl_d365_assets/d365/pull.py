@@ -224,14 +224,16 @@ def pull_to_landing(
     fields: dict[str, list[str]],
     window: OrderWindow,
     merchant_zone: tzinfo,
+    business_date: date | None = None,
 ) -> PullReport:
     """Read every entity (sales orders: ``window``) from ``api`` and land it under the merchant's
-    date of the pull; ``fields`` are the ``$select`` lists by raw table. The D365 records are held
-    nowhere but in the segments."""
+    date of the pull, or ``business_date`` (a snapshot taken for another day: the on-hand
+    comparison of a day loaded late, or the demo's); ``fields`` are the ``$select`` lists by raw
+    table. The D365 records are held nowhere but in the segments."""
     # Milliseconds, as received_at keeps them: the raw layer's pulled_at is read back from there.
     now = datetime.now(UTC)
     pulled_at = now.replace(microsecond=now.microsecond // 1000 * 1000)
-    business_date = pulled_at.astimezone(merchant_zone).date()
+    business_date = business_date or pulled_at.astimezone(merchant_zone).date()
     received_at = pulled_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     stamp = pulled_at.strftime("%Y%m%dT%H%M%S%fZ")
     report = PullReport(pulled_at=pulled_at, business_date=business_date)

@@ -16,6 +16,7 @@ import dagster as dg
 
 from hl_d365_assets.defs.ops.jobs import daily_heartland_job
 from hl_d365_assets.demo.live_day import live_day
+from hl_d365_assets.demo.orders import orders_through_heartland
 from hl_d365_assets.demo.posting import SandboxD365
 from hl_d365_assets.demo.products import sync_catalogue
 from hl_d365_assets.demo.retail_pull import (
@@ -24,6 +25,7 @@ from hl_d365_assets.demo.retail_pull import (
     pull_retail,
     retail_simulator,
 )
+from hl_d365_assets.demo.stock import compare_stock
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate, load_stores
 from hl_d365_assets.settings import Settings, load_settings
@@ -171,6 +173,15 @@ def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
     with d365:
         if not d365.post(business_days, _say):
             failed.append("posting")
+        _say(
+            f"\n[{_elapsed(started)}] D365 sales orders paid through Heartland: order -> business "
+            "event -> payment link or stored-card charge -> payment -> D365 customer payment line"
+        )
+        if not orders_through_heartland(settings, d365, _say):
+            failed.append("orders")
+        _say(f"\n[{_elapsed(started)}] stock: Heartland Retail's against D365's on-hand, {live}")
+        if not compare_stock(settings, d365, report.retail_store_dir, live, _say):
+            failed.append("stock")
     _say(f"\ndone in {time.perf_counter() - started:.1f}s (this machine's time, not a promise)")
     _say(
         "\nNext:\n"

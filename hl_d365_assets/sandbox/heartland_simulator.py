@@ -336,6 +336,11 @@ class HeartlandSimulator:
                 },
             )
 
+    def close(self) -> None:
+        """Close the in-memory database the listings are served from (the server stopped first)."""
+        with self._lock:
+            self._db.close()
+
     # -- tokens -------------------------------------------------------------------------------
 
     def expire_tokens(self) -> None:

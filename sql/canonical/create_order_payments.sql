@@ -41,7 +41,7 @@ COMMENT ON COLUMN canonical.order_payments.link_id IS 'GP payment link (LNK_…)
 COMMENT ON COLUMN canonical.order_payments.request_id IS 'Our payment request (ops.payment_requests) behind a request or expiry transition.';
 COMMENT ON COLUMN canonical.order_payments.event_time IS 'When it happened (UTC): time_last_updated else time_created of the transaction; answered_at/sent_at/recorded_at of the request; expires_at of an expiry.';
 COMMENT ON COLUMN canonical.order_payments.sequence IS '1, 2, … per order in event order: the latest is the order''s current state.';
-COMMENT ON COLUMN canonical.order_payments.source_event IS 'notification (status_url), poll (the poll fallback), request (our payment request; also its expiry) or gateway (a refund seen in the gateway transaction feed).';
+COMMENT ON COLUMN canonical.order_payments.source_event IS 'notification (status_url), poll (the poll fallback), request (our payment request; also its expiry) or gateway (the gateway transaction feed: a stored-card charge the request named, or a refund of an order''s sale).';
 COMMENT ON COLUMN canonical.order_payments.source_event_id IS 'The landed event id (NTF_…, EVT_…), or the request id.';
 COMMENT ON COLUMN canonical.order_payments.source_segment_path IS 'Landing segment of the event; NULL for request transitions.';
 COMMENT ON COLUMN canonical.order_payments.source_line_number IS 'Line of the event in its segment.';

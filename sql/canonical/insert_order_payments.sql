@@ -57,7 +57,7 @@ gateway_refunds AS (
     JOIN order_transactions AS o ON o.transaction_id = t.parent_resource_id AND o.currency = t.currency
     LEFT JOIN ref.currencies AS c ON c.currency = t.currency
     WHERE t.type = 'REFUND' AND t.status IN ('CAPTURED', 'BATCHED', 'FUNDED')
-      AND t.transaction_id NOT IN (SELECT transaction_id FROM notified)
+      AND NOT EXISTS (SELECT 1 FROM notified AS n WHERE n.transaction_id = t.transaction_id)
 ),
 requested AS (
     SELECT r.request_id, lower(r.legal_entity) AS legal_entity, r.sales_order_number, r.kind,
@@ -69,9 +69,32 @@ requested AS (
       ON z.legal_entity = lower(r.legal_entity) AND z.currency = upper(r.currency)
     WHERE r.sales_order_number IS NOT NULL
 ),
+gateway_charges AS (
+    -- A stored-card charge is answered at once and sends no notification: the gateway feed
+    -- (webhooks, the end-of-day pull) carries its transaction, which the request names (gp_id).
+    SELECT t.business_date, r.sales_order_number,
+           CASE
+               WHEN t.status IN ('CAPTURED', 'BATCHED', 'FUNDED') THEN 'paid'
+               WHEN t.status = 'PREAUTHORIZED' THEN 'authorised'
+               WHEN t.status IN ('DECLINED', 'REJECTED') THEN 'declined'
+               WHEN t.status = 'REVERSED' THEN 'voided'
+           END AS state,
+           t.status AS gp_status, 'SALE' AS transaction_type,
+           minor_to_amount(t.amount, coalesce(c.minor_unit_exponent, 2)) AS amount,
+           t.currency, t.transaction_id, NULL AS link_id, r.request_id,
+           coalesce(t.time_last_updated, t.time_created) AS event_time, 'gateway' AS source_event,
+           t.event_id AS source_event_id, t.segment_path AS source_segment_path,
+           t.line_number AS source_line_number, 3 AS tie_rank, r.legal_entity
+    FROM raw.payment_transactions AS t
+    JOIN requested AS r ON r.gp_id = t.transaction_id AND r.currency = t.currency
+    LEFT JOIN ref.currencies AS c ON c.currency = t.currency
+    WHERE t.type = 'SALE'
+      AND NOT EXISTS (SELECT 1 FROM notified AS n WHERE n.transaction_id = t.transaction_id)
+),
 request_events AS (
     -- What the request itself tells: a link is out and waiting to be paid; a stored-card charge
-    -- GP refused. A charge GP took is told by its transaction (notification or poll).
+    -- GP refused. A charge GP took is told by its transaction (gateway_charges, notification or
+    -- poll).
     SELECT CAST(timezone(timezone, event_time) AS DATE) AS business_date, sales_order_number,
            CASE
                WHEN status IN ('declined') THEN 'declined'
@@ -110,6 +133,8 @@ events AS (
     SELECT *, NULL AS legal_entity FROM gateway_refunds
     UNION ALL BY NAME
     SELECT * FROM request_events WHERE state IS NOT NULL
+    UNION ALL BY NAME
+    SELECT * FROM gateway_charges WHERE state IS NOT NULL
     UNION ALL BY NAME
     SELECT * FROM expiries
 ),

@@ -1,7 +1,9 @@
 -- new_payment_requests: the Heartland payment requests that confirmed D365 card orders still
 -- lack, recorded at $now. An order gets one when it is Confirmed and not Canceled, its method of
 -- payment maps to link or stored_card in ref.order_payment_methods (the customer's own row wins
--- over the legal entity's, which wins over '*'), and ops.payment_requests holds none for it.
+-- over the legal entity's, which wins over '*'), ops.payment_requests holds none for it, and the
+-- gateway has not already taken its money (a captured sale whose reference is the order number in
+-- canonical.payments: an order paid by card over the phone is never asked to pay again).
 -- The e-mail a link goes to is the golden record's (mdm.customers through mdm.customer_xref), and
 -- only its masked form is kept here.
 CREATE OR REPLACE TEMP TABLE new_payment_requests AS
@@ -54,5 +56,10 @@ WHERE r.kind IN ('link', 'stored_card')
   AND NOT EXISTS (
       SELECT 1 FROM ops.payment_requests AS p
       WHERE p.legal_entity = r.legal_entity AND p.sales_order_number = r.sales_order_number
+  )
+  AND NOT EXISTS (
+      SELECT 1 FROM canonical.payments AS g
+      WHERE g.reference = r.sales_order_number AND g.transaction_type = 'SALE'
+        AND g.gateway_status IN ('CAPTURED', 'BATCHED', 'FUNDED')
   )
 ORDER BY r.legal_entity, r.sales_order_number

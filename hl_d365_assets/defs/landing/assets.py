@@ -131,6 +131,13 @@ class D365PullConfig(dg.Config):
         description="The daily pull re-reads orders created this long before the newest order "
         "held, for orders D365 committed after a later one was already pulled.",
     )
+    snapshot_date: str = Field(
+        default="",
+        pattern=r"^(\d{4}-\d{2}-\d{2})?$",
+        description="The business day the pull lands under (YYYY-MM-DD), and so the date of its "
+        "on-hand snapshot; empty: the merchant's date of the pull. For comparing stock of a day "
+        "whose D365 snapshot was not taken on it (as the Heartland Retail pull's snapshot_date).",
+    )
 
 
 @dg.multi_asset(
@@ -175,7 +182,12 @@ def d365_pull(
     )
     with d365.open() as api:
         report = d365_pull_logic.pull_to_landing(
-            api, landing.zone, fields, window, time_zone(load_settings().merchant_timezone)
+            api,
+            landing.zone,
+            fields,
+            window,
+            time_zone(load_settings().merchant_timezone),
+            date.fromisoformat(config.snapshot_date) if config.snapshot_date else None,
         )
     context.log.info(
         f"D365 pull: {sum(report.records.values())} records in {sum(report.pages.values())} "
