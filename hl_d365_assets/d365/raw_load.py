@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -76,11 +76,8 @@ class LandedPull:
 def newest_pull(
     conn: duckdb.DuckDBPyConnection, zone: LandingZone, entity: PulledEntity
 ) -> LandedPull:
-    """The newest completed pull of ``entity``: the newest business day holding one is read."""
-    for day in reversed(zone.business_dates(SOURCE, entity.entity)):
-        segments = [str(path) for path in zone.segments(SOURCE, entity.entity, day)]
-        if not segments:
-            continue
+    """The newest completed pull of ``entity`` (days in the order of their newest pull)."""
+    for day, segments in _days_newest_first(zone, entity):
         completions = conn.execute(
             sql_file("raw/find_d365_pull_completions.sql"), {"segments": segments}
         ).fetchall()
@@ -93,6 +90,21 @@ def newest_pull(
     )
 
 
+def _days_newest_first(zone: LandingZone, entity: PulledEntity) -> list[tuple[date, list[str]]]:
+    """The business days holding pulls of ``entity`` with their segments, the day of the newest
+    segment first: a segment's name starts with its pull's start time, and a pull may land under
+    an earlier day than the one it was taken on (``snapshot_date``)."""
+    by_day = {
+        day: sorted(str(path) for path in zone.segments(SOURCE, entity.entity, day))
+        for day in zone.business_dates(SOURCE, entity.entity)
+    }
+    return sorted(
+        ((day, segments) for day, segments in by_day.items() if segments),
+        key=lambda item: Path(item[1][-1]).name,
+        reverse=True,
+    )
+
+
 def pulls_since_full(
     conn: duckdb.DuckDBPyConnection, zone: LandingZone, entity: PulledEntity
 ) -> list[LandedPull]:
@@ -100,10 +112,7 @@ def pulls_since_full(
     only its own segments: those created from its start up to the one with its completion line
     (one segment, unless a pull outgrew the writer's segment size)."""
     newest_first: list[LandedPull] = []
-    for day in reversed(zone.business_dates(SOURCE, entity.entity)):
-        segments = [str(path) for path in zone.segments(SOURCE, entity.entity, day)]
-        if not segments:
-            continue
+    for day, segments in _days_newest_first(zone, entity):
         for received_at, completion, last_segment in conn.execute(
             sql_file("raw/find_d365_order_pulls.sql"), {"segments": segments}
         ).fetchall():

@@ -2,10 +2,10 @@
 
 The sandbox opens each store's D365 warehouse at its Retail stock of the day with two known
 differences (``sandbox/d365_on_hand.py``); D365 learns of a store's POS sales only once its journal
-is posted (the sandbox's statement posting stands in for D365 Commerce), so the stores whose
-journal the demo posted have their sales moved in D365, the others' sales explain their
-difference. The D365 pull then takes the on-hand snapshot for the live day, ``recon/inventory``
-compares it (a real Dagster run), and the per-store summary is printed (docs/stock.md).
+is posted (the sandbox's statement posting stands in for D365 Commerce). The act runs before the
+week is posted, so the live day's sales explain the stores' differences, and the two injected
+ones stand out. Both pulls take their snapshot for the live day (``snapshot_date``), the day's
+run compares them (``recon/inventory``), and the per-store summary is printed (docs/stock.md).
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from hl_d365_assets.defs.recon.assets import inventory
 from hl_d365_assets.demo.posting import QUIET_CONSOLE, SandboxD365
+from hl_d365_assets.demo.retail_pull import pull_retail
 from hl_d365_assets.sandbox.d365_on_hand import post_pos_sales_of_day, seed_on_hand_from_retail
+from hl_d365_assets.sandbox.heartland_retail_simulator import SimulatorServer
 from hl_d365_assets.settings import Settings
 from hl_d365_assets.warehouse import open_for_analysis, sql_file
 
@@ -27,40 +28,48 @@ Say = Callable[[str], None]
 
 
 def compare_stock(
-    settings: Settings, d365: SandboxD365, retail_dir: Path, day: date, say: Say
+    settings: Settings,
+    d365: SandboxD365,
+    retail: SimulatorServer,
+    retail_dir: Path,
+    day: date,
+    say: Say,
 ) -> bool:
-    """Seed, move, pull and compare ``day``'s stock; print it. False when a run failed."""
+    """Seed, snapshot both systems for ``day``, compare; print it. False when a run failed."""
     from hl_d365_assets.definitions import defs
     from hl_d365_assets.defs.landing.jobs import d365_pull_job
+    from hl_d365_assets.defs.ops.jobs import daily_heartland_job
 
     seed_on_hand_from_retail(d365.sim, retail_dir, settings.mappings_dir, day)
     posted = _stores_posted(settings, day)
     if posted:
         post_pos_sales_of_day(d365.sim, retail_dir, settings.mappings_dir, day, posted)
     with dg.DagsterInstance.get() as instance:
-        pull = defs.resolve_job_def(d365_pull_job.name).execute_in_process(
-            instance=instance,
-            resources=d365.resources,
-            raise_on_error=False,
-            run_config={
-                "ops": {"d365_pull": {"config": {"snapshot_date": day.isoformat()}}},
-                **QUIET_CONSOLE,
-            },
-        )
-        compared = dg.materialize(
-            [inventory],
-            partition_key=day.isoformat(),
-            instance=instance,
-            resources=d365.resources,
-            raise_on_error=False,
-            run_config=QUIET_CONSOLE,
-        )
-    if not (pull.success and compared.success):
+        runs = [
+            pull_retail(settings, retail, instance, snapshot_day=day),
+            defs.resolve_job_def(d365_pull_job.name).execute_in_process(
+                instance=instance,
+                resources=d365.resources,
+                raise_on_error=False,
+                run_config={
+                    "ops": {"d365_pull": {"config": {"snapshot_date": day.isoformat()}}},
+                    **QUIET_CONSOLE,
+                },
+            ),
+            defs.resolve_job_def(daily_heartland_job.name).execute_in_process(
+                partition_key=day.isoformat(),
+                instance=instance,
+                raise_on_error=False,
+                run_config=QUIET_CONSOLE,
+            ),
+        ]
+    if not all(run.success for run in runs):
         say("  stock comparison FAILED (see `make ui`)")
         return False
     say(
-        f"  D365's on-hand snapshot of {day} pulled (WarehousesOnHandV2); stores whose journal "
-        f"was posted, so D365 knows their POS sales: {', '.join(sorted(posted)) or 'none'}"
+        f"  Heartland Retail's stock and D365's on-hand (WarehousesOnHandV2) snapshotted for {day}, "
+        f"compared by the day's run (recon/inventory); stores whose journal D365 already holds, "
+        f"so it knows their POS sales: {', '.join(sorted(posted)) or 'none yet'}"
     )
     conn = open_for_analysis(settings.read_copy_path)
     try:

@@ -158,6 +158,9 @@ def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
         with dg.DagsterInstance.get() as instance:
             if not sync_catalogue(settings, retail, instance, _say):
                 failed.append("product sync")
+        _say(f"\n[{_elapsed(started)}] stock: Heartland Retail's against D365's on-hand, {live}")
+        if not compare_stock(settings, d365, retail, report.retail_store_dir, live, _say):
+            failed.append("stock")
 
     conn = open_for_analysis(settings.read_copy_path)
     try:
@@ -179,9 +182,6 @@ def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
         )
         if not orders_through_heartland(settings, d365, _say):
             failed.append("orders")
-        _say(f"\n[{_elapsed(started)}] stock: Heartland Retail's against D365's on-hand, {live}")
-        if not compare_stock(settings, d365, report.retail_store_dir, live, _say):
-            failed.append("stock")
     _say(f"\ndone in {time.perf_counter() - started:.1f}s (this machine's time, not a promise)")
     _say(
         "\nNext:\n"

@@ -62,7 +62,10 @@ gateway_refunds AS (
 requested AS (
     SELECT r.request_id, lower(r.legal_entity) AS legal_entity, r.sales_order_number, r.kind,
            r.status, r.amount, upper(r.currency) AS currency, r.gp_id, r.expires_at,
-           coalesce(r.answered_at, r.sent_at, r.recorded_at) AS event_time,
+           -- A charge's answer is its transaction, timed by GP before we record it: the request
+           -- counts from when it left, so the transaction's state follows it.
+           CASE WHEN r.kind = 'stored_card' THEN coalesce(r.sent_at, r.recorded_at)
+                ELSE coalesce(r.answered_at, r.sent_at, r.recorded_at) END AS event_time,
            coalesce(z.timezone, 'UTC') AS timezone
     FROM ops.payment_requests AS r
     LEFT JOIN entity_zones AS z
