@@ -19,27 +19,21 @@ its row stays until the next full pull removes it, as without events.
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime, tzinfo
+from datetime import tzinfo
 
 from hl_d365_assets.d365.client import ENTITY_KEYS, D365Api, odata_literal
 from hl_d365_assets.d365.pull import (
     ORDER_ENTITIES,
     ORDERS_PER_LINE_REQUEST,
-    PRODUCER,
-    PULL_COMPLETED,
-    RECORD,
     SALES_ORDER_LINES,
     SALES_ORDERS,
-    SOURCE,
-    PulledEntity,
+    PullLanding,
     PullReport,
-    _exact,
     _fetch_lines_of_orders,
 )
-from hl_d365_assets.landing import LandingWriter, LandingZone, envelope
+from hl_d365_assets.landing import LandingZone
 
 REASON = "targeted: the sales orders named by business events, as D365 holds them now"
 
@@ -62,34 +56,7 @@ def refresh_orders(
 ) -> PullReport:
     """Fetch the headers of ``orders`` (numbers by legal entity) and their lines, and land them
     as one incremental pull; ``trigger`` says why (the event ids), kept in the completion."""
-    now = datetime.now(UTC)
-    pulled_at = now.replace(microsecond=now.microsecond // 1000 * 1000)
-    business_date = pulled_at.astimezone(merchant_zone).date()
-    received_at = pulled_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    stamp = pulled_at.strftime("%Y%m%dT%H%M%S%fZ")
-    report = PullReport(pulled_at=pulled_at, business_date=business_date)
-    started = time.perf_counter()
-    with LandingWriter(zone, PRODUCER, max_segment_age_seconds=float("inf")) as writer:
-
-        def land(entity: PulledEntity, page: list[dict]) -> None:
-            first = report.records[entity.table]
-            writer.append_lines(
-                SOURCE,
-                entity.entity,
-                business_date,
-                (
-                    envelope(
-                        f"D365_{stamp}_{entity.entity_set}_{first + n:08d}",
-                        RECORD,
-                        _exact(record),
-                        received_at,
-                    )
-                    for n, record in enumerate(page, start=1)
-                ),
-            )
-            report.records[entity.table] += len(page)
-            report.pages[entity.table] += 1
-
+    with PullLanding(zone, merchant_zone) as pull:
         found: dict[str, list[str]] = defaultdict(list)
         for company, numbers in orders.items():
             for start in range(0, len(numbers), ORDERS_PER_LINE_REQUEST):
@@ -101,36 +68,25 @@ def refresh_orders(
                     orderby=",".join(ENTITY_KEYS[SALES_ORDERS.entity_set]),
                     legal_entity=company,
                 ):
-                    land(SALES_ORDERS, page)
+                    pull.land(SALES_ORDERS, page)
                     for order in page:
                         found[order["dataAreaId"]].append(order["SalesOrderNumber"])
-        _fetch_lines_of_orders(api, fields[SALES_ORDER_LINES.table], found, land)
-        report.fetch_seconds = time.perf_counter() - started
+        _fetch_lines_of_orders(api, fields[SALES_ORDER_LINES.table], found, pull.land)
+        pull.fetched()
         named = sum(len(numbers) for numbers in orders.values())
         for entity in ORDER_ENTITIES:
             completion = {
                 "entity_set": entity.entity_set,
                 "mode": "incremental",
                 "why": REASON,
-                "records": report.records[entity.table],
-                "pages": report.pages[entity.table],
-                "fetch_seconds": round(report.fetch_seconds, 3),
+                "records": pull.report.records[entity.table],
+                "pages": pull.report.pages[entity.table],
+                "fetch_seconds": round(pull.report.fetch_seconds, 3),
                 "watermark": {
                     "orders_named": named,
                     "orders_found": sum(len(numbers) for numbers in found.values()),
                     "trigger": trigger,
                 },
             }
-            writer.append(
-                SOURCE,
-                entity.entity,
-                business_date,
-                envelope(
-                    f"D365_{stamp}_{entity.entity_set}_COMPLETED",
-                    PULL_COMPLETED,
-                    completion,
-                    received_at,
-                ),
-            )
-        report.segments = writer.close()
-    return report
+            pull.complete(entity, completion)
+        return pull.close()

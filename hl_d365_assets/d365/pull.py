@@ -230,35 +230,7 @@ def pull_to_landing(
     date of the pull, or ``business_date`` (a snapshot taken for another day: the on-hand
     comparison of a day loaded late, or the demo's); ``fields`` are the ``$select`` lists by raw
     table. The D365 records are held nowhere but in the segments."""
-    # Milliseconds, as received_at keeps them: the raw layer's pulled_at is read back from there.
-    now = datetime.now(UTC)
-    pulled_at = now.replace(microsecond=now.microsecond // 1000 * 1000)
-    business_date = business_date or pulled_at.astimezone(merchant_zone).date()
-    received_at = pulled_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    stamp = pulled_at.strftime("%Y%m%dT%H%M%S%fZ")
-    report = PullReport(pulled_at=pulled_at, business_date=business_date)
-    started = time.perf_counter()
-    with LandingWriter(zone, PRODUCER, max_segment_age_seconds=float("inf")) as writer:
-
-        def land(entity: PulledEntity, page: list[dict]) -> None:
-            first = report.records[entity.table]
-            writer.append_lines(
-                SOURCE,
-                entity.entity,
-                business_date,
-                (
-                    envelope(
-                        f"D365_{stamp}_{entity.entity_set}_{first + n:08d}",
-                        RECORD,
-                        _exact(record),
-                        received_at,
-                    )
-                    for n, record in enumerate(page, start=1)
-                ),
-            )
-            report.records[entity.table] += len(page)
-            report.pages[entity.table] += 1
-
+    with PullLanding(zone, merchant_zone, business_date) as pull:
         orders: dict[str, list[str]] = defaultdict(list)
         for entity in ENTITIES:
             if entity is SALES_ORDER_LINES and not window.full:
@@ -271,27 +243,83 @@ def pull_to_landing(
                 orderby=",".join(ENTITY_KEYS[entity.entity_set]),
                 cross_company=True,
             ):
-                land(entity, page)
+                pull.land(entity, page)
                 if entity is SALES_ORDERS:
                     for order in page:
                         orders[order["dataAreaId"]].append(order["SalesOrderNumber"])
         if not window.full:
-            _fetch_lines_of_orders(api, fields[SALES_ORDER_LINES.table], orders, land)
-        report.fetch_seconds = time.perf_counter() - started
+            _fetch_lines_of_orders(api, fields[SALES_ORDER_LINES.table], orders, pull.land)
+        pull.fetched()
         for entity in ENTITIES:
-            writer.append(
-                SOURCE,
-                entity.entity,
-                business_date,
+            pull.complete(entity, _completion(entity, window, pull.report))
+        return pull.close()
+
+
+class PullLanding:
+    """One D365 pull's landing, shared by the nightly pull and the targeted order pull: every
+    record line carries the pull's start as ``received_at`` (milliseconds, as the raw layer reads
+    ``pulled_at`` back) and an event id made of it, under one business date; one writer whose
+    segments are never cut by age; ``complete`` writes an entity's ``d365.pull_completed`` line,
+    without which the raw layer loads nothing of the pull."""
+
+    def __init__(
+        self, zone: LandingZone, merchant_zone: tzinfo, business_date: date | None = None
+    ) -> None:
+        now = datetime.now(UTC)
+        pulled_at = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        self.business_date = business_date or pulled_at.astimezone(merchant_zone).date()
+        self.received_at = pulled_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        self.stamp = pulled_at.strftime("%Y%m%dT%H%M%S%fZ")
+        self.report = PullReport(pulled_at=pulled_at, business_date=self.business_date)
+        self._started = time.perf_counter()
+        self._writer = LandingWriter(zone, PRODUCER, max_segment_age_seconds=float("inf"))
+
+    def __enter__(self) -> PullLanding:
+        self._writer.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._writer.__exit__(*exc)
+
+    def land(self, entity: PulledEntity, page: list[dict]) -> None:
+        first = self.report.records[entity.table]
+        self._writer.append_lines(
+            SOURCE,
+            entity.entity,
+            self.business_date,
+            (
                 envelope(
-                    f"D365_{stamp}_{entity.entity_set}_COMPLETED",
-                    PULL_COMPLETED,
-                    _completion(entity, window, report),
-                    received_at,
-                ),
-            )
-        report.segments = writer.close()
-    return report
+                    f"D365_{self.stamp}_{entity.entity_set}_{first + n:08d}",
+                    RECORD,
+                    _exact(record),
+                    self.received_at,
+                )
+                for n, record in enumerate(page, start=1)
+            ),
+        )
+        self.report.records[entity.table] += len(page)
+        self.report.pages[entity.table] += 1
+
+    def fetched(self) -> None:
+        """Every entity read: the fetch time the completions report."""
+        self.report.fetch_seconds = time.perf_counter() - self._started
+
+    def complete(self, entity: PulledEntity, completion: dict) -> None:
+        self._writer.append(
+            SOURCE,
+            entity.entity,
+            self.business_date,
+            envelope(
+                f"D365_{self.stamp}_{entity.entity_set}_COMPLETED",
+                PULL_COMPLETED,
+                completion,
+                self.received_at,
+            ),
+        )
+
+    def close(self) -> PullReport:
+        self.report.segments = self._writer.close()
+        return self.report
 
 
 def _fetch_lines_of_orders(
