@@ -76,7 +76,15 @@ def orders_through_heartland(settings: Settings, d365: SandboxD365, say: Say) ->
     gp = HeartlandSimulator(payments_state=settings.data_dir / "sandbox" / "gp_payments.json")
     gp_server = serve(gp)
     # Business events are few: their segments are committed after 250 ms, not 2 s.
-    receiver = start_receiver(settings.data_dir, port, "--max-segment-age", "250ms")
+    logs = settings.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    receiver = start_receiver(
+        settings.data_dir,
+        port,
+        "--max-segment-age",
+        "250ms",
+        log_path=logs / "webhook-receiver-orders.log",
+    )
     resources = {**d365.resources, "heartland": heartland_client(gp_server.base_url)}
     ok = True
     try:
