@@ -44,6 +44,8 @@ from hl_d365_assets.webhook import ReceiverConfig, create_app
 from hl_d365_assets.webhook.payment_notifications import PAYMENTS_PATH
 from hl_d365_assets_tests.conftest import generate_days, run_range
 
+pytestmark = pytest.mark.schedule_first  # a sandbox day and servers per test: start early
+
 DAY = date(2026, 11, 20)
 RECEIVED = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 MERCHANT_S001 = "MER_7e9a1c4b2d8f4e6a9b3c5d7e1f2a4b6c"

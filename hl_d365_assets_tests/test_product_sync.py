@@ -22,6 +22,8 @@ from hl_d365_assets.sandbox.heartland_retail_simulator import serve as serve_ret
 from hl_d365_assets.settings import PROJECT_ROOT
 from hl_d365_assets_tests.product_world import ProductWorld
 
+pytestmark = pytest.mark.schedule_first  # a sandbox day and servers per test: start early
+
 NEW_IN_D365 = ("SKU-10481", "SKU-10482", "SKU-10483")
 
 

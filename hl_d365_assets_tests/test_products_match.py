@@ -166,14 +166,17 @@ def test_a_grid_item_pairs_with_its_product_master_variant_by_barcode(world: Pro
 def test_the_match_runs_as_an_asset_and_its_check_warns_of_the_ambiguous_barcode(
     world: ProductWorld,
 ) -> None:
-    result = dg.materialize(
-        [products, no_barcode_claimed_twice],
-        resources={
-            "warehouse": world.warehouse,
-            "mappings": MappingsResource(directory=str(world.settings.mappings_dir)),
-        },
-        instance=dg.DagsterInstance.ephemeral(),
-    )
+    # The instance is held for the run: Dagster keeps only a weak reference to it while it loads
+    # the definitions, and an instance collected mid-run fails it.
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = dg.materialize(
+            [products, no_barcode_claimed_twice],
+            resources={
+                "warehouse": world.warehouse,
+                "mappings": MappingsResource(directory=str(world.settings.mappings_dir)),
+            },
+            instance=instance,
+        )
 
     assert result.success
     [materialization] = result.asset_materializations_for_node("canonical__products")

@@ -42,7 +42,7 @@ from hl_d365_assets.sandbox.d365_simulator.app import (
 from hl_d365_assets.sandbox.d365_simulator.on_hand import StockMovementRefused
 from hl_d365_assets.sandbox.d365_simulator.server import SimulatorServer, serve
 from hl_d365_assets.settings import Settings
-from hl_d365_assets.warehouse import sql_file
+from hl_d365_assets.warehouse import run_script, sql_file
 from hl_d365_assets_tests.conftest import generate_days, make_settings, run_day
 
 pytestmark = pytest.mark.schedule_first
@@ -234,6 +234,43 @@ def test_a_difference_within_the_configured_tolerance_is_matched(
     finally:
         assert stock_day.reconcile().success  # back to the shipped tolerance
     assert len(stock_day.open_inventory_exceptions()) == 2
+
+
+def test_the_product_match_decides_which_items_are_compared(stock_day: StockDay) -> None:
+    """Once canonical.products holds the match, the comparison follows it: an item the match holds
+    out (its barcode claimed by two products) is compared with nothing, never paired by a guessed
+    item number, and the run says which join it used."""
+    held_out, kept = STOCK_DIFFERENCES[0], STOCK_DIFFERENCES[1]
+    with duckdb.connect(str(stock_day.settings.warehouse_path)) as conn:
+        run_script(conn, sql_file("canonical/create_products.sql"))
+        conn.execute(
+            "INSERT INTO canonical.products (legal_entity, item_number, product_color_id, "
+            "product_size_id, product_style_id, product_configuration_id, retail_item_id, "
+            "retail_public_id, match_status, built_at) "
+            "SELECT 'usrt', sku, '', '', '', '', item_id, sku, "
+            "CASE WHEN sku = $held THEN 'ambiguous_barcode' ELSE 'matched' END, now() "
+            "FROM (SELECT DISTINCT item_id, sku FROM canonical.items WHERE sku IS NOT NULL)",
+            {"held": held_out.item_number},
+        )
+    try:
+        result = stock_day.reconcile()
+        assert result.success
+        [materialization] = result.asset_materializations_for_node("recon__inventory")
+        assert materialization.metadata["item_join"].value == "product_match"
+        statuses = {
+            status
+            for (status,) in stock_day.query(
+                "SELECT DISTINCT status FROM recon.inventory WHERE business_date = $day "
+                "AND (item_number = $item OR retail_public_id = $item)",
+                {"day": stock_day.day, "item": held_out.item_number},
+            )
+        }
+        assert statuses and statuses <= {"missing_in_d365", "missing_in_retail"}
+        assert stock_day.rows(kept.store_id, kept.item_number)["status"] == "difference"
+    finally:
+        with duckdb.connect(str(stock_day.settings.warehouse_path)) as conn:
+            conn.execute("DELETE FROM canonical.products")
+        assert stock_day.reconcile().success
 
 
 def test_an_unmapped_store_is_reported_once_as_its_location(

@@ -37,6 +37,8 @@ class InventoryOutcome:
     """Open inventory_* exceptions of the window, per kind."""
     days_without_d365_snapshot: list[date]
     """Days with Retail stock but no D365 snapshot: not compared (no rows, no exceptions)."""
+    item_join: str
+    """``product_match`` (canonical.products) or ``item_number`` (no product match yet)."""
 
 
 def reconcile_inventory(
@@ -45,6 +47,8 @@ def reconcile_inventory(
     """Rebuild recon.inventory for ``first``..``last`` and record its exceptions."""
     window = {"first": first, "last": last}
     load_mappings(conn, mappings_dir)
+    run_script(conn, sql_file("canonical/create_products.sql"))
+    matched = conn.execute("SELECT count(*) FROM canonical.products").fetchone()[0]
     run_script(conn, sql_file("recon/stage_inventory_items.sql"), window)
     run_script(conn, sql_file("recon/reconcile_inventory.sql"), window)
     run_script(
@@ -66,4 +70,5 @@ def reconcile_inventory(
         by_status={status: counted.get(status, 0) for status in STATUSES},
         open_exceptions_by_kind=open_by_kind,
         days_without_d365_snapshot=[day for (day,) in unsnapped.fetchall()],
+        item_join="product_match" if matched else "item_number",
     )

@@ -240,6 +240,7 @@ def inventory(
             "by_status": counts,
             "open_exceptions_by_kind": outcome.open_exceptions_by_kind,
             "days_without_d365_snapshot": [str(d) for d in outcome.days_without_d365_snapshot],
+            "item_join": outcome.item_join,
             "compute_seconds": round(time.perf_counter() - started, 3),
         }
     )
