@@ -42,7 +42,7 @@ from hl_d365_assets.sandbox.d365_simulator.app import (
 from hl_d365_assets.sandbox.d365_simulator.on_hand import StockMovementRefused
 from hl_d365_assets.sandbox.d365_simulator.server import SimulatorServer, serve
 from hl_d365_assets.settings import Settings
-from hl_d365_assets.warehouse import run_script, sql_file
+from hl_d365_assets.warehouse import sql_file
 from hl_d365_assets_tests.conftest import generate_days, make_settings, run_day
 
 pytestmark = pytest.mark.schedule_first
@@ -242,7 +242,6 @@ def test_the_product_match_decides_which_items_are_compared(stock_day: StockDay)
     item number, and the run says which join it used."""
     held_out, kept = STOCK_DIFFERENCES[0], STOCK_DIFFERENCES[1]
     with duckdb.connect(str(stock_day.settings.warehouse_path)) as conn:
-        run_script(conn, sql_file("canonical/create_products.sql"))
         conn.execute(
             "INSERT INTO canonical.products (legal_entity, item_number, product_color_id, "
             "product_size_id, product_style_id, product_configuration_id, retail_item_id, "

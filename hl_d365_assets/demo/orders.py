@@ -119,9 +119,8 @@ def orders_through_heartland(settings: Settings, d365: SandboxD365, say: Say) ->
             )
             events = _wait_for_events(settings, d365, len(numbers) * 2)
             landed = time.perf_counter()
-            cursor = None
             context = dg.build_sensor_context(
-                instance=instance, cursor=cursor, resources={"landing": resources["landing"]}
+                instance=instance, resources={"landing": resources["landing"]}
             )
             tick = d365_order_events_sensor(context)
             for request in tick.run_requests or []:

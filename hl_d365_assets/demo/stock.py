@@ -10,7 +10,6 @@ run compares them (``recon/inventory``), and the per-store summary is printed (d
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -19,6 +18,7 @@ import dagster as dg
 
 from hl_d365_assets.demo.posting import QUIET_CONSOLE, SandboxD365
 from hl_d365_assets.demo.retail_pull import pull_retail
+from hl_d365_assets.sandbox import load_stores
 from hl_d365_assets.sandbox.d365_on_hand import post_pos_sales_of_day, seed_on_hand_from_retail
 from hl_d365_assets.sandbox.heartland_retail_simulator import SimulatorServer
 from hl_d365_assets.settings import Settings
@@ -105,9 +105,8 @@ def _stores_posted(settings: Settings, day: date) -> set[str]:
         )
     finally:
         conn.close()
-    with (settings.mappings_dir / "stores.csv").open(newline="", encoding="utf-8") as handle:
-        return {
-            row["store_id"]
-            for row in csv.DictReader(handle)
-            if (row["legal_entity"], row["currency"]) in posted
-        }
+    return {
+        store.store_id
+        for store in load_stores(settings.mappings_dir)
+        if (store.legal_entity, store.currency) in posted
+    }

@@ -122,8 +122,6 @@ def request_payments(
         try:
             for name in ("order_payment_methods", "currencies"):
                 run_script(conn, sql_file(f"ref/load_{name}.sql"), {"dir": str(mappings_dir)})
-            # A warehouse without a day loaded yet has no canonical.payments: nothing was paid.
-            run_script(conn, sql_file("canonical/create_payments.sql"))
             run_script(conn, sql_file("ops/stage_new_payment_requests.sql"), {"now": now()})
             new = _rows(conn, "SELECT * FROM new_payment_requests")
             if dry_run:

@@ -47,7 +47,6 @@ def reconcile_inventory(
     """Rebuild recon.inventory for ``first``..``last`` and record its exceptions."""
     window = {"first": first, "last": last}
     load_mappings(conn, mappings_dir)
-    run_script(conn, sql_file("canonical/create_products.sql"))
     matched = conn.execute("SELECT count(*) FROM canonical.products").fetchone()[0]
     run_script(conn, sql_file("recon/stage_inventory_items.sql"), window)
     run_script(conn, sql_file("recon/reconcile_inventory.sql"), window)
