@@ -150,6 +150,9 @@ def orders_through_heartland(settings: Settings, d365: SandboxD365, say: Say) ->
                 request = requests.get(number)
                 if order.pay == "link" and request and request["gp_id"]:
                     gp.payments.pay_link(request["gp_id"])
+            # The end of the trading day: GP closes the batch the sales joined (auto-close), so
+            # the day's pull lands it and the customer payment journal can agree with settlement.
+            gp.payments.close_batches()
             paid_day = _merchant_today(settings)
             with resources["heartland"].process_config_and_initialize().open() as api:
                 pull_days(
