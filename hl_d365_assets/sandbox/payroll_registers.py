@@ -262,11 +262,21 @@ def generate_payroll(
     An earlier truth entry for a file written again is replaced, so generating a range twice
     leaves one entry per injected thing, as the inbox holds one file per name.
     """
+    return write_pay_runs(inbox, pay_runs(first, last), config, ground_truth_path)
+
+
+def write_pay_runs(
+    inbox: Path,
+    runs: list[PayRun],
+    config: PayrollSandboxConfig | None = None,
+    ground_truth_path: Path | None = None,
+) -> PayrollReport:
+    """:func:`generate_payroll` for the given runs (in check-date order) rather than a range:
+    what the demo drops, one weekly and one semi-monthly run."""
     started = time.perf_counter()
     config = config or PayrollSandboxConfig()
     seed = config.seed
     roster = build_roster(config.employees, seed)
-    runs = pay_runs(first, last)
     registers = {run.run_key: Register(run, tuple(run_checks(roster, run, seed))) for run in runs}
     _add_benign_memos(registers, seed)
     truth: list[dict] = []
@@ -552,4 +562,5 @@ __all__ = [
     "Register",
     "generate_payroll",
     "write_bench_register",
+    "write_pay_runs",
 ]
