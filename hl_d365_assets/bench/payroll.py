@@ -79,9 +79,10 @@ def measure(folder: Path) -> dict:
 
         started = time.perf_counter()
         sensor = defs.resolve_sensor_def("payroll_inbox_sensor")
-        tick = sensor.evaluate_tick(
-            dg.build_sensor_context(instance=instance, definitions=defs, resources=resources)
-        )
+        with dg.build_sensor_context(
+            instance=instance, definitions=defs, resources=resources
+        ) as context:
+            tick = sensor.evaluate_tick(context)
         sensor_seconds = time.perf_counter() - started
         job = defs.resolve_job_def("payroll_job")
         runs = []

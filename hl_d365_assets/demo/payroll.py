@@ -77,9 +77,10 @@ def payroll_act(settings: Settings, d365: SandboxD365, before: date, say: Say) -
     ok = True
     with dg.DagsterInstance.get() as instance:
         sensor = defs.resolve_sensor_def("payroll_inbox_sensor")
-        tick = sensor.evaluate_tick(
-            dg.build_sensor_context(instance=instance, definitions=defs, resources=d365.resources)
-        )
+        with dg.build_sensor_context(
+            instance=instance, definitions=defs, resources=d365.resources
+        ) as context:
+            tick = sensor.evaluate_tick(context)
         job = defs.resolve_job_def("payroll_job")
         for request in tick.run_requests:
             result = job.execute_in_process(
