@@ -375,3 +375,13 @@ def test_the_d365_simulator_holds_the_payroll_chart_departments_and_journal(tmp_
     assert ("BusinessUnit", "000") in values
     assert ("Department", "VISMERCH") not in values
     assert ("usrt", "PayrollJrn") in journals
+
+
+def test_the_command_refuses_to_write_in_production(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("HL_D365_MODE", "production")
+    monkeypatch.setenv("HL_D365_DATA_DIR", str(tmp_path / "data"))
+    inbox = tmp_path / "inbox"
+    status = main(["sandbox", "payroll", "--inbox", str(inbox), "--from", "2026-11-09",
+                   "--to", "2026-11-20"])  # fmt: skip
+    assert status == 2 and "hl-d365 sandbox" in capsys.readouterr().err
+    assert not inbox.exists()
