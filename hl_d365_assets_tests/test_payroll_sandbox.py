@@ -385,3 +385,27 @@ def test_the_command_refuses_to_write_in_production(tmp_path: Path, monkeypatch,
                    "--to", "2026-11-20"])  # fmt: skip
     assert status == 2 and "hl-d365 sandbox" in capsys.readouterr().err
     assert not inbox.exists()
+
+
+def test_an_unknown_department_is_never_put_where_the_allocation_file_reassigns_pay(
+    tmp_path: Path,
+) -> None:
+    mappings = tmp_path / "mappings"
+    mappings.mkdir()
+    (mappings / "payroll_allocations.csv").write_text(
+        "basis_type,basis_value,department_code,location_code,percent,valid_from\n"
+        "job,CASHIER,100,,60,2020-01-01\njob,CASHIER,200,,40,2020-01-01\n"
+        "employee,E10007,100,S001,100,2020-01-01\n"
+    )
+    rates = PayrollDefectRates(unknown_department=0.3)
+    generate_payroll(
+        tmp_path / "inbox",
+        FIRST,
+        LAST,
+        PayrollSandboxConfig(defect_rates=rates, mappings_dir=mappings),
+    )
+    in_400 = [
+        row for rows in registers(tmp_path).values() for row in rows if row["Department"] == "400"
+    ]
+    assert in_400
+    assert not [row for row in in_400 if row["Job"] == "CASHIER" or row["File #"] == "E10007"]

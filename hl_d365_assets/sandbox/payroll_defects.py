@@ -5,7 +5,9 @@ Kinds (docs/payroll-sandbox.md says what each should become downstream):
 - ``unknown_earning_code``: one earning line of a check carries code ``77`` ("Retro pay"),
   which no posting rule maps; the check still balances.
 - ``unknown_department``: every line of a check carries department ``400``, which
-  mappings/payroll_departments.csv maps to ``VISMERCH``, a Department value D365 lacks.
+  mappings/payroll_departments.csv maps to ``VISMERCH``, a Department value D365 lacks; never on
+  the check of an employee (or job) mappings/payroll_allocations.csv re-allocates, where it
+  would not show.
 - ``ssn_in_memo``: the free-text ``Memo`` of a line holds a Social Security number (valid
   ranges: never area 000, 666 or 9xx, group 00 or serial 0000), dashed or spaced.
 - ``run_total_mismatch``: one ``RUN_TOTAL`` line of a register (GROSS, EE_TAX or NET_PAY) is off
@@ -22,10 +24,12 @@ runs. The ground truth never holds an SSN itself, only its last four digits.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import random
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from pathlib import Path
 
 from hl_d365_assets.sandbox.defects import injected_count
 
@@ -93,16 +97,39 @@ def rank(seed: int, kind: str, candidate: str) -> str:
 
 
 def choose(
-    seed: int, kinds: tuple[str, ...], rates: PayrollDefectRates, candidates: list[str]
+    seed: int,
+    kinds: tuple[str, ...],
+    rates: PayrollDefectRates,
+    candidates: list[str],
+    ineligible: dict[str, set[str]] | None = None,
 ) -> dict[str, str]:
     """candidate -> kind: for each kind in order, the first ``ceil(rate x candidates)`` by rank
-    of the candidates no earlier kind took."""
+    of the candidates no earlier kind took and ``ineligible`` does not rule out for the kind."""
     chosen: dict[str, str] = {}
     for kind in kinds:
         count = injected_count(rates.rate(kind), len(candidates))
-        free = sorted((c for c in candidates if c not in chosen), key=lambda c: rank(seed, kind, c))
+        ruled_out = (ineligible or {}).get(kind, set())
+        free = sorted(
+            (c for c in candidates if c not in chosen and c not in ruled_out),
+            key=lambda c: rank(seed, kind, c),
+        )
         chosen.update(dict.fromkeys(free[:count], kind))
     return chosen
+
+
+def reallocated(mappings_dir: Path) -> tuple[set[str], set[str]]:
+    """(employee numbers, job codes) that mappings/payroll_allocations.csv splits across
+    departments: their pay is charged by the file, whatever department the register prints, so
+    an unknown department on their check would never reach a journal and is not injected there."""
+    path = mappings_dir / "payroll_allocations.csv"
+    if not path.exists():
+        return set(), set()
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return (
+        {row["basis_value"] for row in rows if row["basis_type"] == "employee"},
+        {row["basis_value"] for row in rows if row["basis_type"] == "job"},
+    )
 
 
 def draw(seed: int, kind: str, candidate: str) -> random.Random:

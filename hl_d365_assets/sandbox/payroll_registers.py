@@ -66,10 +66,12 @@ from hl_d365_assets.sandbox.payroll_defects import (
     delta,
     draw,
     rank,
+    reallocated,
     ssn_text,
 )
 from hl_d365_assets.sandbox.payroll_roster import CLIENT_ID, Employee, build_roster
 from hl_d365_assets.sandbox.payroll_statements import statement_files
+from hl_d365_assets.settings import load_settings
 
 REGISTER_FOLDER = "payroll_register"
 STATEMENT_FOLDER = "bank_statement"
@@ -131,6 +133,8 @@ class PayrollSandboxConfig:
     """The second weekly run of the range voids a check of the first."""
     corrected_file: bool = True
     """The first semi-monthly run of the range is written again, corrected."""
+    mappings_dir: Path | None = None
+    """Where payroll_allocations.csv is read (defect placement); defaults to the settings'."""
 
 
 @dataclass(frozen=True)
@@ -442,7 +446,17 @@ def _inject_defects(
         if check.check_type == "regular" and f"{key}#{check.check_number}" not in untouchable
     ]
     truth = []
-    for candidate, kind in choose(seed, CHECK_DEFECT_KINDS, rates, candidates).items():
+    employees, jobs = reallocated(config.mappings_dir or load_settings().mappings_dir)
+    ineligible = {
+        "unknown_department": {
+            f"{key}#{check.check_number}"
+            for key, register in registers.items()
+            for check in register.checks
+            if check.employee.employee_number in employees or check.employee.job_code in jobs
+        }
+    }
+    chosen = choose(seed, CHECK_DEFECT_KINDS, rates, candidates, ineligible)
+    for candidate, kind in chosen.items():
         run_key, check_number = candidate.split("#")
         register = registers[run_key]
         position = next(i for i, c in enumerate(register.checks) if c.check_number == check_number)
