@@ -63,7 +63,8 @@ def last_pay_runs(before: date) -> list[PayRun]:
 
 
 def payroll_act(settings: Settings, d365: SandboxD365, before: date, say: Say) -> bool:
-    """Drop, load, post and print two pay runs; True when every run succeeded."""
+    """Drop, load, post and print two pay runs; True when every run succeeded or was held back
+    by its blocking checks."""
     from hl_d365_assets.definitions import defs
 
     runs = last_pay_runs(before)
@@ -81,6 +82,7 @@ def payroll_act(settings: Settings, d365: SandboxD365, before: date, say: Say) -
             instance=instance, definitions=defs, resources=d365.resources
         ) as context:
             tick = sensor.evaluate_tick(context)
+        say("  payroll_inbox_sensor landed and archived them")
         job = defs.resolve_job_def("payroll_job")
         # One run per day: a run loads every file landed under its day, so the tick's second
         # request for a day (its other file) would find nothing new.
@@ -94,11 +96,16 @@ def payroll_act(settings: Settings, d365: SandboxD365, before: date, say: Say) -
                 raise_on_error=False,
                 run_config=QUIET_CONSOLE,
             )
-            ok = ok and result.success
-        say(
-            f"  payroll_inbox_sensor landed and archived them; "
-            f"{plural(len(by_day), 'payroll_job run')} (one per day): {'ok' if ok else 'FAILED'}"
-        )
+            # A blocking check that fails (a journal held) fails its run by design; any other
+            # failure is a real one.
+            held = sorted(
+                e.check_name for e in result.get_asset_check_evaluations() if not e.passed
+            )
+            ok = ok and (result.success or bool(held))
+            say(
+                f"  payroll_job {request.partition_key}: "
+                + ("ok" if result.success else f"held by {', '.join(held)}" if held else "FAILED")
+            )
     days = sorted({run.check_date for run in runs})
     ok = d365.post(days, say) and ok
     with open_for_analysis(settings.warehouse_path) as conn:
