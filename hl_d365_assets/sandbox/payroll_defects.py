@@ -44,7 +44,8 @@ UNKNOWN_DEPARTMENT = "400"
 EXPECTED_OUTCOMES: dict[str, str] = {
     "unknown_earning_code": "held: item not mapped to a main account",
     "unknown_department": "held: department value not in D365",
-    "ssn_in_memo": "quarantined: sensitive data, masked",
+    "ssn_in_memo": "quarantined: sensitive data, masked; the run is then held, as its register "
+    "totals include the line (and a tax or net-pay line's amount shows as a funding difference)",
     "run_total_mismatch": "held: register totals disagree with its lines",
     "funding_difference": "exception: funding differs from the run",
 }

@@ -489,7 +489,12 @@ def _inject_defects(
             item = rng.randrange(len(check.items))
             memo, label = ssn_text(rng)
             check = check.with_item(item, replace(check.items[item], memo=memo))
-            entry.update(items=[item], detail=f"{label} in Memo")
+            line = check.items[item]
+            entry.update(
+                items=[item],
+                detail=f"{label} in Memo of the {line.item_class} {line.item_code} line, "
+                f"amount {line.amount}",
+            )
         checks = list(register.checks)
         checks[position] = check
         registers[run_key] = replace(register, checks=tuple(checks))
