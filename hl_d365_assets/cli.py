@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--seed", type=int, default=20261124)
 
     sandbox = commands.add_parser("sandbox", help="land sandbox Heartland data")
-    sandbox.add_argument("--start", type=date.fromisoformat, required=True)
+    sandbox.add_argument("--start", type=date.fromisoformat, help="first day (required)")
     sandbox.add_argument("--days", type=int, default=1)
     sandbox.add_argument("--stores", type=int, default=5)
     sandbox.add_argument("--per-store", type=int, default=200)
@@ -41,6 +41,27 @@ def main(argv: list[str] | None = None) -> int:
         "--order-payments",
         action="store_true",
         help="also pay D365 seed sales orders by card (phone/web, reference = order number)",
+    )
+
+    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command")
+    payroll = sandbox_commands.add_parser(
+        "payroll",
+        help="drop sandbox payroll register exports and bank statements into a payroll inbox",
+        description="Writes the pay runs whose check dates fall in the range into "
+        "<inbox>/payroll_register/, their funding days' statements into "
+        "<inbox>/bank_statement/, and the ground truth beside the inbox "
+        "(docs/payroll-sandbox.md).",
+    )
+    payroll.add_argument("--inbox", required=True, help="payroll inbox folder")
+    payroll.add_argument("--from", dest="first", type=date.fromisoformat, required=True)
+    payroll.add_argument("--to", dest="last", type=date.fromisoformat, required=True)
+    payroll.add_argument("--employees", type=int, default=60)
+    payroll.add_argument("--seed", type=int, default=17)
+    payroll.add_argument(
+        "--defects", action="store_true", help="inject the payroll defects at their default rates"
+    )
+    payroll.add_argument(
+        "--ground-truth", help="default: payroll_ground_truth.ndjson beside the inbox"
     )
 
     bench = commands.add_parser("bench", help="the benchmarks: pipeline and ingestion")
@@ -273,7 +294,11 @@ def main(argv: list[str] | None = None) -> int:
         return run_demo(
             days=args.days, stores=args.stores, per_store=args.per_store, seed=args.seed
         )
+    if args.command == "sandbox" and args.sandbox_command == "payroll":
+        return _sandbox_payroll(args)
     if args.command == "sandbox":
+        if args.start is None:
+            parser.error("sandbox: --start is required (or a subcommand: payroll)")
         from hl_d365_assets.landing import LandingZone
         from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
         from hl_d365_assets.settings import load_settings
@@ -375,6 +400,38 @@ def _refusal(args: argparse.Namespace) -> str | None:
     ):
         return f"a sandbox command; {MODE_ENV} is production, so it does not run"
     return None
+
+
+def _sandbox_payroll(args: argparse.Namespace) -> int:
+    """``hl-d365 sandbox payroll``: what was written, and where the ground truth is."""
+    from pathlib import Path
+
+    from hl_d365_assets.sandbox.payroll_defects import PayrollDefectRates
+    from hl_d365_assets.sandbox.payroll_registers import PayrollSandboxConfig, generate_payroll
+
+    if args.last < args.first:
+        print("hl-d365 sandbox payroll: --to is before --from", file=sys.stderr)
+        return 2
+    config = PayrollSandboxConfig(
+        seed=args.seed,
+        employees=args.employees,
+        defect_rates=PayrollDefectRates() if args.defects else PayrollDefectRates.none(),
+    )
+    report = generate_payroll(
+        Path(args.inbox),
+        args.first,
+        args.last,
+        config,
+        Path(args.ground_truth) if args.ground_truth else None,
+    )
+    for path in report.registers:
+        print(f"register: {path}")
+    for path in report.statements:
+        print(f"bank statement: {path}")
+    print(f"{len(report.registers)} registers, {report.rows:,} rows in {report.seconds:.1f}s")
+    print("defects: " + ", ".join(f"{kind} {n}" for kind, n in report.defects().items()))
+    print(f"ground truth: {report.ground_truth_path}")
+    return 0
 
 
 def _sync_products(args: argparse.Namespace) -> int:

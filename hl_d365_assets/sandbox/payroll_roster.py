@@ -139,18 +139,28 @@ _HQ_POSITIONS: tuple[tuple[str, str, str, bool], ...] = (
 )
 
 
-def build_roster(employees: int = 60, seed: int = 17) -> list[Employee]:
+def build_roster(
+    employees: int = 60, seed: int = 17, pay_group: str | None = None
+) -> list[Employee]:
     """``employees`` people (at least one per position kind), deterministic for a seed.
 
     Positions are dealt round-robin over the stores' positions, with one head-office position in
-    every ten; about one in twenty has a termination date in the past.
+    every ten; about one in twenty has a termination date in the past. ``pay_group`` keeps only
+    the positions of that group (the benchmark's one big run pays everyone in it).
     """
     rng = random.Random(seed)
     people: list[Employee] = []
-    slots = [(store, *position) for position in _STORE_POSITIONS for store in PAYROLL_STORES]
-    hq_slots = [(HEAD_OFFICE, *position) for position in _HQ_POSITIONS]
+    slots = [
+        (store, *position)
+        for position in _STORE_POSITIONS
+        for store in PAYROLL_STORES
+        if pay_group in (None, position[2])
+    ]
+    hq_slots = [
+        (HEAD_OFFICE, *position) for position in _HQ_POSITIONS if pay_group in (None, position[2])
+    ]
     for index in range(employees):
-        if index % 10 == 9:
+        if index % 10 == 9 and hq_slots:
             location, department, job, pay_group, tipped = hq_slots[(index // 10) % len(hq_slots)]
         else:
             location, department, job, pay_group, tipped = slots[index % len(slots)]
