@@ -23,6 +23,8 @@ def build_payroll_journals(conn: duckdb.DuckDBPyConnection, first: date, last: d
     evaluate_payroll_journal_checks(conn, first, last)
 
 
-def evaluate_payroll_journal_checks(conn: duckdb.DuckDBPyConnection, first: date, last: date) -> None:
+def evaluate_payroll_journal_checks(
+    conn: duckdb.DuckDBPyConnection, first: date, last: date
+) -> None:
     """Re-evaluate the payroll journals' blocking checks into gl.payroll_journal_checks."""
     run_script(conn, sql_file("gl/evaluate_payroll_checks.sql"), {"first": first, "last": last})

@@ -397,7 +397,8 @@ def mappings_exist_in_d365(
         passed=not missing,
         # Something only the payroll mapping uses holds just the payroll journals posting to it
         # (gl.payroll_journal_checks): said here, but no reason to fail the pull.
-        severity=dg.AssetCheckSeverity.ERROR if blocking_all or not missing
+        severity=dg.AssetCheckSeverity.ERROR
+        if blocking_all or not missing
         else dg.AssetCheckSeverity.WARN,
         metadata={
             "missing_main_accounts": missing_accounts,
