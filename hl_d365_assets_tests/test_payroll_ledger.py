@@ -37,7 +37,7 @@ from hl_d365_assets.sandbox.d365_simulator.app import (
     D365Simulator,
 )
 from hl_d365_assets.sandbox.d365_simulator.server import serve
-from hl_d365_assets.settings import PROJECT_ROOT
+from hl_d365_assets.settings import PROJECT_ROOT, load_settings
 from hl_d365_assets.warehouse import WarehouseResource, run_script, sql_file, transaction
 
 CHECK_DATE = date(2026, 11, 20)
@@ -754,3 +754,24 @@ def test_finance_can_enter_the_funding_where_no_statement_is_dropped(world, tmp_
     assert world.query("SELECT DISTINCT funding_source FROM recon.payroll_funding") == [
         ("finance_entry",)
     ]
+
+
+def test_the_journal_name_is_configuration_and_one_d365_refuses_is_a_dead_letter(
+    world, api, d365
+) -> None:
+    assert load_settings({}).payroll_journal_name == "PayrollJrn"
+    configured = load_settings({"HL_D365_PAYROLL_JOURNAL_NAME": "PayJrnl"}).payroll_journal_name
+    sim, _ = d365
+    world.add_run(paycheck("E1", {"01": "100.00"}))
+    world.validate_against(api)
+    world.build()
+
+    report = post_day(world.warehouse.writer, api, CHECK_DATE, configured)
+
+    [rejected] = report.dead_lettered
+    assert "PayJrnl" in rejected["error"]
+    assert posted_payroll(sim) == [] and sim.journals("usrt") == []
+    [(reason, detail)] = world.query(
+        "SELECT reason_code, reason_detail FROM ops.quarantine WHERE source = 'd365'"
+    )
+    assert reason == "d365_rejected" and rejected["journal_key"] in detail
