@@ -775,3 +775,50 @@ def test_the_journal_name_is_configuration_and_one_d365_refuses_is_a_dead_letter
         "SELECT reason_code, reason_detail FROM ops.quarantine WHERE source = 'd365'"
     )
     assert reason == "d365_rejected" and rejected["journal_key"] in detail
+
+
+def day_journal(world: PayrollWorld, passed: bool) -> str:
+    """The day's sales journal as the general ledger builds it (cash sale at S001), its blocking
+    checks passed or failed."""
+    key = f"usrt-{CHECK_DATE}-USD"
+    with world.warehouse.writer() as conn, transaction(conn):
+        conn.executemany(
+            "INSERT INTO gl.journal_lines VALUES (?, ?, 'usrt', 'USD', 'USD', 1, ?, ?, 'posting', "
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, NULL)",
+            [(CHECK_DATE, key, f"JL_{n}", n, account, shown, dims, kind, f"{kind} {CHECK_DATE}",
+              amount, max(amount, 0), max(-amount, 0), amount, max(amount, 0), max(-amount, 0))
+             for n, (account, shown, dims, kind, amount) in enumerate([
+                 ("110100", "110100", "", "tender", Decimal("10.00")),
+                 ("401100", "401100-001-RETAIL", "BusinessUnit=001, Department=RETAIL", "revenue",
+                  Decimal("-10.00")),
+             ], start=1)],
+        )  # fmt: skip
+        conn.execute(
+            "INSERT INTO gl.journal_checks VALUES (?, ?, 'agrees_with_settlement', ?, ?, now())",
+            [CHECK_DATE, key, passed, "S001: card receipts 0, settled 25.00"],
+        ).fetchall()
+    return key
+
+
+@pytest.mark.parametrize("held", ["pay run", "sales journal"])
+def test_a_held_pay_run_and_the_days_sales_journal_never_hold_each_other(
+    world, api, d365, held
+) -> None:
+    sim, _ = d365
+    world.add_run(
+        paycheck("E2", {"01": "100.00"}, department="400" if held == "pay run" else "100")
+    )
+    sales = day_journal(world, passed=held == "pay run")
+    world.validate_against(api)
+    world.build()
+
+    report = post_day(world.warehouse.writer, api, CHECK_DATE)
+
+    [posted] = report.posted
+    [blocked] = report.blocked
+    if held == "pay run":
+        assert posted["journal_key"] == sales and blocked["journal_key"].startswith(f"{sales}-P")
+        assert [j["JournalName"] for j in sim.journals("usrt")] == ["GenJrn"]
+    else:
+        assert posted["kind"] == "payroll" and blocked["journal_key"] == sales
+        assert [j["JournalName"] for j in sim.journals("usrt")] == ["PayrollJrn"]
