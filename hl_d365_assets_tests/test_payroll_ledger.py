@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -30,6 +31,7 @@ from hl_d365_assets.ledger.payroll_funding import reconcile_payroll_funding
 from hl_d365_assets.ledger.payroll_journals import build_payroll_journals
 from hl_d365_assets.ledger.read_back import read_back_day
 from hl_d365_assets.ref_tables import load_mappings
+from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.sandbox.d365_simulator.app import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
@@ -822,3 +824,34 @@ def test_a_held_pay_run_and_the_days_sales_journal_never_hold_each_other(
     else:
         assert posted["kind"] == "payroll" and blocked["journal_key"] == sales
         assert [j["JournalName"] for j in sim.journals("usrt")] == ["PayrollJrn"]
+
+
+def test_the_payroll_ledger_asset_and_its_checks_say_which_run_is_held_and_why(world) -> None:
+    from hl_d365_assets.defs.gl.assets import payroll_ledger
+    from hl_d365_assets.defs.gl.checks import payroll_journal_checks
+
+    world.add_run(paycheck("E1", {"01": "100.00", "77": "5.00"}))
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [payroll_ledger, payroll_journal_checks],
+            partition_key=str(CHECK_DATE),
+            instance=instance,
+            resources={
+                "warehouse": world.warehouse,
+                "mappings": MappingsResource(directory=str(MAPPINGS)),
+            },
+            raise_on_error=False,
+        )
+
+    [lines] = [
+        m for m in result.asset_materializations_for_node("payroll_ledger")
+        if m.asset_key == dg.AssetKey(["gl", "payroll_journal_lines"])
+    ]  # fmt: skip
+    assert "held: " in lines.metadata["journals"].value
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert evaluations["balanced"].passed and evaluations["agrees_with_register"].passed
+    held = evaluations["items_mapped"]
+    assert not held.passed and held.blocking
+    [key] = held.metadata["journals_held"].value
+    assert key.startswith(f"usrt-{CHECK_DATE}-USD-P")
+    assert "EARNING 77 (debit)" in held.metadata["detail"].value
