@@ -236,10 +236,16 @@ def main(argv: list[str] | None = None) -> int:
         from hl_d365_assets.ledger.exactly_once import post_day
         from hl_d365_assets.settings import load_settings
 
-        resources = build_resources(load_settings())
+        settings = load_settings()
+        resources = build_resources(settings)
         with resources["d365"].process_config_and_initialize().open() as api:
             for day in args.day:
-                report = post_day(resources["warehouse"].writer, api, date.fromisoformat(day))
+                report = post_day(
+                    resources["warehouse"].writer,
+                    api,
+                    date.fromisoformat(day),
+                    settings.payroll_journal_name,
+                )
                 for line in report.outcome_lines():
                     print(line, flush=True)
         return 0

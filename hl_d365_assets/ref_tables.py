@@ -29,6 +29,9 @@ REF_TABLES = (
     "gl_dimension_values",
     "gl_store_dimensions",
     "gl_posting_rules",
+    "payroll_departments",
+    "gl_payroll_posting_rules",
+    "payroll_funding",
     "store_warehouses",
     "inventory_tolerances",
 )

@@ -51,6 +51,8 @@ variable                          sandbox                     production
                                   (the local receiver)        receiver's public HTTPS address; unset,
                                                               links carry none and only the poll sees
                                                               their payments
+``HL_D365_PAYROLL_JOURNAL_NAME``  ``PayrollJrn``               optional, same default: the D365 journal
+                                                              name pay runs are posted under
 ``HEARTLAND_SANDBOX_URL``         ``http://127.0.0.1:8765/``  ignored: where the Heartland simulator
                                   ``ucp``                     listens (``hl-d365 heartland-sim``)
 ``D365_SANDBOX_URL``              ``http://127.0.0.1:8766``   ignored: where the D365 simulator listens
@@ -165,6 +167,8 @@ class Settings:
     msal still names this host and its ``http_client`` routes the requests to the simulator."""
     payment_status_url: str | None = None
     """``HL_D365_PAYMENT_STATUS_URL``: the ``status_url`` of payment links (the receiver)."""
+    payroll_journal_name: str = "PayrollJrn"
+    """``HL_D365_PAYROLL_JOURNAL_NAME``: the D365 journal name (template) pay runs post under."""
     alert_webhook_configured: bool = False
     """Whether ``HL_D365_ALERT_WEBHOOK_URL`` is set; the URL itself carries a secret."""
     missing: tuple[str, ...] = ()
@@ -294,6 +298,7 @@ def load_settings(environ: Environ | None = None) -> Settings:
         else None,
         payment_status_url=_value(env, "HL_D365_PAYMENT_STATUS_URL")
         or (None if mode == PRODUCTION else SANDBOX_PAYMENT_STATUS_URL),
+        payroll_journal_name=_value(env, "HL_D365_PAYROLL_JOURNAL_NAME") or "PayrollJrn",
         alert_webhook_configured=bool(_value(env, "HL_D365_ALERT_WEBHOOK_URL")),
         missing=(
             tuple(name for name in PRODUCTION_REQUIRED if not _value(env, name))

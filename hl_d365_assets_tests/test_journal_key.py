@@ -103,3 +103,19 @@ def test_the_same_plan_gets_the_same_key_and_a_changed_one_another() -> None:
     assert journal(amount="12.35").idempotency_key != journal().idempotency_key
     adjustment = journal(sequence=1).idempotency_key
     assert (adjustment.sequence, adjustment.journal) == (1, journal().idempotency_key.journal)
+
+
+def test_a_pay_runs_journal_key_carries_its_tag_and_round_trips_through_the_description() -> None:
+    journal = JournalKey("usrt", DAY, "USD", "P1a2b3c4d")
+    assert str(journal) == "usrt-2026-11-20-USD-P1a2b3c4d"
+    assert JournalKey.parse(str(journal)) == journal
+    assert JournalKey.parse("us-rt-2026-11-20-USD-P1a2b3c4d").legal_entity == "us-rt"
+    key = IdempotencyKey(journal, 99, "0" * 16, journal.pay_run)
+    assert str(key) == f"HLD365 usrt {DAY} USD P1a2b3c4d#99 {'0' * 16}"
+    assert len(str(key)) <= 60
+    assert IdempotencyKey.parse(str(key)) == key
+    assert str(key).startswith(day_prefix("usrt", DAY))  # listed with the day's journals
+    with pytest.raises(ValueError, match="pay run tag"):
+        JournalKey("usrt", DAY, "USD", "PAYROLL")
+    with pytest.raises(ValueError, match="keyed under its tag"):
+        IdempotencyKey(journal, 0, "0" * 16)

@@ -57,12 +57,16 @@ class SandboxD365:
                 raise_on_error=False,
                 run_config=QUIET_CONSOLE,
             )
-        checked = {e.check_name: e.passed for e in pull.get_asset_check_evaluations()}
+        [mapping] = [
+            e
+            for e in pull.get_asset_check_evaluations()
+            if e.check_name == "mappings_exist_in_d365"
+        ] or [None]
         say(
             f"pulled D365's chart of accounts, dimensions, customers, products and open sales "
             f"orders from the D365 simulator ({self.server.base_url}): "
             f"{'ok' if pull.success else 'FAILED'}; the GL mapping exists in D365: "
-            f"{'yes' if checked.get('mappings_exist_in_d365') else 'NO'}"
+            f"{_mapping_outcome(mapping)}"
         )
         return pull.success
 
@@ -136,3 +140,17 @@ class SandboxD365:
             "it. What D365\nholds from us: gl.postings, gl.posted_lines, "
             "gl.posted_customer_payments, recon.gl_vs_d365."
         )
+
+
+def _mapping_outcome(evaluation: dg.AssetCheckEvaluation | None) -> str:
+    """yes, or NO with what D365 lacks; a value only the payroll mapping uses (the sandbox's
+    VISMERCH department) holds just the pay runs posting to it (docs/payroll-ledger.md)."""
+    if evaluation is None or evaluation.passed:
+        return "yes" if evaluation else "NO"
+    metadata = evaluation.metadata
+    missing = [
+        *(f"main account {a}" for a in metadata["missing_main_accounts"].value),
+        *metadata["missing_dimension_values"].value,
+    ]
+    payroll_only = evaluation.severity == dg.AssetCheckSeverity.WARN
+    return f"NO ({', '.join(missing)}{': payroll only, its pay runs are held' if payroll_only else ''})"

@@ -37,7 +37,9 @@ from hl_d365_assets.ledger.d365_journals import (
     journal_lines,
 )
 from hl_d365_assets.ledger.dead_letters import dead_letter
+from hl_d365_assets.ledger.payroll_journals import evaluate_payroll_journal_checks
 from hl_d365_assets.ledger.plan import (
+    DEFAULT_PAYROLL_JOURNAL_NAME,
     HeldJournal,
     PlannedCustomerPayments,
     PlannedJournal,
@@ -83,11 +85,21 @@ class DayReport:
         ]
 
 
-def post_day(writer: Writer, api: D365Api, day: date) -> DayReport:
-    """Post every postable journal of ``day`` that D365 does not hold yet; see the module doc."""
+def post_day(
+    writer: Writer,
+    api: D365Api,
+    day: date,
+    payroll_journal_name: str = DEFAULT_PAYROLL_JOURNAL_NAME,
+) -> DayReport:
+    """Post every postable journal of ``day`` that D365 does not hold yet (the day's journals
+    and the pay runs whose check date it is); see the module doc."""
     report = DayReport(day)
     with writer() as conn:
-        planned, held = plan_day(conn, day)
+        with transaction(conn):
+            # Whether D365 holds a pay run's accounts and departments is judged on the newest
+            # mapping validation, which a D365 pull since the journals were built may have changed.
+            evaluate_payroll_journal_checks(conn, day, day)
+        planned, held = plan_day(conn, day, payroll_journal_name)
         report.blocked = [journal.outcome() for journal in held]
         with transaction(conn):
             for journal in held:
@@ -192,7 +204,7 @@ def _held_attempt(held: HeldJournal) -> dict:
         "lines": held.lines,
         "debit_total": None,
         "status": "blocked",
-        "detail": f"blocking checks failed: {held.failed_checks} (see gl.journal_checks)",
+        "detail": f"blocking checks failed: {held.failed_checks} (see {held.checks_table})",
     }
 
 

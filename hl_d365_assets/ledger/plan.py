@@ -3,7 +3,10 @@
 Per journal whose blocking checks passed: the difference per account between the journal now
 and everything already posted for it (sql/gl/plan_postings.sql), so the first posting is the
 day's journal (sequence 0) and late data goes as an adjustment under the next sequence; and the
-card payments of D365 sales orders as a customer payment journal. Nothing here talks to D365.
+card payments of D365 sales orders as a customer payment journal. Each pay run of the day (its
+check date) is a journal of its own in the same way (sql/gl/plan_payroll_postings.sql), held or
+sent on its own checks: a held pay run never holds the day's sales journals, nor they it.
+Nothing here talks to D365.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ JOURNAL_NAME = "GenJrn"
 """The D365 journal name (template) the daily journals are created under."""
 PAYMENT_JOURNAL_NAME = "CustPay"
 """The D365 journal name the customer payment journals are created under."""
+DEFAULT_PAYROLL_JOURNAL_NAME = "PayrollJrn"
+"""The D365 journal name pay runs are created under unless configured
+(``HL_D365_PAYROLL_JOURNAL_NAME``, :mod:`hl_d365_assets.settings`)."""
 CENT = Decimal("0.01")
 MISSING_SHOWN = 10
 """How many of the mapping values D365 lacks a held journal names."""
@@ -107,11 +113,15 @@ class PlannedJournal:
             [],
         ]
 
+    @property
+    def voucher(self) -> str:
+        return f"HL{self.business_date:%y%m%d}{self.currency}{self.sequence}"
+
     def d365_lines(self) -> list[dict]:
         """The lines as D365 takes them: transaction-currency amounts with the day's rate, and
         the base-currency rounding that D365's per-line conversion leaves, so the voucher
         balances in accounting currency."""
-        voucher = f"HL{self.business_date:%y%m%d}{self.currency}{self.sequence}"
+        voucher = self.voucher
         trans_date = f"{self.business_date.isoformat()}T12:00:00Z"
         rate = self.fx_rate * 100
         lines = [
@@ -195,6 +205,24 @@ class PlannedCustomerPayments(PlannedJournal):
         ]
 
 
+@dataclass
+class PlannedPayrollJournal(PlannedJournal):
+    """A pay run's journal in one legal entity, dated its check date: a general journal under
+    the configured payroll journal name, keyed by the run's tag (``… USD P1a2b3c4d#0 …``)."""
+
+    def __post_init__(self) -> None:
+        self.key_tag = self.journal.pay_run
+
+    @property
+    def kind(self) -> str:
+        return "payroll" if self.sequence == 0 else "payroll_adjustment"
+
+    @property
+    def voucher(self) -> str:
+        # Its own voucher: a pay run is not part of the day's sales voucher.
+        return f"HP{self.business_date:%y%m%d}{self.journal.pay_run[1:7].upper()}{self.sequence}"
+
+
 @dataclass(frozen=True)
 class HeldJournal:
     """A journal of the day that is not sent: its blocking checks failed (or the GL mapping
@@ -206,6 +234,8 @@ class HeldJournal:
     lines: int
     reasons: str
     """Each failing check with its detail from gl.journal_checks: why the journal is held."""
+    checks_table: str = "gl.journal_checks"
+    """Where the checks' outcome is (gl.payroll_journals for a pay run)."""
 
     def outcome(self) -> dict:
         return {
@@ -217,9 +247,19 @@ class HeldJournal:
 
 
 def plan_day(
-    conn: duckdb.DuckDBPyConnection, day: date
+    conn: duckdb.DuckDBPyConnection,
+    day: date,
+    payroll_journal_name: str = DEFAULT_PAYROLL_JOURNAL_NAME,
 ) -> tuple[list[PlannedJournal], list[HeldJournal]]:
     """What to send for the day, and the journals held back by their checks."""
+    planned, held = _plan_daily_journals(conn, day)
+    payroll, payroll_held = _plan_payroll_journals(conn, day, payroll_journal_name)
+    return [*planned, *payroll], held + payroll_held
+
+
+def _plan_daily_journals(
+    conn: duckdb.DuckDBPyConnection, day: date
+) -> tuple[list[PlannedJournal], list[HeldJournal]]:
     window = {"day": day}
     held = [
         HeldJournal(JournalKey(entity, day, currency), failed, lines, reasons or "")
@@ -274,6 +314,35 @@ def plan_day(
             )
         journal.payments.append(PlannedPayment(transaction_id, order, customer, amount, offset))
     return [*journals.values(), *payments.values()], held
+
+
+def _plan_payroll_journals(
+    conn: duckdb.DuckDBPyConnection, day: date, journal_name: str
+) -> tuple[list[PlannedJournal], list[HeldJournal]]:
+    """The pay runs of check date ``day``: each journal on its own checks (gl.payroll_journals,
+    which include whether D365 holds every account and department it posts to)."""
+    window = {"day": day}
+    held = [
+        HeldJournal(JournalKey.parse(key), failed, lines, reasons or "", "gl.payroll_journals")
+        for key, failed, lines, reasons in conn.execute(
+            sql_file("gl/list_held_payroll_journals.sql"), window
+        ).fetchall()
+    ]
+    [(rounding_account,)] = conn.execute(
+        sql_file("gl/rounding_account.sql"), window
+    ).fetchall() or [("",)]
+    journals: dict[str, PlannedJournal] = {}
+    for key, base, rate, sequence, line_key, account, delta, text in conn.execute(
+        sql_file("gl/plan_payroll_postings.sql"), window
+    ).fetchall():
+        journal = journals.get(key)
+        if journal is None:
+            parsed = JournalKey.parse(key)
+            journal = journals[key] = PlannedPayrollJournal(
+                parsed, base, rate, sequence, [], rounding_account, journal_name=journal_name
+            )
+        journal.lines.append(PlannedLine(line_key, account, journal.currency, delta, text))
+    return list(journals.values()), held
 
 
 def _line(account: str, amount: Decimal, currency: str, rate: Decimal, text: str) -> dict:

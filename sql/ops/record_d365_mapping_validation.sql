@@ -9,11 +9,17 @@ WITH mapped_main_accounts AS (
     UNION ALL
     SELECT main_account, 'gl_posting_rules.csv' FROM ref.gl_posting_rules
     WHERE coalesce(main_account, '') <> ''
+    UNION ALL
+    SELECT main_account, 'gl_payroll_posting_rules.csv' FROM ref.gl_payroll_posting_rules
+    WHERE coalesce(main_account, '') <> ''
 ),
 mapped_dimension_values AS (
     SELECT dimension, value, 'gl_dimension_values.csv' AS file FROM ref.gl_dimension_values
     UNION ALL
     SELECT dimension, value, 'gl_store_dimensions.csv' FROM ref.gl_store_dimensions
+    UNION ALL
+    -- Payroll departments are values of the Department dimension (d365-entities-wave2.md §5).
+    SELECT 'Department', d365_department, 'payroll_departments.csv' FROM ref.payroll_departments
 ),
 d365_main_accounts AS (
     SELECT lower(MainAccountId) AS main_account, pulled_at

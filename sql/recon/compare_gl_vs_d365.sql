@@ -12,6 +12,12 @@ ours AS (
     WHERE business_date = $day AND line_type = 'posting' AND amount <> 0
       AND journal_key IN (SELECT journal_key FROM posted_journals)
     UNION ALL
+    -- Pay runs whose check date the day is (gl.payroll_journal_lines, keyed per run).
+    SELECT journal_key, account_display_value, currency, amount
+    FROM gl.payroll_journal_lines
+    WHERE business_date = $day AND amount <> 0
+      AND journal_key IN (SELECT journal_key FROM posted_journals)
+    UNION ALL
     -- Customer payment journals: per customer, credited (negative) by the order payments.
     SELECT journal_key, 'Cust ' || customer_account, currency, -sum(amount)
     FROM gl.customer_payments

@@ -18,8 +18,10 @@ from hl_d365_assets.d365.pull import MAIN_ACCOUNTS
 from hl_d365_assets.defs.gl.checks import JOURNAL_LINES
 from hl_d365_assets.ledger.exactly_once import DayReport, post_day
 from hl_d365_assets.ledger.journals import build_journals
+from hl_d365_assets.ledger.payroll_journals import build_payroll_journals
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
+from hl_d365_assets.settings import load_settings
 from hl_d365_assets.table_metadata import definition_metadata, table_metadata
 from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, sql_file, transaction
 
@@ -138,9 +140,10 @@ def postings(
     real failure (D365 unreachable, a bug) raises and fails the run."""
     started = time.perf_counter()
     reports: list[DayReport] = []
+    payroll_journal_name = load_settings().payroll_journal_name
     with d365.open() as api:
         for day in partition_dates(context):
-            report = post_day(warehouse.writer, api, day)
+            report = post_day(warehouse.writer, api, day, payroll_journal_name)
             reports.append(report)
             for rejected in report.dead_lettered:
                 context.log.warning(
@@ -200,3 +203,79 @@ def _outcome(reports: list[DayReport]) -> str:
         ),
     ]
     return "; ".join(parts) or "nothing new to post"
+
+
+# -- payroll (issue 17) -------------------------------------------------------------------------
+
+PAYROLL_TABLES = {
+    "payroll_journal_line_sources": "Every payroll journal line's allocated register items "
+    "(canonical.payroll_allocations, by event id, department and location) and what each "
+    "contributed: join on line_key to see what is in a line.",
+    "payroll_journal_lines": "Each pay run's journal per legal entity, dated its check date: "
+    "expense per BusinessUnit and Department, liabilities (taxes withheld and payable, deductions, "
+    "benefits, net pay clearing) without dimensions, one line per D365 account display value. "
+    "gl.payroll_journals says whether it may be posted, and why not.",
+}
+PAYROLL_SOURCES = [
+    dg.AssetKey(["canonical", "payroll_allocations"]),
+    dg.AssetKey(["canonical", "payroll_runs"]),
+]
+PAYROLL_INTERNAL_DEPS = {
+    "payroll_journal_lines": [dg.AssetKey(["gl", "payroll_journal_line_sources"])]
+}
+
+
+@dg.multi_asset(
+    name="payroll_ledger",
+    specs=[
+        dg.AssetSpec(
+            key=["gl", table],
+            deps=[*PAYROLL_SOURCES, *PAYROLL_INTERNAL_DEPS.get(table, [])],
+            description=description,
+            metadata=definition_metadata(f"gl.{table}"),
+            group_name="payroll",
+            kinds={"duckdb", "sql"},
+            owners=OWNERS,
+            partitions_def=business_days,
+        )
+        for table, description in PAYROLL_TABLES.items()
+    ],
+    partitions_def=business_days,
+    backfill_policy=single_run_backfill,
+    pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
+)
+def payroll_ledger(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, mappings: MappingsResource
+):
+    """The pay runs of the check dates in the partition range become their journals, with the
+    blocking checks' outcome recorded alongside (gl.payroll_journals); the poster posts them with
+    the day's other journals (post_journals_job, or hl-d365 post)."""
+    days = partition_dates(context)
+    window = {"first": days[0], "last": days[-1]}
+    started = time.perf_counter()
+    with warehouse.writer() as conn:
+        with transaction(conn):
+            load_mappings(conn, mappings.directory)
+            build_payroll_journals(conn, days[0], days[-1])
+        sql_seconds = time.perf_counter() - started
+        journals = conn.execute(sql_file("gl/list_payroll_journals.sql"), window).fetchall()
+        summary = dg.MetadataValue.md(
+            "| journal | run | lines | debits | credits | balanced | ready to post |\n"
+            "|---|---|---:|---:|---:|---|---|\n"
+            + "\n".join(
+                f"| {key} | {run} | {lines} | {debits:,} | {credits:,} | "
+                f"{'yes' if balanced else 'NO'} | {'yes' if ready else f'held: {why}'} |"
+                for key, run, lines, debits, credits, balanced, ready, why in journals
+            )
+        )
+        for table in PAYROLL_TABLES:
+            yield dg.MaterializeResult(
+                asset_key=dg.AssetKey(["gl", table]),
+                metadata={
+                    **table_metadata(conn, f"gl.{table}", days[0], days[-1]),
+                    **({"journals": summary} if table == "payroll_journal_lines" else {}),
+                    "mappings_sha256": mappings.sha256(),
+                    "compute_seconds": round(sql_seconds, 3),
+                },
+            )

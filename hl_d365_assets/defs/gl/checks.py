@@ -19,6 +19,7 @@ import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates
 from hl_d365_assets.ledger.journals import evaluate_journal_checks
+from hl_d365_assets.ledger.payroll_journals import evaluate_payroll_journal_checks
 from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, sql_file, transaction
 
 JOURNAL_LINES = dg.AssetKey(["gl", "journal_lines"])
@@ -87,6 +88,74 @@ def journal_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseR
                         for _, _, key, ok, detail in results
                     )
                     or "no journals in range"
+                ),
+                "compute_seconds": seconds,
+            },
+        )
+
+
+PAYROLL_JOURNAL_LINES = dg.AssetKey(["gl", "payroll_journal_lines"])
+PAYROLL_CHECKS = {
+    "balanced": "Each pay run's journal debits equal its credits to the cent.",
+    "items_mapped": "Every item of the run has an account (mappings/gl_payroll_posting_rules.csv), "
+    "its department a D365 Department (payroll_departments.csv), its location a BusinessUnit "
+    "(gl_store_dimensions.csv), its client a legal entity; the unmapped ones are named.",
+    "accounts_in_chart": "Every main account and dimension value is in mappings/gl_main_accounts.csv "
+    "and gl_dimension_values.csv.",
+    "accounts_in_d365": "Every main account and dimension value exists in D365, as the "
+    "mappings_exist_in_d365 check last found (ops.d365_mapping_validation).",
+    "agrees_with_register": "Gross, employee and employer taxes, deductions, employer benefits and "
+    "net pay booked agree with the register's own totals and with the run's items.",
+}
+
+
+@dg.multi_asset_check(
+    name="payroll_journal_checks",
+    specs=[
+        dg.AssetCheckSpec(
+            name,
+            asset=PAYROLL_JOURNAL_LINES,
+            description=description,
+            blocking=True,
+            partitions_def=business_days,
+        )
+        for name, description in PAYROLL_CHECKS.items()
+    ],
+    pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
+)
+def payroll_journal_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+    """Per pay run: a failing journal is held (the poster reads gl.payroll_journals and posts the
+    others); the metadata names the journals held and why."""
+    days = partition_dates(context)
+    window = {"first": days[0], "last": days[-1]}
+    started = time.perf_counter()
+    with warehouse.writer() as conn:
+        with transaction(conn):
+            evaluate_payroll_journal_checks(conn, days[0], days[-1])
+        rows = conn.execute(sql_file("gl/list_payroll_journal_checks.sql"), window).fetchall()
+    seconds = round(time.perf_counter() - started, 3)
+    held_day_reported = context.run.tags.get(HELD_DAY_TAG) == HELD_DAY_REPORTED
+    for name in PAYROLL_CHECKS:
+        results = [row for row in rows if row[0] == name]
+        failing = [row for row in results if not row[3]]
+        yield dg.AssetCheckResult(
+            asset_key=PAYROLL_JOURNAL_LINES,
+            check_name=name,
+            passed=not failing,
+            severity=dg.AssetCheckSeverity.WARN
+            if held_day_reported
+            else dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "journals_checked": len(results),
+                "journals_failing": len(failing),
+                "journals_held": sorted(key for _, _, key, _, _ in failing),
+                "detail": dg.MetadataValue.md(
+                    "\n".join(
+                        f"- **{key}** {'passed' if ok else 'HELD'}: {detail}"
+                        for _, _, key, ok, detail in results
+                    )
+                    or "no payroll journals in range"
                 ),
                 "compute_seconds": seconds,
             },

@@ -13,6 +13,7 @@ import dagster as dg
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
 from hl_d365_assets.d365.client import D365Client
 from hl_d365_assets.defs.gl.assets import POSTINGS
+from hl_d365_assets.ledger.payroll_funding import reconcile_payroll_funding
 from hl_d365_assets.ledger.read_back import read_back_day
 from hl_d365_assets.order_payments.warehouse import reconcile_order_payments
 from hl_d365_assets.ref_tables import load_mappings
@@ -241,6 +242,46 @@ def inventory(
             "open_exceptions_by_kind": outcome.open_exceptions_by_kind,
             "days_without_d365_snapshot": [str(d) for d in outcome.days_without_d365_snapshot],
             "item_join": outcome.item_join,
+            "compute_seconds": round(time.perf_counter() - started, 3),
+        }
+    )
+
+
+PAYROLL_FUNDING = dg.AssetKey(["recon", "payroll_funding"])
+
+
+@dg.asset(
+    key=PAYROLL_FUNDING,
+    deps=[dg.AssetKey(["canonical", "payroll_runs"]), dg.AssetKey(["raw", "bank_statement_lines"])],
+    description="Each pay run's net pay and taxes against the bank debits that funded them "
+    "(matched by the reference PAYROLL <run id> NET / TAX, else by exact amount within 5 days "
+    "before to 2 days after the check date) or finance's entry in mappings/payroll_funding.csv; "
+    "differences and missing funding as recon.exceptions (payroll_funding_difference, "
+    "payroll_funding_missing). recon.payroll_clearing (a view) shows each run's net pay clearing "
+    "balance, zero once funded.",
+    metadata=definition_metadata("recon.payroll_funding"),
+    group_name="payroll",
+    kinds={"duckdb", "sql"},
+    owners=OWNERS,
+    partitions_def=business_days,
+    backfill_policy=single_run_backfill,
+    pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
+)
+def payroll_funding(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, mappings: MappingsResource
+) -> dg.MaterializeResult:
+    days = partition_dates(context)
+    started = time.perf_counter()
+    with warehouse.writer() as conn:
+        with transaction(conn):
+            load_mappings(conn, mappings.directory)
+            outcome = reconcile_payroll_funding(conn, days[0], days[-1], context.run.run_id)
+        metadata = table_metadata(conn, "recon.payroll_funding", days[0], days[-1])
+    return dg.MaterializeResult(
+        metadata={
+            **metadata,
+            "runs_by_outcome": outcome,
             "compute_seconds": round(time.perf_counter() - started, 3),
         }
     )
