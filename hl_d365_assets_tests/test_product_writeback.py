@@ -1,14 +1,20 @@
 """The product sync's D365 direction against both simulators: a field finance made Retail's
 (mappings/product_sync_fields.csv master ``retail``) is written to D365 once, a rerun and the
-value pulled back write nothing in either direction, a dry run lists the D365 change and writes
-nothing, D365's refusal is recorded in its words while the next product goes on, a D365-mastered
-field is never written to D365, and flipping a field's master flips its direction."""
+value pulled back write nothing in either direction, a sync killed after D365 applied a barcode
+create adopts it, a dry run lists the D365 change and writes nothing, D365's refusal is recorded
+in its words while the next product goes on, a D365-mastered field is never written to D365, and
+flipping a field's master flips its direction."""
 
 from __future__ import annotations
 
 import csv
 import dataclasses
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +22,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from hl_d365_assets.d365.errors import D365ValidationError
 from hl_d365_assets.defs.mdm.assets import product_sync
 from hl_d365_assets.products.sync import ProductSyncReport, sync_products
 from hl_d365_assets.sandbox.d365_simulator import server as d365_server
@@ -253,3 +260,78 @@ def test_flipping_a_fields_master_flips_its_direction(world: ProductWorld, tmp_p
     [tee] = world.retail_items(TEE)
     assert tee["price"] == Decimal("33.00")
     assert d365_writes(world) == {f"PATCH /data/{TEE_RECORD}": 1}
+
+
+def test_a_sync_killed_after_d365_created_a_barcode_creates_no_second(
+    world: ProductWorld, tmp_path: Path
+) -> None:
+    mappings = masters(tmp_path, upc="retail")
+    d365 = d365_server.serve(world.d365)
+    world.d365.environment_url = d365.base_url
+    retail = serve_retail(world.retail)
+    world.d365.faults.slow(120, times=1, path="/data/ProductBarcodesV3")  # applied, then held
+    env = {
+        **os.environ,
+        "HL_D365_DATA_DIR": str(world.settings.data_dir),
+        "HL_D365_MAPPINGS_DIR": mappings,
+        "D365_SANDBOX_URL": d365.base_url,
+        "HEARTLAND_RETAIL_SANDBOX_URL": retail.base_url,
+    }
+    env.pop("D365_CLIENT_SECRET", None)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "hl_d365_assets.cli", "sync-products"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while not created_barcodes(world):
+            assert child.poll() is None, child.stdout.read().decode()
+            assert time.monotonic() < deadline, "the sync never sent its first barcode"
+            time.sleep(0.05)
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        world.d365.faults.release_slow()
+        d365.stop()
+        retail.stop()
+        world.d365.environment_url = None
+    [(in_flight,)] = world.query(
+        "SELECT request_key FROM mdm.product_sync_requests WHERE status = 'sending'"
+    )
+    assert in_flight == "usrt/SKU-10470|d365|create|ProductBarcodesV3:084217004709"
+
+    report = sync(world, mappings)
+
+    assert (report.d365_outcomes["adopted"], report.d365_outcomes["created"]) == (1, 7)
+    assert sorted(created_barcodes(world)) == [f"SKU-1047{n}" for n in range(8)]
+    assert world.query(
+        "SELECT status, attempts FROM mdm.product_sync_requests WHERE request_key = $key",
+        {"key": in_flight},
+    ) == [("adopted", 2)]
+
+
+def created_barcodes(world: ProductWorld) -> list[str]:
+    """Items of SKU-10470..10477 (seeded without a barcode) that D365 now holds one for."""
+    return [
+        row["ItemNumber"]
+        for row in world.d365.store.rows(PRODUCT_BARCODES.name, company="usrt")
+        if row["ItemNumber"].startswith("SKU-1047") and row["ItemNumber"] < "SKU-10478"
+    ]
+
+
+def test_the_d365_simulator_refuses_a_patch_of_a_field_d365_does_not_let_change(
+    world: ProductWorld,
+) -> None:
+    with world.d365_api() as d365, pytest.raises(D365ValidationError) as refused:
+        d365.update(
+            RELEASED_PRODUCTS.name,
+            {"dataAreaId": "usrt", "ItemNumber": TEE},
+            {"SalesPrice": Decimal("30.00"), "ProductType": "Service"},
+        )
+
+    assert "Infolog: Warning: Field 'Product type' cannot be changed." in str(refused.value)
+    assert released(world, TEE)["SalesPrice"] == Decimal("28.99")
