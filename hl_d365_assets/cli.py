@@ -197,8 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     sync_products = commands.add_parser(
         "sync-products",
-        help="D365's catalogue and prices into Heartland Retail from canonical.products, each "
-        "change exactly once (what the mdm/product_sync asset does, without Dagster)",
+        help="D365's catalogue and prices into Heartland Retail, and Retail-mastered fields into "
+        "D365, from canonical.products, each change exactly once (what the mdm/product_sync "
+        "asset does, without Dagster)",
     )
     sync_products.add_argument(
         "--dry-run",
@@ -448,16 +449,20 @@ def _sync_products(args: argparse.Namespace) -> int:
     from hl_d365_assets.products.sync import sync_products
 
     resources = build_resources(load_settings())
-    retail = (
-        nullcontext(None)
+    retail, d365 = (
+        (nullcontext(None), nullcontext(None))
         if args.dry_run
-        else resources["heartland_retail"].process_config_and_initialize().open()
+        else (
+            resources["heartland_retail"].process_config_and_initialize().open(),
+            resources["d365"].process_config_and_initialize().open(),
+        )
     )
-    with retail as api:
+    with retail as api, d365 as d365_api:
         report = sync_products(
             resources["warehouse"].writer,
             api,
             str(resources["mappings"].directory),
+            d365=d365_api,
             dry_run=args.dry_run,
         )
     for line in report.lines() if args.dry_run else report.refused:

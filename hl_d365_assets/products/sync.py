@@ -1,4 +1,5 @@
-"""The product sync: D365's catalogue and prices into Heartland Retail, exactly once.
+"""The product sync: D365's catalogue and prices into Heartland Retail, and the fields finance
+made Retail's back into D365, each change exactly once.
 
 D365 is the master of the catalogue and of prices by default; which Retail field follows which
 system is finance's choice per field (mappings/product_sync_fields.csv: d365, retail or none).
@@ -20,6 +21,10 @@ with the next Retail pull and matches its D365 product (by barcode, else item nu
 
 Money goes as exact decimals (JSON numbers with the digits of D365's price); a price with a
 fraction of a cent is refused and listed, never rounded.
+
+Fields whose master is ``retail`` go the other way, to D365, in the same run and through the
+same outbox (products/writeback.py). One master per field means one direction per field, so a
+value never bounces between the two systems.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from decimal import Decimal
 
 import duckdb
 
+from hl_d365_assets.d365.client import D365Api
 from hl_d365_assets.heartland_retail import (
     HeartlandRetailApiError,
     HeartlandRetailOutcomeUnknown,
@@ -41,6 +47,7 @@ from hl_d365_assets.heartland_retail import (
 )
 from hl_d365_assets.outbox import Outbox, send_once
 from hl_d365_assets.products.catalogue import load_product_settings
+from hl_d365_assets.products.writeback import PlannedWrite, send_write
 from hl_d365_assets.warehouse import run_script, sql_file, transaction
 
 logger = logging.getLogger(__name__)
@@ -48,6 +55,7 @@ logger = logging.getLogger(__name__)
 Writer = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 
 ITEMS = "items"
+RETAIL = "heartland_retail"
 MONEY_FIELDS = frozenset({"price", "original_price", "cost"})
 KNOWN_FIELDS = ("description", "price", "original_price", "cost", "upc")
 MASTERS = frozenset({"d365", "retail", "none"})
@@ -105,48 +113,77 @@ class ProductSyncReport:
 
     dry_run: bool = False
     planned: list[PlannedChange] = field(default_factory=list)
+    """Requests to Heartland Retail (D365-mastered fields)."""
+    writes: list[PlannedWrite] = field(default_factory=list)
+    """Requests to D365 (Retail-mastered fields)."""
     outcomes: Counter[str] = field(default_factory=Counter)
+    d365_outcomes: Counter[str] = field(default_factory=Counter)
     unchanged: int = 0
     refused: list[str] = field(default_factory=list)
-    """Values D365 holds that cannot go to Retail exactly (a fraction of a cent), in words."""
+    """Values that cannot go either way exactly (D365: a fraction of a cent; Retail: empty, or a
+    UPC another D365 product carries), in words."""
 
     def count(self, status: str) -> int:
         return self.outcomes[status]
 
     def metadata(self) -> dict[str, object]:
         would = Counter(change.action for change in self.planned)
+        would_d365 = Counter(write.action for write in self.writes)
         if self.dry_run:
-            counts = {"would_create": would["create"], "would_update": would["update"]}
+            counts = {
+                "would_create": would["create"],
+                "would_update": would["update"],
+                "would_create_d365": would_d365["create"],
+                "would_update_d365": would_d365["update"],
+            }
         else:
-            counts = {status: self.count(status) for status in OUTCOMES}
+            counts = {status: self.count(status) for status in OUTCOMES} | {
+                f"d365_{status}": self.d365_outcomes[status] for status in OUTCOMES
+            }
         return {
             "dry_run": self.dry_run,
             "planned_requests": len(self.planned),
+            "planned_d365_requests": len(self.writes),
             **counts,
             "unchanged": self.unchanged,
             "refused_values": len(self.refused),
         }
 
     def lines(self) -> list[str]:
-        """What a dry run prints: every change, then what is refused."""
-        return [change.describe() for change in self.planned] + [
-            f"refused: {reason}" for reason in self.refused
-        ]
+        """What a dry run prints: every change to Retail, every write to D365, then what is
+        refused."""
+        return (
+            [change.describe() for change in self.planned]
+            + [write.describe() for write in self.writes]
+            + [f"refused: {reason}" for reason in self.refused]
+        )
 
 
 def plan_product_sync(conn: duckdb.DuckDBPyConnection, mappings_dir: str) -> ProductSyncReport:
     """Stage the plan from canonical.products; the caller holds the transaction."""
-    load_product_settings(conn, mappings_dir)
+    settings = load_product_settings(conn, mappings_dir)
     _check_fields(conn)
     run_script(conn, sql_file("mdm/stage_product_sync_plan.sql"))
-    cursor = conn.execute(sql_file("mdm/list_product_sync_plan.sql"))
+    run_script(
+        conn,
+        sql_file("mdm/stage_product_writeback_plan.sql"),
+        {"barcode_setup": settings.get("d365_barcode_setup") or None},
+    )
     report = ProductSyncReport(
-        planned=[PlannedChange(*row) for row in cursor.fetchall()],
+        planned=[
+            PlannedChange(*row)
+            for row in conn.execute(sql_file("mdm/list_product_sync_plan.sql")).fetchall()
+        ],
+        writes=[
+            PlannedWrite(*row)
+            for row in conn.execute(sql_file("mdm/list_product_writeback_plan.sql")).fetchall()
+        ],
     )
     (report.unchanged,) = conn.execute(sql_file("mdm/count_unchanged_products.sql")).fetchone()
     report.refused = [
         f"{sku}: {refusal}"
-        for sku, refusal in conn.execute(sql_file("mdm/list_refused_product_values.sql")).fetchall()
+        for statement in ("list_refused_product_values", "list_refused_product_writebacks")
+        for sku, refusal in conn.execute(sql_file(f"mdm/{statement}.sql")).fetchall()
     ]
     return report
 
@@ -156,21 +193,41 @@ def sync_products(
     retail: RetailApi | None,
     mappings_dir: str,
     *,
+    d365: D365Api | None = None,
     dry_run: bool = False,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> ProductSyncReport:
-    """Send every planned request once (see the module doc); with ``dry_run`` only plan: nothing
-    is recorded and nothing is sent (``retail`` may then be None). A rejection (Retail refused
-    the data) is recorded and the others go on; any other failure is recorded and raised."""
+    """Send every planned request once (see the module doc): Retail's first, then D365's; with
+    ``dry_run`` only plan: nothing is recorded and nothing is sent (``retail`` and ``d365`` may
+    then be None). A rejection (the target refused the data) is recorded, listed as an exception,
+    and the others go on; any other failure is recorded and raised."""
     with writer() as conn, transaction(conn):
         report = plan_product_sync(conn, mappings_dir)
     report.dry_run = dry_run
     if dry_run:
         return report
-    if retail is None:
+    if report.planned and retail is None:
         raise ValueError("a product sync that is not a dry run needs a Heartland Retail session")
-    for change in report.planned:
-        _send_once(writer, retail, change, report, now)
+    if report.writes and d365 is None:
+        raise ValueError("Retail-mastered fields to write, and no D365 session")
+    try:
+        for change in report.planned:
+            _send_once(writer, retail, change, report, now)
+        for write in report.writes:
+            status, _ = send_once(
+                writer, OUTBOX, write.request(), lambda write=write: send_write(d365, write), now
+            )
+            report.d365_outcomes[status] += 1
+    finally:
+        with writer() as conn, transaction(conn):
+            (day,) = conn.execute(
+                "SELECT max(retail_snapshot_date) FROM canonical.products"
+            ).fetchone()
+            run_script(
+                conn,
+                sql_file("recon/record_product_sync_exceptions.sql"),
+                {"day": day or now().date()},
+            )
     return report
 
 
@@ -194,6 +251,7 @@ def _send_once(
 ) -> None:
     request = {
         "request_key": change.request_key,
+        "system": RETAIL,
         "legal_entity": change.legal_entity,
         "item_number": change.item_number,
         "sku": change.sku,

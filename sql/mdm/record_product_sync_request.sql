@@ -1,8 +1,9 @@
--- One product sync request recorded as sending, before it leaves; a retried one counts an attempt.
+-- One product sync request (to $system: heartland_retail or d365) recorded as sending, before it
+-- leaves; a retried one counts an attempt.
 INSERT INTO mdm.product_sync_requests (request_key, legal_entity, item_number, sku, system,
     action, version, target_key, fields, status, attempts, detail, first_requested_at,
     requested_at, finished_at)
-VALUES ($request_key, $legal_entity, $item_number, $sku, 'heartland_retail', $action, $version,
+VALUES ($request_key, $legal_entity, $item_number, $sku, $system, $action, $version,
     $target_key, $fields, 'sending', 1, NULL, $now, $now, NULL)
 ON CONFLICT (request_key) DO UPDATE SET
     status = 'sending',

@@ -40,7 +40,8 @@ WHERE e.exception_id = d.exception_id;
 UPDATE recon.exceptions
 SET still_detected = false, status = CASE WHEN status = 'open' THEN 'cleared' ELSE status END,
     cleared_at = now(), cleared_reason = 'no longer found by the product match of ' || $day
-WHERE kind LIKE 'product\_%' ESCAPE '\' AND (still_detected OR status = 'open')
+WHERE kind IN ('product_unmatched_d365', 'product_unmatched_retail', 'product_barcode_ambiguous')
+  AND (still_detected OR status = 'open')
   AND exception_id NOT IN (SELECT exception_id FROM product_detected);
 
 INSERT INTO recon.exceptions (

@@ -122,7 +122,8 @@ def customer_sync(
     return dg.MaterializeResult(metadata=report.metadata())
 
 
-# -- the product sync: D365's catalogue into Heartland Retail (hl_d365_assets/products/sync.py).
+# -- the product sync: D365's catalogue into Heartland Retail, Retail-mastered fields into D365
+# (hl_d365_assets/products/sync.py, products/writeback.py).
 
 PRODUCT_SYNC = dg.AssetKey(["mdm", "product_sync"])
 
@@ -130,7 +131,8 @@ PRODUCT_SYNC = dg.AssetKey(["mdm", "product_sync"])
 class ProductSyncConfig(dg.Config):
     dry_run: bool = Field(
         default=False,
-        description="Only plan: log every change the sync would send, record and send nothing.",
+        description="Only plan: log every change the sync would send to Heartland Retail and "
+        "to D365, record and send nothing.",
     )
 
 
@@ -138,12 +140,14 @@ class ProductSyncConfig(dg.Config):
     key=PRODUCT_SYNC,
     deps=[PRODUCTS_KEY],
     description="D365's catalogue and prices into Heartland Retail: items D365 has and Retail "
-    "lacks created (201 + Location), D365-mastered fields of matched items pushed (PUT), per "
-    "mappings/product_sync_fields.csv, exactly once (mdm.product_sync_requests, the outbox). "
-    "Run with dry_run to see the changes first. hl_d365_assets/products/sync.py.",
+    "lacks created (201 + Location), D365-mastered fields of matched items pushed (PUT), and "
+    "Retail-mastered fields written to D365 (PATCH ReleasedProductsV2/ProductsV2, a "
+    "ProductBarcodesV3 row created), per mappings/product_sync_fields.csv, exactly once "
+    "(mdm.product_sync_requests, the outbox). Run with dry_run to see the changes first. "
+    "hl_d365_assets/products/sync.py; docs/products.md.",
     metadata=definition_metadata("mdm.product_sync_requests"),
     group_name="mdm",
-    kinds={"duckdb", "sql"},
+    kinds={"duckdb", "sql", "d365"},
     owners=OWNERS,
     pool="warehouse",
     retry_policy=WAREHOUSE_RETRY,
@@ -154,14 +158,16 @@ def product_sync(
     warehouse: WarehouseResource,
     mappings: MappingsResource,
     heartland_retail: HeartlandRetailClient,
+    d365: D365Client,
 ) -> dg.MaterializeResult:
     """Retried like every warehouse step: a retry is safe because each request is recorded
-    before it is sent and every create looks Retail up by public_id first (products/sync.py)."""
+    before it is sent, every create looks in its target first, and a PATCH repeats the same
+    values (products/sync.py, products/writeback.py)."""
     if config.dry_run:
         report = sync_products(warehouse.writer, None, str(mappings.directory), dry_run=True)
         for line in report.lines():
             context.log.info("would %s", line)
     else:
-        with heartland_retail.open() as retail:
-            report = sync_products(warehouse.writer, retail, str(mappings.directory))
+        with heartland_retail.open() as retail, d365.open() as d365_api:
+            report = sync_products(warehouse.writer, retail, str(mappings.directory), d365=d365_api)
     return dg.MaterializeResult(metadata=report.metadata())

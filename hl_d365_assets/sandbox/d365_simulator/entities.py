@@ -60,6 +60,9 @@ class EntitySet:
     """For journal lines: the header entity set whose JournalBatchNumber they reference."""
     computed: tuple[str, ...] = field(default=())
     """Fields D365 fills in and ignores on write."""
+    updatable: tuple[str, ...] = field(default=())
+    """For product master data: the fields a PATCH may change (guessed per set, see the set);
+    a PATCH naming another field with a new value is refused."""
 
     @property
     def qualified_type(self) -> str:
@@ -246,13 +249,21 @@ RELEASED_PRODUCTS = EntitySet(
     aot_name="EcoResReleasedProductV2Entity",
     keys=("dataAreaId", "ItemNumber"),
     properties={
-        "dataAreaId": _s(), "ItemNumber": _s(), "ProductNumber": _s(), "SearchName": _s(),
-        "ProductSearchName": _s(), "ProductGroupId": _s(), "ProductType": _s(),
-        "SalesUnitSymbol": _s(), "InventoryUnitSymbol": _s(), "SalesPrice": _d(),
-        "UnitCost": _d(), "ProductSubType": _s(default="Product"),
-        "SalesSalesTaxItemGroupCode": _s(default="ALL"),
+        "dataAreaId": _s("Company"), "ItemNumber": _s("Item number"),
+        "ProductNumber": _s("Product number"), "SearchName": _s("Search name"),
+        "ProductSearchName": _s("Product search name"), "ProductGroupId": _s("Item group"),
+        "ProductType": _s("Product type"), "SalesUnitSymbol": _s("Sales unit"),
+        "InventoryUnitSymbol": _s("Inventory unit"), "SalesPrice": _d("Price"),
+        "UnitCost": _d("Cost price"), "ProductSubType": _s("Product subtype", default="Product"),
+        "SalesSalesTaxItemGroupCode": _s("Item sales tax group", default="ALL"),
     },
+    writable=True,
+    updatable=("SearchName", "SalesPrice", "UnitCost", "SalesSalesTaxItemGroupCode"),
 )  # fmt: skip
+"""Updated by PATCH (the product sync writes SalesPrice and UnitCost); never created here, as a
+product is created and released through ReleasedProductCreationsV2. Which fields D365 lets a
+PATCH change is guessed: the prices and the search name, as the released product form does; the
+product's identity, type and units are refused."""
 
 PRODUCTS = EntitySet(
     name="ProductsV2",
@@ -260,13 +271,19 @@ PRODUCTS = EntitySet(
     aot_name="EcoResProductV2Entity",
     keys=("ProductNumber",),
     properties={
-        "ProductNumber": _s(), "ProductName": _s(), "ProductSearchName": _s(),
-        "ProductDescription": _s(), "ProductType": _s(default="Item"),
-        "ProductSubType": _s(default="Product"), "RetailProductCategoryName": _s(),
+        "ProductNumber": _s("Product number"), "ProductName": _s("Product name", 60),
+        "ProductSearchName": _s("Search name"), "ProductDescription": _s("Description"),
+        "ProductType": _s("Product type", default="Item"),
+        "ProductSubType": _s("Product subtype", default="Product"),
+        "RetailProductCategoryName": _s("Retail category"),
     },
     company_specific=False,
+    writable=True,
+    updatable=("ProductName", "ProductDescription"),
 )  # fmt: skip
-"""Products are shared by every legal entity; a company sees one through its released product."""
+"""Products are shared by every legal entity; a company sees one through its released product.
+PATCH changes the name and description (the product sync writes ProductName); the 60-character
+limit of the name is a guess (D365's usual Name length)."""
 
 RELEASED_PRODUCT_VARIANTS = EntitySet(
     name="ReleasedProductVariantsV2",
@@ -290,15 +307,23 @@ PRODUCT_BARCODES = EntitySet(
           "ProductSizeId", "ProductStyleId", "ProductVersionId", "ProductQuantityUnitSymbol",
           "BarcodeSetupId", "Barcode"),
     properties={
-        "dataAreaId": _s(), "ItemNumber": _s(), "ProductConfigurationId": _s(),
-        "ProductColorId": _s(), "ProductSizeId": _s(), "ProductStyleId": _s(),
-        "ProductVersionId": _s(), "ProductQuantityUnitSymbol": _s(), "BarcodeSetupId": _s(),
-        "Barcode": _s(), "ProductQuantity": _d(default=Decimal(1)),
+        "dataAreaId": _s("Company"), "ItemNumber": _s("Item number"),
+        "ProductConfigurationId": _s("Configuration"), "ProductColorId": _s("Color"),
+        "ProductSizeId": _s("Size"), "ProductStyleId": _s("Style"),
+        "ProductVersionId": _s("Version"), "ProductQuantityUnitSymbol": _s("Unit"),
+        "BarcodeSetupId": _s("Bar code setup"), "Barcode": _s("Bar code"),
+        "ProductQuantity": _d("Quantity", default=Decimal(1)),
         "IsDefaultScannedBarcode": Property(ENUM, "No", "Scanning", enum=NO_YES),
         "IsDefaultDisplayedBarcode": Property(ENUM, "No", "Display", enum=NO_YES),
         "IsDefaultPrintedBarcode": Property(ENUM, "No", "Print", enum=NO_YES),
     },
+    writable=True,
+    updatable=("IsDefaultScannedBarcode", "IsDefaultDisplayedBarcode", "IsDefaultPrintedBarcode"),
 )  # fmt: skip
+"""Created by POST (the product sync adds a Retail UPC D365 lacks). Guessed rules: the released
+product (company, item number) must exist, the setup id, unit and barcode must be filled in, the
+same key twice is "already exists"; a second product may carry the same barcode (D365 does not
+stop it, the reference says), and only the default flags change by PATCH."""
 
 SALES_ORDER_HEADERS = EntitySet(
     name="SalesOrderHeadersV2",

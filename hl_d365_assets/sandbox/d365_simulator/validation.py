@@ -33,6 +33,8 @@ from hl_d365_assets.sandbox.d365_simulator.entities import (
     JOURNAL_HEADER_SETS,
     JOURNAL_NAMES,
     MAIN_ACCOUNTS,
+    PRODUCT_BARCODES,
+    RELEASED_PRODUCTS,
     STRING,
     EntitySet,
     ValueRefused,
@@ -160,6 +162,8 @@ class Ledger:
             return self._create_line(entity, row)
         if entity is CUSTOMERS:
             return self._create_customer(entity, row)
+        if entity is PRODUCT_BARCODES:
+            return self._create_barcode(entity, row)
         raise WriteRefused(entity, f"The simulator serves {entity.name} read-only.")
 
     def update(self, entity: EntitySet, key: tuple, changes: dict) -> dict:
@@ -208,6 +212,8 @@ class Ledger:
             row = {**current, **changes}
             self._check_customer_group(entity, row)
             self._check_lengths(entity, row)
+        elif entity.updatable:
+            row = self._update_master_data(entity, current, changes)
         else:
             raise WriteRefused(entity, f"The simulator serves {entity.name} read-only.")
         self.store.replace(entity.name, key, row)
@@ -264,6 +270,43 @@ class Ledger:
             raise WriteRefused(
                 entity, _not_found(entity, "CustomerGroupId", group, "Customer groups")
             )
+
+    # -- products (ProductsV2, ReleasedProductsV2, ProductBarcodesV3) ------------------------
+
+    def _update_master_data(self, entity: EntitySet, current: dict, changes: dict) -> dict:
+        """A PATCH of product master data: only the set's updatable fields may change (guessed,
+        see entities.py), lengths as declared, a price or cost not below zero (our wording)."""
+        for name, value in changes.items():
+            if (
+                name not in entity.updatable
+                and str(value).casefold() != str(current.get(name)).casefold()
+            ):
+                label = entity.properties[name].label or name
+                raise WriteRefused(entity, f"Field '{label}' cannot be changed.")
+        row = {**current, **changes}
+        for name in ("SalesPrice", "UnitCost"):
+            if name in changes and changes[name] is not None and changes[name] < 0:
+                label = entity.properties[name].label
+                raise WriteRefused(entity, f"The value of field '{label}' cannot be negative.")
+        self._check_lengths(entity, row)
+        return row
+
+    def _create_barcode(self, entity: EntitySet, row: dict) -> dict:
+        company = self.company_of(entity, row)
+        barcode = with_defaults(entity, {**row, "dataAreaId": company})
+        for name in ("ItemNumber", "ProductQuantityUnitSymbol", "BarcodeSetupId", "Barcode"):
+            if not barcode.get(name):
+                raise WriteRefused(entity, _filled_in(entity, name))
+        if self.store.get(RELEASED_PRODUCTS.name, (company, barcode["ItemNumber"])) is None:
+            raise WriteRefused(
+                entity,
+                _not_found(entity, "ItemNumber", barcode["ItemNumber"], "Released products"),
+            )
+        try:
+            self.store.insert(entity.name, key_of(entity, barcode), company, barcode)
+        except DuplicateKey:
+            raise WriteRefused(entity, "The record already exists.", level="Info") from None
+        return barcode
 
     # -- headers ------------------------------------------------------------------------------
 
