@@ -31,6 +31,8 @@ REF_TABLES = (
     "gl_posting_rules",
     "store_warehouses",
     "inventory_tolerances",
+    "payroll_clients",
+    "payroll_allocations",
 )
 
 
