@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from hl_d365_assets.payroll_canonical import PayrollBuild, build_payroll_tables
 from hl_d365_assets.ref_tables import load_mappings
@@ -24,6 +25,12 @@ CLIENT = "HLPR0001"
 RUN_ID = "20261118-20261120"
 RUN_KEY = f"{CLIENT}|WEEKLY|{RUN_ID}"
 LANDED = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
+LINE_TYPES = {
+    "amount": pl.Decimal(18, 2),
+    "hours": pl.Decimal(18, 4),
+    "period_begin": pl.Date,
+    "received_at": pl.Datetime("us", "UTC"),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,12 +104,8 @@ def land(conn: duckdb.DuckDBPyConnection, *files: RegisterFile) -> None:
         for file in files
         for row, line in enumerate(file.lines, start=1)
     ]
-    for row in rows:
-        conn.execute(
-            "INSERT INTO raw.payroll_register BY NAME SELECT "
-            + ", ".join(f"${name} AS {name}" for name in row),
-            row,
-        )
+    lines = pl.DataFrame(rows, schema_overrides=LINE_TYPES, infer_schema_length=None)  # noqa: F841
+    conn.execute("INSERT INTO raw.payroll_register BY NAME SELECT * FROM lines").fetchall()
 
 
 def mappings_with(tmp_path: Path, **files: str) -> Path:
