@@ -362,7 +362,9 @@ EMPLOYEES_KEY = dg.AssetKey(["canonical", "employees"])
     specs=[
         dg.AssetSpec(
             key=PAYROLL_KEYS[table],
-            deps=[PAYROLL_REGISTER_KEY],
+            # Runs and allocations are computed from the items the same step builds first.
+            deps=[PAYROLL_REGISTER_KEY]
+            + ([PAYROLL_KEYS["payroll_items"]] if table != "payroll_items" else []),
             description=description,
             metadata=definition_metadata(f"canonical.{table}"),
             group_name="payroll",
