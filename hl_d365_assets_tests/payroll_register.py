@@ -5,6 +5,7 @@ build of the canonical payroll tables over them."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import shutil
 from collections.abc import Iterable
@@ -63,7 +64,7 @@ class RegisterFile:
     client_id: str = CLIENT
     pay_group: str = "WEEKLY"
 
-    @property
+    @functools.cached_property
     def sha256(self) -> str:
         return hashlib.sha256(repr((self.name, self.lines)).encode()).hexdigest()
 

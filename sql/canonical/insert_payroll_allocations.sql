@@ -4,15 +4,18 @@
 -- the item exactly and each is within a cent of its exact share; the shares, split the same way
 -- in units of 10⁻⁸, sum to exactly 1.
 INSERT INTO canonical.payroll_allocations BY NAME
+-- Most items go whole to one department: they skip the split.
 WITH split AS (
     SELECT
         b.*,
-        largest_remainder_parts(
-            CAST(b.amount * 100 AS HUGEINT), list_transform(b.parts, lambda p: p.weight)
-        ) AS part_cents,
-        largest_remainder_parts(
-            CAST(100000000 AS HUGEINT), list_transform(b.parts, lambda p: p.weight)
-        ) AS part_shares
+        CASE WHEN len(b.parts) = 1 THEN [CAST(b.amount * 100 AS HUGEINT)]
+             ELSE largest_remainder_parts(
+                 CAST(b.amount * 100 AS HUGEINT), list_transform(b.parts, lambda p: p.weight))
+        END AS part_cents,
+        CASE WHEN len(b.parts) = 1 THEN [CAST(100000000 AS HUGEINT)]
+             ELSE largest_remainder_parts(
+                 CAST(100000000 AS HUGEINT), list_transform(b.parts, lambda p: p.weight))
+        END AS part_shares
     FROM payroll_item_bases AS b
 ),
 parts AS (

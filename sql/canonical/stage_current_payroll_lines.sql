@@ -31,7 +31,8 @@ files AS (
 newest_files AS (
     SELECT
         run_key,
-        arg_max({'file_sha256': file_sha256, 'file_name': file_name, 'received_at': file_received_at},
+        arg_max({'file_sha256': file_sha256, 'file_name': file_name, 'received_at': file_received_at,
+                 'lines': file_lines},
                 (file_received_at, file_name, file_sha256)) AS newest,
         count(*) AS files_received,
         sum(file_lines) AS lines_received
@@ -43,7 +44,7 @@ current_lines AS (
         l.*,
         n.newest.received_at AS file_received_at,
         n.files_received,
-        n.lines_received - count(*) OVER (PARTITION BY l.run_key) AS superseded_lines
+        n.lines_received - n.newest.lines AS superseded_lines
     FROM run_lines AS l
     JOIN newest_files AS n
         ON n.run_key = l.run_key AND n.newest.file_sha256 = l.file_sha256
