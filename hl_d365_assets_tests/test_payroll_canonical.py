@@ -312,7 +312,7 @@ def test_employees_take_defaults_from_the_newest_paid_line_and_d365_from_the_dim
 @pytest.fixture(scope="module")
 def pulled_employees(tmp_path_factory: pytest.TempPathFactory):
     """The D365 simulator's seed on loopback, pulled through the real D365 pull job."""
-    sim = D365Simulator(page_size=25)
+    sim = D365Simulator()
     settings = make_settings(tmp_path_factory.mktemp("payroll_d365") / "data")
     with serve(sim) as server, dg.instance_for_test() as instance:
         client = D365Client(
@@ -381,7 +381,7 @@ def test_the_d365_pull_brings_employeesv2_without_names_and_employees_read_it(
 
 def test_the_simulator_filters_selects_and_pages_employeesv2(pulled_employees) -> None:
     _, client, _, _ = pulled_employees
-    with client.open() as api:
+    with client.model_copy(update={"page_size": 25}).open() as api:
         pages = list(
             api.iter_pages(
                 "EmployeesV2",
