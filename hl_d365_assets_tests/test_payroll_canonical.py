@@ -234,6 +234,12 @@ def test_the_payroll_assets_materialise_the_day_with_their_checks_in_dagster(
         pay = employee_pay(employee="E10003") + employee_pay(employee="E10006", check="10006")
         land(
             conn,
+            # The first version of the run, with E10006 alone: replaced by run.csv.
+            RegisterFile(
+                "run_first.csv",
+                tuple(employee_pay(employee="E10006")),
+                received_at=LANDED - timedelta(hours=2),
+            ),
             RegisterFile("run.csv", tuple(pay + run_totals(pay))),
             RegisterFile(
                 "other.csv", tuple(employee_pay()), client_id="HLPR0999", payroll_run_id="x"
@@ -261,6 +267,8 @@ def test_the_payroll_assets_materialise_the_day_with_their_checks_in_dagster(
     runs = result.asset_materializations_for_node("canonical_payroll")
     metadata = {m.asset_key.path[-1]: m.metadata for m in runs}
     assert metadata["payroll_runs"]["runs_with_mapping_issue"].value == 1
+    assert metadata["payroll_runs"]["superseded_lines"].value == 8
+    assert metadata["payroll_runs"]["corrected_runs"].value == 1
     assert (
         metadata["payroll_allocations"]["amounts_by_currency"].value["USD"]["allocation_file"]
         == "1058.25"  # every item of E10003 (allocation file, 60/40)
