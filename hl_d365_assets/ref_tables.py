@@ -34,6 +34,8 @@ REF_TABLES = (
     "payroll_funding",
     "store_warehouses",
     "inventory_tolerances",
+    "payroll_clients",
+    "payroll_allocations",
 )
 
 

@@ -64,6 +64,7 @@ TABLES = {
     "d365_products": "ProductsV2",
     "d365_released_product_variants": "ReleasedProductVariantsV2",
     "d365_product_barcodes": "ProductBarcodesV3",
+    "d365_employees": "EmployeesV2",
 }
 CHECK = "mappings_exist_in_d365"
 

@@ -93,6 +93,7 @@ ENTITY_KEYS: dict[str, tuple[str, ...]] = {
     "SalesOrderLines": ("dataAreaId", "InventoryLotId"),
     "ReleasedProductsV2": ("dataAreaId", "ItemNumber"),
     "ProductsV2": ("ProductNumber",),
+    "EmployeesV2": ("PersonnelNumber", "EmploymentLegalEntityId", "EmploymentId"),
     "ReleasedProductVariantsV2": (
         "dataAreaId",
         "ProductMasterNumber",

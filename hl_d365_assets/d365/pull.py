@@ -1,5 +1,5 @@
 """The D365 pull: D365 Finance's chart of accounts, financial dimension values, customers,
-released products, sales orders and on-hand stock, from its OData entities into the landing zone.
+released products, sales orders, on-hand stock and employments (EmployeesV2), from its OData entities into the landing zone.
 
 D365 enters the warehouse through the same door as every other source (DESIGN.md, "Landing
 zone"): each record lands as one envelope line under ``landing/d365/<entity>/business_date=…/``,
@@ -18,7 +18,7 @@ pull that fails part-way lands no such line, so the raw layer never loads half a
 
 Full or incremental (docs/d365_simulator.md, checked against D365's $metadata): MainAccounts,
 FinancialDimensionValues, CustomersV3, ReleasedProductsV2 (and ProductsV2,
-ReleasedProductVariantsV2, ProductBarcodesV3) expose no modification timestamp, so
+ReleasedProductVariantsV2, ProductBarcodesV3, EmployeesV2) expose no modification timestamp, so
 they are pulled whole and the table replaced — a record deleted in D365 disappears. Sales orders
 have ``OrderCreationDateTime``, which finds new orders but not changed ones: daily, the orders
 created since the newest one held (less an overlap, for orders committed late) are fetched with
@@ -156,6 +156,13 @@ WAREHOUSES_ON_HAND = PulledEntity(
     "and recon.inventory compares it with Heartland Retail's stock of the same day.",
     snapshot=True,
 )
+EMPLOYEES = PulledEntity(
+    "d365_employees",
+    "EmployeesV2",
+    "D365 EmployeesV2 (employments of every legal entity): personnel number, employment dates and "
+    "default dimensions, for canonical.employees. Full pull, table replaced: no modification "
+    "timestamp. Names and birth dates are never selected.",
+)
 ENTITIES = (
     MAIN_ACCOUNTS,
     DIMENSION_VALUES,
@@ -167,6 +174,7 @@ ENTITIES = (
     RELEASED_PRODUCT_VARIANTS,
     PRODUCT_BARCODES,
     WAREHOUSES_ON_HAND,
+    EMPLOYEES,
 )
 ORDER_ENTITIES = (SALES_ORDERS, SALES_ORDER_LINES)
 

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
+from hl_d365_assets.d365.pull import EMPLOYEES as EMPLOYEES_PULL
 from hl_d365_assets.d365.pull import (
     PRODUCT_BARCODES,
     PRODUCTS,
@@ -29,6 +30,7 @@ from hl_d365_assets.d365.pull import (
 from hl_d365_assets.d365.pull import RELEASED_PRODUCTS as D365_RELEASED_PRODUCTS
 from hl_d365_assets.mdm.pipeline import standardise_customer_records
 from hl_d365_assets.mdm.sources import stage_customer_sources
+from hl_d365_assets.payroll_canonical import PAYROLL_TABLES, build_employees, build_payroll_tables
 from hl_d365_assets.products.catalogue import build_products
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
@@ -343,3 +345,105 @@ def products(
         match = build_products(conn, str(mappings.directory), datetime.now(UTC))
     context.log.info("product match: %s", match.by_status)
     return dg.MaterializeResult(metadata=match.metadata())
+
+
+# -- payroll (issue 17): pay runs, items and their department allocations per check date, and the
+# employees, from the Heartland payroll register files (raw.payroll_register) and D365
+# EmployeesV2. Group payroll: the payroll job runs them, not the daily card/POS job.
+# hl_d365_assets/payroll_canonical.py holds the build; docs/payroll-canonical.md.
+
+PAYROLL_REGISTER_KEY = dg.AssetKey(["raw", "payroll_register"])
+PAYROLL_KEYS = {table: dg.AssetKey(["canonical", table]) for table in PAYROLL_TABLES}
+EMPLOYEES_KEY = dg.AssetKey(["canonical", "employees"])
+
+
+@dg.multi_asset(
+    name="canonical_payroll",
+    specs=[
+        dg.AssetSpec(
+            key=PAYROLL_KEYS[table],
+            # Runs and allocations are computed from the items the same step builds first.
+            deps=[PAYROLL_REGISTER_KEY]
+            + ([PAYROLL_KEYS["payroll_items"]] if table != "payroll_items" else []),
+            description=description,
+            metadata=definition_metadata(f"canonical.{table}"),
+            group_name="payroll",
+            kinds={"duckdb", "sql"},
+            owners=OWNERS,
+            partitions_def=business_days,
+        )
+        for table, description in PAYROLL_TABLES.items()
+    ],
+    partitions_def=business_days,
+    backfill_policy=single_run_backfill,
+    pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
+)
+def canonical_payroll(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, mappings: MappingsResource
+):
+    """One read of the register for the three tables: the current file of each pay run is
+    staged once, and a check date is replaced whole in one transaction."""
+    days = partition_dates(context)
+    window = {"first": days[0], "last": days[-1]}
+    started = time.perf_counter()
+    mappings_sha256 = mappings.sha256()
+    with warehouse.writer() as conn:
+        with transaction(conn):
+            load_mappings(conn, mappings.directory)
+            build = build_payroll_tables(conn, days[0], days[-1])
+        issues = conn.execute(
+            sql_file("canonical/count_mapping_issues.sql", table="payroll_runs"), window
+        ).fetchall()
+        for table, key in PAYROLL_KEYS.items():
+            extra: dict = {}
+            if table == "payroll_runs":
+                extra = {
+                    "superseded_lines": build.superseded_lines,
+                    "corrected_runs": build.corrected_runs,
+                    "runs_with_mapping_issue": sum(count for _, count in issues),
+                    "mapping_issues": dict(issues[:10]),
+                }
+            yield dg.MaterializeResult(
+                asset_key=key,
+                metadata={
+                    **table_metadata(conn, f"canonical.{table}", days[0], days[-1]),
+                    **extra,
+                    "amounts_by_currency": amounts_by_currency(
+                        conn, sql_file(f"canonical/summarise_{table}.sql"), days[0], days[-1]
+                    ),
+                    "mappings_sha256": mappings_sha256,
+                    "sql_seconds": build.seconds["sql"],
+                    "compute_seconds": round(time.perf_counter() - started, 3),
+                },
+            )
+
+
+@dg.asset(
+    key=EMPLOYEES_KEY,
+    deps=[PAYROLL_REGISTER_KEY, EMPLOYEES_PULL.key],
+    description="Employees by number, never by name: default division, department, job and "
+    "location from their newest payroll register line, and their D365 employment (EmployeesV2: "
+    "Department from DimensionDisplayValue, start, end, termination). Not per business day: "
+    "rebuilt whole.",
+    metadata=definition_metadata("canonical.employees"),
+    group_name="payroll",
+    kinds={"duckdb", "sql"},
+    owners=OWNERS,
+    pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
+)
+def employees(warehouse: WarehouseResource, mappings: MappingsResource) -> dg.MaterializeResult:
+    """Counts only in the metadata: no preview of people, even by number."""
+    started = time.perf_counter()
+    with warehouse.writer() as conn, transaction(conn):
+        load_mappings(conn, mappings.directory)
+        by_source = build_employees(conn)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": sum(by_source.values()),
+            "employees_by_source": by_source,
+            "mappings_sha256": mappings.sha256(),
+            "compute_seconds": round(time.perf_counter() - started, 3),
+        }
+    )

@@ -13,9 +13,9 @@ import time
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days, partition_dates
-from hl_d365_assets.defs.canonical.assets import BUILDS, PRODUCTS_KEY
+from hl_d365_assets.defs.canonical.assets import BUILDS, PAYROLL_KEYS, PRODUCTS_KEY
 from hl_d365_assets.table_checks import build_table_model_check
-from hl_d365_assets.table_models import canonical
+from hl_d365_assets.table_models import canonical, payroll
 from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, sql_file
 
 MODELS = {
@@ -26,6 +26,9 @@ MODELS = {
     "pos_sale_lines": canonical.PosSaleLines,
     "pos_tenders": canonical.PosTenders,
     "order_payments": canonical.OrderPayments,
+    "payroll_runs": payroll.PayrollRuns,
+    "payroll_items": payroll.PayrollItems,
+    "payroll_allocations": payroll.PayrollAllocations,
 }
 
 canonical_table_model_checks = [
@@ -42,11 +45,12 @@ canonical_table_model_checks = [
 ]
 
 
-def build_mappings_check(table: str) -> dg.AssetChecksDefinition:
+def build_mappings_check(table: str, description: str = "") -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=dg.AssetKey(["canonical", table]),
         name="mappings_complete",
-        description=f"Every row of canonical.{table} maps to a store, status, payment method, tax code "
+        description=description
+        or f"Every row of canonical.{table} maps to a store, status, payment method, tax code "
         "and FX rate; the metadata names each unmapped value.",
         partitions_def=business_days,
         retry_policy=WAREHOUSE_RETRY,
@@ -77,6 +81,46 @@ def build_mappings_check(table: str) -> dg.AssetChecksDefinition:
 
 
 mappings_checks = [build_mappings_check(table) for build in BUILDS for table in build.tables]
+mappings_checks.append(
+    build_mappings_check(
+        "payroll_runs",
+        "Every pay run's client maps to a D365 legal entity and currency "
+        "(mappings/payroll_clients.csv), every allocation version its items use sums to 100 % "
+        "(mappings/payroll_allocations.csv), every item line names its employee; the metadata "
+        "names each issue. Warns: the run is held by its mapping_issue, which the payroll "
+        "journals' checks read, and the other runs of the day go on.",
+    )
+)
+
+
+@dg.asset_check(
+    asset=PAYROLL_KEYS["payroll_allocations"],
+    name="allocations_add_up",
+    description="Every payroll item of the day is charged whole: its parts in "
+    "canonical.payroll_allocations sum to its amount to the cent, and no part belongs to an "
+    "item that is not there. Blocking: the journals are built from the parts.",
+    blocking=True,
+    partitions_def=business_days,
+    retry_policy=WAREHOUSE_RETRY,
+)
+def allocations_add_up(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    days = partition_dates(context)
+    with warehouse.writer() as conn:
+        [(items, not_exact, items_total, allocated_total)] = conn.execute(
+            sql_file("canonical/check_payroll_allocations_add_up.sql"),
+            {"first": days[0], "last": days[-1]},
+        ).fetchall()
+    return dg.AssetCheckResult(
+        passed=not_exact == 0,
+        metadata={
+            "items": items,
+            "items_not_charged_exactly": not_exact,
+            "items_total": str(items_total),
+            "allocated_total": str(allocated_total),
+        },
+    )
 
 
 @dg.asset_check(

@@ -376,6 +376,26 @@ WAREHOUSES_ON_HAND = EntitySet(
 """Read-only aggregate (the reference, section 3): quantities change through inventory
 movements (:mod:`~hl_d365_assets.sandbox.d365_simulator.on_hand`), never by a write."""
 
+EMPLOYEES = EntitySet(
+    name="EmployeesV2",
+    entity_type="EmployeeV2",
+    aot_name="HcmEmployeeV2Entity",
+    keys=("PersonnelNumber", "EmploymentLegalEntityId", "EmploymentId"),
+    properties={
+        "PersonnelNumber": _s(), "EmploymentLegalEntityId": _s(), "EmploymentId": _s(),
+        "EmploymentStartDate": Property(DATETIME, EMPTY_DATE),
+        "EmploymentEndDate": Property(DATETIME, EMPTY_DATE),
+        "TerminationDate": Property(DATETIME, EMPTY_DATE),
+        "DimensionDisplayValue": _s(),
+    },
+    company_specific=False,
+)  # fmt: skip
+"""Employments (the reference's section 5): the keys and the fields canonical.employees reads.
+Served across companies, as its key carries the legal entity (EmploymentLegalEntityId) rather
+than a dataAreaId; a GUESS that D365 answers it without cross-company, which the pull asks for
+anyway. The name, contact and birth-date fields the real entity has are not served: nothing on
+our side may read them. Read-only here (workers are hired in D365 itself)."""
+
 ENTITY_SETS: dict[str, EntitySet] = {
     entity.name: entity
     for entity in (
@@ -395,6 +415,7 @@ ENTITY_SETS: dict[str, EntitySet] = {
         RELEASED_PRODUCT_VARIANTS,
         PRODUCT_BARCODES,
         WAREHOUSES_ON_HAND,
+        EMPLOYEES,
     )
 }
 JOURNAL_HEADER_SETS = {

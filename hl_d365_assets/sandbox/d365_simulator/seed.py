@@ -1,6 +1,8 @@
 """The simulator's starting data: the sandbox's chart of accounts, dimensions, journal names,
 customers, released products and open sales orders, from the CSV files in
-hl_d365_assets/sandbox/d365_seed/.
+hl_d365_assets/sandbox/d365_seed/; and the employments (``EmployeesV2``) of the sandbox's payroll
+roster (hl_d365_assets/sandbox/payroll_roster.py), generated, so payroll and D365 name the same
+people.
 
 The files are data, checked in and deterministic: main accounts and dimension values are the
 finance team's (the same ones mappings/ refers to); released products are the sandbox catalogue
@@ -18,6 +20,8 @@ from hl_d365_assets.package_files import package_folder
 from hl_d365_assets.sandbox.d365_simulator.entities import (
     CUSTOMER_GROUPS,
     CUSTOMERS,
+    EMPLOYEES,
+    ENTITY_SETS,
     FINANCIAL_DIMENSION_VALUES,
     JOURNAL_NAMES,
     MAIN_ACCOUNTS,
@@ -33,6 +37,7 @@ from hl_d365_assets.sandbox.d365_simulator.entities import (
     with_defaults,
 )
 from hl_d365_assets.sandbox.d365_simulator.store import StateStore
+from hl_d365_assets.sandbox.payroll_roster import build_roster, d365_employees
 
 SEED_DIR = package_folder("hl_d365_assets.sandbox", "d365_seed")
 
@@ -63,6 +68,10 @@ def read_seed(directory: Path = SEED_DIR) -> dict[str, list[dict]]:
                     row.setdefault("LegalEntityId", "")  # shared values: no legal entity
                 rows.append(with_defaults(entity, row))
         records[entity.name] = rows
+    records[EMPLOYEES.name] = [
+        with_defaults(EMPLOYEES, {name: coerce(EMPLOYEES, name, v) for name, v in row.items()})
+        for row in d365_employees(build_roster())
+    ]
     return records
 
 
@@ -72,7 +81,7 @@ def load_seed(store: StateStore, directory: Path = SEED_DIR) -> dict[str, int]:
     with store.transaction():
         for entity_set, rows in read_seed(directory).items():
             for row in rows:
-                entity = next(e for _, e in SEED_FILES if e.name == entity_set)
+                entity = ENTITY_SETS[entity_set]
                 company = row.get("dataAreaId", "") if entity.company_specific else ""
                 store.insert(entity_set, key_of(entity, row), company, row)
             counts[entity_set] = len(rows)
