@@ -2,9 +2,13 @@
 -- The whole line is scanned, every field alike: no field is exempt (docs/security.md).
 -- The cheap prefilter card_number_candidates() keeps the Luhn test off ordinary lines.
 -- A view: the loader reads it once, while ranking; nothing is copied here.
+-- Payroll and bank lines are also scanned for employee data (SSNs, routing and bank account
+-- numbers, dates of birth: sql/macros/personal_numbers.sql, docs/payroll-intake.md).
 -- $max_record_bytes: larger lines are quarantined without being parsed (a variable, since views
--- take no parameters).
+-- take no parameters). $scan_personal_data: whether this entity's lines get the employee-data
+-- rules; replace_partition.sql masks the quarantine copy by the same variable.
 SET VARIABLE max_record_bytes = $max_record_bytes;
+SET VARIABLE scan_personal_data = $scan_personal_data;
 
 CREATE OR REPLACE TEMP VIEW screened_lines AS
 SELECT
@@ -23,5 +27,7 @@ SELECT
             THEN 'card_number_detected: full card number '
                 || list_aggregate(list_transform(card_numbers(line), lambda n: mask_card_numbers(n)), 'string_agg', ', ')
                 || ' in the record'
+        WHEN getvariable('scan_personal_data') AND personal_data_candidates(line)
+            THEN personal_data_screen_problem(line)
     END AS screen_problem
 FROM landed_lines;
