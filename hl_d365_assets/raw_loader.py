@@ -87,13 +87,14 @@ def load_entity(
     table = raw_table(source, entity)
     run_script(conn, sql_file("raw/stage_landed_lines.sql"))
     _stage_lines(conn, [str(p) for p in segments])
+    personal = source in PERSONAL_DATA_SOURCES
     run_script(
         conn,
-        sql_file("raw/stage_screened_lines.sql"),
-        {
-            "max_record_bytes": max_record_bytes,
-            "scan_personal_data": source in PERSONAL_DATA_SOURCES,
-        },
+        sql_file("raw/stage_personal_data_findings.sql"),
+        {"max_record_bytes": max_record_bytes, "scan_personal_data": personal},
+    )
+    run_script(
+        conn, sql_file("raw/stage_screened_lines.sql"), {"max_record_bytes": max_record_bytes}
     )
     run_script(conn, sql_file(f"raw/parse_{table}.sql"))
     run_script(conn, sql_file("raw/stage_ranked_events.sql"))
@@ -106,6 +107,12 @@ def load_entity(
     }
     with transaction(conn):
         run_script(conn, sql_file("raw/replace_partition.sql", entity=table), params)
+        if personal:
+            run_script(
+                conn,
+                sql_file("raw/mask_personal_data_in_quarantine.sql"),
+                {k: params[k] for k in ("source", "entity", "first", "last")},
+            )
     rows = conn.execute(
         sql_file("ops/read_partition_loads.sql"),
         {k: params[k] for k in ("source", "entity", "first", "last")},

@@ -210,11 +210,3 @@ CREATE OR REPLACE MACRO mask_personal_data(text) AS
 
 CREATE OR REPLACE MACRO personal_data_reasons() AS
     ['ssn_detected', 'routing_number_detected', 'bank_account_detected', 'date_of_birth_detected'];
-
--- What the raw layer writes of a rejected line (quarantine copy, reasons, event ids): card numbers
--- always masked, employee data too while loading an entity scanned for it (the variable
--- stage_screened_lines.sql sets; unset elsewhere, which masks card numbers only).
-CREATE OR REPLACE MACRO mask_screened_text(text) AS
-    CASE WHEN coalesce(getvariable('scan_personal_data'), false)
-         THEN mask_personal_data(mask_card_numbers(text))
-         ELSE mask_card_numbers(text) END;

@@ -15,15 +15,15 @@ WHERE source = $source AND entity = $entity AND business_date BETWEEN $first AND
 INSERT INTO ops.quarantine
 SELECT
     $source, $entity, business_date, segment_path, line_number,
-    mask_screened_text(
+    mask_card_numbers(
         coalesce(nullif(event_id, ''), nullif(regexp_extract(line, '"event_id"\s*:\s*"([^"]{1,200})"', 1), ''))
     ),
     reject_reason,
-    mask_screened_text(reject_detail),
+    mask_card_numbers(reject_detail),
     -- Mask the whole line, then cut: cutting first leaves a PAN that straddles the cut with its
     -- head in clear. Masked once more after the cut, because the cut can turn a run that was no
     -- PAN (too long, or glued to a letter after it) into one that is.
-    mask_screened_text(left(mask_screened_text(line), 4096)),
+    mask_card_numbers(left(mask_card_numbers(line), 4096)),
     strlen(line),
     now()
 FROM ranked_events
@@ -35,7 +35,7 @@ WHERE source = $source AND entity = $entity AND business_date BETWEEN $first AND
 -- A redelivery of a quarantined event is a duplicate too, and its event id may be the very text
 -- that got it quarantined: masked like the quarantine's own copy.
 INSERT INTO ops.duplicate_events
-SELECT $source, $entity, business_date, mask_screened_text(event_id), segment_path, line_number,
+SELECT $source, $entity, business_date, mask_card_numbers(event_id), segment_path, line_number,
        loaded_segment_path, loaded_line_number
 FROM ranked_events
 WHERE reject_reason IS NULL AND delivery_rank > 1;
@@ -44,7 +44,7 @@ INSERT OR IGNORE INTO ops.audit_log
 SELECT
     md5(concat_ws('|', 'card_number_blocked', segment_path, line_number)),
     now(), 'card_number_blocked', $source, $entity, business_date, segment_path, line_number,
-    mask_screened_text(reject_detail)
+    mask_card_numbers(reject_detail)
 FROM ranked_events
 WHERE reject_reason = 'card_number_detected';
 
@@ -56,27 +56,6 @@ SELECT
         || ' carried a full card number and were quarantined masked; find the sender and stop it.'
 FROM ranked_events
 WHERE reject_reason = 'card_number_detected'
-GROUP BY business_date;
-
--- Employee data (SSN, routing or bank account number, date of birth) in a payroll or bank line:
--- the same audit entry and alert as a card number, one action per kind.
-INSERT OR IGNORE INTO ops.audit_log
-SELECT
-    md5(concat_ws('|', replace(reject_reason, '_detected', '_blocked'), segment_path, line_number)),
-    now(), replace(reject_reason, '_detected', '_blocked'), $source, $entity, business_date,
-    segment_path, line_number, mask_screened_text(reject_detail)
-FROM ranked_events
-WHERE list_contains(personal_data_reasons(), reject_reason);
-
-INSERT OR IGNORE INTO ops.alerts (alert_id, raised_at, severity, kind, business_date, message)
-SELECT
-    md5(concat_ws('|', 'personal_data_received', $source, $entity, business_date)),
-    now(), 'critical', 'personal_data_received', business_date,
-    count(*) || ' ' || $source || '/' || $entity || ' line(s) of ' || business_date
-        || ' carried employee data (' || string_agg(DISTINCT reject_reason, ', ' ORDER BY reject_reason)
-        || ') and were quarantined masked; find where the export picks it up and stop it.'
-FROM ranked_events
-WHERE list_contains(personal_data_reasons(), reject_reason)
 GROUP BY business_date;
 
 DELETE FROM ops.partition_loads
