@@ -25,6 +25,7 @@ from hl_d365_assets_tests.payroll_files import (
     query,
     register_csv,
     run_payroll,
+    run_requested,
     tick,
 )
 
@@ -47,7 +48,7 @@ class Intake:
     first: dg.SensorResult
     second: dg.SensorResult
     register: bytes
-    runs: dict[str, dg.ExecuteInProcessResult]
+    run: dg.ExecuteInProcessResult
 
     @property
     def zone(self) -> LandingZone:
@@ -98,9 +99,8 @@ def intake(tmp_path_factory, instance) -> Intake:
     drop(inbox, "payroll_register", "weekly_20261120_v2.csv", register_csv(CORRECTED, CHECK_DATE))
     second = tick(instance, settings, str(inbox), str(archive), cursor=first.cursor)
 
-    days = sorted({r.partition_key for r in first.run_requests + second.run_requests})
-    runs = {day: run_payroll(settings, instance, day) for day in days}
-    return Intake(settings, inbox, archive, first, second, register, runs)
+    run = run_requested(settings, instance, [*first.run_requests, *second.run_requests])
+    return Intake(settings, inbox, archive, first, second, register, run)
 
 
 def landed(zone: LandingZone, source: str, entity: str, day: date) -> list[dict]:
@@ -159,7 +159,7 @@ def test_a_run_is_requested_for_each_day_landed_and_keyed_by_the_file_hash(intak
     }
     # The bank statement lands each line under its own booking date.
     assert {r.partition_key for r in landed} >= {d.isoformat() for d in BOOKED}
-    assert all(result.success for result in intake.runs.values())
+    assert intake.run.success
 
 
 def test_the_register_loads_into_raw_with_exact_amounts(intake) -> None:
@@ -277,8 +277,7 @@ def test_a_file_that_is_no_csv_is_archived_and_counted_as_unreadable(intake) -> 
 def test_every_landed_line_is_in_exactly_one_place(intake) -> None:
     checks = [
         e
-        for result in intake.runs.values()
-        for e in result.get_asset_check_evaluations()
+        for e in intake.run.get_asset_check_evaluations()
         if e.check_name in ("conservation", "schema_contract")
     ]
     assert {e.asset_key.to_user_string() for e in checks} >= {

@@ -24,7 +24,7 @@ from hl_d365_assets_tests.payroll_files import (
     drop,
     query,
     register_csv,
-    run_payroll,
+    run_requested,
     tick,
     warehouse_text,
 )
@@ -74,8 +74,7 @@ def loaded(tmp_path_factory, instance):
         register_csv(BAD_LINES + HARMLESS_LINES, CHECK_DATE, extra_headers=EXTRA),
     )
     result = tick(instance, data_settings, str(inbox), str(archive))
-    runs = [run_payroll(data_settings, instance, r.partition_key) for r in result.run_requests]
-    return data_settings, runs
+    return data_settings, [run_requested(data_settings, instance, result.run_requests)]
 
 
 def test_each_kind_of_employee_data_quarantines_its_line_masked(loaded) -> None:
@@ -135,9 +134,9 @@ def test_each_blocked_line_is_audited_and_an_alert_raised(loaded) -> None:
         "bank_account_blocked",
         "date_of_birth_blocked",
     ]
-    [(severity, kind, message)] = query(
+    [(severity, message)] = query(
         data_settings,
-        "SELECT severity, kind, message FROM ops.alerts WHERE kind = 'personal_data_received'",
+        "SELECT severity, message FROM ops.alerts WHERE kind = 'personal_data_received'",
     )
     assert severity == "critical"
     assert message.startswith("6 heartland_payroll/register line(s) of 2026-11-27 carried")
@@ -155,7 +154,13 @@ def test_no_run_log_holds_it(loaded, instance) -> None:
 
 def test_the_logging_filter_masks_employee_data() -> None:
     record = logging.LogRecord(
-        "payroll", logging.WARNING, __file__, 1, "SSN %s, acct %s", ("123-45-6789", "12345678"), None
+        "payroll",
+        logging.WARNING,
+        __file__,
+        1,
+        "SSN %s, acct %s",
+        ("123-45-6789", "12345678"),
+        None,
     )
     CardNumberRedactingFilter().filter(record)
     assert record.getMessage() == "SSN XXX-XX-6789, acct XXXX5678"
@@ -247,7 +252,7 @@ def test_ordinary_register_text_is_not_flagged(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["DOB: 1980-04-05", "date_of_birth\":\"4/5/80", "Born on 04.05.1980", "birthday 4/5/1980"],
+    ["DOB: 1980-04-05", 'date_of_birth":"4/5/80', "Born on 04.05.1980", "birthday 4/5/1980"],
 )
 def test_a_labelled_date_of_birth_is_found_and_masked(text: str) -> None:
     [(kind, masked)] = find_personal_data(text)
@@ -259,6 +264,5 @@ def test_the_card_entities_are_not_screened_for_employee_data() -> None:
     """Gateway records carry no employee data, and their nine-digit ids would look like SSNs."""
     from hl_d365_assets.raw_loader import PERSONAL_DATA_SOURCES, SOURCES
 
-    assert PERSONAL_DATA_SOURCES == {"heartland_payroll", "bank"}
+    assert {"heartland_payroll", "bank"} == PERSONAL_DATA_SOURCES
     assert set(SOURCES) - PERSONAL_DATA_SOURCES == {"heartland", "heartland_retail", "d365"}
-
