@@ -29,8 +29,9 @@ Every file received, whatever became of it, lands one line in ``landing/payroll_
 asset turns into ``ops.payroll_files``. The manifest names unknown and missing columns; file names
 and headers are masked by the scanner first, since a name can be anything someone typed.
 
-Landing comes before archiving: a crash between the two leaves the file in the inbox, the next
-pass lands it again under the same event ids, and the raw layer counts those as duplicates.
+Rows land first, then the manifest line, then the file moves: a crash in between leaves the file
+in the inbox, the next pass lands it again under the same event ids (the raw layer counts those
+as duplicates, ops.payroll_files keeps one row per manifest event id).
 """
 
 from __future__ import annotations
@@ -38,8 +39,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -143,13 +143,10 @@ class ReceivedFile:
 
 @dataclass
 class InboxPass:
-    """One look at the inbox: every file handled, and the partitions whose data changed."""
+    """One look at the inbox: every file handled, and the day their manifest lines landed."""
 
+    manifest_day: str
     files: list[ReceivedFile] = field(default_factory=list)
-    manifest_day: str | None = None
-
-    def landed(self) -> list[ReceivedFile]:
-        return [f for f in self.files if f.status in (LANDED, MISSING_COLUMNS)]
 
 
 class PayrollInbox:
@@ -171,20 +168,22 @@ class PayrollInbox:
     def received_before(self, drop: DropFolder, sha256: str) -> bool:
         return self.archive_fs.exists(self._archive_dir(drop, sha256))
 
-    def archive(
+    def archive_path(
         self, drop: DropFolder, path: str, sha256: str, received_at: str, duplicate: bool
     ) -> str:
-        """Move the original out of the inbox into the archive; returns where it went."""
+        """Where the original goes: under its hash, or among that hash's duplicates."""
         if duplicate:
             stamp = received_at.replace(":", "").replace("-", "").replace(".", "")
-            target = f"{self._archive_dir(drop, sha256, 'duplicates/')}/{stamp}-{_name(path)}"
-        else:
-            target = f"{self._archive_dir(drop, sha256)}/{_name(path)}"
+            return f"{self._archive_dir(drop, sha256, 'duplicates/')}/{stamp}-{_name(path)}"
+        return f"{self._archive_dir(drop, sha256)}/{_name(path)}"
+
+    def move(self, path: str, target: str) -> None:
+        """Copy the original into the archive, then remove it from the inbox (the two may be
+        different file systems)."""
         self.archive_fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
         with self.fs.open(path, "rb") as source, self.archive_fs.open(target, "wb") as copy:
             copy.write(source.read())
         self.fs.rm(path)
-        return target
 
     def _archive_dir(self, drop: DropFolder, sha256: str, kind: str = "") -> str:
         return f"{self.archive_root.rstrip('/')}/{drop.folder}/{kind}{sha256}"
@@ -200,14 +199,6 @@ def receive_files(
         mapping = ColumnMapping.from_file(mappings_dir / drop.mapping_file)
         for path in inbox.waiting(drop):
             result.files.append(_receive(inbox, zone, drop, mapping, path, received_day))
-    if result.files:
-        with LandingWriter(zone, PRODUCER) as writer:
-            writer.append_lines(
-                MANIFEST_SOURCE,
-                MANIFEST_ENTITY,
-                received_day,
-                [f.manifest_line() for f in result.files],
-            )
     return result
 
 
@@ -219,46 +210,44 @@ def _receive(
     path: str,
     received_day: date,
 ) -> ReceivedFile:
+    """Land the file's rows, then its manifest line, then move it: each step is durable before
+    the next, so a crash repeats work under the same event ids rather than losing any."""
     data = inbox.fs.cat_file(path)
     sha256 = hashlib.sha256(data).hexdigest()
     received_at = utc_now_iso()
-    name = _masked(_name(path))
-    if inbox.received_before(drop, sha256):
-        archived = inbox.archive(drop, path, sha256, received_at, duplicate=True)
-        return ReceivedFile(
-            drop.folder, name, sha256, DUPLICATE, 0, (), (), (), received_at, _masked(archived)
-        )
-    try:
-        read = read_export(data, mapping)
-    except UnreadableFile as error:
-        archived = inbox.archive(drop, path, sha256, received_at, duplicate=False)
-        return ReceivedFile(
-            drop.folder,
-            name,
-            sha256,
-            UNREADABLE,
-            0,
-            (),
-            (),
-            (),
-            received_at,
-            _masked(archived),
-            problem=str(error),
-        )
-    partitions = _land(zone, drop, read, sha256, name, received_at, received_day)
-    archived = inbox.archive(drop, path, sha256, received_at, duplicate=False)
-    return ReceivedFile(
+    seen = inbox.received_before(drop, sha256)
+    target = inbox.archive_path(drop, path, sha256, received_at, duplicate=seen)
+    received = ReceivedFile(
         folder=drop.folder,
-        name=name,
+        name=_masked(_name(path)),
         sha256=sha256,
-        status=MISSING_COLUMNS if read.missing_columns else LANDED,
-        rows=len(read.rows),
-        partitions=tuple(sorted(partitions)),
-        unknown_columns=tuple(_masked(h) for h in read.unmapped_headers),
-        missing_columns=read.missing_columns,
+        status=DUPLICATE,
+        rows=0,
+        partitions=(),
+        unknown_columns=(),
+        missing_columns=(),
         received_at=received_at,
-        archived_to=_masked(archived),
+        archived_to=_masked(target),
     )
+    if not seen:
+        try:
+            read = read_export(data, mapping)
+        except UnreadableFile as error:
+            received = replace(received, status=UNREADABLE, problem=str(error))
+        else:
+            days = _land(zone, drop, read, sha256, received.name, received_at, received_day)
+            received = replace(
+                received,
+                status=MISSING_COLUMNS if read.missing_columns else LANDED,
+                rows=len(read.rows),
+                partitions=tuple(sorted(days)),
+                unknown_columns=tuple(_masked(h) for h in read.unmapped_headers),
+                missing_columns=read.missing_columns,
+            )
+    with LandingWriter(zone, PRODUCER) as writer:
+        writer.append(MANIFEST_SOURCE, MANIFEST_ENTITY, received_day, received.manifest_line())
+    inbox.move(path, target)
+    return received
 
 
 def _land(
@@ -301,15 +290,6 @@ def _land(
         for day, lines in by_day.items():
             writer.append_lines(drop.source, drop.entity, day, lines)
     return Counter({day: len(lines) for day, lines in by_day.items()})
-
-
-def partitions_to_run(files: Iterable[ReceivedFile]) -> dict[str, set[str]]:
-    """Partition → the hashes of the files that landed rows in it."""
-    runs: dict[str, set[str]] = {}
-    for received in files:
-        for day in received.partitions:
-            runs.setdefault(day, set()).add(received.sha256)
-    return runs
 
 
 def _iso_date(text: str) -> str | None:
