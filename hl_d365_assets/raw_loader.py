@@ -88,11 +88,14 @@ def load_entity(
     run_script(conn, sql_file("raw/stage_landed_lines.sql"))
     _stage_lines(conn, [str(p) for p in segments])
     personal = source in PERSONAL_DATA_SOURCES
-    run_script(
-        conn,
-        sql_file("raw/stage_personal_data_findings.sql"),
-        {"max_record_bytes": max_record_bytes, "scan_personal_data": personal},
-    )
+    if personal:
+        run_script(
+            conn,
+            sql_file("raw/stage_personal_data_findings.sql"),
+            {"max_record_bytes": max_record_bytes},
+        )
+    else:
+        run_script(conn, sql_file("raw/stage_no_personal_data_findings.sql"))
     run_script(
         conn, sql_file("raw/stage_screened_lines.sql"), {"max_record_bytes": max_record_bytes}
     )
