@@ -30,8 +30,30 @@ RETAIL_ENTITIES = (
 D365_SOURCE = "d365"
 D365_ENTITIES = ("business_events",)
 """Only D365's business events load here; its OData pulls are snapshots (``d365/raw_load.py``)."""
-SOURCES = {SOURCE: ENTITIES, RETAIL_SOURCE: RETAIL_ENTITIES, D365_SOURCE: D365_ENTITIES}
-TABLE_PREFIXES = {SOURCE: "", RETAIL_SOURCE: "retail_", D365_SOURCE: "d365_"}
+PAYROLL_SOURCE = "heartland_payroll"
+PAYROLL_ENTITIES = ("register",)
+BANK_SOURCE = "bank"
+BANK_ENTITIES = ("statement_lines",)
+"""Payroll registers and bank statements come in as dropped files (``payroll_inbox.py``)."""
+SOURCES = {
+    SOURCE: ENTITIES,
+    RETAIL_SOURCE: RETAIL_ENTITIES,
+    D365_SOURCE: D365_ENTITIES,
+    PAYROLL_SOURCE: PAYROLL_ENTITIES,
+    BANK_SOURCE: BANK_ENTITIES,
+}
+TABLE_PREFIXES = {
+    SOURCE: "",
+    RETAIL_SOURCE: "retail_",
+    D365_SOURCE: "d365_",
+    PAYROLL_SOURCE: "payroll_",
+    BANK_SOURCE: "bank_",
+}
+PERSONAL_DATA_SOURCES = frozenset({PAYROLL_SOURCE, BANK_SOURCE})
+"""Sources whose lines the scanner also searches for employee data (SSNs, routing and account
+numbers, dates of birth). Not the card sources: their records carry no employee data, and their
+many 9-digit ids (store, terminal, batch numbers) would trip the bare 9-digit SSN rule on healthy
+payments (docs/payroll-intake.md)."""
 MAX_RECORD_BYTES = 1_000_000
 
 
@@ -65,6 +87,15 @@ def load_entity(
     table = raw_table(source, entity)
     run_script(conn, sql_file("raw/stage_landed_lines.sql"))
     _stage_lines(conn, [str(p) for p in segments])
+    personal = source in PERSONAL_DATA_SOURCES
+    if personal:
+        run_script(
+            conn,
+            sql_file("raw/stage_personal_data_findings.sql"),
+            {"max_record_bytes": max_record_bytes},
+        )
+    else:
+        run_script(conn, sql_file("raw/stage_no_personal_data_findings.sql"))
     run_script(
         conn, sql_file("raw/stage_screened_lines.sql"), {"max_record_bytes": max_record_bytes}
     )
@@ -79,6 +110,12 @@ def load_entity(
     }
     with transaction(conn):
         run_script(conn, sql_file("raw/replace_partition.sql", entity=table), params)
+        if personal:
+            run_script(
+                conn,
+                sql_file("raw/mask_personal_data_in_quarantine.sql"),
+                {k: params[k] for k in ("source", "entity", "first", "last")},
+            )
     rows = conn.execute(
         sql_file("ops/read_partition_loads.sql"),
         {k: params[k] for k in ("source", "entity", "first", "last")},

@@ -21,6 +21,7 @@ from hl_d365_assets.d365.client import D365Client
 from hl_d365_assets.heartland.client import HeartlandClient
 from hl_d365_assets.heartland_retail.client import HeartlandRetailClient
 from hl_d365_assets.landing import LandingZone
+from hl_d365_assets.payroll_inbox import PayrollInbox
 from hl_d365_assets.settings import Settings
 from hl_d365_assets.warehouse import WarehouseResource
 
@@ -33,6 +34,17 @@ class LandingZoneResource(dg.ConfigurableResource):
     @property
     def zone(self) -> LandingZone:
         return LandingZone(Path(self.root))
+
+
+class PayrollInboxResource(dg.ConfigurableResource):
+    """Where payroll registers and bank statements are dropped, and where they are archived:
+    folders or any fsspec URLs (``HL_D365_PAYROLL_INBOX`` / ``HL_D365_PAYROLL_ARCHIVE``)."""
+
+    inbox: str
+    archive: str
+
+    def open(self) -> PayrollInbox:
+        return PayrollInbox(self.inbox, self.archive)
 
 
 class MappingsResource(dg.ConfigurableResource):
@@ -94,6 +106,9 @@ def local_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
         ),
         "landing": LandingZoneResource(root=str(settings.landing_dir)),
         "mappings": MappingsResource(directory=str(settings.mappings_dir)),
+        "payroll_inbox": PayrollInboxResource(
+            inbox=settings.payroll_inbox, archive=settings.payroll_archive
+        ),
     }
 
 

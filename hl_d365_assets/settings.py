@@ -53,6 +53,12 @@ variable                          sandbox                     production
                                                               their payments
 ``HL_D365_PAYROLL_JOURNAL_NAME``  ``PayrollJrn``               optional, same default: the D365 journal
                                                               name pay runs are posted under
+``HL_D365_PAYROLL_INBOX``         ``<data dir>/payroll/``     optional, same default: where payroll
+                                  ``inbox``                   registers and bank statements are dropped
+                                                              (a folder or any fsspec URL; see
+                                                              docs/payroll-intake.md)
+``HL_D365_PAYROLL_ARCHIVE``       ``<data dir>/payroll/``     optional, same default: where dropped
+                                  ``archive``                 files are moved, by content hash
 ``HEARTLAND_SANDBOX_URL``         ``http://127.0.0.1:8765/``  ignored: where the Heartland simulator
                                   ``ucp``                     listens (``hl-d365 heartland-sim``)
 ``D365_SANDBOX_URL``              ``http://127.0.0.1:8766``   ignored: where the D365 simulator listens
@@ -171,6 +177,10 @@ class Settings:
     """``HL_D365_PAYROLL_JOURNAL_NAME``: the D365 journal name (template) pay runs post under."""
     alert_webhook_configured: bool = False
     """Whether ``HL_D365_ALERT_WEBHOOK_URL`` is set; the URL itself carries a secret."""
+    payroll_inbox_url: str | None = None
+    """``HL_D365_PAYROLL_INBOX`` as set (a folder or fsspec URL); see :attr:`payroll_inbox`."""
+    payroll_archive_url: str | None = None
+    """``HL_D365_PAYROLL_ARCHIVE`` as set; see :attr:`payroll_archive`."""
     missing: tuple[str, ...] = ()
     """Production settings that are not set (always empty in the sandbox)."""
     load_health_overrides: Mapping[str, float] = field(default_factory=dict)
@@ -189,6 +199,16 @@ class Settings:
     def read_copy_path(self) -> Path:
         """The analysts' copy, republished after every run (see docs/warehouse.md)."""
         return self.data_dir / "warehouse_read.duckdb"
+
+    @property
+    def payroll_inbox(self) -> str:
+        """Where payroll registers and bank statements are dropped (docs/payroll-intake.md)."""
+        return self.payroll_inbox_url or str(self.data_dir / "payroll" / "inbox")
+
+    @property
+    def payroll_archive(self) -> str:
+        """Where dropped files are moved once handled, one folder per content hash."""
+        return self.payroll_archive_url or str(self.data_dir / "payroll" / "archive")
 
     @property
     def production(self) -> bool:
@@ -300,6 +320,8 @@ def load_settings(environ: Environ | None = None) -> Settings:
         or (None if mode == PRODUCTION else SANDBOX_PAYMENT_STATUS_URL),
         payroll_journal_name=_value(env, "HL_D365_PAYROLL_JOURNAL_NAME") or "PayrollJrn",
         alert_webhook_configured=bool(_value(env, "HL_D365_ALERT_WEBHOOK_URL")),
+        payroll_inbox_url=_value(env, "HL_D365_PAYROLL_INBOX") or None,
+        payroll_archive_url=_value(env, "HL_D365_PAYROLL_ARCHIVE") or None,
         missing=(
             tuple(name for name in PRODUCTION_REQUIRED if not _value(env, name))
             if mode == PRODUCTION

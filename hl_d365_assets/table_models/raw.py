@@ -341,3 +341,97 @@ class RetailTickets(RawEvent):
 
     class Config:
         name = "raw.retail_tickets"
+
+
+PAYROLL_ITEM_CLASSES = [
+    "EARNING",
+    "EE_TAX",
+    "ER_TAX",
+    "EE_DEDUCTION",
+    "ER_BENEFIT",
+    "NET_PAY",
+    "RUN_TOTAL",
+]
+PAYROLL_CHECK_TYPES = ["regular", "additional", "manual", "void"]
+Hours = Annotated[polars_engine.Decimal, 18, 4]
+
+
+class DroppedFileLine(RawEvent):
+    """Lineage of a line landed from a dropped file: which file (by content) and which row."""
+
+    file_sha256: pl.String = pa.Field(str_matches=r"^[0-9a-f]{64}$")
+    file_name: pl.String = pa.Field(str_length={"min_value": 1})
+    file_row: pl.Int64 = pa.Field(ge=1)
+
+    @pa.dataframe_check
+    def one_row_per_file_row(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """A file's row lands once: the same bytes dropped again are never landed twice."""
+        return data.lazyframe.select(unique_together("file_sha256", "file_row"))
+
+
+class PayrollRegister(DroppedFileLine):
+    """raw.payroll_register: one register line (employee × pay item) per landed file row
+    (docs/payroll-intake.md). Amounts are exact and positive; the GL mapping signs them."""
+
+    client_id: pl.String = pa.Field(str_length={"min_value": 1})
+    pay_group: pl.String = pa.Field(str_length={"min_value": 1})
+    payroll_run_id: pl.String = pa.Field(str_length={"min_value": 1})
+    period_begin: pl.Date = pa.Field(nullable=True)
+    period_end: pl.Date = pa.Field(nullable=True)
+    check_date: pl.Date
+    check_number: pl.String = pa.Field(nullable=True)
+    check_type: pl.String = pa.Field(isin=PAYROLL_CHECK_TYPES)
+    voided_check_number: pl.String = pa.Field(nullable=True)
+    employee_number: pl.String = pa.Field(nullable=True)
+    division: pl.String = pa.Field(nullable=True)
+    department_code: pl.String = pa.Field(nullable=True)
+    job_code: pl.String = pa.Field(nullable=True)
+    location_code: pl.String = pa.Field(nullable=True)
+    item_class: pl.String = pa.Field(isin=PAYROLL_ITEM_CLASSES)
+    item_code: pl.String = pa.Field(str_length={"min_value": 1})
+    item_description: pl.String = pa.Field(nullable=True)
+    hours: Hours = pa.Field(nullable=True, ge=0)
+    amount: Money = pa.Field(ge=0)
+
+    @pa.dataframe_check
+    def lines_land_under_their_check_date(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """A register line belongs to the business day of its check date (the journal's date)."""
+        return data.lazyframe.select(pl.col("check_date") == pl.col("business_date"))
+
+    @pa.dataframe_check
+    def employee_lines_name_the_employee(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """Every line but the register's own run totals names its employee."""
+        return data.lazyframe.select(
+            implies(pl.col("item_class") != "RUN_TOTAL", pl.col("employee_number").is_not_null())
+        )
+
+    @pa.dataframe_check
+    def voids_name_the_voided_check(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """A void line names the check it reverses (canonical makes its amounts negative)."""
+        return data.lazyframe.select(
+            implies(pl.col("check_type") == "void", pl.col("voided_check_number").is_not_null())
+        )
+
+    class Config:
+        name = "raw.payroll_register"
+
+
+class BankStatementLines(DroppedFileLine):
+    """raw.bank_statement_lines: one bank statement line per landed file row; only the last
+    four digits of the account number."""
+
+    account_last4: pl.String = pa.Field(nullable=True, str_matches=r"^[0-9]{4}$")
+    booking_date: pl.Date
+    value_date: pl.Date = pa.Field(nullable=True)
+    currency: pl.String = pa.Field(str_matches=CURRENCY_CODE)
+    amount: Money
+    bank_reference: pl.String = pa.Field(nullable=True)
+    description: pl.String = pa.Field(nullable=True)
+
+    @pa.dataframe_check
+    def lines_land_under_their_booking_date(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """A statement line belongs to the business day the bank booked it."""
+        return data.lazyframe.select(pl.col("booking_date") == pl.col("business_date"))
+
+    class Config:
+        name = "raw.bank_statement_lines"

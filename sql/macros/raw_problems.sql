@@ -58,3 +58,22 @@ CREATE OR REPLACE MACRO retail_timestamp_problem(field, value, required) AS
     CASE WHEN value IS NULL AND required THEN 'schema_violation: ' || field || ' is missing'
          WHEN value IS NOT NULL AND TRY_CAST(value AS TIMESTAMPTZ) IS NULL
          THEN 'invalid_timestamp: ' || field || ' is not an ISO-8601 timestamp' END;
+
+-- Payroll registers and bank statements (docs/payroll-intake.md): every value arrives as text.
+CREATE OR REPLACE MACRO payroll_item_classes() AS
+    ['EARNING', 'EE_TAX', 'ER_TAX', 'EE_DEDUCTION', 'ER_BENEFIT', 'NET_PAY', 'RUN_TOTAL'];
+
+CREATE OR REPLACE MACRO payroll_check_types() AS ['regular', 'additional', 'manual', 'void'];
+
+CREATE OR REPLACE MACRO payroll_run_total_codes() AS
+    ['GROSS', 'EE_TAX', 'ER_TAX', 'EE_DEDUCTION', 'ER_BENEFIT', 'NET_PAY'];
+
+CREATE OR REPLACE MACRO payroll_required_problem(field, value) AS
+    CASE WHEN coalesce(trim(value), '') = '' THEN 'schema_violation: ' || field || ' is missing' END;
+
+-- A date the file drop could not read with the mapping's format stays as the export wrote it
+-- and is named here (not echoed).
+CREATE OR REPLACE MACRO payroll_date_problem(field, value, required) AS
+    CASE WHEN coalesce(trim(value), '') = '' AND required THEN 'schema_violation: ' || field || ' is missing'
+         WHEN coalesce(trim(value), '') <> '' AND TRY_CAST(trim(value) AS DATE) IS NULL
+         THEN 'invalid_date: ' || field || ' is not a date in the mapping''s format' END;

@@ -18,6 +18,6 @@ COMMENT ON COLUMN ops.alerts.delivery_error IS 'Why the last delivery attempt fa
 COMMENT ON COLUMN ops.alerts.alert_id IS 'Deterministic id (a hash of what raised it: ALR_ + the exception id for reconciliation breaks), so a re-run never raises the same alert twice.';
 COMMENT ON COLUMN ops.alerts.raised_at IS 'When the pipeline first raised it (UTC).';
 COMMENT ON COLUMN ops.alerts.severity IS 'critical (a full card number was received) or high (a reconciliation exception at or above the currency''s alert_threshold, a D365 read-back difference, a journal D365 rejected).';
-COMMENT ON COLUMN ops.alerts.kind IS 'What happened: card_number_received, reconciliation_<exception kind>, gl_vs_d365_<difference kind>, d365_rejected.';
+COMMENT ON COLUMN ops.alerts.kind IS 'What happened: card_number_received, personal_data_received (an SSN, bank or routing number or date of birth in a payroll or bank line), reconciliation_<exception kind>, gl_vs_d365_<difference kind>, d365_rejected.';
 COMMENT ON COLUMN ops.alerts.business_date IS 'Business day the alert is about.';
 COMMENT ON COLUMN ops.alerts.message IS 'What happened and what to do, in words, with amounts and keys; never an unmasked card number.';

@@ -36,6 +36,8 @@ from hl_d365_assets.heartland_retail import pull as retail
 from hl_d365_assets.heartland_retail.client import HeartlandRetailClient
 from hl_d365_assets.heartland_retail.ticket_cursor import TicketCursor
 from hl_d365_assets.order_payments.poll import open_orders, poll_orders
+from hl_d365_assets.payroll_inbox import MANIFEST_ENTITY, MANIFEST_SOURCE
+from hl_d365_assets.raw_loader import BANK_SOURCE, PAYROLL_SOURCE
 from hl_d365_assets.resources import LandingZoneResource, MappingsResource
 from hl_d365_assets.settings import load_settings
 from hl_d365_assets.time_zones import zone as time_zone
@@ -465,3 +467,26 @@ def targeted_order_pull(
             "trigger": config.trigger,
         }
     )
+
+
+payroll_drop_landing = [
+    dg.AssetSpec(
+        key=["landing", source, entity],
+        description=f"Immutable NDJSON segments under landing/{source}/{entity}/business_date=…/, "
+        f"written by payroll_inbox_sensor from the files dropped in the payroll inbox: {what} "
+        "(docs/payroll-intake.md).",
+        group_name="landing",
+        kinds={"ndjson"},
+        owners=OWNERS,
+        partitions_def=business_days,
+    )
+    for source, entity, what in (
+        (PAYROLL_SOURCE, "register", "one line per register row, under its check date"),
+        (BANK_SOURCE, "statement_lines", "one line per statement row, under its booking date"),
+        (
+            MANIFEST_SOURCE,
+            MANIFEST_ENTITY,
+            "one line per file received, under the merchant's day it was picked up",
+        ),
+    )
+]

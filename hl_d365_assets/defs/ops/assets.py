@@ -9,12 +9,14 @@ import dagster as dg
 
 from hl_d365_assets.alerts import AlertWebhookResource
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
+from hl_d365_assets.defs.payroll.jobs import PAYROLL_GROUP
 from hl_d365_assets.heartland.client import HeartlandClient
 from hl_d365_assets.payment_requests.requester import request_payments
 from hl_d365_assets.payment_requests.switch import (
     PAYMENT_REQUEST_SENSOR,
     payment_requests_switched_on,
 )
+from hl_d365_assets.payroll_inbox import MANIFEST_ENTITY, MANIFEST_SOURCE
 from hl_d365_assets.raw_loader import ENTITIES, RETAIL_ENTITIES, RETAIL_SOURCE, raw_table
 from hl_d365_assets.resources import LandingZoneResource, MappingsResource
 from hl_d365_assets.settings import load_settings
@@ -33,6 +35,7 @@ RAISED_BY = (
     + [dg.AssetKey(["recon", "order_payments"])]
 )
 RECEIVER_REFUSALS = dg.AssetKey(["ops", REFUSALS_ENTITY])
+PAYROLL_FILES = dg.AssetKey(["ops", "payroll_files"])
 
 
 @dg.asset(
@@ -202,3 +205,63 @@ def order_payment_requests(
             "GP-API unavailable: %d payment requests wait", report.outcomes["waiting"]
         )
     return dg.MaterializeResult(metadata=report.metadata())
+
+
+@dg.asset(
+    key=PAYROLL_FILES,
+    deps=[dg.AssetKey(["landing", MANIFEST_SOURCE, MANIFEST_ENTITY])],
+    description="Every file dropped in the payroll inbox, by the merchant's day it was picked up: "
+    "landed (rows and the days they landed under), duplicate (the same bytes received before: "
+    "not landed again), missing_columns or unreadable, with the unknown and missing columns. "
+    "Read from the file drop's manifest lines (docs/payroll-intake.md).",
+    group_name=PAYROLL_GROUP,
+    kinds={"duckdb", "sql"},
+    owners=OWNERS,
+    partitions_def=business_days,
+    backfill_policy=single_run_backfill,
+    pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
+)
+def payroll_files(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, landing: LandingZoneResource
+) -> dg.MaterializeResult:
+    days = partition_dates(context)
+    window = {"first": days[0], "last": days[-1]}
+    segments = [
+        str(path)
+        for day in days
+        for path in landing.zone.segments(MANIFEST_SOURCE, MANIFEST_ENTITY, day)
+    ]
+    with warehouse.writer() as conn:
+        with transaction(conn):
+            conn.execute(sql_file("ops/delete_payroll_files.sql"), window).fetchall()
+            if segments:
+                # Line numbers come from the order DuckDB reads the lines in.
+                [(preserved,)] = conn.execute(
+                    "SELECT current_setting('preserve_insertion_order')"
+                ).fetchall()
+                conn.execute("SET preserve_insertion_order = true").fetchall()
+                try:
+                    conn.execute(
+                        sql_file("ops/insert_payroll_files.sql"), {"segments": segments}
+                    ).fetchall()
+                finally:
+                    conn.execute(f"SET preserve_insertion_order = {bool(preserved)}").fetchall()
+        by_status = dict(
+            conn.execute(sql_file("ops/count_payroll_files_by_status.sql"), window).fetchall()
+        )
+        metadata = table_metadata(conn, "ops.payroll_files", days[0], days[-1])
+    if by_status.get("unreadable") or by_status.get("missing_columns"):
+        context.log.warning(
+            f"payroll inbox {days[0]}..{days[-1]}: {by_status.get('unreadable', 0)} unreadable "
+            f"file(s), {by_status.get('missing_columns', 0)} missing required columns; see "
+            "ops.payroll_files"
+        )
+    return dg.MaterializeResult(
+        metadata={
+            **metadata,
+            "files": sum(by_status.values()),
+            "files_by_status": by_status,
+            "duplicates": by_status.get("duplicate", 0),
+        }
+    )

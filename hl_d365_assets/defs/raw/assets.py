@@ -22,10 +22,14 @@ from hl_d365_assets.d365.raw_load import (
     row_counts,
 )
 from hl_d365_assets.defs.landing.assets import TARGETED_PULL_KEY
-from hl_d365_assets.raw_loader import D365_ENTITIES as D365_EVENT_ENTITIES
+from hl_d365_assets.defs.payroll.jobs import PAYROLL_GROUP
 from hl_d365_assets.raw_loader import (
+    BANK_ENTITIES,
+    BANK_SOURCE,
     D365_SOURCE,
     ENTITIES,
+    PAYROLL_ENTITIES,
+    PAYROLL_SOURCE,
     RETAIL_ENTITIES,
     RETAIL_SOURCE,
     SOURCE,
@@ -33,6 +37,7 @@ from hl_d365_assets.raw_loader import (
     quarantine_by_reason,
     raw_table,
 )
+from hl_d365_assets.raw_loader import D365_ENTITIES as D365_EVENT_ENTITIES
 from hl_d365_assets.resources import LandingZoneResource
 from hl_d365_assets.table_metadata import definition_metadata, table_metadata
 from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, transaction
@@ -54,12 +59,20 @@ DESCRIPTIONS = {
     "retail_locations": "Heartland Retail locations (stores) with their stations (registers).",
     "retail_payment_types": "Heartland Retail payment types (Cash, Visa, Gift Card, ...).",
     "retail_inventory_values": "Heartland Retail stock per item and location, the day's snapshot.",
+    "payroll_register": "Heartland payroll register lines from dropped export files (one row per "
+    "employee x pay item, read through mappings/payroll_register_columns.csv), by check date. "
+    "Lines carrying an SSN, bank or routing number or a date of birth are quarantined masked.",
+    "bank_statement_lines": "Bank statement lines from dropped statement files (read through "
+    "mappings/bank_statement_columns.csv, account number cut to its last four digits), by "
+    "booking date: the funding side of payroll reconciliation.",
     "d365_business_events": "D365 business events (SalesOrderChangedBusinessEvent, ...) as the "
     "receiver landed them, one row per EventId, under the merchant's date of EventTime.",
 }
 
 
-def build_raw_asset(entity: str, source: str = SOURCE) -> dg.AssetsDefinition:
+def build_raw_asset(
+    entity: str, source: str = SOURCE, group_name: str = "raw"
+) -> dg.AssetsDefinition:
     table = raw_table(source, entity)
 
     @dg.asset(
@@ -68,7 +81,7 @@ def build_raw_asset(entity: str, source: str = SOURCE) -> dg.AssetsDefinition:
         description=DESCRIPTIONS[table]
         + " Bad lines go to ops.quarantine with a reason; redeliveries to ops.duplicate_events.",
         metadata=definition_metadata(f"raw.{table}"),
-        group_name="raw",
+        group_name=group_name,
         kinds={"duckdb", "sql"},
         owners=OWNERS,
         partitions_def=business_days,
@@ -121,6 +134,8 @@ raw_assets = (
     [build_raw_asset(entity) for entity in ENTITIES]
     + [build_raw_asset(entity, RETAIL_SOURCE) for entity in RETAIL_ENTITIES]
     + [build_raw_asset(entity, D365_SOURCE) for entity in D365_EVENT_ENTITIES]
+    + [build_raw_asset(entity, PAYROLL_SOURCE, PAYROLL_GROUP) for entity in PAYROLL_ENTITIES]
+    + [build_raw_asset(entity, BANK_SOURCE, PAYROLL_GROUP) for entity in BANK_ENTITIES]
 )
 
 

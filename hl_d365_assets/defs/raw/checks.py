@@ -42,9 +42,19 @@ from hl_d365_assets.load_health import (
     raise_quarantine_alert,
     top_reasons,
 )
+from hl_d365_assets.raw_loader import (
+    BANK_ENTITIES,
+    BANK_SOURCE,
+    ENTITIES,
+    PAYROLL_ENTITIES,
+    PAYROLL_SOURCE,
+    RETAIL_ENTITIES,
+    RETAIL_SOURCE,
+    SOURCE,
+    raw_table,
+)
 from hl_d365_assets.raw_loader import D365_ENTITIES as D365_EVENT_ENTITIES
 from hl_d365_assets.raw_loader import D365_SOURCE as D365_EVENT_SOURCE
-from hl_d365_assets.raw_loader import ENTITIES, RETAIL_ENTITIES, RETAIL_SOURCE, SOURCE, raw_table
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import LandingZoneResource, MappingsResource
 from hl_d365_assets.settings import load_settings
@@ -64,6 +74,8 @@ MODELS = {
     "settlement_batches": (raw.SettlementBatches, "docs/landing_format.md"),
     "payment_notifications": (raw.PaymentNotifications, "docs/orders.md"),
     "retail_tickets": (raw.RetailTickets, "docs/heartland_retail.md"),
+    "payroll_register": (raw.PayrollRegister, "docs/payroll-intake.md"),
+    "bank_statement_lines": (raw.BankStatementLines, "docs/payroll-intake.md"),
 }
 """Raw table -> its pandera model and the page stating the contract it pins."""
 CHART_OF_ACCOUNTS = "Shared"
@@ -164,9 +176,12 @@ def build_conservation_check(entity: str, source: str = SOURCE) -> dg.AssetCheck
     return conservation
 
 
-RAW_STREAMS = [(SOURCE, entity) for entity in ENTITIES] + [
-    (RETAIL_SOURCE, entity) for entity in RETAIL_ENTITIES
-]
+RAW_STREAMS = (
+    [(SOURCE, entity) for entity in ENTITIES]
+    + [(RETAIL_SOURCE, entity) for entity in RETAIL_ENTITIES]
+    + [(PAYROLL_SOURCE, entity) for entity in PAYROLL_ENTITIES]
+    + [(BANK_SOURCE, entity) for entity in BANK_ENTITIES]
+)
 """Every (source, entity) the raw layer loads from the landing zone, one raw asset each."""
 
 conservation_checks = [

@@ -1,0 +1,194 @@
+"""Reading a dropped export file through its column mapping (issue 17, docs/payroll-intake.md).
+
+A customer's Payroll Register or Custom Report Writer export names its columns its own way; the
+mapping file (``mappings/payroll_register_columns.csv``, ``bank_statement_columns.csv``) says
+which export header holds which of our columns, whether the file is unusable without it, and how
+to read its values. So a new layout is configured, not coded.
+
+``format`` of a mapped column:
+
+- empty: the text as the export wrote it, trimmed;
+- a ``strptime`` format such as ``%m/%d/%Y``: a date, landed ISO (``YYYY-MM-DD``); text that does
+  not match is landed as written, and the raw layer quarantines the line ``invalid_date``;
+- ``decimal``: an amount, landed as exact decimal text: ``$`` and thousands commas removed,
+  ``(12.34)`` read as ``-12.34``; never a float. Text that is no number is landed as written and
+  quarantined ``invalid_amount`` by the raw layer;
+- ``last4``: only the last four digits are landed (a bank account number);
+- ``drop``: never landed (the employee's name: journals are per department, analysts see
+  employee numbers).
+
+Columns of the export that the mapping does not name are *unmapped*: reported per file, and their
+values kept under ``payload.unmapped`` so the scanner sees every field the export carried.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+DROP = "drop"
+DECIMAL = "decimal"
+LAST4 = "last4"
+_THOUSANDS = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+
+
+class UnreadableFile(ValueError):
+    """The bytes are not a UTF-8 CSV with a header row; the message never quotes the content."""
+
+
+@dataclass(frozen=True)
+class MappedColumn:
+    column: str
+    export_header: str
+    required: bool
+    format: str
+
+    def read(self, text: str) -> str:
+        """The value to land, as text: exact, never a float."""
+        value = text.strip()
+        if not value or not self.format:
+            return value
+        if self.format == DECIMAL:
+            return _decimal_text(value)
+        if self.format == LAST4:
+            return re.sub(r"\D", "", value)[-4:]
+        if "%" in self.format:
+            try:
+                return datetime.strptime(value, self.format).date().isoformat()
+            except ValueError:
+                return value
+        return value
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """One mapping file: our column → the export's header, required flag, format."""
+
+    columns: tuple[MappedColumn, ...]
+
+    @classmethod
+    def from_file(cls, path: Path) -> ColumnMapping:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        expected = {"column", "export_header", "required", "format"}
+        if not rows or set(rows[0]) != expected:
+            raise ValueError(f"{path.name}: expected the columns {sorted(expected)}")
+        return cls(
+            tuple(
+                MappedColumn(
+                    column=row["column"].strip(),
+                    export_header=row["export_header"].strip(),
+                    required=row["required"].strip().lower() in {"yes", "true", "1"},
+                    format=(row["format"] or "").strip(),
+                )
+                for row in rows
+            )
+        )
+
+    def by_header(self) -> dict[str, MappedColumn]:
+        """Headers are matched trimmed and case-insensitively: exports differ in capitals."""
+        return {_header_key(c.export_header): c for c in self.columns}
+
+
+@dataclass(frozen=True)
+class ReadFile:
+    """A file read through its mapping: our rows, and what the header lacked or added."""
+
+    rows: list[MappedRow]
+    missing_columns: tuple[str, ...]
+    """Our required columns whose export header is absent (named by our column name)."""
+    unmapped_headers: tuple[str, ...]
+    """Export headers the mapping does not name, in file order."""
+
+
+@dataclass(frozen=True)
+class MappedRow:
+    file_row: int
+    """Data row in the file, from 1 (the header is not counted)."""
+    values: dict[str, str]
+    unmapped: dict[str, str]
+    problem: str | None = None
+    """A row the CSV reader could split but not line up with the header."""
+
+
+def read_export(data: bytes, mapping: ColumnMapping) -> ReadFile:
+    """Read a dropped CSV (UTF-8, optional BOM, RFC-4180 quoting) through ``mapping``."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UnreadableFile("the file is not UTF-8 text") from None
+    if "\x00" in text:
+        raise UnreadableFile("the file holds NUL bytes: not a CSV export")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if not header or not any(h.strip() for h in header):
+            raise UnreadableFile("the file has no header row")
+        records = list(reader)
+    except csv.Error as error:
+        raise UnreadableFile(f"the CSV cannot be parsed ({error.__class__.__name__})") from None
+    mapped = mapping.by_header()
+    positions = {i: mapped.get(_header_key(h)) for i, h in enumerate(header)}
+    present = {c.column for c in positions.values() if c is not None}
+    missing = tuple(c.column for c in mapping.columns if c.required and c.column not in present)
+    unmapped_at = [i for i, c in positions.items() if c is None and header[i].strip()]
+    return ReadFile(
+        rows=list(_rows(records, header, positions, unmapped_at)),
+        missing_columns=missing,
+        unmapped_headers=tuple(header[i].strip() for i in unmapped_at),
+    )
+
+
+def _rows(
+    records: list[list[str]],
+    header: list[str],
+    positions: dict[int, MappedColumn | None],
+    unmapped_at: list[int],
+) -> Iterator[MappedRow]:
+    file_row = 0
+    for record in records:
+        if not any(field.strip() for field in record):
+            continue  # a blank line is no data row
+        file_row += 1
+        values = {
+            column.column: column.read(record[i]) if i < len(record) else ""
+            for i, column in positions.items()
+            if column is not None and column.format != DROP
+        }
+        unmapped = {header[i].strip(): record[i] for i in unmapped_at if i < len(record)}
+        problem = None
+        if len(record) != len(header):
+            problem = (
+                f"payroll_malformed_row: the row has {len(record)} fields, the header {len(header)}"
+            )
+            # Fields beyond the header have no name; keep them for the scanner all the same.
+            unmapped |= {f"field_{i + 1}": record[i] for i in range(len(header), len(record))}
+        yield MappedRow(file_row=file_row, values=values, unmapped=unmapped, problem=problem)
+
+
+def _decimal_text(value: str) -> str:
+    text = value.replace("$", "").replace(" ", "")
+    negative = text.startswith("(") and text.endswith(")")
+    if negative:
+        text = "-" + text[1:-1]
+    if "," in text:
+        if not _THOUSANDS.match(text):
+            return value
+        text = text.replace(",", "")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return value
+    if not number.is_finite():
+        return value
+    return text
+
+
+def _header_key(header: str) -> str:
+    return " ".join(header.split()).lower()
