@@ -17,6 +17,7 @@ import dagster as dg
 from hl_d365_assets.defs.ops.jobs import daily_heartland_job
 from hl_d365_assets.demo.live_day import live_day
 from hl_d365_assets.demo.orders import orders_through_heartland
+from hl_d365_assets.demo.payroll import payroll_act
 from hl_d365_assets.demo.posting import SandboxD365
 from hl_d365_assets.demo.products import sync_catalogue
 from hl_d365_assets.demo.retail_pull import (
@@ -182,6 +183,12 @@ def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
         )
         if not orders_through_heartland(settings, d365, _say):
             failed.append("orders")
+        _say(
+            f"\n[{_elapsed(started)}] payroll: Heartland Payroll registers dropped as files -> "
+            "balanced D365 journals per pay run, by department"
+        )
+        if not payroll_act(settings, d365, business_days[-1], _say):
+            failed.append("payroll")
     _say(f"\ndone in {time.perf_counter() - started:.1f}s (this machine's time, not a promise)")
     _say(
         "\nNext:\n"

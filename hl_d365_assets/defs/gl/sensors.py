@@ -1,15 +1,17 @@
-"""Posting follows loading: each day a successful daily_heartland_job run loaded is posted."""
+"""Posting follows loading: each day a successful daily_heartland_job or payroll_job run loaded is
+posted (a pay run's journal posts with its check date's)."""
 
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days
 from hl_d365_assets.defs.gl.jobs import post_journals_job
 from hl_d365_assets.defs.ops.jobs import daily_heartland_job
+from hl_d365_assets.defs.payroll.jobs import payroll_job
 
 
 @dg.run_status_sensor(
     run_status=dg.DagsterRunStatus.SUCCESS,
-    monitored_jobs=[daily_heartland_job],
+    monitored_jobs=[daily_heartland_job, payroll_job],
     request_job=post_journals_job,
     # Posting into a ledger is switched on deliberately, once D365 (or the sandbox simulator,
     # `hl-d365 d365-sim`) is there to receive it.

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from hl_d365_assets.business_day import business_days
+from hl_d365_assets.defs.gl.checks import HELD_DAY_REPORTED, HELD_DAY_TAG
 
 PAYROLL_GROUP = "payroll"
 
@@ -12,6 +13,11 @@ payroll_job = dg.define_asset_job(
     # (canonical pay runs, journals, funding reconciliation) joins the group and so the job.
     selection=dg.AssetSelection.groups(PAYROLL_GROUP),
     partitions_def=business_days,
+    # A pay run its blocking journal checks hold (an unmapped earning code, a department D365
+    # lacks, register totals that do not add up) is this job's designed outcome, not a failure:
+    # the checks report it at WARN and gl.payroll_journals says why; post_journals_job, which
+    # evaluates them again, posts only the runs that pass.
+    tags={HELD_DAY_TAG: HELD_DAY_REPORTED},
     description="Load the payroll files landed for a business day (a check date or bank booking "
     "date) and the record of the files received that day, through every payroll asset. "
     "Requested by payroll_inbox_sensor when a file is dropped.",
