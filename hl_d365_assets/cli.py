@@ -55,12 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     bench.add_argument(
         "--part",
-        choices=("all", "pipeline", "pos", "ingest", "posting", "mdm"),
+        choices=("all", "pipeline", "pos", "ingest", "posting", "mdm", "orders"),
         default="all",
         help="pipeline: the 1,000,000-transaction day; pos: a Heartland Retail day pulled from "
         "the simulator on loopback and loaded through raw and canonical; ingest: webhook "
         "throughput and sensor latency; posting: 10,000 journal lines into the D365 simulator; "
-        "mdm: customer matching at 50,000 and 500,000 records against the sandbox's truth",
+        "mdm: customer matching at 50,000 and 500,000 records against the sandbox's truth; "
+        "orders: D365 order event to Heartland payment link, per order, in the demo setup",
     )
     bench.add_argument(
         "--mdm", dest="part", action="store_const", const="mdm", help="same as --part mdm"
@@ -330,6 +331,11 @@ def main(argv: list[str] | None = None) -> int:
 
             print(flush=True)
             status |= run_customer_bench()
+        if args.part in ("all", "orders"):
+            from hl_d365_assets.bench.order_latency import run_order_latency_bench
+
+            print(flush=True)
+            status |= run_order_latency_bench()
         return status
     if args.command == "heartland-sim":
         from hl_d365_assets.sandbox.heartland_simulator import main as serve_simulator

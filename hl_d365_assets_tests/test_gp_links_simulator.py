@@ -21,6 +21,7 @@ import pytest
 
 from hl_d365_assets.heartland.signature import SIGNATURE_HEADER, verify
 from hl_d365_assets.pci import contains_card_number
+from hl_d365_assets.sandbox.card_brands import CARD_BRANDS_BY_NAME
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
 from hl_d365_assets.sandbox.heartland_simulator import HeartlandSimulator
 
@@ -311,6 +312,42 @@ def test_created_transactions_stay_listed_when_the_landing_is_reloaded(
         "/ucp/transactions", params={"from_time_created": day, "to_time_created": day}
     ).json()
     assert [row["id"] for row in listed["transactions"]] == [transaction["id"]]
+
+
+def test_the_end_of_day_close_batches_the_days_captures_with_fees_and_lists_the_batch(
+    gp: httpx.Client, sim: HeartlandSimulator, tmp_path
+) -> None:
+    """The sales the desk captured settle like the sandbox's days: a closed batch with its brand
+    breakdown, the price list's fees and the deposit, served by the batch listing (also after a
+    reload) — so a day with D365 order payments can agree with settlement."""
+    pmt = sim.payments.payment_method_of("usrt/US-003")
+    charged = post(gp, "/ucp/transactions", charge(pmt), None).json()
+    link = post(gp, "/ucp/links", link_request("SO-000007"), None).json()
+    paid = gp.post(f"/sandbox/links/{link['id']}/pay").json()["transaction"]
+    declined = post(gp, "/ucp/links", link_request("SO-000008"), None).json()
+    gp.post(f"/sandbox/links/{declined['id']}/pay", json={"decline": True})
+
+    [batch] = gp.post("/sandbox/batches/close").json()["batches"]
+
+    assert charged["batch_id"] == paid["batch_id"] == batch["id"]
+    amounts = [int(charged["amount"]), int(paid["amount"])]
+    assert (batch["status"], batch["transaction_count"], batch["amount"]) == (
+        "CLOSED", 2, str(sum(amounts)),
+    )  # fmt: skip
+    fees = sum(
+        CARD_BRANDS_BY_NAME[row["brand"]].fees(row["sales"]["count"], int(row["sales"]["amount"]))
+        for row in batch["brand_breakdown"]
+    )
+    assert sum(int(row["amount"]) for row in batch["brand_breakdown"]) == sum(amounts)
+    assert batch["deposit"] == {
+        "id": batch["deposit"]["id"], "time_created": batch["time_closed"][:10],
+        "status": "FUNDED", "amount": str(sum(amounts) - fees), "fees": {"amount": str(fees)},
+    }  # fmt: skip
+    assert gp.post("/sandbox/batches/close").json() == {"batches": []}  # closed once
+    day = batch["time_created"][:10]
+    sim.load_landing(tmp_path)
+    listed = gp.get("/ucp/batches", params={"from_time_created": day, "to_time_created": day})
+    assert [row["id"] for row in listed.json()["batches"]] == [batch["id"]]
 
 
 def test_the_receiver_accepts_and_lands_a_paid_links_notification(tmp_path) -> None:

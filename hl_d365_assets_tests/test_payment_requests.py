@@ -23,13 +23,18 @@ import dagster as dg
 import duckdb
 import pytest
 
-from hl_d365_assets.defs.ops.assets import order_payment_requests
+from hl_d365_assets.defs.ops.assets import ORDER_EVENTS_JOB, order_payment_requests
 from hl_d365_assets.defs.ops.sensors import order_payment_request_sensor
 from hl_d365_assets.heartland.client import HeartlandClient
 from hl_d365_assets.payment_requests.requester import RequestReport, request_payments
+from hl_d365_assets.payment_requests.switch import (
+    PAYMENT_REQUEST_SENSOR,
+    payment_requests_switched_on,
+)
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
 from hl_d365_assets.sandbox.heartland_simulator import HeartlandSimulator, serve
+from hl_d365_assets.sandbox.sensor_switch import switch_on_sensor
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
 from hl_d365_assets.warehouse import WarehouseResource, ensure_schema, transaction
 from hl_d365_assets_tests.conftest import make_settings
@@ -484,3 +489,41 @@ def test_a_stored_card_charge_and_a_paid_link_reach_the_customer_payment_journal
         ("SO-000001", paid_link["id"], "US-024", Decimal("1227.12")),
         ("SO-000004", world.requests()["SO-000004"]["gp_id"], "US-003", Decimal("1786.77")),
     ]  # the declined charge of SO-000009 is no payment
+
+
+def test_the_order_events_run_asks_for_payment_only_while_the_request_sensor_is_switched_on(
+    world: World, instance: dg.DagsterInstance
+) -> None:
+    """One run from order event to payment link (issue 16, item 6): the order-events job ends with
+    the request step, which sends only while order_payment_request_sensor is on — the one switch
+    for asking customers for money — and its own job always sends."""
+    server = serve(world.sim)
+    try:
+        resources = {
+            "warehouse": world.warehouse,
+            "mappings": MappingsResource(directory=str(world.settings.mappings_dir)),
+            "heartland": world.client(server.base_url),
+        }
+        events_job = dg.Definitions(
+            assets=[order_payment_requests],
+            jobs=[dg.define_asset_job(ORDER_EVENTS_JOB, selection=[order_payment_requests])],
+            resources=resources,
+        ).resolve_job_def(ORDER_EVENTS_JOB)
+        assert not payment_requests_switched_on(instance)
+
+        off = events_job.execute_in_process(instance=instance)
+
+        [event] = off.get_asset_materialization_events()
+        metadata = {k: v.value for k, v in event.materialization.metadata.items()}
+        assert metadata == {"sent": 0, "not_sent_because": "order_payment_request_sensor is off"}
+        assert world.sim.payments.links == {} and world.requests() == {}
+
+        switch_on_sensor(instance, PAYMENT_REQUEST_SENSOR)
+        assert payment_requests_switched_on(instance)
+        on = events_job.execute_in_process(instance=instance)
+
+        assert on.success
+        assert len(world.links_of("SO-000001")) == 1
+        assert {row["status"] for row in world.requests().values()} >= {"created"}
+    finally:
+        server.stop()

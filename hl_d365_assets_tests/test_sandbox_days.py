@@ -171,6 +171,16 @@ def test_every_landed_line_is_accounted_for(week) -> None:
                 {"entity": entity, "day": day},
             )
             assert landed == lines == loaded + duplicates + quarantined
+            # ...and the load says which segments it read: all of the day's (the conservation
+            # check recounts those, so a segment landing mid-run is the next load's).
+            read = _query(
+                settings,
+                "SELECT segment_path FROM ops.partition_load_segments "
+                "WHERE entity = $entity AND business_date = $day ORDER BY ALL",
+                {"entity": entity, "day": day},
+            )
+            day_folder = settings.landing_dir / "heartland" / entity / f"business_date={day}"
+            assert [Path(p) for (p,) in read] == sorted(day_folder.glob("*.ndjson"))
 
 
 def test_no_card_number_survives_in_any_table(week) -> None:

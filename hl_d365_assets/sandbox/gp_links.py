@@ -37,7 +37,11 @@ The simulator's own control paths, which GP does not have (under ``/sandbox/``, 
   (SHA-512 of the compact body + app key), to the link's ``notifications.status_url``;
 - ``POST /sandbox/payment-methods/{id}/decline`` makes the next ``{"times": n}`` charges of a
   stored method decline (``null``: every one);
-- ``POST /sandbox/clock`` with ``{"advance_seconds": n}`` moves the links' clock on (expiry).
+- ``POST /sandbox/clock`` with ``{"advance_seconds": n}`` moves the links' clock on (expiry);
+- ``POST /sandbox/batches/close`` is the end of the trading day: GP closes every open batch the
+  captures above joined (most merchants are on auto-close; GP-API's own close is
+  ``POST /batches/{id}``, gp-api.md §3) with its brand breakdown, the fees of the sandbox's price
+  list (card_brands.py) and the deposit, and the batch listing serves it from then on.
 
 Guesses, UNCONFIRMED by any source (docs/sandbox-departures.md lists them):
 
@@ -51,8 +55,10 @@ Guesses, UNCONFIRMED by any source (docs/sandbox-departures.md lists them):
   link to it; the simulator keeps the address only to count the e-mails it "sent" and never
   echoes it;
 - a declined sale answers 200 with ``status DECLINED`` and ``payment_method.result`` ``101``;
-- a captured sale joins its merchant's open batch of the UTC day (``batch_id``), which the
-  simulator never closes: the batch listing and settlement do not show it.
+- a captured sale joins its merchant's open batch of the UTC day (``batch_id``); the batch is
+  closed only when asked (``/sandbox/batches/close``), the closed batch shaped as the generator's
+  (amounts in minor units, ``deposit`` ``FUNDED`` at close), and the sales keep their ``CAPTURED``
+  status (GP's ``BATCHED`` is not reported by any listing we pull).
 """
 
 from __future__ import annotations
@@ -74,6 +80,7 @@ from urllib.parse import parse_qs
 import httpx
 
 from hl_d365_assets.heartland.signature import SIGNATURE_HEADER, sign
+from hl_d365_assets.sandbox.card_brands import CARD_BRANDS_BY_NAME
 from hl_d365_assets.sandbox.gp_answers import (
     Refused,
     compact,
@@ -159,6 +166,8 @@ class PaymentDesk:
     clock: Callable[[], float]
     on_transaction: Callable[[dict, dict], None]
     """Called with (create-response object, report row) of every transaction created."""
+    on_batch: Callable[[dict], None] = lambda batch: None
+    """Called with every batch the end-of-day close closes."""
     notify: Notify = post_notification
     state_path: Path | None = None
     """Where the desk keeps its state across restarts (JSON, rewritten after every change);
@@ -167,6 +176,8 @@ class PaymentDesk:
     links: dict[str, dict] = field(default_factory=dict)
     payment_methods: dict[str, dict] = field(default_factory=dict)
     transactions: dict[str, dict] = field(default_factory=dict)
+    batches: dict[str, dict] = field(default_factory=dict)
+    """Closed batches by id."""
     notifications: list[Notification] = field(default_factory=list)
     emails_sent: int = 0
     _keys: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -194,6 +205,9 @@ class PaymentDesk:
         self._declining = state["declining"]
         self.clock_offset_seconds = state["clock_offset_seconds"]
         self.emails_sent = state["emails_sent"]
+        self.batches = state.get("batches", {})
+        for batch in self.batches.values():
+            self.on_batch(batch)
         for transaction in self.transactions.values():
             row = {**transaction, "action_create_id": transaction["action"]["id"]}
             del row["action"]
@@ -207,6 +221,7 @@ class PaymentDesk:
             "links": self.links,
             "payment_methods": self.payment_methods,
             "transactions": self.transactions,
+            "batches": self.batches,
             "keys": self._keys,
             "declining": self._declining,
             "clock_offset_seconds": self.clock_offset_seconds,
@@ -265,6 +280,30 @@ class PaymentDesk:
         with self._lock:
             self.clock_offset_seconds += seconds
             self._save()
+
+    def close_batches(self) -> list[dict]:
+        """The end of the trading day: every open batch of a captured sale closed, as GP's
+        auto-close does; the closed batches (already closed ones are not closed again)."""
+        with self._lock:
+            members: dict[str, list[dict]] = {}
+            for transaction in self.transactions.values():
+                batch_id = transaction["batch_id"]
+                if (
+                    transaction["status"] == "CAPTURED"
+                    and batch_id
+                    and batch_id not in self.batches
+                ):
+                    members.setdefault(batch_id, []).append(transaction)
+            closed = [
+                _closed_batch(batch_id, sales, self._time_text())
+                for batch_id, sales in sorted(members.items())
+            ]
+            for batch in closed:
+                self.batches[batch["id"]] = batch
+            self._save()
+        for batch in closed:
+            self.on_batch(batch)
+        return closed
 
     def pay_link(
         self, link_id: str, *, amount: str | None = None, decline: bool = False
@@ -335,6 +374,8 @@ class PaymentDesk:
         try:
             request = json_body(body, required=False)
             parts = path[len(CONTROL_PREFIX) :].strip("/").split("/")
+            if method == "POST" and parts == ["batches", "close"]:
+                return 200, compact({"batches": self.close_batches()})
             if method == "POST" and parts == ["clock"]:
                 self.advance_clock(float(request.get("advance_seconds", 0)))
                 return 200, compact({"clock_offset_seconds": self.clock_offset_seconds})
@@ -764,6 +805,54 @@ def _open_batch(merchant_id: str, time_created: str) -> str:
     open batch at once; the simulator never closes these batches: a departure)."""
     digest = hashlib.sha256(f"{merchant_id}:{time_created[:10]}".encode()).hexdigest()
     return f"BAT_{int(digest[:8], 16) % 1_000_000:06d}-{int(digest[8:12], 16) % 1000:03d}"
+
+
+def _closed_batch(batch_id: str, sales: list[dict], closed_at: str) -> dict:
+    """A closed batch of ``sales`` (captured, one merchant and currency), in the shape the sandbox
+    generator lands batches: minor-unit amounts, a brand breakdown with fees, the deposit."""
+    first = min(sales, key=lambda sale: sale["time_created"])
+    by_brand: dict[str, list[int]] = {}
+    for sale in sales:
+        by_brand.setdefault(sale["payment_method"]["card"]["brand"], []).append(int(sale["amount"]))
+    breakdown = []
+    for brand, amounts in sorted(by_brand.items()):
+        fees = CARD_BRANDS_BY_NAME[brand].fees(len(amounts), sum(amounts))
+        breakdown.append(
+            {
+                "brand": brand,
+                "count": len(amounts),
+                "amount": str(sum(amounts)),
+                "sales": {"count": len(amounts), "amount": str(sum(amounts))},
+                "refunds": {"count": 0, "amount": "0"},
+                "fees_amount": str(fees),
+            }
+        )
+    total = sum(int(sale["amount"]) for sale in sales)
+    fees = sum(int(brand["fees_amount"]) for brand in breakdown)
+    gratuity = sum(int(sale.get("gratuity_amount") or 0) for sale in sales)
+    return {
+        "id": batch_id,
+        "status": "CLOSED",
+        "time_created": first["time_created"],
+        "time_closed": closed_at,
+        "merchant_id": first["merchant_id"],
+        "merchant_name": first["merchant_name"],
+        "site_reference": first["site_reference"],
+        "currency": first["currency"],
+        "amount": str(total),
+        "transaction_count": len(sales),
+        "sales": {"count": len(sales), "amount": str(total)},
+        "refunds": {"count": 0, "amount": "0"},
+        "gratuity_amount": str(gratuity),
+        "brand_breakdown": breakdown,
+        "deposit": {
+            "id": "DEP_" + batch_id.removeprefix("BAT_").replace("-", ""),
+            "time_created": closed_at[:10],
+            "status": "FUNDED",
+            "amount": str(total - fees),
+            "fees": {"amount": str(fees)},
+        },
+    }
 
 
 def _payment_method_not_found(pmt: str) -> Refused:

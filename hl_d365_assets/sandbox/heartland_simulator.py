@@ -266,6 +266,8 @@ class HeartlandSimulator:
             )
         self._created: dict[str, dict] = {}
         """Report rows of the transactions the payment desk created, kept across reloads."""
+        self._closed: dict[str, dict] = {}
+        """Batches the payment desk's end-of-day close closed, kept across reloads."""
         self.payments = PaymentDesk(
             app_id=app_id,
             app_name=app_name,
@@ -274,6 +276,7 @@ class HeartlandSimulator:
             account_name=ACCOUNT_NAMES["TRA"],
             clock=clock,
             on_transaction=self._add_created_transaction,
+            on_batch=self._add_closed_batch,
             state_path=payments_state,
         )
         if landing_root is not None:
@@ -309,6 +312,8 @@ class HeartlandSimulator:
                     )
                 if listing.table == "transactions":
                     self._insert_created(cursor, list(self._created.values()))
+                if listing.table == "batches":
+                    self._insert_closed(cursor, list(self._closed.values()))
                 counts[listing.array_key] = cursor.execute(
                     f"SELECT count(*) FROM {listing.table}"
                 ).fetchone()[0]
@@ -319,6 +324,27 @@ class HeartlandSimulator:
         with self._lock, self._db.cursor() as cursor:
             self._created[row["id"]] = row
             self._insert_created(cursor, [row])
+
+    def _add_closed_batch(self, batch: dict) -> None:
+        """A batch the payment desk's end-of-day close closed joins the batch listing."""
+        with self._lock, self._db.cursor() as cursor:
+            self._closed[batch["id"]] = batch
+            self._insert_closed(cursor, [batch])
+
+    @staticmethod
+    def _insert_closed(cursor: duckdb.DuckDBPyConnection, batches: list[dict]) -> None:
+        for batch in batches:
+            cursor.execute("DELETE FROM batches WHERE id = $id", {"id": batch["id"]})
+            cursor.execute(
+                "INSERT INTO batches SELECT $id, $time::TIMESTAMPTZ, "
+                "CAST($time::TIMESTAMPTZ AT TIME ZONE 'UTC' AS DATE), NULL, $status, $payload",
+                {
+                    "id": batch["id"],
+                    "time": batch["time_created"],
+                    "status": batch["status"],
+                    "payload": _compact(batch).decode(),
+                },
+            )
 
     @staticmethod
     def _insert_created(cursor: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:

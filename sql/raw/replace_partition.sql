@@ -61,6 +61,14 @@ GROUP BY business_date;
 DELETE FROM ops.partition_loads
 WHERE source = $source AND entity = $entity AND business_date BETWEEN $first AND $last;
 
+DELETE FROM ops.partition_load_segments
+WHERE source = $source AND entity = $entity AND business_date BETWEEN $first AND $last;
+
+INSERT INTO ops.partition_load_segments
+SELECT DISTINCT $source, $entity, business_date, segment_path
+FROM ranked_events
+WHERE segment_path IS NOT NULL AND business_date BETWEEN $first AND $last;
+
 INSERT INTO ops.partition_loads
 SELECT
     $source, $entity, day,

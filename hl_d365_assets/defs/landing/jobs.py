@@ -13,6 +13,7 @@ from hl_d365_assets.defs.landing.assets import (
     RETAIL_KEYS,
     TARGETED_PULL_KEY,
 )
+from hl_d365_assets.defs.ops.assets import ORDER_EVENTS_JOB, ORDER_PAYMENT_REQUESTS
 from hl_d365_assets.defs.ops.jobs import daily_heartland_job
 from hl_d365_assets.heartland.pull import PULLED_ENTITIES, SOURCE
 
@@ -74,17 +75,22 @@ ORDER_EVENT_ASSETS = dg.AssetSelection.assets(
 )
 
 d365_order_events_job = dg.define_asset_job(
-    name="d365_order_events_job",
+    name=ORDER_EVENTS_JOB,
     # Only the checks that guard what this run writes: the GL mapping check belongs to the nightly
     # pull, and seconds count here (an event to a payment request within 10 s in the demo).
     selection=ORDER_EVENT_ASSETS.without_checks()
     | dg.AssetSelection.checks_for_assets(
         RAW_BUSINESS_EVENTS_KEY, SALES_ORDERS.key, SALES_ORDER_LINES.key
-    ),
+    )
+    # The payment requests of the orders just pulled go in the same run: a second run would add a
+    # sensor interval and a run launch to the order-to-link time. The step sends only while
+    # order_payment_request_sensor is switched on (payment_requests/switch.py).
+    | dg.AssetSelection.assets(ORDER_PAYMENT_REQUESTS),
     description="For the business day of new D365 business events: load them into "
     "raw.d365_business_events (duplicates counted), pull exactly the sales orders they name from "
-    "D365, apply that pull to raw.d365_sales_orders / lines, and rebuild canonical.sales_orders "
-    "and sales_order_lines. Requested by d365_order_events_sensor.",
+    "D365, apply that pull to raw.d365_sales_orders / lines, rebuild canonical.sales_orders "
+    "and sales_order_lines, and — while order_payment_request_sensor is on — send the payment "
+    "requests of the confirmed card orders. Requested by d365_order_events_sensor.",
 )
 
 payment_poll_job = dg.define_asset_job(

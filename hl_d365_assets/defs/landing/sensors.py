@@ -217,9 +217,11 @@ def d365_order_events_sensor(
     the events that arrive meanwhile go out together in the next run: at most one targeted pull at a
     time, however fast events come.
 
-    Latency in the demo setup: an event is landed within ``max_segment_age`` (2 s) of its receipt,
-    seen at the next tick (≤ 2 s), and the run pulls and loads in a few seconds — the 10 s from an
-    order event to its payment request (issue 16) leaves the rest to the payment step.
+    While ``order_payment_request_sensor`` is switched on, the run also sends the payment requests
+    of the confirmed card orders it pulled: one run from event to link. Latency in the demo setup
+    (`hl-d365 bench --part orders`, docs/benchmarks.md): an event is landed within
+    ``max_segment_age`` of its receipt, seen at the next tick (≤ 2 s), and the run pulls, loads
+    and asks GP-API in a few seconds.
     """
     state = json.loads(context.cursor) if context.cursor else {}
     handled: dict[str, str] = state.get("handled", {})

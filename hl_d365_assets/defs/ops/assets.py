@@ -12,6 +12,10 @@ from hl_d365_assets.business_day import business_days, partition_dates, single_r
 from hl_d365_assets.defs.payroll.jobs import PAYROLL_GROUP
 from hl_d365_assets.heartland.client import HeartlandClient
 from hl_d365_assets.payment_requests.requester import request_payments
+from hl_d365_assets.payment_requests.switch import (
+    PAYMENT_REQUEST_SENSOR,
+    payment_requests_switched_on,
+)
 from hl_d365_assets.payroll_inbox import MANIFEST_ENTITY, MANIFEST_SOURCE
 from hl_d365_assets.raw_loader import ENTITIES, RETAIL_ENTITIES, RETAIL_SOURCE, raw_table
 from hl_d365_assets.resources import LandingZoneResource, MappingsResource
@@ -152,6 +156,8 @@ def alert_delivery(
 
 
 ORDER_PAYMENT_REQUESTS = dg.AssetKey(["ops", "order_payment_requests"])
+ORDER_EVENTS_JOB = "d365_order_events_job"
+"""The order-events job (defs/landing/jobs.py) runs this step after pulling the orders."""
 
 
 @dg.asset(
@@ -176,7 +182,17 @@ def order_payment_requests(
     heartland: HeartlandClient,
 ) -> dg.MaterializeResult:
     """Retried like every warehouse step: safe, since each request is recorded before it is sent
-    and looked up in GP before it is sent again."""
+    and looked up in GP before it is sent again.
+
+    Also a step of ``d365_order_events_job`` (one run from order event to link); there it sends
+    only while ``order_payment_request_sensor`` is switched on, the one switch for asking customers
+    for money. Its own job, launched by that sensor or by a user, always sends."""
+    if context.run.job_name == ORDER_EVENTS_JOB and not payment_requests_switched_on(
+        context.instance
+    ):
+        return dg.MaterializeResult(
+            metadata={"sent": 0, "not_sent_because": f"{PAYMENT_REQUEST_SENSOR} is off"}
+        )
     with heartland.open() as api:
         report = request_payments(
             warehouse.writer,

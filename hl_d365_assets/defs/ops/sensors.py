@@ -15,6 +15,7 @@ import dagster as dg
 import duckdb
 
 from hl_d365_assets.defs.ops.jobs import order_payment_requests_job
+from hl_d365_assets.payment_requests.switch import PAYMENT_REQUEST_SENSOR
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.warehouse import WarehouseResource, sql_file
 
@@ -31,6 +32,7 @@ _ACTIVE = [
 
 
 @dg.sensor(
+    name=PAYMENT_REQUEST_SENSOR,
     job=order_payment_requests_job,
     minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
     default_status=dg.DefaultSensorStatus.STOPPED,

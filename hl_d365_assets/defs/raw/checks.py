@@ -19,6 +19,7 @@
 """
 
 import time
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -88,6 +89,34 @@ def count_lines(segment: Path) -> int:
     return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
 
 
+def landed_lines(
+    segments_by_day: dict[date, list[Path]], read: set[tuple[date, str]]
+) -> tuple[dict[date, int], int]:
+    """Lines landed per day, recounted from the files, and how many segments landed after the load.
+
+    Every segment the load read counts, and so does every segment it should have read: one older
+    than the newest it read (segment files are written once, so a file's modification time is
+    when it was written). A segment newer than all the load read — the webhook receiver lands
+    events while runs load — is the next load's (the landing sensor starts it) and is only
+    counted as late. A day the load read nothing of has no reference, so every segment of it
+    counts: a loader that skipped a whole day still fails.
+    """
+    landed: dict[date, int] = {}
+    late = 0
+    for day, segments in segments_by_day.items():
+        seen = [path for path in segments if (day, str(path)) in read]
+        newest = max((path.stat().st_mtime for path in seen), default=None)
+        total = 0
+        for path in segments:
+            unread = newest is not None and (day, str(path)) not in read
+            if unread and path.stat().st_mtime > newest:
+                late += 1
+                continue
+            total += count_lines(path)
+        landed[day] = total
+    return landed, late
+
+
 def build_conservation_check(entity: str, source: str = SOURCE) -> dg.AssetChecksDefinition:
     table = raw_table(source, entity)
 
@@ -107,10 +136,6 @@ def build_conservation_check(entity: str, source: str = SOURCE) -> dg.AssetCheck
     ) -> dg.AssetCheckResult:
         started = time.perf_counter()
         days = partition_dates(context)
-        landed = {
-            day: sum(count_lines(p) for p in landing.zone.segments(source, entity, day))
-            for day in days
-        }
         params = {
             "first": days[0],
             "last": days[-1],
@@ -122,6 +147,14 @@ def build_conservation_check(entity: str, source: str = SOURCE) -> dg.AssetCheck
             placed = conn.execute(
                 sql_file("raw/count_partition_records.sql", entity=table), params
             ).fetchall()
+            read = conn.execute(
+                sql_file("ops/read_partition_load_segments.sql"),
+                {key: params[key] for key in ("source", "entity", "first", "last")},
+            ).fetchall()
+        landed, late = landed_lines(
+            {day: landing.zone.segments(source, entity, day) for day in days},
+            {(day, path) for day, path in read},
+        )
         broken = [
             f"{day}: landed {landed[day]} != loaded {loaded} + duplicates {dups} + quarantined {quar}"
             for day, loaded, dups, quar in placed
@@ -135,6 +168,7 @@ def build_conservation_check(entity: str, source: str = SOURCE) -> dg.AssetCheck
                 "duplicates": sum(r[2] for r in placed),
                 "quarantined": sum(r[3] for r in placed),
                 "unbalanced_days": "; ".join(broken) or "none",
+                "segments_landed_after_the_load": late,
                 "compute_seconds": round(time.perf_counter() - started, 3),
             },
         )
