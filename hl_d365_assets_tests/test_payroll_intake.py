@@ -388,3 +388,12 @@ def test_the_shipped_mapping_reads_the_sandbox_headers_case_insensitively() -> N
     assert read.missing_columns == ()
     assert read.rows[0].values["check_date"] == "2026-11-20"
     assert read.unmapped_headers == ("Memo",)
+
+
+def test_a_tick_over_an_empty_inbox_requests_nothing(intake, instance) -> None:
+    again = tick(
+        instance, intake.settings, str(intake.inbox), str(intake.archive), intake.second.cursor
+    )
+    assert not again.run_requests
+    assert again.skip_reason is not None
+    assert "no new payroll files" in str(again.skip_reason)

@@ -182,7 +182,7 @@ def aba_valid(digits: str) -> bool:
     return int(digits[:2]) in ROUTING_PREFIXES and checksum and digits != "000000000"
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     area=st.integers(0, 999),
     group=st.integers(0, 99),
@@ -197,7 +197,7 @@ def test_a_written_ssn_is_found_exactly_when_it_could_have_been_issued(
     assert find_personal_data(text) == (expected if issued_ssn(area, group, serial) else [])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(digits=st.text(alphabet="0123456789", min_size=9, max_size=9))
 def test_nine_bare_digits_are_a_routing_number_by_checksum_else_an_ssn_by_range(
     digits: str,
