@@ -23,6 +23,9 @@ from hl_d365_assets.sandbox import SandboxConfig
 from hl_d365_assets.settings import Settings
 from hl_d365_assets_tests.conftest import daily_job, generate_days
 
+# A sandbox day run twice per test, a minute in three tests: started first under xdist (conftest.py).
+pytestmark = pytest.mark.schedule_first
+
 DAY = date(2026, 11, 12)
 
 

@@ -28,6 +28,9 @@ from hl_d365_assets.sandbox.credentials import SANDBOX_APP_ID, SANDBOX_APP_KEY
 from hl_d365_assets.sandbox.heartland_simulator import HeartlandSimulator, serve
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
 
+# Simulated API pulls and runs, half a minute in five tests: started first under xdist (conftest.py).
+pytestmark = pytest.mark.schedule_first
+
 DAYS = [date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20)]
 DAY = DAYS[1]
 CLEAN = SandboxConfig(

@@ -22,6 +22,9 @@ from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.settings import PROJECT_ROOT
 from hl_d365_assets.warehouse import ensure_schema
 
+# One hypothesis test of half a minute: started first under xdist (conftest.py).
+pytestmark = pytest.mark.schedule_first
+
 DAY = date(2026, 11, 20)
 CENT = Decimal("0.01")
 # store → (currency, department, D365 sales tax code)

@@ -29,6 +29,9 @@ from hl_d365_assets.settings import LOAD_HEALTH_DEFAULTS, Settings, SettingsErro
 
 from .conftest import generate_days, run_day, run_range
 
+# A sandbox day run per test, over a minute in five tests: started first under xdist (conftest.py).
+pytestmark = pytest.mark.schedule_first
+
 DAY = date(2026, 11, 19)
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 PAYMENTS = dg.AssetKey(["raw", "payment_transactions"])

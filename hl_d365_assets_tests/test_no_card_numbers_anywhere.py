@@ -34,6 +34,9 @@ from .independent_card_scan import (
     scan_sqlite,
 )
 
+# A sandbox week built once, half a minute in five tests: started first under xdist (conftest.py).
+pytestmark = pytest.mark.schedule_first
+
 DAYS = [date(2026, 11, 16) + timedelta(days=n) for n in range(7)]
 
 

@@ -32,6 +32,9 @@ from hl_d365_assets_tests.conftest import (
     run_range,
 )
 
+# Two days run twice, most of a minute in five tests: started first under xdist (conftest.py).
+pytestmark = pytest.mark.schedule_first
+
 # 2026-11-06 pays orders 6 (CAD, on S004) and 26 (USD, on S001); 2026-11-07 orders 7 and 27.
 DAYS = [date(2026, 11, 6), date(2026, 11, 7)]
 CONFIG = SandboxConfig(

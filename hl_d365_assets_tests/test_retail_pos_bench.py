@@ -14,6 +14,9 @@ import pytest
 from hl_d365_assets.bench import retail_pos
 from hl_d365_assets.bench.pipeline import bench_settings
 
+# One test running the whole bench: started first under xdist (conftest.py).
+pytestmark = pytest.mark.schedule_first
+
 
 def test_a_tiny_pos_day_goes_through_every_step_of_the_bench(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
