@@ -24,6 +24,7 @@ values kept under ``payload.unmapped`` so the scanner sees every field the expor
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Iterator
@@ -59,10 +60,17 @@ class MappedColumn:
         if self.format == LAST4:
             return re.sub(r"\D", "", value)[-4:]
         if "%" in self.format:
-            try:
-                return datetime.strptime(value, self.format).date().isoformat()
-            except ValueError:
-                return value
+            return _date_text(value, self.format)
+        return value
+
+
+@functools.lru_cache(maxsize=65_536)
+def _date_text(value: str, date_format: str) -> str:
+    """A date as ISO text, or the text as written when it does not parse (raw quarantines it).
+    Cached: a register repeats a handful of dates on every row, and strptime is slow."""
+    try:
+        return datetime.strptime(value, date_format).date().isoformat()
+    except ValueError:
         return value
 
 

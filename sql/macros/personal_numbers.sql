@@ -22,9 +22,12 @@
 -- NULL text holds nothing and masks to NULL.
 
 -- A necessary condition, cheap enough for every line and every log record: something SSN- or
--- routing-shaped, or one of the labels. Plain ASCII classes so Python's re reads it the same way.
+-- routing-shaped standing alone (neither rule takes a run glued to a letter or another digit, so
+-- neither does this: a pay run id such as 20261118-20261120, on every register line, holds
+-- "118-20-2611" inside its digits and used to send every line through the full rules), or one
+-- of the labels. Plain ASCII classes so Python's re reads it the same way.
 CREATE OR REPLACE MACRO personal_data_candidate_pattern() AS
-    '(?i)[0-9]{3}[ -]?[0-9]{2}[ -]?[0-9]{4}|account|acct|a/c|dda|dob|d\.o\.b|birth|born';
+    '(?i)(?:^|[^0-9A-Za-z])[0-9]{3}[ -]?[0-9]{2}[ -]?[0-9]{4}(?:[^0-9A-Za-z]|$)|account|acct|a/c|dda|dob|d\.o\.b|birth|born';
 
 CREATE OR REPLACE MACRO personal_data_candidates(text) AS
     regexp_matches(text, personal_data_candidate_pattern());
