@@ -415,9 +415,14 @@ def test_the_dagster_job_checks_posts_and_reads_back_for_the_day(world) -> None:
     finally:
         server.stop()
     assert result.success
-    assert {e.check_name for e in result.get_asset_check_evaluations() if e.passed} == {
-        "balanced", "accounts_in_chart", "inputs_mapped", "agrees_with_settlement"
-    }  # fmt: skip
+    evaluations = result.get_asset_check_evaluations()
+    assert {
+        e.check_name
+        for e in evaluations
+        if e.passed and e.asset_key == dg.AssetKey(["gl", "journal_lines"])
+    } == {"balanced", "accounts_in_chart", "inputs_mapped", "agrees_with_settlement"}
+    # The day has no pay run: the payroll journals' checks run too and have nothing to hold.
+    assert all(e.passed for e in evaluations)
     metadata = result.asset_materializations_for_node("gl__postings")[0].metadata
     assert metadata["journals_posted"].value == 2
     assert world.query("SELECT DISTINCT status FROM recon.gl_vs_d365") == [("matched",)]

@@ -69,10 +69,8 @@ class PlannedWrite:
 
     def describe(self) -> str:
         if self.action == "create":
-            return (
-                f"create barcode {self.changes[0]['retail_value']} for {self.item_number} in "
-                f"D365 {self.entity_set}"
-            )
+            barcode = self.changes[0]["retail_value"]
+            return f"create barcode {barcode} for {self.item_number} in D365 {self.entity_set}"
         values = ", ".join(
             f"{c['d365_field']} {c['d365_value']!r} -> {c['retail_value']!r}" for c in self.changes
         )
