@@ -25,6 +25,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from hl_d365_assets.defs.payroll.sensors import payroll_inbox_sensor
 from hl_d365_assets.demo.posting import QUIET_CONSOLE, SandboxD365
 from hl_d365_assets.demo.wording import plural
 from hl_d365_assets.sandbox.payroll_checks import SEMIMONTHLY, WEEKLY, PayRun, pay_runs
@@ -77,11 +78,13 @@ def payroll_act(settings: Settings, d365: SandboxD365, before: date, say: Say) -
     )
     ok = True
     with dg.DagsterInstance.get() as instance:
-        sensor = defs.resolve_sensor_def("payroll_inbox_sensor")
-        with dg.build_sensor_context(
-            instance=instance, definitions=defs, resources=d365.resources
-        ) as context:
-            tick = sensor.evaluate_tick(context)
+        context = dg.build_sensor_context(
+            instance=instance,
+            resources={
+                key: d365.resources[key] for key in ("landing", "mappings", "payroll_inbox")
+            },
+        )
+        tick = payroll_inbox_sensor(context)
         say("  payroll_inbox_sensor landed and archived them")
         job = defs.resolve_job_def("payroll_job")
         # One run per day: a run loads every file landed under its day, so the tick's second
