@@ -122,12 +122,15 @@ def orders_through_heartland(settings: Settings, d365: SandboxD365, say: Say) ->
             )
             events = _wait_for_events(settings, d365, len(numbers) * 2)
             landed = time.perf_counter()
-            context = dg.build_sensor_context(
-                instance=instance, resources={"landing": resources["landing"]}
-            )
             # As a user switches it on in the UI: while it is on, the order-events run sends the
-            # payment requests of the orders it pulled (one run from event to link).
-            with sensor_switched_on(instance, "order_payment_request_sensor"):
+            # payment requests of the orders it pulled (one run from event to link). The sensor's
+            # context is closed with the block, before the instance it holds is.
+            with (
+                dg.build_sensor_context(
+                    instance=instance, resources={"landing": resources["landing"]}
+                ) as context,
+                sensor_switched_on(instance, "order_payment_request_sensor"),
+            ):
                 tick = d365_order_events_sensor(context)
                 for request in tick.run_requests or []:
                     run(

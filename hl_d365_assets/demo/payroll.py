@@ -78,13 +78,13 @@ def payroll_act(settings: Settings, d365: SandboxD365, before: date, say: Say) -
     )
     ok = True
     with dg.DagsterInstance.get() as instance:
-        context = dg.build_sensor_context(
+        with dg.build_sensor_context(
             instance=instance,
             resources={
                 key: d365.resources[key] for key in ("landing", "mappings", "payroll_inbox")
             },
-        )
-        tick = payroll_inbox_sensor(context)
+        ) as context:
+            tick = payroll_inbox_sensor(context)
         say("  payroll_inbox_sensor landed and archived them")
         job = defs.resolve_job_def("payroll_job")
         # One run per day: a run loads every file landed under its day, so the tick's second

@@ -61,10 +61,13 @@ def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
     )
     _say(f"data folder: {settings.data_dir} (starting fresh)")
     # The receiver's seen-event-id journal goes too: a fresh landing zone must not remember ids.
+    # The payroll inbox's archive too: it knows the files it has seen by their hash, and the
+    # demo drops the same pay runs again.
     for stale in (
         settings.landing_dir,
         settings.data_dir / "sandbox",
         settings.data_dir / "webhook",
+        settings.data_dir / "payroll",
     ):
         shutil.rmtree(stale, ignore_errors=True)
     for stale in (settings.warehouse_path, settings.read_copy_path):
