@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 import os
 import random
-import secrets
 import statistics
 import tempfile
 import threading
@@ -35,15 +34,18 @@ from hl_d365_assets.defs.landing.sensors import (
     ORDER_EVENTS_INTERVAL_SECONDS,
     d365_order_events_sensor,
 )
-from hl_d365_assets.demo.orders import ORDERS, STATUS_URL_ENV, TOKEN_ENV, create_and_confirm
+from hl_d365_assets.demo.orders import (
+    ORDERS,
+    STATUS_URL_ENV,
+    TOKEN_ENV,
+    create_and_confirm,
+    order_endpoints,
+)
 from hl_d365_assets.demo.posting import QUIET_CONSOLE, SandboxD365
-from hl_d365_assets.sandbox.heartland_simulator import HeartlandSimulator, serve
 from hl_d365_assets.sandbox.resources import heartland_client
 from hl_d365_assets.sandbox.sensor_switch import switch_on_sensor
 from hl_d365_assets.settings import PROJECT_ROOT, load_settings
 from hl_d365_assets.warehouse import open_for_analysis, sql_file
-from hl_d365_assets.webhook.payment_notifications import PAYMENTS_PATH
-from hl_d365_assets.webhook.process import free_port, start_receiver
 
 TARGET_SECONDS = 10.0
 ORDERS_PER_RUN = 12
@@ -100,86 +102,74 @@ def _measure(
     from hl_d365_assets.definitions import defs
 
     settings = load_settings()
-    token = secrets.token_urlsafe(18)
-    port = free_port()
-    os.environ[TOKEN_ENV] = token
-    os.environ[STATUS_URL_ENV] = f"http://127.0.0.1:{port}{PAYMENTS_PATH}"
     logging.getLogger("splink").setLevel(logging.ERROR)
-    logs = settings.data_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    gp = HeartlandSimulator(payments_state=settings.data_dir / "sandbox" / "gp_payments.json")
-    gp_server = serve(gp)
-    receiver = start_receiver(
-        settings.data_dir, port, "--max-segment-age", "250ms", log_path=logs / "receiver.log"
-    )
     run_seconds: list[float] = []
     step_seconds: dict[str, list[float]] = {}
-    try:
-        with SandboxD365(settings) as d365, dg.DagsterInstance.get() as instance:
-            resources = {**d365.resources, "heartland": heartland_client(gp_server.base_url)}
+    with (
+        order_endpoints(settings, "receiver.log") as endpoints,
+        SandboxD365(settings) as d365,
+        dg.DagsterInstance.get() as instance,
+    ):
+        port, token = endpoints.port, endpoints.token
+        resources = {**d365.resources, "heartland": heartland_client(endpoints.gp_server.base_url)}
 
-            def run(job_name: str, **options) -> dg.ExecuteInProcessResult:
-                result = defs.resolve_job_def(job_name).execute_in_process(
-                    instance=instance,
-                    resources=resources,
-                    raise_on_error=True,
-                    run_config={**(options.pop("run_config", None) or {}), **QUIET_CONSOLE},
-                    **options,
-                )
-                return result
+        def run(job_name: str, **options) -> dg.ExecuteInProcessResult:
+            result = defs.resolve_job_def(job_name).execute_in_process(
+                instance=instance,
+                resources=resources,
+                raise_on_error=True,
+                run_config={**(options.pop("run_config", None) or {}), **QUIET_CONSOLE},
+                **options,
+            )
+            return result
 
-            # Outside the timing: D365's customers and orders, the golden customers (the links'
-            # e-mail addresses), and the switch a user turns on to ask customers for money.
-            if not d365.pull(lambda _message: None):
-                raise RuntimeError("the D365 pull failed")
-            run("customer_matching_job")
-            switch_on_sensor(instance, "order_payment_request_sensor")
-            d365.sim.business_events.activate(
-                SALES_ORDER_CHANGED, f"http://127.0.0.1:{port}/webhooks/d365/{token}"
-            )
-            numbers: list[str] = []
-            creator = threading.Thread(
-                target=_create_orders,
-                args=(d365, resources["d365"], count, rng, numbers),
-                daemon=True,
-            )
-            creator.start()
-            cursor = None
-            deadline = time.monotonic() + TIMEOUT_SECONDS
-            while time.monotonic() < deadline:
-                tick_started = time.monotonic()
-                context = dg.build_sensor_context(
-                    instance=instance, resources={"landing": resources["landing"]}, cursor=cursor
-                )
+        # Outside the timing: D365's customers and orders, the golden customers (the links'
+        # e-mail addresses), and the switch a user turns on to ask customers for money.
+        if not d365.pull(lambda _message: None):
+            raise RuntimeError("the D365 pull failed")
+        run("customer_matching_job")
+        switch_on_sensor(instance, "order_payment_request_sensor")
+        d365.sim.business_events.activate(
+            SALES_ORDER_CHANGED, f"http://127.0.0.1:{port}/webhooks/d365/{token}"
+        )
+        numbers: list[str] = []
+        creator = threading.Thread(
+            target=_create_orders,
+            args=(d365, resources["d365"], count, rng, numbers),
+            daemon=True,
+        )
+        creator.start()
+        cursor = None
+        deadline = time.monotonic() + TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            tick_started = time.monotonic()
+            with dg.build_sensor_context(
+                instance=instance, resources={"landing": resources["landing"]}, cursor=cursor
+            ) as context:
                 tick = d365_order_events_sensor(context)
-                cursor = context.cursor
-                for request in getattr(tick, "run_requests", None) or []:
-                    started = time.perf_counter()
-                    result = run(
-                        "d365_order_events_job",
-                        partition_key=request.partition_key,
-                        run_config=request.run_config or {},
-                        asset_selection=request.asset_selection,
-                        tags=request.tags,
-                    )
-                    run_seconds.append(time.perf_counter() - started)
-                    for step in instance.get_run_step_stats(result.run_id):
-                        if step.end_time and step.start_time:
-                            step_seconds.setdefault(step.step_key, []).append(
-                                step.end_time - step.start_time
-                            )
-                if not creator.is_alive() and len(_latencies(settings, numbers)) == count:
-                    break
-                time.sleep(
-                    max(0.0, ORDER_EVENTS_INTERVAL_SECONDS - (time.monotonic() - tick_started))
+            # The daemon stores the cursor a sensor returns; called directly, the caller does.
+            if isinstance(tick, dg.SensorResult):
+                cursor = tick.cursor
+            for request in getattr(tick, "run_requests", None) or []:
+                started = time.perf_counter()
+                result = run(
+                    "d365_order_events_job",
+                    partition_key=request.partition_key,
+                    run_config=request.run_config or {},
+                    asset_selection=request.asset_selection,
+                    tags=request.tags,
                 )
-            creator.join(timeout=30)
-            return _latencies(settings, numbers), run_seconds, step_seconds
-    finally:
-        receiver.terminate()
-        receiver.wait(timeout=30)
-        gp_server.stop()
-        gp.close()
+                run_seconds.append(time.perf_counter() - started)
+                for step in instance.get_run_step_stats(result.run_id):
+                    if step.end_time and step.start_time:
+                        step_seconds.setdefault(step.step_key, []).append(
+                            step.end_time - step.start_time
+                        )
+            if not creator.is_alive() and len(_latencies(settings, numbers)) == count:
+                break
+            time.sleep(max(0.0, ORDER_EVENTS_INTERVAL_SECONDS - (time.monotonic() - tick_started)))
+        creator.join(timeout=30)
+        return _latencies(settings, numbers), run_seconds, step_seconds
 
 
 def _create_orders(d365: SandboxD365, client, count: int, rng: random.Random, out: list) -> None:

@@ -22,7 +22,8 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -72,112 +73,128 @@ def orders_through_heartland(settings: Settings, d365: SandboxD365, say: Say) ->
     """Create, confirm and collect the demo orders; print each order's path. False on a failure."""
     from hl_d365_assets.definitions import defs
 
+    ok = True
+    with (
+        order_endpoints(settings, "webhook-receiver-orders.log") as endpoints,
+        dg.DagsterInstance.get() as instance,
+    ):
+        gp, port, token = endpoints.gp, endpoints.port, endpoints.token
+        resources = {**d365.resources, "heartland": heartland_client(endpoints.gp_server.base_url)}
+
+        def run(job_name: str, **options) -> dg.ExecuteInProcessResult:
+            nonlocal ok
+            result = defs.resolve_job_def(job_name).execute_in_process(
+                instance=instance,
+                resources=resources,
+                raise_on_error=False,
+                run_config={**options.pop("run_config", {}), **QUIET_CONSOLE},
+                **options,
+            )
+            if not result.success:
+                ok = False
+                say(f"  {job_name} FAILED (see `make ui`)")
+            return result
+
+        # The golden records give the links their e-mail address. splink warns of every
+        # comparison level a small sandbox never shows; the run's metadata keeps the fit.
+        logging.getLogger("splink").setLevel(logging.ERROR)
+        run("customer_matching_job")
+        d365.sim.business_events.activate(
+            SALES_ORDER_CHANGED, f"http://127.0.0.1:{port}/webhooks/d365/{token}"
+        )
+        numbers = create_and_confirm(d365, resources["d365"])
+        confirmed = time.perf_counter()
+        say(
+            f"  created and confirmed {len(numbers)} sales orders in D365 over OData: "
+            f"{', '.join(numbers)}; D365 sends a business event for each change"
+        )
+        events = _wait_for_events(settings, d365, len(numbers) * 2)
+        landed = time.perf_counter()
+        # As a user switches it on in the UI: while it is on, the order-events run sends the
+        # payment requests of the orders it pulled (one run from event to link). The sensor's
+        # context is closed with the block, before the instance it holds is.
+        with (
+            dg.build_sensor_context(
+                instance=instance, resources={"landing": resources["landing"]}
+            ) as context,
+            sensor_switched_on(instance, "order_payment_request_sensor"),
+        ):
+            tick = d365_order_events_sensor(context)
+            for request in tick.run_requests or []:
+                run(
+                    "d365_order_events_job",
+                    partition_key=request.partition_key,
+                    run_config=request.run_config or {},
+                    asset_selection=request.asset_selection,
+                    tags=request.tags,
+                )
+        requested = time.perf_counter()
+        say(
+            f"  {events} business events landed by the receiver {landed - confirmed:.1f}s after "
+            f"the last confirmation; one order-events run pulled the orders and asked GP-API "
+            f"for their payment requests in {requested - landed:.1f}s: event to payment link "
+            f"{requested - confirmed:.1f}s (plus up to the sensor's 2 s interval; "
+            "`hl-d365 bench --part orders` measures it per order)"
+        )
+        requests = _requests(settings, numbers)
+        for number, order in zip(numbers, ORDERS, strict=True):
+            request = requests.get(number)
+            if order.pay == "link" and request and request["gp_id"]:
+                gp.payments.pay_link(request["gp_id"])
+        # The end of the trading day: GP closes the batch the sales joined (auto-close), so
+        # the day's pull lands it and the customer payment journal can agree with settlement.
+        gp.payments.close_batches()
+        paid_day = _merchant_today(settings)
+        with resources["heartland"].process_config_and_initialize().open() as api:
+            pull_days(
+                api,
+                LandingZone(settings.landing_dir),
+                [paid_day],
+                StoreZones.from_mappings(settings.mappings_dir, settings.merchant_timezone),
+            )
+        run("daily_heartland_job", partition_key=paid_day.isoformat())
+        posting = run("post_journals_job", partition_key=paid_day.isoformat())
+        held = sorted(e.check_name for e in posting.get_asset_check_evaluations() if not e.passed)
+        _print_paths(settings, numbers, requests, paid_day, held, say)
+    return ok
+
+
+@dataclass(frozen=True)
+class OrderEndpoints:
+    gp: HeartlandSimulator
+    gp_server: object
+    port: int
+    token: str
+
+
+@contextmanager
+def order_endpoints(settings: Settings, log_name: str) -> Iterator[OrderEndpoints]:
+    """What D365 orders paid through Heartland talk to, on loopback: the GP-API simulator, and the
+    webhook receiver in its own process with the D365 events token in its path and the payments
+    status_url set (business events are few: segments committed after 250 ms, not 2 s). Shared by
+    the demo's order act and the order benchmark; stopped, and the two variables unset, on exit."""
     token = secrets.token_urlsafe(18)
     port = free_port()
     os.environ[TOKEN_ENV] = token
     os.environ[STATUS_URL_ENV] = f"http://127.0.0.1:{port}{PAYMENTS_PATH}"
     gp = HeartlandSimulator(payments_state=settings.data_dir / "sandbox" / "gp_payments.json")
     gp_server = serve(gp)
-    # Business events are few: their segments are committed after 250 ms, not 2 s.
     logs = settings.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    receiver = start_receiver(
-        settings.data_dir,
-        port,
-        "--max-segment-age",
-        "250ms",
-        log_path=logs / "webhook-receiver-orders.log",
-    )
-    resources = {**d365.resources, "heartland": heartland_client(gp_server.base_url)}
-    ok = True
     try:
-        with dg.DagsterInstance.get() as instance:
-
-            def run(job_name: str, **options) -> dg.ExecuteInProcessResult:
-                nonlocal ok
-                result = defs.resolve_job_def(job_name).execute_in_process(
-                    instance=instance,
-                    resources=resources,
-                    raise_on_error=False,
-                    run_config={**options.pop("run_config", {}), **QUIET_CONSOLE},
-                    **options,
-                )
-                if not result.success:
-                    ok = False
-                    say(f"  {job_name} FAILED (see `make ui`)")
-                return result
-
-            # The golden records give the links their e-mail address. splink warns of every
-            # comparison level a small sandbox never shows; the run's metadata keeps the fit.
-            logging.getLogger("splink").setLevel(logging.ERROR)
-            run("customer_matching_job")
-            d365.sim.business_events.activate(
-                SALES_ORDER_CHANGED, f"http://127.0.0.1:{port}/webhooks/d365/{token}"
-            )
-            numbers = create_and_confirm(d365, resources["d365"])
-            confirmed = time.perf_counter()
-            say(
-                f"  created and confirmed {len(numbers)} sales orders in D365 over OData: "
-                f"{', '.join(numbers)}; D365 sends a business event for each change"
-            )
-            events = _wait_for_events(settings, d365, len(numbers) * 2)
-            landed = time.perf_counter()
-            # As a user switches it on in the UI: while it is on, the order-events run sends the
-            # payment requests of the orders it pulled (one run from event to link). The sensor's
-            # context is closed with the block, before the instance it holds is.
-            with (
-                dg.build_sensor_context(
-                    instance=instance, resources={"landing": resources["landing"]}
-                ) as context,
-                sensor_switched_on(instance, "order_payment_request_sensor"),
-            ):
-                tick = d365_order_events_sensor(context)
-                for request in tick.run_requests or []:
-                    run(
-                        "d365_order_events_job",
-                        partition_key=request.partition_key,
-                        run_config=request.run_config or {},
-                        asset_selection=request.asset_selection,
-                        tags=request.tags,
-                    )
-            requested = time.perf_counter()
-            say(
-                f"  {events} business events landed by the receiver {landed - confirmed:.1f}s after "
-                f"the last confirmation; one order-events run pulled the orders and asked GP-API "
-                f"for their payment requests in {requested - landed:.1f}s: event to payment link "
-                f"{requested - confirmed:.1f}s (plus up to the sensor's 2 s interval; "
-                "`hl-d365 bench --part orders` measures it per order)"
-            )
-            requests = _requests(settings, numbers)
-            for number, order in zip(numbers, ORDERS, strict=True):
-                request = requests.get(number)
-                if order.pay == "link" and request and request["gp_id"]:
-                    gp.payments.pay_link(request["gp_id"])
-            # The end of the trading day: GP closes the batch the sales joined (auto-close), so
-            # the day's pull lands it and the customer payment journal can agree with settlement.
-            gp.payments.close_batches()
-            paid_day = _merchant_today(settings)
-            with resources["heartland"].process_config_and_initialize().open() as api:
-                pull_days(
-                    api,
-                    LandingZone(settings.landing_dir),
-                    [paid_day],
-                    StoreZones.from_mappings(settings.mappings_dir, settings.merchant_timezone),
-                )
-            run("daily_heartland_job", partition_key=paid_day.isoformat())
-            posting = run("post_journals_job", partition_key=paid_day.isoformat())
-            held = sorted(
-                e.check_name for e in posting.get_asset_check_evaluations() if not e.passed
-            )
-            _print_paths(settings, numbers, requests, paid_day, held, say)
+        receiver = start_receiver(
+            settings.data_dir, port, "--max-segment-age", "250ms", log_path=logs / log_name
+        )
+        try:
+            yield OrderEndpoints(gp, gp_server, port, token)
+        finally:
+            receiver.terminate()
+            receiver.wait(timeout=30)
     finally:
-        receiver.terminate()
-        receiver.wait(timeout=30)
         gp_server.stop()
         gp.close()
         os.environ.pop(TOKEN_ENV, None)
         os.environ.pop(STATUS_URL_ENV, None)
-    return ok
 
 
 def create_and_confirm(

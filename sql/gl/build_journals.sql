@@ -44,7 +44,7 @@ segments AS (
 ),
 displayed AS (
     SELECT business_date, rule_kind, match_value, store_id,
-           list(replace(coalesce(value, ''), '-', '\-') ORDER BY position) AS parts,
+           list(value ORDER BY position) AS segment_values,
            string_agg(segment || '=' || value, ', ' ORDER BY position)
                FILTER (WHERE segment <> 'MainAccount' AND value <> '') AS dimension_values,
            string_agg(segment, ', ' ORDER BY position)
@@ -53,11 +53,7 @@ displayed AS (
     GROUP BY ALL
 )
 SELECT r.business_date, r.rule_kind, r.match_value, r.store_id, r.main_account,
-       -- Trailing empty segments are left out: 110100 rather than 110100--.
-       array_to_string(
-           d.parts[1 : len(d.parts) - coalesce(
-               list_position(list_transform(list_reverse(d.parts), lambda x: x <> ''), true) - 1, 0)],
-           '-') AS account_display_value,
+       display_account(d.segment_values) AS account_display_value,
        coalesce(d.dimension_values, '') AS dimension_values,
        CASE
            WHEN r.main_account IS NULL

@@ -83,7 +83,7 @@ segments AS (
 ),
 displayed AS (
     SELECT business_date, item_class, item_code, side, department_code, location_code,
-           list(replace(value, '-', '\-') ORDER BY position) AS parts,
+           list(value ORDER BY position) AS segment_values,
            string_agg(segment || '=' || value, ', ' ORDER BY position)
                FILTER (WHERE segment <> 'MainAccount' AND value <> '') AS dimension_values
     FROM segments
@@ -91,11 +91,7 @@ displayed AS (
 )
 SELECT r.business_date, r.item_class, r.item_code, r.side, r.department_code, r.location_code,
        r.main_account,
-       -- Trailing empty segments are left out: 231500 rather than 231500--.
-       array_to_string(
-           d.parts[1 : len(d.parts) - coalesce(
-               list_position(list_transform(list_reverse(d.parts), lambda x: x <> ''), true) - 1, 0)],
-           '-') AS account_display_value,
+       display_account(d.segment_values) AS account_display_value,
        coalesce(d.dimension_values, '') AS dimension_values,
        CASE
            WHEN r.main_account IS NULL

@@ -14,6 +14,7 @@ DagsterAssetCheckFailedError) and the posting step reports the day held back and
 """
 
 import time
+from collections.abc import Iterator
 
 import dagster as dg
 
@@ -65,33 +66,9 @@ def journal_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseR
         with transaction(conn):
             evaluate_journal_checks(conn, days[0], days[-1])
         rows = conn.execute(sql_file("gl/list_journal_checks.sql"), window).fetchall()
-    seconds = round(time.perf_counter() - started, 3)
-    held_day_reported = context.run.tags.get(HELD_DAY_TAG) == HELD_DAY_REPORTED
-    for name in CHECKS:
-        results = [row for row in rows if row[0] == name]
-        failing = [row for row in results if not row[3]]
-        yield dg.AssetCheckResult(
-            asset_key=JOURNAL_LINES,
-            check_name=name,
-            passed=not failing,
-            severity=dg.AssetCheckSeverity.WARN
-            if held_day_reported
-            else dg.AssetCheckSeverity.ERROR,
-            metadata={
-                "journals_checked": len(results),
-                "journals_failing": len(failing),
-                "days_failing": sorted({str(day) for _, day, _, _, _ in failing}),
-                "journals_held": sorted(key for _, _, key, _, _ in failing),
-                "detail": dg.MetadataValue.md(
-                    "\n".join(
-                        f"- **{key}** {'passed' if ok else 'FAILED'}: {detail}"
-                        for _, _, key, ok, detail in results
-                    )
-                    or "no journals in range"
-                ),
-                "compute_seconds": seconds,
-            },
-        )
+    yield from journal_check_results(
+        context, JOURNAL_LINES, CHECKS, rows, started, failed_word="FAILED", nothing="no journals"
+    )
 
 
 PAYROLL_JOURNAL_LINES = dg.AssetKey(["gl", "payroll_journal_lines"])
@@ -134,13 +111,37 @@ def payroll_journal_checks(context: dg.AssetCheckExecutionContext, warehouse: Wa
         with transaction(conn):
             evaluate_payroll_journal_checks(conn, days[0], days[-1])
         rows = conn.execute(sql_file("gl/list_payroll_journal_checks.sql"), window).fetchall()
+    yield from journal_check_results(
+        context,
+        PAYROLL_JOURNAL_LINES,
+        PAYROLL_CHECKS,
+        rows,
+        started,
+        failed_word="HELD",
+        nothing="no payroll journals",
+    )
+
+
+def journal_check_results(
+    context: dg.AssetCheckExecutionContext,
+    asset_key: dg.AssetKey,
+    checks: dict[str, str],
+    rows: list[tuple],
+    started: float,
+    *,
+    failed_word: str,
+    nothing: str,
+) -> Iterator[dg.AssetCheckResult]:
+    """One result per check from its per-journal outcomes (``rows``: check name, business day,
+    journal key, passed, detail), for the day's journals and the pay runs' alike: at WARN in a
+    run tagged held-day-reported (a held journal is that run's designed outcome), else ERROR."""
     seconds = round(time.perf_counter() - started, 3)
     held_day_reported = context.run.tags.get(HELD_DAY_TAG) == HELD_DAY_REPORTED
-    for name in PAYROLL_CHECKS:
+    for name in checks:
         results = [row for row in rows if row[0] == name]
         failing = [row for row in results if not row[3]]
         yield dg.AssetCheckResult(
-            asset_key=PAYROLL_JOURNAL_LINES,
+            asset_key=asset_key,
             check_name=name,
             passed=not failing,
             severity=dg.AssetCheckSeverity.WARN
@@ -149,13 +150,14 @@ def payroll_journal_checks(context: dg.AssetCheckExecutionContext, warehouse: Wa
             metadata={
                 "journals_checked": len(results),
                 "journals_failing": len(failing),
+                "days_failing": sorted({str(day) for _, day, _, _, _ in failing}),
                 "journals_held": sorted(key for _, _, key, _, _ in failing),
                 "detail": dg.MetadataValue.md(
                     "\n".join(
-                        f"- **{key}** {'passed' if ok else 'HELD'}: {detail}"
+                        f"- **{key}** {'passed' if ok else failed_word}: {detail}"
                         for _, _, key, ok, detail in results
                     )
-                    or "no payroll journals in range"
+                    or f"{nothing} in range"
                 ),
                 "compute_seconds": seconds,
             },
