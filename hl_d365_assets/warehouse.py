@@ -42,7 +42,7 @@ from hl_d365_assets.warehouse_holder import LockHolder
 SQL_DIR = package_folder("hl_d365_assets.sql")
 """The top-level ``sql/`` folder, shipped in the package as ``hl_d365_assets.sql``."""
 # Schemas are created in dependency order; each layer's create_*.sql files run in name order.
-LAYERS = ("ops", "ref", "raw", "canonical", "mdm", "recon", "gl")
+LAYERS = ("ops", "ref", "raw", "canonical", "mdm", "risk", "recon", "gl")
 
 
 def sql_file(relative: str, **identifiers: str) -> str:
