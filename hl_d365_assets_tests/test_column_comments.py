@@ -24,7 +24,7 @@ from hl_d365_assets.warehouse import ensure_schema
 from hl_d365_assets_tests.conftest import make_settings, run_day
 
 DAY = date(2026, 11, 16)
-LAYERS = {"raw", "canonical", "mdm", "recon", "gl", "ops", "ref"}
+LAYERS = {"raw", "canonical", "mdm", "risk", "recon", "gl", "ops", "ref"}
 # The lineage suffix table_metadata reads ("Source: raw.table(col, col)"): not a description.
 LINEAGE = re.compile(r"Source:\s*\w+\.\w+\([^)]*\)")
 

@@ -21,3 +21,15 @@ COMMENT ON TABLE risk.alerts IS 'Risk scores above the alert threshold, deduplic
 COMMENT ON COLUMN risk.alerts.alert_id IS 'RSK_ + hash of domain, entity kind, entity id and business day: stable across re-runs.';
 COMMENT ON COLUMN risk.alerts.pattern IS 'The strongest pattern of the fired rules (model_anomaly when only the model flagged it).';
 COMMENT ON COLUMN risk.alerts.exception_id IS 'The recon.exceptions row (kind risk_<pattern>) reviewers set to fraud / not_fraud / accepted.';
+COMMENT ON COLUMN risk.alerts.business_date IS 'Business day of the alert (payroll: the check date).';
+COMMENT ON COLUMN risk.alerts.domain IS 'payments, pos, settlement or payroll.';
+COMMENT ON COLUMN risk.alerts.entity_kind IS 'What alerted (risk.scores.entity_kind).';
+COMMENT ON COLUMN risk.alerts.entity_id IS 'The entity''s key (risk.scores.entity_id).';
+COMMENT ON COLUMN risk.alerts.store_id IS 'Store of the entity; NULL for payroll.';
+COMMENT ON COLUMN risk.alerts.legal_entity IS 'D365 legal entity of the entity.';
+COMMENT ON COLUMN risk.alerts.severity IS 'high or medium: high alerts go to the alert webhook and count towards the risk hold.';
+COMMENT ON COLUMN risk.alerts.score IS 'The entity''s combined score (risk.scores.score).';
+COMMENT ON COLUMN risk.alerts.reasons IS 'Why it fired, in words: the rules and features that drove the score, strongest first.';
+COMMENT ON COLUMN risk.alerts.record_ids IS 'The canonical records behind the alert (kind:id), for lineage and review.';
+COMMENT ON COLUMN risk.alerts.model_version IS 'Model version behind the score (risk.scores.model_version).';
+COMMENT ON COLUMN risk.alerts.raised_at IS 'When the alert was first raised.';
