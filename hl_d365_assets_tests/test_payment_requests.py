@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -491,8 +492,16 @@ def test_a_stored_card_charge_and_a_paid_link_reach_the_customer_payment_journal
     ]  # the declined charge of SO-000009 is no payment
 
 
+@pytest.fixture
+def instance_with_sensor_state() -> Iterator[dg.DagsterInstance]:
+    """A sensor's on/off state lives in the instance's schedule storage, which Dagster's
+    in-memory instance (the suite's shared one) does not have."""
+    with dg.instance_for_test() as instance:
+        yield instance
+
+
 def test_the_order_events_run_asks_for_payment_only_while_the_request_sensor_is_switched_on(
-    world: World, instance: dg.DagsterInstance
+    world: World, instance_with_sensor_state: dg.DagsterInstance
 ) -> None:
     """One run from order event to payment link (issue 16, item 6): the order-events job ends with
     the request step, which sends only while order_payment_request_sensor is on — the one switch
@@ -509,18 +518,18 @@ def test_the_order_events_run_asks_for_payment_only_while_the_request_sensor_is_
             jobs=[dg.define_asset_job(ORDER_EVENTS_JOB, selection=[order_payment_requests])],
             resources=resources,
         ).resolve_job_def(ORDER_EVENTS_JOB)
-        assert not payment_requests_switched_on(instance)
+        assert not payment_requests_switched_on(instance_with_sensor_state)
 
-        off = events_job.execute_in_process(instance=instance)
+        off = events_job.execute_in_process(instance=instance_with_sensor_state)
 
         [event] = off.get_asset_materialization_events()
         metadata = {k: v.value for k, v in event.materialization.metadata.items()}
         assert metadata == {"sent": 0, "not_sent_because": "order_payment_request_sensor is off"}
         assert world.sim.payments.links == {} and world.requests() == {}
 
-        switch_on_sensor(instance, PAYMENT_REQUEST_SENSOR)
-        assert payment_requests_switched_on(instance)
-        on = events_job.execute_in_process(instance=instance)
+        switch_on_sensor(instance_with_sensor_state, PAYMENT_REQUEST_SENSOR)
+        assert payment_requests_switched_on(instance_with_sensor_state)
+        on = events_job.execute_in_process(instance=instance_with_sensor_state)
 
         assert on.success
         assert len(world.links_of("SO-000001")) == 1
