@@ -35,11 +35,13 @@ PRODUCTION_ENV = {
     "D365_TENANT_ID": "contoso.onmicrosoft.com",
     "D365_CLIENT_ID": "dummy-client-id",
     "D365_CLIENT_SECRET": "dummy-client-secret",
+    "HL_D365_FINGERPRINT_KEY": "dummy-fingerprint-key",
 }
 """Every production setting but the data folder, which each test points at its own."""
 
 SETTINGS_NAMES = {
     *PRODUCTION_REQUIRED,
+    "HL_D365_FINGERPRINT_KEY",
     "HEARTLAND_SANDBOX_URL",
     "HEARTLAND_RETAIL_SANDBOX_URL",
     "D365_SANDBOX_URL",
