@@ -185,28 +185,16 @@ def _rows(
     positions: dict[int, MappedColumn | None],
     unmapped_at: list[int],
 ) -> Iterator[MappedRow]:
-    # Each column's reading of each distinct text, computed once: a register repeats the same
-    # few values (run id, dates, codes) on every row, and read() is a pure function of the text.
-    readers = [
-        (i, column.column, column.read, {})
-        for i, column in positions.items()
-        if column is not None and column.format != DROP
-    ]
     file_row = 0
     for record in records:
-        if not "".join(record).strip():
-            continue  # a blank line is no data row (no field holds anything but whitespace)
+        if not any(field.strip() for field in record):
+            continue  # a blank line is no data row
         file_row += 1
-        values: dict[str, str] = {}
-        for i, name, read, seen in readers:
-            if i < len(record):
-                text = record[i]
-                value = seen.get(text)
-                if value is None:
-                    value = seen[text] = read(text)
-            else:
-                value = ""
-            values[name] = value
+        values = {
+            column.column: column.read(record[i]) if i < len(record) else ""
+            for i, column in positions.items()
+            if column is not None and column.format != DROP
+        }
         unmapped = {header[i].strip(): record[i] for i in unmapped_at if i < len(record)}
         problem = None
         if len(record) != len(header):
