@@ -219,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:
     sql.add_argument("-c", dest="sql_command", metavar="QUERY", help="SQL to run (as psql -c)")
     sql.add_argument("--max-rows", type=int, default=100, help="rows shown (default 100)")
 
+    from hl_d365_assets.mapping_copilot import commands as mapping_commands
+
+    mapping_commands.add_parser(commands)
+
     args = parser.parse_args(argv)
     refusal = _refusal(args)
     if refusal:
@@ -226,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "backfill":
         return _backfill(args)
+    if args.command == "mappings":
+        return mapping_commands.run(args)
     if args.command in ("sql", "query"):
         from hl_d365_assets.read_copy_sql import run_sql
         from hl_d365_assets.settings import load_settings

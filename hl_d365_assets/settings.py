@@ -63,6 +63,11 @@ variable                          sandbox                     production
                                   ``SANDBOX_FINGERPRINT_KEY`` uses the format ``fingerprint``: the
                                                               HMAC-SHA256 key of bank-account
                                                               fingerprints (docs/payroll-intake.md)
+``HL_D365_MAPPING_MODEL_URL``     unset: suggestions offline  optional, same: an OpenAI-compatible
+                                                              endpoint that may re-rank mapping
+                                                              suggestions (docs/mapping-copilot.md)
+``HL_D365_MAPPING_MODEL``         unset                       optional: its model; both must be set
+``HL_D365_MAPPING_MODEL_API_KEY`` unset                       optional (secret): its key
 ``HEARTLAND_SANDBOX_URL``         ``http://127.0.0.1:8765/``  ignored: where the Heartland simulator
                                   ``ucp``                     listens (``hl-d365 heartland-sim``)
 ``D365_SANDBOX_URL``              ``http://127.0.0.1:8766``   ignored: where the D365 simulator listens
@@ -197,6 +202,12 @@ class Settings:
     """``HL_D365_PAYROLL_INBOX`` as set (a folder or fsspec URL); see :attr:`payroll_inbox`."""
     payroll_archive_url: str | None = None
     """``HL_D365_PAYROLL_ARCHIVE`` as set; see :attr:`payroll_archive`."""
+    mapping_model_url: str | None = None
+    """``HL_D365_MAPPING_MODEL_URL``: an OpenAI-compatible endpoint (``…/v1``) that may re-rank
+    mapping suggestions (docs/mapping-copilot.md); unset, the suggestions stay offline. Its key,
+    ``HL_D365_MAPPING_MODEL_API_KEY``, is a secret read when a request is made (:func:`secret`)."""
+    mapping_model: str | None = None
+    """``HL_D365_MAPPING_MODEL``: the model name sent to that endpoint; both must be set."""
     missing: tuple[str, ...] = ()
     """Production settings that are not set (always empty in the sandbox)."""
     load_health_overrides: Mapping[str, float] = field(default_factory=dict)
@@ -340,6 +351,8 @@ def load_settings(environ: Environ | None = None) -> Settings:
         alert_webhook_configured=bool(_value(env, "HL_D365_ALERT_WEBHOOK_URL")),
         payroll_inbox_url=_value(env, "HL_D365_PAYROLL_INBOX") or None,
         payroll_archive_url=_value(env, "HL_D365_PAYROLL_ARCHIVE") or None,
+        mapping_model_url=_value(env, "HL_D365_MAPPING_MODEL_URL") or None,
+        mapping_model=_value(env, "HL_D365_MAPPING_MODEL") or None,
         missing=(
             tuple(name for name in PRODUCTION_REQUIRED if not _value(env, name))
             + (
