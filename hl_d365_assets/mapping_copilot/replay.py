@@ -36,16 +36,25 @@ def day_ranges(days: Iterable[date]) -> list[tuple[date, date]]:
 def replay_days(
     settings: Settings, instance: dg.DagsterInstance, job_name: str, days: list[date], say: Say
 ) -> bool:
-    """Rebuild ``days`` with ``job_name`` in ``instance``; whether every run succeeded."""
-    from hl_d365_assets.definitions import defs
+    """Rebuild ``days`` with ``job_name`` in ``instance``; whether every run succeeded.
 
+    The runs get the resources of ``settings`` (the warehouse and mapping files the approval
+    wrote to), not those the definitions were loaded with in this process."""
+    from hl_d365_assets.definitions import defs
+    from hl_d365_assets.defs.resources import build_resources
+
+    resources = build_resources(settings)
     succeeded = True
     for first, last in day_ranges(days):
         if job_name == JOB_BY_SOURCE["landing"]:
-            succeeded &= run_backfill(settings, first, last, "landing", instance, say) == 0
+            succeeded &= (
+                run_backfill(settings, first, last, "landing", instance, say, resources=resources)
+                == 0
+            )
             continue
         result = defs.resolve_job_def(job_name).execute_in_process(
             instance=instance,
+            resources=resources,
             tags={
                 ASSET_PARTITION_RANGE_START_TAG: first.isoformat(),
                 ASSET_PARTITION_RANGE_END_TAG: last.isoformat(),
