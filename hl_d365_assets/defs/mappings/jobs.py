@@ -10,7 +10,7 @@ from pydantic import Field
 from hl_d365_assets.mapping_copilot import queue
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.settings import load_settings
-from hl_d365_assets.warehouse import WarehouseResource
+from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource
 
 REPLAY_DAYS_TAG = "hl_d365/mapping_replay_days"
 """Tag the approving run gets: the business days (comma-separated) its value held back."""
@@ -31,7 +31,11 @@ class MappingDecisionConfig(dg.Config):
     note: str | None = Field(default=None, description="Why, for the record.")
 
 
-@dg.op(description="Refresh ops.mapping_suggestions from what the checks report unmapped.")
+@dg.op(
+    description="Refresh ops.mapping_suggestions from what the checks report unmapped.",
+    pool="warehouse",
+    retry_policy=WAREHOUSE_RETRY,
+)
 def refresh_mapping_suggestions(
     context: dg.OpExecutionContext, warehouse: WarehouseResource, mappings: MappingsResource
 ) -> None:
@@ -63,7 +67,13 @@ def refresh_mapping_suggestions(
     )
 
 
-@dg.op(description="Approve (write the mapping row) or reject one suggestion.")
+@dg.op(
+    description="Approve (write the mapping row) or reject one suggestion.",
+    pool="warehouse",
+    # A busy warehouse fails before anything is decided; a decided suggestion refuses a second
+    # approval, so a retry never writes the row twice.
+    retry_policy=WAREHOUSE_RETRY,
+)
 def decide_mapping_suggestion(
     context: dg.OpExecutionContext,
     config: MappingDecisionConfig,
@@ -73,7 +83,9 @@ def decide_mapping_suggestion(
     from pathlib import Path
 
     if config.decision not in ("approve", "reject"):
-        raise dg.Failure(f"decision must be approve or reject, not {config.decision!r}")
+        raise dg.Failure(
+            f"decision must be approve or reject, not {config.decision!r}", allow_retries=False
+        )
     try:
         with warehouse.writer() as conn:
             if config.decision == "reject":
@@ -89,7 +101,7 @@ def decide_mapping_suggestion(
                 config.note,
             )
     except queue.DecisionRefused as problem:
-        raise dg.Failure(str(problem)) from problem
+        raise dg.Failure(str(problem), allow_retries=False) from problem
     days = ",".join(d.isoformat() for d in approval.held_business_dates)
     context.instance.add_run_tags(
         context.run_id, {REPLAY_DAYS_TAG: days, REPLAY_JOB_TAG: approval.replay_job}
