@@ -33,12 +33,14 @@ from datetime import date
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from hl_d365_assets.landing import LandingWriter, LandingZone, envelope
 from hl_d365_assets.payroll_columns import DROP, MappedColumn, ReadFile
 from hl_d365_assets.warehouse import run_script, sql_file
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+CONTROL = re.compile(r"[\x00-\x1f]")
 _ID, _PAYLOAD, _PROBLEM = "\x00id\x00", "\x00payload\x00", "\x00problem\x00"
 
 
@@ -71,23 +73,54 @@ def export_lines(
             run_script(conn, sql_file(f"macros/{macros}"))
         conn.register("export_records", plan.records_table(read.records))
         for position, column in plan.lookups.items():
-            conn.register(f"lookup_{position}", _lookup(conn, position, column))
+            conn.register(f"lookup_{position}", _lookup(conn, plan.field(position), column))
         head, between, problem_head = _envelope_parts(landing.event_type, received_at)
         params = {
             **plan.params,
             "head": head,
             "between": between,
             "problem_head": problem_head,
-            "event_id_prefix": f"{landing.event_prefix}_{sha256[:16]}_",
+            # The id is "<prefix>_<16 hex>_<row>": plain ASCII, its JSON is itself in quotes.
+            "event_id_prefix": json.dumps(f"{landing.event_prefix}_{sha256[:16]}_")[:-1],
             "file_name": json.dumps(name, ensure_ascii=False),
             "file_sha256": json.dumps(sha256),
+            "file_name_text": name,
+            "file_sha256_text": sha256,
             "file_problem": landing.problem,
             "header_fields": len(read.header),
             "received_day": received_day.isoformat(),
         }
+        params["blank_records"] = [
+            record
+            for (record,) in conn.execute(
+                sql_file("landing/find_blank_records.sql").replace("{all_fields}", plan.fields())
+            ).fetchall()
+        ]
         sql = plan.statement()
-        rows = conn.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql}).fetchall()
-    return dict(rows)
+        used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
+        lines = conn.sql(sql, params=used).to_arrow_table()
+    return _by_day(lines, received_day)
+
+
+def _by_day(lines: pa.Table, received_day: date) -> dict[str, list[str]]:
+    """Each day's lines in file order; a row whose date cannot be read lands under the file's
+    most common readable date (the first seen among equally common ones), else under the day of
+    receipt."""
+    rows = lines["file_row"]
+    if len(rows) > 1 and not pc.all(pc.less(rows[:-1], rows[1:])).as_py():
+        lines = lines.sort_by("file_row")  # DuckDB keeps the records' order; this never moves
+    counts = pc.value_counts(lines["row_day"].drop_null())  # in order of first appearance
+    if len(counts) == 1 and counts[0]["counts"].as_py() == len(lines):
+        return {counts[0]["values"].as_py(): lines["line"].to_pylist()}
+    fallback = received_day.isoformat()
+    if len(counts):
+        most = pc.max(counts.field("counts")).as_py()
+        fallback = next(c["values"] for c in counts.to_pylist() if c["counts"] == most)
+    days = pc.fill_null(lines["row_day"], fallback)
+    return {
+        day: lines["line"].filter(pc.equal(days, day)).to_pylist()
+        for day in pc.unique(days).to_pylist()
+    }
 
 
 def land_export(
@@ -112,10 +145,16 @@ def iso_date(text: str) -> str | None:
 
 class _Plan:
     """Which position of the file's header feeds which key of the payload (header order, the
-    last position of a repeated key holding its value, as a Python dict built row by row did)."""
+    last position of a repeated key holding its value, as a Python dict built row by row did).
+
+    Two renderings of a payload, the same bytes: ``to_json`` of a struct, fast, for a row holding
+    no control character in a file whose keys DuckDB can name (no key repeated in any case, no
+    field beyond the header, no control character in a key); and a concatenation of
+    ``json_text`` parts for every other row, which writes any text as json.dumps does."""
 
     def __init__(self, read: ReadFile, date_column: str) -> None:
         self.width = max([len(read.header), *map(len, read.records)])
+        self.split = False
         self.params: dict[str, object] = {}
         self.lookups: dict[int, MappedColumn] = {}
         values: dict[str, tuple[int, MappedColumn]] = {}
@@ -131,41 +170,58 @@ class _Plan:
             unmapped.setdefault(f"field_{position + 1}", []).append(position)
 
         members = {key: self._value(position, column) for key, (position, column) in values.items()}
-        members["unmapped"] = self._object(
-            [(key, positions) for key, positions in unmapped.items()]
-        )
+        members["unmapped"] = self._object(list(unmapped.items()))
         members["file"] = (
             "'{\"name\":' || $file_name || ',\"sha256\":' || $file_sha256 "
             "|| ',\"row\":' || data_rows.file_row || '}'"
         )
-        self.payload = self._members(members)
-        self.day = "NULL"
+        self.payload = "'{' || substr(" + self._members(members) + ", 2) || '}'"
+        self.day = "NULL::VARCHAR"
         if date_column in values:
             position, column = values[date_column]
             self.lookups[position] = column
             self.day = f"lookup_{position}.day"
+        self.struct = self._struct(values, unmapped, read)
 
-    @staticmethod
-    def records_table(records: list[list[str]]) -> pa.Table:
+    def records_table(self, records: list[list[str]]) -> pa.Table:
+        """The records in one C-level conversion; as columns too when every record has the
+        same length (a list element per field in SQL costs more than Arrow's own split)."""
+        fields = pa.array(records, pa.list_(pa.string()))
+        lengths = pc.list_value_length(fields)
+        columns = {}
+        self.split = pc.min(lengths).as_py() == self.width == pc.max(lengths).as_py()
+        if self.split:
+            columns = {f"f{i}": pc.list_element(fields, i) for i in range(self.width)}
         return pa.table(
             {
                 "record": pa.array(range(len(records)), pa.int64()),
-                "record_fields": pa.array(records, pa.list_(pa.string())),
+                "record_fields": fields,
+                **columns,
             }
         )
+
+    def field(self, position: int) -> str:
+        """A field of export_records (NULL past the end of a short record)."""
+        return f"f{position}" if self.split else f"record_fields[{position + 1}]"
+
+    def fields(self) -> str:
+        return ", ".join(self.field(i) for i in range(self.width))
 
     def statement(self) -> str:
         joins = "".join(
             f"\n    LEFT JOIN lookup_{p} ON lookup_{p}.text = data_rows.c{p}" for p in self.lookups
         )
+        fields = ", ".join(f"c{i}" for i in range(self.width))
         return (
             sql_file("landing/build_export_lines.sql")
             .replace(
                 "{columns}",
-                ", ".join(f"record_fields[{i + 1}] AS c{i}" for i in range(self.width)),
+                ", ".join(f"{self.field(i)} AS c{i}" for i in range(self.width)),
             )
-            .replace("{all_fields}", ", ".join(f"c{i}" for i in range(self.width)))
+            .replace("{all_fields}", fields)
             .replace("{row_day}", self.day)
+            .replace("{struct_payload}", self.struct or "NULL")
+            .replace("{struct_ok}", "TRUE" if self.struct else "FALSE")
             .replace("{payload_members}", self.payload)
             .replace("{lookup_joins}", joins)
         )
@@ -175,7 +231,7 @@ class _Plan:
         field = f"data_rows.c{position}"
         if column.format:
             self.lookups[position] = column
-            read = f"lookup_{position}.value_json"
+            read = f"json_text(lookup_{position}.value)"
         else:
             read = f"json_text(python_strip({field}))"
         return f"CASE WHEN {field} IS NULL THEN '\"\"' ELSE {read} END"
@@ -206,21 +262,62 @@ class _Plan:
         self.params[name] = json.dumps(key, ensure_ascii=False) + ":"
         return name
 
+    def _struct(
+        self,
+        values: dict[str, tuple[int, MappedColumn]],
+        unmapped: dict[str, list[int]],
+        read: ReadFile,
+    ) -> str | None:
+        """The payload as ``to_json(struct_pack(...))``, or None when DuckDB cannot name it."""
+        if self.width != len(read.header) or any(len(p) > 1 for p in unmapped.values()):
+            return None
+        top = [*values, "unmapped", "file"]
+        for keys in (top, list(unmapped)):
+            if len({k.lower() for k in keys}) != len(keys) or any(CONTROL.search(k) for k in keys):
+                return None
 
-def _lookup(conn: duckdb.DuckDBPyConnection, position: int, column: MappedColumn) -> pa.Table:
+        def name(key: str) -> str:
+            return '"' + key.replace('"', '""') + '"'
+
+        mapped = [
+            f"{name(key)} := "
+            + (
+                f"lookup_{position}.value"
+                if column.format
+                else f"python_strip(data_rows.c{position})"
+            )
+            for key, (position, column) in values.items()
+        ]
+        others = [f"{name(key)} := data_rows.c{p}" for key, (p,) in unmapped.items()]
+        if not others:
+            return None  # DuckDB has no empty struct
+        return (
+            "to_json(struct_pack("
+            + ", ".join(
+                [
+                    *mapped,
+                    '"unmapped" := struct_pack(' + ", ".join(others) + ")",
+                    '"file" := struct_pack("name" := $file_name_text, '
+                    '"sha256" := $file_sha256_text, "row" := data_rows.file_row)',
+                ]
+            )
+            + "))::VARCHAR"
+        )
+
+
+def _lookup(conn: duckdb.DuckDBPyConnection, field: str, column: MappedColumn) -> pa.Table:
     """Each distinct text of one column, read by the mapping once: its JSON, and its day."""
     texts = [
         text
         for (text,) in conn.execute(
-            f"SELECT DISTINCT record_fields[{position + 1}] AS text FROM export_records "
-            "WHERE text IS NOT NULL"
+            f"SELECT DISTINCT {field} AS text FROM export_records WHERE text IS NOT NULL"
         ).fetchall()
     ]
     read = [column.read(text) for text in texts]
     return pa.table(
         {
             "text": pa.array(texts, pa.string()),
-            "value_json": pa.array([json.dumps(v, ensure_ascii=False) for v in read], pa.string()),
+            "value": pa.array(read, pa.string()),
             "day": pa.array([iso_date(v) for v in read], pa.string()),
         }
     )

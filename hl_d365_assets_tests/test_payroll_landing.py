@@ -209,3 +209,21 @@ def test_the_sql_strip_and_json_are_python_s_for_every_character() -> None:
     for original, stripped, blank, as_json in rows:
         assert (stripped, blank) == (original.strip(), not original.strip()), repr(original)
         assert as_json == json.dumps(original, ensure_ascii=False), repr(original)
+
+
+def test_a_large_register_keeps_its_row_order_across_days() -> None:
+    """Thousands of rows over two days, blank rows among them, rows taking either rendering:
+    DuckDB's parallel work must not reorder them."""
+    rows = []
+    for i in range(12_000):
+        day = "11/20/2026" if i % 3 else "11/21/2026"
+        rows.append(
+            row(**{"Check Date": day, "File #": f"E{i}", "Memo": "\x1f" if i % 7 == 0 else ""})
+        )
+        if i % 1_000 == 0:
+            rows.append([""])
+    lines = assert_same(text(rows))
+    assert {day: len(day_lines) for day, day_lines in lines.items()} == {
+        "2026-11-21": 4_000,
+        "2026-11-20": 8_000,
+    }
