@@ -10,10 +10,11 @@ The lines are byte for byte what one ``envelope()`` per row wrote before:
 - a column with a format (dates, decimals, last4, fingerprints) is read by its own
   :meth:`MappedColumn.read` once per *distinct* text, and the rows join that lookup: the mapping's
   Python stays the one definition of a format, and a register repeats its texts on every row;
-- a plain column is trimmed in SQL of exactly the characters ``str.strip()`` removes
-  (sql/macros/python_strip.sql);
-- JSON strings are written by the ``json_text`` macro (sql/macros/json_text.sql): json.dumps's
-  bytes, control characters included;
+- a row whose fields hold no control character and none of which starts or ends with white space
+  (most of a register) is ``to_json`` of a struct, which writes such text as json.dumps does;
+  any other row is a concatenation of parts: plain columns trimmed of exactly the characters
+  ``str.strip()`` removes (sql/macros/python_strip.sql), JSON strings written by the ``json_text``
+  macro (sql/macros/json_text.sql: json.dumps's bytes, control characters included);
 - the envelope's fixed parts are cut from :func:`hl_d365_assets.landing.envelope` itself, so an
   envelope has one definition; the lines are written by the one :class:`LandingWriter`.
 
@@ -108,7 +109,8 @@ def _by_day(lines: pa.Table, received_day: date) -> dict[str, list[str]]:
     receipt."""
     rows = lines["file_row"]
     if len(rows) > 1 and not pc.all(pc.less(rows[:-1], rows[1:])).as_py():
-        lines = lines.sort_by("file_row")  # DuckDB keeps the records' order; this never moves
+        # A safeguard: DuckDB has returned the rows in the records' order in every run seen.
+        lines = lines.sort_by("file_row")
     counts = pc.value_counts(lines["row_day"].drop_null())  # in order of first appearance
     if len(counts) == 1 and counts[0]["counts"].as_py() == len(lines):
         return {counts[0]["values"].as_py(): lines["line"].to_pylist()}

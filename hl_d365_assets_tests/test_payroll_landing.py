@@ -145,6 +145,11 @@ def test_short_long_and_undated_rows_land_the_same() -> None:
     lines = assert_same(text(rows))
     assert list(lines) == ["2026-11-20", "2026-11-21"]
     assert_same(text([row(**{"Check Date": "soon"}), row()[:2]]))
+    # Equally common dates: the undated row lands under the one seen first.
+    tie = assert_same(
+        text([row(**{"Check Date": "x"}), row(**{"Check Date": "11/21/2026"}), row()])
+    )
+    assert list(tie) == ["2026-11-21", "2026-11-20"] and len(tie["2026-11-21"]) == 2
 
 
 def test_missing_required_columns_and_a_bank_statement_land_the_same() -> None:
