@@ -36,7 +36,6 @@ import hashlib
 import hmac
 import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -132,27 +131,27 @@ class ColumnMapping:
 
 @dataclass(frozen=True)
 class ReadFile:
-    """A file read through its mapping: our rows, and what the header lacked or added."""
+    """A file split by the CSV reader, with what its header lacked or added. Its rows become
+    landing lines set-based (:mod:`hl_d365_assets.payroll_landing`)."""
 
-    rows: list[MappedRow]
+    header: list[str]
+    records: list[list[str]]
+    """Every record after the header as the CSV reader split it, blank ones included."""
+    columns: tuple[MappedColumn | None, ...]
+    """The mapped column of each header position (None: the mapping does not name it)."""
     missing_columns: tuple[str, ...]
     """Our required columns whose export header is absent (named by our column name)."""
     unmapped_headers: tuple[str, ...]
     """Export headers the mapping does not name, in file order."""
 
 
-@dataclass(frozen=True)
-class MappedRow:
-    file_row: int
-    """Data row in the file, from 1 (the header is not counted)."""
-    values: dict[str, str]
-    unmapped: dict[str, str]
-    problem: str | None = None
-    """A row the CSV reader could split but not line up with the header."""
-
-
 def read_export(data: bytes, mapping: ColumnMapping) -> ReadFile:
-    """Read a dropped CSV (UTF-8, optional BOM, RFC-4180 quoting) through ``mapping``."""
+    """Split a dropped CSV (UTF-8, optional BOM, RFC-4180 quoting) and match its header to
+    ``mapping``. Python's csv module does the split: its rules (a quote opens a quoted value only
+    as a field's first character, blanks around quotes are kept, every line ending splits a
+    record) are what an export is read by; DuckDB's own CSV reader departs from them (it trims
+    blanks around a quoted value, ignores one delimiter too many at the end of a line, and drops a
+    byte-order mark starting its first line), so it is not used to split."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -168,42 +167,18 @@ def read_export(data: bytes, mapping: ColumnMapping) -> ReadFile:
     except csv.Error as error:
         raise UnreadableFile(f"the CSV cannot be parsed ({error.__class__.__name__})") from None
     mapped = mapping.by_header()
-    positions = {i: mapped.get(_header_key(h)) for i, h in enumerate(header)}
-    present = {c.column for c in positions.values() if c is not None}
+    columns = tuple(mapped.get(_header_key(h)) for h in header)
+    present = {c.column for c in columns if c is not None}
     missing = tuple(c.column for c in mapping.columns if c.required and c.column not in present)
-    unmapped_at = [i for i, c in positions.items() if c is None and header[i].strip()]
     return ReadFile(
-        rows=list(_rows(records, header, positions, unmapped_at)),
+        header=header,
+        records=records,
+        columns=columns,
         missing_columns=missing,
-        unmapped_headers=tuple(header[i].strip() for i in unmapped_at),
+        unmapped_headers=tuple(
+            h.strip() for h, c in zip(header, columns, strict=True) if c is None and h.strip()
+        ),
     )
-
-
-def _rows(
-    records: list[list[str]],
-    header: list[str],
-    positions: dict[int, MappedColumn | None],
-    unmapped_at: list[int],
-) -> Iterator[MappedRow]:
-    file_row = 0
-    for record in records:
-        if not any(field.strip() for field in record):
-            continue  # a blank line is no data row
-        file_row += 1
-        values = {
-            column.column: column.read(record[i]) if i < len(record) else ""
-            for i, column in positions.items()
-            if column is not None and column.format != DROP
-        }
-        unmapped = {header[i].strip(): record[i] for i in unmapped_at if i < len(record)}
-        problem = None
-        if len(record) != len(header):
-            problem = (
-                f"payroll_malformed_row: the row has {len(record)} fields, the header {len(header)}"
-            )
-            # Fields beyond the header have no name; keep them for the scanner all the same.
-            unmapped |= {f"field_{i + 1}": record[i] for i in range(len(header), len(record))}
-        yield MappedRow(file_row=file_row, values=values, unmapped=unmapped, problem=problem)
 
 
 def fingerprint(value: str, key: bytes | None) -> str:

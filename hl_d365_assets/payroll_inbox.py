@@ -37,7 +37,6 @@ as duplicates, ops.payroll_files keeps one row per manifest event id).
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -47,6 +46,7 @@ import fsspec
 
 from hl_d365_assets.landing import LandingWriter, LandingZone, envelope, utc_now_iso
 from hl_d365_assets.payroll_columns import ColumnMapping, ReadFile, UnreadableFile, read_export
+from hl_d365_assets.payroll_landing import ExportLanding, export_lines, land_export
 from hl_d365_assets.pci import mask_card_numbers, mask_personal_data
 from hl_d365_assets.raw_loader import BANK_SOURCE, PAYROLL_SOURCE
 from hl_d365_assets.time_zones import zone as time_zone
@@ -60,7 +60,6 @@ LANDED, DUPLICATE, MISSING_COLUMNS, UNREADABLE = (
     "missing_columns",
     "unreadable",
 )
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -244,7 +243,7 @@ def _receive(
             received = replace(
                 received,
                 status=MISSING_COLUMNS if read.missing_columns else LANDED,
-                rows=len(read.rows),
+                rows=days.total(),
                 partitions=tuple(sorted(days)),
                 unknown_columns=tuple(_masked(h) for h in read.unmapped_headers),
                 missing_columns=read.missing_columns,
@@ -265,45 +264,23 @@ def _land(
     received_day: date,
 ) -> Counter[str]:
     """One envelope per data row, under the row's date; a row whose date cannot be read lands
-    under the file's most common date (else the day of receipt) and raw quarantines it."""
+    under the file's most common date (else the day of receipt) and raw quarantines it. The lines
+    are made set-based (:mod:`hl_d365_assets.payroll_landing`)."""
     problem = (
         f"payroll_missing_columns: {', '.join(read.missing_columns)} (required by "
         f"mappings/{drop.mapping_file}) missing from the file's header"
         if read.missing_columns
         else None
     )
-    days = [_iso_date(row.values.get(drop.date_column, "")) for row in read.rows]
-    readable = Counter(day for day in days if day)
-    fallback = readable.most_common(1)[0][0] if readable else received_day.isoformat()
-    by_day: dict[str, list[str]] = {}
-    for row, day in zip(read.rows, days, strict=True):
-        payload = {
-            **row.values,
-            "unmapped": row.unmapped,
-            "file": {"name": name, "sha256": sha256, "row": row.file_row},
-        }
-        by_day.setdefault(day or fallback, []).append(
-            envelope(
-                f"{drop.event_prefix}_{sha256[:16]}_{row.file_row}",
-                drop.event_type,
-                payload,
-                received_at=received_at,
-                receiver_problem=problem or row.problem,
-            )
-        )
-    with LandingWriter(zone, PRODUCER) as writer:
-        for day, lines in by_day.items():
-            writer.append_lines(drop.source, drop.entity, day, lines)
-    return Counter({day: len(lines) for day, lines in by_day.items()})
-
-
-def _iso_date(text: str) -> str | None:
-    if not ISO_DATE.fullmatch(text):
-        return None
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        return None
+    lines = export_lines(
+        read,
+        ExportLanding(drop.event_prefix, drop.event_type, drop.date_column, problem),
+        sha256,
+        name,
+        received_at,
+        received_day,
+    )
+    return land_export(zone, PRODUCER, drop.source, drop.entity, lines)
 
 
 def _name(path: str) -> str:

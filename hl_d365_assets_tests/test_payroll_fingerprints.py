@@ -5,6 +5,7 @@ itself reaches no landed line, table or quarantine."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -13,6 +14,8 @@ import dagster as dg
 import pytest
 
 from hl_d365_assets.payroll_columns import ColumnMapping, fingerprint, read_export
+from hl_d365_assets.payroll_inbox import REGISTER
+from hl_d365_assets.payroll_landing import ExportLanding, export_lines
 from hl_d365_assets.settings import (
     FINGERPRINT_KEY_ENV,
     PRODUCTION_REQUIRED,
@@ -37,6 +40,7 @@ CHECK_DATE = date(2026, 11, 20)
 SHARED, OWN = "000123456789", "987654321000"
 HEADER = "Direct Deposit Account"
 MAPPING = PROJECT_ROOT / "mappings" / "payroll_register_columns.csv"
+LANDING = ExportLanding(REGISTER.event_prefix, REGISTER.event_type, REGISTER.date_column, None)
 
 
 def pay(employee: str, account: str) -> list[PayLine]:
@@ -70,9 +74,11 @@ def test_a_mapping_that_fingerprints_is_not_read_without_the_key() -> None:
     assert "zz-secret-zz" not in repr(mapping), "the key is never printed"
     read = read_export(register_csv(LINES, CHECK_DATE, extra_headers=(HEADER,)), mapping)
     assert read.unmapped_headers == ("Memo",)
-    values = [row.values["bank_account_fingerprint"] for row in read.rows]
+    lines = export_lines(read, LANDING, "0" * 64, "run.csv", "2026-11-20T00:00:00.000Z", CHECK_DATE)
+    landed = [json.loads(line) for line in lines[CHECK_DATE.isoformat()]]
+    values = [line["payload"]["bank_account_fingerprint"] for line in landed]
     assert values[0] == values[3] == fingerprint(SHARED, b"zz-secret-zz") != values[6]
-    assert SHARED not in str(read) and OWN not in str(read)
+    assert SHARED not in str(lines) and OWN not in str(lines)
 
 
 def test_production_refuses_to_start_without_the_key_when_a_mapping_fingerprints(
