@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 import dagster as dg
+import duckdb
 from pydantic import Field, model_validator
 
 from hl_d365_assets.business_day import business_days, partition_dates
@@ -22,6 +23,7 @@ from hl_d365_assets.business_rules import (
     record_exceptions,
     table_parts,
 )
+from hl_d365_assets.pci import mask_card_numbers
 from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource
 
 
@@ -169,8 +171,14 @@ class BusinessRule(dg.Component, dg.Model, dg.Resolvable):
                     checked, failing = evaluate(
                         conn, rule, *((first, last) if self.date_column else (None, None))
                     )
-            except RuleRefused as refused:
-                return dg.AssetCheckResult(passed=False, metadata={"refused": str(refused)})
+            except (RuleRefused, duckdb.Error) as refused:
+                # A rule the read-only connection refuses (a write, a file reader) or that does
+                # not run (a wrong column) fails its check, said in words; DuckDB may quote a
+                # value in its message, so it passes the card-number mask first.
+                return dg.AssetCheckResult(
+                    passed=False,
+                    metadata={"rule_not_run": mask_card_numbers(str(refused))[:500]},
+                )
             with warehouse.writer() as conn:
                 ids = record_exceptions(conn, rule, failing, first, last, context.run.run_id)
             return dg.AssetCheckResult(
