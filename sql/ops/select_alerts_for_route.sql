@@ -8,5 +8,5 @@ LEFT JOIN ops.alert_route_deliveries AS d ON d.route = $route AND d.alert_id = a
 WHERE a.business_date BETWEEN $first AND $last
   AND d.delivered_at IS NULL
   AND list_contains($severities, a.severity)
-  AND len(list_filter($kinds, pattern -> a.kind GLOB pattern)) > 0
+  AND len(list_filter($kinds, lambda pattern: a.kind GLOB pattern)) > 0
 ORDER BY a.raised_at, a.alert_id;
