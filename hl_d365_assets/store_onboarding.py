@@ -84,7 +84,7 @@ def write_store(directory: Path, rows: StoreRows) -> OnboardingReport:
         ],
     )
     if rows.warehouse is not None:
-        replace("store_warehouses.csv", [{"store_id": store_id, **rows.warehouse}])
+        replace("store_warehouses.csv", [_warehouse_row(rows)])
 
     header, values = _read(directory / "gl_dimension_values.csv")
     known = {(row["dimension"], row["value"]) for row in values}
@@ -136,13 +136,20 @@ def missing_rows(directory: Path, rows: StoreRows) -> list[str]:
         missing.append("gl_store_dimensions.csv")
     if rows.warehouse is not None:
         found = [
-            {k: v for k, v in r.items() if k != "store_id"}
-            for r in _read(directory / "store_warehouses.csv")[1]
-            if r["store_id"] == store_id
+            r for r in _read(directory / "store_warehouses.csv")[1] if r["store_id"] == store_id
         ]
-        if found != [rows.warehouse]:
+        if found != [_warehouse_row(rows)]:
             missing.append("store_warehouses.csv")
     return missing
+
+
+def _warehouse_row(rows: StoreRows) -> dict[str, str]:
+    assert rows.warehouse is not None
+    return {
+        "store_id": rows.store["store_id"],
+        "legal_entity": rows.store["legal_entity"],
+        **rows.warehouse,
+    }
 
 
 def _normalised(value: str) -> str:
