@@ -63,6 +63,22 @@ def write_store(directory: Path, rows: StoreRows) -> OnboardingReport:
             f"store {store_id}: legal entity {rows.store['legal_entity']!r} is not in "
             "legal_entities.csv"
         )
+    # Every refusal comes before the first file is written: a refused store changes nothing.
+    methods_header, methods = _read(directory / "payment_methods.csv")
+    mapped = {(r["source_field"], _normalised(r["source_value"])): r for r in methods}
+    added_methods = []
+    for method in rows.payment_methods:
+        key = (method["source_field"], _normalised(method["source_value"]))
+        if key in mapped:
+            if mapped[key]["payment_method_code"] != method["payment_method_code"]:
+                raise OnboardingRefused(
+                    f"store {store_id}: {key[0]} {key[1]} is mapped to "
+                    f"{mapped[key]['payment_method_code']} for every store (payment_methods.csv); "
+                    f"the pipeline maps by value alone, so {method['payment_method_code']} for "
+                    "one store cannot be applied"
+                )
+            continue
+        added_methods.append({**method, "valid_from": valid_from})
     changed: list[str] = []
 
     def replace(name: str, new_rows: list[dict[str, str]]) -> None:
@@ -96,22 +112,7 @@ def write_store(directory: Path, rows: StoreRows) -> OnboardingReport:
     if _write(directory / "gl_dimension_values.csv", header, values + added_values):
         changed.append("gl_dimension_values.csv")
 
-    header, methods = _read(directory / "payment_methods.csv")
-    mapped = {(r["source_field"], _normalised(r["source_value"])): r for r in methods}
-    added_methods = []
-    for method in rows.payment_methods:
-        key = (method["source_field"], _normalised(method["source_value"]))
-        if key in mapped:
-            if mapped[key]["payment_method_code"] != method["payment_method_code"]:
-                raise OnboardingRefused(
-                    f"store {store_id}: {key[0]} {key[1]} is mapped to "
-                    f"{mapped[key]['payment_method_code']} for every store (payment_methods.csv); "
-                    f"the pipeline maps by value alone, so {method['payment_method_code']} for "
-                    "one store cannot be applied"
-                )
-            continue
-        added_methods.append({**method, "valid_from": valid_from})
-    if _write(directory / "payment_methods.csv", header, methods + added_methods):
+    if _write(directory / "payment_methods.csv", methods_header, methods + added_methods):
         changed.append("payment_methods.csv")
     return OnboardingReport(
         files_changed=changed,

@@ -24,6 +24,7 @@ from dagster.components.testing import create_defs_folder_sandbox
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
+from hl_d365_assets.store_onboarding import OnboardingRefused, write_store
 from hl_d365_assets_tests.conftest import generate_days, make_settings, run_day
 
 # One sandbox day through the daily job, about a minute on the shared 2 cores: started first
@@ -173,3 +174,39 @@ def test_an_unquoted_number_is_refused_not_turned_into_another_identifier() -> N
     with pytest.raises(Exception) as refused:
         load_store(STORE_YAML.replace('BusinessUnit: "007"', "BusinessUnit: 007"))
     assert "string" in causes(refused.value)
+
+
+def test_a_payment_method_override_adds_an_unmapped_value_and_refuses_a_remap(
+    tmp_path: Path,
+) -> None:
+    mappings = tmp_path / "mappings"
+    shutil.copytree(PROJECT_ROOT / "mappings", mappings)
+    ebt = STORE_YAML + textwrap.indent(
+        "payment_methods:\n"
+        "  - {source_field: tender_type, source_value: EBT, payment_method_code: EBT}\n",
+        "  ",
+    )
+    component, _ = load_store(ebt)
+    report = write_store(mappings, component.rows())
+    assert report.payment_methods_added == ["tender_type=EBT"]
+    assert "tender_type,EBT,EBT,,2026-01-01" in (mappings / "payment_methods.csv").read_text()
+
+    remap = STORE_YAML.replace("S007", "S008") + textwrap.indent(
+        "payment_methods:\n"
+        "  - {source_field: card_brand, source_value: Visa, payment_method_code: VISA_AZ}\n",
+        "  ",
+    )
+    component, _ = load_store(remap)
+    before = {p.name: p.read_bytes() for p in mappings.glob("*.csv")}
+    with pytest.raises(OnboardingRefused, match="mapped to VISA for every store"):
+        write_store(mappings, component.rows())
+    assert {p.name: p.read_bytes() for p in mappings.glob("*.csv")} == before
+
+
+def test_a_store_naming_an_unknown_tax_code_is_refused(tmp_path: Path) -> None:
+    mappings = tmp_path / "mappings"
+    shutil.copytree(PROJECT_ROOT / "mappings", mappings)
+    component, _ = load_store(STORE_YAML.replace("tax_code: CO-STD", "tax_code: AZ-STD"))
+    with pytest.raises(OnboardingRefused, match="AZ-STD"):
+        write_store(mappings, component.rows())
+    assert "S007" not in (mappings / "stores.csv").read_text()
