@@ -133,14 +133,16 @@ def evaluate(
     )
     day = quote_identifier(rule.date_column) if rule.date_column else "NULL::DATE"
     [(checked,)] = conn.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchall()
-    failing = conn.execute(
-        f"""
-        SELECT {day} AS business_date, mask_card_numbers({keys}) AS source_keys
-        FROM {source}
-        WHERE {where} AND NOT coalesce(({rule.predicate}), false)
-        """,
-        params,
-    ).fetchall()
+    statement = sql_file("recon/select_rule_failures.sql")
+    for hole, text in {
+        "{day}": day,
+        "{keys}": keys,
+        "{table}": source,
+        "{window}": where,
+        "{predicate}": rule.predicate,
+    }.items():
+        statement = statement.replace(hole, text)
+    failing = conn.execute(statement, params).fetchall()
     return checked, failing
 
 
@@ -168,12 +170,8 @@ def record_exceptions(
             "run_id": run_id,
         },
     )
-    return [
-        row[0]
-        for row in conn.execute(
-            "SELECT exception_id FROM recon.exceptions WHERE kind = $kind AND still_detected "
-            "AND source_keys LIKE $prefix AND business_date BETWEEN $first AND $last "
-            "ORDER BY exception_id",
-            {"kind": KIND, "prefix": f"rule={rule.name}, %", "first": first, "last": last},
-        ).fetchall()
-    ]
+    listed = conn.execute(
+        sql_file("recon/list_rule_exceptions.sql"),
+        {"prefix": f"rule={rule.name}, %", "first": first, "last": last},
+    )
+    return [exception_id for (exception_id,) in listed.fetchall()]
