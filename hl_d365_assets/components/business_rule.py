@@ -4,7 +4,7 @@ an asset check on that table's asset, its failing rows counted and written as
 SQL is guarded and run read-only)."""
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Literal
 
 import dagster as dg
@@ -164,8 +164,10 @@ class BusinessRule(dg.Component, dg.Model, dg.Resolvable):
                 days = partition_dates(context)
                 first, last = days[0], days[-1]
             else:
-                # A table that is not per day: its exceptions belong to the day it was checked.
-                first = last = datetime.now(UTC).date()
+                # A table that is not per day: its failing rows are dated the day of the check,
+                # and every earlier exception of the rule is in the window, so one that no
+                # longer fails clears.
+                first, last = date(1970, 1, 1), datetime.now(UTC).date()
             try:
                 with warehouse.reader() as conn:
                     checked, failing = evaluate(
@@ -189,7 +191,7 @@ class BusinessRule(dg.Component, dg.Model, dg.Resolvable):
                 metadata={
                     "rows_checked": checked,
                     "failing_rows": len(failing),
-                    "exceptions_open": len(ids),
+                    "exceptions_still_detected": len(ids),
                     "exception_kind": KIND,
                     "first_exception_ids": ", ".join(ids[:5]) or "none",
                     "compute_seconds": round(time.perf_counter() - started, 3),
