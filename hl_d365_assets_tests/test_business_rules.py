@@ -65,22 +65,25 @@ def stock_rows(warehouse: WarehouseResource, rows: list[tuple[str, str | None, s
             ).fetchall()
 
 
-def run_check(defs: dg.Definitions, warehouse: WarehouseResource) -> dg.AssetCheckEvaluation:
+def run_check(
+    defs: dg.Definitions, warehouse: WarehouseResource, *, per_day: bool = True
+) -> dg.AssetCheckEvaluation:
     [check_key] = [key for checks in defs.asset_checks for key in checks.check_keys]
+    partitions = business_days if per_day else None
     job = dg.define_asset_job(
         "business_rule_job",
         selection=dg.AssetSelection.checks(check_key),
         # A job of checks alone cannot infer its partitions from assets.
-        partitions_def=business_days,
+        partitions_def=partitions,
     )
     whole = dg.Definitions(
-        assets=[dg.AssetSpec(ASSET, partitions_def=business_days)],
+        assets=[dg.AssetSpec(ASSET, partitions_def=partitions)],
         asset_checks=defs.asset_checks,
         jobs=[job],
         resources={"warehouse": warehouse},
     )
     result = whole.resolve_job_def("business_rule_job").execute_in_process(
-        tags={"dagster/partition": DAY},
+        tags={"dagster/partition": DAY} if per_day else {},
         instance=dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
     )
@@ -172,6 +175,30 @@ def test_a_declarative_condition_reads_bounds_as_exact_text(warehouse):
     assert [keys for keys, *_ in exceptions(warehouse)] == [
         f"rule=stock_is_counted, store_id=S001, sku=B, business_date={DAY}"
     ]
+
+
+def test_a_rule_on_a_table_that_is_not_per_day_checks_all_of_it_and_clears_what_holds_again(
+    warehouse,
+):
+    _, defs = load_rule(
+        rule_yaml("qty_on_hand >= 0", blocking=False).replace(
+            "  key_columns:", "  date_column: null\n  key_columns:"
+        )
+    )
+    stock_rows(warehouse, [("S001", "SKU-1", "-1"), ("S002", "SKU-2", "2")])
+
+    evaluation = run_check(defs, warehouse, per_day=False)
+
+    assert not evaluation.passed
+    assert evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert [(keys.split(", ")[2], status) for keys, status, _, _ in exceptions(warehouse)] == [
+        ("sku=SKU-1", "open")
+    ]
+    with warehouse.writer() as conn:
+        conn.execute("UPDATE recon.exceptions SET business_date = DATE '2026-01-02'").fetchall()
+    stock_rows(warehouse, [("S001", "SKU-1", "0")])
+    assert run_check(defs, warehouse, per_day=False).passed
+    assert [status for _, status, _, _ in exceptions(warehouse)] == ["cleared"]
 
 
 @pytest.mark.parametrize(
