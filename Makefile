@@ -42,12 +42,15 @@ SOURCE ?= landing
 backfill: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/hl-d365 backfill --from $(FROM) --to $(TO) --source $(SOURCE)
 
+# `dg check defs` loads every definition, the YAML component instances under defs/ included
+# (docs/low-code.md): a business rule, store or alert route that does not validate stops here.
 # Two pytest-xdist workers: CI and this machine have two cores. A test file is one unit of work;
 # long files first (hl_d365_assets_tests/conftest.py says what keeps a test parallel-safe).
 TEST_WORKERS ?= 2
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/dg check defs
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 bench: install

@@ -170,6 +170,24 @@ class WarehouseResource(DuckDBResource):
             finally:
                 conn.close()
 
+    @contextmanager
+    def reader(
+        self, log: logging.Logger | dg.DagsterLogManager | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection to the live warehouse, with no access outside it (no file
+        readers, no ATTACH, no COPY), for SQL written outside the code: business rules' YAML
+        expressions (docs/low-code.md). DuckDB refuses every write on it, and external access
+        cannot be switched back on while it is open. Taken under the writer lock, so it sees
+        committed data and no writer of this project writes meanwhile."""
+        with self._lock():
+            conn = self._connect_when_free(
+                {"access_mode": "READ_ONLY", "enable_external_access": False}, log
+            )
+            try:
+                yield conn
+            finally:
+                conn.close()
+
     def publish_read_copy(self, log: logging.Logger | dg.DagsterLogManager | None = None) -> Path:
         """Checkpoint and copy the warehouse, then swap the copy into place atomically."""
         target = Path(self.read_copy)

@@ -6,12 +6,9 @@ sandbox day with defects (its reconciliation raises high-severity alerts).
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
 from collections.abc import Iterator
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import dagster as dg
 import duckdb
@@ -22,41 +19,12 @@ from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.sandbox import SandboxConfig
 from hl_d365_assets.settings import Settings
 from hl_d365_assets_tests.conftest import daily_job, generate_days
+from hl_d365_assets_tests.webhook_endpoint import Endpoint
 
 # A sandbox day run twice per test, a minute in three tests: started first under xdist (conftest.py).
 pytestmark = pytest.mark.schedule_first
 
 DAY = date(2026, 11, 12)
-
-
-class Endpoint:
-    """A webhook endpoint on loopback that answers each POST with the next scripted status."""
-
-    def __init__(self, statuses: list[int] | None = None) -> None:
-        self.received: list[dict] = []
-        self.statuses = list(statuses or [])
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                status = endpoint.statuses.pop(0) if endpoint.statuses else 200
-                if status == 200:
-                    endpoint.received.append(json.loads(body))
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/secret-token-123"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
