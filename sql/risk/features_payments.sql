@@ -39,6 +39,7 @@ SELECT
     p.time_created,
     p.local_time,
     r.register_id IS NOT NULL AS on_ticket,
+    CASE WHEN r.register_id IS NULL AND p.entry_mode IN ('MANUAL', 'ECOM') THEN 'CNP' ELSE 'POS' END AS channel,
     p.store_id || '/' || coalesce(
         r.register_id,
         CASE WHEN p.entry_mode IN ('MANUAL', 'ECOM') THEN 'CNP' ELSE 'no register' END
@@ -49,35 +50,53 @@ WHERE p.business_date BETWEEN $first AND $last
   AND p.store_id IS NOT NULL
   AND p.amount IS NOT NULL;
 
--- The trailing window's transactions, the columns the distributions need.
+-- The trailing window's transactions, the columns the distributions need, each with its
+-- terminal and channel as for the scored days.
 CREATE OR REPLACE TEMP TABLE risk_pay_history AS
+WITH registers AS (
+    SELECT t.business_date, t.gateway_transaction_id AS transaction_id, any_value(s.register_id) AS register_id
+    FROM canonical.pos_tenders AS t
+    JOIN canonical.pos_sales AS s ON s.business_date = t.business_date AND s.ticket_id = t.ticket_id
+    WHERE t.business_date BETWEEN $window_start AND $first - 1
+      AND t.gateway_transaction_id IS NOT NULL
+      AND s.register_id IS NOT NULL
+    GROUP BY ALL
+)
 SELECT
-    business_date,
-    transaction_id,
-    store_id,
-    legal_entity,
-    transaction_type,
-    gateway_status,
-    coalesce(entry_mode, '') AS entry_mode,
-    abs(amount) AS abs_amount,
-    ln(1 + abs(amount)::DOUBLE) AS ln_amount,
-    ln(1 + abs(base_amount)::DOUBLE) AS ln_base_amount,
-    abs(base_amount) AS abs_base_amount,
-    base_currency,
-    CASE WHEN transaction_type = 'SALE' AND coalesce(tip_amount, 0) > 0 AND amount > tip_amount
-         THEN (tip_amount / (amount - tip_amount))::DOUBLE END AS tip_ratio,
-    time_created
-FROM canonical.payments
-WHERE business_date BETWEEN $window_start AND $first - 1
-  AND store_id IS NOT NULL
-  AND amount IS NOT NULL;
+    p.business_date,
+    p.transaction_id,
+    p.store_id,
+    p.legal_entity,
+    p.transaction_type,
+    p.gateway_status,
+    coalesce(p.entry_mode, '') AS entry_mode,
+    r.register_id IS NOT NULL AS on_ticket,
+    CASE WHEN r.register_id IS NULL AND p.entry_mode IN ('MANUAL', 'ECOM') THEN 'CNP' ELSE 'POS' END AS channel,
+    p.store_id || '/' || coalesce(
+        r.register_id,
+        CASE WHEN p.entry_mode IN ('MANUAL', 'ECOM') THEN 'CNP' ELSE 'no register' END
+    ) AS terminal_id,
+    abs(p.amount) AS abs_amount,
+    ln(1 + abs(p.amount)::DOUBLE) AS ln_amount,
+    ln(1 + abs(p.base_amount)::DOUBLE) AS ln_base_amount,
+    abs(p.base_amount) AS abs_base_amount,
+    p.base_currency,
+    CASE WHEN p.transaction_type = 'SALE' AND coalesce(p.tip_amount, 0) > 0 AND p.amount > p.tip_amount
+         THEN (p.tip_amount / (p.amount - p.tip_amount))::DOUBLE END AS tip_ratio
+FROM canonical.payments AS p
+LEFT JOIN registers AS r USING (business_date, transaction_id)
+WHERE p.business_date BETWEEN $window_start AND $first - 1
+  AND p.store_id IS NOT NULL
+  AND p.amount IS NOT NULL;
 
--- Per store, and per legal entity (the merchant as a whole, in base currency): median and MAD of
--- ln(1 + |amount|), the median amount for evidence, and the tip ratios' median and MAD.
+-- Per store and channel, and per legal entity (the merchant as a whole, in base currency) and
+-- channel: median and MAD of ln(1 + |amount|), the median amount for evidence, the tip ratios'
+-- median and MAD. Channels apart: a phone order of 3,000.00 is usual where a till's is not.
 CREATE OR REPLACE TEMP TABLE risk_pay_medians AS
 SELECT
     CASE WHEN grouping(store_id) = 0 THEN 'store' ELSE 'legal_entity' END AS scope,
     coalesce(store_id, legal_entity) AS scope_id,
+    channel,
     count(*) AS history_transactions,
     count(DISTINCT business_date) AS history_days,
     quantile_disc(abs_amount, 0.5) AS median_amount,
@@ -85,36 +104,43 @@ SELECT
     any_value(base_currency) AS base_currency,
     median(ln_amount) AS median_ln_amount,
     median(ln_base_amount) AS median_ln_base_amount,
-    median(tip_ratio) AS median_tip_ratio,
-    count(tip_ratio) AS tipped_transactions
+    median(tip_ratio) AS median_tip_ratio
 FROM risk_pay_history
-GROUP BY GROUPING SETS ((store_id), (legal_entity));
+GROUP BY GROUPING SETS ((store_id, channel), (legal_entity, channel));
 
 CREATE OR REPLACE TEMP TABLE risk_pay_distributions AS
 WITH deviations AS (
     SELECT
         h.store_id,
         h.legal_entity,
+        h.channel,
         abs(h.ln_amount - s.median_ln_amount) AS store_deviation,
         abs(h.ln_base_amount - e.median_ln_base_amount) AS entity_deviation,
         abs(h.tip_ratio - s.median_tip_ratio) AS tip_deviation
     FROM risk_pay_history AS h
-    JOIN risk_pay_medians AS s ON s.scope = 'store' AND s.scope_id = h.store_id
-    JOIN risk_pay_medians AS e ON e.scope = 'legal_entity' AND e.scope_id = h.legal_entity
+    JOIN risk_pay_medians AS s ON s.scope = 'store' AND s.scope_id = h.store_id AND s.channel = h.channel
+    JOIN risk_pay_medians AS e ON e.scope = 'legal_entity' AND e.scope_id = h.legal_entity AND e.channel = h.channel
 ),
 mads AS (
     SELECT
         CASE WHEN grouping(store_id) = 0 THEN 'store' ELSE 'legal_entity' END AS scope,
         coalesce(store_id, legal_entity) AS scope_id,
+        channel,
         CASE WHEN grouping(store_id) = 0 THEN median(store_deviation) ELSE median(entity_deviation) END
             AS mad_ln_amount,
         median(tip_deviation) AS mad_tip_ratio
     FROM deviations
-    GROUP BY GROUPING SETS ((store_id), (legal_entity))
+    GROUP BY GROUPING SETS ((store_id, channel), (legal_entity, channel))
 )
 SELECT m.*, d.mad_ln_amount, d.mad_tip_ratio
 FROM risk_pay_medians AS m
-JOIN mads AS d USING (scope, scope_id);
+JOIN mads AS d USING (scope, scope_id, channel);
+
+-- The distributions a scored transaction is held against: its own channel's, from 20 transactions
+-- of history. A channel with less (a store's first phone orders) has no amount feature: a
+-- POS distribution would call every order an outlier.
+CREATE OR REPLACE TEMP TABLE risk_pay_baselines AS
+SELECT * FROM risk_pay_distributions WHERE history_transactions >= 20;
 
 -- Card-testing attempts: a small sale no POS ticket paid (declined, authorised, or captured
 -- card-not-present), small meaning under 10 % of the store's trailing median amount (5.00 in
@@ -126,7 +152,7 @@ SELECT
     coalesce(round(d.median_amount * 0.10, 2), 5.00::DECIMAL(18, 2)) AS small_limit,
     coalesce(d.history_days, 0) AS history_days
 FROM (SELECT DISTINCT store_id FROM risk_pay_scored) AS s
-LEFT JOIN risk_pay_distributions AS d ON d.scope = 'store' AND d.scope_id = s.store_id;
+LEFT JOIN risk_pay_baselines AS d ON d.scope = 'store' AND d.scope_id = s.store_id AND d.channel = 'POS';
 
 -- Trading minutes per day (for the expected number of attempts per 10 minutes).
 CREATE OR REPLACE TEMP TABLE risk_pay_trading_hours AS
@@ -141,15 +167,12 @@ WHERE valid_from <= $last
 QUALIFY row_number() OVER (PARTITION BY store_id ORDER BY valid_from DESC) = 1;
 
 -- Trailing rate of small no-ticket attempts and of declines per store and 10 trading minutes.
--- History transactions are not joined to tickets (too costly over 28 days): a small sale of the
--- history counts when it was declined or keyed in, the no-ticket kinds of the day scored.
 CREATE OR REPLACE TEMP TABLE risk_pay_burst_rates AS
 SELECT
     l.store_id,
     l.small_limit,
     coalesce(count(h.transaction_id) FILTER (
-        WHERE h.transaction_type = 'SALE' AND h.abs_amount < l.small_limit
-          AND (h.gateway_status <> 'CAPTURED' OR h.entry_mode IN ('MANUAL', 'ECOM'))
+        WHERE h.transaction_type = 'SALE' AND NOT h.on_ticket AND h.abs_amount < l.small_limit
     ), 0) / greatest(l.history_days, 1)
         / (coalesce(any_value(th.trading_minutes), 780) / 10.0) AS small_per_10min,
     coalesce(count(h.transaction_id) FILTER (WHERE h.gateway_status = 'DECLINED'), 0)
@@ -216,22 +239,26 @@ FROM risk_pay_bursts AS b
 JOIN risk_pay_burst_rates AS r USING (store_id)
 CROSS JOIN LATERAL (
     SELECT
-        CASE b.burst WHEN 'small' THEN 'small_auths_10min_max' ELSE 'declines_10min_max' END AS feature,
-        b.max_attempts::DOUBLE AS value,
         CASE b.burst
             WHEN 'small' THEN b.max_attempts || ' sales under ' || b.small_limit || ' ' || b.currency
                 || ' without a POS ticket'
             ELSE b.max_attempts || ' declines'
         END || ' between ' || strftime(b.window_start, '%H:%M') || ' and ' || strftime(b.window_end, '%H:%M')
-            || ' (' || b.cards || ' cards, ' || b.declines || ' declined)' AS evidence
+            || ' (' || b.cards || ' cards, ' || b.declines || ' declined)' AS words,
+        CASE b.burst WHEN 'small' THEN r.small_per_10min ELSE r.declines_per_10min END AS expected
+) AS w
+CROSS JOIN LATERAL (
+    SELECT
+        CASE b.burst WHEN 'small' THEN 'small_auths_10min_max' ELSE 'declines_10min_max' END AS feature,
+        b.max_attempts::DOUBLE AS value,
+        w.words AS evidence
     UNION ALL
     -- Excess over the store's trailing rate, in Poisson standard deviations (+1 keeps a quiet
     -- store's first two attempts from looking like a burst): scale-free across store volumes.
     SELECT
         CASE b.burst WHEN 'small' THEN 'small_auths_10min_z' ELSE 'declines_10min_z' END,
-        (b.max_attempts - e.expected) / sqrt(e.expected + 1),
-        b.max_attempts || ' in 10 minutes against ' || round(e.expected, 2) || ' expected from the trailing window'
-    FROM (SELECT CASE b.burst WHEN 'small' THEN r.small_per_10min ELSE r.declines_per_10min END AS expected) AS e
+        (b.max_attempts - w.expected) / sqrt(w.expected + 1),
+        w.words || ', against ' || round(w.expected, 2) || ' expected in 10 minutes from the trailing window'
 ) AS f
 WHERE b.entity_kind = 'store' OR f.feature = 'small_auths_10min_max';
 
@@ -325,29 +352,10 @@ QUALIFY row_number() OVER (PARTITION BY business_date, card_key ORDER BY stores 
 
 -- Entry modes per terminal and day: the trailing window's daily keyed-in (MANUAL) and swiped
 -- shares, whose median is the terminal's own baseline (a compromise of a few days moves a
--- median of four weeks little). History tickets are joined only for the trailing window's card
--- payments on tickets, by (day, gateway id).
+-- median of four weeks little).
 CREATE OR REPLACE TEMP TABLE risk_pay_terminal_days AS
-WITH history_registers AS (
-    SELECT t.business_date, t.gateway_transaction_id AS transaction_id, any_value(s.register_id) AS register_id
-    FROM canonical.pos_tenders AS t
-    JOIN canonical.pos_sales AS s ON s.business_date = t.business_date AND s.ticket_id = t.ticket_id
-    WHERE t.business_date BETWEEN $window_start AND $first - 1
-      AND t.gateway_transaction_id IS NOT NULL
-      AND s.register_id IS NOT NULL
-    GROUP BY ALL
-),
-history_terminals AS (
-    SELECT
-        h.business_date,
-        h.store_id || '/' || coalesce(
-            r.register_id,
-            CASE WHEN h.entry_mode IN ('MANUAL', 'ECOM') THEN 'CNP' ELSE 'no register' END
-        ) AS terminal_id,
-        h.entry_mode
-    FROM risk_pay_history AS h
-    LEFT JOIN history_registers AS r USING (business_date, transaction_id)
-    WHERE h.transaction_type = 'SALE'
+WITH history_terminals AS (
+    SELECT business_date, terminal_id, entry_mode FROM risk_pay_history WHERE transaction_type = 'SALE'
 )
 SELECT
     terminal_id,
@@ -466,8 +474,9 @@ SELECT
          THEN (s.tip_amount / (s.amount - s.tip_amount))::DOUBLE END AS tip_ratio,
     ds.median_tip_ratio, ds.mad_tip_ratio
 FROM risk_pay_scored AS s
-LEFT JOIN risk_pay_distributions AS ds ON ds.scope = 'store' AND ds.scope_id = s.store_id
-LEFT JOIN risk_pay_distributions AS de ON de.scope = 'legal_entity' AND de.scope_id = s.legal_entity;
+LEFT JOIN risk_pay_baselines AS ds ON ds.scope = 'store' AND ds.scope_id = s.store_id AND ds.channel = s.channel
+LEFT JOIN risk_pay_baselines AS de
+    ON de.scope = 'legal_entity' AND de.scope_id = s.legal_entity AND de.channel = s.channel;
 
 INSERT INTO risk.features (business_date, domain, entity_kind, entity_id, store_id, legal_entity, feature, value, evidence, record_ids)
 SELECT
@@ -503,6 +512,7 @@ DROP TABLE risk_pay_scored;
 DROP TABLE risk_pay_history;
 DROP TABLE risk_pay_medians;
 DROP TABLE risk_pay_distributions;
+DROP TABLE risk_pay_baselines;
 DROP TABLE risk_pay_small_limits;
 DROP TABLE risk_pay_trading_hours;
 DROP TABLE risk_pay_burst_rates;
