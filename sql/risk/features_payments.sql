@@ -50,32 +50,24 @@ WHERE p.business_date BETWEEN $first AND $last
   AND p.store_id IS NOT NULL
   AND p.amount IS NOT NULL;
 
--- The trailing window's transactions, the columns the distributions need, each with its
--- terminal and channel as for the scored days.
+-- The trailing window's transactions, the columns the distributions need. History is not joined
+-- to its tickets again (28 days of a busy retailer are 28 million rows on each side): a keyed-in
+-- transaction of the window is card-not-present when its own day's scoring said so (the
+-- card_not_present rows of risk.features), and every other one is a till's.
 CREATE OR REPLACE TEMP TABLE risk_pay_history AS
-WITH registers AS (
-    SELECT t.business_date, t.gateway_transaction_id AS transaction_id, any_value(s.register_id) AS register_id
-    FROM canonical.pos_tenders AS t
-    JOIN canonical.pos_sales AS s ON s.business_date = t.business_date AND s.ticket_id = t.ticket_id
-    WHERE t.business_date BETWEEN $window_start AND $first - 1
-      AND t.gateway_transaction_id IS NOT NULL
-      AND s.register_id IS NOT NULL
-    GROUP BY ALL
+WITH card_not_present AS (
+    SELECT business_date, entity_id AS transaction_id
+    FROM risk.features
+    WHERE business_date BETWEEN $window_start AND $first - 1
+      AND domain = 'payments' AND feature = 'card_not_present'
 )
 SELECT
     p.business_date,
-    p.transaction_id,
     p.store_id,
     p.legal_entity,
     p.transaction_type,
     p.gateway_status,
-    coalesce(p.entry_mode, '') AS entry_mode,
-    r.register_id IS NOT NULL AS on_ticket,
-    CASE WHEN r.register_id IS NULL AND p.entry_mode IN ('MANUAL', 'ECOM') THEN 'CNP' ELSE 'POS' END AS channel,
-    p.store_id || '/' || coalesce(
-        r.register_id,
-        CASE WHEN p.entry_mode IN ('MANUAL', 'ECOM') THEN 'CNP' ELSE 'no register' END
-    ) AS terminal_id,
+    CASE WHEN c.transaction_id IS NOT NULL THEN 'CNP' ELSE 'POS' END AS channel,
     abs(p.amount) AS abs_amount,
     ln(1 + abs(p.amount)::DOUBLE) AS ln_amount,
     ln(1 + abs(p.base_amount)::DOUBLE) AS ln_base_amount,
@@ -84,7 +76,8 @@ SELECT
     CASE WHEN p.transaction_type = 'SALE' AND coalesce(p.tip_amount, 0) > 0 AND p.amount > p.tip_amount
          THEN (p.tip_amount / (p.amount - p.tip_amount))::DOUBLE END AS tip_ratio
 FROM canonical.payments AS p
-LEFT JOIN registers AS r USING (business_date, transaction_id)
+LEFT JOIN card_not_present AS c
+    ON p.entry_mode IN ('MANUAL', 'ECOM') AND c.business_date = p.business_date AND c.transaction_id = p.transaction_id
 WHERE p.business_date BETWEEN $window_start AND $first - 1
   AND p.store_id IS NOT NULL
   AND p.amount IS NOT NULL;
@@ -166,16 +159,18 @@ FROM ref.store_trading_hours
 WHERE valid_from <= $last
 QUALIFY row_number() OVER (PARTITION BY store_id ORDER BY valid_from DESC) = 1;
 
--- Trailing rate of small no-ticket attempts and of declines per store and 10 trading minutes.
+-- Trailing rate of small no-ticket attempts and of declines per store and 10 trading minutes
+-- (a history attempt had no ticket when it was not captured or was card-not-present).
 CREATE OR REPLACE TEMP TABLE risk_pay_burst_rates AS
 SELECT
     l.store_id,
     l.small_limit,
-    coalesce(count(h.transaction_id) FILTER (
-        WHERE h.transaction_type = 'SALE' AND NOT h.on_ticket AND h.abs_amount < l.small_limit
+    coalesce(count(h.store_id) FILTER (
+        WHERE h.transaction_type = 'SALE' AND h.abs_amount < l.small_limit
+          AND (h.gateway_status <> 'CAPTURED' OR h.channel = 'CNP')
     ), 0) / greatest(l.history_days, 1)
         / (coalesce(any_value(th.trading_minutes), 780) / 10.0) AS small_per_10min,
-    coalesce(count(h.transaction_id) FILTER (WHERE h.gateway_status = 'DECLINED'), 0)
+    coalesce(count(h.store_id) FILTER (WHERE h.gateway_status = 'DECLINED'), 0)
         / greatest(l.history_days, 1)
         / (coalesce(any_value(th.trading_minutes), 780) / 10.0) AS declines_per_10min
 FROM risk_pay_small_limits AS l
@@ -350,28 +345,24 @@ SELECT
 FROM hours
 QUALIFY row_number() OVER (PARTITION BY business_date, card_key ORDER BY stores DESC, first_at) = 1;
 
--- Entry modes per terminal and day: the trailing window's daily keyed-in (MANUAL) and swiped
--- shares, whose median is the terminal's own baseline (a compromise of a few days moves a
--- median of four weeks little).
+-- Entry modes per terminal: the terminal's own baseline is the median of its daily keyed-in
+-- (MANUAL) and swiped shares over the trailing window, as those days' scoring wrote them to
+-- risk.features (a compromise of a few days moves a median of four weeks little; reading 28
+-- days of tickets again would cost more than the rest of the features together).
 CREATE OR REPLACE TEMP TABLE risk_pay_terminal_days AS
-WITH history_terminals AS (
-    SELECT business_date, terminal_id, entry_mode FROM risk_pay_history WHERE transaction_type = 'SALE'
-)
 SELECT
-    terminal_id,
-    business_date,
-    count(*) AS transactions,
-    count(*) FILTER (WHERE entry_mode = 'MANUAL') / count(*) AS keyed_share,
-    count(*) FILTER (WHERE entry_mode = 'SWIPE') / count(*) AS swiped_share
-FROM history_terminals
-GROUP BY ALL
-HAVING count(*) >= 5;
+    entity_id AS terminal_id,
+    count(*) FILTER (WHERE feature = 'keyed_share') AS days,
+    median(value) FILTER (WHERE feature = 'keyed_share') AS keyed_base,
+    median(value) FILTER (WHERE feature = 'swiped_share') AS swiped_base
+FROM risk.features
+WHERE business_date BETWEEN $window_start AND $first - 1
+  AND domain = 'payments' AND entity_kind = 'terminal' AND feature IN ('keyed_share', 'swiped_share')
+GROUP BY entity_id;
 
 INSERT INTO risk.features (business_date, domain, entity_kind, entity_id, store_id, legal_entity, feature, value, evidence, record_ids)
 WITH baselines AS (
-    SELECT terminal_id, count(*) AS days, median(keyed_share) AS keyed_base, median(swiped_share) AS swiped_base
-    FROM risk_pay_terminal_days
-    GROUP BY terminal_id
+    SELECT * FROM risk_pay_terminal_days
 ),
 today AS (
     SELECT
@@ -413,6 +404,17 @@ CROSS JOIN LATERAL (
                || days || ' days'
     WHERE base IS NOT NULL
 ) AS f;
+
+-- Card-not-present: keyed in with no POS ticket (phone and web orders). A marker for the model,
+-- and what tomorrow's scoring reads to hold these amounts against their own channel.
+INSERT INTO risk.features (business_date, domain, entity_kind, entity_id, store_id, legal_entity, feature, value, evidence, record_ids)
+SELECT
+    business_date, 'payments', 'transaction', transaction_id, store_id, legal_entity,
+    'card_not_present', 1,
+    entry_mode || ' entry with no POS ticket; ' || amount || ' ' || currency,
+    ['transaction:' || transaction_id]
+FROM risk_pay_scored
+WHERE channel = 'CNP';
 
 -- Off-hours: minutes a transaction lies outside its store's trading hours (local_time is in the
 -- store's zone), per transaction when outside, and per store the count.
