@@ -50,90 +50,135 @@ WHERE p.business_date BETWEEN $first AND $last
   AND p.store_id IS NOT NULL
   AND p.amount IS NOT NULL;
 
--- The trailing window's transactions, the columns the distributions need. History is not joined
--- to its tickets again (28 days of a busy retailer are 28 million rows on each side): a keyed-in
--- transaction of the window is card-not-present when its own day's scoring said so (the
--- card_not_present rows of risk.features), and every other one is a till's.
-CREATE OR REPLACE TEMP TABLE risk_pay_history AS
+-- The trailing window in one pass, as histograms: per store and channel, counts of
+-- ln(1 + |amount|) in bins of 0.01 (1 % of an amount), of tip ratios in bins of 0.001, and per
+-- legal entity and channel of ln(1 + |base amount|). Medians and MADs are read off these small
+-- tables, to within a bin; 28 days of a million transactions a day are never materialised or
+-- sorted. History is not joined to its tickets again either: a keyed-in transaction of the
+-- window is card-not-present when its own day's scoring said so (the card_not_present rows of
+-- risk.features), every other one is a till's.
+CREATE OR REPLACE TEMP TABLE risk_pay_histograms AS
 WITH card_not_present AS (
     SELECT business_date, entity_id AS transaction_id
     FROM risk.features
     WHERE business_date BETWEEN $window_start AND $first - 1
       AND domain = 'payments' AND feature = 'card_not_present'
+),
+history AS (
+    SELECT store_id, legal_entity, 'POS' AS channel, transaction_type, gateway_status, amount, base_amount, tip_amount
+    FROM canonical.payments
+    WHERE business_date BETWEEN $window_start AND $first - 1
+      AND store_id IS NOT NULL AND amount IS NOT NULL
+      AND coalesce(entry_mode, '') NOT IN ('MANUAL', 'ECOM')
+    UNION ALL
+    SELECT
+        p.store_id, p.legal_entity, CASE WHEN c.transaction_id IS NOT NULL THEN 'CNP' ELSE 'POS' END,
+        p.transaction_type, p.gateway_status, p.amount, p.base_amount, p.tip_amount
+    FROM canonical.payments AS p
+    LEFT JOIN card_not_present AS c USING (business_date, transaction_id)
+    WHERE p.business_date BETWEEN $window_start AND $first - 1
+      AND p.store_id IS NOT NULL AND p.amount IS NOT NULL
+      AND p.entry_mode IN ('MANUAL', 'ECOM')
+),
+binned AS (
+    SELECT
+        store_id,
+        legal_entity,
+        channel,
+        round(ln(1 + abs(amount)::DOUBLE) * 100)::INTEGER AS amount_bin,
+        round(ln(1 + abs(base_amount)::DOUBLE) * 100)::INTEGER AS base_bin,
+        CASE WHEN transaction_type = 'SALE' AND coalesce(tip_amount, 0) > 0 AND amount > tip_amount
+             THEN round(tip_amount / (amount - tip_amount) * 1000)::INTEGER END AS tip_bin,
+        -- a history attempt had no ticket when it was not captured or was card-not-present
+        transaction_type = 'SALE' AND (gateway_status <> 'CAPTURED' OR channel = 'CNP') AS no_ticket_sale,
+        gateway_status = 'DECLINED' AS declined,
+    FROM history
 )
 SELECT
-    p.business_date,
-    p.store_id,
-    p.legal_entity,
-    p.transaction_type,
-    p.gateway_status,
-    CASE WHEN c.transaction_id IS NOT NULL THEN 'CNP' ELSE 'POS' END AS channel,
-    abs(p.amount) AS abs_amount,
-    ln(1 + abs(p.amount)::DOUBLE) AS ln_amount,
-    ln(1 + abs(p.base_amount)::DOUBLE) AS ln_base_amount,
-    abs(p.base_amount) AS abs_base_amount,
-    p.base_currency,
-    CASE WHEN p.transaction_type = 'SALE' AND coalesce(p.tip_amount, 0) > 0 AND p.amount > p.tip_amount
-         THEN (p.tip_amount / (p.amount - p.tip_amount))::DOUBLE END AS tip_ratio
-FROM canonical.payments AS p
-LEFT JOIN card_not_present AS c
-    ON p.entry_mode IN ('MANUAL', 'ECOM') AND c.business_date = p.business_date AND c.transaction_id = p.transaction_id
-WHERE p.business_date BETWEEN $window_start AND $first - 1
-  AND p.store_id IS NOT NULL
-  AND p.amount IS NOT NULL;
-
--- Per store and channel, and per legal entity (the merchant as a whole, in base currency) and
--- channel: median and MAD of ln(1 + |amount|), the median amount for evidence, the tip ratios'
--- median and MAD. Channels apart: a phone order of 3,000.00 is usual where a till's is not.
-CREATE OR REPLACE TEMP TABLE risk_pay_medians AS
-SELECT
+    CASE grouping(store_id, legal_entity, amount_bin, base_bin, tip_bin)
+        WHEN 11 THEN 'amount' WHEN 21 THEN 'base_amount' ELSE 'tip_ratio' END AS measure,
     CASE WHEN grouping(store_id) = 0 THEN 'store' ELSE 'legal_entity' END AS scope,
     coalesce(store_id, legal_entity) AS scope_id,
     channel,
-    count(*) AS history_transactions,
-    count(DISTINCT business_date) AS history_days,
-    quantile_disc(abs_amount, 0.5) AS median_amount,
-    quantile_disc(abs_base_amount, 0.5) AS median_base_amount,
-    any_value(base_currency) AS base_currency,
-    median(ln_amount) AS median_ln_amount,
-    median(ln_base_amount) AS median_ln_base_amount,
-    median(tip_ratio) AS median_tip_ratio
-FROM risk_pay_history
-GROUP BY GROUPING SETS ((store_id, channel), (legal_entity, channel));
+    coalesce(amount_bin, base_bin, tip_bin) AS bin,
+    count(*) AS transactions,
+    count(*) FILTER (WHERE no_ticket_sale) AS no_ticket_sales,
+    count(*) FILTER (WHERE declined) AS declines
+FROM binned
+GROUP BY GROUPING SETS ((store_id, channel, amount_bin), (legal_entity, channel, base_bin), (store_id, channel, tip_bin))
+HAVING coalesce(amount_bin, base_bin, tip_bin) IS NOT NULL;
 
+-- Median and MAD of each histogram (bins back to values), and the store's days of history.
 CREATE OR REPLACE TEMP TABLE risk_pay_distributions AS
-WITH deviations AS (
-    SELECT
-        h.store_id,
-        h.legal_entity,
-        h.channel,
-        abs(h.ln_amount - s.median_ln_amount) AS store_deviation,
-        abs(h.ln_base_amount - e.median_ln_base_amount) AS entity_deviation,
-        abs(h.tip_ratio - s.median_tip_ratio) AS tip_deviation
-    FROM risk_pay_history AS h
-    JOIN risk_pay_medians AS s ON s.scope = 'store' AND s.scope_id = h.store_id AND s.channel = h.channel
-    JOIN risk_pay_medians AS e ON e.scope = 'legal_entity' AND e.scope_id = h.legal_entity AND e.channel = h.channel
+WITH totals AS (
+    SELECT measure, scope, scope_id, channel, sum(transactions) AS total
+    FROM risk_pay_histograms
+    GROUP BY ALL
+),
+medians AS (
+    SELECT measure, scope, scope_id, channel, min(bin) AS median_bin
+    FROM (
+        SELECT h.*, t.total,
+               sum(h.transactions) OVER (PARTITION BY h.measure, h.scope, h.scope_id, h.channel ORDER BY h.bin) AS running
+        FROM risk_pay_histograms AS h
+        JOIN totals AS t USING (measure, scope, scope_id, channel)
+    )
+    WHERE running * 2 >= total
+    GROUP BY ALL
+),
+deviations AS (
+    SELECT h.measure, h.scope, h.scope_id, h.channel, abs(h.bin - m.median_bin) AS deviation, sum(h.transactions) AS transactions
+    FROM risk_pay_histograms AS h
+    JOIN medians AS m USING (measure, scope, scope_id, channel)
+    GROUP BY ALL
 ),
 mads AS (
+    SELECT measure, scope, scope_id, channel, min(deviation) AS mad_bins
+    FROM (
+        SELECT d.*, t.total,
+               sum(d.transactions) OVER (PARTITION BY d.measure, d.scope, d.scope_id, d.channel ORDER BY d.deviation) AS running
+        FROM deviations AS d
+        JOIN totals AS t USING (measure, scope, scope_id, channel)
+    )
+    WHERE running * 2 >= total
+    GROUP BY ALL
+),
+stats AS (
     SELECT
-        CASE WHEN grouping(store_id) = 0 THEN 'store' ELSE 'legal_entity' END AS scope,
-        coalesce(store_id, legal_entity) AS scope_id,
-        channel,
-        CASE WHEN grouping(store_id) = 0 THEN median(store_deviation) ELSE median(entity_deviation) END
-            AS mad_ln_amount,
-        median(tip_deviation) AS mad_tip_ratio
-    FROM deviations
-    GROUP BY GROUPING SETS ((store_id, channel), (legal_entity, channel))
+        t.measure, t.scope, t.scope_id, t.channel, t.total,
+        m.median_bin / CASE t.measure WHEN 'tip_ratio' THEN 1000.0 ELSE 100.0 END AS median_value,
+        -- a MAD under a bin (every tip 15 %) counts as one bin: the z stays finite
+        greatest(d.mad_bins, 1) / CASE t.measure WHEN 'tip_ratio' THEN 1000.0 ELSE 100.0 END AS mad_value
+    FROM totals AS t
+    JOIN medians AS m USING (measure, scope, scope_id, channel)
+    JOIN mads AS d USING (measure, scope, scope_id, channel)
 )
-SELECT m.*, d.mad_ln_amount, d.mad_tip_ratio
-FROM risk_pay_medians AS m
-JOIN mads AS d USING (scope, scope_id, channel);
+SELECT
+    a.scope,
+    a.scope_id,
+    a.channel,
+    a.total AS history_transactions,
+    a.median_value AS median_ln_amount,
+    a.mad_value AS mad_ln_amount,
+    round(exp(a.median_value) - 1, 2)::DECIMAL(18, 2) AS median_amount,
+    t.median_value AS median_tip_ratio,
+    t.mad_value AS mad_tip_ratio
+FROM stats AS a
+LEFT JOIN stats AS t ON t.measure = 'tip_ratio' AND t.scope = a.scope AND t.scope_id = a.scope_id AND t.channel = a.channel
+WHERE a.measure IN ('amount', 'base_amount');
 
 -- The distributions a scored transaction is held against: its own channel's, from 20 transactions
 -- of history. A channel with less (a store's first phone orders) has no amount feature: a
 -- POS distribution would call every order an outlier.
 CREATE OR REPLACE TEMP TABLE risk_pay_baselines AS
 SELECT * FROM risk_pay_distributions WHERE history_transactions >= 20;
+
+-- Days of history per store (for the trailing rates per day).
+CREATE OR REPLACE TEMP TABLE risk_pay_history_days AS
+SELECT store_id, count(DISTINCT business_date) AS history_days
+FROM canonical.payments
+WHERE business_date BETWEEN $window_start AND $first - 1 AND store_id IS NOT NULL
+GROUP BY store_id;
 
 -- Card-testing attempts: a small sale no POS ticket paid (declined, authorised, or captured
 -- card-not-present), small meaning under 10 % of the store's trailing median amount (5.00 in
@@ -143,9 +188,10 @@ CREATE OR REPLACE TEMP TABLE risk_pay_small_limits AS
 SELECT
     s.store_id,
     coalesce(round(d.median_amount * 0.10, 2), 5.00::DECIMAL(18, 2)) AS small_limit,
-    coalesce(d.history_days, 0) AS history_days
+    coalesce(hd.history_days, 0) AS history_days
 FROM (SELECT DISTINCT store_id FROM risk_pay_scored) AS s
-LEFT JOIN risk_pay_baselines AS d ON d.scope = 'store' AND d.scope_id = s.store_id AND d.channel = 'POS';
+LEFT JOIN risk_pay_baselines AS d ON d.scope = 'store' AND d.scope_id = s.store_id AND d.channel = 'POS'
+LEFT JOIN risk_pay_history_days AS hd USING (store_id);
 
 -- Trading minutes per day (for the expected number of attempts per 10 minutes).
 CREATE OR REPLACE TEMP TABLE risk_pay_trading_hours AS
@@ -159,22 +205,20 @@ FROM ref.store_trading_hours
 WHERE valid_from <= $last
 QUALIFY row_number() OVER (PARTITION BY store_id ORDER BY valid_from DESC) = 1;
 
--- Trailing rate of small no-ticket attempts and of declines per store and 10 trading minutes
--- (a history attempt had no ticket when it was not captured or was card-not-present).
+-- Trailing rate of small no-ticket attempts and of declines per store and 10 trading minutes,
+-- from the amount histogram (a bin under the small limit counts whole).
 CREATE OR REPLACE TEMP TABLE risk_pay_burst_rates AS
 SELECT
     l.store_id,
     l.small_limit,
-    coalesce(count(h.store_id) FILTER (
-        WHERE h.transaction_type = 'SALE' AND h.abs_amount < l.small_limit
-          AND (h.gateway_status <> 'CAPTURED' OR h.channel = 'CNP')
-    ), 0) / greatest(l.history_days, 1)
+    coalesce(sum(h.no_ticket_sales) FILTER (WHERE exp(h.bin / 100.0) - 1 < l.small_limit), 0)
+        / greatest(l.history_days, 1)
         / (coalesce(any_value(th.trading_minutes), 780) / 10.0) AS small_per_10min,
-    coalesce(count(h.store_id) FILTER (WHERE h.gateway_status = 'DECLINED'), 0)
+    coalesce(sum(h.declines), 0)
         / greatest(l.history_days, 1)
         / (coalesce(any_value(th.trading_minutes), 780) / 10.0) AS declines_per_10min
 FROM risk_pay_small_limits AS l
-LEFT JOIN risk_pay_history AS h USING (store_id)
+LEFT JOIN risk_pay_histograms AS h ON h.measure = 'amount' AND h.scope = 'store' AND h.scope_id = l.store_id
 LEFT JOIN risk_pay_trading_hours AS th USING (store_id)
 GROUP BY l.store_id, l.small_limit, l.history_days;
 
@@ -468,23 +512,24 @@ CREATE OR REPLACE TEMP TABLE risk_pay_amounts AS
 SELECT
     s.business_date, s.transaction_id, s.store_id, s.legal_entity, s.amount, s.currency,
     s.base_amount, s.tip_amount, s.transaction_type,
-    ds.median_amount AS store_median, ds.history_days,
-    de.median_base_amount AS entity_median, de.base_currency AS entity_currency,
+    ds.median_amount AS store_median, hd.history_days,
+    de.median_amount AS entity_median, s.base_currency AS entity_currency,
     (ln(1 + abs(s.amount)::DOUBLE) - ds.median_ln_amount) / nullif(1.4826 * ds.mad_ln_amount, 0) AS store_z,
-    (ln(1 + abs(s.base_amount)::DOUBLE) - de.median_ln_base_amount) / nullif(1.4826 * de.mad_ln_amount, 0) AS entity_z,
+    (ln(1 + abs(s.base_amount)::DOUBLE) - de.median_ln_amount) / nullif(1.4826 * de.mad_ln_amount, 0) AS entity_z,
     CASE WHEN s.transaction_type = 'SALE' AND s.tip_amount > 0 AND s.amount > s.tip_amount
          THEN (s.tip_amount / (s.amount - s.tip_amount))::DOUBLE END AS tip_ratio,
     ds.median_tip_ratio, ds.mad_tip_ratio
 FROM risk_pay_scored AS s
 LEFT JOIN risk_pay_baselines AS ds ON ds.scope = 'store' AND ds.scope_id = s.store_id AND ds.channel = s.channel
 LEFT JOIN risk_pay_baselines AS de
-    ON de.scope = 'legal_entity' AND de.scope_id = s.legal_entity AND de.channel = s.channel;
+    ON de.scope = 'legal_entity' AND de.scope_id = s.legal_entity AND de.channel = s.channel
+LEFT JOIN risk_pay_history_days AS hd ON hd.store_id = s.store_id;
 
 INSERT INTO risk.features (business_date, domain, entity_kind, entity_id, store_id, legal_entity, feature, value, evidence, record_ids)
 SELECT
     business_date, 'payments', 'transaction', transaction_id, store_id, legal_entity,
     'amount_robust_z', least(store_z, coalesce(entity_z, store_z)),
-    amount || ' ' || currency || ' against a median of ' || store_median || ' at ' || store_id
+    amount || ' ' || currency || ' against a median of about ' || store_median || ' at ' || store_id
         || ' (z ' || round(store_z, 1) || ') and ' || coalesce(entity_median || ' ' || entity_currency, '?')
         || ' for ' || coalesce(legal_entity, '?') || ' (z ' || coalesce(round(entity_z, 1)::VARCHAR, '?') || ') over '
         || history_days || ' days',
@@ -504,15 +549,15 @@ CROSS JOIN LATERAL (
     UNION ALL
     SELECT 'tip_ratio_robust_z', (tip_ratio - median_tip_ratio) / (1.4826 * mad_tip_ratio),
            'tip ' || tip_amount || ' on ' || (amount - tip_amount) || ' ' || currency
-               || ' (' || round(100 * tip_ratio, 1) || ' %) against a median of '
+               || ' (' || round(100 * tip_ratio, 1) || ' %) against a median of about '
                || round(100 * median_tip_ratio, 1) || ' % at ' || store_id
     WHERE mad_tip_ratio > 0
 ) AS f
 WHERE tip_ratio IS NOT NULL;
 
 DROP TABLE risk_pay_scored;
-DROP TABLE risk_pay_history;
-DROP TABLE risk_pay_medians;
+DROP TABLE risk_pay_histograms;
+DROP TABLE risk_pay_history_days;
 DROP TABLE risk_pay_distributions;
 DROP TABLE risk_pay_baselines;
 DROP TABLE risk_pay_small_limits;
