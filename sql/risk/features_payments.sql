@@ -538,22 +538,26 @@ FROM risk_pay_amounts
 WHERE store_z IS NOT NULL;
 
 INSERT INTO risk.features (business_date, domain, entity_kind, entity_id, store_id, legal_entity, feature, value, evidence, record_ids)
+WITH tipped AS (
+    SELECT
+        *,
+        'tip ' || tip_amount || ' on ' || (amount - tip_amount) || ' ' || currency
+            || ' (' || round(100 * tip_ratio, 1) || ' %)' AS words
+    FROM risk_pay_amounts
+    WHERE tip_ratio IS NOT NULL
+)
 SELECT
     business_date, 'payments', 'transaction', transaction_id, store_id, legal_entity,
-    f.feature, f.value, f.evidence, ['transaction:' || transaction_id]
-FROM risk_pay_amounts
-CROSS JOIN LATERAL (
-    SELECT 'tip_ratio' AS feature, tip_ratio AS value,
-           'tip ' || tip_amount || ' on ' || (amount - tip_amount) || ' ' || currency
-               || ' (' || round(100 * tip_ratio, 1) || ' %)' AS evidence
-    UNION ALL
-    SELECT 'tip_ratio_robust_z', (tip_ratio - median_tip_ratio) / (1.4826 * mad_tip_ratio),
-           'tip ' || tip_amount || ' on ' || (amount - tip_amount) || ' ' || currency
-               || ' (' || round(100 * tip_ratio, 1) || ' %) against a median of about '
-               || round(100 * median_tip_ratio, 1) || ' % at ' || store_id
-    WHERE mad_tip_ratio > 0
-) AS f
-WHERE tip_ratio IS NOT NULL;
+    'tip_ratio', tip_ratio, words, ['transaction:' || transaction_id]
+FROM tipped
+UNION ALL
+SELECT
+    business_date, 'payments', 'transaction', transaction_id, store_id, legal_entity,
+    'tip_ratio_robust_z', (tip_ratio - median_tip_ratio) / (1.4826 * mad_tip_ratio),
+    words || ' against a median of about ' || round(100 * median_tip_ratio, 1) || ' % at ' || store_id,
+    ['transaction:' || transaction_id]
+FROM tipped
+WHERE mad_tip_ratio > 0;
 
 DROP TABLE risk_pay_scored;
 DROP TABLE risk_pay_histograms;
