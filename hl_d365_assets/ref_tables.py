@@ -36,6 +36,8 @@ REF_TABLES = (
     "inventory_tolerances",
     "payroll_clients",
     "payroll_allocations",
+    "store_trading_hours",
+    "card_fee_contracts",
 )
 
 
