@@ -36,6 +36,8 @@ REF_TABLES = (
     "inventory_tolerances",
     "payroll_clients",
     "payroll_allocations",
+    "pos_discount_policy",
+    "pos_ticket_limits",
 )
 
 
