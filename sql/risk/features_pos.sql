@@ -12,14 +12,18 @@
 --
 -- ticket (entity_id <ticket_id>; a gateway refund with no POS ticket: entity_kind transaction,
 -- entity_id its TRN):
---   void_after_capture       1 when a voided ticket's card payment is still captured at the gateway
+--   void_still_captured      1 when a voided ticket's card payment is still captured at the gateway
 --   refund_no_sale           1 when a refund matches no sale (neither its parent nor by card/items)
 --   refund_to_sale_ratio     refunds of the sale so far (this one included) / the sale's amount
 --   refund_other_card        1 when the refund goes to another card than the sale's
 --   discount_share_to_policy the ticket's discount share of its list value / the store's policy
 --                            (mappings/pos_discount_policy.csv); sale tickets with a discount only
 -- cashier (entity_id <store>/cashier <cashier_id>):
---   voids_after_capture       voided tickets whose card payment stayed captured, that day
+--   voids_after_capture       voided card sales (the card captured, then the ticket voided) that day
+--   voids_after_capture_excess those voids beyond what the store's other cashiers void for as many
+--                             tickets: x - e - 3 sqrt(e), e = the others' voids x this cashier's
+--                             tickets / the others' tickets (a Poisson bound, so it holds at any
+--                             volume: a cashier is compared with their store's same day)
 --   split_tickets_under_limit the most tickets on one card within the store's window minutes,
 --                             each just under its ticket limit (mappings/pos_ticket_limits.csv)
 --   discounts_above_policy    tickets with a discount share above the policy
@@ -182,6 +186,7 @@ CREATE OR REPLACE TEMP TABLE risk_pos_voids AS
 SELECT
     t.business_date, t.ticket_id, t.store_id, t.legal_entity, t.cashier_id, t.total,
     bool_or(c.captured AND c.transaction_type = 'SALE') AS still_captured,
+    bool_or(c.transaction_type = 'SALE' AND c.gateway_status <> 'DECLINED') AS card_captured,
     list(c.gateway_transaction_id ORDER BY c.gateway_transaction_id) AS transactions,
     string_agg(c.gateway_transaction_id || ' ' || c.gateway_status, ', ' ORDER BY c.gateway_transaction_id)
         AS statuses
@@ -273,6 +278,34 @@ WITH days AS (
     GROUP BY ALL
 ),
 
+card_voids AS (
+    SELECT business_date, store_id, cashier_id, count(*) AS card_voids,
+           string_agg(ticket_id, ', ' ORDER BY ticket_id) AS void_tickets,
+           flatten(list(list_prepend('ticket:' || ticket_id, list_transform(transactions, lambda x: 'transaction:' || x))))
+               AS void_records
+    FROM risk_pos_voids
+    WHERE card_captured AND cashier_id IS NOT NULL
+    GROUP BY ALL
+),
+
+with_voids AS (
+    SELECT d.*, coalesce(v.card_voids, 0) AS card_voids, v.void_tickets, v.void_records
+    FROM days AS d
+    LEFT JOIN card_voids AS v USING (business_date, store_id, cashier_id)
+),
+
+-- What the store's other cashiers voided for as many tickets as this one rang up.
+expected_voids AS (
+    SELECT
+        *,
+        (sum(card_voids) OVER store_day - card_voids) * tickets
+            / greatest(sum(tickets) OVER store_day - tickets, 1) AS expected_card_voids,
+        sum(card_voids) OVER store_day - card_voids AS others_card_voids,
+        sum(tickets) OVER store_day - tickets AS others_tickets
+    FROM with_voids
+    WINDOW store_day AS (PARTITION BY business_date, store_id)
+),
+
 stores AS (
     SELECT store_id, sum(tickets) AS tickets, sum(refunds) AS refunds
     FROM risk_pos_cashier_history
@@ -281,11 +314,12 @@ stores AS (
 
 SELECT
     d.*,
+    d.card_voids - d.expected_card_voids - 3 * sqrt(d.expected_card_voids) AS card_voids_excess,
     coalesce(h.tickets, 0) AS history_tickets,
     (d.refunds / d.tickets) / ((coalesce(h.refunds, 0) + 1) / (coalesce(h.tickets, 0) + 20)) AS refund_rate_to_own,
     (d.voids / d.tickets) / ((coalesce(h.voids, 0) + 1) / (coalesce(h.tickets, 0) + 20)) AS void_rate_to_own,
     (d.refunds / d.tickets) / ((coalesce(s.refunds, 0) + 1) / (coalesce(s.tickets, 0) + 20)) AS refund_rate_to_store
-FROM days AS d
+FROM expected_voids AS d
 LEFT JOIN risk_pos_cashier_history AS h USING (store_id, cashier_id)
 LEFT JOIN stores AS s USING (store_id);
 
@@ -307,20 +341,13 @@ WITH refund_entities AS (
 cashier_counts AS (
     SELECT
         d.business_date, d.store_id, d.legal_entity, d.cashier_id,
-        coalesce(v.voids_after_capture, 0) AS voids_after_capture,
-        v.void_tickets, v.void_records,
+        d.card_voids, d.card_voids_excess, d.expected_card_voids, d.others_card_voids,
+        d.others_tickets, d.tickets, d.void_tickets, d.void_records,
         coalesce(sp.split_tickets, 0) AS split_tickets,
         sp.split_said, sp.split_records,
         coalesce(dc.above, 0) AS discounts_above,
         dc.discount_records
     FROM risk_pos_cashier_days AS d
-    LEFT JOIN (
-        SELECT business_date, store_id, cashier_id, count(*) AS voids_after_capture,
-               string_agg(ticket_id, ', ' ORDER BY ticket_id) AS void_tickets,
-               flatten(list(list_prepend('ticket:' || ticket_id, list_transform(transactions, lambda x: 'transaction:' || x))))
-                   AS void_records
-        FROM risk_pos_voids WHERE still_captured GROUP BY ALL
-    ) AS v USING (business_date, store_id, cashier_id)
     LEFT JOIN (
         SELECT business_date, store_id, cashier_id,
                arg_max(tickets, tickets) AS split_tickets,
@@ -338,7 +365,7 @@ cashier_counts AS (
     ) AS dc USING (business_date, store_id, cashier_id)
 )
 
-SELECT business_date, 'pos', 'ticket', ticket_id, store_id, legal_entity, 'void_after_capture',
+SELECT business_date, 'pos', 'ticket', ticket_id, store_id, legal_entity, 'void_still_captured',
        CASE WHEN still_captured THEN 1 ELSE 0 END,
        'ticket ' || ticket_id || ' of ' || CAST(total AS VARCHAR) || ' voided by cashier '
            || coalesce(cashier_id, '?') || ' at ' || store_id || '; gateway: ' || statuses,
@@ -388,9 +415,18 @@ SELECT business_date, 'pos', 'ticket', ticket_id, store_id, legal_entity, 'disco
 FROM risk_pos_discounts
 UNION ALL
 SELECT business_date, 'pos', 'cashier', store_id || '/cashier ' || cashier_id, store_id, legal_entity,
-       'voids_after_capture', voids_after_capture,
-       'cashier ' || cashier_id || ' at ' || store_id || ' voided ' || voids_after_capture
-           || ' ticket(s) whose card payment stayed captured' || coalesce(': ' || void_tickets, ''),
+       'voids_after_capture', card_voids,
+       'cashier ' || cashier_id || ' at ' || store_id || ' voided ' || card_voids
+           || ' card sale(s) after capture' || coalesce(': ' || void_tickets, ''),
+       coalesce(void_records, [])
+FROM cashier_counts
+UNION ALL
+SELECT business_date, 'pos', 'cashier', store_id || '/cashier ' || cashier_id, store_id, legal_entity,
+       'voids_after_capture_excess', card_voids_excess,
+       'cashier ' || cashier_id || ' at ' || store_id || ' voided ' || card_voids
+           || ' card sale(s) after capture in ' || tickets || ' ticket(s)' || coalesce(' (' || void_tickets || ')', '')
+           || '; the store''s other cashiers voided ' || others_card_voids || ' in ' || others_tickets
+           || ' ticket(s), about ' || CAST(round(expected_card_voids, 2) AS VARCHAR) || ' for as many tickets',
        coalesce(void_records, [])
 FROM cashier_counts
 UNION ALL
