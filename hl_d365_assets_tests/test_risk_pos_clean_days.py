@@ -50,12 +50,13 @@ def test_clean_days_give_fewer_than_one_alert_per_10000_transactions(scored) -> 
 
 def test_every_feature_of_a_clean_day_is_computed(scored) -> None:
     assert {
-        "void_after_capture",
+        "void_still_captured",
         "refund_no_sale",
         "refund_to_sale_ratio",
         "refund_other_card",
         "discount_share_to_policy",
         "voids_after_capture",
+        "voids_after_capture_excess",
         "split_tickets_under_limit",
         "discounts_above_policy",
         "refund_rate_to_own_history",
