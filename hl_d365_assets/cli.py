@@ -61,6 +61,15 @@ def main(argv: list[str] | None = None) -> int:
         "--defects", action="store_true", help="inject the payroll defects at their default rates"
     )
     payroll.add_argument(
+        "--risk-patterns",
+        action="store_true",
+        help="add the direct-deposit account column and inject ghost employees and duplicated "
+        "paychecks at their default rates (docs/risk-features-pos-payroll.md)",
+    )
+    payroll.add_argument(
+        "--risk-truth", help="default: <inbox>/../sandbox/risk_truth.ndjson (with --risk-patterns)"
+    )
+    payroll.add_argument(
         "--ground-truth", help="default: payroll_ground_truth.ndjson beside the inbox"
     )
 
@@ -421,6 +430,7 @@ def _sandbox_payroll(args: argparse.Namespace) -> int:
 
     from hl_d365_assets.sandbox.payroll_defects import PayrollDefectRates
     from hl_d365_assets.sandbox.payroll_registers import PayrollSandboxConfig, generate_payroll
+    from hl_d365_assets.sandbox.payroll_risk import PayrollRiskRates, default_risk_truth_path
 
     if args.last < args.first:
         print("hl-d365 sandbox payroll: --to is before --from", file=sys.stderr)
@@ -429,6 +439,7 @@ def _sandbox_payroll(args: argparse.Namespace) -> int:
         seed=args.seed,
         employees=args.employees,
         defect_rates=PayrollDefectRates() if args.defects else PayrollDefectRates.none(),
+        risk=PayrollRiskRates() if args.risk_patterns else None,
     )
     report = generate_payroll(
         Path(args.inbox),
@@ -436,6 +447,7 @@ def _sandbox_payroll(args: argparse.Namespace) -> int:
         args.last,
         config,
         Path(args.ground_truth) if args.ground_truth else None,
+        Path(args.risk_truth) if args.risk_truth else None,
     )
     for path in report.registers:
         print(f"register: {path}")
@@ -444,6 +456,8 @@ def _sandbox_payroll(args: argparse.Namespace) -> int:
     print(f"{len(report.registers)} registers, {report.rows:,} rows in {report.seconds:.1f}s")
     print("defects: " + ", ".join(f"{kind} {n}" for kind, n in report.defects().items()))
     print(f"ground truth: {report.ground_truth_path}")
+    if args.risk_patterns:
+        print(f"risk truth: {args.risk_truth or default_risk_truth_path(Path(args.inbox))}")
     return 0
 
 

@@ -38,6 +38,8 @@ REF_TABLES = (
     "payroll_allocations",
     "store_trading_hours",
     "card_fee_contracts",
+    "pos_discount_policy",
+    "pos_ticket_limits",
 )
 
 

@@ -23,8 +23,11 @@ CREATE TABLE IF NOT EXISTS canonical.payroll_items (
     file_sha256         VARCHAR NOT NULL,
     file_row            BIGINT NOT NULL,
     segment_path        VARCHAR NOT NULL,
-    line_number         BIGINT NOT NULL
+    line_number         BIGINT NOT NULL,
+    bank_account_fingerprint VARCHAR
 );
+-- Warehouses created before the column existed gain it (ensure_schema reruns changed DDL).
+ALTER TABLE canonical.payroll_items ADD COLUMN IF NOT EXISTS bank_account_fingerprint VARCHAR;
 COMMENT ON TABLE canonical.payroll_items IS 'Payroll register items of each pay run''s current file version: employee × item class × item code × department, hours and exact signed amount (void checks negative), lineage to the landed line.';
 COMMENT ON COLUMN canonical.payroll_items.business_date IS 'Check date. Source: raw.payroll_register(check_date)';
 COMMENT ON COLUMN canonical.payroll_items.run_key IS 'Pay run: <client_id>|<pay_group>|<payroll_run_id>. Source: raw.payroll_register(client_id, pay_group, payroll_run_id)';
@@ -49,3 +52,4 @@ COMMENT ON COLUMN canonical.payroll_items.file_sha256 IS 'File version. Source: 
 COMMENT ON COLUMN canonical.payroll_items.file_row IS 'Row in the dropped file. Source: raw.payroll_register(file_row)';
 COMMENT ON COLUMN canonical.payroll_items.segment_path IS 'Landing segment. Source: raw.payroll_register(segment_path)';
 COMMENT ON COLUMN canonical.payroll_items.line_number IS 'Line in the segment. Source: raw.payroll_register(line_number)';
+COMMENT ON COLUMN canonical.payroll_items.bank_account_fingerprint IS 'Keyed hash of the direct-deposit account the line pays into (never the number): equal fingerprints, same account. NULL when the export has no account column mapped with format fingerprint (mappings/payroll_register_columns.csv).';
