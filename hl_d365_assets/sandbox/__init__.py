@@ -27,6 +27,7 @@ from hl_d365_assets.sandbox.retail_store import (
     default_retail_store_dir,
     write_retail_store,
 )
+from hl_d365_assets.sandbox.risk_patterns import RISK_PATTERNS, RiskPatternRates
 from hl_d365_assets.sandbox.stores import Store, load_stores
 
 __all__ = [
@@ -35,12 +36,14 @@ __all__ = [
     "DEMO_TRANSACTIONS_PER_STORE_DAY",
     "ENTITIES",
     "EXPECTED_OUTCOMES",
+    "RISK_PATTERNS",
     "SANDBOX_DAY",
     "SOURCE",
     "CardBrand",
     "DefectRates",
     "GenerationReport",
     "RetailStoreReport",
+    "RiskPatternRates",
     "SandboxConfig",
     "Store",
     "default_ground_truth_path",
