@@ -52,12 +52,12 @@ from hl_d365_assets.sandbox.defects import (
 )
 from hl_d365_assets.sandbox.delivery import ENTITIES, land_day
 from hl_d365_assets.sandbox.order_payments import create_order_tables, load_seed_orders
-from hl_d365_assets.sandbox.risk_patterns import RISK_PATTERNS, RiskPatternRates, risk_truth
 from hl_d365_assets.sandbox.retail_store import (
     default_retail_store_dir,
     prepare_retail_world,
     write_retail_day,
 )
+from hl_d365_assets.sandbox.risk_patterns import RISK_PATTERNS, RiskPatternRates, risk_truth
 from hl_d365_assets.sandbox.sql_files import sql_text
 from hl_d365_assets.sandbox.stores import Store, load_stores
 
