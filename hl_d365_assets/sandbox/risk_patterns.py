@@ -58,19 +58,19 @@ _RECORD_FILES = (
 class RiskPatternRates:
     """Instances per 1,000 store-days of each pattern (0 turns one off), and the split limit."""
 
-    card_testing: int = 80
-    card_many_stores: int = 80
-    refund_no_sale: int = 100
-    refund_larger_than_sale: int = 100
-    refund_other_card: int = 100
-    amount_outlier: int = 100
-    off_hours: int = 100
-    excessive_tip: int = 100
-    split_ticket: int = 100
-    void_after_capture: int = 100
-    compromised_terminal: int = 500
+    card_testing: int = 120
+    card_many_stores: int = 120
+    refund_no_sale: int = 120
+    refund_larger_than_sale: int = 120
+    refund_other_card: int = 120
+    amount_outlier: int = 120
+    off_hours: int = 120
+    excessive_tip: int = 120
+    split_ticket: int = 120
+    void_after_capture: int = 120
+    compromised_terminal: int = 600
     """Per 1,000 store-weeks: an instance lasts 3 consecutive days of its week."""
-    fee_above_contract: int = 100
+    fee_above_contract: int = 120
     split_ticket_limit_minor: int = 25000
     """The limit split tickets stay just under (a store's approval limit), in minor units."""
 
