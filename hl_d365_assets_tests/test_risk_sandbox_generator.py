@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from hl_d365_assets.cli import main
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.sandbox import (
     RISK_PATTERNS,
@@ -142,3 +144,22 @@ def test_injected_sales_and_refunds_settle_in_their_stores_batch(
     clean_day_rules.test_settlement_batches_sum_the_captured_transactions_of_their_store_on_a_clean_day(
         risky_clean_day
     )
+
+
+def test_the_command_injects_the_patterns_and_says_how_many_and_where(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HL_D365_DATA_DIR", str(tmp_path / "data"))
+    status = main(["sandbox", "--start", "2026-11-16", "--stores", "3", "--per-store", "20",
+                   "--risk-patterns"])  # fmt: skip
+    assert status == 0
+    out = capsys.readouterr().out
+    truth = tmp_path / "data" / "sandbox" / "risk_truth.ndjson"
+    assert f"risk truth: {truth}" in out
+    counted = dict(
+        entry.rsplit(" ", 1)
+        for entry in out.split("risk patterns: ", 1)[1].splitlines()[0].split(", ")
+    )
+    assert set(counted) == set(RISK_PATTERNS)
+    lines = [json.loads(line) for line in truth.read_text().splitlines()]
+    assert sum(int(n) for n in counted.values()) == len({e["instance_id"] for e in lines}) > 0
