@@ -1,5 +1,6 @@
 -- card_many_stores: one card (the same token, brand and first6/last4: the card of the instance
--- store's first injected slot) buys at 3-4 stores within the hour, 10-18 minutes apart, between
+-- store's first injected slot) buys at 3-4 stores (every store when fewer), 2-18 minutes apart
+-- and within 40 minutes, the first purchase between
 -- 12:00 and 15:00 at the first store; each later store's local time is the same UTC instant in
 -- its own time zone. Captured sales with their POS tickets, settled like any other.
 INSERT INTO risk_slots BY NAME

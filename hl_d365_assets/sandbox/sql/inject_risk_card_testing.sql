@@ -1,5 +1,5 @@
 -- card_testing: a burst of 12-25 keyed-in (MANUAL) authorisations of 1.00-4.99 at one store,
--- each a different card, 5-20 seconds apart: about 80 % declined, the rest approved and left
+-- each a different card, one every 10-20 seconds (within 5 minutes): about 80 % declined, the rest approved and left
 -- uncaptured, so none settles. They close no ticket, as a clean decline does not.
 INSERT INTO risk_slots BY NAME
 WITH bursts AS (
@@ -24,7 +24,7 @@ SELECT
     store_idx,
     slot,
     CASE WHEN draw(store_idx, slot, 'risk:approved', 100) < 20 THEN 'preauth' ELSE 'declined' END AS kind,
-    starts_ms + n * 5000 + draw(store_idx, slot, 'risk:gap', 15000) AS local_ms,
+    starts_ms + n * 10000 + draw(store_idx, slot, 'risk:gap', 10000) AS local_ms,
     slot AS card_slot,
     100 + draw(store_idx, slot, 'risk:small', 400) AS amount,
     'MANUAL' AS card_entry_mode

@@ -2,10 +2,10 @@
 --
 -- split_ticket: one purchase rung up as 3-4 tickets of one line each, every ticket just under
 -- the limit ($risk_split_limit minor units, as a store's approval limit: within one unit price,
--- under 12.00, of it), paid by the same card, by the same cashier at the same register, 1-4
+-- under 12.00, of it), paid by the same card, by the same cashier at the same register, 2-4
 -- minutes apart.
 -- void_after_capture: one cashier voids 5-8 card sales, each 1-10 minutes after its capture
--- (the void of a clean sale), over about two hours. Clean voids are 1 % of a store's slots,
+-- (the void of a clean sale), 5-25 minutes apart. Clean voids are 1 % of a store's slots,
 -- spread over 40 cashiers.
 CREATE OR REPLACE TEMP TABLE risk_cheap_skus AS
 SELECT list(sku ORDER BY sku) AS skus
@@ -43,7 +43,7 @@ SELECT
     store_idx,
     slot,
     'sale' AS kind,
-    starts_ms + n * 60000 + draw(store_idx, slot, 'risk:gap', 180000) AS local_ms,
+    starts_ms + n * 180000 + draw(store_idx, slot, 'risk:gap', 60000) AS local_ms,
     risk_slot(9, 0) AS card_slot,
     'single' AS basket,
     sku AS line_sku,

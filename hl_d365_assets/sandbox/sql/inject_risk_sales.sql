@@ -1,7 +1,7 @@
 -- The sale patterns: captured card sales with their POS tickets, settled like any other.
 --
 -- amount_outlier: one sale of four lines worth 500-900 each (a clean basket is 1-4 lines of
--- 1-3 units at 1.99-60.99). off_hours: 2-4 sales between 01:00 and 05:30 local, outside the
+-- 1-3 units at 1.99-60.99). off_hours: 2-4 sales between 01:00 and 05:00 local, outside the
 -- 08:00-21:00 trading hours. excessive_tip: one sale with a tip of 60-150 % of the ticket (clean
 -- tips are 10-20 % on 12 % of sales).
 INSERT INTO risk_slots BY NAME
