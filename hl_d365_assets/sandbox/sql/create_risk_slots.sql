@@ -54,6 +54,14 @@ CREATE OR REPLACE TABLE risk_truth (
 -- Captured card-only sales of the day that no defect touches and no refund names, early
 -- enough to be refunded before closing: what the refund patterns refund, in a seeded order.
 CREATE OR REPLACE TABLE risk_refundable_sales AS
+WITH touched AS (
+    SELECT store_idx, slot FROM defects
+    UNION
+    SELECT store_idx, related_slot FROM defects WHERE related_slot IS NOT NULL
+    UNION
+    SELECT store_idx, original_slot FROM transaction_events WHERE kind = 'refund'
+)
+
 SELECT
     e.store_idx,
     e.slot,
@@ -64,15 +72,8 @@ SELECT
 FROM transaction_events AS e
 JOIN slots AS sl USING (store_idx, slot)
 JOIN tickets AS t ON t.store_idx = e.store_idx AND t.slot = e.slot AND t.ordinal = 1
+ANTI JOIN touched AS d ON d.store_idx = e.store_idx AND d.slot = e.slot
 WHERE e.event_no = 1 AND e.kind = 'sale' AND e.mix = 'CARD' AND e.final_status = 'CAPTURED'
     AND e.delivery_defect IS NULL AND e.currency IS NULL AND e.amount_sign = '' AND e.description = ''
     AND t.t1_type = 'CARD' AND t.t2_type IS NULL AND t.delivery_defect IS NULL
-    AND sl.local_ms < 19 * 3600000
-    AND NOT EXISTS (
-        SELECT 1 FROM defects AS d
-        WHERE d.store_idx = e.store_idx AND (d.slot = e.slot OR d.related_slot = e.slot)
-    )
-    AND NOT EXISTS (
-        SELECT 1 FROM transaction_events AS r
-        WHERE r.kind = 'refund' AND r.store_idx = e.store_idx AND r.original_slot = e.slot
-    );
+    AND sl.local_ms < 19 * 3600000;
