@@ -109,6 +109,15 @@ def test_injected_days_load_as_cleanly_as_clean_days(risky_days) -> None:
             for e in result.get_asset_check_evaluations()
             if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR
         ] == []
+        conservation = {
+            e.asset_key.to_user_string(): e.passed
+            for e in result.get_asset_check_evaluations()
+            if e.asset_check_key.name == "conservation"
+        }
+        assert {"raw/payment_transactions", "raw/settlement_batches", "raw/retail_tickets"} <= set(
+            conservation
+        )
+        assert all(conservation.values())
     quarantined_truth = sorted(
         d["event_id"] for d in report.ground_truth if d["expected"].startswith("quarantined:")
     )
