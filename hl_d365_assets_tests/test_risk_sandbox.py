@@ -298,6 +298,7 @@ def test_a_compromised_register_swipes_or_keys_its_cards_on_consecutive_days(
     risky_days,
 ) -> None:
     settings, _, _, truth = risky_days
+    spans = []
     for records in _instances(truth, "compromised_terminal").values():
         rows = _query(
             settings,
@@ -312,6 +313,8 @@ def test_a_compromised_register_swipes_or_keys_its_cards_on_consecutive_days(
         assert {mode for *_, mode in rows} <= {"SWIPE", "MANUAL"}
         days = sorted({day for day, *_ in rows})
         assert (days[-1] - days[0]).days == len(days) - 1
+        spans.append(len(days))
+    assert max(spans) == len(DAYS), "an instance goes on from one day to the next"
 
 
 def test_an_overcharged_brand_pays_above_its_contracted_rate(risky_days) -> None:
