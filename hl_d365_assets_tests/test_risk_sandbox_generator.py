@@ -13,6 +13,7 @@ import pytest
 
 from hl_d365_assets.cli import main
 from hl_d365_assets.landing import LandingZone
+from hl_d365_assets.risk.patterns import PATTERNS
 from hl_d365_assets.sandbox import (
     RISK_PATTERNS,
     SANDBOX_DAY,
@@ -103,7 +104,8 @@ def test_default_rates_inject_every_pattern_over_a_week_of_the_sandbox_stores() 
         assert rate * store_days / per / 1000 >= 10, pattern
 
 
-def test_rates_are_per_thousand_and_name_known_patterns() -> None:
+def test_rates_are_per_thousand_and_name_the_patterns_risk_scoring_knows() -> None:
+    assert set(RISK_PATTERNS) <= set(PATTERNS)
     with pytest.raises(ValueError, match="card_testing"):
         RiskPatternRates(card_testing=1001)
     with pytest.raises(ValueError, match="split_ticket_limit_minor"):

@@ -25,7 +25,6 @@ from dataclasses import dataclass, fields
 
 import duckdb
 
-from hl_d365_assets.risk.patterns import PATTERNS
 from hl_d365_assets.sandbox.sql_files import run_sql_file, sql_text
 
 RISK_PATTERNS: tuple[str, ...] = (
@@ -81,11 +80,9 @@ class RiskPatternRates:
                 raise ValueError(f"{name}: {rate} per 1,000 is not between 0 and 1000")
         if self.split_ticket_limit_minor < 5000:
             raise ValueError("split_ticket_limit_minor must be at least 5000 (50.00)")
-        unknown = set(RISK_PATTERNS) - set(PATTERNS)
-        if unknown:
-            raise ValueError(f"patterns unknown to hl_d365_assets.risk.patterns: {unknown}")
 
     def rates(self) -> dict[str, int]:
+        """pattern -> its rate, for every pattern of ``RISK_PATTERNS``."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name in RISK_PATTERNS}
 
 
