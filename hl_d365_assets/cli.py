@@ -42,6 +42,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also pay D365 seed sales orders by card (phone/web, reference = order number)",
     )
+    sandbox.add_argument(
+        "--risk-patterns",
+        action="store_true",
+        help="inject labelled fraud and loss patterns at their default rates and append their "
+        "truth to <data>/sandbox/risk_truth.ndjson (docs/risk-sandbox.md)",
+    )
 
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command")
     payroll = sandbox_commands.add_parser(
@@ -317,7 +323,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.start is None:
             parser.error("sandbox: --start is required (or a subcommand: payroll)")
         from hl_d365_assets.landing import LandingZone
-        from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
+        from hl_d365_assets.sandbox import (
+            DefectRates,
+            RiskPatternRates,
+            SandboxConfig,
+            generate,
+        )
         from hl_d365_assets.settings import load_settings
 
         settings = load_settings()
@@ -328,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
             mappings_dir=settings.mappings_dir,
             **({"defect_rates": DefectRates.none()} if args.clean else {}),
             order_payments=args.order_payments,
+            risk=RiskPatternRates() if args.risk_patterns else None,
         )
         days = [args.start + timedelta(days=n) for n in range(args.days)]
         report = generate(
@@ -347,6 +359,14 @@ def main(argv: list[str] | None = None) -> int:
             + ", ".join(f"{kind} {count}" for kind, count in sorted(report.defects.items()))
         )
         print(f"ground truth: {report.ground_truth_path}")
+        if report.risk_truth_path is not None:
+            print(
+                "risk patterns: "
+                + ", ".join(
+                    f"{pattern} {count}" for pattern, count in sorted(report.risk_instances.items())
+                )
+            )
+            print(f"risk truth: {report.risk_truth_path}")
         print(f"Heartland Retail store: {report.retail_store_dir}")
         return 0
     if args.command == "bench":
