@@ -94,7 +94,7 @@ def alerts(settings: Settings) -> list[tuple]:
 
 def test_each_alert_is_posted_once_and_marked_delivered(day_with_breaks, endpoint) -> None:
     webhook = AlertWebhookResource(url=endpoint.url)
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert run(day_with_breaks, instance, webhook).success
         raised = alerts(day_with_breaks)
         assert raised and all(delivered for _, delivered, _ in raised)
@@ -112,7 +112,7 @@ def test_a_dead_endpoint_never_fails_the_day_and_is_retried_next_run(day_with_br
         probe.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{probe.getsockname()[1]}/hooks/secret-token-123"
     webhook = AlertWebhookResource(url=dead, max_attempts=2, backoff_base_seconds=0.01)
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = run(day_with_breaks, instance, webhook)
 
         assert result.success

@@ -214,7 +214,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with (
         serve(sim) as server,
         receiver_on_loopback(receiver_config(settings)) as (receiver_url, receiver),
-        dg.instance_for_test() as instance,
+        dg.DagsterInstance.ephemeral() as instance,
     ):
         stack = Stack(settings, instance, sim, server.base_url, client_for(server.base_url),
                       receiver_url, receiver)  # fmt: skip

@@ -160,7 +160,7 @@ def first_pull(
     """One pull of the seed, shared by the tests that only read it or re-check the mapping."""
     sim = D365Simulator(page_size=PAGE_SIZE)
     settings = make_settings(tmp_path_factory.mktemp("d365_pull") / "data")
-    with serve(sim) as server, dg.instance_for_test() as instance:
+    with serve(sim) as server, dg.DagsterInstance.ephemeral() as instance:
         client = client_for(server.base_url)
         yield settings, client, pull(settings, instance, client)
     sim.close()
@@ -240,7 +240,7 @@ def test_the_check_fails_naming_a_mapped_main_account_d365_lacks(
 ) -> None:
     settings, client, _ = first_pull
     edited = edited_mappings(settings, tmp_path, file, line)
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = run_job(d365_mapping_check_job, edited, instance, client)
     evaluation = mapping_check(result)
     assert not evaluation.passed
@@ -263,7 +263,7 @@ def test_the_check_fails_naming_a_dimension_value_d365_lacks(first_pull, tmp_pat
     edited = edited_mappings(
         settings, tmp_path, "gl_dimension_values.csv", "BusinessUnit,042,Store not yet in D365"
     )
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = run_job(d365_mapping_check_job, edited, instance, client)
     evaluation = mapping_check(result)
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR

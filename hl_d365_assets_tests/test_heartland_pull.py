@@ -55,7 +55,7 @@ def api_url(heartland_holds: LandingZone) -> Iterator[str]:
 
 @pytest.fixture
 def instance() -> Iterator[dg.DagsterInstance]:
-    with dg.instance_for_test() as fresh:
+    with dg.DagsterInstance.ephemeral() as fresh:
         yield fresh
 
 

@@ -160,7 +160,7 @@ def test_the_sensor_turns_new_nudges_into_one_pull_of_exactly_those_entities(
 ) -> None:
     from hl_d365_assets.defs.landing.assets import RETAIL_KEYS
 
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert isinstance(evaluate_nudge_sensor(instance, None), dg.SkipReason)
         board.record("customers")
         board.record("customers")
@@ -177,7 +177,7 @@ def test_the_sensor_turns_new_nudges_into_one_pull_of_exactly_those_entities(
 def test_a_nudge_while_a_retail_pull_runs_waits_for_it_to_end(board: NudgeBoard) -> None:
     from hl_d365_assets.defs.landing.jobs import heartland_retail_pull_job
 
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         board.record("items")
         running = dg.DagsterRun(
             job_name=heartland_retail_pull_job.name, status=dg.DagsterRunStatus.STARTED
@@ -197,15 +197,21 @@ def test_tickets_are_pulled_every_5_minutes_while_trading_and_everything_at_the_
     trading = defs.resolve_schedule_def("heartland_retail_trading_pull")
     assert trading.cron_schedule == "*/5 7-23 * * *"
     assert trading.execution_timezone == "America/New_York"
-    with dg.instance_for_test() as instance:
-        (request,) = trading.evaluate_tick(
-            dg.build_schedule_context(instance=instance)
-        ).run_requests
-        assert request.asset_selection == [TICKETS_KEY]
-        closing = defs.resolve_schedule_def("heartland_retail_closing_pull")
-        context = dg.build_schedule_context(
+    # A schedule context opens its own instance from the reference it is given, and only
+    # closing the context closes that instance: each is used as a context manager.
+    with (
+        dg.instance_for_test() as instance,
+        dg.build_schedule_context(instance=instance) as context,
+    ):
+        (request,) = trading.evaluate_tick(context).run_requests
+    assert request.asset_selection == [TICKETS_KEY]
+    closing = defs.resolve_schedule_def("heartland_retail_closing_pull")
+    with (
+        dg.instance_for_test() as instance,
+        dg.build_schedule_context(
             instance=instance, scheduled_execution_time=datetime(2026, 11, 21, 7, 15, tzinfo=UTC)
-        )
+        ) as context,
+    ):
         (request,) = closing.evaluate_tick(context).run_requests
     assert request.asset_selection is None  # the whole job: every entity
     assert request.run_key == "heartland_retail_closing_pull:2026-11-20"

@@ -404,7 +404,7 @@ def test_a_failed_run_resumes_from_the_cursor_it_observed_in_dagster(
             **options,
         )
 
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         sim.faults.slow(0, times=3, path=TICKETS_PATH)
         sim.faults.fail(times=None, status=500, path=TICKETS_PATH)
         failed = pull_tickets(instance, raise_on_error=False)

@@ -55,7 +55,7 @@ def clean_days(settings: Settings, days: list[date], seed: int) -> None:
 def clean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     settings = make_settings(tmp_path_factory.mktemp("gl_clean") / "data")
     clean_days(settings, DAYS, seed=31)
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert run_range(settings, instance, DAYS).success
         yield settings
 
@@ -71,7 +71,7 @@ def test_every_clean_journal_balances_and_passes_every_blocking_check(clean) -> 
     ]
     assert all(balanced and ready and debits > 0 for _, balanced, ready, debits, _, _ in journals)
 
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = check_journals(clean, instance, DAYS[0])
     assert result.success
     evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
@@ -175,7 +175,7 @@ def edited_mappings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settin
     )
     settings = dataclasses.replace(make_settings(root / "data"), mappings_dir=mappings)
     clean_days(settings, DAYS[:1], seed=32)
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert run_range(settings, instance, DAYS[:1]).success
         yield settings
 
@@ -207,7 +207,7 @@ def test_a_posting_without_a_rule_is_named_keeps_the_journal_balanced_and_blocks
         balanced for (balanced,) in query(edited_mappings, "SELECT balanced FROM gl.journals")
     )
 
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = check_journals(edited_mappings, instance, DAYS[0])
     assert not result.success
     failed = {e.check_name for e in result.get_asset_check_evaluations() if not e.passed}
@@ -237,7 +237,7 @@ def test_open_exceptions_hold_a_day_back_until_an_accountant_accepts_them(tmp_pa
         ),
         ground_truth_path=settings.data_dir / "truth.ndjson",
     )
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert run_range(settings, instance, [day]).success
         held = check_journals(settings, instance, day)
         assert not held.success
@@ -269,7 +269,7 @@ def test_a_late_ticket_changes_its_days_journal_and_keeps_every_line_key(tmp_pat
     settings = make_settings(tmp_path / "data")
     day = DAYS[0]
     clean_days(settings, [day], seed=34)
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert run_range(settings, instance, [day]).success
         before = dict(query(settings, "SELECT line_key, amount FROM gl.journal_lines"))
         ticket = land_late_copy_of_a_cash_ticket(LandingZone(settings.landing_dir), day)
@@ -354,7 +354,7 @@ def test_the_five_accountant_queries_of_the_reconciliation_page_run_and_answer(c
 def test_a_loaded_range_asks_for_each_day_to_be_posted(clean) -> None:
     from hl_d365_assets.defs.gl.sensors import post_after_load
 
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = run_range(clean, instance, DAYS)
         context = dg.build_run_status_sensor_context(
             sensor_name=post_after_load.name,

@@ -29,7 +29,7 @@ CLEAN = SandboxConfig(
 
 @pytest.fixture
 def fresh_instance() -> Iterator[dg.DagsterInstance]:
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         yield instance
 
 

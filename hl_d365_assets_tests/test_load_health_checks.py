@@ -99,7 +99,7 @@ def test_a_day_whose_payload_shape_is_wrong_for_every_row_fails_and_blocks_the_l
         holds, LandingZone(settings.landing_dir), DAY, "payment_transactions", "merchant_id"
     )
 
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = run_day(settings, instance, DAY, raise_on_error=False, run_config=QUIET)
 
     assert not result.success
@@ -142,7 +142,7 @@ def test_a_day_with_a_few_defects_passes_under_the_defaults_and_warns_under_a_ti
     # Tighter for the gateway only: its few injected defects now warn; the POS keeps the defaults.
     monkeypatch.setenv("HL_D365_QUARANTINE_WARN_SHARE_HEARTLAND_PAYMENT_TRANSACTIONS", "0.001")
 
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = run_day(settings, instance, DAY, raise_on_error=False, run_config=QUIET)
 
     assert result.success
@@ -172,7 +172,10 @@ def test_a_backfill_of_a_day_the_api_does_not_hold_warns_with_the_expected_volum
         ),
     )
     days = [*held, date(2026, 11, 20), silent]
-    with serve(HeartlandSimulator(holds.root)) as server, dg.instance_for_test() as instance:
+    with (
+        serve(HeartlandSimulator(holds.root)) as server,
+        dg.DagsterInstance.ephemeral() as instance,
+    ):
         from hl_d365_assets.definitions import defs
 
         result = defs.resolve_job_def("heartland_backfill_job").execute_in_process(
@@ -233,7 +236,7 @@ def test_a_day_like_its_neighbours_passes_the_volume_check(settings: Settings) -
             seed=54, store_count=2, transactions_per_store_day=30, defect_rates=DefectRates.none()
         ),
     )
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = run_range(settings, instance, days, run_config=QUIET)
     volume = evaluation(result, PAYMENTS, "volume_vs_recent_days")
     assert volume.passed

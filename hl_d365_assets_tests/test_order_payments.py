@@ -212,7 +212,7 @@ def test_order_payments_reconcile_against_the_sales_orders_d365_holds(
 ) -> None:
     settings = _warehouse(landed, tmp_path / "data")
     _fill_sales_orders_from_seed(settings)
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert run_range(settings, instance, DAYS).success
 
     rows = _query(
@@ -248,7 +248,7 @@ def test_an_order_payment_d365_does_not_hold_is_an_exception_naming_the_sales_or
     landed: Landed, tmp_path: Path
 ) -> None:
     settings = _warehouse(landed, tmp_path / "data")
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert run_range(settings, instance, DAYS).success
 
     exceptions = _query(settings, "SELECT kind, source_keys, detail FROM recon.exceptions")

@@ -322,7 +322,7 @@ def pulled_employees(tmp_path_factory: pytest.TempPathFactory):
     """The D365 simulator's seed on loopback, pulled through the real D365 pull job."""
     sim = D365Simulator()
     settings = make_settings(tmp_path_factory.mktemp("payroll_d365") / "data")
-    with serve(sim) as server, dg.instance_for_test() as instance:
+    with serve(sim) as server, dg.DagsterInstance.ephemeral() as instance:
         client = D365Client(
             environment_url=server.base_url,
             identity_url_override=server.base_url,

@@ -74,7 +74,7 @@ def month(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Month]:
         inbox, FIRST, LAST, PayrollSandboxConfig(defect_rates=DEFECTS), ground_truth_path=truth_path
     )
     sim = D365Simulator(root / "d365.sqlite")
-    with serve(sim) as server, dg.instance_for_test() as instance:
+    with serve(sim) as server, dg.DagsterInstance.ephemeral() as instance:
         resources = {**build_resources(settings), "d365": d365_client(server.base_url)}
         pulled = defs.resolve_job_def(d365_pull_job.name).execute_in_process(
             instance=instance, resources=resources, run_config=QUIET, raise_on_error=False

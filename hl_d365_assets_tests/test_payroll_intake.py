@@ -57,7 +57,7 @@ class Intake:
 
 @pytest.fixture(scope="module")
 def instance():
-    with dg.instance_for_test() as test_instance:
+    with dg.DagsterInstance.ephemeral() as test_instance:
         yield test_instance
 
 

@@ -831,7 +831,7 @@ def test_the_payroll_ledger_asset_and_its_checks_say_which_run_is_held_and_why(w
     from hl_d365_assets.defs.gl.checks import payroll_journal_checks
 
     world.add_run(paycheck("E1", {"01": "100.00", "77": "5.00"}))
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
             [payroll_ledger, payroll_journal_checks],
             partition_key=str(CHECK_DATE),

@@ -61,7 +61,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         SandboxConfig(seed=41, transactions_per_store_day=60, defect_rates=DefectRates.none()),
         ground_truth_path=settings.data_dir / "truth.ndjson",
     )
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert run_range(settings, instance, [DAY]).success
     return settings
 
@@ -265,7 +265,7 @@ def test_a_line_d365_rejects_is_parked_with_its_reason_and_the_other_journal_pos
     # Finance gave the Toronto store a business unit D365 does not know yet.
     mappings = _edited_mappings(tmp_path, store="S004", business_unit="104")
     settings = dataclasses.replace(world.settings, mappings_dir=mappings)
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert run_range(settings, instance, [DAY]).success
     world.settings = settings
 
@@ -288,7 +288,7 @@ def test_a_line_d365_rejects_is_parked_with_its_reason_and_the_other_journal_pos
     # Fixed in D365's terms (the store keeps its business unit 004), re-materialised, re-posted:
     # only what is missing goes.
     world.settings = dataclasses.replace(settings, mappings_dir=PROJECT_ROOT / "mappings")
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert run_range(world.settings, instance, [DAY]).success
     again = world.post()
     assert [p["journal_key"] for p in again.posted] == [f"usrt-{DAY}-CAD"]
@@ -317,7 +317,7 @@ def test_late_data_after_posting_goes_as_an_adjustment_of_the_difference(any_wor
     )
 
     land_late_copy_of_a_cash_ticket(LandingZone(world.settings.landing_dir), DAY, store_id="S001")
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert run_range(world.settings, instance, [DAY]).success
     report = world.post()
 
@@ -408,7 +408,7 @@ def test_the_dagster_job_checks_posts_and_reads_back_for_the_day(world) -> None:
             **build_resources(world.settings),
             "d365": d365_client(server.base_url),
         }
-        with dg.instance_for_test() as instance:
+        with dg.DagsterInstance.ephemeral() as instance:
             result = defs.resolve_job_def("post_journals_job").execute_in_process(
                 partition_key=DAY.isoformat(), instance=instance, resources=resources
             )
@@ -486,7 +486,7 @@ def test_card_payments_of_d365_sales_orders_credit_their_customers_exactly_once(
         ground_truth_path=settings.data_dir / "truth.ndjson",
     )
     try:
-        with dg.instance_for_test() as instance:
+        with dg.DagsterInstance.ephemeral() as instance:
             assert (
                 defs.resolve_job_def("d365_pull_job")
                 .execute_in_process(instance=instance, resources=resources)
@@ -551,7 +551,7 @@ def _post_through_dagster(world: World, **client_config: float) -> dg.ExecuteInP
             **build_resources(world.settings),
             "d365": _with_config(d365_client(server.base_url), **client_config),
         }
-        with dg.instance_for_test() as instance:
+        with dg.DagsterInstance.ephemeral() as instance:
             return defs.resolve_job_def(post_journals_job.name).execute_in_process(
                 partition_key=DAY.isoformat(),
                 instance=instance,
@@ -588,7 +588,7 @@ def test_a_day_its_checks_hold_back_ends_its_posting_run_without_error_and_says_
         "\n".join(line for line in rules if not line.startswith("tender,VISA,")) + "\n"
     )
     world.settings = dataclasses.replace(world.settings, mappings_dir=mappings)
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert run_range(world.settings, instance, [DAY]).success
     journals = sorted(expected_journals(world))
 

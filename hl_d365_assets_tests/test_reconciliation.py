@@ -45,7 +45,7 @@ def dirty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, 
         SandboxConfig(seed=21, transactions_per_store_day=150),
         ground_truth_path=truth,
     )
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert run_range(settings, instance, DAYS, raise_on_error=False).success
     yield settings, report.ground_truth
 
@@ -86,7 +86,7 @@ def test_a_clean_week_raises_no_exception(tmp_path) -> None:
         SandboxConfig(seed=22, transactions_per_store_day=150, defect_rates=DefectRates.none()),
         ground_truth_path=settings.data_dir / "truth.ndjson",
     )
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert run_range(settings, instance, days).success
 
     assert exceptions(settings) == []
@@ -139,7 +139,7 @@ def test_a_resolution_survives_a_rerun_and_late_data_that_clears_the_exception(
     [missing, *_] = [
         e for e in report.ground_truth if e["defect"] == "tender_without_gateway_transaction"
     ]
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert run_range(settings, instance, [day]).success
         [exception] = [e for e in exceptions(settings) if missing["key"] in e["source_keys"]]
         with duckdb.connect(str(settings.warehouse_path)) as conn:
@@ -198,7 +198,7 @@ def test_an_exception_a_late_segment_clears_is_closed_with_its_reason_and_reopen
         e for e in report.ground_truth if e["defect"] == "tender_without_gateway_transaction"
     ]
     assert len(missing) >= 2
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert run_range(settings, instance, [day]).success
         raised = {e["exception_id"]: e for e in exceptions(settings)}
         [exception] = [e for e in raised.values() if missing[0]["key"] in e["source_keys"]]
@@ -462,7 +462,7 @@ def test_a_short_deposit_is_an_exception_whose_resolution_survives_a_rerun(tmp_p
     )
     [short] = report.ground_truth
     before, after = (int(n) for n in re.findall(r"(\d+)(?: ->| minor)", short["detail"]))
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert run_range(settings, instance, [day]).success
         exception = _found(settings, "deposit_difference", short["key"])
         assert exception["amount_at_risk"] == Decimal(before - after) / 100
@@ -536,7 +536,7 @@ def test_a_fee_total_a_cent_off_is_within_tolerance_per_currency_and_kind_of_tot
             writer.append(
                 "heartland", "settlement_batches", day, json.dumps(line, separators=(",", ":"))
             )
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert run_range(settings, instance, [day], raise_on_error=False).success
 
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:

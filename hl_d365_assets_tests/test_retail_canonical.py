@@ -145,7 +145,7 @@ class RetailDay:
 def retail_day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RetailDay]:
     settings = make_settings(tmp_path_factory.mktemp("retail_day") / "data")
     land_day(settings)
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = run_day(settings, instance, DAY, raise_on_error=False)
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
         assert not failed, failed

@@ -58,7 +58,7 @@ HARMLESS_LINES = [
 
 @pytest.fixture(scope="module")
 def instance():
-    with dg.instance_for_test() as test_instance:
+    with dg.DagsterInstance.ephemeral() as test_instance:
         yield test_instance
 
 

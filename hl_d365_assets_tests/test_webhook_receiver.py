@@ -475,7 +475,7 @@ def test_refusals_reach_the_warehouse_as_counts_per_day_and_reason_and_nothing_e
     the conservation view and the daily summary; not one value of a refused request."""
     refused = asyncio.run(_deliver_with_refusals(config, notifications))
     assert [r.status_code for r in refused] == [400, 422, 400, 400, 400, 413, 401]
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert run_range(settings, instance, [SANDBOX_DAY, SANDBOX_DAY + timedelta(days=1)]).success
 
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
