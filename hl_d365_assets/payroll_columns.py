@@ -14,6 +14,13 @@ to read its values. So a new layout is configured, not coded.
   ``(12.34)`` read as ``-12.34``; never a float. Text that is no number is landed as written and
   quarantined ``invalid_amount`` by the raw layer;
 - ``last4``: only the last four digits are landed (a bank account number);
+- ``fingerprint``: a keyed hash of the value's digits (a bank account number), landed as
+  ``fp`` + the first 16 hex digits of its HMAC-SHA256 under the fingerprint key
+  (:func:`hl_d365_assets.settings.fingerprint_key`): equal accounts give equal fingerprints, the
+  number itself is never landed and cannot be recovered without the key. No ``_`` after ``fp``:
+  glued to a letter, the hex can never read as a card, SSN or routing number candidate (16 hex
+  digits that happen to be all decimal digits would otherwise be a card-number candidate for
+  about one account in 1,800). A value without digits lands empty;
 - ``drop``: never landed (the employee's name: journals are per department, analysts see
   employee numbers).
 
@@ -25,10 +32,12 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
+import hmac
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -36,6 +45,8 @@ from pathlib import Path
 DROP = "drop"
 DECIMAL = "decimal"
 LAST4 = "last4"
+FINGERPRINT = "fingerprint"
+FINGERPRINT_PREFIX = "fp"
 _THOUSANDS = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 
 
@@ -49,6 +60,8 @@ class MappedColumn:
     export_header: str
     required: bool
     format: str
+    key: bytes | None = field(default=None, repr=False, compare=False)
+    """The fingerprint key, on a ``fingerprint`` column only; never printed."""
 
     def read(self, text: str) -> str:
         """The value to land, as text: exact, never a float."""
@@ -59,6 +72,8 @@ class MappedColumn:
             return _decimal_text(value)
         if self.format == LAST4:
             return re.sub(r"\D", "", value)[-4:]
+        if self.format == FINGERPRINT:
+            return fingerprint(value, self.key)
         if "%" in self.format:
             return _date_text(value, self.format)
         return value
@@ -81,21 +96,32 @@ class ColumnMapping:
     columns: tuple[MappedColumn, ...]
 
     @classmethod
-    def from_file(cls, path: Path) -> ColumnMapping:
+    def from_file(cls, path: Path, fingerprint_key: bytes | None = None) -> ColumnMapping:
+        """Read a mapping file; ``fingerprint_key`` is required when a column uses the format
+        ``fingerprint`` (without it such a column could only be landed in clear, or lost)."""
         with path.open(newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
         expected = {"column", "export_header", "required", "format"}
         if not rows or set(rows[0]) != expected:
             raise ValueError(f"{path.name}: expected the columns {sorted(expected)}")
+        columns = tuple(
+            MappedColumn(
+                column=row["column"].strip(),
+                export_header=row["export_header"].strip(),
+                required=row["required"].strip().lower() in {"yes", "true", "1"},
+                format=(row["format"] or "").strip(),
+            )
+            for row in rows
+        )
+        fingerprinted = [c.column for c in columns if c.format == FINGERPRINT]
+        if fingerprinted and not fingerprint_key:
+            raise ValueError(
+                f"{path.name}: {', '.join(fingerprinted)} use the format fingerprint, which needs "
+                "the fingerprint key (HL_D365_FINGERPRINT_KEY in production)"
+            )
         return cls(
             tuple(
-                MappedColumn(
-                    column=row["column"].strip(),
-                    export_header=row["export_header"].strip(),
-                    required=row["required"].strip().lower() in {"yes", "true", "1"},
-                    format=(row["format"] or "").strip(),
-                )
-                for row in rows
+                replace(c, key=fingerprint_key) if c.format == FINGERPRINT else c for c in columns
             )
         )
 
@@ -159,16 +185,28 @@ def _rows(
     positions: dict[int, MappedColumn | None],
     unmapped_at: list[int],
 ) -> Iterator[MappedRow]:
+    # Each column's reading of each distinct text, computed once: a register repeats the same
+    # few values (run id, dates, codes) on every row, and read() is a pure function of the text.
+    readers = [
+        (i, column.column, column.read, {})
+        for i, column in positions.items()
+        if column is not None and column.format != DROP
+    ]
     file_row = 0
     for record in records:
-        if not any(field.strip() for field in record):
-            continue  # a blank line is no data row
+        if not "".join(record).strip():
+            continue  # a blank line is no data row (no field holds anything but whitespace)
         file_row += 1
-        values = {
-            column.column: column.read(record[i]) if i < len(record) else ""
-            for i, column in positions.items()
-            if column is not None and column.format != DROP
-        }
+        values: dict[str, str] = {}
+        for i, name, read, seen in readers:
+            if i < len(record):
+                text = record[i]
+                value = seen.get(text)
+                if value is None:
+                    value = seen[text] = read(text)
+            else:
+                value = ""
+            values[name] = value
         unmapped = {header[i].strip(): record[i] for i in unmapped_at if i < len(record)}
         problem = None
         if len(record) != len(header):
@@ -178,6 +216,19 @@ def _rows(
             # Fields beyond the header have no name; keep them for the scanner all the same.
             unmapped |= {f"field_{i + 1}": record[i] for i in range(len(header), len(record))}
         yield MappedRow(file_row=file_row, values=values, unmapped=unmapped, problem=problem)
+
+
+def fingerprint(value: str, key: bytes | None) -> str:
+    """``fp`` + the first 16 hex digits of HMAC-SHA256(key, the value's digits); "" for a value
+    without digits. Separators do not matter (``0001-2345`` and ``00012345`` are one account),
+    leading zeros do."""
+    if not key:
+        raise ValueError("a fingerprint needs the fingerprint key")
+    digits = re.sub(r"[^0-9]", "", value)
+    if not digits:
+        return ""
+    digest = hmac.new(key, digits.encode("ascii"), hashlib.sha256).hexdigest()
+    return FINGERPRINT_PREFIX + digest[:16]
 
 
 def _decimal_text(value: str) -> str:

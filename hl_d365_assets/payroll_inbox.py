@@ -190,13 +190,18 @@ class PayrollInbox:
 
 
 def receive_files(
-    inbox: PayrollInbox, zone: LandingZone, mappings_dir: Path, received_day: date
+    inbox: PayrollInbox,
+    zone: LandingZone,
+    mappings_dir: Path,
+    received_day: date,
+    fingerprint_key: bytes | None = None,
 ) -> InboxPass:
     """Handle every file waiting in the inbox (see the module docstring); ``received_day`` is
-    the merchant's date now, the day a file's manifest line lands under."""
+    the merchant's date now, the day a file's manifest line lands under; ``fingerprint_key``
+    (settings.fingerprint_key) for mappings that fingerprint a column."""
     result = InboxPass(manifest_day=received_day.isoformat())
     for drop in DROP_FOLDERS:
-        mapping = ColumnMapping.from_file(mappings_dir / drop.mapping_file)
+        mapping = ColumnMapping.from_file(mappings_dir / drop.mapping_file, fingerprint_key)
         for path in inbox.waiting(drop):
             result.files.append(_receive(inbox, zone, drop, mapping, path, received_day))
     return result

@@ -87,6 +87,11 @@ def load_entity(
     table = raw_table(source, entity)
     run_script(conn, sql_file("raw/stage_landed_lines.sql"))
     _stage_lines(conn, [str(p) for p in segments])
+    run_script(
+        conn,
+        sql_file("raw/stage_card_number_findings.sql"),
+        {"max_record_bytes": max_record_bytes},
+    )
     personal = source in PERSONAL_DATA_SOURCES
     if personal:
         run_script(

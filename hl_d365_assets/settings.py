@@ -59,6 +59,10 @@ variable                          sandbox                     production
                                                               docs/payroll-intake.md)
 ``HL_D365_PAYROLL_ARCHIVE``       ``<data dir>/payroll/``     optional, same default: where dropped
                                   ``archive``                 files are moved, by content hash
+``HL_D365_FINGERPRINT_KEY``       the fixed, documented       required (secret) when a column mapping
+                                  ``SANDBOX_FINGERPRINT_KEY`` uses the format ``fingerprint``: the
+                                                              HMAC-SHA256 key of bank-account
+                                                              fingerprints (docs/payroll-intake.md)
 ``HEARTLAND_SANDBOX_URL``         ``http://127.0.0.1:8765/``  ignored: where the Heartland simulator
                                   ``ucp``                     listens (``hl-d365 heartland-sim``)
 ``D365_SANDBOX_URL``              ``http://127.0.0.1:8766``   ignored: where the D365 simulator listens
@@ -90,6 +94,7 @@ might be logged. The webhook receiver, which is not a Dagster resource, reads it
 
 from __future__ import annotations
 
+import csv
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -123,6 +128,17 @@ PRODUCTION_REQUIRED: dict[str, str] = {
     "D365_CLIENT_SECRET": "the app registration's client secret (secret)",
 }
 """What production cannot start without, in the order an operator sets them up."""
+
+FINGERPRINT_KEY_ENV = "HL_D365_FINGERPRINT_KEY"
+FINGERPRINT_FORMAT = "fingerprint"
+CONDITIONALLY_REQUIRED: dict[str, str] = {
+    FINGERPRINT_KEY_ENV: "the key of bank-account fingerprints (secret), needed because a "
+    "column mapping uses the format fingerprint",
+}
+"""What production cannot start without when the configuration uses it."""
+SANDBOX_FINGERPRINT_KEY = "hl-d365-sandbox-fingerprint-key (public: sandbox data only)"
+"""The sandbox's fingerprint key: fixed and published, so sandbox fingerprints are the same on
+every machine; it protects nothing, which is why production never uses it."""
 
 Environ = Mapping[str, str]
 
@@ -250,7 +266,8 @@ class Settings:
         """
         if not self.missing:
             return self
-        listed = "\n".join(f"  {name}: {PRODUCTION_REQUIRED[name]}" for name in self.missing)
+        purposes = {**PRODUCTION_REQUIRED, **CONDITIONALLY_REQUIRED}
+        listed = "\n".join(f"  {name}: {purposes[name]}" for name in self.missing)
         raise SettingsError(
             f"{MODE_ENV}=production, but {len(self.missing)} required setting"
             f"{'s are' if len(self.missing) > 1 else ' is'} not set:\n{listed}\n"
@@ -292,6 +309,9 @@ def load_settings(environ: Environ | None = None) -> Settings:
             f"HL_D365_FIRST_BUSINESS_DAY={first_day!r} is not a date like 2026-01-01"
         ) from None
     mappings = _value(env, "HL_D365_MAPPINGS_DIR")
+    mappings_dir = (
+        Path(mappings).resolve() if mappings else package_folder("hl_d365_assets.mappings")
+    )
     authority_host = (_value(env, "D365_AUTHORITY_HOST") or DEFAULT_AUTHORITY_HOST).rstrip("/")
     if not authority_host.startswith("https://") or authority_host.count("/") != 2:
         # msal refuses any authority that is not https; a path would end up inside the tenant.
@@ -302,9 +322,7 @@ def load_settings(environ: Environ | None = None) -> Settings:
     return Settings(
         mode=mode,
         data_dir=Path(_value(env, "HL_D365_DATA_DIR") or Path.cwd() / "data").resolve(),
-        mappings_dir=(
-            Path(mappings).resolve() if mappings else package_folder("hl_d365_assets.mappings")
-        ),
+        mappings_dir=mappings_dir,
         merchant_timezone=timezone,
         first_business_day=first_business_day,
         base_currency=_value(env, "HL_D365_BASE_CURRENCY") or "USD",
@@ -324,6 +342,11 @@ def load_settings(environ: Environ | None = None) -> Settings:
         payroll_archive_url=_value(env, "HL_D365_PAYROLL_ARCHIVE") or None,
         missing=(
             tuple(name for name in PRODUCTION_REQUIRED if not _value(env, name))
+            + (
+                (FINGERPRINT_KEY_ENV,)
+                if not _value(env, FINGERPRINT_KEY_ENV) and _mappings_use_fingerprints(mappings_dir)
+                else ()
+            )
             if mode == PRODUCTION
             else ()
         ),
@@ -361,6 +384,29 @@ def secret(name: str, environ: Environ | None = None) -> str:
     """A secret's value for code that is not a Dagster resource (the webhook receiver's app
     key), read when needed and never kept; ``""`` when unset."""
     return _value(os.environ if environ is None else environ, name)
+
+
+def fingerprint_key(settings: Settings, environ: Environ | None = None) -> bytes | None:
+    """The HMAC key of bank-account fingerprints, read when a file is read and never kept in
+    :class:`Settings`: the sandbox's published :data:`SANDBOX_FINGERPRINT_KEY`, or production's
+    ``HL_D365_FINGERPRINT_KEY`` (None when unset; production refuses to start then, if a mapping
+    uses the format, and the column reader refuses to read such a column without a key)."""
+    if not settings.production:
+        return SANDBOX_FINGERPRINT_KEY.encode()
+    return secret(FINGERPRINT_KEY_ENV, environ).encode() or None
+
+
+def _mappings_use_fingerprints(mappings_dir: Path) -> bool:
+    """Whether a column mapping (``*_columns.csv``: column, export_header, required, format)
+    fingerprints a column, so production needs the key."""
+    for path in sorted(mappings_dir.glob("*_columns.csv")):
+        with path.open(newline="", encoding="utf-8") as handle:
+            if any(
+                (row.get("format") or "").strip() == FINGERPRINT_FORMAT
+                for row in csv.DictReader(handle)
+            ):
+                return True
+    return False
 
 
 def child_environment(**overrides: str) -> dict[str, str]:

@@ -35,11 +35,13 @@ PRODUCTION_ENV = {
     "D365_TENANT_ID": "contoso.onmicrosoft.com",
     "D365_CLIENT_ID": "dummy-client-id",
     "D365_CLIENT_SECRET": "dummy-client-secret",
+    "HL_D365_FINGERPRINT_KEY": "dummy-fingerprint-key",
 }
 """Every production setting but the data folder, which each test points at its own."""
 
 SETTINGS_NAMES = {
     *PRODUCTION_REQUIRED,
+    "HL_D365_FINGERPRINT_KEY",
     "HEARTLAND_SANDBOX_URL",
     "HEARTLAND_RETAIL_SANDBOX_URL",
     "D365_SANDBOX_URL",
@@ -182,7 +184,9 @@ def test_production_with_settings_missing_refuses_from_the_command_line(tmp_path
         timeout=60,
     )
     assert posted.returncode == 2
+    # The shipped register mapping fingerprints bank accounts, so production needs that key too.
     missing = [name for name in PRODUCTION_REQUIRED if name != "D365_CLIENT_SECRET"]
+    missing.append("HL_D365_FINGERPRINT_KEY")
     assert f"{len(missing)} required settings are not set" in posted.stderr
     for name in missing:
         assert f"  {name}: " in posted.stderr

@@ -16,7 +16,7 @@ import pytest
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.payroll_columns import ColumnMapping, read_export
 from hl_d365_assets.payroll_inbox import merchant_today
-from hl_d365_assets.settings import PROJECT_ROOT, Settings
+from hl_d365_assets.settings import PROJECT_ROOT, SANDBOX_FINGERPRINT_KEY, Settings
 from hl_d365_assets_tests.conftest import make_settings
 from hl_d365_assets_tests.payroll_files import (
     PayLine,
@@ -382,7 +382,10 @@ def test_bad_amounts_dates_and_codes_are_quarantined_with_their_reason(tmp_path,
 
 
 def test_the_shipped_mapping_reads_the_sandbox_headers_case_insensitively() -> None:
-    mapping = ColumnMapping.from_file(PROJECT_ROOT / "mappings" / "payroll_register_columns.csv")
+    mapping = ColumnMapping.from_file(
+        PROJECT_ROOT / "mappings" / "payroll_register_columns.csv",
+        SANDBOX_FINGERPRINT_KEY.encode(),
+    )
     data = register_csv(LINES[:1], CHECK_DATE).replace(b"Check Date", b"CHECK  DATE")
     read = read_export(data, mapping)
     assert read.missing_columns == ()

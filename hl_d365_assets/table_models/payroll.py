@@ -120,7 +120,7 @@ class PayrollItems(PayrollTable):
     file_row: pl.Int64 = pa.Field(ge=1)
     segment_path: pl.String = pa.Field(str_length={"min_value": 1})
     line_number: pl.Int64 = pa.Field(ge=1)
-    bank_account_fingerprint: pl.String = pa.Field(nullable=True)
+    bank_account_fingerprint: pl.String = pa.Field(nullable=True, str_matches=r"^fp[0-9a-f]{16}$")
 
     @pa.dataframe_check(raise_warning=True)
     def voids_are_negative(cls, data: pa.PolarsData) -> pl.LazyFrame:

@@ -392,6 +392,7 @@ class PayrollRegister(DroppedFileLine):
     item_description: pl.String = pa.Field(nullable=True)
     hours: Hours = pa.Field(nullable=True, ge=0)
     amount: Money = pa.Field(ge=0)
+    bank_account_fingerprint: pl.String = pa.Field(nullable=True, str_matches=r"^fp[0-9a-f]{16}$")
 
     @pa.dataframe_check
     def lines_land_under_their_check_date(cls, data: pa.PolarsData) -> pl.LazyFrame:

@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS canonical.payroll_items (
     line_number         BIGINT NOT NULL,
     bank_account_fingerprint VARCHAR
 );
--- Warehouses created before the column existed gain it (ensure_schema reruns changed DDL).
+-- Added after the table first shipped, hence ALTER for warehouses that already have it.
 ALTER TABLE canonical.payroll_items ADD COLUMN IF NOT EXISTS bank_account_fingerprint VARCHAR;
 COMMENT ON TABLE canonical.payroll_items IS 'Payroll register items of each pay run''s current file version: employee × item class × item code × department, hours and exact signed amount (void checks negative), lineage to the landed line.';
 COMMENT ON COLUMN canonical.payroll_items.business_date IS 'Check date. Source: raw.payroll_register(check_date)';
@@ -52,4 +52,4 @@ COMMENT ON COLUMN canonical.payroll_items.file_sha256 IS 'File version. Source: 
 COMMENT ON COLUMN canonical.payroll_items.file_row IS 'Row in the dropped file. Source: raw.payroll_register(file_row)';
 COMMENT ON COLUMN canonical.payroll_items.segment_path IS 'Landing segment. Source: raw.payroll_register(segment_path)';
 COMMENT ON COLUMN canonical.payroll_items.line_number IS 'Line in the segment. Source: raw.payroll_register(line_number)';
-COMMENT ON COLUMN canonical.payroll_items.bank_account_fingerprint IS 'Keyed hash of the direct-deposit account the line pays into (never the number): equal fingerprints, same account. NULL when the export has no account column mapped with format fingerprint (mappings/payroll_register_columns.csv).';
+COMMENT ON COLUMN canonical.payroll_items.bank_account_fingerprint IS 'Keyed fingerprint of the employee''s direct-deposit account (fp + 16 hex; never the number): equal fingerprints, same account. NULL when the register carries none. Source: raw.payroll_register(bank_account_fingerprint)';

@@ -12,6 +12,6 @@ SELECT
     item_class, item_code, item_description,
     signed_hours AS hours,
     signed_amount AS amount,
-    event_id, file_sha256, file_row, segment_path, line_number
+    event_id, file_sha256, file_row, segment_path, line_number, bank_account_fingerprint
 FROM current_payroll_lines
 WHERE item_class <> 'RUN_TOTAL';

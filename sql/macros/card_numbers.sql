@@ -53,6 +53,12 @@ CREATE OR REPLACE MACRO card_number_runs(text) AS
         regexp_split_to_array(text, card_number_run_pattern())[2:]
     );
 
+-- The runs alone, exactly the second element of each card_number_runs() triple (the same
+-- pattern, the same leftmost non-overlapping matches), for a screen that tests each distinct
+-- run once (sql/raw/stage_card_number_findings.sql).
+CREATE OR REPLACE MACRO card_number_run_texts(text) AS
+    regexp_extract_all(text, card_number_run_pattern());
+
 CREATE OR REPLACE MACRO card_number_digits(run) AS
     regexp_replace(run, '[ -]', '', 'g');
 
@@ -135,6 +141,14 @@ CREATE OR REPLACE MACRO card_number_is_pan(before, run, after) AS
                 AND card_number_luhn_valid(card_number_digits(run))
         ELSE false
     END;
+
+-- Whether a run is a PAN in at least one context: card_number_is_pan() reads the text around
+-- a run only to reject it (a letter glued to either side), so a run that fails here is no PAN
+-- wherever it stands, and a text none of whose runs passes here holds no card number. Depends
+-- on the run alone, so a screen can test each distinct run once however many lines repeat it
+-- (every register line of a pay run carries its id, '20261118-20261120', 16 digits).
+CREATE OR REPLACE MACRO card_number_run_may_be_pan(run) AS
+    card_number_is_pan('', run, '');
 
 -- PCI DSS allows first six and last four to be kept; separators go so the masked form is one
 -- token, the same shape as GP-API's masked_number_first6last4.

@@ -30,8 +30,11 @@ CREATE TABLE IF NOT EXISTS raw.payroll_register (
     item_code           VARCHAR NOT NULL,
     item_description    VARCHAR,
     hours               DECIMAL(18, 4),
-    amount              DECIMAL(18, 2) NOT NULL
+    amount              DECIMAL(18, 2) NOT NULL,
+    bank_account_fingerprint VARCHAR
 );
+-- Added after the table first shipped, hence ALTER for warehouses that already have it.
+ALTER TABLE raw.payroll_register ADD COLUMN IF NOT EXISTS bank_account_fingerprint VARCHAR;
 COMMENT ON TABLE raw.payroll_register IS 'Heartland payroll register lines as landed from dropped export files (entity heartland_payroll/register), one row per landed line, partitioned by check date. Columns are ours: the export was read through mappings/payroll_register_columns.csv. Employee names and every SSN, bank/routing number and date of birth stay out (a line holding one is quarantined, masked).';
 COMMENT ON COLUMN raw.payroll_register.business_date IS 'Check date of the pay run: the partition the line belongs to.';
 COMMENT ON COLUMN raw.payroll_register.segment_path IS 'Landing segment the line was read from.';
@@ -61,3 +64,4 @@ COMMENT ON COLUMN raw.payroll_register.item_code IS 'Earning, tax, deduction or 
 COMMENT ON COLUMN raw.payroll_register.item_description IS 'The register''s description of the item (free text: scanned like every field).';
 COMMENT ON COLUMN raw.payroll_register.hours IS 'Hours of an earning line; NULL for other classes.';
 COMMENT ON COLUMN raw.payroll_register.amount IS 'Amount as the register prints it: exact DECIMAL, positive; the GL mapping gives the sign (a void''s sign is applied in canonical).';
+COMMENT ON COLUMN raw.payroll_register.bank_account_fingerprint IS 'Keyed fingerprint of the employee''s direct-deposit bank account: fp + 16 hex of HMAC-SHA256 under HL_D365_FINGERPRINT_KEY, computed when the file was read (mapping format fingerprint); equal accounts give equal fingerprints, the number itself never lands. NULL when the export has no such column. Read from the export column mapped to bank_account_fingerprint in mappings/payroll_register_columns.csv.';

@@ -4,4 +4,5 @@ DROP VIEW parsed_events;
 DROP VIEW screened_lines;
 DROP TABLE ranked_events;
 DROP TABLE personal_data_findings;
+DROP TABLE card_number_findings;
 DROP TABLE landed_lines;

@@ -14,7 +14,7 @@ WITH decoded AS (
                         "employee_number": "VARCHAR", "division": "VARCHAR", "department_code": "VARCHAR",
                         "job_code": "VARCHAR", "location_code": "VARCHAR", "item_class": "VARCHAR",
                         "item_code": "VARCHAR", "item_description": "VARCHAR", "hours": "VARCHAR",
-                        "amount": "VARCHAR",
+                        "amount": "VARCHAR", "bank_account_fingerprint": "VARCHAR",
                         "file": {"name": "VARCHAR", "sha256": "VARCHAR", "row": "VARCHAR"}}
         }') END AS e
     FROM screened_lines
@@ -55,6 +55,7 @@ SELECT
     nullif(trim(e.payload.item_description), '') AS item_description,
     exact_quantity(hours_value) AS hours,
     exact_money(amount_value) AS amount,
+    nullif(trim(e.payload.bank_account_fingerprint), '') AS bank_account_fingerprint,
     CASE WHEN screen_problem IS NOT NULL THEN [screen_problem] ELSE list_filter(envelope_problems(e.event_id, e.received_at, e.receiver_problem) || [
         CASE WHEN e.event_type IS DISTINCT FROM 'heartland_payroll.register_line'
              THEN 'schema_violation: event_type is not heartland_payroll.register_line' END,
@@ -89,7 +90,9 @@ SELECT
         CASE WHEN starts_with(amount_text, '-')
              THEN 'negative_amount: payload.amount is negative (register amounts are positive; the GL mapping signs them)' END,
         CASE WHEN starts_with(hours_text, '-')
-             THEN 'negative_amount: payload.hours is negative' END
+             THEN 'negative_amount: payload.hours is negative' END,
+        CASE WHEN NOT regexp_full_match(coalesce(nullif(trim(e.payload.bank_account_fingerprint), ''), 'fp0000000000000000'), 'fp[0-9a-f]{16}')
+             THEN 'schema_violation: payload.bank_account_fingerprint is not a fingerprint (fp + 16 hex; is its mapping format fingerprint?)' END
     ] || money_problems([
         {'field': 'payload.amount', 'amount': amount_value, 'text': amount_text, 'required': true}
     ]) || quantity_problems([

@@ -1,6 +1,7 @@
 -- Checks that need no schema: size, JSON well-formedness and card numbers (PCI DSS).
 -- The whole line is scanned, every field alike: no field is exempt (docs/security.md).
--- The cheap prefilter card_number_candidates() keeps the Luhn test off ordinary lines.
+-- The card-number screen itself is staged by stage_card_number_findings.sql (each distinct
+-- candidate run tested once).
 -- Payroll and bank lines are also scanned for employee data (stage_personal_data_findings.sql).
 -- A view: the loader reads it once, while ranking; nothing is copied here.
 -- $max_record_bytes: larger lines are quarantined without being parsed (a variable, since views
@@ -20,11 +21,9 @@ SELECT
             THEN 'oversized_record: ' || strlen(line) || ' bytes, limit ' || getvariable('max_record_bytes')
         WHEN NOT json_valid(line)
             THEN 'malformed_json: line is not a complete JSON object'
-        WHEN card_number_candidates(line) AND has_card_number(line)
-            THEN 'card_number_detected: full card number '
-                || list_aggregate(list_transform(card_numbers(line), lambda n: mask_card_numbers(n)), 'string_agg', ', ')
-                || ' in the record'
+        WHEN cards.problem IS NOT NULL THEN cards.problem
         WHEN personal.problem IS NOT NULL THEN personal.problem
     END AS screen_problem
 FROM landed_lines
+LEFT JOIN card_number_findings AS cards USING (segment_path, line_number)
 LEFT JOIN personal_data_findings AS personal USING (segment_path, line_number);

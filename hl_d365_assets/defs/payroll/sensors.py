@@ -21,7 +21,7 @@ from hl_d365_assets.business_day import business_days
 from hl_d365_assets.defs.payroll.jobs import payroll_job
 from hl_d365_assets.payroll_inbox import merchant_today, receive_files
 from hl_d365_assets.resources import LandingZoneResource, MappingsResource, PayrollInboxResource
-from hl_d365_assets.settings import load_settings
+from hl_d365_assets.settings import fingerprint_key, load_settings
 
 SENSOR_INTERVAL_SECONDS = 10
 
@@ -43,11 +43,13 @@ def payroll_inbox_sensor(
 ) -> dg.SensorResult:
     state = json.loads(context.cursor) if context.cursor else {}
     waiting: dict[str, dict] = state.get("waiting", {})
+    settings = load_settings()
     received = receive_files(
         payroll_inbox.open(),
         landing.zone,
         Path(mappings.directory),
-        merchant_today(load_settings().merchant_timezone),
+        merchant_today(settings.merchant_timezone),
+        fingerprint_key(settings),
     )
     for file in received.files:
         tags = {
