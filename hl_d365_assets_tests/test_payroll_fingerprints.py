@@ -117,7 +117,7 @@ def loaded(tmp_path_factory):
         "weekly.csv",
         register_csv(LINES, CHECK_DATE, extra_headers=(HEADER,)),
     )
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         first = tick(instance, settings, str(inbox), str(archive))
         run = run_requested(settings, instance, first.run_requests)
     assert run.success

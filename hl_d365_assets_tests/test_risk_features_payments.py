@@ -72,7 +72,7 @@ def clean_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     layers = {
         key for key in job.asset_layer.executable_asset_keys if key.path[0] in ("raw", "canonical")
     }
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = job.get_subset(asset_selection=layers).execute_in_process(
             instance=instance,
             resources=build_resources(settings),

@@ -56,7 +56,7 @@ def months(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PayrollMonths]:
         inbox, FIRST, LAST, PayrollSandboxConfig(risk=RATES), ground_truth_path=root / "gt.ndjson"
     )
     registers = {path.name: path.read_bytes() for path in report.registers}
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         sensed = tick(instance, settings, str(inbox), str(archive))
         assert run_requested(settings, instance, list(sensed.run_requests)).success
     truth_path = root / "sandbox" / "risk_truth.ndjson"
