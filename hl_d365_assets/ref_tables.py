@@ -36,6 +36,8 @@ REF_TABLES = (
     "inventory_tolerances",
     "payroll_clients",
     "payroll_allocations",
+    "risk_rules",
+    "risk_settings",
 )
 
 
