@@ -78,8 +78,5 @@ def read_risk_settings(conn: duckdb.DuckDBPyConnection) -> RiskSettings:
         raise ValueError(f"risk_settings.csv: unknown setting(s) {unknown}")
     defaults = RiskSettings()
     return RiskSettings(
-        **{
-            name: type(getattr(defaults, name))(value)
-            for name, value in values.items()
-        }
+        **{name: type(getattr(defaults, name))(value) for name, value in values.items()}
     )

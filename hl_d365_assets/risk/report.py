@@ -28,14 +28,18 @@ def alerts_by_pattern(conn: duckdb.DuckDBPyConnection, first: date, last: date) 
 def reviewed_precision(conn: duckdb.DuckDBPyConnection, last: date) -> tuple[float | None, int]:
     """Share of the last 30 days' reviewed alerts reviewers found fraud, and how many were
     reviewed (None: nothing reviewed yet)."""
-    fraud, not_fraud = conn.execute(sql_file("risk/reviewed_precision.sql"), {"last": last}).fetchone()
+    fraud, not_fraud = conn.execute(
+        sql_file("risk/reviewed_precision.sql"), {"last": last}
+    ).fetchone()
     reviewed = fraud + not_fraud
     return (round(fraud / reviewed, 4) if reviewed else None), reviewed
 
 
 def score_histogram(conn: duckdb.DuckDBPyConnection, first: date, last: date) -> list[tuple]:
     bands = dict(
-        conn.execute(sql_file("risk/score_histogram.sql"), {"first": first, "last": last}).fetchall()
+        conn.execute(
+            sql_file("risk/score_histogram.sql"), {"first": first, "last": last}
+        ).fetchall()
     )
     return [(band, bands.get(band, 0)) for band in range(0, 100, 10)]
 

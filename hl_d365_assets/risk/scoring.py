@@ -70,9 +70,7 @@ def write_scores(
             score_with_model(conn, first + timedelta(days=n), settings)
             for n in range((last - first).days + 1)
         ]
-        run_script(
-            conn, sql_file("risk/write_scores.sql"), {**window, **settings.score_params()}
-        )
+        run_script(conn, sql_file("risk/write_scores.sql"), {**window, **settings.score_params()})
     finally:
         run_script(conn, sql_file("risk/drop_scoring_stage.sql"))
     return outcomes

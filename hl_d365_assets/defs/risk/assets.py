@@ -142,9 +142,7 @@ def alerts(
             settings = read_risk_settings(conn)
             write_alerts(conn, days[0], days[-1], settings, context.run.run_id)
         metadata = table_metadata(conn, "risk.alerts", days[0], days[-1])
-        report = risk_metadata(
-            conn, days[0], days[-1], Path(warehouse.database).parent / "reports"
-        )
+        report = risk_metadata(conn, days[0], days[-1], Path(warehouse.database).parent / "reports")
     return dg.MaterializeResult(
         metadata={
             **metadata,
