@@ -8,7 +8,7 @@ history (loaded as ``ref.risk_settings``), not code or an environment variable.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 
 import duckdb
 

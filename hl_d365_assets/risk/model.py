@@ -69,7 +69,7 @@ def score_with_model(
         train = conn.execute(sql_file("risk/select_model_training.sql")).fetchnumpy()
         scoring = conn.execute(sql_file("risk/select_model_scoring.sql"), {"day": day}).fetchnumpy()
         results = []
-        trained = 0
+        trained = training_rows = 0
         for group, width in sorted(widths.items()):
             x_train = _matrix(train, group, width)
             if x_train is None or len(x_train) < settings.model_min_training_rows:
@@ -79,6 +79,7 @@ def score_with_model(
                 continue
             results.append(_fit_and_score(group, x_train, x_day, settings))
             trained += 1
+            training_rows += len(x_train)
         if results:
             conn.register("model_scores_arrow", pa.concat_tables(results))
             try:
@@ -92,7 +93,7 @@ def score_with_model(
             groups=groups,
             trained=trained,
             scored_rows=sum(len(r) for r in results),
-            training_rows=int(len(np.unique(train["row_no"]))) if len(train["row_no"]) else 0,
+            training_rows=training_rows,
         )
     finally:
         run_script(conn, sql_file("risk/drop_model_stage.sql"))

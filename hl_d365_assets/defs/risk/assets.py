@@ -15,7 +15,7 @@ from hl_d365_assets.business_day import business_days, partition_dates, single_r
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.risk.config import read_risk_settings
-from hl_d365_assets.risk.report import risk_metadata, score_histogram, histogram_markdown
+from hl_d365_assets.risk.report import histogram_markdown, risk_metadata, score_histogram
 from hl_d365_assets.risk.scoring import write_alerts, write_features, write_scores
 from hl_d365_assets.table_metadata import definition_metadata, table_metadata
 from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, transaction
