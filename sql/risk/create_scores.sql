@@ -30,3 +30,10 @@ COMMENT ON COLUMN risk.scores.top_reasons IS 'The rules and features that drove 
 COMMENT ON COLUMN risk.scores.features IS 'The entity''s feature values (risk.features) by name.';
 COMMENT ON COLUMN risk.scores.model_version IS 'Model that produced model_score: library, algorithm, training window and a hash of its parameters.';
 COMMENT ON COLUMN risk.scores.record_ids IS 'The canonical records behind the entity (risk.features.record_ids, merged).';
+COMMENT ON COLUMN risk.scores.business_date IS 'Business day scored (payroll: the pay run''s check date).';
+COMMENT ON COLUMN risk.scores.domain IS 'payments, pos, settlement or payroll.';
+COMMENT ON COLUMN risk.scores.entity_kind IS 'What is scored (risk.features.entity_kind).';
+COMMENT ON COLUMN risk.scores.entity_id IS 'The scored entity''s key (risk.features.entity_id).';
+COMMENT ON COLUMN risk.scores.store_id IS 'Store of the entity; NULL for payroll.';
+COMMENT ON COLUMN risk.scores.legal_entity IS 'D365 legal entity of the entity (the model''s merchant).';
+COMMENT ON COLUMN risk.scores.scored_at IS 'When the run scored the day (UTC).';
