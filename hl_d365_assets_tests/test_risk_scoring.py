@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from hl_d365_assets.cli import main
 from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.defs.risk.assets import alerts, features, scores
 from hl_d365_assets.ledger.journals import evaluate_journal_checks
@@ -443,7 +444,9 @@ def test_an_order_whose_customer_or_card_is_on_an_open_alert_waits_for_the_revie
     ]  # fmt: skip
 
 
-def test_truth_gives_recall_per_pattern_precision_and_the_clean_day_rate(warehouse, tmp_path):
+def test_truth_gives_recall_per_pattern_precision_and_the_clean_day_rate(
+    warehouse, tmp_path, monkeypatch, capsys
+):
     clean_day = DAY - timedelta(days=1)
     warehouse.execute(
         """
@@ -489,6 +492,18 @@ def test_truth_gives_recall_per_pattern_precision_and_the_clean_day_rate(warehou
     assert result.clean_alerts_per_10k == 0.5
     assert "| card_testing | 2 | 1 | 0.500 |" in result.table()
 
+    # The same figures from the command line, on the analysts' read copy; exit 1: below target.
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    warehouse.execute("CHECKPOINT")
+    shutil.copy(tmp_path / "warehouse.duckdb", data_dir / "warehouse_read.duckdb")
+    monkeypatch.setenv("HL_D365_DATA_DIR", str(data_dir))
+    status = main(
+        ["risk", "evaluate", "--from", str(clean_day), "--to", str(DAY), "--truth", str(truth)]
+    )
+    assert status == 1
+    assert "| off_hours | 1 | 1 | 1.000 |" in capsys.readouterr().out
+
 
 @pytest.fixture(scope="module")
 def instance():
@@ -527,3 +542,42 @@ def test_the_risk_assets_show_alerts_by_pattern_precision_and_a_score_plot(tmp_p
     assert "| 0–9 | 1 |" in plot and "| 70–79 | 1 |" in plot
     report = Path(metadata["score_report"].value)
     assert report.is_file() and "<svg" in report.read_text()
+
+
+def test_an_open_high_payroll_alert_holds_the_pay_runs_journal_on_its_check_date(warehouse):
+    for line_number, amount in ((1, "2500.00"), (2, "-2500.00")):
+        warehouse.execute(
+            "INSERT INTO gl.payroll_journal_lines (business_date, journal_key, run_key, pay_group, "
+            "payroll_run_id, legal_entity, currency, line_key, line_number, item_classes, text, "
+            "amount, debit_amount, credit_amount, source_count, base_amount) "
+            "VALUES (?, 'PAY-usmf-1', 'R1', 'WEEKLY', '20261120-1', 'usmf', 'USD', ?, ?, 'earning', "
+            "'wages', ?, ?, ?, 1, ?)",
+            [DAY, f"PAY-usmf-1-{line_number}", line_number, Decimal(amount),
+             max(Decimal(amount), 0), max(-Decimal(amount), 0), Decimal(amount)],
+        )  # fmt: skip
+    _insert(warehouse, [
+        _feature(DAY, "payroll", "employee", "20261120-1/E10004", "paychecks_in_run", 2,
+                 "2 paychecks of 1,250.00 USD", ["payroll_item:20261120-1/E10004/REG"], store=None),
+        # A payments alert of the same day holds the day's journals, not the pay run's.
+        _feature(DAY, "payments", "terminal", "S001/R2", "small_auths_10min_max", 14, "burst"),
+    ])  # fmt: skip
+    _score(warehouse)
+
+    def pay_run_hold() -> tuple[bool, str]:
+        with transaction(warehouse):
+            run_script(
+                warehouse, sql_file("gl/evaluate_payroll_checks.sql"), {"first": DAY, "last": DAY}
+            )
+        return warehouse.execute(
+            "SELECT passed, detail FROM gl.payroll_journal_checks WHERE check_name = 'risk_hold'"
+        ).fetchone()
+
+    passed, detail = pay_run_hold()
+    assert not passed
+    assert "1 open high-severity risk alert(s)" in detail
+    assert "duplicate_paycheck employee 20261120-1/E10004 score 80" in detail
+    warehouse.execute(
+        "UPDATE recon.exceptions SET status = 'fraud', resolution_note = 'second check voided' "
+        "WHERE kind = 'risk_duplicate_paycheck'"
+    )
+    assert pay_run_hold() == (True, "no open high-severity risk alert")
