@@ -62,23 +62,28 @@ def prepare(folder: Path) -> dict:
     from hl_d365_assets.warehouse import run_script, sql_file, transaction
 
     settings, conn = _connect(folder)
-    with conn, transaction(conn):
-        load_mappings(conn, settings.mappings_dir)
-        risk = read_risk_settings(conn)
-        first = BENCH_DAY - timedelta(days=risk.window_days)
-        last = BENCH_DAY - timedelta(days=1)
-        run_script(
-            conn,
-            sql_file("reports/bench_risk_history.sql"),
-            {"day": BENCH_DAY, "window_days": risk.window_days},
-        )
-        write_features(conn, first, last, risk)
-        if _stand_in_needed():
+    # Untimed, on a machine others share: a bounded buffer, and the window's features a day at a
+    # time (as the daily job writes them), not 28 days in one statement.
+    conn.execute("SET memory_limit = '4GB'")
+    with conn:
+        with transaction(conn):
+            load_mappings(conn, settings.mappings_dir)
+            risk = read_risk_settings(conn)
             run_script(
                 conn,
-                sql_file("reports/bench_risk_stand_in_features.sql"),
-                {"first": first, "last": last},
+                sql_file("reports/bench_risk_history.sql"),
+                {"day": BENCH_DAY, "window_days": risk.window_days},
             )
+        for back in range(risk.window_days, 0, -1):
+            day = BENCH_DAY - timedelta(days=back)
+            with transaction(conn):
+                write_features(conn, day, day, risk)
+                if _stand_in_needed():
+                    run_script(
+                        conn,
+                        sql_file("reports/bench_risk_stand_in_features.sql"),
+                        {"first": day, "last": day},
+                    )
         counts = conn.execute(
             "SELECT (SELECT count(*) FROM canonical.payments), "
             "(SELECT count(*) FROM risk.features WHERE business_date < ?)",
