@@ -57,6 +57,7 @@ def score_with_model(
             "day": day,
             "window_start": day - timedelta(days=settings.window_days),
             "max_rows": settings.model_max_training_rows,
+            "window_days": settings.window_days,
         },
     )
     try:
