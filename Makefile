@@ -58,4 +58,4 @@ format: install
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf data bench_data .dagster_home
+	rm -rf data bench_data bench_data_risk .dagster_home

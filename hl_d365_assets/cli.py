@@ -12,6 +12,7 @@ import argparse
 import sys
 from contextlib import contextmanager
 from datetime import date, timedelta
+from pathlib import Path
 
 from hl_d365_assets.settings import MODE_ENV, SettingsError, load_settings
 
@@ -91,14 +92,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     bench.add_argument(
         "--part",
-        choices=("all", "pipeline", "pos", "ingest", "posting", "mdm", "orders", "payroll"),
+        choices=("all", "pipeline", "pos", "ingest", "posting", "mdm", "orders", "payroll", "risk"),
         default="all",
         help="pipeline: the 1,000,000-transaction day; pos: a Heartland Retail day pulled from "
         "the simulator on loopback and loaded through raw and canonical; ingest: webhook "
         "throughput and sensor latency; posting: 10,000 journal lines into the D365 simulator; "
         "mdm: customer matching at 50,000 and 500,000 records against the sandbox's truth; "
         "orders: D365 order event to Heartland payment link, per order, in the demo setup; "
-        "payroll: a 20,000-employee pay run from its dropped file to ready journals",
+        "payroll: a 20,000-employee pay run from its dropped file to ready journals; "
+        "risk: scoring the 1,000,000-transaction day with its 28-day window",
     )
     bench.add_argument(
         "--mdm", dest="part", action="store_const", const="mdm", help="same as --part mdm"
@@ -234,6 +236,17 @@ def main(argv: list[str] | None = None) -> int:
     sql.add_argument("-c", dest="sql_command", metavar="QUERY", help="SQL to run (as psql -c)")
     sql.add_argument("--max-rows", type=int, default=100, help="rows shown (default 100)")
 
+    risk = commands.add_parser("risk", help="risk scoring against the sandbox's injected truth")
+    risk_commands = risk.add_subparsers(dest="risk_command", required=True)
+    evaluate = risk_commands.add_parser(
+        "evaluate",
+        help="recall per pattern, precision and clean-day alert rate of risk.alerts "
+        "(read copy) against <data_dir>/sandbox/risk_truth.ndjson",
+    )
+    evaluate.add_argument("--from", dest="first", required=True, help="first day, YYYY-MM-DD")
+    evaluate.add_argument("--to", dest="last", required=True, help="last day, YYYY-MM-DD")
+    evaluate.add_argument("--truth", help="default: <data_dir>/sandbox/risk_truth.ndjson")
+
     args = parser.parse_args(argv)
     refusal = _refusal(args)
     if refusal:
@@ -247,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
 
         query = args.sql_command or args.query
         return run_sql(load_settings().read_copy_path, query, args.max_rows)
+    if args.command == "risk":
+        return _risk_evaluate(args)
     if args.command == "post":
         # Outside Dagster, with the configured resources; one line per journal.
         from hl_d365_assets.defs.resources import build_resources
@@ -403,6 +418,11 @@ def main(argv: list[str] | None = None) -> int:
 
             print(flush=True)
             status |= run_payroll_bench()
+        if args.part in ("all", "risk"):
+            from hl_d365_assets.bench.risk import run_risk_bench
+
+            print(flush=True)
+            status |= run_risk_bench(transactions=args.transactions, keep=args.keep)
         return status
     if args.command == "heartland-sim":
         from hl_d365_assets.sandbox.heartland_simulator import main as serve_simulator
@@ -423,6 +443,28 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "webhook":
         return _webhook(args)
     return 2
+
+
+def _risk_evaluate(args: argparse.Namespace) -> int:
+    """Print the per-pattern table; 1 when a target of issue 18 is missed."""
+    import duckdb
+
+    from hl_d365_assets.risk.truth import TRUTH_FILE, evaluate
+    from hl_d365_assets.settings import load_settings
+
+    settings = load_settings()
+    truth = Path(args.truth) if args.truth else settings.data_dir / "sandbox" / TRUTH_FILE
+    with duckdb.connect(str(settings.read_copy_path), read_only=True) as conn:
+        result = evaluate(
+            conn, truth, date.fromisoformat(args.first), date.fromisoformat(args.last)
+        )
+    print(result.table())
+    met = (
+        all(p.recall >= 0.9 for p in result.patterns)
+        and result.precision >= 0.8
+        and result.clean_alerts_per_10k < 1
+    )
+    return 0 if met else 1
 
 
 def _refusal(args: argparse.Namespace) -> str | None:

@@ -40,6 +40,8 @@ REF_TABLES = (
     "card_fee_contracts",
     "pos_discount_policy",
     "pos_ticket_limits",
+    "risk_rules",
+    "risk_settings",
 )
 
 

@@ -1,0 +1,91 @@
+"""The risk step of a business day, in three parts (the three risk assets):
+
+1. :func:`write_features` runs each domain's ``sql/risk/features_<domain>.sql`` for the days
+   (their rows deleted first, so a day scored twice gives the same rows);
+2. :func:`write_scores` meets every feature with the rules of ``ref.risk_rules`` in one join,
+   scores every entity with the model trained on the trailing window, and writes risk.scores;
+3. :func:`write_alerts` keeps the scores at or above the alert score as risk.alerts and records
+   them in recon.exceptions (kind ``risk_<pattern>``) and, when high, in ops.alerts.
+
+The caller loads the mappings (ref.risk_rules, ref.risk_settings) and owns the transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import duckdb
+
+from hl_d365_assets.risk.config import RiskSettings
+from hl_d365_assets.risk.model import ModelOutcome, score_with_model
+from hl_d365_assets.warehouse import SQL_DIR, run_script, sql_file
+
+DOMAINS = ("payments", "settlement", "pos", "payroll")
+"""One features file per domain (docs/risk.md); payroll's business day is the check date."""
+
+
+@dataclass(frozen=True)
+class FeatureOutcome:
+    rows_by_domain: dict[str, int]
+    missing_files: list[str]
+    """Domains whose features file is not in this build: scored without them (logged)."""
+
+
+def write_features(
+    conn: duckdb.DuckDBPyConnection, first: date, last: date, settings: RiskSettings
+) -> FeatureOutcome:
+    """Rebuild risk.features of the days from every domain's file that exists."""
+    params = {
+        "first": first,
+        "last": last,
+        "window_start": first - timedelta(days=settings.window_days),
+    }
+    missing = []
+    for domain in DOMAINS:
+        relative = f"risk/features_{domain}.sql"
+        run_script(conn, sql_file("risk/delete_features.sql"), {**params, "domain": domain})
+        if not (SQL_DIR / relative).is_file():
+            missing.append(relative)
+            continue
+        run_script(conn, sql_file(relative), params)
+    rows = dict(
+        conn.execute(
+            "SELECT domain, count(*) FROM risk.features "
+            "WHERE business_date BETWEEN $first AND $last GROUP BY domain ORDER BY domain",
+            {"first": first, "last": last},
+        ).fetchall()
+    )
+    return FeatureOutcome(rows_by_domain=rows, missing_files=missing)
+
+
+def write_scores(
+    conn: duckdb.DuckDBPyConnection, first: date, last: date, settings: RiskSettings
+) -> list[ModelOutcome]:
+    """Rules and model over risk.features of the days into risk.scores."""
+    window = {"first": first, "last": last}
+    run_script(conn, sql_file("risk/score_rules.sql"), window)
+    try:
+        outcomes = [
+            score_with_model(conn, first + timedelta(days=n), settings)
+            for n in range((last - first).days + 1)
+        ]
+        run_script(conn, sql_file("risk/write_scores.sql"), {**window, **settings.score_params()})
+    finally:
+        run_script(conn, sql_file("risk/drop_scoring_stage.sql"))
+    return outcomes
+
+
+def write_alerts(
+    conn: duckdb.DuckDBPyConnection,
+    first: date,
+    last: date,
+    settings: RiskSettings,
+    run_id: str,
+) -> None:
+    """risk.alerts of the days, and their review rows and webhook alerts."""
+    window = {"first": first, "last": last}
+    run_script(
+        conn, sql_file("risk/write_alerts.sql"), {**window, "alert_score": settings.alert_score}
+    )
+    run_script(conn, sql_file("risk/record_risk_exceptions.sql"), {**window, "run_id": run_id})
