@@ -507,7 +507,7 @@ def test_truth_gives_recall_per_pattern_precision_and_the_clean_day_rate(
 
 @pytest.fixture(scope="module")
 def instance():
-    with dg.instance_for_test() as test_instance:
+    with dg.DagsterInstance.ephemeral() as test_instance:
         yield test_instance
 
 

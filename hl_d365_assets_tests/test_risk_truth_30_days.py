@@ -42,7 +42,7 @@ def evaluation(tmp_path_factory: pytest.TempPathFactory):
         ),
         ground_truth_path=settings.data_dir / "sandbox" / "ground_truth.ndjson",
     )
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         assert run_range(settings, instance, DAYS).success
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
         result = evaluate(conn, settings.data_dir / "sandbox" / TRUTH_FILE, DAYS[0], DAYS[-1])

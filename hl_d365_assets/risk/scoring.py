@@ -35,20 +35,27 @@ class FeatureOutcome:
 def write_features(
     conn: duckdb.DuckDBPyConnection, first: date, last: date, settings: RiskSettings
 ) -> FeatureOutcome:
-    """Rebuild risk.features of the days from every domain's file that exists."""
-    params = {
-        "first": first,
-        "last": last,
-        "window_start": first - timedelta(days=settings.window_days),
-    }
-    missing = []
-    for domain in DOMAINS:
-        relative = f"risk/features_{domain}.sql"
-        run_script(conn, sql_file("risk/delete_features.sql"), {**params, "domain": domain})
-        if not (SQL_DIR / relative).is_file():
-            missing.append(relative)
-            continue
-        run_script(conn, sql_file(relative), params)
+    """Rebuild risk.features of the days from every domain's file that exists, one day at a time
+    in date order: a day's history features (a terminal's own baseline, earlier card-not-present
+    marks) read the risk.features rows of the days before it, so in a range each day must see
+    the days before it already scored."""
+    missing = [
+        f"risk/features_{domain}.sql"
+        for domain in DOMAINS
+        if not (SQL_DIR / f"risk/features_{domain}.sql").is_file()
+    ]
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
+        params = {
+            "first": day,
+            "last": day,
+            "window_start": day - timedelta(days=settings.window_days),
+        }
+        for domain in DOMAINS:
+            relative = f"risk/features_{domain}.sql"
+            run_script(conn, sql_file("risk/delete_features.sql"), {**params, "domain": domain})
+            if relative not in missing:
+                run_script(conn, sql_file(relative), params)
     rows = dict(
         conn.execute(
             "SELECT domain, count(*) FROM risk.features "
