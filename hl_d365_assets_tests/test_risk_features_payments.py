@@ -306,7 +306,7 @@ def test_one_card_at_two_stores_within_an_hour_fires_and_hours_apart_does_not(
     assert "2 stores (S001, S002) within one hour" in hits[0][-2]
 
 
-def test_an_amount_far_above_the_store_and_merchant_fires_and_a_large_basket_does_not(
+def test_an_amount_far_above_the_store_s_own_fires_and_a_large_basket_does_not(
     warehouse: duckdb.DuckDBPyConnection,
 ) -> None:
     add_payment(warehouse, "TRN_AO0001", at(15, 0), amount="6000.00")
@@ -314,7 +314,7 @@ def test_an_amount_far_above_the_store_and_merchant_fires_and_a_large_basket_doe
     hits = fired(score(warehouse), "PAY_AMOUNT_OUTLIER")
     assert [entity for _, _, entity, *_ in hits] == ["TRN_AO0001"]
     assert hits[0][-2].startswith("6000.00 USD against a median of about ")
-    assert feature(warehouse, "amount_robust_z", "TRN_AO0002") < 4
+    assert feature(warehouse, "amount_robust_z", "TRN_AO0002") < 3.5
 
 
 def test_a_transaction_at_night_fires_and_one_ten_minutes_after_closing_does_not(
@@ -389,7 +389,7 @@ def test_a_register_swiping_half_its_sales_for_days_fires_and_two_more_swipes_do
     hits = [hit for hit in fired(score(warehouse), "PAY_TERMINAL_SWIPED") if hit[0] == DAY]
     # the second day still stands out: the median of its history moved little
     assert [entity for _, _, entity, *_ in hits] == ["S001/R02"]
-    assert "swiped" in hits[0][-2] and "against its median" in hits[0][-2]
+    assert "swiped" in hits[0][-2] and "against a usual" in hits[0][-2]
     assert feature(warehouse, "swiped_share_lift", "S001/R03") < 1.5
 
 

@@ -57,6 +57,13 @@ WHERE p.business_date BETWEEN $first AND $last
 -- sorted. History is not joined to its tickets again either: a keyed-in transaction of the
 -- window is card-not-present when its own day's scoring said so (the card_not_present rows of
 -- risk.features), every other one is a till's.
+--
+-- The amount and tip distributions count paid sales only (SALE, CAPTURED): what customers
+-- spend. Declines and uncaptured authorisations are attempts, not purchases; a card-testing
+-- burst of the window (dozens of keyed attempts of a few cents) would otherwise become the
+-- card-not-present channel's "usual amount" and make every real phone order an outlier. The
+-- attempts still count in no_ticket_sales and declines (the card-testing rates), and the paid
+-- till sales give the store's keyed-in and swiped shares (the terminals' floor baseline).
 CREATE OR REPLACE TEMP TABLE risk_pay_histograms AS
 WITH card_not_present AS (
     SELECT business_date, entity_id AS transaction_id
@@ -65,7 +72,7 @@ WITH card_not_present AS (
       AND domain = 'payments' AND feature = 'card_not_present'
 ),
 history AS (
-    SELECT store_id, legal_entity, 'POS' AS channel, transaction_type, gateway_status, amount, base_amount, tip_amount
+    SELECT store_id, legal_entity, 'POS' AS channel, transaction_type, gateway_status, entry_mode, amount, base_amount, tip_amount
     FROM canonical.payments
     WHERE business_date BETWEEN $window_start AND $first - 1
       AND store_id IS NOT NULL AND amount IS NOT NULL
@@ -73,7 +80,7 @@ history AS (
     UNION ALL
     SELECT
         p.store_id, p.legal_entity, CASE WHEN c.transaction_id IS NOT NULL THEN 'CNP' ELSE 'POS' END,
-        p.transaction_type, p.gateway_status, p.amount, p.base_amount, p.tip_amount
+        p.transaction_type, p.gateway_status, p.entry_mode, p.amount, p.base_amount, p.tip_amount
     FROM canonical.payments AS p
     LEFT JOIN card_not_present AS c USING (business_date, transaction_id)
     WHERE p.business_date BETWEEN $window_start AND $first - 1
@@ -92,6 +99,9 @@ binned AS (
         -- a history attempt had no ticket when it was not captured or was card-not-present
         transaction_type = 'SALE' AND (gateway_status <> 'CAPTURED' OR channel = 'CNP') AS no_ticket_sale,
         gateway_status = 'DECLINED' AS declined,
+        transaction_type = 'SALE' AND gateway_status = 'CAPTURED' AS paid,
+        entry_mode = 'MANUAL' AS keyed,
+        entry_mode = 'SWIPE' AS swiped,
     FROM history
 )
 SELECT
@@ -101,17 +111,27 @@ SELECT
     coalesce(store_id, legal_entity) AS scope_id,
     channel,
     coalesce(amount_bin, base_bin, tip_bin) AS bin,
-    count(*) AS transactions,
+    count(*) FILTER (WHERE paid) AS transactions,
     count(*) FILTER (WHERE no_ticket_sale) AS no_ticket_sales,
-    count(*) FILTER (WHERE declined) AS declines
+    count(*) FILTER (WHERE declined) AS declines,
+    count(*) FILTER (WHERE paid AND keyed) AS keyed_sales,
+    count(*) FILTER (WHERE paid AND swiped) AS swiped_sales
 FROM binned
 GROUP BY GROUPING SETS ((store_id, channel, amount_bin), (legal_entity, channel, base_bin), (store_id, channel, tip_bin))
 HAVING coalesce(amount_bin, base_bin, tip_bin) IS NOT NULL;
 
--- Median and MAD of each histogram (bins back to values), and the store's days of history.
+-- Median and spread of each histogram (bins back to values). Amounts and tip ratios are skewed
+-- and only their upper tail matters (a large amount, a large tip), so the spread is the upper
+-- MAD: the median distance above the median, of the values at or above it (the "double MAD" of
+-- a skewed distribution; the lower tail of small baskets would widen it). Floors keep a
+-- narrow history from making every ordinary value a deviation: an amount spread under 0.20 in
+-- ln (amounts within about 20 % of each other, a one-price store) counts as 0.20, a tip spread
+-- under a quarter of the median tip as that quarter. Also the store's keyed-in and swiped
+-- shares of its paid till sales.
 CREATE OR REPLACE TEMP TABLE risk_pay_distributions AS
 WITH totals AS (
-    SELECT measure, scope, scope_id, channel, sum(transactions) AS total
+    SELECT measure, scope, scope_id, channel, sum(transactions) AS total,
+           sum(keyed_sales) AS keyed_sales, sum(swiped_sales) AS swiped_sales
     FROM risk_pay_histograms
     GROUP BY ALL
 ),
@@ -126,29 +146,32 @@ medians AS (
     WHERE running * 2 >= total
     GROUP BY ALL
 ),
-deviations AS (
-    SELECT h.measure, h.scope, h.scope_id, h.channel, abs(h.bin - m.median_bin) AS deviation, sum(h.transactions) AS transactions
+upper_deviations AS (
+    SELECT h.measure, h.scope, h.scope_id, h.channel, h.bin - m.median_bin AS deviation, sum(h.transactions) AS transactions
     FROM risk_pay_histograms AS h
     JOIN medians AS m USING (measure, scope, scope_id, channel)
+    WHERE h.bin >= m.median_bin
     GROUP BY ALL
 ),
 mads AS (
     SELECT measure, scope, scope_id, channel, min(deviation) AS mad_bins
     FROM (
-        SELECT d.*, t.total,
-               sum(d.transactions) OVER (PARTITION BY d.measure, d.scope, d.scope_id, d.channel ORDER BY d.deviation) AS running
-        FROM deviations AS d
-        JOIN totals AS t USING (measure, scope, scope_id, channel)
+        SELECT d.*,
+               sum(d.transactions) OVER (PARTITION BY d.measure, d.scope, d.scope_id, d.channel ORDER BY d.deviation) AS running,
+               sum(d.transactions) OVER (PARTITION BY d.measure, d.scope, d.scope_id, d.channel) AS upper_total
+        FROM upper_deviations AS d
     )
-    WHERE running * 2 >= total
+    WHERE running * 2 >= upper_total
     GROUP BY ALL
 ),
 stats AS (
     SELECT
-        t.measure, t.scope, t.scope_id, t.channel, t.total,
+        t.measure, t.scope, t.scope_id, t.channel, t.total, t.keyed_sales, t.swiped_sales,
         m.median_bin / CASE t.measure WHEN 'tip_ratio' THEN 1000.0 ELSE 100.0 END AS median_value,
-        -- a MAD under a bin (every tip 15 %) counts as one bin: the z stays finite
-        greatest(d.mad_bins, 1) / CASE t.measure WHEN 'tip_ratio' THEN 1000.0 ELSE 100.0 END AS mad_value
+        CASE t.measure
+            WHEN 'tip_ratio' THEN greatest(d.mad_bins, m.median_bin / 4.0, 1) / 1000.0
+            ELSE greatest(d.mad_bins, 20) / 100.0
+        END AS mad_value
     FROM totals AS t
     JOIN medians AS m USING (measure, scope, scope_id, channel)
     JOIN mads AS d USING (measure, scope, scope_id, channel)
@@ -161,11 +184,14 @@ SELECT
     a.median_value AS median_ln_amount,
     a.mad_value AS mad_ln_amount,
     round(exp(a.median_value) - 1, 2)::DECIMAL(18, 2) AS median_amount,
+    a.keyed_sales / a.total AS keyed_share,
+    a.swiped_sales / a.total AS swiped_share,
+    t.total AS history_tips,
     t.median_value AS median_tip_ratio,
     t.mad_value AS mad_tip_ratio
 FROM stats AS a
 LEFT JOIN stats AS t ON t.measure = 'tip_ratio' AND t.scope = a.scope AND t.scope_id = a.scope_id AND t.channel = a.channel
-WHERE a.measure IN ('amount', 'base_amount');
+WHERE a.measure IN ('amount', 'base_amount') AND a.total > 0;
 
 -- The distributions a scored transaction is held against: its own channel's, from 20 transactions
 -- of history. A channel with less (a store's first phone orders) has no amount feature: a
@@ -389,10 +415,16 @@ SELECT
 FROM hours
 QUALIFY row_number() OVER (PARTITION BY business_date, card_key ORDER BY stores DESC, first_at) = 1;
 
--- Entry modes per terminal: the terminal's own baseline is the median of its daily keyed-in
--- (MANUAL) and swiped shares over the trailing window, as those days' scoring wrote them to
--- risk.features (a compromise of a few days moves a median of four weeks little; reading 28
--- days of tickets again would cost more than the rest of the features together).
+-- Entry modes per terminal (a till register: the sales its tickets paid; the CNP and "no
+-- register" pseudo-terminals are keyed in or ticketless by definition, and card testing has its
+-- own features). The baseline share is the larger of the terminal's own (the median of its daily
+-- keyed-in (MANUAL) and swiped shares over the trailing window, as those days' scoring wrote
+-- them to risk.features, once it has 5 days of them: a compromise of a few days moves a median
+-- of four weeks little; reading 28 days of tickets again would cost more than the rest of the
+-- features together) and its store's share of paid till sales over the window (pooled over
+-- thousands of sales, so a quiet register's median of a few days' handfuls — often 0 — does not
+-- make two swipes a lift; a register that keys in more than its store, say the phone-order
+-- desk, keeps its own higher share).
 CREATE OR REPLACE TEMP TABLE risk_pay_terminal_days AS
 SELECT
     entity_id AS terminal_id,
@@ -405,10 +437,7 @@ WHERE business_date BETWEEN $window_start AND $first - 1
 GROUP BY entity_id;
 
 INSERT INTO risk.features (business_date, domain, entity_kind, entity_id, store_id, legal_entity, feature, value, evidence, record_ids)
-WITH baselines AS (
-    SELECT * FROM risk_pay_terminal_days
-),
-today AS (
+WITH today AS (
     SELECT
         business_date, terminal_id,
         any_value(store_id) AS store_id,
@@ -419,33 +448,46 @@ today AS (
         list('transaction:' || transaction_id ORDER BY time_created) FILTER (WHERE entry_mode = 'MANUAL') AS keyed_ids,
         list('transaction:' || transaction_id ORDER BY time_created) FILTER (WHERE entry_mode = 'SWIPE') AS swiped_ids
     FROM risk_pay_scored
-    WHERE transaction_type = 'SALE'
+    WHERE transaction_type = 'SALE' AND on_ticket
     GROUP BY business_date, terminal_id
+),
+stores AS (
+    SELECT scope_id AS store_id, history_transactions, keyed_share, swiped_share
+    FROM risk_pay_baselines
+    WHERE scope = 'store' AND channel = 'POS'
 ),
 modes AS (
     SELECT t.business_date, t.terminal_id, t.store_id, t.legal_entity, t.transactions, b.days,
-           'keyed' AS mode, 'keyed-in' AS words, t.keyed AS hits, b.keyed_base AS base, t.keyed_ids AS ids
-    FROM today AS t LEFT JOIN baselines AS b USING (terminal_id)
+           'keyed' AS mode, 'keyed-in' AS words, t.keyed AS hits, t.keyed_ids AS ids,
+           CASE WHEN b.days >= 5 THEN b.keyed_base END AS own_base, s.keyed_share AS store_base
+    FROM today AS t LEFT JOIN risk_pay_terminal_days AS b USING (terminal_id) LEFT JOIN stores AS s USING (store_id)
     UNION ALL
     SELECT t.business_date, t.terminal_id, t.store_id, t.legal_entity, t.transactions, b.days,
-           'swiped', 'swiped', t.swiped, b.swiped_base, t.swiped_ids
-    FROM today AS t LEFT JOIN baselines AS b USING (terminal_id)
+           'swiped', 'swiped', t.swiped, t.swiped_ids,
+           CASE WHEN b.days >= 5 THEN b.swiped_base END, s.swiped_share
+    FROM today AS t LEFT JOIN risk_pay_terminal_days AS b USING (terminal_id) LEFT JOIN stores AS s USING (store_id)
+),
+based AS (
+    -- a baseline under 1 % counts as 1 %
+    SELECT *, CASE WHEN own_base IS NOT NULL OR store_base IS NOT NULL
+                   THEN greatest(own_base, store_base, 0.01) END AS base
+    FROM modes
 )
 SELECT
     business_date, 'payments', 'terminal', terminal_id, store_id, legal_entity,
     f.feature, f.value, f.evidence, coalesce(ids, [])
-FROM modes
+FROM based
 CROSS JOIN LATERAL (
     SELECT mode || '_share' AS feature, hits / transactions AS value,
            hits || ' of ' || transactions || ' sales ' || words || ' on ' || terminal_id AS evidence
     UNION ALL
-    -- How many times the terminal's own median share today's share is, at its lower bound
-    -- (hits less two Poisson deviations): a handful of keyed sales on a quiet register does not
-    -- make a lift; a baseline under 1 % counts as 1 %.
-    SELECT mode || '_share_lift', greatest(hits - 2 * sqrt(hits), 0) / (transactions * greatest(base, 0.01)),
+    -- How many times the baseline share today's share is, at its lower bound (hits less two
+    -- Poisson deviations): a handful of keyed sales on a quiet register does not make a lift.
+    SELECT mode || '_share_lift', greatest(hits - 2 * sqrt(hits), 0) / (transactions * base),
            hits || ' of ' || transactions || ' sales ' || words || ' (' || round(100.0 * hits / transactions, 1)
-               || ' %) on ' || terminal_id || ' against its median ' || round(100 * base, 1) || ' % over '
-               || days || ' days'
+               || ' %) on ' || terminal_id || ' against a usual ' || round(100 * base, 1) || ' % (its own median '
+               || coalesce(round(100 * own_base, 1) || ' % over ' || days || ' days', 'not yet known')
+               || ', the store''s ' || coalesce(round(100 * store_base, 1) || ' %', 'not yet known') || ')'
     WHERE base IS NOT NULL
 ) AS f;
 
@@ -504,10 +546,13 @@ FROM risk_pay_off_hours
 WHERE minutes_outside > 0
 GROUP BY business_date, store_id;
 
--- Per transaction: the amount's robust z against the store's trailing distribution and the legal
--- entity's (in base currency), on ln(1 + |amount|) since amounts are skewed; amount_robust_z is
--- the smaller of the two, so only an amount unusual for both the store and the merchant counts.
--- A history with no spread (MAD 0) gives no z. Tipped sales also get their tip ratio.
+-- Per transaction: the amount's robust z, on ln(1 + |amount|) since amounts are skewed, against
+-- the store's trailing distribution of its channel; a store without 20 paid sales of history is
+-- held against its legal entity's (the merchant's, in base currency). The store's own comes
+-- first: a 2,000 sale is unusual at a kiosk even when the flagship sells such baskets, and a
+-- merchant whose stores trade in two currencies has a wider distribution in base currency than
+-- any of its stores. The merchant's z is given in the evidence either way. Tipped sales also get
+-- their tip ratio, and its robust z once the store has 20 tipped sales of history.
 CREATE OR REPLACE TEMP TABLE risk_pay_amounts AS
 SELECT
     s.business_date, s.transaction_id, s.store_id, s.legal_entity, s.amount, s.currency,
@@ -518,7 +563,7 @@ SELECT
     (ln(1 + abs(s.base_amount)::DOUBLE) - de.median_ln_amount) / nullif(1.4826 * de.mad_ln_amount, 0) AS entity_z,
     CASE WHEN s.transaction_type = 'SALE' AND s.tip_amount > 0 AND s.amount > s.tip_amount
          THEN (s.tip_amount / (s.amount - s.tip_amount))::DOUBLE END AS tip_ratio,
-    ds.median_tip_ratio, ds.mad_tip_ratio
+    ds.history_tips, ds.median_tip_ratio, ds.mad_tip_ratio
 FROM risk_pay_scored AS s
 LEFT JOIN risk_pay_baselines AS ds ON ds.scope = 'store' AND ds.scope_id = s.store_id AND ds.channel = s.channel
 LEFT JOIN risk_pay_baselines AS de
@@ -528,14 +573,15 @@ LEFT JOIN risk_pay_history_days AS hd ON hd.store_id = s.store_id;
 INSERT INTO risk.features (business_date, domain, entity_kind, entity_id, store_id, legal_entity, feature, value, evidence, record_ids)
 SELECT
     business_date, 'payments', 'transaction', transaction_id, store_id, legal_entity,
-    'amount_robust_z', least(store_z, coalesce(entity_z, store_z)),
-    amount || ' ' || currency || ' against a median of about ' || store_median || ' at ' || store_id
-        || ' (z ' || round(store_z, 1) || ') and ' || coalesce(entity_median || ' ' || entity_currency, '?')
-        || ' for ' || coalesce(legal_entity, '?') || ' (z ' || coalesce(round(entity_z, 1)::VARCHAR, '?') || ') over '
-        || history_days || ' days',
+    'amount_robust_z', coalesce(store_z, entity_z),
+    amount || ' ' || currency || ' against a median of about ' || coalesce(store_median || ' ' || currency, '?')
+        || ' at ' || store_id || ' (z ' || coalesce(round(store_z, 1)::VARCHAR, '?') || ') and '
+        || coalesce(entity_median || ' ' || entity_currency, '?') || ' for ' || coalesce(legal_entity, '?')
+        || ' (z ' || coalesce(round(entity_z, 1)::VARCHAR, '?') || ') over '
+        || coalesce(history_days, 0) || ' days',
     ['transaction:' || transaction_id]
 FROM risk_pay_amounts
-WHERE store_z IS NOT NULL;
+WHERE coalesce(store_z, entity_z) IS NOT NULL;
 
 INSERT INTO risk.features (business_date, domain, entity_kind, entity_id, store_id, legal_entity, feature, value, evidence, record_ids)
 WITH tipped AS (
@@ -554,10 +600,11 @@ UNION ALL
 SELECT
     business_date, 'payments', 'transaction', transaction_id, store_id, legal_entity,
     'tip_ratio_robust_z', (tip_ratio - median_tip_ratio) / (1.4826 * mad_tip_ratio),
-    words || ' against a median of about ' || round(100 * median_tip_ratio, 1) || ' % at ' || store_id,
+    words || ' against a median of about ' || round(100 * median_tip_ratio, 1) || ' % over '
+        || history_tips || ' tipped sales at ' || store_id,
     ['transaction:' || transaction_id]
 FROM tipped
-WHERE mad_tip_ratio > 0;
+WHERE history_tips >= 20 AND mad_tip_ratio > 0;
 
 DROP TABLE risk_pay_scored;
 DROP TABLE risk_pay_histograms;

@@ -29,9 +29,14 @@
 --   discounts_above_policy    tickets with a discount share above the policy
 --   refund_rate_to_own_history, void_rate_to_own_history, refund_rate_to_store_history:
 --                             the day's share of refunds (voids) of the cashier's tickets over
---                             their own trailing share, and over the store's (smoothed: one
+--                             their own trailing share p, and over the store's (p smoothed: one
 --                             event in 20 tickets added to the history), so a busy cashier is not
---                             flagged for a count alone.
+--                             flagged for a count alone. The day's share is shrunk towards p by
+--                             20 tickets at p, (x + 20 p) / (n + 20): one refund in the two
+--                             tickets of a cashier who just clocked in is one refund, not 50 %
+--                             of their tickets (about 10 times a 0.5 % store share, not 100).
+--                             Their record ids are the day's refund (void) tickets and their
+--                             card transactions: what made the cashier unusual.
 -- No-sale drawer opens: Heartland Retail's tickets carry none (no such record is pulled), so
 -- there is no feature for them.
 
@@ -55,6 +60,19 @@ JOIN canonical.payments AS p ON p.transaction_id = t.gateway_transaction_id
 WHERE t.business_date BETWEEN $first AND $last
   AND p.business_date BETWEEN $first - 1 AND $last + 1
   AND t.gateway_transaction_id IS NOT NULL;
+
+-- Gateway transactions with an event in quarantine (a malformed line, a card number in free
+-- text, a negative amount): the event was received, so the transaction exists, but canonical
+-- lacks that state of it. Event ids are EVT_ (NTF_ for notifications) + the transaction id
+-- without TRN_ + _ + its status (sql/raw/create_payment_transactions.sql). A refund of such a
+-- sale is not a refund without a sale, and a voided ticket whose reversal sits there is not
+-- "still captured": the accountant resolves the quarantine, the risk desk does not chase it.
+CREATE OR REPLACE TEMP TABLE risk_pos_quarantined AS
+SELECT DISTINCT 'TRN_' || regexp_extract(event_id, '^(EVT|NTF)_(.+)_[A-Z]+$', 2) AS transaction_id
+FROM ops.quarantine
+WHERE source = 'heartland' AND entity IN ('payment_transactions', 'payment_notifications')
+  AND business_date BETWEEN $window_start AND $last + 1
+  AND regexp_matches(event_id, '^(EVT|NTF)_(.+)_[A-Z]+$');
 
 -- Every card refund of the days scored, with its POS ticket when one paid it out.
 CREATE OR REPLACE TEMP TABLE risk_pos_refunds AS
@@ -138,6 +156,7 @@ SELECT
     s.card_first6 AS sale_first6,
     s.card_last4 AS sale_last4,
     coalesce(f.refunded, -r.amount) AS refunded,
+    q.transaction_id IS NOT NULL AS parent_quarantined,
     CASE
         WHEN s.payment_token IS NOT NULL AND r.payment_token IS NOT NULL
             THEN s.payment_token <> r.payment_token
@@ -146,7 +165,8 @@ SELECT
 FROM risk_pos_refunds AS r
 LEFT JOIN matched AS m USING (transaction_id)
 LEFT JOIN risk_pos_refundable_sales AS s ON s.transaction_id = m.sale_id
-LEFT JOIN refunded_so_far AS f USING (transaction_id);
+LEFT JOIN refunded_so_far AS f USING (transaction_id)
+LEFT JOIN risk_pos_quarantined AS q ON q.transaction_id = r.parent_transaction_id AND r.parent_transaction_id <> r.transaction_id;
 
 -- Returns paid back without a card (cash, store credit): matched by items, a sale of every
 -- returned SKU at the store within the window.
@@ -185,13 +205,15 @@ GROUP BY ALL;
 CREATE OR REPLACE TEMP TABLE risk_pos_voids AS
 SELECT
     t.business_date, t.ticket_id, t.store_id, t.legal_entity, t.cashier_id, t.total,
-    bool_or(c.captured AND c.transaction_type = 'SALE') AS still_captured,
+    bool_or(c.captured AND c.transaction_type = 'SALE' AND q.transaction_id IS NULL) AS still_captured,
+    bool_or(q.transaction_id IS NOT NULL) AS state_quarantined,
     bool_or(c.transaction_type = 'SALE' AND c.gateway_status <> 'DECLINED') AS card_captured,
     list(c.gateway_transaction_id ORDER BY c.gateway_transaction_id) AS transactions,
     string_agg(c.gateway_transaction_id || ' ' || c.gateway_status, ', ' ORDER BY c.gateway_transaction_id)
         AS statuses
 FROM risk_pos_tickets AS t
 JOIN risk_pos_card_tenders AS c USING (business_date, ticket_id)
+LEFT JOIN risk_pos_quarantined AS q ON q.transaction_id = c.gateway_transaction_id
 WHERE t.ticket_status = 'voided'
 GROUP BY ALL;
 
@@ -267,7 +289,28 @@ WHERE business_date BETWEEN $window_start AND $first - 1 AND cashier_id IS NOT N
 GROUP BY ALL;
 
 CREATE OR REPLACE TEMP TABLE risk_pos_cashier_days AS
-WITH days AS (
+WITH ticket_transactions AS (
+    SELECT business_date, ticket_id,
+           list('transaction:' || gateway_transaction_id ORDER BY gateway_transaction_id) AS transaction_records
+    FROM risk_pos_card_tenders
+    GROUP BY ALL
+),
+
+event_records AS (
+    SELECT
+        t.business_date, t.store_id, t.cashier_id,
+        flatten(list(list_prepend('ticket:' || t.ticket_id, coalesce(x.transaction_records, [])) ORDER BY t.ticket_id)
+            FILTER (WHERE t.ticket_type = 'RETURN' AND t.is_financial)) AS refund_records,
+        flatten(list(list_prepend('ticket:' || t.ticket_id, coalesce(x.transaction_records, [])) ORDER BY t.ticket_id)
+            FILTER (WHERE t.ticket_status = 'voided')) AS voided_records
+    FROM risk_pos_tickets AS t
+    LEFT JOIN ticket_transactions AS x USING (business_date, ticket_id)
+    WHERE t.cashier_id IS NOT NULL
+      AND ((t.ticket_type = 'RETURN' AND t.is_financial) OR t.ticket_status = 'voided')
+    GROUP BY ALL
+),
+
+days AS (
     SELECT
         business_date, store_id, cashier_id, any_value(legal_entity) AS legal_entity,
         count(*) AS tickets,
@@ -310,18 +353,30 @@ stores AS (
     SELECT store_id, sum(tickets) AS tickets, sum(refunds) AS refunds
     FROM risk_pos_cashier_history
     GROUP BY store_id
+),
+
+shares AS (
+    SELECT
+        d.*,
+        coalesce(h.tickets, 0) AS history_tickets,
+        (coalesce(h.refunds, 0) + 1) / (coalesce(h.tickets, 0) + 20) AS own_refund_share,
+        (coalesce(h.voids, 0) + 1) / (coalesce(h.tickets, 0) + 20) AS own_void_share,
+        (coalesce(s.refunds, 0) + 1) / (coalesce(s.tickets, 0) + 20) AS store_refund_share
+    FROM expected_voids AS d
+    LEFT JOIN risk_pos_cashier_history AS h USING (store_id, cashier_id)
+    LEFT JOIN stores AS s USING (store_id)
 )
 
 SELECT
-    d.*,
+    d.* EXCLUDE (own_refund_share, own_void_share, store_refund_share),
     d.card_voids - d.expected_card_voids - 3 * sqrt(d.expected_card_voids) AS card_voids_excess,
-    coalesce(h.tickets, 0) AS history_tickets,
-    (d.refunds / d.tickets) / ((coalesce(h.refunds, 0) + 1) / (coalesce(h.tickets, 0) + 20)) AS refund_rate_to_own,
-    (d.voids / d.tickets) / ((coalesce(h.voids, 0) + 1) / (coalesce(h.tickets, 0) + 20)) AS void_rate_to_own,
-    (d.refunds / d.tickets) / ((coalesce(s.refunds, 0) + 1) / (coalesce(s.tickets, 0) + 20)) AS refund_rate_to_store
-FROM expected_voids AS d
-LEFT JOIN risk_pos_cashier_history AS h USING (store_id, cashier_id)
-LEFT JOIN stores AS s USING (store_id);
+    (d.refunds + 20 * d.own_refund_share) / (d.tickets + 20) / d.own_refund_share AS refund_rate_to_own,
+    (d.voids + 20 * d.own_void_share) / (d.tickets + 20) / d.own_void_share AS void_rate_to_own,
+    (d.refunds + 20 * d.store_refund_share) / (d.tickets + 20) / d.store_refund_share AS refund_rate_to_store,
+    coalesce(e.refund_records, []) AS refund_records,
+    coalesce(e.voided_records, []) AS voided_records
+FROM shares AS d
+LEFT JOIN event_records AS e USING (business_date, store_id, cashier_id);
 
 INSERT INTO risk.features (business_date, domain, entity_kind, entity_id, store_id, legal_entity,
                            feature, value, evidence, record_ids)
@@ -368,14 +423,18 @@ cashier_counts AS (
 SELECT business_date, 'pos', 'ticket', ticket_id, store_id, legal_entity, 'void_still_captured',
        CASE WHEN still_captured THEN 1 ELSE 0 END,
        'ticket ' || ticket_id || ' of ' || CAST(total AS VARCHAR) || ' voided by cashier '
-           || coalesce(cashier_id, '?') || ' at ' || store_id || '; gateway: ' || statuses,
+           || coalesce(cashier_id, '?') || ' at ' || store_id || '; gateway: ' || statuses
+           || CASE WHEN state_quarantined THEN ' (a later event of it is in quarantine: its state is not known)' ELSE '' END,
        list_prepend('ticket:' || ticket_id, list_transform(transactions, lambda x: 'transaction:' || x))
 FROM risk_pos_voids
 UNION ALL
 SELECT business_date, 'pos', entity_kind, entity_id, store_id, legal_entity, 'refund_no_sale',
-       CASE WHEN sale_id IS NULL THEN 1 ELSE 0 END,
-       said || CASE WHEN sale_id IS NULL THEN ': no sale it refunds (no parent sale, no earlier sale on its card at the store since '
-           || CAST($window_start AS VARCHAR) || ')'
+       CASE WHEN sale_id IS NULL AND NOT parent_quarantined THEN 1 ELSE 0 END,
+       said || CASE
+           WHEN sale_id IS NULL AND parent_quarantined
+               THEN ': refunds sale ' || parent_transaction_id || ', whose event is in quarantine'
+           WHEN sale_id IS NULL THEN ': no sale it refunds (no parent sale, no earlier sale on its card at the store since '
+               || CAST($window_start AS VARCHAR) || ')'
            ELSE ': refunds sale ' || sale_id || ' (matched by ' || matched_by || ')' END,
        record_ids
 FROM refund_entities
@@ -445,23 +504,27 @@ UNION ALL
 SELECT business_date, 'pos', 'cashier', store_id || '/cashier ' || cashier_id, store_id, legal_entity,
        feature, value,
        'cashier ' || cashier_id || ' at ' || store_id || ': ' || said,
-       []
+       records
 FROM (
     SELECT *, 'refund_rate_to_own_history' AS feature, refund_rate_to_own AS value,
            refunds || ' refund(s) in ' || tickets || ' ticket(s) against ' || history_tickets
-               || ' ticket(s) of own history' AS said
+               || ' ticket(s) of own history' AS said,
+           refund_records AS records
     FROM risk_pos_cashier_days
     UNION ALL
     SELECT *, 'void_rate_to_own_history', void_rate_to_own,
            voids || ' void(s) in ' || tickets || ' ticket(s) against ' || history_tickets
-               || ' ticket(s) of own history'
+               || ' ticket(s) of own history',
+           voided_records
     FROM risk_pos_cashier_days
     UNION ALL
     SELECT *, 'refund_rate_to_store_history', refund_rate_to_store,
-           refunds || ' refund(s) in ' || tickets || ' ticket(s) against the store''s trailing share'
+           refunds || ' refund(s) in ' || tickets || ' ticket(s) against the store''s trailing share',
+           refund_records
     FROM risk_pos_cashier_days
 );
 
+DROP TABLE risk_pos_quarantined;
 DROP TABLE risk_pos_tickets;
 DROP TABLE risk_pos_card_tenders;
 DROP TABLE risk_pos_refunds;
