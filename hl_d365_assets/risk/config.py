@@ -28,6 +28,8 @@ class RiskSettings:
     model_alert_score: float = 0.80
     """Model anomaly score worth model_weight points."""
     model_min_training_rows: int = 200
+    model_min_history_days: int = 7
+    """Days of the window with features before the model scores (a cold start: rules only)."""
     model_max_training_rows: int = 20_000
     model_trees: int = 50
     model_max_samples: int = 256

@@ -67,13 +67,23 @@ def score_with_model(
                 "SELECT model_group, count(*) FROM risk_model_columns GROUP BY model_group"
             ).fetchall()
         )
+        # A model of a day or two of history calls every entity of a sparse kind (a cashier's few
+        # tickets) unusual: it learns from a week on, the rules alone score the first days.
+        history_days = conn.execute(
+            sql_file("risk/count_model_history_days.sql"),
+            {"day": day, "window_start": day - timedelta(days=settings.window_days)},
+        ).fetchone()[0]
         train = conn.execute(sql_file("risk/select_model_training.sql")).fetchnumpy()
         scoring = conn.execute(sql_file("risk/select_model_scoring.sql"), {"day": day}).fetchnumpy()
         results = []
         trained = training_rows = 0
         for group, width in sorted(widths.items()):
             x_train = _matrix(train, group, width)
-            if x_train is None or len(x_train) < settings.model_min_training_rows:
+            if (
+                x_train is None
+                or len(x_train) < settings.model_min_training_rows
+                or history_days < settings.model_min_history_days
+            ):
                 continue
             x_day = _matrix(scoring, group, width)
             if x_day is None:
