@@ -6,14 +6,14 @@ per 10,000.
 The sandbox is 5 stores x 120 transactions a day: the patterns' instances are as many as at any
 volume (each is a few records on top of the day; about 18 per pattern over 30 days at the
 default rates), and the features are scale-free, so a smaller day measures the same recall and
-precision in a fraction of the time. The 30 pattern days come after 5 clean days, which give
-every store, terminal and the model a history first (a store's first day has none: nothing
-"unusual for this store" can be said on it), and 2 more clean days sit among them, scored with a
-full window. Clean days keep the sandbox's defects (duplicates, late and quarantined lines,
+precision in a fraction of the time. The 30 pattern days come after 3 clean days, which give
+every store and terminal a history first (a store's first day has none: nothing "unusual for
+this store" can be said on it), and 2 more clean days sit among them, scored with the model and
+a fuller window. Clean days keep the sandbox's defects (duplicates, late and quarantined lines,
 settlement differences) but not ``refund_exceeds_sale``, a fraud signal in itself; on pattern
 days it stays on and an alert on it counts as true (hl_d365_assets/risk/truth.py, docs/risk.md).
 
-Everything runs as one run of the daily job over the 37 days, as a single-run backfill does (the
+Everything runs as one run of the daily job over the 35 days, as a single-run backfill does (the
 risk features are still written one day at a time, in date order), selecting the risk assets and
 what they are built from (raw and canonical): reconciliation, journals and their checks read
 risk's output but write nothing risk reads, and would double the run.
@@ -41,8 +41,8 @@ from hl_d365_assets.sandbox.risk_patterns import RiskPatternRates
 from hl_d365_assets.settings import Settings
 from hl_d365_assets_tests.conftest import daily_job, make_settings, run_range
 
-DAYS = [date(2026, 10, 17) + timedelta(days=n) for n in range(37)]
-CLEAN_DAYS = [*DAYS[:5], DAYS[17], DAYS[29]]
+DAYS = [date(2026, 10, 19) + timedelta(days=n) for n in range(35)]
+CLEAN_DAYS = [*DAYS[:3], DAYS[15], DAYS[27]]
 SEED = 18
 TRANSACTIONS_PER_STORE_DAY = 120
 
