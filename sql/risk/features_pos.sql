@@ -289,10 +289,20 @@ WHERE business_date BETWEEN $window_start AND $first - 1 AND cashier_id IS NOT N
 GROUP BY ALL;
 
 CREATE OR REPLACE TEMP TABLE risk_pos_cashier_days AS
-WITH ticket_transactions AS (
-    SELECT business_date, ticket_id,
-           list('transaction:' || gateway_transaction_id ORDER BY gateway_transaction_id) AS transaction_records
-    FROM risk_pos_card_tenders
+WITH event_tickets AS (
+    SELECT business_date, ticket_id, store_id, cashier_id,
+           ticket_type = 'RETURN' AND is_financial AS is_refund,
+           ticket_status = 'voided' AS is_void
+    FROM risk_pos_tickets
+    WHERE cashier_id IS NOT NULL
+      AND ((ticket_type = 'RETURN' AND is_financial) OR ticket_status = 'voided')
+),
+
+ticket_transactions AS (
+    SELECT c.business_date, c.ticket_id,
+           list('transaction:' || c.gateway_transaction_id ORDER BY c.gateway_transaction_id) AS transaction_records
+    FROM risk_pos_card_tenders AS c
+    SEMI JOIN event_tickets AS e USING (business_date, ticket_id)
     GROUP BY ALL
 ),
 
@@ -300,13 +310,11 @@ event_records AS (
     SELECT
         t.business_date, t.store_id, t.cashier_id,
         flatten(list(list_prepend('ticket:' || t.ticket_id, coalesce(x.transaction_records, [])) ORDER BY t.ticket_id)
-            FILTER (WHERE t.ticket_type = 'RETURN' AND t.is_financial)) AS refund_records,
+            FILTER (WHERE t.is_refund)) AS refund_records,
         flatten(list(list_prepend('ticket:' || t.ticket_id, coalesce(x.transaction_records, [])) ORDER BY t.ticket_id)
-            FILTER (WHERE t.ticket_status = 'voided')) AS voided_records
-    FROM risk_pos_tickets AS t
+            FILTER (WHERE t.is_void)) AS voided_records
+    FROM event_tickets AS t
     LEFT JOIN ticket_transactions AS x USING (business_date, ticket_id)
-    WHERE t.cashier_id IS NOT NULL
-      AND ((t.ticket_type = 'RETURN' AND t.is_financial) OR t.ticket_status = 'voided')
     GROUP BY ALL
 ),
 
