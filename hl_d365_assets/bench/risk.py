@@ -89,9 +89,7 @@ def prepare(folder: Path) -> dict:
                 {"day": BENCH_DAY, "window_days": risk.window_days},
             )
         counts = conn.execute(
-            "SELECT (SELECT count(*) FROM canonical.payments), "
-            "(SELECT count(*) FROM risk.features WHERE business_date < ?)",
-            [BENCH_DAY],
+            sql_file("reports/bench_risk_window.sql"), {"day": BENCH_DAY}
         ).fetchone()
     return {"payments": counts[0], "window_feature_rows": counts[1]}
 
@@ -138,7 +136,7 @@ def measure(folder: Path) -> dict:
     from hl_d365_assets.ref_tables import load_mappings
     from hl_d365_assets.risk.config import read_risk_settings
     from hl_d365_assets.risk.scoring import write_alerts, write_features, write_scores
-    from hl_d365_assets.warehouse import transaction
+    from hl_d365_assets.warehouse import sql_file, transaction
 
     settings, conn = _connect(folder)
     steps: dict[str, dict] = {}
@@ -172,14 +170,7 @@ def measure(folder: Path) -> dict:
             write_alerts(conn, BENCH_DAY, BENCH_DAY, risk, "bench")
         total = time.perf_counter() - started
         scored, feature_rows, alert_count, by_pattern = conn.execute(
-            "SELECT (SELECT count(*) FROM risk.scores WHERE business_date = $d), "
-            "(SELECT count(*) FROM risk.features WHERE business_date = $d), "
-            "(SELECT count(*) FROM risk.alerts WHERE business_date = $d), "
-            "(SELECT string_agg(pattern || ' ' || n || ' (' || high || ' high)', ', ' "
-            "ORDER BY n DESC, pattern) FROM (SELECT pattern, count(*) AS n, "
-            "count(*) FILTER (WHERE severity = 'high') AS high FROM risk.alerts "
-            "WHERE business_date = $d GROUP BY pattern))",
-            {"d": BENCH_DAY},
+            sql_file("reports/bench_risk_day.sql"), {"day": BENCH_DAY}
         ).fetchone()
     return {
         "steps": steps,

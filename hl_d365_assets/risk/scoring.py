@@ -64,9 +64,7 @@ def write_features(
             seconds[domain] += time.perf_counter() - started
     rows = dict(
         conn.execute(
-            "SELECT domain, count(*) FROM risk.features "
-            "WHERE business_date BETWEEN $first AND $last GROUP BY domain ORDER BY domain",
-            {"first": first, "last": last},
+            sql_file("risk/count_features_by_domain.sql"), {"first": first, "last": last}
         ).fetchall()
     )
     return FeatureOutcome(
