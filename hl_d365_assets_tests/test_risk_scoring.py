@@ -51,8 +51,13 @@ def _mappings(directory: Path, **settings: float) -> Path:
     shutil.copytree(PROJECT_ROOT / "mappings", directory)
     (directory / "risk_rules.csv").write_text(RULES)
     if settings:
-        with (directory / "risk_settings.csv").open("a") as file:
-            file.writelines(f"{name},{value},test\n" for name, value in settings.items())
+        path = directory / "risk_settings.csv"
+        kept = [
+            line for line in path.read_text().splitlines() if line.split(",")[0] not in settings
+        ]
+        path.write_text(
+            "\n".join(kept + [f"{name},{value},test" for name, value in settings.items()]) + "\n"
+        )
     return directory
 
 
@@ -189,6 +194,25 @@ def test_points_add_up_and_the_strongest_rule_names_the_pattern(warehouse):
     ]
     # Medium: reviewed in the queue, not pushed to the webhook.
     assert warehouse.execute("SELECT count(*) FROM ops.alerts").fetchone()[0] == 0
+
+
+def test_a_feature_written_twice_for_an_entity_counts_once_at_its_larger_value(warehouse):
+    # A store's busiest burst written once per currency: the rule fires once, on the larger.
+    _insert(warehouse, [
+        _feature(DAY, "payments", "terminal", "S001/R2", "small_auths_10min_max", 9,
+                 "9 small auths in CAD", ["transaction:TRN_C1"]),
+        _feature(DAY, "payments", "terminal", "S001/R2", "small_auths_10min_max", 12,
+                 "12 small auths in USD", ["transaction:TRN_U1"]),
+    ])  # fmt: skip
+    _score(warehouse)
+    assert warehouse.execute(
+        "SELECT rule_points, rules_fired, features, record_ids, top_reasons FROM risk.scores"
+    ).fetchall() == [
+        (70, ["PAY_CT_1"], {"small_auths_10min_max": 12.0},
+         ["transaction:TRN_C1", "transaction:TRN_U1"],
+         "12 small authorisations within 10 minutes (rule: 8 or more): 12 small auths in USD "
+         "(PAY_CT_1, +70)")
+    ]  # fmt: skip
 
 
 def test_a_reviewers_decision_survives_re_runs_and_becomes_a_label(warehouse):
@@ -328,42 +352,104 @@ def _journal_line(conn, day, journal_key, legal_entity, line_number, amount):
     )  # fmt: skip
 
 
-def test_open_high_risk_alerts_hold_the_days_journals_until_reviewed(warehouse):
+def _gateway_transactions(conn, day, legal_entity, count):
+    conn.execute(
+        """
+        INSERT INTO canonical.payments (business_date, transaction_id, merchant_id, legal_entity,
+            transaction_type, gateway_status, currency, amount, time_created, last_received_at,
+            is_late, event_count, source_event_id, source_segment_path, source_line_number)
+        SELECT $day, 'TRN_V' || i, 'M1', $le, 'SALE', 'CAPTURED', 'USD', 1.00, now(), now(), false,
+               1, 'E' || i, 'seg', i
+        FROM range($count) AS t(i)
+        """,
+        {"day": day, "le": legal_entity, "count": count},
+    )
+
+
+def _risk_hold(conn) -> dict[str, tuple[bool, str]]:
+    with transaction(conn):
+        evaluate_journal_checks(conn, DAY, DAY)
+    return {
+        key: (passed, detail)
+        for key, passed, detail in conn.execute(
+            "SELECT journal_key, passed, detail FROM gl.journal_checks "
+            "WHERE check_name = 'risk_hold' ORDER BY 1"
+        ).fetchall()
+    }
+
+
+def _burst_terminals(count: int, store: str = "S001") -> list[tuple]:
+    return [
+        _feature(DAY, "payments", "terminal", f"{store}/R{n}", "small_auths_10min_max", 14,
+                 "14 small auths", [f"transaction:TRN_R{n}"], store=store)
+        for n in range(1, count + 1)
+    ]  # fmt: skip
+
+
+def test_more_open_high_alerts_than_the_limit_hold_the_days_journals_until_reviewed(warehouse):
+    # risk_hold_max_open_high_alerts is 3 (mappings/risk_settings.csv): one alert in five is no
+    # fraud at the target precision, so a day holds on the fourth open high alert, not the first.
     for entity in ("usmf", "demf"):
         key = f"{entity}-{DAY}-USD"
         _journal_line(warehouse, DAY, key, entity, 1, "100.00")
         _journal_line(warehouse, DAY, key, entity, 2, "-100.00")
-    _insert(warehouse, [_feature(DAY, "payments", "terminal", "S001/R2", "small_auths_10min_max",
-                                 14, "14 small auths")])  # fmt: skip
+    _insert(warehouse, _burst_terminals(4))
     _score(warehouse)
-
-    def risk_hold() -> dict[str, tuple[bool, str]]:
-        with transaction(warehouse):
-            evaluate_journal_checks(warehouse, DAY, DAY)
-        return {
-            key: (passed, detail)
-            for key, passed, detail in warehouse.execute(
-                "SELECT journal_key, passed, detail FROM gl.journal_checks "
-                "WHERE check_name = 'risk_hold' ORDER BY 1"
-            ).fetchall()
-        }
-
-    alert_id = warehouse.execute("SELECT alert_id FROM risk.alerts").fetchone()[0]
-    held = risk_hold()
-    # The alert is usmf's: its journal is held, demf's posts.
+    held = _risk_hold(warehouse)
+    # The alerts are usmf's: its journal is held, demf's posts.
     assert held["demf-2026-11-20-USD"] == (True, "no open high-severity risk alert")
     passed, detail = held["usmf-2026-11-20-USD"]
     assert not passed
-    assert detail.startswith("1 open high-severity risk alert(s), more than the limit of 0")
-    assert f"{alert_id} card_testing terminal S001/R2 score 70" in detail
+    assert detail.startswith(
+        "4 open high-severity risk alert(s), more than the limit of 3 (the larger of 3 and 1 per "
+        "10,000 of the day's 0 gateway transactions, mappings/risk_settings.csv): RSK_"
+    )
+    assert "card_testing terminal S001/R1 score 70" in detail
     assert warehouse.execute(
         "SELECT checks_passed FROM gl.journals WHERE journal_key = 'usmf-2026-11-20-USD'"
     ).fetchone() == (False,)
+    # A reviewer finds one of them no fraud: three open, at the limit, the day posts.
     warehouse.execute(
         "UPDATE recon.exceptions SET status = 'not_fraud', resolution_note = 'a charity "
-        "collection with small amounts' WHERE kind = 'risk_card_testing'"
+        "collection with small amounts' WHERE source_keys LIKE '%/S001/R4'"
     )
-    assert risk_hold()["usmf-2026-11-20-USD"][0]
+    assert _risk_hold(warehouse)["usmf-2026-11-20-USD"] == (
+        True,
+        "3 open high-severity risk alert(s), within the limit of 3 (reviewers decide them in "
+        "recon.exceptions)",
+    )
+
+
+def test_a_busy_day_holds_only_above_the_clean_day_alert_rate(warehouse, tmp_path):
+    # 1 per 10,000 gateway transactions (the clean-day target) raises the limit on a busy day; at
+    # 50,000 transactions, 5 open high alerts post and a sixth holds.
+    _journal_line(warehouse, DAY, f"usmf-{DAY}-USD", "usmf", 1, "100.00")
+    _journal_line(warehouse, DAY, f"usmf-{DAY}-USD", "usmf", 2, "-100.00")
+    _gateway_transactions(warehouse, DAY, "usmf", 50_000)
+    _insert(warehouse, _burst_terminals(5))
+    _score(warehouse)
+    assert _risk_hold(warehouse)[f"usmf-{DAY}-USD"][1].startswith(
+        "5 open high-severity risk alert(s), within the limit of 5"
+    )
+    _insert(warehouse, _burst_terminals(6)[-1:])
+    _score(warehouse)
+    passed, detail = _risk_hold(warehouse)[f"usmf-{DAY}-USD"]
+    assert not passed and detail.startswith(
+        "6 open high-severity risk alert(s), more than the limit of 5 (the larger of 3 and 1 per "
+        "10,000 of the day's 50000 gateway transactions"
+    )
+    # Finance sets the limits in mappings/risk_settings.csv: hold on any open high alert.
+    load_mappings(
+        warehouse,
+        _mappings(
+            tmp_path / "strict",
+            risk_hold_max_open_high_alerts=0,
+            risk_hold_max_open_high_alerts_per_10k=0,
+        ),
+    )
+    assert not _risk_hold(warehouse)[f"usmf-{DAY}-USD"][0]
+    warehouse.execute("UPDATE recon.exceptions SET status = 'fraud'")
+    assert _risk_hold(warehouse)[f"usmf-{DAY}-USD"] == (True, "no open high-severity risk alert")
 
 
 def test_an_order_whose_customer_or_card_is_on_an_open_alert_waits_for_the_review(warehouse):
@@ -544,7 +630,9 @@ def test_the_risk_assets_show_alerts_by_pattern_precision_and_a_score_plot(tmp_p
     assert report.is_file() and "<svg" in report.read_text()
 
 
-def test_an_open_high_payroll_alert_holds_the_pay_runs_journal_on_its_check_date(warehouse):
+def test_open_high_payroll_alerts_hold_the_pay_runs_journal_on_its_check_date(warehouse, tmp_path):
+    # A merchant that holds a pay run on its first open high alert (the default holds above 3).
+    load_mappings(warehouse, _mappings(tmp_path / "m", risk_hold_max_open_high_alerts=0))
     for line_number, amount in ((1, "2500.00"), (2, "-2500.00")):
         warehouse.execute(
             "INSERT INTO gl.payroll_journal_lines (business_date, journal_key, run_key, pay_group, "
@@ -574,7 +662,7 @@ def test_an_open_high_payroll_alert_holds_the_pay_runs_journal_on_its_check_date
 
     passed, detail = pay_run_hold()
     assert not passed
-    assert "1 open high-severity risk alert(s)" in detail
+    assert "1 open high-severity risk alert(s), more than the limit of 0" in detail
     assert "duplicate_paycheck employee 20261120-1/E10004 score 80" in detail
     warehouse.execute(
         "UPDATE recon.exceptions SET status = 'fraud', resolution_note = 'second check voided' "

@@ -34,8 +34,11 @@ class RiskSettings:
     model_trees: int = 50
     model_max_samples: int = 256
     model_random_state: int = 42
-    risk_hold_max_open_high_alerts: int = 0
-    """More open high risk alerts than this on a day (per legal entity) hold its journals."""
+    risk_hold_max_open_high_alerts: int = 3
+    """More open high risk alerts than this on a day (per legal entity) hold its journals..."""
+    risk_hold_max_open_high_alerts_per_10k: float = 1.0
+    """...or than this many per 10,000 of the day's gateway transactions, whichever is larger
+    (docs/risk.md, "Prevention"; sql/gl/evaluate_checks.sql repeats both defaults)."""
 
     def __post_init__(self) -> None:
         if not 0 < self.alert_score <= self.high_score <= 100:
@@ -44,6 +47,11 @@ class RiskSettings:
             raise ValueError("risk_settings.csv: need 0 <= model_floor < model_alert_score <= 1")
         if self.window_days < 1:
             raise ValueError("risk_settings.csv: window_days must be at least 1")
+        if (
+            self.risk_hold_max_open_high_alerts < 0
+            or self.risk_hold_max_open_high_alerts_per_10k < 0
+        ):
+            raise ValueError("risk_settings.csv: the risk hold limits cannot be negative")
 
     def model_params(self) -> dict[str, int]:
         """What the trained model depends on besides its data (part of model_version)."""

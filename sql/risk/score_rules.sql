@@ -1,8 +1,11 @@
 -- The rules of ref.risk_rules against risk.features of the days $first..$last, set-based: every
 -- feature row meets the rules of its day, domain, entity kind and feature in one join.
--- risk_entities: every scored entity of the days (what risk.scores gets a row for), numbered
--- within its merchant (legal entity), domain and kind for the model's matrix (model_input).
--- risk_fired_rules: each rule that fired, its reason in words.
+-- risk_day_features: one row per entity and feature. A features file may write a feature of an
+-- entity twice (a store's busiest burst per currency); the largest value stands (every rule
+-- operator is >= or >: the strongest case), with every row's records, so a rule fires once.
+-- Most entities are transactions with one feature row: they are passed through as they are, and
+-- only entities of several rows are aggregated (list aggregates over a million groups would cost
+-- more than the rest of the scoring).
 
 -- The rule rows in force on each day: the newest valid_from on or before it, per rule_id.
 CREATE OR REPLACE TEMP TABLE risk_day_rules AS
@@ -14,14 +17,36 @@ FROM (
 JOIN ref.risk_rules AS r ON r.valid_from <= d.business_date
 QUALIFY row_number() OVER (PARTITION BY d.business_date, r.rule_id ORDER BY r.valid_from DESC) = 1;
 
+CREATE OR REPLACE TEMP TABLE risk_entity_sizes AS
+SELECT business_date, domain, entity_kind, entity_id, count(*) AS feature_rows
+FROM risk.features
+WHERE business_date BETWEEN $first AND $last
+GROUP BY business_date, domain, entity_kind, entity_id;
+
+CREATE OR REPLACE TEMP TABLE risk_day_features AS
+SELECT f.business_date, f.domain, f.entity_kind, f.entity_id, f.feature, f.store_id,
+       f.legal_entity, f.value, f.evidence, f.record_ids, true AS single_row
+FROM risk.features AS f
+SEMI JOIN (SELECT * FROM risk_entity_sizes WHERE feature_rows = 1) AS s
+    USING (business_date, domain, entity_kind, entity_id)
+WHERE f.business_date BETWEEN $first AND $last
+UNION ALL
+SELECT f.business_date, f.domain, f.entity_kind, f.entity_id, f.feature,
+       any_value(f.store_id), any_value(f.legal_entity), max(f.value),
+       arg_max(f.evidence, f.value), list_distinct(flatten(list(f.record_ids))), false
+FROM risk.features AS f
+SEMI JOIN (SELECT * FROM risk_entity_sizes WHERE feature_rows > 1) AS s
+    USING (business_date, domain, entity_kind, entity_id)
+WHERE f.business_date BETWEEN $first AND $last
+GROUP BY f.business_date, f.domain, f.entity_kind, f.entity_id, f.feature;
+
 CREATE OR REPLACE TEMP TABLE risk_fired_rules AS
 WITH matched AS (
     SELECT f.business_date, f.domain, f.entity_kind, f.entity_id, f.value, f.evidence, r.rule_id,
            r.threshold, r.points, r.severity, r.pattern, r.reason
-    FROM risk.features AS f
+    FROM risk_day_features AS f
     JOIN risk_day_rules AS r USING (business_date, domain, entity_kind, feature)
-    WHERE f.business_date BETWEEN $first AND $last
-      AND CASE r.operator
+    WHERE CASE r.operator
               WHEN '>=' THEN f.value >= r.threshold
               WHEN '>' THEN f.value > r.threshold
               WHEN '<=' THEN f.value <= r.threshold
@@ -40,17 +65,26 @@ SELECT business_date, domain, entity_kind, entity_id, rule_id, points, severity,
            '{evidence}', coalesce(evidence, '')) AS reason
 FROM matched;
 
+-- row_no numbers the entities within their merchant, domain and kind in any order: it is only the
+-- key the model's scores come back by.
 CREATE OR REPLACE TEMP TABLE risk_entities AS
-SELECT business_date, domain, entity_kind, entity_id,
-       any_value(store_id) AS store_id, any_value(legal_entity) AS legal_entity,
-       map(list(feature ORDER BY feature), list(value ORDER BY feature)) AS features,
-       list_sort(list_distinct(flatten(list(record_ids)))) AS record_ids,
-       row_number() OVER (
-           PARTITION BY business_date, any_value(legal_entity), domain, entity_kind ORDER BY entity_id
-       ) - 1 AS row_no
-FROM risk.features
-WHERE business_date BETWEEN $first AND $last
-GROUP BY business_date, domain, entity_kind, entity_id;
+WITH entities AS (
+    SELECT business_date, domain, entity_kind, entity_id, store_id, legal_entity,
+           map([feature], [value]) AS features, list_sort(list_distinct(record_ids)) AS record_ids
+    FROM risk_day_features
+    WHERE single_row
+    UNION ALL
+    SELECT business_date, domain, entity_kind, entity_id,
+           any_value(store_id), any_value(legal_entity),
+           map_from_entries(list_sort(list({'key': feature, 'value': value}))),
+           list_sort(list_distinct(flatten(list(record_ids))))
+    FROM risk_day_features
+    WHERE NOT single_row
+    GROUP BY business_date, domain, entity_kind, entity_id
+)
+SELECT *,
+       row_number() OVER (PARTITION BY business_date, legal_entity, domain, entity_kind) - 1 AS row_no
+FROM entities;
 
 -- What the model scores, filled per merchant, domain and kind by hl_d365_assets/risk/model.py.
 CREATE OR REPLACE TEMP TABLE risk_model_scores (
@@ -65,3 +99,5 @@ CREATE OR REPLACE TEMP TABLE risk_model_scores (
 );
 
 DROP TABLE risk_day_rules;
+DROP TABLE risk_day_features;
+DROP TABLE risk_entity_sizes;

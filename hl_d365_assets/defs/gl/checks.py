@@ -25,9 +25,10 @@ from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, sql_fil
 
 JOURNAL_LINES = dg.AssetKey(["gl", "journal_lines"])
 RISK_HOLD = (
-    "No more open high-severity risk alerts on the day (per legal entity) than "
-    "risk_hold_max_open_high_alerts of mappings/risk_settings.csv; reviewers release the day by "
-    "deciding them (fraud, not_fraud, accepted, resolved) in recon.exceptions."
+    "No more open high-severity risk alerts on the day (per legal entity) than the larger of "
+    "risk_hold_max_open_high_alerts and risk_hold_max_open_high_alerts_per_10k per 10,000 "
+    "gateway transactions (mappings/risk_settings.csv; pay runs: the count); reviewers release "
+    "the day by deciding them (fraud, not_fraud, accepted, resolved) in recon.exceptions."
 )
 CHECKS = {
     "balanced": "Each journal's debits equal its credits to the cent, in transaction and in base "

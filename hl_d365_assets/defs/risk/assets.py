@@ -84,6 +84,7 @@ def features(
         metadata={
             **metadata,
             "rows_by_domain": outcome.rows_by_domain,
+            "seconds_by_domain": outcome.seconds_by_domain,
             "missing_feature_files": outcome.missing_files,
             "window_days": settings.window_days,
             "compute_seconds": round(time.perf_counter() - started, 3),
