@@ -61,4 +61,4 @@ format: install
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf data bench_data .dagster_home
+	rm -rf data bench_data bench_data_risk .dagster_home

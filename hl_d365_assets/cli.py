@@ -12,6 +12,7 @@ import argparse
 import sys
 from contextlib import contextmanager
 from datetime import date, timedelta
+from pathlib import Path
 
 from hl_d365_assets.settings import MODE_ENV, SettingsError, load_settings
 
@@ -42,6 +43,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also pay D365 seed sales orders by card (phone/web, reference = order number)",
     )
+    sandbox.add_argument(
+        "--risk-patterns",
+        action="store_true",
+        help="inject labelled fraud and loss patterns at their default rates and append their "
+        "truth to <data>/sandbox/risk_truth.ndjson (docs/risk-sandbox.md)",
+    )
 
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command")
     payroll = sandbox_commands.add_parser(
@@ -61,6 +68,15 @@ def main(argv: list[str] | None = None) -> int:
         "--defects", action="store_true", help="inject the payroll defects at their default rates"
     )
     payroll.add_argument(
+        "--risk-patterns",
+        action="store_true",
+        help="add the direct-deposit account column and inject ghost employees and duplicated "
+        "paychecks at their default rates (docs/risk-features-pos-payroll.md)",
+    )
+    payroll.add_argument(
+        "--risk-truth", help="default: <inbox>/../sandbox/risk_truth.ndjson (with --risk-patterns)"
+    )
+    payroll.add_argument(
         "--ground-truth", help="default: payroll_ground_truth.ndjson beside the inbox"
     )
 
@@ -76,14 +92,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     bench.add_argument(
         "--part",
-        choices=("all", "pipeline", "pos", "ingest", "posting", "mdm", "orders", "payroll"),
+        choices=("all", "pipeline", "pos", "ingest", "posting", "mdm", "orders", "payroll", "risk"),
         default="all",
         help="pipeline: the 1,000,000-transaction day; pos: a Heartland Retail day pulled from "
         "the simulator on loopback and loaded through raw and canonical; ingest: webhook "
         "throughput and sensor latency; posting: 10,000 journal lines into the D365 simulator; "
         "mdm: customer matching at 50,000 and 500,000 records against the sandbox's truth; "
         "orders: D365 order event to Heartland payment link, per order, in the demo setup; "
-        "payroll: a 20,000-employee pay run from its dropped file to ready journals",
+        "payroll: a 20,000-employee pay run from its dropped file to ready journals; "
+        "risk: scoring the 1,000,000-transaction day with its 28-day window",
     )
     bench.add_argument(
         "--mdm", dest="part", action="store_const", const="mdm", help="same as --part mdm"
@@ -223,6 +240,17 @@ def main(argv: list[str] | None = None) -> int:
 
     mapping_commands.add_parser(commands)
 
+    risk = commands.add_parser("risk", help="risk scoring against the sandbox's injected truth")
+    risk_commands = risk.add_subparsers(dest="risk_command", required=True)
+    evaluate = risk_commands.add_parser(
+        "evaluate",
+        help="recall per pattern, precision and clean-day alert rate of risk.alerts "
+        "(read copy) against <data_dir>/sandbox/risk_truth.ndjson",
+    )
+    evaluate.add_argument("--from", dest="first", required=True, help="first day, YYYY-MM-DD")
+    evaluate.add_argument("--to", dest="last", required=True, help="last day, YYYY-MM-DD")
+    evaluate.add_argument("--truth", help="default: <data_dir>/sandbox/risk_truth.ndjson")
+
     args = parser.parse_args(argv)
     refusal = _refusal(args)
     if refusal:
@@ -238,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
 
         query = args.sql_command or args.query
         return run_sql(load_settings().read_copy_path, query, args.max_rows)
+    if args.command == "risk":
+        return _risk_evaluate(args)
     if args.command == "post":
         # Outside Dagster, with the configured resources; one line per journal.
         from hl_d365_assets.defs.resources import build_resources
@@ -314,7 +344,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.start is None:
             parser.error("sandbox: --start is required (or a subcommand: payroll)")
         from hl_d365_assets.landing import LandingZone
-        from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
+        from hl_d365_assets.sandbox import (
+            DefectRates,
+            RiskPatternRates,
+            SandboxConfig,
+            generate,
+        )
         from hl_d365_assets.settings import load_settings
 
         settings = load_settings()
@@ -325,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
             mappings_dir=settings.mappings_dir,
             **({"defect_rates": DefectRates.none()} if args.clean else {}),
             order_payments=args.order_payments,
+            risk=RiskPatternRates() if args.risk_patterns else None,
         )
         days = [args.start + timedelta(days=n) for n in range(args.days)]
         report = generate(
@@ -344,6 +380,14 @@ def main(argv: list[str] | None = None) -> int:
             + ", ".join(f"{kind} {count}" for kind, count in sorted(report.defects.items()))
         )
         print(f"ground truth: {report.ground_truth_path}")
+        if report.risk_truth_path is not None:
+            print(
+                "risk patterns: "
+                + ", ".join(
+                    f"{pattern} {count}" for pattern, count in sorted(report.risk_instances.items())
+                )
+            )
+            print(f"risk truth: {report.risk_truth_path}")
         print(f"Heartland Retail store: {report.retail_store_dir}")
         return 0
     if args.command == "bench":
@@ -380,6 +424,11 @@ def main(argv: list[str] | None = None) -> int:
 
             print(flush=True)
             status |= run_payroll_bench()
+        if args.part in ("all", "risk"):
+            from hl_d365_assets.bench.risk import run_risk_bench
+
+            print(flush=True)
+            status |= run_risk_bench(transactions=args.transactions, keep=args.keep)
         return status
     if args.command == "heartland-sim":
         from hl_d365_assets.sandbox.heartland_simulator import main as serve_simulator
@@ -400,6 +449,28 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "webhook":
         return _webhook(args)
     return 2
+
+
+def _risk_evaluate(args: argparse.Namespace) -> int:
+    """Print the per-pattern table; 1 when a target of issue 18 is missed."""
+    import duckdb
+
+    from hl_d365_assets.risk.truth import TRUTH_FILE, evaluate
+    from hl_d365_assets.settings import load_settings
+
+    settings = load_settings()
+    truth = Path(args.truth) if args.truth else settings.data_dir / "sandbox" / TRUTH_FILE
+    with duckdb.connect(str(settings.read_copy_path), read_only=True) as conn:
+        result = evaluate(
+            conn, truth, date.fromisoformat(args.first), date.fromisoformat(args.last)
+        )
+    print(result.table())
+    met = (
+        all(p.recall >= 0.9 for p in result.patterns)
+        and result.precision >= 0.8
+        and result.clean_alerts_per_10k < 1
+    )
+    return 0 if met else 1
 
 
 def _refusal(args: argparse.Namespace) -> str | None:
@@ -427,6 +498,7 @@ def _sandbox_payroll(args: argparse.Namespace) -> int:
 
     from hl_d365_assets.sandbox.payroll_defects import PayrollDefectRates
     from hl_d365_assets.sandbox.payroll_registers import PayrollSandboxConfig, generate_payroll
+    from hl_d365_assets.sandbox.payroll_risk import PayrollRiskRates, default_risk_truth_path
 
     if args.last < args.first:
         print("hl-d365 sandbox payroll: --to is before --from", file=sys.stderr)
@@ -435,6 +507,7 @@ def _sandbox_payroll(args: argparse.Namespace) -> int:
         seed=args.seed,
         employees=args.employees,
         defect_rates=PayrollDefectRates() if args.defects else PayrollDefectRates.none(),
+        risk=PayrollRiskRates() if args.risk_patterns else None,
     )
     report = generate_payroll(
         Path(args.inbox),
@@ -442,6 +515,7 @@ def _sandbox_payroll(args: argparse.Namespace) -> int:
         args.last,
         config,
         Path(args.ground_truth) if args.ground_truth else None,
+        Path(args.risk_truth) if args.risk_truth else None,
     )
     for path in report.registers:
         print(f"register: {path}")
@@ -450,6 +524,8 @@ def _sandbox_payroll(args: argparse.Namespace) -> int:
     print(f"{len(report.registers)} registers, {report.rows:,} rows in {report.seconds:.1f}s")
     print("defects: " + ", ".join(f"{kind} {n}" for kind, n in report.defects().items()))
     print(f"ground truth: {report.ground_truth_path}")
+    if args.risk_patterns:
+        print(f"risk truth: {args.risk_truth or default_risk_truth_path(Path(args.inbox))}")
     return 0
 
 

@@ -36,6 +36,12 @@ REF_TABLES = (
     "inventory_tolerances",
     "payroll_clients",
     "payroll_allocations",
+    "store_trading_hours",
+    "card_fee_contracts",
+    "pos_discount_policy",
+    "pos_ticket_limits",
+    "risk_rules",
+    "risk_settings",
 )
 
 

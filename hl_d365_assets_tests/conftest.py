@@ -155,10 +155,16 @@ def run_day(
 
 
 def run_range(
-    settings: Settings, instance: dg.DagsterInstance, days: Sequence[date], **kwargs
+    settings: Settings,
+    instance: dg.DagsterInstance,
+    days: Sequence[date],
+    assets: set[dg.AssetKey] | None = None,
+    **kwargs,
 ) -> dg.ExecuteInProcessResult:
-    """A single run over a partition range, as a UI backfill with a single-run policy makes."""
-    return daily_job().execute_in_process(
+    """A single run over a partition range, as a UI backfill with a single-run policy makes;
+    of ``assets`` of the daily job only, when given (as the UI's "materialize selected")."""
+    job = daily_job() if assets is None else daily_job().get_subset(asset_selection=assets)
+    return job.execute_in_process(
         instance=instance,
         resources=build_resources(settings),
         tags={

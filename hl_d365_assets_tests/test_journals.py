@@ -23,7 +23,7 @@ from hl_d365_assets_tests.conftest import generate_days, make_settings, run_rang
 from hl_d365_assets_tests.retail_days import land_late_copy_of_a_cash_ticket
 
 DAYS = [date(2026, 11, 2) + timedelta(days=n) for n in range(2)]
-CHECKS = {"balanced", "accounts_in_chart", "inputs_mapped", "agrees_with_settlement"}
+CHECKS = {"balanced", "accounts_in_chart", "inputs_mapped", "agrees_with_settlement", "risk_hold"}
 
 
 def check_journals(settings: Settings, instance: dg.DagsterInstance, day: date):

@@ -536,3 +536,56 @@ def test_the_order_events_run_asks_for_payment_only_while_the_request_sensor_is_
         assert {row["status"] for row in world.requests().values()} >= {"created"}
     finally:
         server.stop()
+
+
+def test_an_order_whose_customer_has_an_open_risk_alert_is_sent_only_after_review(
+    world: World,
+) -> None:
+    """A card of US-024's golden customer was used in a card-testing burst (risk.alerts, open in
+    recon.exceptions): the order's link waits, saying why, until a reviewer decides the alert."""
+    with world.warehouse.writer() as conn, transaction(conn):
+        conn.execute(
+            "INSERT INTO canonical.payments (business_date, transaction_id, merchant_id, "
+            "transaction_type, gateway_status, currency, amount, payment_token, time_created, "
+            "last_received_at, is_late, event_count, source_event_id, source_segment_path, "
+            "source_line_number) VALUES ('2026-11-17', 'TRN_TESTED', 'M1', 'SALE', 'DECLINED', "
+            "'USD', 1.00, 'PMT_TESTED', $now, $now, false, 1, 'E1', 'seg', 1)",
+            {"now": NOW},
+        ).fetchall()
+        conn.execute(
+            "INSERT INTO mdm.customer_xref VALUES ('payments:PMT_TESTED', 'GC024', 'payments', "
+            "'PMT_TESTED', 'single', NULL, true, false, $now, $now)",
+            {"now": NOW},
+        ).fetchall()
+        conn.execute(
+            "INSERT INTO risk.alerts VALUES ('RSK_1', '2026-11-17', 'payments', 'terminal', "
+            "'S001/R2', 'S001', 'usrt', 'card_testing', 'high', 70, '14 small authorisations', "
+            "['transaction:TRN_TESTED'], 'EXC_1', NULL, $now)",
+            {"now": NOW},
+        ).fetchall()
+        conn.execute(
+            "INSERT INTO recon.exceptions (exception_id, kind, severity, business_date, "
+            "source_keys, detail, first_seen_business_date, last_seen_business_date, "
+            "first_detected_at, last_detected_at, still_detected, status) VALUES ('EXC_1', "
+            "'risk_card_testing', 'high', '2026-11-17', 'alert_id=RSK_1', 'burst', '2026-11-17', "
+            "'2026-11-17', $now, $now, true, 'open')",
+            {"now": NOW},
+        ).fetchall()
+
+    held = world.request()
+    assert held.held_for_risk == ["usrt-SO-000001-link"]
+    assert held.metadata()["held_for_risk_review"] == 1
+    assert world.links_of("SO-000001") == []
+    request = world.requests()["SO-000001"]
+    assert (request["status"], request["attempts"]) == ("recorded", 0)
+    assert request["last_error"].startswith("held for risk review: open risk alert(s) RSK_1")
+
+    with world.warehouse.writer() as conn, transaction(conn):
+        conn.execute(
+            "UPDATE recon.exceptions SET status = 'not_fraud', resolution_note = 'the customer "
+            "tested a new card at the till' WHERE exception_id = 'EXC_1'"
+        ).fetchall()
+    released = world.request()
+    assert released.held_for_risk == []
+    assert world.requests()["SO-000001"]["status"] == "created"
+    assert len(world.links_of("SO-000001")) == 1

@@ -170,6 +170,7 @@ def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
     try:
         _print_table(conn, business_days)
         _print_ledger(conn, business_days)
+        _print_risk(conn, business_days)
     finally:
         conn.close()
 
@@ -267,6 +268,26 @@ def _print_ledger(conn, business_days: list[date]) -> None:
         "post = every blocking check\nof gl.journal_checks passed. A "
         "day with open exceptions is held back until accountants accept or resolve them in\n"
         "recon.exceptions and post_journals_job runs again for the day."
+    )
+
+
+def _print_risk(conn, business_days: list[date]) -> None:
+    """What risk scoring did (docs/risk.md): entities scored, alerts by pattern, days held."""
+    days = {row[0]: row for row in conn.execute(sql_file("reports/demo_risk.sql")).fetchall()}
+    header = f"{'business day':<12} {'scored':>7} {'alerts':>6} {'held':>4}  alerts by pattern"
+    _say("\n" + header)
+    _say("-" * (len(header) + 50))
+    for day in business_days:
+        _, scored, alerts, by_pattern, held = days.get(day, (day, 0, 0, "-", 0))
+        _say(f"{day!s:<12} {scored:>7} {alerts:>6} {held:>4}  {by_pattern}")
+    _say(
+        "\nscored = entities of risk.scores (transactions, cards, terminals, stores, tickets, "
+        "cashiers, batches, employees);\nalerts = risk.alerts, each a recon.exceptions row of kind "
+        "risk_<pattern> for reviewers (fraud / not_fraud);\nhigh ones also go to the alert "
+        "webhook; held = journals the blocking risk_hold check holds (more open high alerts than\n"
+        "mappings/risk_settings.csv allows). The demo's sandbox injects no risk patterns "
+        "(`hl-d365 sandbox --risk-patterns` does):\nthese alerts are what its defects and "
+        "ordinary data look like to the rules and the model."
     )
 
 

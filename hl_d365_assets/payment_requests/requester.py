@@ -79,12 +79,15 @@ class RequestReport:
     """Dry run: what would be recorded or sent (order, kind, amount, masked e-mail)."""
     gp_unavailable: bool = False
     dry_run: bool = False
+    held_for_risk: list[str] = field(default_factory=list)
+    """Requests an unreviewed risk alert on the order's customer or card keeps back."""
 
     def metadata(self) -> dict[str, object]:
         return {
             "recorded": self.recorded,
             **{f"now_{status}": self.outcomes[status] for status in STATUSES[2:]},
             "adopted_after_look_up": self.adopted,
+            "held_for_risk_review": len(self.held_for_risk),
             "gp_unavailable": self.gp_unavailable,
         }
 
@@ -125,6 +128,7 @@ def request_payments(
             run_script(conn, sql_file("ops/stage_new_payment_requests.sql"), {"now": now()})
             new = _rows(conn, "SELECT * FROM new_payment_requests")
             if dry_run:
+                _stage_risk_holds(conn, report)
                 pending = _rows(conn, sql_file("ops/select_payment_requests_to_send.sql"))
                 report.planned = [{**r, "action": "record and send"} for r in new] + [
                     {**_public(r), "action": f"send ({r['status']})"} for r in pending
@@ -132,6 +136,8 @@ def request_payments(
                 conn.execute("ROLLBACK").fetchall()
                 return report
             run_script(conn, sql_file("ops/record_payment_requests.sql"))
+            _stage_risk_holds(conn, report)
+            run_script(conn, sql_file("ops/hold_payment_requests_at_risk.sql"))
             pending = _rows(conn, sql_file("ops/select_payment_requests_to_send.sql"))
         except BaseException:
             conn.execute("ROLLBACK").fetchall()
@@ -153,6 +159,15 @@ def request_payments(
             break
         report.outcomes[status] += 1
     return report
+
+
+def _stage_risk_holds(conn: duckdb.DuckDBPyConnection, report: RequestReport) -> None:
+    """Find the requests an unreviewed risk alert on the customer or card keeps back
+    (docs/risk.md, "Prevention"): they are not sent this run and say why in last_error."""
+    run_script(conn, sql_file("ops/stage_risk_held_payment_requests.sql"))
+    report.held_for_risk = sorted(
+        r["request_id"] for r in _rows(conn, "SELECT request_id FROM risk_held_payment_requests")
+    )
 
 
 def _send_once(

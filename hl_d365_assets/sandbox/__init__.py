@@ -7,7 +7,9 @@ lands a demo day (every store x 200 gateway transactions, their POS tickets and 
 batches), writes the same day as a Heartland Retail account serves it to
 ``<data_dir>/sandbox/heartland_retail/`` (retail_store.py; ``write_retail_store`` writes only
 that) and appends its defects to ``<data_dir>/sandbox/ground_truth.ndjson``. Command line:
-``hl-d365 sandbox --start 2026-11-20 --per-store 200``.
+``hl-d365 sandbox --start 2026-11-20 --per-store 200``. ``SandboxConfig(risk=RiskPatternRates())``
+(``--risk-patterns``) also injects labelled fraud and loss patterns and writes their truth
+beside the ground truth (risk_patterns.py, docs/risk-sandbox.md).
 """
 
 from hl_d365_assets.sandbox.card_brands import CARD_BRANDS, CardBrand
@@ -27,6 +29,7 @@ from hl_d365_assets.sandbox.retail_store import (
     default_retail_store_dir,
     write_retail_store,
 )
+from hl_d365_assets.sandbox.risk_patterns import RISK_PATTERNS, RiskPatternRates
 from hl_d365_assets.sandbox.stores import Store, load_stores
 
 __all__ = [
@@ -35,12 +38,14 @@ __all__ = [
     "DEMO_TRANSACTIONS_PER_STORE_DAY",
     "ENTITIES",
     "EXPECTED_OUTCOMES",
+    "RISK_PATTERNS",
     "SANDBOX_DAY",
     "SOURCE",
     "CardBrand",
     "DefectRates",
     "GenerationReport",
     "RetailStoreReport",
+    "RiskPatternRates",
     "SandboxConfig",
     "Store",
     "default_ground_truth_path",

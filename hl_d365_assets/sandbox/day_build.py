@@ -3,8 +3,9 @@
 ``open_world`` loads what every day shares (seed, catalogue, card brands, defect texts, macros);
 ``build_day`` then creates, for one business day, the tables the day's lines are rendered from:
 
-    stores -> slots -> tickets -> transaction_events -> (defects) -> (order payments)
-           -> settlement_batches -> <entity>_envelopes views (the gateway's; the POS tickets
+    stores -> slots -> tickets -> transaction_events -> (defects) -> (risk patterns)
+           -> (order payments) -> settlement_batches -> (fees above contract)
+           -> <entity>_envelopes views (the gateway's; the POS tickets
            are rendered as Heartland Retail documents by retail_store.py)
 
 Order payments (order_payments.py) need ``create_order_tables`` run once on the world first.
@@ -32,6 +33,11 @@ from hl_d365_assets.sandbox.defects import (
 from hl_d365_assets.sandbox.products import (
     CARDHOLDER_NAMES,
     CATALOG_SIZE,
+)
+from hl_d365_assets.sandbox.risk_patterns import (
+    RiskPatternRates,
+    inject_risk_batches,
+    inject_risk_records,
 )
 from hl_d365_assets.sandbox.sql_files import run_sql_file
 from hl_d365_assets.sandbox.stores import Store
@@ -101,8 +107,10 @@ def build_day(
     defect_rates: DefectRates,
     order_payments: bool = False,
     card_numbers_everywhere: bool = False,
+    risk: RiskPatternRates | None = None,
 ) -> None:
-    """Create the day's tables and envelope views, defects applied, orders paid if asked."""
+    """Create the day's tables and envelope views, defects applied, orders paid if asked, risk
+    patterns injected if ``risk`` (risk_patterns.py; their truth: ``risk_truth``)."""
     set_variable(con, "day", day.toordinal(), "BIGINT")
     set_variable(con, "day_text", day.strftime("%Y%m%d"), "VARCHAR")
     set_variable(con, "deposit_date", (day + timedelta(days=1)).isoformat(), "VARCHAR")
@@ -114,11 +122,15 @@ def build_day(
     run_sql_file(con, "create_defects")
     choose_defects(con, RECORD_DEFECT_KINDS, defect_rates, "create_defect_candidates")
     run_sql_file(con, "apply_record_defects")
+    if risk is not None:
+        inject_risk_records(con, risk)
     if order_payments:
         run_sql_file(con, "create_order_payments")
     run_sql_file(con, "create_settlement_batches")
     choose_defects(con, BATCH_DEFECT_KINDS, defect_rates, "create_batch_defect_candidates")
     run_sql_file(con, "apply_batch_defects")
+    if risk is not None:
+        inject_risk_batches(con)
     run_sql_file(con, "create_envelopes")
     if card_numbers_everywhere:
         run_sql_file(con, "inject_card_numbers_everywhere")

@@ -57,6 +57,7 @@ from hl_d365_assets.sandbox.retail_store import (
     prepare_retail_world,
     write_retail_day,
 )
+from hl_d365_assets.sandbox.risk_patterns import RISK_PATTERNS, RiskPatternRates, risk_truth
 from hl_d365_assets.sandbox.sql_files import sql_text
 from hl_d365_assets.sandbox.stores import Store, load_stores
 
@@ -85,6 +86,9 @@ class SandboxConfig:
     card_numbers_everywhere: bool = False
     """Test-only: a test PAN in every string field of a share of the lines, and in one field of
     others (sandbox/sql/inject_card_numbers_everywhere.sql); not in the ground truth."""
+    risk: RiskPatternRates | None = None
+    """Inject labelled fraud and loss patterns (risk_patterns.py) and append their truth to
+    ``risk_truth.ndjson`` beside the ground truth; None: clean days, no truth written."""
 
     def __post_init__(self) -> None:
         if self.transactions_per_store_day < 1:
@@ -117,6 +121,10 @@ class GenerationReport:
     segments: list[Path]
     gateway_transactions: int
     seconds: float
+    risk_instances: dict[str, int] = field(default_factory=dict)
+    """risk pattern -> instances injected over all days (every pattern listed when
+    ``config.risk`` is set, 0 when none; empty on clean runs)."""
+    risk_truth_path: Path | None = None
 
     def lines_of(self, entity: str, business_date: date | str) -> int:
         day = business_date if isinstance(business_date, str) else business_date.isoformat()
@@ -126,6 +134,11 @@ class GenerationReport:
 def default_ground_truth_path(zone: LandingZone) -> Path:
     """``<data_dir>/sandbox/ground_truth.ndjson`` for a zone at ``<data_dir>/landing``."""
     return zone.root.parent / "sandbox" / "ground_truth.ndjson"
+
+
+def risk_truth_path_beside(ground_truth_path: Path) -> Path:
+    """``risk_truth.ndjson`` in the ground truth's folder."""
+    return ground_truth_path.parent / "risk_truth.ndjson"
 
 
 def stderr_progress(message: str) -> None:
@@ -157,6 +170,10 @@ def generate(
     ground_truth: list[dict[str, str]] = []
     segments: list[Path] = []
     transactions = 0
+    risk_path = risk_truth_path_beside(truth_path) if config.risk is not None else None
+    risk_instances: dict[str, set[str]] = (
+        {pattern: set() for pattern in RISK_PATTERNS} if config.risk is not None else {}
+    )
 
     with closing(open_world(config.seed)) as con:
         if config.order_payments:
@@ -172,12 +189,15 @@ def generate(
                 config.defect_rates,
                 config.order_payments,
                 config.card_numbers_everywhere,
+                config.risk,
             )
             day_transactions = len(stores) * config.transactions_per_store_day
             if config.order_payments:
                 day_transactions += con.execute(
                     "SELECT count(*) FROM transaction_events WHERE kind = 'order_payment'"
                 ).fetchall()[0][0]
+            if config.risk is not None:
+                day_transactions += con.execute("SELECT count(*) FROM risk_slots").fetchall()[0][0]
             say(
                 f"{day}: built {day_transactions:,} gateway transactions for {len(stores)} stores "
                 f"in {time.monotonic() - day_started:.1f}s"
@@ -190,6 +210,11 @@ def generate(
             )
             day_truth = _ground_truth(con, day)
             _append_ground_truth(truth_path, day_truth)
+            if risk_path is not None:
+                day_risk = risk_truth(con, day.isoformat())
+                _append_ground_truth(risk_path, day_risk)
+                for entry in day_risk:
+                    risk_instances[entry["pattern"]].add(entry["instance_id"])
 
             transactions += day_transactions
             for entity, count in landed.items():
@@ -211,6 +236,8 @@ def generate(
         segments=segments,
         gateway_transactions=transactions,
         seconds=time.monotonic() - started,
+        risk_instances={pattern: len(ids) for pattern, ids in risk_instances.items()},
+        risk_truth_path=risk_path,
     )
 
 

@@ -205,6 +205,9 @@ class Check:
     voided_check_number: str = ""
     department_code: str | None = None
     """Overrides the employee's department on every line (the unknown-department defect)."""
+    deposit_account: str = ""
+    """Bank account a direct-deposit net pay line pays into; printed only when the register has
+    the deposit account column (risk patterns on, payroll_risk.py)."""
 
     @property
     def department(self) -> str:

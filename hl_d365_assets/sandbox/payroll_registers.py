@@ -70,6 +70,15 @@ from hl_d365_assets.sandbox.payroll_defects import (
     reallocated,
     ssn_text,
 )
+from hl_d365_assets.sandbox.payroll_risk import (
+    DEPOSIT_ACCOUNT_HEADER,
+    PayrollRiskRates,
+    append_risk_truth,
+    default_risk_truth_path,
+    inject_payroll_risk,
+    truth_lines,
+    with_deposit_accounts,
+)
 from hl_d365_assets.sandbox.payroll_roster import CLIENT_ID, Employee, build_roster
 from hl_d365_assets.sandbox.payroll_statements import statement_files
 from hl_d365_assets.settings import load_settings
@@ -136,6 +145,9 @@ class PayrollSandboxConfig:
     """The first semi-monthly run of the range is written again, corrected."""
     mappings_dir: Path | None = None
     """Where payroll_allocations.csv is read (defect placement); defaults to the settings'."""
+    risk: PayrollRiskRates | None = None
+    """Risk patterns (ghost employee, duplicated paycheck, payroll_risk.py) and the register's
+    direct-deposit account column; None: neither, the registers as before issue 18."""
 
 
 @dataclass(frozen=True)
@@ -147,6 +159,8 @@ class Register:
     corrected: bool = False
     total_offsets: tuple[tuple[str, Decimal], ...] = ()
     """RUN_TOTAL code -> amount the printed total is off by (the run_total_mismatch defect)."""
+    deposit_accounts: bool = False
+    """The export carries the direct-deposit account column (last), filled on DD net pay lines."""
 
     @property
     def file_name(self) -> str:
@@ -192,7 +206,8 @@ class Register:
                 export_date(run.check_date),
             ]
         )
-        lines = [",".join(_quoted(header) for header in REGISTER_HEADERS)]
+        headers = REGISTER_HEADERS + ((DEPOSIT_ACCOUNT_HEADER,) if self.deposit_accounts else ())
+        lines = [",".join(_quoted(header) for header in headers)]
         for check in self.checks:
             person = check.employee
             check_head = ",".join(
@@ -211,15 +226,20 @@ class Register:
             )
             for item in check.items:
                 hours = "" if item.hours is None else f"{item.hours:f}"
+                account = ""
+                if self.deposit_accounts and item.item_class == "NET_PAY":
+                    account = "," + (check.deposit_account if item.item_code == "DD" else "")
+                elif self.deposit_accounts:
+                    account = ","
                 lines.append(
                     f"{check_head},{item.item_class},{_quoted(item.item_code)},"
                     f"{_quoted(item.description)},{hours},{_quoted(export_amount(item.amount))},"
-                    f"{_quoted(item.memo)}"
+                    f"{_quoted(item.memo)}{account}"
                 )
         for code, text, amount in self.printed_totals():
             lines.append(
                 f"{head},,regular,,,,,,,,RUN_TOTAL,{code},{_quoted(text)},,"
-                f"{_quoted(export_amount(amount))},"
+                f"{_quoted(export_amount(amount))},{',' if self.deposit_accounts else ''}"
             )
         lines.append("")
         return "\r\n".join(lines).encode("utf-8")
@@ -261,13 +281,15 @@ def generate_payroll(
     last: date,
     config: PayrollSandboxConfig | None = None,
     ground_truth_path: Path | None = None,
+    risk_truth_path: Path | None = None,
 ) -> PayrollReport:
-    """Write the range's registers and bank statements into ``inbox``; append the ground truth.
+    """Write the range's registers and bank statements into ``inbox``; append the ground truth
+    (and, with risk patterns on, the risk truth: ``<inbox>/../sandbox/risk_truth.ndjson``).
 
     An earlier truth entry for a file written again is replaced, so generating a range twice
     leaves one entry per injected thing, as the inbox holds one file per name.
     """
-    return write_pay_runs(inbox, pay_runs(first, last), config, ground_truth_path)
+    return write_pay_runs(inbox, pay_runs(first, last), config, ground_truth_path, risk_truth_path)
 
 
 def write_pay_runs(
@@ -275,6 +297,7 @@ def write_pay_runs(
     runs: list[PayRun],
     config: PayrollSandboxConfig | None = None,
     ground_truth_path: Path | None = None,
+    risk_truth_path: Path | None = None,
 ) -> PayrollReport:
     """:func:`generate_payroll` for the given runs (in check-date order) rather than a range:
     what the demo drops, one weekly and one semi-monthly run."""
@@ -283,6 +306,11 @@ def write_pay_runs(
     seed = config.seed
     roster = build_roster(config.employees, seed)
     registers = {run.run_key: Register(run, tuple(run_checks(roster, run, seed))) for run in runs}
+    if config.risk is not None:
+        registers = {
+            key: replace(r, checks=with_deposit_accounts(r.checks, seed), deposit_accounts=True)
+            for key, r in registers.items()
+        }
     _add_benign_memos(registers, seed)
     truth: list[dict] = []
     untouchable: set[str] = set()
@@ -307,6 +335,8 @@ def write_pay_runs(
     semimonthly = [run for run in runs if run.pay_group == SEMIMONTHLY]
     if config.corrected_file and semimonthly:
         corrected = _corrected(registers[semimonthly[0].run_key], seed)
+        if config.risk is not None:
+            corrected = replace(corrected, checks=with_deposit_accounts(corrected.checks, seed))
         truth.append(
             {
                 "scenario": "corrected_file",
@@ -324,6 +354,7 @@ def write_pay_runs(
         )
 
     defect_truth = _inject_defects(registers, config, corrected, untouchable)
+    risk_truth = _inject_risk(registers, config, corrected, untouchable, defect_truth)
     funding_offsets = {
         entry["run_key"]: Decimal(entry["offset"])
         for entry in defect_truth
@@ -391,6 +422,12 @@ def write_pay_runs(
     ground_truth = [*truth, *defect_truth]
     truth_path = ground_truth_path or default_ground_truth_path(inbox)
     _append_ground_truth(truth_path, ground_truth)
+    if config.risk is not None:
+        append_risk_truth(
+            risk_truth_path or default_risk_truth_path(inbox),
+            {run.check_date.isoformat() for run in runs},
+            risk_truth,
+        )
     return PayrollReport(
         registers=[path for path, _, _ in written.values()],
         statements=statements,
@@ -521,6 +558,36 @@ def _inject_defects(
             entry.update(offset=str(off), detail=f"net pay funding off by {off:+}")
         truth.append(entry)
     return truth
+
+
+def _inject_risk(
+    registers: dict[str, Register],
+    config: PayrollSandboxConfig,
+    corrected: Register | None,
+    untouchable: set[str],
+    defect_truth: list[dict],
+) -> list[dict]:
+    """The ghost employees and duplicated paychecks (payroll_risk.py), never on a check a defect,
+    the void or the corrected run owns; their truth lines."""
+    if config.risk is None:
+        return []
+    spared = {corrected.run.run_key} if corrected else set()
+    owned = untouchable | {
+        f"{entry['run_key']}#{entry['check_number']}"
+        for entry in defect_truth
+        if "check_number" in entry
+    }
+    checks_by_run = {
+        key: (register.run, register.checks)
+        for key, register in registers.items()
+        if key not in spared
+    }
+    injected = inject_payroll_risk(
+        checks_by_run, config.risk, config.seed, 10001 + config.employees, owned
+    )
+    for key, (_, checks) in checks_by_run.items():
+        registers[key] = replace(registers[key], checks=checks)
+    return truth_lines(injected)
 
 
 def _add_benign_memos(registers: dict[str, Register], seed: int) -> None:

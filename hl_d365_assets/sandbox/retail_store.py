@@ -261,6 +261,7 @@ def write_retail_store(
                 config.transactions_per_store_day,
                 config.defect_rates,
                 config.order_payments,
+                risk=config.risk,
             )
             day_tickets, day_customers = write_retail_day(
                 con, directory, day, len(stores), config.transactions_per_store_day

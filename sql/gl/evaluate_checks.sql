@@ -216,6 +216,63 @@ FROM gl_check_journals AS j
 LEFT JOIN gl_settlement_agreement AS a USING (business_date, journal_key)
 GROUP BY j.business_date, j.journal_key, j.legal_entity, j.currency;
 
+-- risk_hold: a day (per legal entity) whose open high-severity risk alerts of payments, POS and
+-- settlement exceed its limit is held until reviewers decide them (recon.exceptions status fraud,
+-- not_fraud, accepted or resolved). The limit (mappings/risk_settings.csv; docs/risk.md says why)
+-- is the larger of risk_hold_max_open_high_alerts and risk_hold_max_open_high_alerts_per_10k per
+-- 10,000 of the legal entity's gateway transactions that day: alerts are not all fraud, so one
+-- alert must not stop a day's books, and a busy day may carry as many as a clean day is allowed
+-- (the clean-day target: under 1 per 10,000). The defaults when a setting is absent are
+-- hl_d365_assets/risk/config.py's. An alert without a legal entity counts for every journal of
+-- its day.
+INSERT INTO gl.journal_checks (business_date, journal_key, check_name, passed, detail, evaluated_at)
+WITH hold_settings AS (
+    SELECT coalesce(max(value) FILTER (WHERE name = 'risk_hold_max_open_high_alerts'), 3) AS max_open,
+           coalesce(max(value) FILTER (WHERE name = 'risk_hold_max_open_high_alerts_per_10k'), 1) AS per_10k
+    FROM ref.risk_settings
+),
+day_volumes AS (
+    SELECT business_date, legal_entity, count(*) AS transactions
+    FROM canonical.payments
+    WHERE business_date BETWEEN $first AND $last
+    GROUP BY business_date, legal_entity
+),
+hold_limits AS (
+    SELECT j.business_date, j.journal_key, j.legal_entity, coalesce(v.transactions, 0) AS transactions,
+           greatest(s.max_open, floor(s.per_10k * coalesce(v.transactions, 0) / 10000))::BIGINT AS max_open,
+           s.max_open::BIGINT AS count_limit,
+           rtrim(rtrim(s.per_10k::DECIMAL(18, 4)::VARCHAR, '0'), '.') AS per_10k
+    FROM gl_check_journals AS j
+    CROSS JOIN hold_settings AS s
+    LEFT JOIN day_volumes AS v USING (business_date, legal_entity)
+),
+open_high AS (
+    SELECT a.business_date, a.legal_entity, a.alert_id, a.pattern, a.entity_kind, a.entity_id, a.score
+    FROM risk.alerts AS a
+    JOIN recon.exceptions AS e USING (exception_id)
+    WHERE a.business_date BETWEEN $first AND $last AND a.domain <> 'payroll'
+      AND a.severity = 'high' AND e.status = 'open'
+)
+SELECT l.business_date, l.journal_key, 'risk_hold', count(o.alert_id) <= any_value(l.max_open),
+       CASE WHEN count(o.alert_id) = 0 THEN 'no open high-severity risk alert'
+            WHEN count(o.alert_id) <= any_value(l.max_open)
+                THEN count(o.alert_id) || ' open high-severity risk alert(s), within the limit of '
+                     || any_value(l.max_open) || ' (reviewers decide them in recon.exceptions)'
+            ELSE count(o.alert_id) || ' open high-severity risk alert(s), more than the limit of '
+                 || any_value(l.max_open) || ' (the larger of ' || any_value(l.count_limit) || ' and '
+                 || any_value(l.per_10k) || ' per 10,000 of the day''s ' || any_value(l.transactions)
+                 || ' gateway transactions, mappings/risk_settings.csv): '
+                 || array_to_string(list(o.alert_id || ' ' || o.pattern || ' ' || o.entity_kind || ' '
+                                         || o.entity_id || ' score ' || round(o.score)::BIGINT
+                                         ORDER BY o.score DESC, o.alert_id)[1:10], '; ')
+                 || ' (set their recon.exceptions status to fraud or not_fraud, then re-run the checks)'
+       END,
+       now()
+FROM hold_limits AS l
+LEFT JOIN open_high AS o
+  ON o.business_date = l.business_date AND (o.legal_entity IS NULL OR o.legal_entity = l.legal_entity)
+GROUP BY l.business_date, l.journal_key;
+
 DROP TABLE gl_settlement_agreement;
 DROP TABLE gl_unmapped_inputs;
 DROP TABLE gl_check_journals;

@@ -177,5 +177,41 @@ LEFT JOIN problems AS p
   ON p.business_date = j.business_date AND p.journal_key = j.journal_key
 GROUP BY j.business_date, j.journal_key, r.register_gross;
 
+-- risk_hold: a pay run's check date (per legal entity) with more open high-severity payroll risk
+-- alerts than risk_hold_max_open_high_alerts (mappings/risk_settings.csv; the default when absent
+-- is hl_d365_assets/risk/config.py's) is held until reviewers decide them (recon.exceptions status
+-- fraud, not_fraud, accepted or resolved). No per-10,000 part: a pay run has no gateway
+-- transactions. An alert without a legal entity counts for every journal of its day.
+INSERT INTO gl.payroll_journal_checks (business_date, journal_key, check_name, passed, detail, evaluated_at)
+WITH hold_limit AS (
+    SELECT coalesce(max(value) FILTER (WHERE name = 'risk_hold_max_open_high_alerts'), 3)::BIGINT AS max_open
+    FROM ref.risk_settings
+),
+open_high AS (
+    SELECT a.business_date, a.legal_entity, a.alert_id, a.pattern, a.entity_kind, a.entity_id, a.score
+    FROM risk.alerts AS a
+    JOIN recon.exceptions AS e USING (exception_id)
+    WHERE a.business_date BETWEEN $first AND $last AND a.domain = 'payroll'
+      AND a.severity = 'high' AND e.status = 'open'
+)
+SELECT j.business_date, j.journal_key, 'risk_hold', count(o.alert_id) <= any_value(l.max_open),
+       CASE WHEN count(o.alert_id) = 0 THEN 'no open high-severity risk alert'
+            WHEN count(o.alert_id) <= any_value(l.max_open)
+                THEN count(o.alert_id) || ' open high-severity risk alert(s), within the limit of '
+                     || any_value(l.max_open) || ' (reviewers decide them in recon.exceptions)'
+            ELSE count(o.alert_id) || ' open high-severity risk alert(s), more than the limit of '
+                 || any_value(l.max_open) || ' (mappings/risk_settings.csv): '
+                 || array_to_string(list(o.alert_id || ' ' || o.pattern || ' ' || o.entity_kind || ' '
+                                         || o.entity_id || ' score ' || round(o.score)::BIGINT
+                                         ORDER BY o.score DESC, o.alert_id)[1:10], '; ')
+                 || ' (set their recon.exceptions status to fraud or not_fraud, then re-run the checks)'
+       END,
+       now()
+FROM gl_payroll_check_journals AS j
+CROSS JOIN hold_limit AS l
+LEFT JOIN open_high AS o
+  ON o.business_date = j.business_date AND (o.legal_entity IS NULL OR o.legal_entity = j.legal_entity)
+GROUP BY j.business_date, j.journal_key;
+
 DROP TABLE gl_payroll_line_values;
 DROP TABLE gl_payroll_check_journals;

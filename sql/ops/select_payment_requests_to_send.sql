@@ -1,5 +1,6 @@
 -- The payment requests to send (or to look up first): recorded ones, and those whose last
--- attempt ended without a result (sent, unknown, waiting). Each comes with what the GP request
+-- attempt ended without a result (sent, unknown, waiting), except those a risk alert holds
+-- (stage_risk_held_payment_requests.sql, run first). Each comes with what the GP request
 -- needs and the table does not keep: the golden record's e-mail for a link, the stored-credential
 -- fields of ref.order_payment_methods for a stored card, the currency's minor-unit exponent.
 WITH golden_emails AS (
@@ -35,4 +36,6 @@ LEFT JOIN golden_emails AS e ON e.source_key = p.legal_entity || '/' || p.custom
 LEFT JOIN stored_credentials AS s USING (request_id)
 LEFT JOIN ref.currencies AS c ON c.currency = p.currency
 WHERE p.status IN ('recorded', 'sent', 'unknown', 'waiting')
+  -- an order whose customer or card has an unreviewed risk alert waits for the review
+  AND p.request_id NOT IN (SELECT request_id FROM risk_held_payment_requests)
 ORDER BY p.recorded_at, p.request_id

@@ -155,6 +155,7 @@ WITH gone AS (
                        'order_payment_declined', 'order_payment_link_expired')
       AND kind NOT LIKE 'inventory\_%' ESCAPE '\'  -- record_inventory_exceptions.sql owns those
       AND kind NOT LIKE 'product\_%' ESCAPE '\'  -- and the product match (canonical.products)
+      AND kind NOT LIKE 'risk\_%' ESCAPE '\'  -- and risk scoring (sql/risk/record_risk_exceptions.sql)
       AND exception_id NOT IN (SELECT exception_id FROM recon_detected)
 ),
 tenders_now AS (

@@ -33,7 +33,7 @@ COMMENT ON COLUMN risk.scores.record_ids IS 'The canonical records behind the en
 COMMENT ON COLUMN risk.scores.business_date IS 'Business day scored (payroll: the pay run''s check date).';
 COMMENT ON COLUMN risk.scores.domain IS 'payments, pos, settlement or payroll.';
 COMMENT ON COLUMN risk.scores.entity_kind IS 'What is scored (risk.features.entity_kind).';
-COMMENT ON COLUMN risk.scores.entity_id IS 'The entity''s key (risk.features.entity_id).';
+COMMENT ON COLUMN risk.scores.entity_id IS 'The scored entity''s key (risk.features.entity_id).';
 COMMENT ON COLUMN risk.scores.store_id IS 'Store of the entity; NULL for payroll.';
-COMMENT ON COLUMN risk.scores.legal_entity IS 'D365 legal entity of the entity.';
-COMMENT ON COLUMN risk.scores.scored_at IS 'When the risk step scored the day.';
+COMMENT ON COLUMN risk.scores.legal_entity IS 'D365 legal entity of the entity (the model''s merchant).';
+COMMENT ON COLUMN risk.scores.scored_at IS 'When the run scored the day (UTC).';

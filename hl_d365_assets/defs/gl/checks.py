@@ -24,6 +24,12 @@ from hl_d365_assets.ledger.payroll_journals import evaluate_payroll_journal_chec
 from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, sql_file, transaction
 
 JOURNAL_LINES = dg.AssetKey(["gl", "journal_lines"])
+RISK_HOLD = (
+    "No more open high-severity risk alerts on the day (per legal entity) than the larger of "
+    "risk_hold_max_open_high_alerts and risk_hold_max_open_high_alerts_per_10k per 10,000 "
+    "gateway transactions (mappings/risk_settings.csv; pay runs: the count); reviewers release "
+    "the day by deciding them (fraud, not_fraud, accepted, resolved) in recon.exceptions."
+)
 CHECKS = {
     "balanced": "Each journal's debits equal its credits to the cent, in transaction and in base "
     "currency.",
@@ -34,6 +40,7 @@ CHECKS = {
     "agrees_with_settlement": "Per store, the card money the journal books agrees with the net "
     "Heartland settled, within the currency's tolerance, once the reconciliation exceptions that "
     "accountants accepted or resolved are allowed for.",
+    "risk_hold": RISK_HOLD,
 }
 
 
@@ -83,6 +90,7 @@ PAYROLL_CHECKS = {
     "mappings_exist_in_d365 check last found (ops.d365_mapping_validation).",
     "agrees_with_register": "Gross, employee and employer taxes, deductions, employer benefits and "
     "net pay booked agree with the register's own totals and with the run's items.",
+    "risk_hold": RISK_HOLD,
 }
 
 

@@ -33,6 +33,8 @@ RAISED_BY = (
     + [dg.AssetKey(["recon", "exceptions"])]
     # Declined and expired order payments, unknown orders, wrong amounts.
     + [dg.AssetKey(["recon", "order_payments"])]
+    # High-severity risk alerts (card testing, ghost employees, ...).
+    + [dg.AssetKey(["risk", "alerts"])]
 )
 RECEIVER_REFUSALS = dg.AssetKey(["ops", REFUSALS_ENTITY])
 PAYROLL_FILES = dg.AssetKey(["ops", "payroll_files"])

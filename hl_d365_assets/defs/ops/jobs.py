@@ -13,13 +13,13 @@ daily_heartland_job = dg.define_asset_job(
     # The ledger's blocking checks guard posting, not loading: a day with open reconciliation
     # exceptions is loaded, reconciled and journalised (gl.journal_checks says why it may not be
     # posted yet), and only what would post it stops. They run in journal_checks_job.
-    selection=dg.AssetSelection.groups("raw", "canonical", "recon", "gl", "ops")
+    selection=dg.AssetSelection.groups("raw", "canonical", "recon", "risk", "gl", "ops")
     - dg.AssetSelection.checks_for_assets(JOURNAL_LINES)
     # The D365 read-back follows posting (post_journals_job); loading never calls D365.
     - dg.AssetSelection.assets(GL_VS_D365),
     partitions_def=business_days,
     description="Load one business day (or a range, in a single run) from the landing zone through "
-    "raw, canonical, reconciliation and the GL journals, run the data checks, and republish the "
+    "raw, canonical, reconciliation, risk scoring and the GL journals, run the data checks, and republish the "
     "analysts' read copy.",
 )
 

@@ -6,12 +6,15 @@ from hl_d365_assets.business_day import business_days
 from hl_d365_assets.defs.gl.checks import HELD_DAY_REPORTED, HELD_DAY_TAG
 
 PAYROLL_GROUP = "payroll"
+RISK_GROUP = "risk"
 
 payroll_job = dg.define_asset_job(
     name="payroll_job",
     # By group: the raw tables and ops.payroll_files here, and every payroll asset added later
     # (canonical pay runs, journals, funding reconciliation) joins the group and so the job.
-    selection=dg.AssetSelection.groups(PAYROLL_GROUP),
+    # Risk scores the pay run on its check date (ghost employees, duplicated paychecks) before
+    # anyone posts it: the risk_hold check of its journal reads the alerts.
+    selection=dg.AssetSelection.groups(PAYROLL_GROUP, RISK_GROUP),
     partitions_def=business_days,
     # A pay run its blocking journal checks hold (an unmapped earning code, a department D365
     # lacks, register totals that do not add up) is this job's designed outcome, not a failure:

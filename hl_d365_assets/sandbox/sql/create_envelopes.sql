@@ -26,7 +26,8 @@ WITH rendered AS (
         trn_id(e.store_idx, e.slot) AS id,
         transaction_status(e.kind, e.event_no) AS status,
         utc_text(e.updated_ms) AS time_last_updated,
-        getvariable('brand_names')[e.brand_index] AS brand
+        getvariable('brand_names')[e.brand_index] AS brand,
+        coalesce(e.card_store_idx, e.store_idx) AS card_store
     FROM transaction_events AS e
 )
 
@@ -72,14 +73,17 @@ SELECT
             ELSE '00'
         END,
         '","message":"', CASE WHEN e.kind = 'declined' THEN 'DECLINED' ELSE 'SUCCESS' END,
-        '","entry_mode":"', CASE WHEN e.kind = 'order_payment' THEN 'MANUAL' ELSE entry_mode(e.store_idx, e.slot) END,
-        '","name":', cardholder_name_json(e.store_idx, e.card_slot),
-        ',"id":"', card_token(e.store_idx, e.card_slot),
+        '","entry_mode":"', coalesce(
+            e.card_entry_mode,
+            CASE WHEN e.kind = 'order_payment' THEN 'MANUAL' ELSE entry_mode(e.store_idx, e.slot) END
+        ),
+        '","name":', cardholder_name_json(e.card_store, e.card_slot),
+        ',"id":"', card_token(e.card_store, e.card_slot),
         '","card":{"brand":"', e.brand,
-        '","masked_number_first6last4":"', card_masked_number(e.store_idx, e.card_slot, e.brand_index),
+        '","masked_number_first6last4":"', card_masked_number(e.card_store, e.card_slot, e.brand_index),
         '","authcode":"', CASE WHEN e.kind = 'declined' THEN '' ELSE authcode(e.store_idx, e.slot) END,
         '","brand_reference":"', hex32(e.store_idx, e.slot, 'brand_reference')[2:16],
-        '","funding":"', card_funding(e.store_idx, e.card_slot, e.brand),
+        '","funding":"', card_funding(e.card_store, e.card_slot, e.brand),
         '"}},"action":{"id":"ACT_', action_id_hex(e.store_idx, e.slot, e.event_no),
         '","type":"', CASE WHEN e.event_no = 2 THEN 'REVERSAL' WHEN e.kind = 'refund' THEN 'REFUND' ELSE 'AUTHORIZE' END,
         '","time_created":"', e.time_last_updated,

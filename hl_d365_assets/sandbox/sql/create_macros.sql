@@ -194,6 +194,9 @@ CREATE OR REPLACE MACRO entry_mode(p_store, p_slot) AS CASE
     WHEN draw(p_store, p_slot, 'entry', 100) < 90 THEN 'CHIP'
     WHEN draw(p_store, p_slot, 'entry', 100) < 97 THEN 'SWIPE'
     ELSE 'MANUAL' END;
+-- The register (1-6) a ticket is rung up on, unless the ticket names one (tickets.register).
+CREATE OR REPLACE MACRO ticket_register(p_store, p_slot, p_ordinal) AS
+    1 + draw(p_store, 2 * p_slot + p_ordinal, 'register', 6);
 CREATE OR REPLACE MACRO authcode(p_store, p_slot) AS
     to_hex(16777216 + draw(p_store, p_slot, 'authcode', 16777216))[2:];
 

@@ -80,7 +80,8 @@ WITH shaped AS (
         l.location_id,
         CASE WHEN t.kind = 'refund' THEN -1 ELSE 1 END AS sign,
         retail_item_lines(t.lines) AS item_lines,
-        retail_payment_type_id(t.t1_type, t.store_idx, t.t1_card_slot) AS t1_payment_type_id,
+        retail_payment_type_id(t.t1_type, coalesce(t.t1_card_store_idx, t.store_idx), t.t1_card_slot)
+            AS t1_payment_type_id,
         retail_payment_type_id(t.t2_type, t.store_idx, t.t2_card_slot) AS t2_payment_type_id,
         CASE
             WHEN t.kind = 'cash' AND draw(t.store_idx, 2 * t.slot, 'retail_gift_card_sale', 100) < 4
@@ -158,11 +159,11 @@ SELECT
         '{"id":', t.id,
         ',"public_id":"', t.public_id,
         '","status":"', CASE WHEN t.kind = 'void' THEN 'voided' ELSE 'complete' END,
-        '","station_id":', retail_station_id(t.location_id, 1 + draw(t.store_idx, 2 * t.slot + t.ordinal, 'register', 6)),
+        '","station_id":', retail_station_id(t.location_id, coalesce(t.register, ticket_register(t.store_idx, t.slot, t.ordinal))),
         ',"source_location_id":', t.location_id,
         ',"customer_id":', coalesce(t.customer_id::VARCHAR, 'null'),
         ',"customer_name":', t.customer_name_json,
-        ',"sales_rep":"C', lpad((1 + draw(t.store_idx, 2 * t.slot + t.ordinal, 'cashier', 40))::VARCHAR, 3, '0'),
+        ',"sales_rep":"C', lpad(coalesce(t.cashier, 1 + draw(t.store_idx, 2 * t.slot + t.ordinal, 'cashier', 40))::VARCHAR, 3, '0'),
         '","created_at":"', t.created_at,
         '","completed_at":"', t.completed_at,
         '","updated_at":"', t.updated_at,

@@ -126,5 +126,9 @@ SELECT
     END AS t2_tip,
     CASE WHEN mix = 'SPLIT' THEN slot + 1 WHEN prepaid_first THEN slot END AS t2_slot,
     CASE WHEN mix = 'SPLIT' THEN slot + 1 WHEN prepaid_first THEN card_slot END AS t2_card_slot,
-    NULL::VARCHAR AS delivery_defect
+    NULL::VARCHAR AS delivery_defect,
+    -- set on tickets the risk patterns add (risk_patterns.py); NULL: drawn from the slot
+    NULL::BIGINT AS t1_card_store_idx,
+    NULL::BIGINT AS register,
+    NULL::BIGINT AS cashier
 FROM tendered;

@@ -90,5 +90,9 @@ SELECT
     -- set on order payments (create_order_payments.sql), which close no ticket
     NULL::VARCHAR AS sales_order_number,
     -- set by the currency_mismatch defect (apply_record_defects.sql); NULL: the store's currency
-    NULL::VARCHAR AS currency
+    NULL::VARCHAR AS currency,
+    -- set by the risk patterns (risk_patterns.py): the store whose card_slot draws the card, and
+    -- the entry mode; NULL: the slot's own store and drawn entry mode
+    NULL::BIGINT AS card_store_idx,
+    NULL::VARCHAR AS card_entry_mode
 FROM events;

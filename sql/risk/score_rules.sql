@@ -1,0 +1,103 @@
+-- The rules of ref.risk_rules against risk.features of the days $first..$last, set-based: every
+-- feature row meets the rules of its day, domain, entity kind and feature in one join.
+-- risk_day_features: one row per entity and feature. A features file may write a feature of an
+-- entity twice (a store's busiest burst per currency); the largest value stands (every rule
+-- operator is >= or >: the strongest case), with every row's records, so a rule fires once.
+-- Most entities are transactions with one feature row: they are passed through as they are, and
+-- only entities of several rows are aggregated (list aggregates over a million groups would cost
+-- more than the rest of the scoring).
+
+-- The rule rows in force on each day: the newest valid_from on or before it, per rule_id.
+CREATE OR REPLACE TEMP TABLE risk_day_rules AS
+SELECT d.business_date, r.rule_id, r.domain, r.entity_kind, r.feature, r.operator, r.threshold,
+       r.points, r.severity, r.pattern, r.reason
+FROM (
+    SELECT DISTINCT business_date FROM risk.features WHERE business_date BETWEEN $first AND $last
+) AS d
+JOIN ref.risk_rules AS r ON r.valid_from <= d.business_date
+QUALIFY row_number() OVER (PARTITION BY d.business_date, r.rule_id ORDER BY r.valid_from DESC) = 1;
+
+CREATE OR REPLACE TEMP TABLE risk_entity_sizes AS
+SELECT business_date, domain, entity_kind, entity_id, count(*) AS feature_rows
+FROM risk.features
+WHERE business_date BETWEEN $first AND $last
+GROUP BY business_date, domain, entity_kind, entity_id;
+
+CREATE OR REPLACE TEMP TABLE risk_day_features AS
+SELECT f.business_date, f.domain, f.entity_kind, f.entity_id, f.feature, f.store_id,
+       f.legal_entity, f.value, f.evidence, f.record_ids, true AS single_row
+FROM risk.features AS f
+SEMI JOIN (SELECT * FROM risk_entity_sizes WHERE feature_rows = 1) AS s
+    USING (business_date, domain, entity_kind, entity_id)
+WHERE f.business_date BETWEEN $first AND $last
+UNION ALL
+SELECT f.business_date, f.domain, f.entity_kind, f.entity_id, f.feature,
+       any_value(f.store_id), any_value(f.legal_entity), max(f.value),
+       arg_max(f.evidence, f.value), list_distinct(flatten(list(f.record_ids))), false
+FROM risk.features AS f
+SEMI JOIN (SELECT * FROM risk_entity_sizes WHERE feature_rows > 1) AS s
+    USING (business_date, domain, entity_kind, entity_id)
+WHERE f.business_date BETWEEN $first AND $last
+GROUP BY f.business_date, f.domain, f.entity_kind, f.entity_id, f.feature;
+
+CREATE OR REPLACE TEMP TABLE risk_fired_rules AS
+WITH matched AS (
+    SELECT f.business_date, f.domain, f.entity_kind, f.entity_id, f.value, f.evidence, r.rule_id,
+           r.threshold, r.points, r.severity, r.pattern, r.reason
+    FROM risk_day_features AS f
+    JOIN risk_day_rules AS r USING (business_date, domain, entity_kind, feature)
+    WHERE CASE r.operator
+              WHEN '>=' THEN f.value >= r.threshold
+              WHEN '>' THEN f.value > r.threshold
+              WHEN '<=' THEN f.value <= r.threshold
+              WHEN '<' THEN f.value < r.threshold
+          END
+)
+SELECT business_date, domain, entity_kind, entity_id, rule_id, points, severity, pattern,
+       CASE severity WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END AS severity_rank,
+       replace(replace(replace(reason,
+           '{value}', CASE WHEN value = round(value) AND abs(value) < 1e15
+                           THEN CAST(CAST(value AS BIGINT) AS VARCHAR)
+                           ELSE CAST(round(value, 2) AS VARCHAR) END),
+           '{threshold}', CASE WHEN threshold = round(threshold) AND abs(threshold) < 1e15
+                               THEN CAST(CAST(threshold AS BIGINT) AS VARCHAR)
+                               ELSE CAST(threshold AS VARCHAR) END),
+           '{evidence}', coalesce(evidence, '')) AS reason
+FROM matched;
+
+-- row_no numbers the entities within their merchant, domain and kind in any order: it is only the
+-- key the model's scores come back by.
+CREATE OR REPLACE TEMP TABLE risk_entities AS
+WITH entities AS (
+    SELECT business_date, domain, entity_kind, entity_id, store_id, legal_entity,
+           map([feature], [value]) AS features, list_sort(list_distinct(record_ids)) AS record_ids
+    FROM risk_day_features
+    WHERE single_row
+    UNION ALL
+    SELECT business_date, domain, entity_kind, entity_id,
+           any_value(store_id), any_value(legal_entity),
+           map_from_entries(list_sort(list({'key': feature, 'value': value}))),
+           list_sort(list_distinct(flatten(list(record_ids))))
+    FROM risk_day_features
+    WHERE NOT single_row
+    GROUP BY business_date, domain, entity_kind, entity_id
+)
+SELECT *,
+       row_number() OVER (PARTITION BY business_date, legal_entity, domain, entity_kind) - 1 AS row_no
+FROM entities;
+
+-- What the model scores, filled per merchant, domain and kind by hl_d365_assets/risk/model.py.
+CREATE OR REPLACE TEMP TABLE risk_model_scores (
+    business_date   DATE,
+    legal_entity    VARCHAR,
+    domain          VARCHAR,
+    entity_kind     VARCHAR,
+    row_no          BIGINT,
+    model_score     DOUBLE,
+    top_feature     VARCHAR,
+    model_version   VARCHAR
+);
+
+DROP TABLE risk_day_rules;
+DROP TABLE risk_day_features;
+DROP TABLE risk_entity_sizes;
