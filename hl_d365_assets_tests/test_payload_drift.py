@@ -1,0 +1,121 @@
+"""Changed payload formats (issue 19, item 3): a day whose GP-API transactions arrive with
+``amount`` renamed ``amount_minor`` from mid-day on is quarantined line by line; the
+``payload_shape`` check names the new and vanished field (never a value); the co-pilot suggests
+the rename first; approving it writes a versioned row into mappings/field_mappings.csv, and the
+replay from the untouched landing segments loads the lines — conservation holding before and
+after — and the day's journals become ready. Known GP-API variants are never drift."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import shutil
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from hl_d365_assets.mapping_copilot import queue
+from hl_d365_assets.mapping_copilot.replay import replay_days
+from hl_d365_assets.sandbox import DefectRates, SandboxConfig
+from hl_d365_assets.settings import PROJECT_ROOT, Settings
+from hl_d365_assets_tests.conftest import generate_days, make_settings, run_range
+
+DAY = date(2026, 11, 12)
+ENTITY = ("heartland", "payment_transactions")
+
+
+def checks(result: dg.ExecuteInProcessResult, name: str) -> list:
+    return [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        and e.event_specific_data.check_name == name
+        and e.event_specific_data.asset_key.path[-1] == ENTITY[1]
+    ]
+
+
+def query(settings: Settings, sql: str) -> list[tuple]:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+        return conn.execute(sql, {"day": DAY} if "$day" in sql else None).fetchall()
+
+
+@pytest.fixture(scope="module")
+def renamed_day(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Path]:
+    folder = tmp_path_factory.mktemp("payload_drift")
+    mappings = folder / "mappings"
+    shutil.copytree(PROJECT_ROOT / "mappings", mappings, ignore=shutil.ignore_patterns("*.py"))
+    settings = dataclasses.replace(make_settings(folder / "data"), mappings_dir=mappings)
+    generate_days(
+        settings,
+        [DAY],
+        SandboxConfig(
+            seed=7,
+            store_count=2,
+            transactions_per_store_day=20,
+            mappings_dir=mappings,
+            defect_rates=DefectRates.none(),
+        ),
+        ground_truth_path=folder / "truth.ndjson",
+    )
+    # The gateway's new API version rolls out mid-day: from then on the field arrives renamed.
+    [segment, *_] = sorted(
+        (settings.data_dir / "landing" / ENTITY[0] / ENTITY[1]).rglob(
+            f"business_date={DAY.isoformat()}/*"
+        )
+    )
+    lines = segment.read_text().splitlines()
+    half = len(lines) // 2
+    assert all(line.count('"amount":') == 1 for line in lines)
+    segment.write_text(
+        "\n".join(lines[:half] + [ln.replace('"amount":', '"amount_minor":') for ln in lines[half:]])
+        + "\n"
+    )
+    return settings, segment
+
+
+def test_a_renamed_field_is_named_suggested_approved_and_replayed(renamed_day) -> None:
+    settings, segment = renamed_day
+    landed = segment.read_bytes()
+    with dg.DagsterInstance.ephemeral() as instance:
+        before = run_range(settings, instance, [DAY], raise_on_error=False)
+
+        [shape] = checks(before, "payload_shape")
+        assert not shape.passed
+        assert shape.metadata["new_fields"].value == {"payload.amount_minor": 20}
+        assert shape.metadata["vanished_fields"].value == {"payload.amount": 20}
+        [conservation] = checks(before, "conservation")
+        assert conservation.passed and conservation.metadata["quarantined"].value == 20
+        assert query(
+            settings, "SELECT bool_and(passed) FROM gl.journal_checks WHERE business_date = $day"
+        ) != [(True,)]
+
+        with duckdb.connect(str(settings.warehouse_path)) as conn:
+            queue.refresh(conn, settings.mappings_dir)
+            [first, *_] = [
+                s for s in queue.list_suggestions(conn) if s["mapping_kind"] == "field_rename"
+            ]
+            assert (first["unmapped_value"], first["target"]) == (
+                "payload.amount_minor",
+                "payload.amount",
+            )
+            approval = queue.approve(
+                conn, settings.mappings_dir, first["suggestion_id"], "finance.user"
+            )
+        with (settings.mappings_dir / "field_mappings.csv").open() as handle:
+            [row] = list(csv.DictReader(handle))
+        assert row["landed_field"] == "payload.amount_minor"
+        assert (row["valid_from"], row["approved_by"]) == (DAY.isoformat(), "finance.user")
+
+        assert replay_days(settings, instance, approval.replay_job, [DAY], print)
+    assert segment.read_bytes() == landed  # the landing segment is immutable
+    assert query(
+        settings,
+        "SELECT count(*) FROM ops.quarantine WHERE entity = 'payment_transactions' "
+        "AND business_date = $day",
+    ) == [(0,)]
+    assert query(
+        settings, "SELECT bool_and(passed) FROM gl.journal_checks WHERE business_date = $day"
+    ) == [(True,)]
