@@ -70,7 +70,9 @@ def renamed_day(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Pat
     half = len(lines) // 2
     assert all(line.count('"amount":') == 1 for line in lines)
     segment.write_text(
-        "\n".join(lines[:half] + [ln.replace('"amount":', '"amount_minor":') for ln in lines[half:]])
+        "\n".join(
+            lines[:half] + [ln.replace('"amount":', '"amount_minor":') for ln in lines[half:]]
+        )
         + "\n"
     )
     return settings, segment
@@ -110,6 +112,18 @@ def test_a_renamed_field_is_named_suggested_approved_and_replayed(renamed_day) -
         assert (row["valid_from"], row["approved_by"]) == (DAY.isoformat(), "finance.user")
 
         assert replay_days(settings, instance, approval.replay_job, [DAY], print)
+        raw = dg.AssetKey(["raw", ENTITY[1]])
+        latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+            [dg.AssetCheckKey(raw, "conservation"), dg.AssetCheckKey(raw, "payload_shape")]
+        )
+        after = {
+            key.name: record.event.dagster_event.event_specific_data
+            for key, record in latest.items()
+        }
+        assert after["conservation"].passed
+        assert after["conservation"].metadata["quarantined"].value == 0
+        assert after["conservation"].metadata["loaded"].value == 40
+        assert after["payload_shape"].passed  # the approved rename is no longer drift
     assert segment.read_bytes() == landed  # the landing segment is immutable
     assert query(
         settings,
