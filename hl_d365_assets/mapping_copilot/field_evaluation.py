@@ -73,6 +73,7 @@ class FieldRenameReport:
     fraction: float
     seed: int
     day: date
+    mid_day: bool
     by_entity: dict[str, Score]
 
     def total(self, attr: str) -> int:
@@ -89,7 +90,9 @@ class FieldRenameReport:
     def lines(self) -> list[str]:
         out = [
             f"held out {self.fraction:.0%} of the fields landed on {self.day} (seed {self.seed}),"
-            f" each renamed {len(STYLES)} ways ({', '.join(STYLES)}) from mid-day on: "
+            f" each renamed {len(STYLES)} ways ({', '.join(STYLES)}) "
+            + ("from mid-day on" if self.mid_day else "all day, no earlier day")
+            + ": "
             f"{self.total('held_out')} renames",
             f"{'raw entity':<32} {'renames':>8} {'top-1':>7} {'top-3':>7}",
         ]
@@ -105,10 +108,10 @@ def _held(seed: int, entity: str, name: str, fraction: float) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < fraction
 
 
-def _renamed_copy(lines: list[str], field: str, new_leaf: str) -> list[str]:
-    """The lines with ``field`` (a path) renamed ``new_leaf`` from mid-day on, in place in its
-    object (key order kept; numbers kept as written, via Decimal)."""
-    half = len(lines) // 2
+def _renamed_copy(lines: list[str], field: str, new_leaf: str, mid_day: bool) -> list[str]:
+    """The lines with ``field`` (a path) renamed ``new_leaf`` from mid-day on (or all day), in
+    place in its object (key order kept; numbers kept as written, via Decimal)."""
+    half = len(lines) // 2 if mid_day else 0
     out = lines[:half]
     for text in lines[half:]:
         try:
@@ -128,10 +131,13 @@ def _renamed_copy(lines: list[str], field: str, new_leaf: str) -> list[str]:
 
 
 def evaluate_field_renames(
-    landing_dir: Path, day: date, fraction: float = 0.3, seed: int = 19
+    landing_dir: Path, day: date, fraction: float = 0.3, seed: int = 19, mid_day: bool = True
 ) -> FieldRenameReport:
+    """``mid_day``: the rename arrives from mid-day on, so the old name's values are profiled
+    from the day's first half. Otherwise the whole day arrives renamed and no earlier day is
+    shown: the name alone decides among every contract field missing there (the floor)."""
     zone = LandingZone(landing_dir)
-    report = FieldRenameReport(fraction, seed, day, defaultdict(Score))
+    report = FieldRenameReport(fraction, seed, day, mid_day, defaultdict(Score))
     with duckdb.connect() as conn, tempfile.TemporaryDirectory() as scratch:
         for source, entities in SOURCES.items():
             for entity in entities:
@@ -163,7 +169,9 @@ def evaluate_field_renames(
                         # A new file per trial: DuckDB may cache a file it has read by name.
                         copy = Path(scratch) / f"business_date={day}" / f"{score.held_out}.ndjson"
                         copy.parent.mkdir(exist_ok=True)
-                        copy.write_text("\n".join(_renamed_copy(lines, name, new_leaf)) + "\n")
+                        copy.write_text(
+                            "\n".join(_renamed_copy(lines, name, new_leaf, mid_day)) + "\n"
+                        )
                         drift = day_drift(conn, source, entity, [copy])
                         news = [d for d in drift if d.change == "new"]
                         vanished = [d for d in drift if d.change == "vanished"]
