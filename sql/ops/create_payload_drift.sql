@@ -23,3 +23,8 @@ COMMENT ON COLUMN ops.payload_drift.mean_length IS 'Value profile: mean length o
 COMMENT ON COLUMN ops.payload_drift.digit_share IS 'Value profile: share of values that are all digits.';
 COMMENT ON COLUMN ops.payload_drift.letter_share IS 'Value profile: share of values that are all letters.';
 COMMENT ON COLUMN ops.payload_drift.distinct_ratio IS 'Value profile: distinct values / values.';
+COMMENT ON COLUMN ops.payload_drift.source IS 'Landing source (heartland, heartland_retail, d365, heartland_payroll, bank).';
+COMMENT ON COLUMN ops.payload_drift.entity IS 'Landing entity of the source (payment_transactions, tickets, ...): the raw table it loads.';
+COMMENT ON COLUMN ops.payload_drift.business_date IS 'The landed business day (partition) the finding is for.';
+COMMENT ON COLUMN ops.payload_drift.json_type IS 'The JSON type the field arrives as (VARCHAR, BIGINT, DOUBLE, BOOLEAN, OBJECT, ARRAY), as json_tree reports it.';
+COMMENT ON COLUMN ops.payload_drift.checked_at IS 'When the payload_shape check recorded it (UTC).';
