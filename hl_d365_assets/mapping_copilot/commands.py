@@ -58,8 +58,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument(
         "--day",
         type=date.fromisoformat,
-        help="with --field-renames: the landed day (default: "
-        "the newest day GP-API transactions landed for)",
+        help="the landed day whose fields --field-renames renames (default: the newest "
+        "GP-API transactions day)",
     )
     evaluate.add_argument(
         "--all-day",

@@ -154,8 +154,7 @@ def evaluate_field_renames(
                 fields = [
                     f
                     for (f,) in conn.execute(
-                        "SELECT DISTINCT field FROM payload_shape WHERE json_type NOT IN "
-                        "('OBJECT', 'ARRAY') AND NOT contains(field, '[*]') ORDER BY field"
+                        sql_file("raw/list_payload_scalar_fields.sql")
                     ).fetchall()
                     if f in known.fields and _held(seed, f"{source}/{entity}", f, fraction)
                 ]

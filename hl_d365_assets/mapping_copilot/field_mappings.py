@@ -141,10 +141,7 @@ def _profiles(
         sql_file("raw/stage_payload_field_profiles.sql"),
         {"segments": segments, "fields": fields},
     )
-    rows = conn.execute(
-        "SELECT field, json_type, mean_length, digit_share, letter_share, distinct_ratio "
-        "FROM payload_field_profiles"
-    ).fetchall()
+    rows = conn.execute(sql_file("raw/read_payload_field_profiles.sql")).fetchall()
     return {row[0]: Profile(*row[1:]) for row in rows}
 
 
@@ -165,9 +162,7 @@ def day_drift(
         return []
     paths = [str(p) for p in segments]
     run_script(conn, sql_file("raw/stage_payload_shape.sql"), {"segments": paths})
-    shape = conn.execute(
-        "SELECT field, arg_max(json_type, lines), max(lines) FROM payload_shape GROUP BY field"
-    ).fetchall()
+    shape = conn.execute(sql_file("raw/read_payload_shape.sql")).fetchall()
     base = contract(source, entity)
     known = Contract(base.fields | renamed, base.open_fields)
     seen = {field for field, _, _ in shape}
