@@ -18,8 +18,9 @@ import duckdb
 import pytest
 
 from hl_d365_assets.cli import main
+from hl_d365_assets.defs.mappings.sensors import replay_after_mapping_decision
+from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.mapping_copilot import queue
-from hl_d365_assets.mapping_copilot.replay import replay_days
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
 from hl_d365_assets_tests.conftest import generate_days, make_settings, run_range
@@ -36,6 +37,12 @@ def checks(result: dg.ExecuteInProcessResult, name: str) -> list:
         and e.event_specific_data.check_name == name
         and e.event_specific_data.asset_key.path[-1] == ENTITY[1]
     ]
+
+
+def job(name: str) -> dg.JobDefinition:
+    from hl_d365_assets.definitions import defs
+
+    return defs.resolve_job_def(name)
 
 
 def query(settings: Settings, sql: str) -> list[tuple]:
@@ -100,7 +107,7 @@ def test_held_out_field_renames_are_suggested_right(
 def test_a_renamed_field_is_named_suggested_approved_and_replayed(renamed_day) -> None:
     settings, segment = renamed_day
     landed = segment.read_bytes()
-    with dg.DagsterInstance.ephemeral() as instance:
+    with dg.instance_for_test() as instance:
         before = run_range(settings, instance, [DAY], raise_on_error=False)
 
         [shape] = checks(before, "payload_shape")
@@ -113,24 +120,60 @@ def test_a_renamed_field_is_named_suggested_approved_and_replayed(renamed_day) -
             settings, "SELECT bool_and(passed) FROM gl.journal_checks WHERE business_date = $day"
         ) != [(True,)]
 
-        with duckdb.connect(str(settings.warehouse_path)) as conn:
-            queue.refresh(conn, settings.mappings_dir)
+        # The finance user's path in the UI: refresh, approve from the Launchpad, the sensor
+        # replays the held day (the CLI's approve runs the same queue.approve and replay).
+        resources = build_resources(settings)
+        assert (
+            job("suggest_mappings_job")
+            .execute_in_process(instance=instance, resources=resources)
+            .success
+        )
+        with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
             [first, *_] = [
                 s for s in queue.list_suggestions(conn) if s["mapping_kind"] == "field_rename"
             ]
-            assert (first["unmapped_value"], first["target"]) == (
-                "payload.amount_minor",
-                "payload.amount",
-            )
-            approval = queue.approve(
-                conn, settings.mappings_dir, first["suggestion_id"], "finance.user"
-            )
+        assert (first["unmapped_value"], first["target"]) == (
+            "payload.amount_minor",
+            "payload.amount",
+        )
+        decided = job("decide_mapping_job").execute_in_process(
+            instance=instance,
+            resources=resources,
+            run_config={
+                "ops": {
+                    "decide_mapping_suggestion": {
+                        "config": {
+                            "suggestion_id": first["suggestion_id"],
+                            "decided_by": "finance.user",
+                        }
+                    }
+                }
+            },
+        )
+        assert decided.success
         with (settings.mappings_dir / "field_mappings.csv").open() as handle:
             [row] = list(csv.DictReader(handle))
         assert row["landed_field"] == "payload.amount_minor"
         assert (row["valid_from"], row["approved_by"]) == (DAY.isoformat(), "finance.user")
 
-        assert replay_days(settings, instance, approval.replay_job, [DAY], print)
+        with dg.build_run_status_sensor_context(
+            sensor_name=replay_after_mapping_decision.name,
+            dagster_instance=instance,
+            dagster_run=decided.dagster_run,
+            dagster_event=decided.get_run_success_event(),
+        ) as context:
+            [request] = list(replay_after_mapping_decision(context))
+        assert (request.job_name, request.partition_key) == ("daily_heartland_job", str(DAY))
+        assert (
+            job(request.job_name)
+            .execute_in_process(
+                instance=instance,
+                resources=resources,
+                partition_key=request.partition_key,
+                tags=request.tags,
+            )
+            .success
+        )
         raw = dg.AssetKey(["raw", ENTITY[1]])
         latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(
             [dg.AssetCheckKey(raw, "conservation"), dg.AssetCheckKey(raw, "payload_shape")]
