@@ -107,7 +107,7 @@ def test_held_out_field_renames_are_suggested_right(
 def test_a_renamed_field_is_named_suggested_approved_and_replayed(renamed_day) -> None:
     settings, segment = renamed_day
     landed = segment.read_bytes()
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         before = run_range(settings, instance, [DAY], raise_on_error=False)
 
         [shape] = checks(before, "payload_shape")
