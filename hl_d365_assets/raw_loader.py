@@ -82,11 +82,19 @@ def load_entity(
     days: Sequence[date],
     max_record_bytes: int = MAX_RECORD_BYTES,
     source: str = SOURCE,
+    field_mappings: Sequence = (),
 ) -> list[DayLoad]:
-    """Stage, screen, parse and rank the segments' lines, then replace ``days`` of ``entity``."""
+    """Stage, screen, parse and rank the segments' lines, then replace ``days`` of ``entity``.
+
+    ``field_mappings``: the entity's approved field renames (mappings/field_mappings.csv), applied
+    to the staged lines before anything reads them (docs/mapping-copilot.md)."""
     table = raw_table(source, entity)
     run_script(conn, sql_file("raw/stage_landed_lines.sql"))
     _stage_lines(conn, [str(p) for p in segments])
+    if field_mappings:
+        from hl_d365_assets.mapping_copilot.field_mappings import apply
+
+        apply(conn, list(field_mappings))
     run_script(
         conn,
         sql_file("raw/stage_card_number_findings.sql"),

@@ -49,12 +49,50 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--rounds", type=int, default=5)
     evaluate.add_argument("--seed", type=int, default=19)
     evaluate.add_argument("--misses", action="store_true", help="list every top-1 miss")
+    evaluate.add_argument(
+        "--field-renames",
+        action="store_true",
+        help="evaluate the field-rename suggestions instead: rename a fraction of the fields of "
+        "a landed day and see whether the suggestion names the field replaced",
+    )
+    evaluate.add_argument(
+        "--day",
+        type=date.fromisoformat,
+        help="the landed day whose fields --field-renames renames (default: the newest "
+        "GP-API transactions day)",
+    )
+    evaluate.add_argument(
+        "--all-day",
+        action="store_true",
+        help="with --field-renames: the rename arrives all day, not from mid-day on",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from hl_d365_assets.settings import load_settings
 
     settings = load_settings()
+    if args.mappings_command == "evaluate" and args.field_renames:
+        from hl_d365_assets.landing import LandingZone
+        from hl_d365_assets.mapping_copilot.field_evaluation import evaluate_field_renames
+
+        days = LandingZone(settings.landing_dir).business_dates("heartland", "payment_transactions")
+        day = args.day or (date.fromisoformat(max(days)) if days else None)
+        if day is None:
+            print(
+                "hl-d365 mappings evaluate: no landed day (hl-d365 sandbox first)", file=sys.stderr
+            )
+            return 1
+        renames = evaluate_field_renames(
+            settings.landing_dir, day, args.fraction, args.seed, mid_day=not args.all_day
+        )
+        for line in renames.lines():
+            print(line)
+        if args.misses:
+            for name, score in renames.by_entity.items():
+                for miss in score.misses:
+                    print(f"  miss {name}: {miss}")
+        return 0
     if args.mappings_command == "evaluate":
         from hl_d365_assets.mapping_copilot.evaluation import evaluate
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from hl_d365_assets.mapping_copilot import field_mappings
 from hl_d365_assets.mapping_copilot.evidence import evidence_for
 from hl_d365_assets.mapping_copilot.kinds import (
     KINDS,
@@ -129,12 +130,16 @@ def refresh(
                     "replay_job": kind.replay_job,
                 }
             )
+    # Changed payload formats: field renames for the drift the payload_shape checks recorded.
+    renames = field_mappings.suggestion_rows(conn, mappings_dir, suggestion_id)
+    rows += renames
     with transaction(conn):
         conn.execute(sql_file("ops/delete_open_mapping_suggestions.sql")).fetchall()
         for row in rows:
             conn.execute(sql_file("ops/insert_mapping_suggestion.sql"), row).fetchall()
             stored += 1
-    return RefreshReport(len(unmapped) - awaiting, stored, awaiting_values)
+    fields = len({(r["context"], r["unmapped_value"]) for r in renames})
+    return RefreshReport(len(unmapped) - awaiting + fields, stored, awaiting_values)
 
 
 def list_suggestions(conn: duckdb.DuckDBPyConnection, status: str | None = "open") -> list[dict]:
@@ -166,11 +171,16 @@ def approve(
     """Write the suggestion's row into its mapping file and record who approved it when. The
     row's ``valid_from`` is the first held day unless given, so every held day maps."""
     suggestion = _one(conn, sid)
-    kind = KINDS[suggestion["mapping_kind"]][0]
     row = json.loads(suggestion["proposed_row"])
-    problem = target_problem(mappings_dir, {c: row[c] for c in kind.target_columns})
-    if problem:
-        raise DecisionRefused(f"{sid} cannot be approved: {problem}")
+    if suggestion["mapping_kind"] == field_mappings.KIND:
+        file, key_columns = field_mappings.FILE, field_mappings.KEY_COLUMNS
+        row["approved_by"] = decided_by
+    else:
+        kind = KINDS[suggestion["mapping_kind"]][0]
+        file, key_columns = kind.file, kind.key_columns
+        problem = target_problem(mappings_dir, {c: row[c] for c in kind.target_columns})
+        if problem:
+            raise DecisionRefused(f"{sid} cannot be approved: {problem}")
     days = sorted(suggestion["held_business_dates"])
     start = valid_from or days[0]
     if "valid_from" in row:
@@ -186,8 +196,8 @@ def approve(
             {"suggestion_id": sid, "decided_by": decided_by},
         ).fetchall()
         # The file last: if it refuses (the mapping is already there), the decision rolls back.
-        line = append_row(mappings_dir / kind.file, row, kind.key_columns)
-    return Approval(sid, kind.file, line, start, days, suggestion["replay_job"])
+        line = append_row(mappings_dir / file, row, key_columns)
+    return Approval(sid, file, line, start, days, suggestion["replay_job"])
 
 
 def reject(

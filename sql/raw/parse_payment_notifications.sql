@@ -52,7 +52,8 @@ SELECT
         CASE WHEN starts_with(e.payload.amount, '-')
              THEN 'negative_amount: payload.amount "' || e.payload.amount || '" (GP-API amounts are unsigned minor units; the type gives the sign)' END,
         CASE WHEN NOT regexp_full_match(coalesce(e.payload.amount, ''), '[0-9]{1,15}')
-                  AND NOT starts_with(e.payload.amount, '-')
+                  -- coalesce: a missing amount (NULL) is quarantined too, not loaded as NULL.
+                  AND NOT coalesce(starts_with(e.payload.amount, '-'), false)
              THEN 'invalid_amount: payload.amount ' || coalesce('"' || e.payload.amount || '"', 'is missing')
                   || ' is not an integer string of minor units' END
     ], lambda p: p IS NOT NULL) END AS problems

@@ -6,6 +6,8 @@
 -- card number as masked_number_first6last4, or as first six (number_first6, card.bin) and last
 -- four (masked_number_last4, number_last4) put back together as 6 + X + 4. Numbers are read as
 -- text, so "1500" and 1500 are the same figure and a JSON number is never a float.
+-- Contract, read past: payload.account_name, payload.action.time_created, payload.payment_method.name
+-- (sent by the source, deliberately not parsed; the payload_shape check knows them.)
 CREATE OR REPLACE TEMP VIEW parsed_events AS
 WITH decoded AS (
     SELECT
@@ -105,7 +107,8 @@ SELECT
         CASE WHEN starts_with(e.payload.gratuity_amount, '-')
              THEN 'negative_amount: payload.gratuity_amount "' || e.payload.gratuity_amount || '" (GP-API amounts are unsigned minor units; the type gives the sign)' END,
         CASE WHEN NOT regexp_full_match(coalesce(e.payload.amount, ''), '[0-9]{1,15}')
-                  AND NOT starts_with(e.payload.amount, '-')
+                  -- coalesce: a missing amount (NULL) is quarantined too, not loaded as NULL.
+                  AND NOT coalesce(starts_with(e.payload.amount, '-'), false)
              THEN 'invalid_amount: payload.amount ' || coalesce('"' || e.payload.amount || '"', 'is missing')
                   || ' is not an integer string of minor units' END,
         CASE WHEN NOT regexp_full_match(coalesce(nullif(e.payload.gratuity_amount, ''), '0'), '-?[0-9]{1,15}')

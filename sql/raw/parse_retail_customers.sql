@@ -1,6 +1,8 @@
 -- Parse each screened line against the Heartland Retail customer shape. Customers carry personal
 -- data (names, email, addresses, phones): kept here for the customer MDM, but no problem text
 -- ever quotes a value.
+-- Contract, read past: payload.custom
+-- (sent by the source, deliberately not parsed; the payload_shape check knows them.)
 CREATE OR REPLACE TEMP VIEW parsed_events AS
 WITH decoded AS (
     SELECT

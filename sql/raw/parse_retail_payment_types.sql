@@ -1,4 +1,6 @@
 -- Parse each screened line against the Heartland Retail payment type shape.
+-- Contract, read past: payload.created_at
+-- (sent by the source, deliberately not parsed; the payload_shape check knows them.)
 CREATE OR REPLACE TEMP VIEW parsed_events AS
 WITH decoded AS (
     SELECT

@@ -15,6 +15,8 @@
 -- missing a required amount, is read twice more, typed wide (DECIMAL(38, 10)) and as text (to
 -- tell an absent amount from one that is not a number), and diagnosed field by field
 -- (money_problems, quantity_problems); its amounts come from the wide read (exact_money).
+-- Contract, read past: payload.payments[*].created_at, payload.payments[*].updated_at, payload.lines[*].created_at, payload.lines[*].updated_at
+-- (sent by the source, deliberately not parsed; the payload_shape check knows them.)
 CREATE OR REPLACE TEMP VIEW parsed_events AS
 WITH decoded AS (
     SELECT

@@ -5,6 +5,7 @@ snapshot of what D365 holds, not a business day's events)."""
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -23,6 +24,7 @@ from hl_d365_assets.d365.raw_load import (
 )
 from hl_d365_assets.defs.landing.assets import TARGETED_PULL_KEY
 from hl_d365_assets.defs.payroll.jobs import PAYROLL_GROUP
+from hl_d365_assets.mapping_copilot import field_mappings
 from hl_d365_assets.raw_loader import (
     BANK_ENTITIES,
     BANK_SOURCE,
@@ -38,7 +40,7 @@ from hl_d365_assets.raw_loader import (
     raw_table,
 )
 from hl_d365_assets.raw_loader import D365_ENTITIES as D365_EVENT_ENTITIES
-from hl_d365_assets.resources import LandingZoneResource
+from hl_d365_assets.resources import LandingZoneResource, MappingsResource
 from hl_d365_assets.table_metadata import definition_metadata, table_metadata
 from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, transaction
 
@@ -93,13 +95,15 @@ def build_raw_asset(
         context: dg.AssetExecutionContext,
         warehouse: WarehouseResource,
         landing: LandingZoneResource,
+        mappings: MappingsResource,
     ) -> dg.MaterializeResult:
         days = partition_dates(context)
+        renames = field_mappings.read(Path(mappings.directory), source, entity)
         by_day = {day.isoformat(): landing.zone.segments(source, entity, day) for day in days}
         segments = [path for day_segments in by_day.values() for path in day_segments]
         started = time.perf_counter()
         with warehouse.writer() as conn:
-            loads = load_entity(conn, entity, segments, days, source=source)
+            loads = load_entity(conn, entity, segments, days, source=source, field_mappings=renames)
             sql_seconds = time.perf_counter() - started
             reasons = quarantine_by_reason(conn, entity, days[0], days[-1], source=source)
             metadata = table_metadata(conn, f"raw.{table}", days[0], days[-1])

@@ -6,6 +6,10 @@
   and blocks canonical, recon and gl of the run, with the top reasons in its metadata and an
   ``ops.alerts`` row; above the warn share it warns. A day loading far fewer rows than recent
   days (zero events from a source that normally has them) warns with the expected volume.
+- Payload shape (schema drift, issue 19): a field the parser's contract does not know, with the
+  contract fields it replaced, named by field (never a value) and recorded in ops.payload_drift
+  for ``hl-d365 mappings suggest`` to propose the rename (docs/mapping-copilot.md). Not blocking:
+  conservation and the quarantine share already hold a day whose lines did not load.
 - Table contracts (pandera models): a raw day that breaks the landing contract must not be
   normalised, let alone reach the ledger.
 - Does D365 hold what the GL mapping posts to? A journal naming a main account or dimension value
@@ -42,6 +46,7 @@ from hl_d365_assets.load_health import (
     raise_quarantine_alert,
     top_reasons,
 )
+from hl_d365_assets.mapping_copilot import field_mappings
 from hl_d365_assets.raw_loader import (
     BANK_ENTITIES,
     BANK_SOURCE,
@@ -505,3 +510,70 @@ def order_lines_within_available_stock(
             "compute_seconds": round(time.perf_counter() - started, 3),
         },
     )
+
+
+def build_payload_shape_check(entity: str, source: str) -> dg.AssetChecksDefinition:
+    table = raw_table(source, entity)
+
+    @dg.asset_check(
+        asset=dg.AssetKey(["raw", table]),
+        name="payload_shape",
+        description="The day's payload fields (names, JSON types, nesting) against the fields "
+        f"sql/raw/parse_{table}.sql reads: new and vanished fields with line counts.",
+        blocking=False,
+        partitions_def=business_days,
+        retry_policy=WAREHOUSE_RETRY,
+    )
+    def payload_shape(
+        context: dg.AssetCheckExecutionContext,
+        warehouse: WarehouseResource,
+        landing: LandingZoneResource,
+        mappings: MappingsResource,
+    ) -> dg.AssetCheckResult:
+        started = time.perf_counter()
+        approved = field_mappings.read(Path(mappings.directory), source, entity)
+        found: list[field_mappings.Drift] = []
+        with warehouse.writer() as conn:
+            for day in partition_dates(context):
+                drifts = field_mappings.day_drift(
+                    conn,
+                    source,
+                    entity,
+                    landing.zone.segments(source, entity, day),
+                    field_mappings.earlier_segments(landing.zone, source, entity, day),
+                    frozenset(m.landed_field for m in approved if m.valid_from <= day),
+                )
+                with transaction(conn):
+                    field_mappings.record_drift(conn, source, entity, day, drifts)
+                found += drifts
+
+        def listed(change: str) -> dict[str, int]:
+            out: dict[str, int] = {}
+            for d in found:
+                if d.change == change:
+                    out[d.field] = out.get(d.field, 0) + d.lines
+            return out
+
+        new, vanished = listed("new"), listed("vanished")
+        return dg.AssetCheckResult(
+            passed=not new,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "new_fields": dg.MetadataValue.json(new),
+                "vanished_fields": dg.MetadataValue.json(vanished),
+                "new_field_types": dg.MetadataValue.json(
+                    {d.field: d.json_type for d in found if d.change == "new"}
+                ),
+                "next_step": "hl-d365 mappings suggest (field_rename suggestions)"
+                if new
+                else "none",
+                "compute_seconds": round(time.perf_counter() - started, 3),
+            },
+        )
+
+    return payload_shape
+
+
+payload_shape_checks = [build_payload_shape_check(e, s) for s, e in RAW_STREAMS] + [
+    build_payload_shape_check(e, D365_EVENT_SOURCE) for e in D365_EVENT_ENTITIES
+]

@@ -1,0 +1,403 @@
+"""Changed payload formats (issue 19, item 3): the payload contract of each raw entity, the day's
+drift from it, suggested field renames, and the approved renames the raw loader applies.
+
+- **The contract** is what the parser reads: the ``from_json`` shapes of
+  ``sql/raw/parse_<table>.sql``, every place and every variant it reads a field from. So a known
+  variant (GP-API's ``masked_number_first6last4`` or ``masked_number_last4`` with ``bin``) is in
+  the contract and never drift; a field the parser reads as ``JSON`` accepts anything beneath it.
+- **Drift** (:func:`day_drift`): fields a day's lines carry that the contract does not know
+  (new), and the contract fields at the same place that are missing on every line carrying a new
+  one while other lines of the day or the week before carry them (vanished: the rename's other
+  half). Names, JSON types, counts and value profiles only —
+  never a value, since lines may carry card or personal data.
+- **Suggestions** (:func:`suggestion_rows`): for each new field, the vanished fields scored by
+  name similarity (the co-pilot's :func:`~hl_d365_assets.mapping_copilot.similarity.text_match`)
+  and value-profile similarity, with a one-to-one greedy assignment (scipy is not in the lock),
+  stored in ``ops.mapping_suggestions`` as ``field_rename`` next to the value mappings.
+- **Approved renames** live in ``mappings/field_mappings.csv`` (versioned: ``valid_from``,
+  ``approved_by``); :func:`apply` renames the key in the staged lines before they are screened
+  and parsed. The landing segments are never rewritten, so replaying a day re-reads them.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from hl_d365_assets.mapping_copilot.similarity import text_match
+from hl_d365_assets.raw_loader import BANK_SOURCE, PAYROLL_SOURCE, raw_table
+from hl_d365_assets.warehouse import SQL_DIR, run_script, sql_file
+
+FILE = "field_mappings.csv"
+KIND = "field_rename"
+KEY_COLUMNS = ("source", "entity", "landed_field")
+MIN_SCORE = 0.45
+"""Below this a vanished field is not proposed for a new one at all."""
+PROFILE_LOOKBACK_DAYS = 7
+"""A vanished field absent all day is profiled from the entity's earlier landed days."""
+_SPEC = re.compile(r"from_json\(line,\s*'(.*?)'\s*\)", re.S)
+_READ_PAST = re.compile(r"^-- Contract, read past: (.+)$", re.M)
+"""A parse file's declaration of fields the source sends and the parser deliberately skips (a
+cardholder name, audit timestamps): in the contract, anything beneath them too."""
+
+
+@dataclass(frozen=True)
+class Contract:
+    fields: frozenset[str]
+    """Every path the parser reads (objects too), arrays as ``[*]``, without ``$.``."""
+    open_fields: tuple[str, ...]
+    """Fields read as ``JSON`` or declared read past: they and anything beneath are accepted."""
+
+    def knows(self, field: str) -> bool:
+        return field in self.fields or any(
+            field == p or field.startswith(p + ".") or field.startswith(p + "[")
+            for p in self.open_fields
+        )
+
+
+@cache
+def contract(source: str, entity: str) -> Contract:
+    """The union of the ``from_json`` shapes in the entity's parse SQL."""
+    text = (SQL_DIR / "raw" / f"parse_{raw_table(source, entity)}.sql").read_text()
+    fields: set[str] = set()
+    open_fields: list[str] = []
+
+    def walk(spec: object, prefix: str) -> None:
+        if isinstance(spec, dict):
+            for key, sub in spec.items():
+                path = f"{prefix}.{key}" if prefix else key
+                fields.add(path)
+                walk(sub, path)
+        elif isinstance(spec, list) and spec:
+            fields.add(prefix + "[*]")
+            walk(spec[0], prefix + "[*]")
+        elif isinstance(spec, str):
+            if spec.upper() == "JSON":
+                open_fields.append(prefix)
+            elif spec.endswith("[]"):
+                fields.add(prefix + "[*]")
+
+    for spec in _SPEC.findall(text):
+        walk(json.loads(spec), "")
+    for declared in _READ_PAST.findall(text):
+        open_fields += [f.strip() for f in declared.split(",") if f.strip()]
+    return Contract(frozenset(fields), tuple(open_fields))
+
+
+def parent(field: str) -> str:
+    return field.rsplit(".", 1)[0] if "." in field else ""
+
+
+def leaf(field: str) -> str:
+    return field.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Profile:
+    json_type: str | None
+    mean_length: float | None
+    digit_share: float | None
+    letter_share: float | None
+    distinct_ratio: float | None
+
+    def similarity(self, other: Profile) -> float | None:
+        """1 = alike in every measure; None when either side has no values to compare."""
+        if self.mean_length is None or other.mean_length is None:
+            return None
+        longer = max(self.mean_length, other.mean_length) or 1.0
+        parts = [
+            1.0 if self.json_type == other.json_type else 0.0,
+            min(self.mean_length, other.mean_length) / longer,
+            1 - abs(self.digit_share - other.digit_share),
+            1 - abs(self.letter_share - other.letter_share),
+            1 - abs(self.distinct_ratio - other.distinct_ratio),
+        ]
+        return sum(parts) / len(parts)
+
+
+@dataclass(frozen=True)
+class Drift:
+    field: str
+    change: str
+    json_type: str | None
+    lines: int
+    profile: Profile
+
+
+def _profiles(
+    conn: duckdb.DuckDBPyConnection, segments: list[str], fields: list[str]
+) -> dict[str, Profile]:
+    if not segments or not fields:
+        return {}
+    run_script(
+        conn,
+        sql_file("raw/stage_payload_field_profiles.sql"),
+        {"segments": segments, "fields": fields},
+    )
+    rows = conn.execute(sql_file("raw/read_payload_field_profiles.sql")).fetchall()
+    return {row[0]: Profile(*row[1:]) for row in rows}
+
+
+NO_PROFILE = Profile(None, None, None, None, None)
+
+
+def day_drift(
+    conn: duckdb.DuckDBPyConnection,
+    source: str,
+    entity: str,
+    segments: list[Path],
+    earlier_segments: list[Path] = (),
+    renamed: frozenset[str] = frozenset(),
+) -> list[Drift]:
+    """The day's new and vanished fields (set-based over its landed lines), with profiles.
+    ``renamed``: landed fields an approved rename valid on the day maps (no longer drift)."""
+    if not segments:
+        return []
+    paths = [str(p) for p in segments]
+    run_script(conn, sql_file("raw/stage_payload_shape.sql"), {"segments": paths})
+    shape = conn.execute(sql_file("raw/read_payload_shape.sql")).fetchall()
+    base = contract(source, entity)
+    known = Contract(base.fields | renamed, base.open_fields)
+    seen = {field for field, _, _ in shape}
+    new = [
+        (field, json_type, lines)
+        for field, json_type, lines in shape
+        # Only the topmost unknown field: a new object is one change, not one per key.
+        if not known.knows(field) and (not parent(field) or known.knows(parent(field)))
+    ]
+    if not new:
+        return []
+    siblings = sorted(
+        {
+            field
+            for n, _, _ in new
+            for field in base.fields
+            if parent(field) == parent(n) and not field.endswith("[*]")
+        }
+    )
+    absent = dict(
+        conn.execute(
+            sql_file("raw/count_vanished_fields.sql"),
+            {"segments": paths, "new_fields": [n for n, _, _ in new], "old_fields": siblings},
+        ).fetchall()
+    )
+    vanished = sorted(absent)
+    profiles = _profiles(conn, paths, [n for n, _, _ in new] + [v for v in vanished if v in seen])
+    missing = [v for v in vanished if v not in profiles]
+    if missing and earlier_segments:
+        profiles |= {
+            f: p
+            for f, p in _profiles(conn, [str(p) for p in earlier_segments], missing).items()
+            if f not in profiles
+        }
+    drifts = [Drift(n, "new", t, lines, profiles.get(n, NO_PROFILE)) for n, t, lines in new]
+    # Vanished only with evidence that the field was being sent: other lines of the day or the
+    # earlier days carry it. A contract field never seen is a variant this source does not use
+    # (GP-API report-row fields on a transactions day): a rename candidate ("absent") when
+    # nothing better exists, never reported as drift.
+    drifts += [
+        Drift(v, "vanished" if v in profiles else "absent",
+              (profiles.get(v) or NO_PROFILE).json_type, absent[v], profiles.get(v, NO_PROFILE))
+        for v in vanished
+    ]  # fmt: skip
+    return drifts
+
+
+def earlier_segments(landing_zone, source: str, entity: str, day: date) -> list[Path]:
+    """The entity's segments of the days before ``day`` (a week at most), for profiles."""
+    return [
+        path
+        for back in range(1, PROFILE_LOOKBACK_DAYS + 1)
+        for path in landing_zone.segments(source, entity, day - timedelta(days=back))
+    ]
+
+
+def record_drift(
+    conn: duckdb.DuckDBPyConnection, source: str, entity: str, day: date, drifts: list[Drift]
+) -> None:
+    """Replace the day's rows in ``ops.payload_drift`` (the caller holds the transaction)."""
+    params = {"source": source, "entity": entity, "business_date": day}
+    conn.execute(sql_file("ops/delete_payload_drift.sql"), params).fetchall()
+    for d in drifts:
+        conn.execute(
+            sql_file("ops/insert_payload_drift.sql"),
+            {
+                **params,
+                "field": d.field,
+                "change": d.change,
+                "json_type": d.json_type,
+                "lines": d.lines,
+                "mean_length": d.profile.mean_length,
+                "digit_share": d.profile.digit_share,
+                "letter_share": d.profile.letter_share,
+                "distinct_ratio": d.profile.distinct_ratio,
+            },
+        ).fetchall()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    landed_field: str
+    contract_field: str
+    score: float
+    reason: str
+
+
+def rank_renames(new: list[Drift], vanished: list[Drift]) -> dict[str, list[Candidate]]:
+    """For each new field, its candidates best first; the first is the one-to-one assignment.
+
+    The assignment is greedy on the pair scores (best pair first, each field used once), which
+    is exact for the one or two renames a payload change brings; the others follow by score."""
+    pairs: list[Candidate] = []
+    for n in new:
+        for v in vanished:
+            if parent(v.field) != parent(n.field):
+                continue
+            name = text_match((leaf(n.field),), (leaf(v.field),))
+            profile = n.profile.similarity(v.profile)
+            score = name.score if profile is None else 0.5 * name.score + 0.5 * profile
+            if score < MIN_SCORE:
+                continue
+            reason = (
+                f'"{leaf(n.field)}" arrived where "{leaf(v.field)}" is missing on '
+                f"{v.lines} line(s): name similarity {name.name_similarity:.2f}, 3-gram cosine "
+                f"{name.ngram_cosine:.2f}, value profile "
+                + ("not available" if profile is None else f"similarity {profile:.2f}")
+            )
+            pairs.append(Candidate(n.field, v.field, round(score, 3), reason))
+    pairs.sort(key=lambda c: (-c.score, c.landed_field, c.contract_field))
+    assigned: dict[str, Candidate] = {}
+    used: set[str] = set()
+    for c in pairs:
+        if c.landed_field not in assigned and c.contract_field not in used:
+            assigned[c.landed_field] = c
+            used.add(c.contract_field)
+    ranked: dict[str, list[Candidate]] = {}
+    for n in new:
+        first = assigned.get(n.field)
+        rest = [c for c in pairs if c.landed_field == n.field and c is not first]
+        ranked[n.field] = ([first] if first else []) + rest
+    return ranked
+
+
+@dataclass(frozen=True)
+class FieldMapping:
+    source: str
+    entity: str
+    landed_field: str
+    contract_field: str
+    valid_from: date
+    approved_by: str
+
+
+def read(mappings_dir: Path, source: str | None = None, entity: str | None = None):
+    """The approved renames (all, or one entity's), oldest first."""
+    path = Path(mappings_dir) / FILE
+    if not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = [
+            FieldMapping(
+                r["source"],
+                r["entity"],
+                r["landed_field"],
+                r["contract_field"],
+                date.fromisoformat(r["valid_from"]),
+                r["approved_by"],
+            )
+            for r in csv.DictReader(handle)
+        ]
+    return sorted(
+        (r for r in rows if source in (None, r.source) and entity in (None, r.entity)),
+        key=lambda r: r.valid_from,
+    )
+
+
+def apply(conn: duckdb.DuckDBPyConnection, mappings: list[FieldMapping]) -> None:
+    """Rename the approved keys in ``landed_lines`` (staged by the raw loader), one statement per
+    mapping. A rename within one object only: a moved field is not rewritten (its lines stay
+    quarantined and counted)."""
+    for m in mappings:
+        if parent(m.landed_field) != parent(m.contract_field):
+            continue
+        conn.execute(
+            sql_file("raw/apply_field_mapping.sql"),
+            {
+                "landed_path": "$." + m.landed_field,
+                "contract_path": "$." + m.contract_field,
+                "old_key": re.escape(leaf(m.landed_field)),
+                "new_key": leaf(m.contract_field),
+                "valid_from": m.valid_from,
+            },
+        ).fetchall()
+
+
+def replay_job(source: str) -> str:
+    return "payroll_job" if source in (PAYROLL_SOURCE, BANK_SOURCE) else "daily_heartland_job"
+
+
+def suggestion_rows(conn: duckdb.DuckDBPyConnection, mappings_dir: Path, sid) -> list[dict]:
+    """``ops.mapping_suggestions`` rows for the drift recorded in ``ops.payload_drift`` that no
+    approved rename covers yet (``sid`` makes the id as the co-pilot does)."""
+    rows = conn.execute(sql_file("ops/list_payload_drift.sql")).fetchall()
+    by_entity: dict[tuple[str, str], list] = {}
+    for row in rows:
+        by_entity.setdefault((row[0], row[1]), []).append(row)
+    approved = {(m.source, m.entity, m.landed_field) for m in read(mappings_dir)}
+    out: list[dict] = []
+    for (source, entity), drift_rows in sorted(by_entity.items()):
+
+        def drift(r: tuple) -> Drift:
+            return Drift(r[2], r[3], r[4], r[5], Profile(r[4], *r[6:10]))
+
+        new = [drift(r) for r in drift_rows if r[3] == "new"]
+        vanished = [drift(r) for r in drift_rows if r[3] == "vanished"]
+        vanished += [
+            drift(r)
+            for r in drift_rows
+            if r[3] == "absent" and not any(parent(v.field) == parent(r[2]) for v in vanished)
+        ]
+        days = {r[2]: sorted(r[10]) for r in drift_rows if r[3] == "new"}
+        context = f"{source}/{entity}"
+        for landed, candidates in rank_renames(new, vanished).items():
+            if (source, entity, landed) in approved:
+                continue
+            held = next(d for d in new if d.field == landed)
+            for rank, c in enumerate(candidates[:3], 1):
+                row = {
+                    "source": source,
+                    "entity": entity,
+                    "landed_field": landed,
+                    "contract_field": c.contract_field,
+                    "valid_from": "",
+                    "approved_by": "",
+                    "note": "",
+                }
+                suggestion = sid(KIND, context, landed, (c.contract_field,))
+                row["note"] = f"field rename suggestion {suggestion}"
+                out.append(
+                    {
+                        "suggestion_id": suggestion,
+                        "mapping_kind": KIND,
+                        "mapping_file": FILE,
+                        "context": context,
+                        "unmapped_value": landed,
+                        "suggestion_rank": rank,
+                        "confidence": c.score,
+                        "reason": c.reason,
+                        "target": c.contract_field,
+                        "proposed_row": json.dumps(row),
+                        "source": "offline",
+                        "held_business_dates": days[landed],
+                        "held_records": held.lines,
+                        "replay_job": replay_job(source),
+                    }
+                )
+    return out

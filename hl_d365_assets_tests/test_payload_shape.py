@@ -1,0 +1,93 @@
+"""The schema-drift pieces on a few hand-written GP-API lines, in DuckDB alone: known variants are
+never drift, a rename is named with its vanished half, the one-to-one assignment pairs two renames
+right, and an approved rename rewrites only the key (the amount's bytes stay as landed)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from hl_d365_assets.mapping_copilot import field_mappings as fm
+from hl_d365_assets.warehouse import run_script, sql_file
+
+DAY = date(2026, 11, 12)
+
+
+def line(n: int, card: dict, **payload_renames: str) -> str:
+    payload = {
+        "id": f"TRN_{n}",
+        "time_created": "2026-11-12T15:00:00Z",
+        "status": "CAPTURED",
+        "type": "SALE",
+        "merchant_id": "MER_1",
+        "amount": str(1000 + 37 * n),
+        "currency": "USD",
+        "reference": f"ref-{n:04d}",
+        "payment_method": {"result": "00", "card": card},
+    }
+    for old, new in payload_renames.items():
+        payload[new] = payload.pop(old)
+    return json.dumps({"event_id": f"e{n}", "received_at": "2026-11-12T15:00:01Z",
+                       "payload": payload})  # fmt: skip
+
+
+FIRST6LAST4 = {"brand": "VISA", "masked_number_first6last4": "424242XXXXXX4242"}
+LAST4_AND_BIN = {"brand": "MC", "masked_number_last4": "XXXXXXXXXXXX4444", "bin": "555555"}
+
+
+def segment(tmp_path: Path, lines: list[str]) -> Path:
+    path = tmp_path / f"business_date={DAY}" / "seg.ndjson"
+    path.parent.mkdir(parents=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_known_variants_are_not_drift(tmp_path: Path) -> None:
+    lines = [line(n, FIRST6LAST4 if n % 2 else LAST4_AND_BIN) for n in range(10)]
+    with duckdb.connect() as conn:
+        assert (
+            fm.day_drift(conn, "heartland", "payment_transactions", [segment(tmp_path, lines)])
+            == []
+        )
+
+
+def test_two_renames_are_named_and_paired_one_to_one(tmp_path: Path) -> None:
+    lines = [line(n, FIRST6LAST4) for n in range(10)] + [
+        line(n, FIRST6LAST4, amount="amount_minor", reference="merchant_reference")
+        for n in range(10, 20)
+    ]
+    with duckdb.connect() as conn:
+        drift = fm.day_drift(conn, "heartland", "payment_transactions", [segment(tmp_path, lines)])
+    found = {(d.field, d.change): d.lines for d in drift if d.change != "absent"}
+    assert found == {
+        ("payload.amount_minor", "new"): 10,
+        ("payload.merchant_reference", "new"): 10,
+        ("payload.amount", "vanished"): 10,
+        ("payload.reference", "vanished"): 10,
+    }
+    new = [d for d in drift if d.change == "new"]
+    ranked = fm.rank_renames(new, [d for d in drift if d.change != "new"])
+    assert ranked["payload.amount_minor"][0].contract_field == "payload.amount"
+    assert ranked["payload.merchant_reference"][0].contract_field == "payload.reference"
+
+
+def test_an_approved_rename_rewrites_the_key_and_keeps_the_value_bytes(tmp_path: Path) -> None:
+    landed = '{"event_id":"e1","payload":{"id":"T","amount_minor": 12.50,"note":"amount_minor"}}'
+    with duckdb.connect() as conn:
+        run_script(conn, sql_file("raw/stage_landed_lines.sql"))
+        conn.execute(
+            "INSERT INTO landed_lines VALUES ('s', $day, 1, $line, true), "
+            "('s', $day, 2, 'not json', true)",
+            {"day": DAY, "line": landed},
+        ).fetchall()
+        rename = fm.FieldMapping("heartland", "payment_transactions", "payload.amount_minor",
+                                 "payload.amount", DAY, "finance.user")  # fmt: skip
+        fm.apply(conn, [rename])
+        rows = conn.execute("SELECT line FROM landed_lines ORDER BY line_number").fetchall()
+    assert rows == [
+        ('{"event_id":"e1","payload":{"id":"T","amount": 12.50,"note":"amount_minor"}}',),
+        ("not json",),
+    ]

@@ -1,0 +1,23 @@
+-- The payload shape of one entity's landed day: every field path (arrays as [*]) with its JSON
+-- type and how many lines carry it, read set-based with json_tree over the landed lines. Field
+-- names, types and counts only: no value leaves this statement (lines may carry card or
+-- personal data). Lines that are not JSON objects are the quarantine's, not the shape's.
+-- $segments: the day's segment paths.
+CREATE OR REPLACE TEMP TABLE payload_shape AS
+WITH lines AS (
+    SELECT filename AS segment_path, row_number() OVER () AS line_id, line
+    FROM read_csv(
+        $segments,
+        columns = {'line': 'VARCHAR'}, delim = chr(1), quote = '', escape = '', header = false,
+        auto_detect = false, new_line = '\n', filename = true, hive_partitioning = false,
+        max_line_size = 67108864, ignore_errors = true
+    )
+    WHERE json_valid(line) AND json_type(line) = 'OBJECT'
+)
+SELECT
+    regexp_replace(substr(t.fullkey, 3), '\[[0-9]+\]', '[*]', 'g') AS field,
+    t.type AS json_type,
+    count(DISTINCT line_id) AS lines
+FROM lines, json_tree(lines.line) AS t
+WHERE t.fullkey <> '$'
+GROUP BY ALL;
