@@ -250,6 +250,28 @@ def test_features_are_long_format_rows_with_record_ids_and_no_card_numbers(
         assert not contains_card_number(f"{entity_id} {evidence}")
 
 
+def test_the_window_summed_from_kept_daily_bins_gives_the_features_binning_canonical_gives(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """The days before were scored, so their bins are kept and the day sums them; with the bins
+    gone, the same day re-bins its window from canonical (and keeps those bins): same features."""
+    features = (
+        "SELECT entity_kind, entity_id, feature, value, evidence, record_ids FROM risk.features "
+        "WHERE business_date = $day ORDER BY ALL"
+    )
+    window = (
+        "SELECT count(DISTINCT business_date) FROM risk.payment_day_bins WHERE business_date < $day"
+    )
+    assert warehouse.execute(window, {"day": DAY}).fetchone()[0] == len(DAYS) - 1
+    score(warehouse)
+    from_bins = warehouse.execute(features, {"day": DAY}).fetchall()
+    warehouse.execute("DELETE FROM risk.payment_day_bins")
+    score(warehouse)
+    assert warehouse.execute(features, {"day": DAY}).fetchall() == from_bins
+    assert warehouse.execute(window, {"day": DAY}).fetchone()[0] == len(DAYS) - 1
+    assert any(f == "amount_robust_z" for _, _, f, *_ in from_bins)
+
+
 # Patterns, hand-made ----------------------------------------------------------------------------
 
 

@@ -6,7 +6,8 @@ and their settlement batches, landed and loaded through raw and canonical by the
 child process), its canonical rows copied to the 28 days before it (ids suffixed, times shifted:
 sql/reports/bench_risk_history.sql), the features of the day before written by the feature files
 and copied to the rest of the window (sql/reports/bench_risk_history_features.sql: the model's
-training window and the history features read). POS tickets are not in the pipeline bench's day
+training window and the history features read; its payments bins, risk.payment_day_bins, likewise).
+POS tickets are not in the pipeline bench's day
 (bench/pipeline.py says why), so the POS features see none here.
 
 Measured, in one child process (``python -m hl_d365_assets.bench.risk --run FOLDER``) so its

@@ -11,3 +11,14 @@ SELECT f.* REPLACE (
     list_transform(f.record_ids, lambda r: replace(r, '-H1', '-H' || t.n)) AS record_ids)
 FROM risk.features AS f, range(2, $window_days + 1) AS t(n)
 WHERE f.business_date = $day - 1;
+
+-- The payments features' daily bins likewise (risk.payment_day_bins): the day before's bins were
+-- counted from its scored transactions, whose card-not-present marks the copies above now carry;
+-- the other window days' bins, counted when they had no features yet, are replaced by its copies.
+DELETE FROM risk.payment_day_bins
+WHERE business_date BETWEEN $day - $window_days AND $day - 2;
+
+INSERT INTO risk.payment_day_bins
+SELECT b.* REPLACE (($day - to_days(t.n::INTEGER))::DATE AS business_date)
+FROM risk.payment_day_bins AS b, range(2, $window_days + 1) AS t(n)
+WHERE b.business_date = $day - 1;

@@ -50,13 +50,17 @@ WHERE p.business_date BETWEEN $first AND $last
   AND p.store_id IS NOT NULL
   AND p.amount IS NOT NULL;
 
--- The trailing window in one pass, as histograms: per store and channel, counts of
--- ln(1 + |amount|) in bins of 0.01 (1 % of an amount), of tip ratios in bins of 0.001, and per
--- legal entity and channel of ln(1 + |base amount|). Medians and MADs are read off these small
--- tables, to within a bin; 28 days of a million transactions a day are never materialised or
--- sorted. History is not joined to its tickets again either: a keyed-in transaction of the
--- window is card-not-present when its own day's scoring said so (the card_not_present rows of
--- risk.features), every other one is a till's.
+-- The trailing window as histograms: per store and channel, counts of ln(1 + |amount|) in bins
+-- of 0.01 (1 % of an amount), of tip ratios in bins of 0.001, and per legal entity and channel
+-- of ln(1 + |base amount|). Medians and MADs are read off these small tables, to within a bin;
+-- 28 days of a million transactions a day are never materialised or sorted. Each day's bins are
+-- kept (risk.payment_day_bins, written here for the days scored), so the window is the sum of 28
+-- days' small tables, not a scan of 28 days of transactions. A window day without bins (history
+-- loaded before its day was scored) is binned from canonical here, once, and kept. History is
+-- not joined to its tickets again either: a keyed-in transaction of the window is
+-- card-not-present when its own day's scoring said so (the card_not_present rows of
+-- risk.features), every other one is a till's - as the day's own scoring (risk_pay_scored)
+-- called it.
 --
 -- The amount and tip distributions count paid sales only (SALE, CAPTURED): what customers
 -- spend. Declines and uncaptured authorisations are attempts, not purchases; a card-testing
@@ -64,31 +68,52 @@ WHERE p.business_date BETWEEN $first AND $last
 -- card-not-present channel's "usual amount" and make every real phone order an outlier. The
 -- attempts still count in no_ticket_sales and declines (the card-testing rates), and the paid
 -- till sales give the store's keyed-in and swiped shares (the terminals' floor baseline).
-CREATE OR REPLACE TEMP TABLE risk_pay_histograms AS
-WITH card_not_present AS (
-    SELECT business_date, entity_id AS transaction_id
-    FROM risk.features
-    WHERE business_date BETWEEN $window_start AND $first - 1
-      AND domain = 'payments' AND feature = 'card_not_present'
-),
-history AS (
-    SELECT store_id, legal_entity, 'POS' AS channel, transaction_type, gateway_status, entry_mode, amount, base_amount, tip_amount
+DELETE FROM risk.payment_day_bins WHERE business_date BETWEEN $first AND $last;
+
+INSERT INTO risk.payment_day_bins
+WITH unbinned_days AS (
+    -- window days with transactions but no bins yet: none once the days before were scored, and
+    -- then neither the window's transactions nor its features are read here
+    SELECT DISTINCT business_date
     FROM canonical.payments
     WHERE business_date BETWEEN $window_start AND $first - 1
-      AND store_id IS NOT NULL AND amount IS NOT NULL
-      AND coalesce(entry_mode, '') NOT IN ('MANUAL', 'ECOM')
-    UNION ALL
-    SELECT
-        p.store_id, p.legal_entity, CASE WHEN c.transaction_id IS NOT NULL THEN 'CNP' ELSE 'POS' END,
-        p.transaction_type, p.gateway_status, p.entry_mode, p.amount, p.base_amount, p.tip_amount
+      AND business_date NOT IN (
+          SELECT business_date FROM risk.payment_day_bins
+          WHERE business_date BETWEEN $window_start AND $first - 1
+      )
+),
+card_not_present AS (
+    SELECT f.business_date, f.entity_id AS transaction_id
+    FROM risk.features AS f
+    SEMI JOIN unbinned_days AS u USING (business_date)
+    WHERE f.business_date BETWEEN $window_start AND $first - 1
+      AND f.domain = 'payments' AND f.feature = 'card_not_present'
+),
+unbinned AS (
+    SELECT p.*
     FROM canonical.payments AS p
-    LEFT JOIN card_not_present AS c USING (business_date, transaction_id)
+    SEMI JOIN unbinned_days AS u USING (business_date)
     WHERE p.business_date BETWEEN $window_start AND $first - 1
       AND p.store_id IS NOT NULL AND p.amount IS NOT NULL
-      AND p.entry_mode IN ('MANUAL', 'ECOM')
+),
+counted AS (
+    SELECT business_date, store_id, legal_entity, channel, transaction_type, gateway_status, entry_mode, amount, base_amount, tip_amount
+    FROM risk_pay_scored
+    UNION ALL
+    SELECT business_date, store_id, legal_entity, 'POS' AS channel, transaction_type, gateway_status, entry_mode, amount, base_amount, tip_amount
+    FROM unbinned
+    WHERE coalesce(entry_mode, '') NOT IN ('MANUAL', 'ECOM')
+    UNION ALL
+    SELECT
+        p.business_date, p.store_id, p.legal_entity, CASE WHEN c.transaction_id IS NOT NULL THEN 'CNP' ELSE 'POS' END,
+        p.transaction_type, p.gateway_status, p.entry_mode, p.amount, p.base_amount, p.tip_amount
+    FROM unbinned AS p
+    LEFT JOIN card_not_present AS c USING (business_date, transaction_id)
+    WHERE p.entry_mode IN ('MANUAL', 'ECOM')
 ),
 binned AS (
     SELECT
+        business_date,
         store_id,
         legal_entity,
         channel,
@@ -96,14 +121,25 @@ binned AS (
         round(ln(1 + abs(base_amount)::DOUBLE) * 100)::INTEGER AS base_bin,
         CASE WHEN transaction_type = 'SALE' AND coalesce(tip_amount, 0) > 0 AND amount > tip_amount
              THEN round(tip_amount / (amount - tip_amount) * 1000)::INTEGER END AS tip_bin,
-        -- a history attempt had no ticket when it was not captured or was card-not-present
+        -- an attempt had no ticket when it was not captured or was card-not-present
         transaction_type = 'SALE' AND (gateway_status <> 'CAPTURED' OR channel = 'CNP') AS no_ticket_sale,
         gateway_status = 'DECLINED' AS declined,
         transaction_type = 'SALE' AND gateway_status = 'CAPTURED' AS paid,
         entry_mode = 'MANUAL' AS keyed,
         entry_mode = 'SWIPE' AS swiped,
-    FROM history
+    FROM counted
 )
+SELECT
+    business_date, store_id, legal_entity, channel, amount_bin, base_bin, tip_bin,
+    count(*) FILTER (WHERE paid) AS transactions,
+    count(*) FILTER (WHERE no_ticket_sale) AS no_ticket_sales,
+    count(*) FILTER (WHERE declined) AS declines,
+    count(*) FILTER (WHERE paid AND keyed) AS keyed_sales,
+    count(*) FILTER (WHERE paid AND swiped) AS swiped_sales
+FROM binned
+GROUP BY ALL;
+
+CREATE OR REPLACE TEMP TABLE risk_pay_histograms AS
 SELECT
     CASE grouping(store_id, legal_entity, amount_bin, base_bin, tip_bin)
         WHEN 11 THEN 'amount' WHEN 21 THEN 'base_amount' ELSE 'tip_ratio' END AS measure,
@@ -111,12 +147,13 @@ SELECT
     coalesce(store_id, legal_entity) AS scope_id,
     channel,
     coalesce(amount_bin, base_bin, tip_bin) AS bin,
-    count(*) FILTER (WHERE paid) AS transactions,
-    count(*) FILTER (WHERE no_ticket_sale) AS no_ticket_sales,
-    count(*) FILTER (WHERE declined) AS declines,
-    count(*) FILTER (WHERE paid AND keyed) AS keyed_sales,
-    count(*) FILTER (WHERE paid AND swiped) AS swiped_sales
-FROM binned
+    sum(transactions)::BIGINT AS transactions,
+    sum(no_ticket_sales)::BIGINT AS no_ticket_sales,
+    sum(declines)::BIGINT AS declines,
+    sum(keyed_sales)::BIGINT AS keyed_sales,
+    sum(swiped_sales)::BIGINT AS swiped_sales
+FROM risk.payment_day_bins
+WHERE business_date BETWEEN $window_start AND $first - 1
 GROUP BY GROUPING SETS ((store_id, channel, amount_bin), (legal_entity, channel, base_bin), (store_id, channel, tip_bin))
 HAVING coalesce(amount_bin, base_bin, tip_bin) IS NOT NULL;
 
