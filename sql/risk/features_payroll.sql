@@ -35,8 +35,13 @@ SELECT
     coalesce(sum(amount) FILTER (WHERE item_class = 'NET_PAY' AND check_type <> 'void'), 0) AS net_pay,
     string_agg(CAST(amount AS VARCHAR), ' and ' ORDER BY check_number, file_row)
         FILTER (WHERE item_class = 'NET_PAY' AND check_type <> 'void') AS net_pay_amounts,
-    list_distinct(list('payroll_item:' || split_part(run_key, '|', 3) || '/' || employee_number || '/' || item_code)
-        FILTER (WHERE item_class = 'NET_PAY' AND check_type <> 'void')) AS net_pay_records
+    -- The net pay lines; an employee whose run has none (its net pay line quarantined, or a run
+    -- of earnings only) points at all of its items instead: record_ids is never empty.
+    coalesce(
+        list_distinct(list('payroll_item:' || split_part(run_key, '|', 3) || '/' || employee_number || '/' || item_code)
+            FILTER (WHERE item_class = 'NET_PAY' AND check_type <> 'void')),
+        list_distinct(list('payroll_item:' || split_part(run_key, '|', 3) || '/' || employee_number || '/' || item_code))
+    ) AS net_pay_records
 FROM canonical.payroll_items
 WHERE business_date BETWEEN $window_start AND $last
   AND employee_number <> ''
