@@ -20,23 +20,34 @@ HELD_DAY = date(2026, 11, 10)
 UNMAPPED_PAYMENT_TYPE = "Crypto"
 
 
-def load_held_day(folder: Path) -> Settings:
-    """The day landed and loaded under ``folder``, with its own copy of the mapping files (the
-    approval writes into them)."""
+def land_small_day(folder: Path, day: date, defect_rates: DefectRates) -> Settings:
+    """A two-store sandbox day of 20 transactions a store landed under ``folder``, with its own
+    copy of the mapping files (an approval writes into them); not yet loaded."""
     mappings = folder / "mappings"
     shutil.copytree(PROJECT_ROOT / "mappings", mappings, ignore=shutil.ignore_patterns("*.py"))
     settings = dataclasses.replace(make_settings(folder / "data"), mappings_dir=mappings)
     generate_days(
         settings,
-        [HELD_DAY],
+        [day],
         SandboxConfig(
             seed=7,
             store_count=2,
             transactions_per_store_day=20,
             mappings_dir=mappings,
-            defect_rates=dataclasses.replace(DefectRates.none(), unknown_payment_type=0.05),
+            defect_rates=defect_rates,
         ),
         ground_truth_path=folder / "truth.ndjson",
+    )
+    return settings
+
+
+def load_held_day(folder: Path) -> Settings:
+    """The day landed and loaded under ``folder``, with its own copy of the mapping files (the
+    approval writes into them)."""
+    settings = land_small_day(
+        folder,
+        HELD_DAY,
+        dataclasses.replace(DefectRates.none(), unknown_payment_type=0.05),
     )
     with dg.DagsterInstance.ephemeral() as instance:
         assert run_range(settings, instance, [HELD_DAY]).success

@@ -8,7 +8,6 @@ after — and the day's journals become ready. Known GP-API variants are never d
 from __future__ import annotations
 
 import csv
-import dataclasses
 import shutil
 from datetime import date
 from pathlib import Path
@@ -21,9 +20,10 @@ from hl_d365_assets.cli import main
 from hl_d365_assets.defs.mappings.sensors import replay_after_mapping_decision
 from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.mapping_copilot import queue
-from hl_d365_assets.sandbox import DefectRates, SandboxConfig
-from hl_d365_assets.settings import PROJECT_ROOT, Settings
-from hl_d365_assets_tests.conftest import generate_days, make_settings, run_range
+from hl_d365_assets.sandbox import DefectRates
+from hl_d365_assets.settings import Settings
+from hl_d365_assets_tests.conftest import run_range
+from hl_d365_assets_tests.held_days import land_small_day
 
 DAY = date(2026, 11, 12)
 ENTITY = ("heartland", "payment_transactions")
@@ -53,21 +53,7 @@ def query(settings: Settings, sql: str) -> list[tuple]:
 @pytest.fixture(scope="module")
 def renamed_day(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Path]:
     folder = tmp_path_factory.mktemp("payload_drift")
-    mappings = folder / "mappings"
-    shutil.copytree(PROJECT_ROOT / "mappings", mappings, ignore=shutil.ignore_patterns("*.py"))
-    settings = dataclasses.replace(make_settings(folder / "data"), mappings_dir=mappings)
-    generate_days(
-        settings,
-        [DAY],
-        SandboxConfig(
-            seed=7,
-            store_count=2,
-            transactions_per_store_day=20,
-            mappings_dir=mappings,
-            defect_rates=DefectRates.none(),
-        ),
-        ground_truth_path=folder / "truth.ndjson",
-    )
+    settings = land_small_day(folder, DAY, DefectRates.none())
     # The day as it landed, for the evaluation: every field under its contract name.
     shutil.copytree(settings.landing_dir, folder / "clean" / "landing")
     # The gateway's new API version rolls out mid-day: from then on the field arrives renamed.
