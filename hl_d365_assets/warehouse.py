@@ -78,6 +78,14 @@ def _schema_scripts() -> tuple[tuple[str, str], ...]:
     return tuple((str(p.relative_to(SQL_DIR)), p.read_text()) for p in paths)
 
 
+@functools.cache
+def _schema_digest() -> str:
+    """The DDL's digest, once per process: every writer open compares it with the warehouse's."""
+    return hashlib.sha256(
+        "".join(name + text for name, text in _schema_scripts()).encode()
+    ).hexdigest()
+
+
 def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
     """Create every schema, table, view and macro the pipeline needs.
 
@@ -85,7 +93,7 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
     kept in ops.schema_state, so a step does not rewrite the catalog each time it connects.
     """
     scripts = _schema_scripts()
-    digest = hashlib.sha256("".join(name + text for name, text in scripts).encode()).hexdigest()
+    digest = _schema_digest()
     try:
         current = conn.execute("SELECT ddl_sha256 FROM ops.schema_state").fetchall()
     except duckdb.CatalogException:

@@ -26,7 +26,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import httpx
-import openai
 
 from hl_d365_assets.http.retry_policy import RetryPolicy
 from hl_d365_assets.http.retrying_transport import RetryingTransport
@@ -106,6 +105,11 @@ class LanguageModelAdvisor:
             transport=RetryingTransport(RetryPolicy(max_attempts=3), transport),
             timeout=timeout_seconds,
         )
+        # Imported here, not at the top: the Dagster definitions import this module, and the
+        # openai package took 3 s of every process start (webserver, code server, each run
+        # worker) to serve a step that is off unless HL_D365_MAPPING_MODEL_URL is set.
+        import openai
+
         self._client = openai.OpenAI(
             base_url=base_url, api_key=api_key or "not-set", http_client=http, max_retries=0
         )

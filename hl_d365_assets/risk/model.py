@@ -18,15 +18,17 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
 import pyarrow as pa
-import sklearn
-from sklearn.ensemble import IsolationForest
 
 from hl_d365_assets.risk.config import RiskSettings
 from hl_d365_assets.warehouse import run_script, sql_file
+
+if TYPE_CHECKING:
+    from sklearn.ensemble import IsolationForest
 
 SCORING_MEMORY_MIB = 128
 """sklearn's working memory for scoring: the day's rows are scored in chunks of this size."""
@@ -48,9 +50,11 @@ class ModelOutcome:
 
 def model_version(settings: RiskSettings, day: date) -> str:
     """Library, version, algorithm, training window and a hash of the parameters."""
+    from importlib.metadata import version
+
     first = day - timedelta(days=settings.window_days)
     return (
-        f"scikit-learn {sklearn.__version__} IsolationForest "
+        f"scikit-learn {version('scikit-learn')} IsolationForest "
         f"window {first}..{day - timedelta(days=1)} params {settings.params_hash()}"
     )
 
@@ -142,6 +146,8 @@ def _anomaly_scores(forest: IsolationForest, x_day: np.ndarray) -> np.ndarray:
     Slices of rows, not sklearn's own threads over trees: those add each tree's depths in the
     order the threads finish, and a re-run would differ in the last bit."""
 
+    import sklearn
+
     def score(rows: np.ndarray) -> np.ndarray:
         with sklearn.config_context(working_memory=SCORING_MEMORY_MIB):
             return -forest.score_samples(rows)
@@ -159,6 +165,10 @@ def _fit_and_score(
     spread = np.where(np.isfinite(spread) & (spread > 0), spread, 1.0)
     x_train = np.where(np.isnan(x_train), median, x_train)
     x_day = np.where(np.isnan(x_day), median, x_day)
+    # Imported where a model is trained: the Dagster definitions import this module, and
+    # scikit-learn took 2 s of every process start, mostly spent where no model is trained.
+    from sklearn.ensemble import IsolationForest
+
     forest = IsolationForest(
         n_estimators=settings.model_trees,
         max_samples=min(settings.model_max_samples, len(x_train)),
