@@ -26,8 +26,9 @@ import hashlib
 import logging
 import os
 import shutil
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -154,6 +155,9 @@ class WarehouseResource(DuckDBResource):
     _opened_writer: bool = PrivateAttr(default=False)
     # Seconds waited for readers, per step attempt, so a step's metadata shows its total wait.
     _waited: dict[tuple[str, str, int], float] = PrivateAttr(default_factory=dict)
+    # The in-memory DuckDB each writer attaches the warehouse file to (see writer()).
+    _engine: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+    _engine_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @contextmanager
     def writer(
@@ -162,21 +166,78 @@ class WarehouseResource(DuckDBResource):
         """An exclusive connection for one unit of work; callers wrap writes in a transaction.
 
         ``log`` is where a wait for a reader is reported; inside a Dagster step, the step's own
-        log is used without being passed."""
+        log is used without being passed.
+
+        The file is attached to this resource's in-memory DuckDB for the span of the unit of work
+        and detached after it (which checkpoints it and releases DuckDB's file lock, as closing a
+        connection does). Starting a DuckDB database costs about three times attaching a file to
+        a running one, and a day's run opens the warehouse some ninety times (measured: 0.26 s a
+        connect and close against 0.09 s an attach and detach, on a loaded machine)."""
         self._opened_writer = True
-        with self._lock():
-            Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-            # Order of rows inside a table carries no meaning here; letting DuckDB write out of
-            # order makes large inserts parallel. (The line splitter switches it back on.)
-            config = {"preserve_insertion_order": False, **self.connection_config}
-            if self.threads:
-                config["threads"] = self.threads
-            conn = self._connect_when_free(config, log)
+        with self._lock(), self._attached(log) as conn:
+            yield conn
+
+    @contextmanager
+    def _attached(
+        self, log: logging.Logger | dg.DagsterLogManager | None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The warehouse attached, on a connection of its own; the caller holds the lock."""
+        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        conn = self._connect_when_free(self._attach, log)
+        try:
+            ensure_schema(conn)
+            yield conn
+        finally:
+            self._detach(conn)
+
+    def _engine_connection(self) -> duckdb.DuckDBPyConnection:
+        """This resource's in-memory DuckDB, started on first use with the writer settings."""
+        with self._engine_lock:
+            if self._engine is None:
+                # Order of rows inside a table carries no meaning here; letting DuckDB write out
+                # of order makes large inserts parallel. (The line splitter switches it back on.)
+                config = {"preserve_insertion_order": False, **self.connection_config}
+                if self.threads:
+                    config["threads"] = self.threads
+                self._engine = duckdb.connect(":memory:", config=config)
+            return self._engine.cursor()
+
+    def _attach(self) -> duckdb.DuckDBPyConnection:
+        """A new connection with the warehouse file attached under the name a plain connect gives
+        it (the file's stem) and made the default catalog, so SQL reads as it would on the file.
+        Raises DuckDB's IOException when another process holds the file, as connect does."""
+        conn = self._engine_connection()
+        name = _quoted(Path(self.database).stem)
+        try:
+            conn.execute(f"ATTACH {_literal(self.database)} AS {name}").fetchall()
+            conn.execute(f"USE {name}").fetchall()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _detach(self, conn: duckdb.DuckDBPyConnection) -> None:
+        """Close the unit of work's connection (rolling back what it left open, dropping its
+        temporary tables), then detach the file, which checkpoints it and releases DuckDB's lock.
+        If the file cannot be detached, the whole in-memory DuckDB is closed: a file left attached
+        would stay locked for every other process until this one ended."""
+        conn.close()
+        try:
+            detach = self._engine_connection()
             try:
-                ensure_schema(conn)
-                yield conn
+                detach.execute(f"DETACH {_quoted(Path(self.database).stem)}").fetchall()
             finally:
-                conn.close()
+                detach.close()
+        except BaseException:
+            self.close_engine()
+            raise
+
+    def close_engine(self) -> None:
+        """Stop this resource's in-memory DuckDB (and with it any file it has attached)."""
+        with self._engine_lock:
+            if self._engine is not None:
+                self._engine.close()
+                self._engine = None
 
     @contextmanager
     def reader(
@@ -189,7 +250,11 @@ class WarehouseResource(DuckDBResource):
         committed data and no writer of this project writes meanwhile."""
         with self._lock():
             conn = self._connect_when_free(
-                {"access_mode": "READ_ONLY", "enable_external_access": False}, log
+                lambda: duckdb.connect(
+                    self.database,
+                    config={"access_mode": "READ_ONLY", "enable_external_access": False},
+                ),
+                log,
             )
             try:
                 yield conn
@@ -200,9 +265,10 @@ class WarehouseResource(DuckDBResource):
         """Checkpoint and copy the warehouse, then swap the copy into place atomically."""
         target = Path(self.read_copy)
         target.parent.mkdir(parents=True, exist_ok=True)
-        with self.writer(log) as conn:
-            conn.execute("CHECKPOINT").fetchall()
-            conn.close()
+        with self._lock():
+            with self._attached(log) as conn:
+                conn.execute("CHECKPOINT").fetchall()
+            # Detached, so nothing of this process holds the file while it is copied.
             tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
             shutil.copyfile(self.database, tmp)
             with open(tmp, "rb") as handle:
@@ -220,6 +286,12 @@ class WarehouseResource(DuckDBResource):
         this is once per run for every job that writes — the daily load, posting, the D365 pull,
         backfills, checks — and never for a run that did not touch the warehouse. A failed run
         publishes too: what its steps committed is in the warehouse and belongs in the copy."""
+        try:
+            self._publish_after_run(context)
+        finally:
+            self.close_engine()
+
+    def _publish_after_run(self, context: dg.InitResourceContext) -> None:
         if not self._opened_writer:
             return
         started = time.perf_counter()
@@ -237,15 +309,17 @@ class WarehouseResource(DuckDBResource):
         )
 
     def _connect_when_free(
-        self, config: dict, log: logging.Logger | dg.DagsterLogManager | None
+        self,
+        connect: Callable[[], duckdb.DuckDBPyConnection],
+        log: logging.Logger | dg.DagsterLogManager | None,
     ) -> duckdb.DuckDBPyConnection:
-        """Connect for writing, waiting while another process (a reader) holds the file."""
+        """Connect, waiting while another process (a reader) holds the file."""
         started = time.monotonic()
         next_notice = started
         holder: LockHolder | None = None
         while True:
             try:
-                conn = duckdb.connect(self.database, config=config)
+                conn = connect()
             except duckdb.IOException as error:
                 holder = LockHolder.from_lock_error(str(error))
                 if holder is None:
@@ -318,6 +392,16 @@ class WarehouseResource(DuckDBResource):
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _quoted(identifier: str) -> str:
+    """An SQL identifier in double quotes (a warehouse file's stem may hold any character)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    """An SQL string literal (ATTACH takes no bound parameter for its path)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _current_step() -> dg.AssetExecutionContext | dg.AssetCheckExecutionContext | None:
