@@ -37,6 +37,8 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field, PrivateAttr
 
 from hl_d365_assets.package_files import package_folder
+from hl_d365_assets.settings import Settings
+from hl_d365_assets.tenants import RunTenantScoped
 from hl_d365_assets.warehouse_holder import LockHolder
 
 SQL_DIR = package_folder("hl_d365_assets.sql")
@@ -128,8 +130,9 @@ READER_POLL_SECONDS = 0.5
 READER_NOTICE_EVERY_SECONDS = 30.0
 
 
-class WarehouseResource(DuckDBResource):
-    """The warehouse file, its writer lock and the analysts' read copy."""
+class WarehouseResource(RunTenantScoped, DuckDBResource):
+    """The warehouse file, its writer lock and the analysts' read copy; a tenant's run gets its
+    tenant's file (docs/tenants.md)."""
 
     read_copy: str = Field(description="Path of the copy analysts open read-only.")
     lock_timeout_seconds: float = Field(
@@ -141,6 +144,10 @@ class WarehouseResource(DuckDBResource):
         "(an analyst's session on the live file) before the step fails with WarehouseBusy.",
     )
     threads: int = Field(default=0, description="DuckDB threads; 0 lets DuckDB use every core.")
+
+    @classmethod
+    def fields_for(cls, settings: Settings) -> dict[str, str]:
+        return {"database": str(settings.warehouse_path), "read_copy": str(settings.read_copy_path)}
 
     # Set by every writer open; the run's teardown publishes the read copy only if it is set.
     _opened_writer: bool = PrivateAttr(default=False)
