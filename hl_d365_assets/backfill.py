@@ -39,6 +39,7 @@ from dagster._core.storage.tags import (
 from dagster._core.utils import make_new_run_id
 
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
+from hl_d365_assets.tenants import tenant_tags
 from hl_d365_assets.warehouse import open_for_analysis, sql_file
 
 SOURCES = ("landing", "api")
@@ -125,8 +126,11 @@ def run_backfill(
     instance: dg.DagsterInstance,
     say: Say,
     resources: dict[str, object] | None = None,
+    tenant: str | None = None,
 ) -> int:
     """Materialise ``first``..``last`` as one run of the job for ``source``; 0 when it succeeded.
+    With ``tenant``, the run is that tenant's (tagged ``hl_d365/tenant``: its resources resolve to
+    the tenant's files) and ``settings`` are the tenant's, for the summary.
     From the API, Heartland Retail is pulled first (see the module docstring); a failed pull
     stops the backfill, which would otherwise build the days without their POS tickets.
 
@@ -139,7 +143,9 @@ def run_backfill(
     job = defs.resolve_job_def(JOB_BY_SOURCE[source])
     run_id = make_new_run_id()
     say(
-        f"{job.name} over {first} .. {last} as one run ({run_id[:8]}): "
+        f"{job.name} over {first} .. {last} as one run ({run_id[:8]})"
+        + (f" of tenant {tenant}" if tenant else "")
+        + ": "
         + ("Heartland API pull, " if source == "api" else "")
         + "raw, canonical, recon, gl, read copy"
     )
@@ -156,6 +162,7 @@ def run_backfill(
             tags={
                 ASSET_PARTITION_RANGE_START_TAG: first.isoformat(),
                 ASSET_PARTITION_RANGE_END_TAG: last.isoformat(),
+                **(tenant_tags(tenant) if tenant else {}),
             },
             resources=resources,
             raise_on_error=False,

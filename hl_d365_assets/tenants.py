@@ -316,7 +316,7 @@ class RunTenantScoped:
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[object]:
-        tenant_id = tenant_of_run(context.dagster_run.tags) if context.dagster_run else None
+        tenant_id = tenant_of_run(context.run.tags) if context.run else None
         resource = self
         if tenant_id is not None:
             settings = settings_for_tenant(load_settings(), tenant_id)

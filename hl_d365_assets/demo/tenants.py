@@ -29,6 +29,7 @@ from hl_d365_assets.settings import Settings, load_settings
 from hl_d365_assets.tenants import (
     TENANTS_FILE_ENV,
     load_tenants,
+    settings_for_tenant,
     tenant_settings,
     tenant_tags,
 )
@@ -74,38 +75,19 @@ def sandbox_tenants(settings: Settings) -> Iterator[Settings]:
 
 
 def run_tenant_days(
-    instance: dg.DagsterInstance, settings: Settings, day: date, say: Say
+    instance: dg.DagsterInstance, settings: Settings, day: date
 ) -> list[TenantOutcome]:
-    """Land a small ``day`` for every tenant of ``settings``, then run the daily job for all of
-    them at once, one tagged run per tenant, and read each tenant's journals back."""
+    """Land a small ``day`` for every tenant of ``settings`` and run the daily job for it, all
+    tenants at once, one tagged run each; then read each tenant's journals back."""
     tenants = load_tenants(settings)
-    per_tenant = {tenant_id: tenant_settings(settings, t) for tenant_id, t in tenants.items()}
-    for tenant_id, own in per_tenant.items():
-        shutil.rmtree(own.data_dir / "landing", ignore_errors=True)
-        shutil.rmtree(own.data_dir / "sandbox", ignore_errors=True)
-        for stale in (own.warehouse_path, own.read_copy_path):
-            stale.unlink(missing_ok=True)
-        defects = DefectRates.none()
-        if tenant_id == HELD_TENANT:
-            defects = dataclasses.replace(defects, unknown_payment_type=0.05)
-        land_days(
-            own,
-            [day],
-            SandboxConfig(
-                seed=sum(map(ord, tenant_id)),
-                transactions_per_store_day=TRANSACTIONS_PER_STORE,
-                mappings_dir=own.mappings_dir,
-                defect_rates=defects,
-            ),
-        )
-    # One process per run, as Dagster's run launcher gives each run: Dagster's in-process
-    # execution reconfigures logging when a run starts, which deadlocks against another run's
-    # log handler in a second thread of the same process.
+    # One process per tenant, as Dagster's run launcher gives each run its own: Dagster's
+    # in-process execution reconfigures logging when a run starts, which deadlocks against
+    # another run's log handler in a second thread of the same process (seen here).
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=len(tenants), mp_context=spawn) as pool:
         runs = list(
             pool.map(
-                run_tenant_day,
+                land_and_run_tenant_day,
                 [instance.get_ref()] * len(tenants),
                 list(tenants),
                 [day.isoformat()] * len(tenants),
@@ -113,7 +95,8 @@ def run_tenant_days(
         )
     outcomes = []
     for tenant_id, run_id, success, seconds in runs:
-        summary = next(iter(day_summaries(per_tenant[tenant_id], day, day)), None)
+        own = tenant_settings(settings, tenants[tenant_id])
+        summary = next(iter(day_summaries(own, day, day)), None)
         outcomes.append(
             TenantOutcome(
                 tenant=tenant_id,
@@ -128,14 +111,34 @@ def run_tenant_days(
     return outcomes
 
 
-def run_tenant_day(
+def land_and_run_tenant_day(
     instance_ref: InstanceRef, tenant_id: str, day: str
 ) -> tuple[str, str, bool, float]:
-    """The daily job for ``day`` as ``tenant_id``'s run, in this (child) process:
-    (tenant, run id, success, seconds)."""
+    """In a child process: land a fresh small ``day`` for ``tenant_id`` (the held tenant's with a
+    tender no mapping names), then run the daily job for it as the tenant's run.
+    Returns (tenant, run id, success, seconds of landing and run)."""
     from hl_d365_assets.definitions import defs
 
     started = time.perf_counter()
+    own = settings_for_tenant(load_settings(), tenant_id)
+    for stale in ("landing", "sandbox"):
+        shutil.rmtree(own.data_dir / stale, ignore_errors=True)
+    for stale_file in (own.warehouse_path, own.read_copy_path):
+        stale_file.unlink(missing_ok=True)
+    defects = DefectRates.none()
+    if tenant_id == HELD_TENANT:
+        defects = dataclasses.replace(defects, unknown_payment_type=0.05)
+    business_day = date.fromisoformat(day)
+    land_days(
+        own,
+        [business_day],
+        SandboxConfig(
+            seed=sum(map(ord, tenant_id)),
+            transactions_per_store_day=TRANSACTIONS_PER_STORE,
+            mappings_dir=own.mappings_dir,
+            defect_rates=defects,
+        ),
+    )
     with dg.DagsterInstance.from_ref(instance_ref) as instance:
         result = defs.resolve_job_def(daily_heartland_job.name).execute_in_process(
             partition_key=day,
@@ -160,14 +163,14 @@ def tenants_act(instance: dg.DagsterInstance, day: date, say: Say) -> bool:
                 for t in tenants.values()
             )
         )
-        outcomes = run_tenant_days(instance, settings, day, say)
+        outcomes = run_tenant_days(instance, settings, day)
     for o in outcomes:
         journals = f"{o.journals_ready} ready / {o.journals_held} held" + (
             f" (held by {o.held_by})" if o.held_by else ""
         )
         say(
             f"  {o.tenant:<13} run {o.run_id[:8]} {'ok' if o.success else 'FAILED'} in "
-            f"{o.seconds:.1f}s: {journals}; warehouse "
+            f"{o.seconds:.1f}s (landing and run): {journals}; warehouse "
             f"{tenant_settings(settings, tenants[o.tenant]).warehouse_path}"
         )
     say(
