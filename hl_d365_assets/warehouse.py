@@ -123,7 +123,7 @@ WAREHOUSE_RETRY = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPO
 has already waited for readers (``reader_timeout_seconds``) before a step fails, so the retry is
 a second and third chance for a session that outlasted the wait, not the waiting itself: it
 comes soon (after 2 s, then 6 s) so a partition is retried rather than left red, and a real
-fault still fails within seconds. No jitter: one pool slot means no crowd of writers to spread."""
+fault still fails within seconds. No jitter: one run per tenant at a time means no crowd of writers of one file to spread."""
 
 # How often a waiting writer tries the file again, and how often it repeats who it waits for.
 READER_POLL_SECONDS = 0.5
