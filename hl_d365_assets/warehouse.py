@@ -38,6 +38,8 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field, PrivateAttr
 
 from hl_d365_assets.package_files import package_folder
+from hl_d365_assets.settings import Settings
+from hl_d365_assets.tenants import RunTenantScoped
 from hl_d365_assets.warehouse_holder import LockHolder
 
 SQL_DIR = package_folder("hl_d365_assets.sql")
@@ -130,15 +132,16 @@ WAREHOUSE_RETRY = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPO
 has already waited for readers (``reader_timeout_seconds``) before a step fails, so the retry is
 a second and third chance for a session that outlasted the wait, not the waiting itself: it
 comes soon (after 2 s, then 6 s) so a partition is retried rather than left red, and a real
-fault still fails within seconds. No jitter: one pool slot means no crowd of writers to spread."""
+fault still fails within seconds. No jitter: one run per tenant at a time means no crowd of writers of one file to spread."""
 
 # How often a waiting writer tries the file again, and how often it repeats who it waits for.
 READER_POLL_SECONDS = 0.5
 READER_NOTICE_EVERY_SECONDS = 30.0
 
 
-class WarehouseResource(DuckDBResource):
-    """The warehouse file, its writer lock and the analysts' read copy."""
+class WarehouseResource(RunTenantScoped, DuckDBResource):
+    """The warehouse file, its writer lock and the analysts' read copy; a tenant's run gets its
+    tenant's file (docs/tenants.md)."""
 
     read_copy: str = Field(description="Path of the copy analysts open read-only.")
     lock_timeout_seconds: float = Field(
@@ -151,6 +154,10 @@ class WarehouseResource(DuckDBResource):
     )
     threads: int = Field(default=0, description="DuckDB threads; 0 lets DuckDB use every core.")
 
+    @classmethod
+    def fields_for(cls, settings: Settings) -> dict[str, str]:
+        return {"database": str(settings.warehouse_path), "read_copy": str(settings.read_copy_path)}
+
     # Set by every writer open; the run's teardown publishes the read copy only if it is set.
     _opened_writer: bool = PrivateAttr(default=False)
     # Seconds waited for readers, per step attempt, so a step's metadata shows its total wait.
@@ -158,6 +165,8 @@ class WarehouseResource(DuckDBResource):
     # The in-memory DuckDB each writer attaches the warehouse file to (see writer()).
     _engine: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
     _engine_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    # The resource the run's steps got: this one, or its tenant's (create_resource).
+    _for_run: WarehouseResource | None = PrivateAttr(default=None)
 
     @contextmanager
     def writer(
@@ -278,6 +287,12 @@ class WarehouseResource(DuckDBResource):
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self._opened_writer = False
+        self._for_run = None
+
+    def create_resource(self, context: dg.InitResourceContext) -> WarehouseResource:
+        """The warehouse of the run's tenant (docs/tenants.md), kept so teardown publishes it."""
+        self._for_run = super().create_resource(context)
+        return self._for_run
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         """Publish the read copy once, after the run's last step, if the run opened the warehouse.
@@ -286,6 +301,9 @@ class WarehouseResource(DuckDBResource):
         this is once per run for every job that writes — the daily load, posting, the D365 pull,
         backfills, checks — and never for a run that did not touch the warehouse. A failed run
         publishes too: what its steps committed is in the warehouse and belongs in the copy."""
+        if self._for_run is not None and self._for_run is not self:
+            self._for_run.teardown_after_execution(context)  # the tenant's warehouse
+            return
         try:
             self._publish_after_run(context)
         finally:
