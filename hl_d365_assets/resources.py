@@ -102,7 +102,11 @@ def local_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     return {
         "alert_webhook": alert_webhook(settings),
         "warehouse": WarehouseResource(
-            database=str(settings.warehouse_path), read_copy=str(settings.read_copy_path)
+            database=str(settings.warehouse_path),
+            read_copy=str(settings.read_copy_path),
+            memory_limit=settings.memory_limit,
+            temp_directory=str(settings.spill_dir),
+            threads=settings.threads,
         ),
         "landing": LandingZoneResource(root=str(settings.landing_dir)),
         "mappings": MappingsResource(directory=str(settings.mappings_dir)),
