@@ -104,6 +104,12 @@ def main(argv: list[str] | None = None) -> int:
         help="pipeline: also backfill this many days of --transactions each in one run (e.g. 7)",
     )
     bench.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="pipeline: where its days are landed and loaded (default bench_data/)",
+    )
+    bench.add_argument(
         "--posting-naive-journals",
         type=int,
         default=1,
@@ -429,6 +435,7 @@ def main(argv: list[str] | None = None) -> int:
                 repeats=args.repeats,
                 points=args.points,
                 days=args.days,
+                data_dir=args.data_dir,
             )
         if args.part in ("all", "pos"):
             from hl_d365_assets.bench.retail_pos import run_retail_bench

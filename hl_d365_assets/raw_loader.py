@@ -211,31 +211,27 @@ class _PhaseClock:
 
 
 def _stage_lines(conn: duckdb.DuckDBPyConnection, segments: list[str]) -> None:
-    """All segments go through DuckDB's parallel line splitter in one statement. If it refuses
-    (bad UTF-8, CR, its delimiter), the irregular segments are found and split line by line,
-    and the rest still go through the fast path."""
+    """Each segment goes through DuckDB's parallel line splitter in a statement of its own, so
+    staging holds no more than the segment being read beyond the staged lines themselves (which
+    spill past the memory budget). If the splitter refuses a segment (bad UTF-8, CR, its
+    delimiter), that segment is split line by line; the rest still go through the fast path."""
     if not segments:
         return
     [(preserved,)] = conn.execute("SELECT current_setting('preserve_insertion_order')").fetchall()
     conn.execute("SET preserve_insertion_order = true").fetchall()
     try:
-        run_script(
-            conn, sql_file("raw/stage_landed_lines_from_segments.sql"), {"segments": segments}
-        )
-    except duckdb.InvalidInputException:
-        irregular = {
-            path
-            for (path,) in conn.execute(
-                sql_file("raw/find_irregular_segments.sql"), {"segments": segments}
-            ).fetchall()
-        }
-        regular = [path for path in segments if path not in irregular]
-        if regular:
-            run_script(
-                conn, sql_file("raw/stage_landed_lines_from_segments.sql"), {"segments": regular}
-            )
-        for path in sorted(irregular):
-            _stage_irregular_segment(conn, Path(path))
+        for segment in segments:
+            try:
+                run_script(
+                    conn, sql_file("raw/stage_landed_lines_from_segment.sql"), {"segment": segment}
+                )
+            except duckdb.InvalidInputException:
+                irregular = conn.execute(
+                    sql_file("raw/find_irregular_segments.sql"), {"segments": [segment]}
+                ).fetchall()
+                if not irregular:
+                    raise
+                _stage_irregular_segment(conn, Path(segment))
     finally:
         conn.execute(f"SET preserve_insertion_order = {bool(preserved)}").fetchall()
 

@@ -77,11 +77,15 @@ def run_bench(
     repeats: int = 3,
     points: Sequence[int] = (),
     days: int = 1,
+    data_dir: Path | None = None,
 ) -> int:
     """The 1M day ``repeats`` times interleaved with the bare read (median ratio and spread),
     then one measure per size in ``points`` and, with ``days`` > 1, a ``days``-day backfill in
-    one run at ``transactions`` a day; one summary table at the end."""
+    one run at ``transactions`` a day; one summary table at the end. ``data_dir``: where the
+    days are landed and loaded (default ``bench_data/``), so two benches can run side by side."""
     settings = bench_settings()
+    if data_dir is not None:
+        settings = dataclasses.replace(settings, data_dir=data_dir.resolve())
     _say(
         f"benchmark: {transactions:,} gateway transactions a day, {STORES} stores; memory budget "
         f"per warehouse connection {settings.memory_limit} (HL_D365_MEMORY_LIMIT), spill to "
@@ -216,6 +220,7 @@ def _row(measures: list[Measure], median: Measure, landed: dict) -> dict:
         "peak_mib": max(m.run["peak_mib"] for m in measures),
         "spilled_mib": median.run["spilled_mib"],
         "success": all(m.run["success"] for m in measures),
+        "checks": f"{median.run['checks_passed']}/{median.run['checks']}",
     }
 
 
@@ -302,7 +307,7 @@ def _print_backfill(run: dict, days: int, one_day: Measure) -> None:
 def _print_table(rows: list[tuple[str, dict]]) -> None:
     _say(
         "\n                                   run s   CPU s   x floor (spread)   raw+canon x   "
-        "peak MiB   transactions"
+        "peak MiB   transactions   checks passed"
     )
     for label, row in rows:
         ratio = (
@@ -316,7 +321,7 @@ def _print_table(rows: list[tuple[str, dict]]) -> None:
         _say(
             f"  {label:<31} {row['run_seconds']:>7.1f} {row['cpu_seconds']:>7.1f}   "
             f"{ratio:<17} {load:>11}   {row['peak_mib']:>8,.0f}   {row['transactions']:>12,}"
-            f"{extra}{failed}"
+            f"   {row['checks']:>13}{extra}{failed}"
         )
     _say("  two tenants concurrently        (not measured by this bench yet: issue 20, item 4)")
 
