@@ -84,6 +84,39 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--transactions", type=int, default=1_000_000)
     bench.add_argument("--keep", action="store_true", help="keep bench_data/ afterwards")
     bench.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="pipeline: bare read and Dagster run, interleaved, this many times; the median "
+        "ratio and its spread are reported (default 3)",
+    )
+    bench.add_argument(
+        "--points",
+        type=lambda text: [int(n) for n in text.split(",") if n],
+        default=[],
+        help="pipeline: more day sizes measured once each, e.g. 250000,5000000 (memory flat, "
+        "time linear); not in the default run",
+    )
+    bench.add_argument(
+        "--days",
+        type=int,
+        default=1,
+        help="pipeline: also backfill this many days of --transactions each in one run (e.g. 7)",
+    )
+    bench.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="pipeline: where its days are landed and loaded (default bench_data/)",
+    )
+    bench.add_argument(
+        "--posting-naive-journals",
+        type=int,
+        default=1,
+        help="posting: journals (of 1,000 lines) the naive one-request-per-line way is measured "
+        "on, scaled to all 10 (default 1: about a minute instead of eleven; 10 measures it all)",
+    )
+    bench.add_argument(
         "--pos-lines",
         type=int,
         default=1_000_000,
@@ -402,7 +435,14 @@ def main(argv: list[str] | None = None) -> int:
 
         status = 0
         if args.part in ("all", "pipeline"):
-            status |= run_bench(transactions=args.transactions, keep=args.keep)
+            status |= run_bench(
+                transactions=args.transactions,
+                keep=args.keep,
+                repeats=args.repeats,
+                points=args.points,
+                days=args.days,
+                data_dir=args.data_dir,
+            )
         if args.part in ("all", "pos"):
             from hl_d365_assets.bench.retail_pos import run_retail_bench
 
@@ -411,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.part in ("all", "posting"):
             from hl_d365_assets.bench.posting import run_posting_bench
 
-            status |= run_posting_bench()
+            status |= run_posting_bench(naive_journals=args.posting_naive_journals)
         if args.part in ("all", "ingest"):
             print(flush=True)
             status |= run_ingest_bench()

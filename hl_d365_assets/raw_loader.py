@@ -2,11 +2,13 @@
 
 Each landed line ends in exactly one place (DESIGN.md, "Conservation"): its raw table, the
 quarantine with a reason, or the duplicate ledger when an earlier delivery of the same event id
-was loaded. The whole range is replaced in one transaction, so a re-run yields the same rows.
+was loaded. Each business day is replaced in one transaction, so a re-run yields the same rows.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -83,18 +85,72 @@ def load_entity(
     max_record_bytes: int = MAX_RECORD_BYTES,
     source: str = SOURCE,
     field_mappings: Sequence = (),
+    timings: dict[str, float] | None = None,
 ) -> list[DayLoad]:
     """Stage, screen, parse and rank the segments' lines, then replace ``days`` of ``entity``.
 
+    A range of days (a single-run backfill) is loaded one day at a time, each day in its own
+    transaction: a day's lines are all that is ever staged, so a week costs seven days' time and
+    one day's memory. Nothing crosses days (events are deduplicated within their business day),
+    so the rows are the same as one pass over the range would give.
+
     ``field_mappings``: the entity's approved field renames (mappings/field_mappings.csv), applied
-    to the staged lines before anything reads them (docs/mapping-copilot.md)."""
+    to the staged lines before anything reads them (docs/mapping-copilot.md). ``timings``, if
+    given, gets the seconds spent in each phase (stage_lines, card_scan, parse_and_rank, write),
+    summed over the days: the benchmark's per-step table."""
+    by_day = _segments_by_day(segments, days)
+    if by_day is None:
+        return _load_days(
+            conn, entity, segments, days, max_record_bytes, source, field_mappings, timings
+        )
+    loads: list[DayLoad] = []
+    for day in days:
+        loads += _load_days(
+            conn, entity, by_day[day], [day], max_record_bytes, source, field_mappings, timings
+        )
+    return loads
+
+
+def _segments_by_day(
+    segments: Sequence[Path], days: Sequence[date]
+) -> dict[date, list[Path]] | None:
+    """The segments of each day, by the landing zone's ``business_date=`` folder (as the staging
+    SQL reads it); None for a single day, or when a segment names no day of the range, which
+    then loads in one pass as before."""
+    if len(days) < 2:
+        return None
+    by_day: dict[date, list[Path]] = {day: [] for day in days}
+    for path in segments:
+        found = _BUSINESS_DATE.search(str(path))
+        day = date.fromisoformat(found.group(1)) if found else None
+        if day not in by_day:
+            return None
+        by_day[day].append(path)
+    return by_day
+
+
+_BUSINESS_DATE = re.compile(r"business_date=([0-9]{4}-[0-9]{2}-[0-9]{2})")
+
+
+def _load_days(
+    conn: duckdb.DuckDBPyConnection,
+    entity: str,
+    segments: Sequence[Path],
+    days: Sequence[date],
+    max_record_bytes: int,
+    source: str,
+    field_mappings: Sequence,
+    timings: dict[str, float] | None,
+) -> list[DayLoad]:
     table = raw_table(source, entity)
+    clock = _PhaseClock(timings)
     run_script(conn, sql_file("raw/stage_landed_lines.sql"))
     _stage_lines(conn, [str(p) for p in segments])
     if field_mappings:
         from hl_d365_assets.mapping_copilot.field_mappings import apply
 
         apply(conn, list(field_mappings))
+    clock.lap("stage_lines")
     run_script(
         conn,
         sql_file("raw/stage_card_number_findings.sql"),
@@ -109,11 +165,13 @@ def load_entity(
         )
     else:
         run_script(conn, sql_file("raw/stage_no_personal_data_findings.sql"))
+    clock.lap("card_scan")
     run_script(
         conn, sql_file("raw/stage_screened_lines.sql"), {"max_record_bytes": max_record_bytes}
     )
     run_script(conn, sql_file(f"raw/parse_{table}.sql"))
     run_script(conn, sql_file("raw/stage_ranked_events.sql"))
+    clock.lap("parse_and_rank")
     params = {
         "source": source,
         "entity": entity,
@@ -134,35 +192,46 @@ def load_entity(
         {k: params[k] for k in ("source", "entity", "first", "last")},
     ).fetchall()
     run_script(conn, sql_file("raw/drop_staged_lines.sql"))
+    clock.lap("write")
     return [DayLoad(*row) for row in rows]
 
 
+class _PhaseClock:
+    """Adds each phase's seconds to ``timings`` (when asked for) as the load goes."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[phase] = self.timings.get(phase, 0.0) + now - self.last
+        self.last = now
+
+
 def _stage_lines(conn: duckdb.DuckDBPyConnection, segments: list[str]) -> None:
-    """All segments go through DuckDB's parallel line splitter in one statement. If it refuses
-    (bad UTF-8, CR, its delimiter), the irregular segments are found and split line by line,
-    and the rest still go through the fast path."""
+    """Each segment goes through DuckDB's parallel line splitter in a statement of its own, so
+    staging holds no more than the segment being read beyond the staged lines themselves (which
+    spill past the memory budget). If the splitter refuses a segment (bad UTF-8, CR, its
+    delimiter), that segment is split line by line; the rest still go through the fast path."""
     if not segments:
         return
     [(preserved,)] = conn.execute("SELECT current_setting('preserve_insertion_order')").fetchall()
     conn.execute("SET preserve_insertion_order = true").fetchall()
     try:
-        run_script(
-            conn, sql_file("raw/stage_landed_lines_from_segments.sql"), {"segments": segments}
-        )
-    except duckdb.InvalidInputException:
-        irregular = {
-            path
-            for (path,) in conn.execute(
-                sql_file("raw/find_irregular_segments.sql"), {"segments": segments}
-            ).fetchall()
-        }
-        regular = [path for path in segments if path not in irregular]
-        if regular:
-            run_script(
-                conn, sql_file("raw/stage_landed_lines_from_segments.sql"), {"segments": regular}
-            )
-        for path in sorted(irregular):
-            _stage_irregular_segment(conn, Path(path))
+        for segment in segments:
+            try:
+                run_script(
+                    conn, sql_file("raw/stage_landed_lines_from_segment.sql"), {"segment": segment}
+                )
+            except duckdb.InvalidInputException:
+                irregular = conn.execute(
+                    sql_file("raw/find_irregular_segments.sql"), {"segments": [segment]}
+                ).fetchall()
+                if not irregular:
+                    raise
+                _stage_irregular_segment(conn, Path(segment))
     finally:
         conn.execute(f"SET preserve_insertion_order = {bool(preserved)}").fetchall()
 

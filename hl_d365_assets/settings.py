@@ -71,6 +71,14 @@ variable                          sandbox                     production
                                                               suggestions (docs/mapping-copilot.md)
 ``HL_D365_MAPPING_MODEL``         unset                       optional: its model; both must be set
 ``HL_D365_MAPPING_MODEL_API_KEY`` unset                       optional (secret): its key
+``HL_D365_MEMORY_LIMIT``          ``1GB``                     optional, same default: DuckDB's
+                                                              ``memory_limit`` on every warehouse
+                                                              connection (``500MB``, ``2GiB``, ...);
+                                                              beyond it DuckDB spills to the spill dir
+``HL_D365_SPILL_DIR``             ``<data dir>/spill``        optional, same default: DuckDB's
+                                                              ``temp_directory``, where it spills
+``HL_D365_THREADS``               ``0`` (every core)          optional, same default: DuckDB
+                                                              ``threads`` per warehouse connection
 ``HEARTLAND_SANDBOX_URL``         ``http://127.0.0.1:8765/``  ignored: where the Heartland simulator
                                   ``ucp``                     listens (``hl-d365 heartland-sim``)
 ``D365_SANDBOX_URL``              ``http://127.0.0.1:8766``   ignored: where the D365 simulator listens
@@ -104,6 +112,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -161,6 +170,16 @@ well under 1% of a day, so a demo day passes; a day whose payload shape is wrong
 quarantines 100% and fails."""
 
 
+DEFAULT_MEMORY_LIMIT = "1GB"
+"""DuckDB's memory budget per warehouse connection unless ``HL_D365_MEMORY_LIMIT`` says otherwise.
+Sized so the 1,000,000-transaction benchmark day runs under 2 GB of peak RSS for the whole
+Dagster process: DuckDB's buffer pool (this budget), plus Python, Dagster and the polars frames of
+the table checks (docs/benchmarks.md, "Memory design"). What does not fit spills to
+``HL_D365_SPILL_DIR``; a day of any size then costs disk and time, not memory."""
+MEMORY_LIMIT_FORMAT = re.compile(
+    r"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE
+)
+
 SANDBOX_PAYMENT_STATUS_URL = "http://127.0.0.1:8787/webhooks/heartland/payments"
 """The receiver `hl-d365 webhook serve` runs on by default: where sandbox links send their outcome."""
 
@@ -216,6 +235,12 @@ class Settings:
     :func:`hl_d365_assets.tenants.load_tenants`; unset, there is one implicit tenant."""
     missing: tuple[str, ...] = ()
     """Production settings that are not set (always empty in the sandbox)."""
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
+    """``HL_D365_MEMORY_LIMIT``: DuckDB's ``memory_limit`` on every warehouse connection."""
+    spill_dir_setting: Path | None = None
+    """``HL_D365_SPILL_DIR`` as set; see :attr:`spill_dir`."""
+    threads: int = 0
+    """``HL_D365_THREADS``: DuckDB threads per warehouse connection; 0 lets DuckDB use every core."""
     load_health_overrides: Mapping[str, float] = field(default_factory=dict)
     """The ``HL_D365_QUARANTINE_*`` and ``HL_D365_VOLUME_*`` variables that are set, by name
     (global ones and per-source overrides), already parsed; :meth:`load_health` resolves them."""
@@ -232,6 +257,12 @@ class Settings:
     def read_copy_path(self) -> Path:
         """The analysts' copy, republished after every run (see docs/warehouse.md)."""
         return self.data_dir / "warehouse_read.duckdb"
+
+    @property
+    def spill_dir(self) -> Path:
+        """Where DuckDB spills what does not fit the memory budget (its ``temp_directory``):
+        beside the warehouse by default, on the same disk the landing zone already sizes."""
+        return self.spill_dir_setting or self.data_dir / "spill"
 
     @property
     def payroll_inbox(self) -> str:
@@ -372,8 +403,33 @@ def load_settings(environ: Environ | None = None) -> Settings:
             if mode == PRODUCTION
             else ()
         ),
+        memory_limit=_memory_limit(env),
+        spill_dir_setting=Path(_value(env, "HL_D365_SPILL_DIR")).resolve()
+        if _value(env, "HL_D365_SPILL_DIR")
+        else None,
+        threads=_threads(env),
         load_health_overrides=_load_health_overrides(env),
     )
+
+
+def _memory_limit(env: Environ) -> str:
+    """``HL_D365_MEMORY_LIMIT`` checked here, so a typo fails when the definitions load rather
+    than in DuckDB at a step's first connection."""
+    text = _value(env, "HL_D365_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
+    if not MEMORY_LIMIT_FORMAT.match(text):
+        raise SettingsError(
+            f"HL_D365_MEMORY_LIMIT={text!r} is not a memory size like 1GB, 1500MB or 2GiB"
+        )
+    return text
+
+
+def _threads(env: Environ) -> int:
+    text = _value(env, "HL_D365_THREADS") or "0"
+    if not text.isdigit():
+        raise SettingsError(
+            f"HL_D365_THREADS={text!r} is not a whole number of threads (0: every core)"
+        )
+    return int(text)
 
 
 def _load_health_overrides(env: Environ) -> dict[str, float]:

@@ -311,7 +311,7 @@ class RunTenantScoped:
     changed, so two tenants' runs in one process each get their own."""
 
     @classmethod
-    def fields_for(cls, settings: Settings) -> dict[str, str]:
+    def fields_for(cls, settings: Settings) -> dict[str, str | int]:
         """The resource's path fields for ``settings``; the one place each path is derived."""
         raise NotImplementedError
 

@@ -153,10 +153,26 @@ class WarehouseResource(RunTenantScoped, DuckDBResource):
         "(an analyst's session on the live file) before the step fails with WarehouseBusy.",
     )
     threads: int = Field(default=0, description="DuckDB threads; 0 lets DuckDB use every core.")
+    memory_limit: str = Field(
+        default="",
+        description="DuckDB's memory_limit per connection (HL_D365_MEMORY_LIMIT); empty leaves "
+        "DuckDB's own default, 80% of the machine's memory.",
+    )
+    temp_directory: str = Field(
+        default="",
+        description="Where DuckDB spills beyond memory_limit (HL_D365_SPILL_DIR); empty leaves "
+        "DuckDB's default, <database>.tmp beside the file.",
+    )
 
     @classmethod
-    def fields_for(cls, settings: Settings) -> dict[str, str]:
-        return {"database": str(settings.warehouse_path), "read_copy": str(settings.read_copy_path)}
+    def fields_for(cls, settings: Settings) -> dict[str, str | int]:
+        return {
+            "database": str(settings.warehouse_path),
+            "read_copy": str(settings.read_copy_path),
+            "memory_limit": settings.memory_limit,
+            "temp_directory": str(settings.spill_dir),
+            "threads": settings.threads,
+        }
 
     # Set by every writer open; the run's teardown publishes the read copy only if it is set.
     _opened_writer: bool = PrivateAttr(default=False)
@@ -205,9 +221,11 @@ class WarehouseResource(RunTenantScoped, DuckDBResource):
             if self._engine is None:
                 # Order of rows inside a table carries no meaning here; letting DuckDB write out
                 # of order makes large inserts parallel. (The line splitter switches it back on.)
-                config = {"preserve_insertion_order": False, **self.connection_config}
-                if self.threads:
-                    config["threads"] = self.threads
+                config = {
+                    "preserve_insertion_order": False,
+                    **self._budget(),
+                    **self.connection_config,
+                }
                 self._engine = duckdb.connect(":memory:", config=config)
             return self._engine.cursor()
 
@@ -261,7 +279,11 @@ class WarehouseResource(RunTenantScoped, DuckDBResource):
             conn = self._connect_when_free(
                 lambda: duckdb.connect(
                     self.database,
-                    config={"access_mode": "READ_ONLY", "enable_external_access": False},
+                    config={
+                        "access_mode": "READ_ONLY",
+                        "enable_external_access": False,
+                        **self._budget(),
+                    },
                 ),
                 log,
             )
@@ -269,6 +291,21 @@ class WarehouseResource(RunTenantScoped, DuckDBResource):
                 yield conn
             finally:
                 conn.close()
+
+    def _budget(self) -> dict[str, str | int]:
+        """The memory budget every connection works within: what does not fit ``memory_limit``
+        (hash tables, sorts, the raw loader's staged lines) spills to ``temp_directory`` instead
+        of growing the process, so a step's peak memory stays flat as the day grows
+        (docs/warehouse.md, "Memory budget")."""
+        config: dict[str, str | int] = {}
+        if self.memory_limit:
+            config["memory_limit"] = self.memory_limit
+        if self.temp_directory:
+            Path(self.temp_directory).mkdir(parents=True, exist_ok=True)
+            config["temp_directory"] = self.temp_directory
+        if self.threads:
+            config["threads"] = self.threads
+        return config
 
     def publish_read_copy(self, log: logging.Logger | dg.DagsterLogManager | None = None) -> Path:
         """Checkpoint and copy the warehouse, then swap the copy into place atomically."""

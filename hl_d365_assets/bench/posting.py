@@ -1,7 +1,13 @@
 """`hl-d365 bench --part posting`: 10,000 journal lines into the D365 simulator, on loopback with
 20 ms added to every request, the way the poster sends them (per journal: a key lookup, the
 header, all lines in one changeset) against the naive way (one request per line). Both end with
-every line in D365 exactly once, which is checked, not assumed."""
+every line they sent in D365 exactly once, which is checked, not assumed.
+
+The naive way takes about 11 minutes for all 10,000 lines, so by default it is measured on one
+journal (1,000 lines) and scaled by the journal count: its requests grow exactly with the lines
+(one per line plus one header per journal) and each costs the same 20 ms of latency plus the
+simulator's work, so the scaled figure is a fair estimate. The output says it is scaled, and
+``--posting-naive-journals 10`` measures it whole."""
 
 from __future__ import annotations
 
@@ -47,7 +53,7 @@ def journals() -> list[PlannedJournal]:
     return planned
 
 
-def _measure(sim: D365Simulator, url: str, send) -> tuple[int, float]:
+def _measure(sim: D365Simulator, url: str, send, expected: int = LINES) -> tuple[int, float]:
     sim.reset()
     sim.latency_seconds = LATENCY_SECONDS
     with d365_client(url).open() as api:
@@ -58,19 +64,22 @@ def _measure(sim: D365Simulator, url: str, send) -> tuple[int, float]:
         seconds = time.perf_counter() - started
     requests = sim.request_count() - before
     lines = sum(len(journal["lines"]) for journal in sim.journals("usrt"))
-    assert lines == LINES, f"{lines} lines in D365, expected {LINES} exactly once"
+    assert lines == expected, f"{lines} lines in D365, expected {expected} exactly once"
     return requests, seconds
 
 
-def run_posting_bench() -> int:
+def run_posting_bench(naive_journals: int = 1) -> int:
     planned = journals()
+    naive_journals = max(1, min(naive_journals, len(planned)))
+    sample = planned[:naive_journals]
+    scale = len(planned) / len(sample)
 
     def batched(api) -> None:
         for journal in planned:
             create_journal_once(api, journal)
 
     def naive(api) -> None:
-        for journal in planned:
+        for journal in sample:
             header = api.create(
                 GENERAL_JOURNAL.header_set,
                 {
@@ -101,9 +110,22 @@ def run_posting_bench() -> int:
                 f"  as the poster sends them: {batched_requests:>6,} requests, {batched_seconds:6.1f} s",
                 flush=True,
             )
-            naive_requests, naive_seconds = _measure(sim, server.base_url, naive)
+            sample_lines = sum(len(journal.lines) for journal in sample)
+            measured_requests, measured_seconds = _measure(
+                sim, server.base_url, naive, expected=sample_lines
+            )
+            naive_requests = round(measured_requests * scale)
+            naive_seconds = measured_seconds * scale
+            how = (
+                "measured"
+                if scale == 1
+                else f"scaled x{scale:g} from {measured_requests:,} requests in "
+                f"{measured_seconds:.1f} s measured on {len(sample)} of {len(planned)} journals "
+                f"({sample_lines:,} lines)"
+            )
             print(
-                f"  one request per line:     {naive_requests:>6,} requests, {naive_seconds:6.1f} s",
+                f"  one request per line:     {naive_requests:>6,} requests, {naive_seconds:6.1f} s "
+                f"({how})",
                 flush=True,
             )
         finally:
