@@ -1,0 +1,159 @@
+"""The Dagster instance on PostgreSQL (deploy/dagster-postgres.yaml, docs/postgres.md): a landed
+day reaches the landing sensor of a real ``dagster-daemon``, waits in the queued run coordinator's
+queue, runs, and leaves its run, event log and the sensor's tick in a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from hl_d365_assets.demo.live_day import background_process, daemon_command
+from hl_d365_assets.demo.retail_pull import RETAIL_URL_SETTING
+from hl_d365_assets.sandbox import DefectRates, SandboxConfig
+from hl_d365_assets.settings import PROJECT_ROOT, child_environment
+from hl_d365_assets.webhook.process import free_port
+from hl_d365_assets_tests.conftest import generate_days, make_settings
+from hl_d365_assets_tests.postgres_server import PostgresServer, postgres_server
+
+pytestmark = pytest.mark.schedule_first
+
+INSTANCE_CONFIG = PROJECT_ROOT / "deploy" / "dagster-postgres.yaml"
+DAY = date(2026, 11, 20)
+CLEAN = SandboxConfig(
+    seed=5, store_count=1, transactions_per_store_day=5, defect_rates=DefectRates.none()
+)
+RUN_TIMEOUT_SECONDS = 300  # wide: the other xdist worker shares the two cores
+ENQUEUED = dg.DagsterEventType.RUN_ENQUEUED.value
+MATERIALIZATION = dg.DagsterEventType.ASSET_MATERIALIZATION.value
+
+
+@dataclass
+class Deployment:
+    """One Dagster deployment on PostgreSQL as docs/postgres.md sets it up: the shipped instance
+    file in its DAGSTER_HOME, a data folder, and a running ``dagster-daemon`` over the project's
+    workspace; ``instance`` is this test process's view of the same instance."""
+
+    pg: PostgresServer
+    db_name: str
+    home: Path
+    data_dir: Path
+    logs: Path
+    instance: dg.DagsterInstance
+
+    def daemon_log(self) -> str:
+        return (self.logs / "dagster-daemon.log").read_text(errors="replace")[-3000:]
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    root = tmp_path_factory.mktemp("postgres_deployment")
+    home, data_dir, logs = root / "dagster_home", root / "data", root / "logs"
+    for folder in (home, data_dir, logs):
+        folder.mkdir()
+    shutil.copy(INSTANCE_CONFIG, home / "dagster.yaml")
+    with postgres_server(root / "postgres") as pg, pytest.MonkeyPatch.context() as env:
+        db_name = pg.create_database("dagster")
+        for name, value in pg.dagster_env(db_name).items():
+            env.setenv(name, value)
+        env.setenv("DAGSTER_HOME", str(home))
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            # The instance exists (tables created) before the daemon starts, as after a deploy.
+            daemon_env = daemon_environment(home, data_dir, pg.dagster_env(db_name))
+            daemon = None
+            try:
+                with background_process(
+                    "dagster-daemon", daemon_command(), logs, env=daemon_env
+                ) as daemon:
+                    yield Deployment(pg, db_name, home, data_dir, logs, instance)
+            finally:
+                if daemon is not None:
+                    _kill_stragglers(daemon.pid)
+
+
+def daemon_environment(home: Path, data_dir: Path, pg_env: dict[str, str]) -> dict[str, str]:
+    """What the daemon and the runs it launches read: this test's instance and data folder. The
+    simulators' addresses point at a closed loopback port, so a scheduled pull the daemon may
+    start meanwhile (the Retail trading pull runs every 5 minutes in trading hours) fails at once
+    and lands nothing."""
+    closed = f"http://127.0.0.1:{free_port()}"
+    return child_environment(
+        DAGSTER_HOME=str(home),
+        HL_D365_DATA_DIR=str(data_dir),
+        **{RETAIL_URL_SETTING: f"{closed}/api"},
+        HEARTLAND_SANDBOX_URL=f"{closed}/ucp",
+        D365_SANDBOX_URL=closed,
+        **pg_env,
+    )
+
+
+def _kill_stragglers(pgid: int) -> None:
+    """The daemon's process group, after the daemon itself stopped: a code server whose run was
+    cut short can outlive it (seen here), and must not stay behind on a shared machine."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def wait_for_finished_run(instance: dg.DagsterInstance, tags: dict[str, str]) -> dg.DagsterRun:
+    deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        runs = instance.get_runs(filters=dg.RunsFilter(tags=tags), limit=1)
+        if runs and runs[0].is_finished:
+            return runs[0]
+        time.sleep(0.5)
+    raise TimeoutError(f"no run tagged {tags} finished within {RUN_TIMEOUT_SECONDS}s")
+
+
+def test_a_landed_day_runs_from_the_daemons_landing_sensor_through_the_queue_into_postgres(
+    deployment: Deployment,
+) -> None:
+    generate_days(make_settings(deployment.data_dir), [DAY], CLEAN)
+
+    try:
+        run = wait_for_finished_run(
+            deployment.instance,
+            {"hl_d365/trigger": "landing_sensor", "dagster/partition": str(DAY)},
+        )
+    except TimeoutError as late:
+        raise AssertionError(f"{late}; dagster-daemon log:\n{deployment.daemon_log()}") from None
+
+    assert run.status == dg.DagsterRunStatus.SUCCESS
+    assert run.tags["dagster/sensor_name"] == "landing_sensor"
+
+    # The same facts read straight from PostgreSQL, not through Dagster: the storage is there.
+    conn = deployment.pg.connect(deployment.db_name)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT status FROM runs WHERE run_id = %s", (run.run_id,))
+            assert cursor.fetchall() == [("SUCCESS",)]
+            cursor.execute(
+                "SELECT count(*) FROM event_logs WHERE run_id = %s AND dagster_event_type = %s",
+                (run.run_id, ENQUEUED),
+            )
+            assert cursor.fetchone() == (1,), "the run went through the queued run coordinator"
+            cursor.execute(
+                "SELECT DISTINCT asset_key, partition FROM event_logs "
+                "WHERE run_id = %s AND dagster_event_type = %s",
+                (run.run_id, MATERIALIZATION),
+            )
+            materialised = cursor.fetchall()
+            cursor.execute(
+                "SELECT count(*) FROM job_ticks WHERE status = 'SUCCESS' AND tick_body LIKE %s",
+                (f"%{run.run_id}%",),
+            )
+            assert cursor.fetchone() == (1,), "the sensor tick that requested it is stored here"
+    finally:
+        conn.close()
+    assert ('["raw", "payment_transactions"]', str(DAY)) in materialised
+    assert ('["gl", "journal_lines"]', str(DAY)) in materialised
+    assert not (deployment.home / "history").exists(), "no SQLite run or event storage beside it"
+    assert not (deployment.home / "schedules").exists(), "no SQLite schedule storage beside it"
