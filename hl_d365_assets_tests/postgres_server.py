@@ -6,8 +6,8 @@
 
 PostgreSQL refuses to run as root, and the suite runs as root on CI. So, as root, the server runs as
 an unprivileged user: ``postgres``, which Debian's package creates (created here, without a home
-or a login shell, when missing). Its data directory and unix socket live under the test's own
-temporary folder; that user is given the right to pass through (not to list) the temporary folders
+or a login shell, when missing). Its data directory lives under the test's own temporary
+folder, and it opens no unix socket (TCP on loopback only); that user is given the right to pass through (not to list) the temporary folders
 above it, up to the temporary root, so it can reach them. The server listens on 127.0.0.1 on a
 free port, with ``fsync`` off (no test asks about a power cut; see conftest.py on disk commits),
 password (SCRAM) authentication over TCP, and is stopped and its folder removed on exit.
@@ -100,16 +100,15 @@ def postgres_server(base: Path) -> Iterator[PostgresServer]:
     """A running server whose files are all under ``base``; stopped and removed on exit."""
     binaries = server_binaries()
     base.mkdir(parents=True, exist_ok=True)
-    data, sockets, log = base / "data", base / "sockets", base / "postgres.log"
+    data, log = base / "data", base / "postgres.log"
     password = secrets.token_urlsafe(16)
     password_file = base / "superuser-password"
     password_file.write_text(password)
     as_user = _as_server_user(base)
-    for folder in (data, sockets):
-        folder.mkdir(mode=0o700)
+    data.mkdir(mode=0o700)
     if as_user:
         user = pwd.getpwnam(SERVER_USER)
-        for path in (base, data, sockets, password_file):
+        for path in (base, data, password_file):
             os.chown(path, user.pw_uid, user.pw_gid)
         log.touch()
         os.chown(log, user.pw_uid, user.pw_gid)
@@ -134,8 +133,10 @@ def postgres_server(base: Path) -> Iterator[PostgresServer]:
         ]
     )
     password_file.unlink()
+    # TCP on loopback only, no unix socket: a socket's path under pytest's folders passes the
+    # 107-character limit of socket paths, and the clients here all connect over TCP.
     options = (
-        f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets} "
+        f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories='' "
         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
     )
     _run(
@@ -152,7 +153,8 @@ def postgres_server(base: Path) -> Iterator[PostgresServer]:
             "-t",
             "60",
             "start",
-        ]
+        ],
+        log=log,
     )
     try:
         yield PostgresServer(host="127.0.0.1", port=port, username=SUPERUSER, password=password)
@@ -205,11 +207,13 @@ def _let_pass_through(base: Path) -> None:
             break
 
 
-def _run(command: list[str]) -> None:
+def _run(command: list[str], log: Path | None = None) -> None:
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
+        server_log = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
         raise RuntimeError(
-            f"{' '.join(command)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+            f"{' '.join(command)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}\n"
+            f"{server_log}"
         )
 
 
