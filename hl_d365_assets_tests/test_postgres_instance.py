@@ -105,10 +105,13 @@ def _kill_stragglers(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-def wait_for_finished_run(instance: dg.DagsterInstance, tags: dict[str, str]) -> dg.DagsterRun:
+def wait_for_first_run(instance: dg.DagsterInstance, tags: dict[str, str]) -> dg.DagsterRun:
+    """The first run with these tags, once finished. The first: while it runs, the landing sensor
+    may request another run of the same day (a stream the running run has not loaded yet looks
+    unloaded to it), which would wait behind it."""
     deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
-        runs = instance.get_runs(filters=dg.RunsFilter(tags=tags), limit=1)
+        runs = instance.get_runs(filters=dg.RunsFilter(tags=tags), limit=1, ascending=True)
         if runs and runs[0].is_finished:
             return runs[0]
         time.sleep(0.5)
@@ -121,7 +124,7 @@ def test_a_landed_day_runs_from_the_daemons_landing_sensor_through_the_queue_int
     generate_days(make_settings(deployment.data_dir), [DAY], CLEAN)
 
     try:
-        run = wait_for_finished_run(
+        run = wait_for_first_run(
             deployment.instance,
             {"hl_d365/trigger": "landing_sensor", "dagster/partition": str(DAY)},
         )

@@ -7,6 +7,8 @@ metadata of their materialisations). So a late segment for a day already materia
 that day, days loaded by hand or by a backfill are not run again, and the decision survives a
 lost cursor. The run key names the newest segment, which makes a repeated evaluation harmless.
 A day that already has a run waiting to start is left alone: that run will read the new segment.
+So is a day whose running run was requested for segments at least as new: it reads them as it
+loads each stream, and before it has loaded one, that stream only looks unloaded.
 
 Only the Heartland streams the daily job loads are watched. D365 segments (``landing/d365/…``,
 dated by the day of the pull) are skipped on purpose: they hold reference data, not a business
@@ -57,6 +59,8 @@ RAW_STREAMS = (
     | {f"{SOURCE}/{REFUSALS_ENTITY}": dg.AssetKey(["ops", REFUSALS_ENTITY])}
 )
 WAITING = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]
+RUNNING = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+NEWEST_SEGMENT_TAG = "hl_d365/newest_segment"
 
 
 @dg.sensor(
@@ -90,17 +94,20 @@ def landing_sensor(
         }
         if not stale:
             continue
+        newest = max(stale.values())
         if _run_waiting(context.instance, day):
             notes.append(f"{day}: a run is already waiting to start and will read the new segments")
             continue
-        newest = max(stale.values())
+        if _run_running_for(context.instance, day, newest):
+            notes.append(f"{day}: a running run was requested for these segments and reads them")
+            continue
         requests.append(
             dg.RunRequest(
                 partition_key=day,
                 run_key=f"landing:{day}@{newest}",
                 tags={
                     "hl_d365/trigger": "landing_sensor",
-                    "hl_d365/newest_segment": newest,
+                    NEWEST_SEGMENT_TAG: newest,
                     "hl_d365/new_streams": ",".join(sorted(stale)),
                 },
             )
@@ -146,6 +153,19 @@ def _run_waiting(instance: dg.DagsterInstance, day: str) -> bool:
             limit=1,
         )
     )
+
+
+def _run_running_for(instance: dg.DagsterInstance, day: str, newest: str) -> bool:
+    """Whether a running run of ``day`` was requested by this sensor when ``newest`` had already
+    landed (segment names sort by landing time): it reads every stream's segments as it loads
+    it, so a stream it has not reached yet is not a reason for another run. A segment that
+    lands after its request may come after its load: that one gets a run of its own."""
+    runs = instance.get_runs(
+        filters=dg.RunsFilter(
+            job_name=daily_heartland_job.name, statuses=RUNNING, tags={"dagster/partition": day}
+        )
+    )
+    return any(run.tags.get(NEWEST_SEGMENT_TAG, "") >= newest for run in runs)
 
 
 @dg.sensor(
