@@ -5,9 +5,12 @@ queue, runs, and leaves its run, event log and the sensor's tick in a real Postg
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
+import socket
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +20,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from hl_d365_assets.demo.live_day import background_process, daemon_command
+from hl_d365_assets.demo.live_day import background_process
 from hl_d365_assets.demo.retail_pull import RETAIL_URL_SETTING
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig
 from hl_d365_assets.settings import PROJECT_ROOT, child_environment
@@ -28,6 +31,9 @@ from hl_d365_assets_tests.postgres_server import PostgresServer, postgres_server
 pytestmark = pytest.mark.schedule_first
 
 INSTANCE_CONFIG = PROJECT_ROOT / "deploy" / "dagster-postgres.yaml"
+DOCKERFILE = PROJECT_ROOT / "deploy" / "Dockerfile"
+LOCATION = "hl_d365_assets"
+"""The code location's name, as hl_d365_assets/dg.toml and the project's workspace.yaml give it."""
 DAY = date(2026, 11, 20)
 CLEAN = SandboxConfig(
     seed=5, store_count=1, transactions_per_store_day=5, defect_rates=DefectRates.none()
@@ -41,15 +47,19 @@ MATERIALIZATION = dg.DagsterEventType.ASSET_MATERIALIZATION.value
 
 @dataclass
 class Deployment:
-    """One Dagster deployment on PostgreSQL as docs/postgres.md sets it up: the shipped instance
-    file in its DAGSTER_HOME, a data folder, and a running ``dagster-daemon`` over the project's
-    workspace; ``instance`` is this test process's view of the same instance."""
+    """One Dagster deployment on PostgreSQL as docs/postgres.md and docs/kubernetes.md set it
+    up: the shipped instance file in its DAGSTER_HOME, a data folder, the code location served
+    by the container image's command (``dagster api grpc``, deploy/Dockerfile) and a running
+    ``dagster-daemon`` reaching it through a workspace file; ``instance`` is this test process's
+    view of the same instance."""
 
     pg: PostgresServer
     db_name: str
     home: Path
     data_dir: Path
     logs: Path
+    workspace: Path
+    env: dict[str, str]
     instance: dg.DagsterInstance
 
     def daemon_log(self) -> str:
@@ -63,27 +73,70 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     for folder in (home, data_dir, logs):
         folder.mkdir()
     shutil.copy(INSTANCE_CONFIG, home / "dagster.yaml")
-    with postgres_server(root / "postgres") as pg, pytest.MonkeyPatch.context() as env:
+    port = free_port()
+    workspace = root / "workspace.yaml"
+    workspace.write_text(
+        "load_from:\n  - grpc_server:\n      host: 127.0.0.1\n"
+        f"      port: {port}\n      location_name: {LOCATION}\n"
+    )
+    with postgres_server(root / "postgres") as pg, pytest.MonkeyPatch.context() as patch:
         db_name = pg.create_database("dagster")
         for name, value in pg.dagster_env(db_name).items():
-            env.setenv(name, value)
-        env.setenv("DAGSTER_HOME", str(home))
+            patch.setenv(name, value)
+        patch.setenv("DAGSTER_HOME", str(home))
+        env = deployment_environment(home, data_dir, pg.dagster_env(db_name))
         with dg.DagsterInstance.from_config(str(home)) as instance:
-            # The instance exists (tables created) before the daemon starts, as after a deploy.
-            daemon_env = daemon_environment(home, data_dir, pg.dagster_env(db_name))
-            daemon = None
+            # The instance exists (tables created) before anything starts, as after a deploy.
+            groups: list[int] = []
             try:
                 with background_process(
-                    "dagster-daemon", daemon_command(), logs, env=daemon_env
-                ) as daemon:
-                    yield Deployment(pg, db_name, home, data_dir, logs, instance)
+                    "code-server", code_server_command(port), logs, env=env
+                ) as server:
+                    groups.append(server.pid)
+                    wait_until_listening(port, server, logs / "code-server.log")
+                    with background_process(
+                        "dagster-daemon",
+                        [sys.executable, "-m", "dagster._daemon", "run", "-w", str(workspace)],
+                        logs,
+                        env=env,
+                    ) as daemon:
+                        groups.append(daemon.pid)
+                        yield Deployment(
+                            pg, db_name, home, data_dir, logs, workspace, env, instance
+                        )
             finally:
-                if daemon is not None:
-                    _kill_stragglers(daemon.pid)
+                for pgid in groups:
+                    _kill_stragglers(pgid)
 
 
-def daemon_environment(home: Path, data_dir: Path, pg_env: dict[str, str]) -> dict[str, str]:
-    """What the daemon and the runs it launches read: this test's instance and data folder. The
+def wait_until_listening(port: int, server, log: Path) -> None:
+    """The code server listens once every definition has loaded (half a minute on a loaded
+    machine); the daemon starts after, so its first workspace load finds the location."""
+    deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
+    while server.poll() is None and time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.5)
+    raise AssertionError(f"the code server is not listening on {port}: {log.read_text()[-3000:]}")
+
+
+def code_server_command(port: int) -> list[str]:
+    """The image's CMD (deploy/Dockerfile), on loopback and a free port."""
+    command = json.loads(
+        next(
+            line.split(maxsplit=1)[1]
+            for line in DOCKERFILE.read_text().splitlines()
+            if line.startswith("CMD ")
+        )
+    )
+    command = [a if a != "0.0.0.0" else "127.0.0.1" for a in command]
+    command[command.index("-p") + 1] = str(port)
+    return [str(Path(sys.executable).parent / command[0]), *command[1:]]
+
+
+def deployment_environment(home: Path, data_dir: Path, pg_env: dict[str, str]) -> dict[str, str]:
+    """What the code server, the daemon and the runs they launch read: this test's instance and data folder. The
     simulators' addresses point at a closed loopback port, so a scheduled pull the daemon may
     start meanwhile (the Retail trading pull runs every 5 minutes in trading hours) fails at once
     and lands nothing."""
@@ -99,8 +152,8 @@ def daemon_environment(home: Path, data_dir: Path, pg_env: dict[str, str]) -> di
 
 
 def _kill_stragglers(pgid: int) -> None:
-    """The daemon's process group, after the daemon itself stopped: a code server whose run was
-    cut short can outlive it (seen here), and must not stay behind on a shared machine."""
+    """A process group we started, after its leader stopped: a run process cut short can
+    outlive it (seen here), and must not stay behind on a shared machine."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signal.SIGKILL)
 
