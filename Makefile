@@ -36,11 +36,11 @@ UI_PORT ?= 3000
 ui: install $(DAGSTER_HOME)/dagster.yaml
 	cd $(DAGSTER_HOME) && $(CURDIR)/$(BIN)/dg dev -w $(CURDIR)/workspace.yaml -h 127.0.0.1 -p $(UI_PORT)
 
-# make backfill FROM=2026-10-01 TO=2026-10-03 [SOURCE=api]: what `hl-d365 backfill` does, with
+# make backfill FROM=2026-10-01 TO=2026-10-03 [SOURCE=api] [TENANT=id]: what `hl-d365 backfill` does, with
 # the demo's instance, so the run shows in `make ui`.
 SOURCE ?= landing
 backfill: install $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/hl-d365 backfill --from $(FROM) --to $(TO) --source $(SOURCE)
+	$(BIN)/hl-d365 backfill --from $(FROM) --to $(TO) --source $(SOURCE) $(if $(TENANT),--tenant $(TENANT))
 
 # `dg check defs` loads every definition, the YAML component instances under defs/ included
 # (docs/low-code.md): a business rule, store or alert route that does not validate stops here.

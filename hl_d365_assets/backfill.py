@@ -39,13 +39,15 @@ from dagster._core.storage.tags import (
 from dagster._core.utils import make_new_run_id
 
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
+from hl_d365_assets.tenants import tenant_tags
 from hl_d365_assets.warehouse import open_for_analysis, sql_file
 
 SOURCES = ("landing", "api")
 PROJECT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
 """Where `make demo` and `make ui` keep the instance (the Makefile's ``DAGSTER_HOME``)."""
 INSTANCE_CONFIG = PROJECT_ROOT / "dagster.yaml"
-"""The instance configuration that holds the one-writer pool; absent from an installed wheel."""
+"""The instance configuration that holds the warehouse pool and the per-tenant run limit (docs/
+tenants.md); absent from an installed wheel."""
 JOB_BY_SOURCE = {"landing": "daily_heartland_job", "api": "heartland_backfill_job"}
 RETAIL_PULL_JOB = "heartland_retail_pull_job"
 # The run's complete log is in the instance (and the UI); the terminal gets the steps and summary.
@@ -68,8 +70,8 @@ def project_instance(settings: Settings, say: Say) -> dg.DagsterInstance:
 
     A run in a throwaway instance would still write the warehouse while the UI never saw it, so
     an unset ``DAGSTER_HOME`` falls back to the folder the Makefile uses, and says so. An
-    instance folder without ``dagster.yaml`` gets the project's (the warehouse pool's limit of
-    one writer lives there), as `make ui` would copy it.
+    instance folder without ``dagster.yaml`` gets the project's (the warehouse pool and the
+    per-tenant run limit live there), as `make ui` would copy it.
     """
     home = settings.dagster_home
     if home is None:
@@ -84,7 +86,9 @@ def project_instance(settings: Settings, say: Say) -> dg.DagsterInstance:
     target = home / "dagster.yaml"
     if not target.exists() and INSTANCE_CONFIG.exists():
         shutil.copyfile(INSTANCE_CONFIG, target)
-        say(f"copied {INSTANCE_CONFIG.name} into {home} (the one-writer pool for the warehouse)")
+        say(
+            f"copied {INSTANCE_CONFIG.name} into {home} (the warehouse pool and the per-tenant run limit)"
+        )
     return dg.DagsterInstance.from_config(str(home))
 
 
@@ -125,8 +129,11 @@ def run_backfill(
     instance: dg.DagsterInstance,
     say: Say,
     resources: dict[str, object] | None = None,
+    tenant: str | None = None,
 ) -> int:
     """Materialise ``first``..``last`` as one run of the job for ``source``; 0 when it succeeded.
+    With ``tenant``, the run is that tenant's (tagged ``hl_d365/tenant``: its resources resolve to
+    the tenant's files) and ``settings`` are the tenant's, for the summary.
     From the API, Heartland Retail is pulled first (see the module docstring); a failed pull
     stops the backfill, which would otherwise build the days without their POS tickets.
 
@@ -139,7 +146,9 @@ def run_backfill(
     job = defs.resolve_job_def(JOB_BY_SOURCE[source])
     run_id = make_new_run_id()
     say(
-        f"{job.name} over {first} .. {last} as one run ({run_id[:8]}): "
+        f"{job.name} over {first} .. {last} as one run ({run_id[:8]})"
+        + (f" of tenant {tenant}" if tenant else "")
+        + ": "
         + ("Heartland API pull, " if source == "api" else "")
         + "raw, canonical, recon, gl, read copy"
     )
@@ -156,6 +165,7 @@ def run_backfill(
             tags={
                 ASSET_PARTITION_RANGE_START_TAG: first.isoformat(),
                 ASSET_PARTITION_RANGE_END_TAG: last.isoformat(),
+                **(tenant_tags(tenant) if tenant else {}),
             },
             resources=resources,
             raise_on_error=False,

@@ -191,6 +191,12 @@ def main(argv: list[str] | None = None) -> int:
         "from Heartland first (in the sandbox, from the simulators, started here if none is "
         "listening)",
     )
+    backfill.add_argument(
+        "--tenant",
+        default=None,
+        help="the tenant (merchant) of HL_D365_TENANTS_FILE whose days to rebuild, into its own "
+        "warehouse; the run is tagged hl_d365/tenant (docs/tenants.md). Landing source only",
+    )
 
     post = commands.add_parser(
         "post",
@@ -578,6 +584,18 @@ def _backfill(args: argparse.Namespace) -> int:
         print("hl-d365 backfill: --to is before --from", file=sys.stderr)
         return 2
     settings = load_settings()
+    if args.tenant is not None:
+        from hl_d365_assets.tenants import settings_for_tenant
+
+        if args.source != "landing":
+            # The pulls keep one cursor per instance and one set of credentials (docs/tenants.md).
+            print("hl-d365 backfill: --tenant rebuilds from the landing zone only", file=sys.stderr)
+            return 2
+        try:
+            settings = settings_for_tenant(settings, args.tenant)
+        except SettingsError as problem:
+            print(f"hl-d365 backfill: {problem}", file=sys.stderr)
+            return 2
     resources = None
     with ExitStack() as stack:
         if args.source == "api":
@@ -605,7 +623,14 @@ def _backfill(args: argparse.Namespace) -> int:
             resources = {"heartland": heartland, "heartland_retail": retail}
         instance = stack.enter_context(project_instance(settings, say))
         return run_backfill(
-            settings, args.first, args.last, args.source, instance, say, resources=resources
+            settings,
+            args.first,
+            args.last,
+            args.source,
+            instance,
+            say,
+            resources=resources,
+            tenant=args.tenant,
         )
 
 

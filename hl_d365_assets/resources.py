@@ -23,34 +23,48 @@ from hl_d365_assets.heartland_retail.client import HeartlandRetailClient
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.payroll_inbox import PayrollInbox
 from hl_d365_assets.settings import Settings
+from hl_d365_assets.tenants import RunTenantScoped
 from hl_d365_assets.warehouse import WarehouseResource
 
 
-class LandingZoneResource(dg.ConfigurableResource):
+class LandingZoneResource(RunTenantScoped, dg.ConfigurableResource):
     """Where producers write segments and the raw layer reads them."""
 
     root: str
+
+    @classmethod
+    def fields_for(cls, settings: Settings) -> dict[str, str]:
+        return {"root": str(settings.landing_dir)}
 
     @property
     def zone(self) -> LandingZone:
         return LandingZone(Path(self.root))
 
 
-class PayrollInboxResource(dg.ConfigurableResource):
+class PayrollInboxResource(RunTenantScoped, dg.ConfigurableResource):
     """Where payroll registers and bank statements are dropped, and where they are archived:
     folders or any fsspec URLs (``HL_D365_PAYROLL_INBOX`` / ``HL_D365_PAYROLL_ARCHIVE``)."""
 
     inbox: str
     archive: str
 
+    @classmethod
+    def fields_for(cls, settings: Settings) -> dict[str, str]:
+        return {"inbox": settings.payroll_inbox, "archive": settings.payroll_archive}
+
     def open(self) -> PayrollInbox:
         return PayrollInbox(self.inbox, self.archive)
 
 
-class MappingsResource(dg.ConfigurableResource):
-    """The versioned CSV mapping files finance edits (see mappings/README.md)."""
+class MappingsResource(RunTenantScoped, dg.ConfigurableResource):
+    """The versioned CSV mapping files finance edits (see mappings/README.md); a tenant's run
+    gets its tenant's layered folder (docs/tenants.md)."""
 
     directory: str
+
+    @classmethod
+    def fields_for(cls, settings: Settings) -> dict[str, str]:
+        return {"directory": str(settings.mappings_dir)}
 
     def sha256(self) -> str:
         """Fingerprint of every mapping file, recorded on each canonical materialisation."""
@@ -101,14 +115,10 @@ def local_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     """What both modes share: the warehouse, the landing zone, the mappings, the alert webhook."""
     return {
         "alert_webhook": alert_webhook(settings),
-        "warehouse": WarehouseResource(
-            database=str(settings.warehouse_path), read_copy=str(settings.read_copy_path)
-        ),
-        "landing": LandingZoneResource(root=str(settings.landing_dir)),
-        "mappings": MappingsResource(directory=str(settings.mappings_dir)),
-        "payroll_inbox": PayrollInboxResource(
-            inbox=settings.payroll_inbox, archive=settings.payroll_archive
-        ),
+        "warehouse": WarehouseResource(**WarehouseResource.fields_for(settings)),
+        "landing": LandingZoneResource(**LandingZoneResource.fields_for(settings)),
+        "mappings": MappingsResource(**MappingsResource.fields_for(settings)),
+        "payroll_inbox": PayrollInboxResource(**PayrollInboxResource.fields_for(settings)),
     }
 
 

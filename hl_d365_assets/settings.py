@@ -25,6 +25,9 @@ variable                          sandbox                     production
 ``HL_D365_BASE_CURRENCY``         ``USD``                     optional, same default
 ``HL_D365_MAPPINGS_DIR``          the shipped ``mappings/``   optional: a folder of the finance-owned
                                                               mapping CSVs replacing the shipped ones
+``HL_D365_TENANTS_FILE``          unset: one implicit tenant  optional, same: a YAML file of tenants
+                                                              (merchants), each with its own data
+                                                              folder and mappings (docs/tenants.md)
 ``HL_D365_ALERT_WEBHOOK_URL``     unset: alerts stay in       optional, same (secret: read through
                                   ``ops.alerts``              ``EnvVar`` only)
 ``HEARTLAND_API_URL``             ignored (the simulator)     required: GP-API base including ``/ucp``,
@@ -208,6 +211,9 @@ class Settings:
     ``HL_D365_MAPPING_MODEL_API_KEY``, is a secret read when a request is made (:func:`secret`)."""
     mapping_model: str | None = None
     """``HL_D365_MAPPING_MODEL``: the model name sent to that endpoint; both must be set."""
+    tenants_file: Path | None = None
+    """``HL_D365_TENANTS_FILE``: the tenants (merchants) this deployment serves, read by
+    :func:`hl_d365_assets.tenants.load_tenants`; unset, there is one implicit tenant."""
     missing: tuple[str, ...] = ()
     """Production settings that are not set (always empty in the sandbox)."""
     load_health_overrides: Mapping[str, float] = field(default_factory=dict)
@@ -353,6 +359,9 @@ def load_settings(environ: Environ | None = None) -> Settings:
         payroll_archive_url=_value(env, "HL_D365_PAYROLL_ARCHIVE") or None,
         mapping_model_url=_value(env, "HL_D365_MAPPING_MODEL_URL") or None,
         mapping_model=_value(env, "HL_D365_MAPPING_MODEL") or None,
+        tenants_file=Path(_value(env, "HL_D365_TENANTS_FILE")).resolve()
+        if _value(env, "HL_D365_TENANTS_FILE")
+        else None,
         missing=(
             tuple(name for name in PRODUCTION_REQUIRED if not _value(env, name))
             + (

@@ -37,6 +37,8 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field, PrivateAttr
 
 from hl_d365_assets.package_files import package_folder
+from hl_d365_assets.settings import Settings
+from hl_d365_assets.tenants import RunTenantScoped
 from hl_d365_assets.warehouse_holder import LockHolder
 
 SQL_DIR = package_folder("hl_d365_assets.sql")
@@ -121,15 +123,16 @@ WAREHOUSE_RETRY = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPO
 has already waited for readers (``reader_timeout_seconds``) before a step fails, so the retry is
 a second and third chance for a session that outlasted the wait, not the waiting itself: it
 comes soon (after 2 s, then 6 s) so a partition is retried rather than left red, and a real
-fault still fails within seconds. No jitter: one pool slot means no crowd of writers to spread."""
+fault still fails within seconds. No jitter: one run per tenant at a time means no crowd of writers of one file to spread."""
 
 # How often a waiting writer tries the file again, and how often it repeats who it waits for.
 READER_POLL_SECONDS = 0.5
 READER_NOTICE_EVERY_SECONDS = 30.0
 
 
-class WarehouseResource(DuckDBResource):
-    """The warehouse file, its writer lock and the analysts' read copy."""
+class WarehouseResource(RunTenantScoped, DuckDBResource):
+    """The warehouse file, its writer lock and the analysts' read copy; a tenant's run gets its
+    tenant's file (docs/tenants.md)."""
 
     read_copy: str = Field(description="Path of the copy analysts open read-only.")
     lock_timeout_seconds: float = Field(
@@ -141,6 +144,10 @@ class WarehouseResource(DuckDBResource):
         "(an analyst's session on the live file) before the step fails with WarehouseBusy.",
     )
     threads: int = Field(default=0, description="DuckDB threads; 0 lets DuckDB use every core.")
+
+    @classmethod
+    def fields_for(cls, settings: Settings) -> dict[str, str]:
+        return {"database": str(settings.warehouse_path), "read_copy": str(settings.read_copy_path)}
 
     # Set by every writer open; the run's teardown publishes the read copy only if it is set.
     _opened_writer: bool = PrivateAttr(default=False)

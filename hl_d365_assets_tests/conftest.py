@@ -43,8 +43,8 @@ import pytest
 
 from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.landing import LandingZone
-from hl_d365_assets.sandbox import GenerationReport, SandboxConfig, generate
-from hl_d365_assets.sandbox.retail_landing import land_retail_store
+from hl_d365_assets.sandbox import GenerationReport, SandboxConfig
+from hl_d365_assets.sandbox.tenant_days import land_days
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
 
 IN_MEMORY_TMP_ROOT = Path("/dev/shm")
@@ -122,20 +122,9 @@ def instance() -> Iterator[dg.DagsterInstance]:
 def generate_days(
     settings: Settings, days: Sequence[date], config: SandboxConfig, **kwargs
 ) -> GenerationReport:
-    """Generate sandbox days and land them as production does: the gateway's segments by the
-    generator, the POS tickets by the real Heartland Retail pull from the sandbox's Retail store
-    (every ticket under its own day; locations, payment types, items and stock as a snapshot of
-    the first day, so each later day finds them too)."""
-    zone = LandingZone(settings.landing_dir)
-    report = generate(zone, list(days), config, **kwargs)
-    land_retail_store(
-        zone,
-        report.retail_store_dir,
-        mappings_dir=settings.mappings_dir,
-        merchant_timezone=settings.merchant_timezone,
-        snapshot_day=min(days),
-    )
-    return report
+    """Generate sandbox days and land them as production does (:func:`land_days`): the
+    gateway's segments by the generator, the POS tickets by the real Heartland Retail pull."""
+    return land_days(settings, days, config, **kwargs)
 
 
 def daily_job() -> dg.JobDefinition:

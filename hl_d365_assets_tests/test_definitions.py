@@ -1,4 +1,4 @@
-"""The code location Dagster loads: every layer, one process per run, one writer pool."""
+"""The code location Dagster loads: every layer, one process per run, one warehouse pool."""
 
 from pathlib import Path
 
@@ -35,7 +35,7 @@ def test_the_daily_job_covers_raw_canonical_and_alert_delivery_with_checks() -> 
     assert "canonical/payments:schema_contract" in checks
 
 
-def test_every_warehouse_asset_takes_the_single_writer_pool() -> None:
+def test_every_warehouse_asset_takes_the_warehouse_pool() -> None:
     """Landing and onboarding assets write files, not the warehouse: the API pull may run beside
     a load, and a store's onboarding writes mapping files (docs/low-code.md)."""
     graph = defs.resolve_asset_graph()

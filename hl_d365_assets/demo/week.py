@@ -27,6 +27,7 @@ from hl_d365_assets.demo.retail_pull import (
     retail_simulator,
 )
 from hl_d365_assets.demo.stock import compare_stock
+from hl_d365_assets.demo.tenants import tenants_act
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate, load_stores
 from hl_d365_assets.settings import Settings, load_settings
@@ -193,6 +194,13 @@ def run_demo(days: int, stores: int, per_store: int, seed: int) -> int:
         )
         if not payroll_act(settings, d365, business_days[-1], _say):
             failed.append("payroll")
+    _say(
+        f"\n[{_elapsed(started)}] many merchants: three sandbox tenants' days, each into its own "
+        f"warehouse, run at the same time ({live})"
+    )
+    with dg.DagsterInstance.get() as instance:
+        if not tenants_act(instance, live, _say):
+            failed.append("tenants")
     _say(f"\ndone in {time.perf_counter() - started:.1f}s (this machine's time, not a promise)")
     _say(
         "\nNext:\n"

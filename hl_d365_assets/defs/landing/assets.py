@@ -39,7 +39,7 @@ from hl_d365_assets.order_payments.poll import open_orders, poll_orders
 from hl_d365_assets.payroll_inbox import MANIFEST_ENTITY, MANIFEST_SOURCE
 from hl_d365_assets.raw_loader import BANK_SOURCE, PAYROLL_SOURCE
 from hl_d365_assets.resources import LandingZoneResource, MappingsResource
-from hl_d365_assets.settings import load_settings
+from hl_d365_assets.tenants import run_settings
 from hl_d365_assets.time_zones import zone as time_zone
 from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource
 
@@ -85,7 +85,9 @@ def heartland_api_pull(
     mappings: MappingsResource,
 ):
     days = partition_dates(context)
-    zones = StoreZones.from_mappings(Path(mappings.directory), load_settings().merchant_timezone)
+    zones = StoreZones.from_mappings(
+        Path(mappings.directory), run_settings(context).merchant_timezone
+    )
     with heartland.open() as api:
         report = pull_days(api, landing.zone, days, zones)
     for entity in PULLED_ENTITIES:
@@ -188,7 +190,7 @@ def d365_pull(
             landing.zone,
             fields,
             window,
-            time_zone(load_settings().merchant_timezone),
+            time_zone(run_settings(context).merchant_timezone),
             date.fromisoformat(config.snapshot_date) if config.snapshot_date else None,
         )
     context.log.info(
@@ -235,7 +237,7 @@ def payment_notifications_poll(
     mappings: MappingsResource,
     warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
-    settings = load_settings()
+    settings = run_settings(context)
     with warehouse.writer() as conn:
         orders = open_orders(conn)
     zones = StoreZones.from_mappings(Path(mappings.directory), settings.merchant_timezone)
@@ -317,7 +319,7 @@ def heartland_retail_pull(
     mappings: MappingsResource,
 ):
     entities = [e for e in retail.ENTITIES if RETAIL_KEYS[e] in context.selected_asset_keys]
-    settings = load_settings()
+    settings = run_settings(context)
     zones = StoreZones.from_mappings(Path(mappings.directory), settings.merchant_timezone)
     cursor = latest_ticket_cursor(context.instance)
 
@@ -446,7 +448,7 @@ def targeted_order_pull(
             landing.zone,
             fields,
             orders,
-            time_zone(load_settings().merchant_timezone),
+            time_zone(run_settings(context).merchant_timezone),
             trigger=config.trigger,
         )
     named = sum(len(numbers) for numbers in orders.values())

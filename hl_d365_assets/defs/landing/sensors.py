@@ -15,7 +15,9 @@ dated by the day of the pull) are skipped on purpose: they hold reference data, 
 day's events, and the pull's own job loads them into raw.d365_* in the same run.
 """
 
+import dataclasses
 import json
+from pathlib import Path
 
 import dagster as dg
 
@@ -44,6 +46,7 @@ from hl_d365_assets.raw_loader import (
 )
 from hl_d365_assets.resources import LandingZoneResource
 from hl_d365_assets.settings import load_settings
+from hl_d365_assets.tenants import load_tenants, tenant_of_run, tenant_tags
 from hl_d365_assets.webhook.config import REFUSALS_ENTITY
 from hl_d365_assets.webhook.retail_nudges import NUDGES_FILE, read_board
 
@@ -68,53 +71,33 @@ NEWEST_SEGMENT_TAG = "hl_d365/newest_segment"
     minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Requests a daily_heartland_job run for each business day with new completed "
-    "landing segments (webhook receiver, API pull, sandbox), within seconds of their landing.",
+    "landing segments (webhook receiver, API pull, sandbox), within seconds of their landing; "
+    "with a tenants file, also one run per tenant and day, tagged hl_d365/tenant.",
 )
 def landing_sensor(
     context: dg.SensorEvaluationContext, landing: LandingZoneResource
 ) -> dg.SensorResult | dg.SkipReason:
-    since = json.loads(context.cursor)["watermark_ns"] if context.cursor else 0
-    changes = scan(landing.zone.root, since)
-    cursor = json.dumps({"watermark_ns": changes.watermark_ns})
-    first, last = business_days.get_first_partition_key(), business_days.get_last_partition_key()
-
-    requests: list[dg.RunRequest] = []
-    notes: list[str] = []
-    for day, newest_by_stream in sorted(changes.newest.items()):
-        streams = {s: n for s, n in newest_by_stream.items() if s in RAW_STREAMS}
-        if not streams:
-            continue
-        if first is None or last is None or not first <= day <= last:
-            notes.append(f"{day}: outside the business-day partitions {first}..{last}")
-            continue
-        stale = {
-            stream: newest
-            for stream, newest in streams.items()
-            if newest > _loaded_watermark(context.instance, RAW_STREAMS[stream], day)
-        }
-        if not stale:
-            continue
-        newest = max(stale.values())
-        if _run_waiting(context.instance, day):
-            notes.append(f"{day}: a run is already waiting to start and will read the new segments")
-            continue
-        if _run_running_for(context.instance, day, newest):
-            notes.append(f"{day}: a running run was requested for these segments and reads them")
-            continue
-        requests.append(
-            dg.RunRequest(
-                partition_key=day,
-                run_key=f"landing:{day}@{newest}",
-                tags={
-                    "hl_d365/trigger": "landing_sensor",
-                    NEWEST_SEGMENT_TAG: newest,
-                    "hl_d365/new_streams": ",".join(sorted(stale)),
-                },
-            )
-        )
+    state = json.loads(context.cursor) if context.cursor else {}
+    changes = scan(landing.zone.root, state.get("watermark_ns", 0))
+    requests, notes = _day_requests(context.instance, changes.newest)
+    scanned = [changes]
+    tenant_marks = {}
+    for tenant_id, landing_dir in _tenant_landing_zones().items():
+        # A tenant's landing zone is its own: its cursor is its own, and its runs carry its tag
+        # (run key and tag name the tenant, so two tenants' runs of one day never dedupe).
+        seen = scan(landing_dir, state.get("tenants", {}).get(tenant_id, 0))
+        tenant_marks[tenant_id] = seen.watermark_ns
+        scanned.append(seen)
+        more, more_notes = _day_requests(context.instance, seen.newest, tenant_id)
+        requests += more
+        notes += [f"{tenant_id} {note}" for note in more_notes]
+    cursor = json.dumps(
+        {"watermark_ns": changes.watermark_ns} | ({"tenants": tenant_marks} if tenant_marks else {})
+    )
     context.log.info(
-        f"landing scan: {changes.day_dirs_seen} day directories, {changes.day_dirs_listed} "
-        f"listed, {len(requests)} run(s) requested" + "".join(f"; {n}" for n in notes)
+        f"landing scan: {sum(c.day_dirs_seen for c in scanned)} day directories, "
+        f"{sum(c.day_dirs_listed for c in scanned)} listed, {len(requests)} run(s) requested"
+        + "".join(f"; {n}" for n in notes)
     )
     if not requests:
         return dg.SensorResult(
@@ -124,6 +107,68 @@ def landing_sensor(
             cursor=cursor,
         )
     return dg.SensorResult(run_requests=requests, cursor=cursor)
+
+
+def _tenant_landing_zones() -> dict[str, Path]:
+    """Each tenant's landing zone (docs/tenants.md); none without a tenants file. Only the
+    folder: the tenant's mappings are laid out by its runs, not every few seconds here."""
+    settings = load_settings()
+    return {
+        tenant_id: dataclasses.replace(settings, data_dir=tenant.data_dir).landing_dir
+        for tenant_id, tenant in load_tenants(settings).items()
+    }
+
+
+def _day_requests(
+    instance: dg.DagsterInstance, newest: dict[str, dict[str, str]], tenant: str | None = None
+) -> tuple[list[dg.RunRequest], list[str]]:
+    """A run request per business day with segments newer than the day's last load, of the
+    implicit tenant or of ``tenant``; and notes on the days passed over.
+
+    For a tenant the scan's own cursor is the only watermark: the loads of an asset partition
+    are recorded per asset, not per tenant, so the last load's watermark is the implicit
+    tenant's."""
+    first, last = business_days.get_first_partition_key(), business_days.get_last_partition_key()
+    requests: list[dg.RunRequest] = []
+    notes: list[str] = []
+    for day, newest_by_stream in sorted(newest.items()):
+        streams = {s: n for s, n in newest_by_stream.items() if s in RAW_STREAMS}
+        if not streams:
+            continue
+        if first is None or last is None or not first <= day <= last:
+            notes.append(f"{day}: outside the business-day partitions {first}..{last}")
+            continue
+        stale = (
+            streams
+            if tenant is not None
+            else {
+                stream: newest
+                for stream, newest in streams.items()
+                if newest > _loaded_watermark(instance, RAW_STREAMS[stream], day)
+            }
+        )
+        if not stale:
+            continue
+        newest_segment = max(stale.values())
+        if _run_waiting(instance, day, tenant):
+            notes.append(f"{day}: a run is already waiting to start and will read the new segments")
+            continue
+        if _run_running_for(instance, day, newest_segment, tenant):
+            notes.append(f"{day}: a running run was requested for these segments and reads them")
+            continue
+        requests.append(
+            dg.RunRequest(
+                partition_key=day,
+                run_key=f"landing:{tenant + ':' if tenant else ''}{day}@{newest_segment}",
+                tags={
+                    "hl_d365/trigger": "landing_sensor",
+                    NEWEST_SEGMENT_TAG: newest_segment,
+                    "hl_d365/new_streams": ",".join(sorted(stale)),
+                    **(tenant_tags(tenant) if tenant else {}),
+                },
+            )
+        )
+    return requests, notes
 
 
 def _loaded_watermark(instance: dg.DagsterInstance, asset_key: dg.AssetKey, day: str) -> str:
@@ -144,28 +189,33 @@ def latest_load(
     return ((value.value or {}).get(day, "") if value is not None else ""), records[0]
 
 
-def _run_waiting(instance: dg.DagsterInstance, day: str) -> bool:
+def _run_waiting(instance: dg.DagsterInstance, day: str, tenant: str | None = None) -> bool:
+    """Whether a run of ``day`` (of ``tenant``'s, when given) is queued and not started."""
+    tags = {"dagster/partition": day} | (tenant_tags(tenant) if tenant else {})
     return bool(
         instance.get_run_ids(
-            filters=dg.RunsFilter(
-                job_name=daily_heartland_job.name, statuses=WAITING, tags={"dagster/partition": day}
-            ),
+            filters=dg.RunsFilter(job_name=daily_heartland_job.name, statuses=WAITING, tags=tags),
             limit=1,
         )
     )
 
 
-def _run_running_for(instance: dg.DagsterInstance, day: str, newest: str) -> bool:
-    """Whether a running run of ``day`` was requested by this sensor when ``newest`` had already
-    landed (segment names sort by landing time): it reads every stream's segments as it loads
-    it, so a stream it has not reached yet is not a reason for another run. A segment that
-    lands after its request may come after its load: that one gets a run of its own."""
+def _run_running_for(
+    instance: dg.DagsterInstance, day: str, newest: str, tenant: str | None = None
+) -> bool:
+    """Whether a running run of ``day`` (of ``tenant``'s, when given) was requested by this
+    sensor when ``newest`` had already landed (segment names sort by landing time): it reads
+    every stream's segments as it loads it, so a stream it has not reached yet is not a reason
+    for another run. A segment that lands after its request may come after its load: that one
+    gets a run of its own."""
+    tags = {"dagster/partition": day} | (tenant_tags(tenant) if tenant else {})
     runs = instance.get_runs(
-        filters=dg.RunsFilter(
-            job_name=daily_heartland_job.name, statuses=RUNNING, tags={"dagster/partition": day}
-        )
+        filters=dg.RunsFilter(job_name=daily_heartland_job.name, statuses=RUNNING, tags=tags)
     )
-    return any(run.tags.get(NEWEST_SEGMENT_TAG, "") >= newest for run in runs)
+    return any(
+        run.tags.get(NEWEST_SEGMENT_TAG, "") >= newest and tenant_of_run(run.tags) == tenant
+        for run in runs
+    )
 
 
 @dg.sensor(
