@@ -122,7 +122,11 @@ def test_the_images_command_serves_the_code_location_it_names() -> None:
         assert check.returncode == 0, check.stdout + check.stderr
     finally:
         server.terminate()
-        server.wait(timeout=60)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a loaded machine: its shutdown is not under test
+            server.kill()
+            server.wait()
 
 
 def _accepts(port: int) -> bool:
