@@ -39,8 +39,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -301,28 +300,27 @@ def _check_legal_entities(entities_csv: bytes, stores_csv: bytes, tenant: Tenant
 
 
 class RunTenantScoped:
-    """Mixed into every resource that holds a path: at run start, a run tagged with a tenant gets
-    the resource rebuilt from that tenant's settings (:meth:`fields_for`), so its steps read and
-    write only the tenant's files; an untagged run gets the resource as configured.
+    """Mixed into every resource that holds a path: a run tagged with a tenant gets the resource
+    rebuilt from that tenant's settings (:meth:`fields_for`), so its steps read and write only
+    the tenant's files; an untagged run, a sensor or a schedule gets the resource as configured.
 
-    Rebuilt through Dagster's own ``_with_updated_values``, the call Dagster makes to apply a
-    run's resource config: the definitions' object is never changed, so two tenants' runs in one
-    process (threads, tests) each get their own."""
+    Done in ``create_resource``, which makes the value a run's steps receive, so the resource
+    stays what it was (a plain or a context-manager resource) for Dagster and for tests that
+    build sensor contexts with it. Rebuilt through Dagster's own ``_with_updated_values``, the
+    call Dagster makes to apply a run's resource config: the definitions' object is never
+    changed, so two tenants' runs in one process each get their own."""
 
     @classmethod
     def fields_for(cls, settings: Settings) -> dict[str, str]:
         """The resource's path fields for ``settings``; the one place each path is derived."""
         raise NotImplementedError
 
-    @contextmanager
-    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[object]:
-        tenant_id = tenant_of_run(context.run.tags) if context.run else None
-        resource = self
-        if tenant_id is not None:
-            settings = settings_for_tenant(load_settings(), tenant_id)
-            resource = self._with_updated_values(self.fields_for(settings))  # type: ignore[attr-defined]
-        resource.setup_for_execution(context)  # type: ignore[attr-defined]
-        try:
-            yield resource.create_resource(context)  # type: ignore[attr-defined]
-        finally:
-            resource.teardown_after_execution(context)  # type: ignore[attr-defined]
+    def create_resource(self, context: dg.InitResourceContext) -> object:
+        run = context.run if context is not None else None
+        tenant_id = tenant_of_run(run.tags) if run is not None else None
+        if tenant_id is None:
+            return self
+        settings = settings_for_tenant(load_settings(), tenant_id)
+        resource = self._with_updated_values(self.fields_for(settings))  # type: ignore[attr-defined]
+        resource.setup_for_execution(context)
+        return resource

@@ -153,6 +153,8 @@ class WarehouseResource(RunTenantScoped, DuckDBResource):
     _opened_writer: bool = PrivateAttr(default=False)
     # Seconds waited for readers, per step attempt, so a step's metadata shows its total wait.
     _waited: dict[tuple[str, str, int], float] = PrivateAttr(default_factory=dict)
+    # The resource the run's steps got: this one, or its tenant's (create_resource).
+    _for_run: WarehouseResource | None = PrivateAttr(default=None)
 
     @contextmanager
     def writer(
@@ -211,6 +213,12 @@ class WarehouseResource(RunTenantScoped, DuckDBResource):
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self._opened_writer = False
+        self._for_run = None
+
+    def create_resource(self, context: dg.InitResourceContext) -> WarehouseResource:
+        """The warehouse of the run's tenant (docs/tenants.md), kept so teardown publishes it."""
+        self._for_run = super().create_resource(context)
+        return self._for_run
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         """Publish the read copy once, after the run's last step, if the run opened the warehouse.
@@ -219,6 +227,9 @@ class WarehouseResource(RunTenantScoped, DuckDBResource):
         this is once per run for every job that writes — the daily load, posting, the D365 pull,
         backfills, checks — and never for a run that did not touch the warehouse. A failed run
         publishes too: what its steps committed is in the warehouse and belongs in the copy."""
+        if self._for_run is not None and self._for_run is not self:
+            self._for_run.teardown_after_execution(context)  # the tenant's warehouse
+            return
         if not self._opened_writer:
             return
         started = time.perf_counter()
