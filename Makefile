@@ -11,7 +11,7 @@ UV_VERSION := 0.13.8
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export HL_D365_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: install demo ui backfill test bench lint format clean
+.PHONY: install demo ui backfill test postgres-server bench wheel image lint format clean
 
 # Bytecode is compiled at install (uv's --compile-bytecode, compileall for the project): where
 # PYTHONDONTWRITEBYTECODE is set, as on our CI machines, Python never writes .pyc files, and every
@@ -52,18 +52,38 @@ backfill: install $(DAGSTER_HOME)/dagster.yaml
 # Two pytest-xdist workers: CI and this machine have two cores. A test file is one unit of work;
 # long files first (hl_d365_assets_tests/conftest.py says what keeps a test parallel-safe).
 TEST_WORKERS ?= 2
-test: install
+test: install postgres-server
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/dg check defs
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
+# test_postgres_instance.py starts a real PostgreSQL server (docs/postgres.md): Debian's
+# `postgresql` package is installed, quietly, when no server binaries are found on PATH or where
+# Debian puts them. Only as root (CI); elsewhere it says what to install.
+postgres-server:
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's postgresql package for test_postgres_instance.py"; \
+		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends postgresql >/dev/null; \
+	else echo "test_postgres_instance.py needs PostgreSQL's server: apt-get install postgresql"; fi
+
 bench: install
 	$(BIN)/hl-d365 bench
+
+# The wheel deploy/Dockerfile installs, and the image (docs/kubernetes.md; needs a Docker daemon).
+IMAGE ?= hl-d365-assets:0.1.0
+wheel: install
+	rm -rf dist
+	$(BIN)/uv build --quiet --wheel --no-build-isolation --python $(BIN)/python --out-dir dist
+
+image: wheel
+	docker build -f deploy/Dockerfile -t $(IMAGE) .
 
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf data bench_data bench_data_risk .dagster_home
+	rm -rf data bench_data bench_data_risk .dagster_home dist build

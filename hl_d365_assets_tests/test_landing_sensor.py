@@ -10,7 +10,7 @@ from datetime import date
 import dagster as dg
 import pytest
 
-from hl_d365_assets.defs.landing.sensors import landing_sensor
+from hl_d365_assets.defs.landing.sensors import NEWEST_SEGMENT_TAG, landing_sensor
 from hl_d365_assets.landing import LandingWriter, LandingZone
 from hl_d365_assets.landing_watch import DEFAULT_MARGIN_NS, scan
 from hl_d365_assets.resources import LandingZoneResource
@@ -130,6 +130,32 @@ def test_a_repeated_evaluation_requests_the_same_runs_and_the_next_tick_none(
     later, _ = tick(fresh_instance, zone, json.dumps({"watermark_ns": aged}))
     assert requested(later) == {}
     assert "no new completed segments" in later.skip_reason.skip_message
+
+
+def test_a_running_run_of_the_day_is_not_requested_again_until_a_segment_lands_after_it(
+    fresh_instance, zone
+) -> None:
+    """While the day's run loads stream after stream, the streams it has not reached yet look
+    unloaded; the run was requested for them, so no second run is (seen with a real daemon)."""
+    generate(zone, [DAY], CLEAN)
+    first, _ = tick(fresh_instance, zone)
+    [request] = first.run_requests
+    fresh_instance.add_run(
+        dg.DagsterRun(
+            job_name="daily_heartland_job",
+            status=dg.DagsterRunStatus.STARTED,
+            tags={**request.tags, "dagster/partition": DAY.isoformat()},
+        )
+    )
+
+    during, _ = tick(fresh_instance, zone)
+    assert requested(during) == {}
+    assert "a running run was requested for these segments" in during.skip_reason.skip_message
+
+    late = land_one(zone, DAY)
+    assert late > request.tags[NEWEST_SEGMENT_TAG]
+    reopened, _ = tick(fresh_instance, zone)
+    assert requested(reopened) == {DAY.isoformat(): f"landing:{DAY}@{late}"}
 
 
 def test_a_materialised_day_is_not_run_again_until_a_late_segment_lands(

@@ -7,6 +7,8 @@ metadata of their materialisations). So a late segment for a day already materia
 that day, days loaded by hand or by a backfill are not run again, and the decision survives a
 lost cursor. The run key names the newest segment, which makes a repeated evaluation harmless.
 A day that already has a run waiting to start is left alone: that run will read the new segment.
+So is a day whose running run was requested for segments at least as new: it reads them as it
+loads each stream, and before it has loaded one, that stream only looks unloaded.
 
 Only the Heartland streams the daily job loads are watched. D365 segments (``landing/d365/…``,
 dated by the day of the pull) are skipped on purpose: they hold reference data, not a business
@@ -44,7 +46,7 @@ from hl_d365_assets.raw_loader import (
 )
 from hl_d365_assets.resources import LandingZoneResource
 from hl_d365_assets.settings import load_settings
-from hl_d365_assets.tenants import load_tenants, tenant_tags
+from hl_d365_assets.tenants import load_tenants, tenant_of_run, tenant_tags
 from hl_d365_assets.webhook.config import REFUSALS_ENTITY
 from hl_d365_assets.webhook.retail_nudges import NUDGES_FILE, read_board
 
@@ -60,6 +62,8 @@ RAW_STREAMS = (
     | {f"{SOURCE}/{REFUSALS_ENTITY}": dg.AssetKey(["ops", REFUSALS_ENTITY])}
 )
 WAITING = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]
+RUNNING = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+NEWEST_SEGMENT_TAG = "hl_d365/newest_segment"
 
 
 @dg.sensor(
@@ -145,17 +149,20 @@ def _day_requests(
         )
         if not stale:
             continue
+        newest_segment = max(stale.values())
         if _run_waiting(instance, day, tenant):
             notes.append(f"{day}: a run is already waiting to start and will read the new segments")
             continue
-        newest_segment = max(stale.values())
+        if _run_running_for(instance, day, newest_segment, tenant):
+            notes.append(f"{day}: a running run was requested for these segments and reads them")
+            continue
         requests.append(
             dg.RunRequest(
                 partition_key=day,
                 run_key=f"landing:{tenant + ':' if tenant else ''}{day}@{newest_segment}",
                 tags={
                     "hl_d365/trigger": "landing_sensor",
-                    "hl_d365/newest_segment": newest_segment,
+                    NEWEST_SEGMENT_TAG: newest_segment,
                     "hl_d365/new_streams": ",".join(sorted(stale)),
                     **(tenant_tags(tenant) if tenant else {}),
                 },
@@ -190,6 +197,24 @@ def _run_waiting(instance: dg.DagsterInstance, day: str, tenant: str | None = No
             filters=dg.RunsFilter(job_name=daily_heartland_job.name, statuses=WAITING, tags=tags),
             limit=1,
         )
+    )
+
+
+def _run_running_for(
+    instance: dg.DagsterInstance, day: str, newest: str, tenant: str | None = None
+) -> bool:
+    """Whether a running run of ``day`` (of ``tenant``'s, when given) was requested by this
+    sensor when ``newest`` had already landed (segment names sort by landing time): it reads
+    every stream's segments as it loads it, so a stream it has not reached yet is not a reason
+    for another run. A segment that lands after its request may come after its load: that one
+    gets a run of its own."""
+    tags = {"dagster/partition": day} | (tenant_tags(tenant) if tenant else {})
+    runs = instance.get_runs(
+        filters=dg.RunsFilter(job_name=daily_heartland_job.name, statuses=RUNNING, tags=tags)
+    )
+    return any(
+        run.tags.get(NEWEST_SEGMENT_TAG, "") >= newest and tenant_of_run(run.tags) == tenant
+        for run in runs
     )
 
 
