@@ -237,10 +237,12 @@ def test_a_tagged_run_gets_its_tenants_files_and_an_untagged_run_the_deployments
 def test_the_instance_runs_one_run_per_tenant_at_a_time_and_tenants_side_by_side(
     tmp_path: Path,
 ) -> None:
-    """The project's dagster.yaml: the queued run coordinator's per-tenant limit, as its daemon
-    applies it (Dagster's own counter, fed with real runs of the instance)."""
+    """docs/tenants.md's instance configuration: the queued run coordinator's per-tenant limit,
+    as its daemon applies it (Dagster's own counter, fed with real runs of the instance)."""
+    page = (PROJECT_ROOT / "docs" / "tenants.md").read_text()
+    block = page[page.index("```yaml\nconcurrency:") + len("```yaml\n") :].split("```")[0]
     (tmp_path / "home").mkdir()
-    shutil.copyfile(PROJECT_ROOT / "dagster.yaml", tmp_path / "home" / "dagster.yaml")
+    (tmp_path / "home" / "dagster.yaml").write_text(block)
     with dg.DagsterInstance.from_config(str(tmp_path / "home")) as instance:
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
         limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
