@@ -46,8 +46,8 @@ SOURCES = ("landing", "api")
 PROJECT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
 """Where `make demo` and `make ui` keep the instance (the Makefile's ``DAGSTER_HOME``)."""
 INSTANCE_CONFIG = PROJECT_ROOT / "dagster.yaml"
-"""The instance configuration that holds the warehouse pool and the per-tenant run limit (docs/
-tenants.md); absent from an installed wheel."""
+"""The instance configuration that holds the warehouse pool (docs/tenants.md); absent from an
+installed wheel."""
 JOB_BY_SOURCE = {"landing": "daily_heartland_job", "api": "heartland_backfill_job"}
 RETAIL_PULL_JOB = "heartland_retail_pull_job"
 # The run's complete log is in the instance (and the UI); the terminal gets the steps and summary.
@@ -70,8 +70,8 @@ def project_instance(settings: Settings, say: Say) -> dg.DagsterInstance:
 
     A run in a throwaway instance would still write the warehouse while the UI never saw it, so
     an unset ``DAGSTER_HOME`` falls back to the folder the Makefile uses, and says so. An
-    instance folder without ``dagster.yaml`` gets the project's (the warehouse pool and the
-    per-tenant run limit live there), as `make ui` would copy it.
+    instance folder without ``dagster.yaml`` gets the project's (the warehouse pool lives
+    there), as `make ui` would copy it.
     """
     home = settings.dagster_home
     if home is None:
@@ -86,9 +86,7 @@ def project_instance(settings: Settings, say: Say) -> dg.DagsterInstance:
     target = home / "dagster.yaml"
     if not target.exists() and INSTANCE_CONFIG.exists():
         shutil.copyfile(INSTANCE_CONFIG, target)
-        say(
-            f"copied {INSTANCE_CONFIG.name} into {home} (the warehouse pool and the per-tenant run limit)"
-        )
+        say(f"copied {INSTANCE_CONFIG.name} into {home} (the warehouse pool)")
     return dg.DagsterInstance.from_config(str(home))
 
 

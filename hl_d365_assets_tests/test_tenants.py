@@ -30,7 +30,7 @@ from hl_d365_assets.tenants import (
     settings_for_tenant,
     tenant_tags,
 )
-from hl_d365_assets_tests.conftest import make_settings, run_range
+from hl_d365_assets_tests.conftest import daily_job, make_settings
 
 # The three tenants' concurrent days (a module fixture) take minutes on a loaded machine: start
 # this file first under xdist.
@@ -237,10 +237,12 @@ def test_a_tagged_run_gets_its_tenants_files_and_an_untagged_run_the_deployments
 def test_the_instance_runs_one_run_per_tenant_at_a_time_and_tenants_side_by_side(
     tmp_path: Path,
 ) -> None:
-    """The project's dagster.yaml: the queued run coordinator's per-tenant limit, as its daemon
-    applies it (Dagster's own counter, fed with real runs of the instance)."""
+    """docs/tenants.md's instance configuration: the queued run coordinator's per-tenant limit,
+    as its daemon applies it (Dagster's own counter, fed with real runs of the instance)."""
+    page = (PROJECT_ROOT / "docs" / "tenants.md").read_text()
+    block = page[page.index("```yaml\nconcurrency:") + len("```yaml\n") :].split("```")[0]
     (tmp_path / "home").mkdir()
-    shutil.copyfile(PROJECT_ROOT / "dagster.yaml", tmp_path / "home" / "dagster.yaml")
+    (tmp_path / "home" / "dagster.yaml").write_text(block)
     with dg.DagsterInstance.from_config(str(tmp_path / "home")) as instance:
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
         limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
@@ -332,13 +334,16 @@ def test_one_tenants_failed_run_leaves_the_others_warehouses_untouched(
     east.warehouse_path.write_bytes(b"not a DuckDB file " * 100)
     # One step is enough to fail the run: its retries on a file that is not a warehouse take
     # seconds, where every raw step retrying would take a minute.
-    result = run_range(
-        make_settings(settings.data_dir),
-        instance,
-        [DAY],
-        assets={dg.AssetKey(["raw", "payment_transactions"])},
-        tags=tenant_tags("contoso_east"),
-        raise_on_error=False,
+    result = (
+        daily_job()
+        .get_subset(asset_selection={dg.AssetKey(["raw", "payment_transactions"])})
+        .execute_in_process(
+            partition_key=DAY.isoformat(),
+            instance=instance,
+            resources=build_resources(make_settings(settings.data_dir)),
+            tags=tenant_tags("contoso_east"),
+            raise_on_error=False,
+        )
     )
     assert not result.success
     assert hashlib.sha256(canada.warehouse_path.read_bytes()).hexdigest() == before
@@ -392,9 +397,7 @@ def test_the_landing_sensor_requests_a_run_per_tenant_and_day_tagged_with_the_te
             return landing_sensor(context)
 
         first = tick(None)
-        again = tick(first.cursor)
     assert sorted((r.tags[TENANT_TAG], r.partition_key) for r in first.run_requests) == [
         (tenant_id, DAY.isoformat()) for tenant_id in sorted(STORES)
     ]
     assert all(r.run_key.startswith(f"landing:{r.tags[TENANT_TAG]}:") for r in first.run_requests)
-    assert not again.run_requests, "a tenant's segments were requested twice"
