@@ -25,6 +25,7 @@ import duckdb
 
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.settings import PROJECT_ROOT, Settings, load_settings
+from hl_d365_assets.warehouse import sql_file
 
 BENCH_DAY = date(2026, 11, 20)
 STORES = 5
@@ -411,10 +412,7 @@ def _run_in_this_process(data_dir: Path, first: date = BENCH_DAY, last: date | N
         "SELECT sum(loaded), sum(duplicates), sum(quarantined) FROM ops.partition_loads"
     ).fetchall()[0]
     [(days_loaded, conserved)] = conn.execute(
-        "SELECT count(DISTINCT business_date), "
-        "coalesce(bool_and(landed = loaded + duplicates + quarantined), false) "
-        "FROM ops.partition_loads WHERE business_date BETWEEN $first AND $last",
-        {"first": first, "last": last},
+        sql_file("ops/read_partition_loads_conservation.sql"), {"first": first, "last": last}
     ).fetchall()
     conn.close()
     return {
