@@ -263,7 +263,9 @@ def test_a_session_that_outlasts_the_wait_fails_the_step_naming_it_after_retries
             )
         )
     finally:
-        reader.terminate()
+        # SIGKILL: in the full suite (never alone) this sleeping session twice outlived a SIGTERM
+        # by 60 s; the cause was not found, and the test is about the writer, not the signal.
+        reader.kill()
         reader.wait(timeout=60)
 
     assert not result.success
