@@ -91,3 +91,33 @@ def test_an_approved_rename_rewrites_the_key_and_keeps_the_value_bytes(tmp_path:
         ('{"event_id":"e1","payload":{"id":"T","amount": 12.50,"note":"amount_minor"}}',),
         ("not json",),
     ]
+
+
+def test_the_shape_counts_lines_per_field_and_type_and_array_fields_once_per_line(
+    tmp_path: Path,
+) -> None:
+    lines = [
+        json.dumps({"id": "a", "amount": "1.00", "items": [{"sku": "1"}, {"sku": "2"}]}),
+        json.dumps({"id": "b", "amount": "2.00", "items": [{"sku": "3", "qty": 1}]}),
+        json.dumps({"id": "c", "amount": 3, "items": []}),
+        json.dumps({"id": "d", "amount": None}),
+        "not json",
+        "[1, 2]",
+    ]
+    with duckdb.connect() as conn:
+        run_script(
+            conn,
+            sql_file("raw/stage_payload_shape.sql"),
+            {"segments": [str(segment(tmp_path, lines))]},
+        )
+        shape = set(conn.execute("SELECT field, json_type, lines FROM payload_shape").fetchall())
+    assert shape == {
+        ("id", "VARCHAR", 4),
+        ("amount", "VARCHAR", 2),
+        ("amount", "UBIGINT", 1),
+        ("amount", "NULL", 1),
+        ("items", "ARRAY", 3),
+        ("items[*]", "OBJECT", 2),
+        ("items[*].sku", "VARCHAR", 2),
+        ("items[*].qty", "UBIGINT", 1),
+    }
