@@ -104,6 +104,13 @@ def main(argv: list[str] | None = None) -> int:
         help="pipeline: also backfill this many days of --transactions each in one run (e.g. 7)",
     )
     bench.add_argument(
+        "--tenants",
+        type=int,
+        default=2,
+        help="pipeline: this many tenants' runs of the day at once, each on its own landing zone "
+        "and DuckDB file (default 2; 0 skips)",
+    )
+    bench.add_argument(
         "--data-dir",
         type=Path,
         default=None,
@@ -442,6 +449,7 @@ def main(argv: list[str] | None = None) -> int:
                 points=args.points,
                 days=args.days,
                 data_dir=args.data_dir,
+                tenants=args.tenants,
             )
         if args.part in ("all", "pos"):
             from hl_d365_assets.bench.retail_pos import run_retail_bench

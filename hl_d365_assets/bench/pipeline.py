@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -79,11 +80,13 @@ def run_bench(
     points: Sequence[int] = (),
     days: int = 1,
     data_dir: Path | None = None,
+    tenants: int = 2,
 ) -> int:
     """The 1M day ``repeats`` times interleaved with the bare read (median ratio and spread),
-    then one measure per size in ``points`` and, with ``days`` > 1, a ``days``-day backfill in
-    one run at ``transactions`` a day; one summary table at the end. ``data_dir``: where the
-    days are landed and loaded (default ``bench_data/``), so two benches can run side by side."""
+    then ``tenants`` runs of the same day at once (one warehouse each), one measure per size in
+    ``points`` and, with ``days`` > 1, a ``days``-day backfill in one run at ``transactions`` a
+    day; one summary table at the end. ``data_dir``: where the days are landed and loaded
+    (default ``bench_data/``), so two benches can run side by side."""
     settings = bench_settings()
     if data_dir is not None:
         settings = dataclasses.replace(settings, data_dir=data_dir.resolve())
@@ -115,6 +118,13 @@ def run_bench(
         rows.append(
             (f"{transactions / 1e6:g}M day (median of {repeats})", _row(measures, median, landed))
         )
+        if tenants > 1:
+            runs, wall = _measure_tenants(settings, tenants)
+            status |= 0 if all(run["success"] for run in runs) else 1
+            rows.append(
+                (f"{tenants} tenants at once, 1 day each", _tenants_row(runs, wall, landed))
+            )
+            _print_tenants(runs, wall, median)
         for size in points:
             segments, landed = _land(settings, size, 1)
             measure = _measure(settings, segments, [BENCH_DAY])
@@ -186,16 +196,78 @@ def _measure(
     return Measure(bare_run["seconds"], bare_run["cpu"], run)
 
 
-def _child(*args: str) -> dict:
-    child = subprocess.run(
-        [sys.executable, "-m", "hl_d365_assets.bench.pipeline", *args],
-        capture_output=True,
-        text=True,
-        check=False,
+def _measure_tenants(settings: Settings, tenants: int) -> tuple[list[dict], float]:
+    """``tenants`` Dagster runs of the landed day started together, each in its own process on
+    its own data folder: its own landing zone (the landed day hard-linked, not copied) and its
+    own DuckDB file, as docs/tenants.md lays tenants out, so no run waits on another's writer
+    lock. Wall time is from the first start to the last finish."""
+    folders = [settings.data_dir / "tenants" / f"bench_tenant_{n}" for n in range(1, tenants + 1)]
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        shutil.copytree(settings.landing_dir, folder / "landing", copy_function=os.link)
+    started = time.perf_counter()
+    children = [_start_child("--run", str(folder), BENCH_DAY.isoformat()) for folder in folders]
+    runs = [_finish_child(child) for child in children]
+    wall = time.perf_counter() - started
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+    return runs, wall
+
+
+def _tenants_row(runs: list[dict], wall: float, landed: dict) -> dict:
+    ok = [run for run in runs if run["success"]]
+    return {
+        "transactions": landed["transactions"] * len(runs),
+        "lines": landed["lines"] * len(runs),
+        "run_seconds": wall,
+        "cpu_seconds": sum(run["cpu_seconds"] for run in ok),
+        "ratio": None,
+        "spread": None,
+        "load_ratio": None,
+        "cpu_ratio": None,
+        "peak_mib": max((run["peak_mib"] for run in ok), default=0.0),
+        "spilled_mib": sum(run["spilled_mib"] for run in ok),
+        "success": len(ok) == len(runs),
+        "checks": f"{sum(r['checks_passed'] for r in ok)}/{sum(r['checks'] for r in ok)}",
+    }
+
+
+def _print_tenants(runs: list[dict], wall: float, one_day: Measure) -> None:
+    for number, run in enumerate(runs, start=1):
+        if not run["success"]:
+            _say(f"  tenant {number}: {run.get('error', 'the run failed')}")
+    ok = [run for run in runs if run["success"]]
+    _say(
+        f"\n  {len(runs)} tenants at once (own landing zone and DuckDB file each): "
+        f"{wall:.1f} s wall for all, {wall / one_day.run['run_seconds']:.2f} x one tenant's day "
+        f"alone on these {os.cpu_count()} cores; each run "
+        + ", ".join(f"{run['run_seconds']:.1f} s" for run in ok)
+        + "; peak RSS each "
+        + ", ".join(f"{run['peak_mib']:,.0f} MiB" for run in ok)
+        + "; conservation "
+        + ("holds for each" if ok and all(run["conserved"] for run in ok) else "NOT SHOWN")
     )
+
+
+def _child(*args: str) -> dict:
+    return _finish_child(_start_child(*args))
+
+
+def _start_child(*args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "hl_d365_assets.bench.pipeline", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _finish_child(child: subprocess.Popen) -> dict:
+    stdout, stderr = child.communicate()
     if child.returncode != 0:
-        return {"success": False, "error": child.stdout[-4000:] + child.stderr[-4000:]}
-    return json.loads(child.stdout.strip().splitlines()[-1])
+        return {"success": False, "error": stdout[-4000:] + stderr[-4000:]}
+    return json.loads(stdout.strip().splitlines()[-1])
 
 
 def _load_seconds(run: dict) -> float:
@@ -324,7 +396,6 @@ def _print_table(rows: list[tuple[str, dict]]) -> None:
             f"{ratio:<17} {load:>11}   {row['peak_mib']:>8,.0f}   {row['transactions']:>12,}"
             f"   {row['checks']:>13}{extra}{failed}"
         )
-    _say("  two tenants concurrently        (not measured by this bench yet: issue 20, item 4)")
 
 
 def _bare_read_json(path: Path, segments: dict[str, list[str]]) -> float:
