@@ -48,14 +48,16 @@ SQL_DIR = package_folder("hl_d365_assets.sql")
 LAYERS = ("ops", "ref", "raw", "canonical", "mdm", "risk", "recon", "gl")
 
 
-def sql_file(relative: str, **identifiers: str) -> str:
-    """Read ``sql/<relative>``; ``identifiers`` fill ``{name}`` placeholders (table names only,
-    never values: values are bound as ``$parameters``)."""
+def sql_file(relative: str, **identifiers: str | tuple[str, ...]) -> str:
+    """Read ``sql/<relative>``; ``identifiers`` fill ``{name}`` placeholders (table or column
+    names only, never values: values are bound as ``$parameters``); a tuple of names fills its
+    placeholder as a comma-separated list."""
     text = (SQL_DIR / relative).read_text()
     for name, value in identifiers.items():
-        if not value.isidentifier():
+        names = value if isinstance(value, tuple) else (value,)
+        if not names or not all(part.isidentifier() for part in names):
             raise ValueError(f"{name}={value!r} is not a plain SQL identifier")
-        text = text.replace(f"{{{name}}}", value)
+        text = text.replace(f"{{{name}}}", ", ".join(names))
     return text
 
 

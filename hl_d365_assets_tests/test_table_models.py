@@ -7,6 +7,8 @@ row of that day's tables and validate them with the same code the Dagster check 
 
 from __future__ import annotations
 
+import inspect
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,8 +24,13 @@ import pytest
 from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.landing import LandingWriter, LandingZone, envelope
 from hl_d365_assets.settings import Settings
-from hl_d365_assets.table_checks import CHECK_NAME, read_partition, validate_rows
-from hl_d365_assets.table_models import canonical, raw
+from hl_d365_assets.table_checks import (
+    CHECK_NAME,
+    read_partition,
+    validate_partition,
+    validate_rows,
+)
+from hl_d365_assets.table_models import canonical, raw, unique_keys
 from hl_d365_assets_tests.conftest import daily_job, make_settings, run_day
 from hl_d365_assets_tests.retail_days import (
     gift_card_line,
@@ -558,3 +565,45 @@ def test_settlement_total_mismatch_warns_and_the_day_goes_on(
         assert conn.execute(
             "SELECT count(*) FROM canonical.settlement_batches WHERE sales_amount = 25.94"
         ).fetchall() == [(1,)]
+
+
+@pytest.mark.parametrize(
+    ("table", "tamper", "check", "failing_rows"), BROKEN_ROWS.values(), ids=BROKEN_ROWS.keys()
+)
+def test_a_day_validated_in_slices_reports_what_the_whole_day_does(
+    pipeline_day: PipelineDay, table, tamper, check, failing_rows
+):
+    """A big day is validated a slice at a time (bounded memory); the duplicate groups of every
+    unique key share a slice, so the uniqueness rules still find both rows of a pair."""
+    rows = tamper(pipeline_day.tables[table])
+    schema = table.split(".")[0]
+    with duckdb.connect() as conn:
+        conn.execute("SET TimeZone = 'UTC'")
+        conn.execute(f"CREATE SCHEMA {schema}")
+        conn.register("tampered", rows)
+        conn.execute(f"CREATE TABLE {table} AS SELECT * FROM tampered")
+        conn.unregister("tampered")
+        slice_rows = max(1, rows.height // 4)  # four or five slices
+        sliced = validate_partition(
+            conn, table, MODELS[table], date.fromisoformat(DAY), slice_rows=slice_rows
+        )
+        assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (rows.height,)
+
+    whole, parts = _metadata(validate_rows(MODELS[table], rows)), _metadata(sliced)
+    assert not sliced.passed
+    assert parts["rows_checked"] == rows.height
+    assert parts["failures_by_check"] == whole["failures_by_check"] == {check: failing_rows}
+    assert parts["failing_rows"] == failing_rows
+    assert parts["sample_failing_rows"].count("\n") == 1 + min(failing_rows, 5)
+    assert PAN not in " ".join(str(value) for value in parts.values())
+
+
+def test_every_uniqueness_rule_declares_its_columns_for_the_slices() -> None:
+    for model in MODELS.values():
+        in_rules = {
+            tuple(re.findall(r'"(\w+)"', columns))
+            for cls in model.__mro__
+            if cls.__module__.startswith("hl_d365_assets.table_models")
+            for columns in re.findall(r"unique_together\(([^)]*)\)", inspect.getsource(cls))
+        }
+        assert in_rules == set(unique_keys(model)), model.__name__

@@ -76,3 +76,11 @@ def mapped_or_explained(column: str, issue_code: str) -> pl.Expr:
 def unique_together(*columns: str) -> pl.Expr:
     """No two rows share the values of ``columns``."""
     return pl.struct(columns).is_duplicated().not_()
+
+
+def unique_keys(model: type) -> tuple[tuple[str, ...], ...]:
+    """The column sets the model's ``one_row_per_*`` rules hold unique: each class's
+    ``__unique_keys__``, inherited ones included. table_checks validates a big day in slices and
+    keeps every row of a duplicate group in one slice, so these rules stay exact
+    (test_table_models pins that each rule's columns are declared here)."""
+    return tuple(key for cls in model.__mro__ for key in vars(cls).get("__unique_keys__", ()))

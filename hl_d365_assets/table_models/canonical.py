@@ -52,6 +52,8 @@ class SourceLineage(CanonicalTable):
 class Payments(SourceLineage):
     """canonical.payments: one row per gateway transaction in its latest state."""
 
+    __unique_keys__ = (("business_date", "transaction_id"),)
+
     transaction_id: pl.String = pa.Field(str_startswith="TRN_")
     store_id: pl.String = pa.Field(nullable=True)
     legal_entity: pl.String = pa.Field(nullable=True)
@@ -145,6 +147,8 @@ class Payments(SourceLineage):
 class SettlementBatches(SourceLineage):
     """canonical.settlement_batches: what Heartland settled, paid out and charged, per batch."""
 
+    __unique_keys__ = (("business_date", "batch_id"),)
+
     batch_id: pl.String = pa.Field(str_startswith="BAT_")
     store_id: pl.String = pa.Field(nullable=True)
     legal_entity: pl.String = pa.Field(nullable=True)
@@ -227,6 +231,8 @@ class SettlementBatches(SourceLineage):
 class SettlementFees(CanonicalTable):
     """canonical.settlement_fees: volume and fees per batch and card brand."""
 
+    __unique_keys__ = (("business_date", "batch_id", "card_brand"),)
+
     batch_id: pl.String = pa.Field(str_startswith="BAT_")
     store_id: pl.String = pa.Field(nullable=True)
     card_brand: pl.String = pa.Field(str_length={"min_value": 1})
@@ -267,6 +273,8 @@ class SettlementFees(CanonicalTable):
 
 class PosSales(SourceLineage):
     """canonical.pos_sales: one row per POS ticket in its latest version."""
+
+    __unique_keys__ = (("business_date", "ticket_id"),)
 
     ticket_id: pl.String = pa.Field(str_length={"min_value": 1})
     store_id: pl.String = pa.Field(str_length={"min_value": 1})
@@ -349,6 +357,8 @@ class PosSales(SourceLineage):
 
 class PosSaleLines(CanonicalTable):
     """canonical.pos_sale_lines: ticket lines, signed like their ticket."""
+
+    __unique_keys__ = (("business_date", "ticket_id", "line_number"),)
 
     ticket_id: pl.String = pa.Field(str_length={"min_value": 1})
     line_number: pl.Int64 = pa.Field(ge=1)
@@ -433,6 +443,8 @@ class PosSaleLines(CanonicalTable):
 
 class PosTenders(CanonicalTable):
     """canonical.pos_tenders: how each ticket was paid."""
+
+    __unique_keys__ = (("business_date", "tender_id"),)
 
     ticket_id: pl.String = pa.Field(str_length={"min_value": 1})
     tender_id: pl.String = pa.Field(str_length={"min_value": 1})

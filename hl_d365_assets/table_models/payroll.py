@@ -48,6 +48,8 @@ class PayrollTable(pa.DataFrameModel):
 class PayrollRuns(PayrollTable):
     """canonical.payroll_runs: one row per pay run, in the version of its newest file."""
 
+    __unique_keys__ = (("business_date", "run_key"),)
+
     client_id: pl.String = pa.Field(str_length={"min_value": 1})
     pay_group: pl.String = pa.Field(str_length={"min_value": 1})
     payroll_run_id: pl.String = pa.Field(str_length={"min_value": 1})
@@ -100,6 +102,8 @@ class PayrollRuns(PayrollTable):
 
 class PayrollItems(PayrollTable):
     """canonical.payroll_items: the register's item lines of each run's current file."""
+
+    __unique_keys__ = (("event_id",),)
 
     check_date: pl.Date
     check_number: pl.String = pa.Field(nullable=True)

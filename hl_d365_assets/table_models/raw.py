@@ -89,6 +89,11 @@ def _field(name: str) -> pl.Expr:
 class RawEvent(pa.DataFrameModel):
     """Lineage every raw row keeps: the landed line it came from and when it arrived."""
 
+    __unique_keys__ = (
+        ("business_date", "event_id"),
+        ("segment_path", "line_number"),
+    )
+
     business_date: pl.Date
     segment_path: pl.String = pa.Field(str_length={"min_value": 1})
     line_number: pl.Int64 = pa.Field(ge=1)
@@ -358,6 +363,8 @@ Hours = Annotated[polars_engine.Decimal, 18, 4]
 
 class DroppedFileLine(RawEvent):
     """Lineage of a line landed from a dropped file: which file (by content) and which row."""
+
+    __unique_keys__ = (("file_sha256", "file_row"),)
 
     file_sha256: pl.String = pa.Field(str_matches=r"^[0-9a-f]{64}$")
     file_name: pl.String = pa.Field(str_length={"min_value": 1})
