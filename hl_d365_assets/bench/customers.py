@@ -10,7 +10,6 @@ records and cross-references. Generating the people is reported apart.
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from hl_d365_assets.bench.peak_memory import peak_rss_mib
 from hl_d365_assets.mdm.evaluation import pairwise_scores
 from hl_d365_assets.mdm.pipeline import run_customer_matching
 from hl_d365_assets.sandbox.customer_identities import build_customer_identities
@@ -52,7 +52,7 @@ def measure(people: int) -> dict:
         "source_records": sum(by_source.values()),
         "generate_seconds": round(generated, 1),
         "match_seconds": round(matched, 1),
-        "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_mib": round(peak_rss_mib()),
         "steps": summary.seconds,
         "links_by_rule": summary.links_by_rule,
         "review_queue_open": summary.review_queue_open,

@@ -36,6 +36,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from hl_d365_assets.bench.peak_memory import peak_rss_mib
 from hl_d365_assets.sandbox.payroll_registers import REGISTER_FOLDER, write_bench_register
 
 EMPLOYEES = 20_000
@@ -196,7 +197,7 @@ def measure(folder: Path) -> dict:
             for j in journals
         ],
         "ready": ready,
-        "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_mib": round(peak_rss_mib()),
     }
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from hl_d365_assets.bench.peak_memory import peak_rss_mib
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.settings import PROJECT_ROOT, Settings, load_settings
 from hl_d365_assets.warehouse import sql_file
@@ -490,8 +491,7 @@ def _run_in_this_process(data_dir: Path, first: date = BENCH_DAY, last: date | N
         "success": result.success,
         "run_seconds": run_seconds,
         "cpu_seconds": cpu_seconds,
-        # ru_maxrss: the peak resident set of this process, the run's own (KiB on Linux).
-        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_mib": peak_rss_mib(),
         "spilled_mib": spilled / 2**20,
         "steps": steps,
         "loaded": int(loaded),

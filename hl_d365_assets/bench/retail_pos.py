@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import resource
 import shutil
 import statistics
 import subprocess
@@ -32,6 +31,7 @@ import sys
 import time
 from pathlib import Path
 
+from hl_d365_assets.bench.peak_memory import peak_rss_mib
 from hl_d365_assets.bench.pipeline import BENCH_DAY, _bare_read_json, _step_timings, bench_settings
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.settings import Settings
@@ -234,7 +234,7 @@ def _pull(url: str, zone: LandingZone, settings: Settings) -> dict:
         "records": sum(pulled.records(entity) for entity in ENTITIES),
         "tickets": pulled.records(pull.TICKETS),
         "ticket_page_cpu": pulled.page_cpu_seconds[pull.TICKETS],
-        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_mib": peak_rss_mib(),
     }
 
 
@@ -321,7 +321,7 @@ def _serve(store: Path) -> None:
                 "requests": len(durations),
                 "seconds": sum(durations),
                 "cpu_seconds": time.process_time() - load_cpu,
-                "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "peak_mib": peak_rss_mib(),
             }
         ),
         flush=True,
@@ -398,7 +398,7 @@ def _load(data_dir: Path | str) -> dict:
         "duplicates": int(duplicates or 0),
         "quarantined": int(quarantined or 0),
         "ticket_lines": int(ticket_lines),
-        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_mib": peak_rss_mib(),
     }
 
 

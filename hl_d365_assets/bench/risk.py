@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -38,6 +37,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+from hl_d365_assets.bench.peak_memory import peak_rss_mib
 from hl_d365_assets.bench.pipeline import BENCH_DAY, STORES, bench_settings
 from hl_d365_assets.settings import PROJECT_ROOT
 
@@ -186,7 +186,7 @@ def measure(folder: Path) -> dict:
         "missing_feature_files": outcome.missing_files,
         "model_groups_trained": sum(m.trained for m in models),
         "model_training_rows": sum(m.training_rows for m in models),
-        "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_mib": round(peak_rss_mib()),
     }
 
 

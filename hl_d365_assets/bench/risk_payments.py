@@ -12,7 +12,6 @@ its peak memory (``RUSAGE_CHILDREN``) is theirs alone.
 from __future__ import annotations
 
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from hl_d365_assets.bench.peak_memory import peak_rss_mib
 from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.settings import load_settings
 from hl_d365_assets.warehouse import ensure_schema, run_script, sql_file
@@ -61,7 +61,12 @@ def score_day(path: Path, history_days: int) -> dict:
         "SELECT count(*) FROM canonical.payments WHERE business_date = ?", [BENCH_DAY]
     ).fetchone()[0]
     conn.close()
-    return {"seconds": seconds, "feature_rows": rows, "scored_transactions": scored}
+    return {
+        "seconds": seconds,
+        "feature_rows": rows,
+        "scored_transactions": scored,
+        "peak_mib": peak_rss_mib(),
+    }
 
 
 def run_bench(per_store: int, history_days: int) -> int:
@@ -89,7 +94,7 @@ def run_bench(per_store: int, history_days: int) -> int:
             check=True,
         )
         result = json.loads(child.stdout.strip().splitlines()[-1])
-        peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        peak_mib = result["peak_mib"]
         for domain, seconds in result["seconds"].items():
             print(f"  features_{domain}.sql  {seconds:8.2f} s")
         print(f"  scored transactions     {result['scored_transactions']:>10,}")
