@@ -18,7 +18,7 @@ from datetime import date, datetime, time
 import duckdb
 import httpx
 
-from hl_d365_assets.alerts import AlertWebhookResource
+from hl_d365_assets.alerts import AlertWebhookResource, count_pending, pending_batches
 from hl_d365_assets.time_zones import zone
 from hl_d365_assets.warehouse import sql_file
 
@@ -70,34 +70,34 @@ def route_alerts(
     now: datetime,
     transport: httpx.BaseTransport | None = None,
 ) -> RouteReport:
-    """Send the route's undelivered alerts of ``first``..``last`` unless ``now`` is quiet."""
-    with writer() as conn:
-        cursor = conn.execute(
-            sql_file("ops/select_alerts_for_route.sql"),
-            {
-                "route": route.name,
-                "first": first,
-                "last": last,
-                "kinds": list(route.kinds),
-                "severities": route.severities,
-            },
-        )
-        names = [column[0] for column in cursor.description]
-        pending = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    if not pending or not webhook.enabled:
-        return RouteReport(len(pending), 0, 0, 0)
+    """Send the route's undelivered alerts of ``first``..``last`` unless ``now`` is quiet, a
+    batch at a time (alerts.pending_batches)."""
+    select = sql_file("ops/select_alerts_for_route.sql")
+    params = {
+        "route": route.name,
+        "first": first,
+        "last": last,
+        "kinds": list(route.kinds),
+        "severities": route.severities,
+    }
+    if not webhook.enabled:
+        return RouteReport(count_pending(writer, select, params), 0, 0, 0)
     if route.quiet_hours is not None and route.quiet_hours.contains(now):
-        return RouteReport(len(pending), 0, 0, len(pending))
-    deliveries = webhook.deliver(pending, transport)
-    with writer() as conn:
-        conn.execute(
-            sql_file("ops/record_route_deliveries.sql"),
-            {
-                "route": route.name,
-                "ids": [d.alert_id for d in deliveries],
-                "delivered": [d.delivered for d in deliveries],
-                "errors": [d.error for d in deliveries],
-            },
-        ).fetchall()
-    failed = sum(1 for d in deliveries if not d.delivered)
-    return RouteReport(len(pending), len(deliveries) - failed, failed, 0)
+        held = count_pending(writer, select, params)
+        return RouteReport(held, 0, 0, held)
+    matching = delivered = 0
+    for batch in pending_batches(writer, select, params):
+        deliveries = webhook.deliver(batch, transport)
+        with writer() as conn:
+            conn.execute(
+                sql_file("ops/record_route_deliveries.sql"),
+                {
+                    "route": route.name,
+                    "ids": [d.alert_id for d in deliveries],
+                    "delivered": [d.delivered for d in deliveries],
+                    "errors": [d.error for d in deliveries],
+                },
+            ).fetchall()
+        matching += len(batch)
+        delivered += sum(1 for d in deliveries if d.delivered)
+    return RouteReport(matching, delivered, matching - delivered, 0)

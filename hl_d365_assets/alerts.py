@@ -11,14 +11,61 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import dagster as dg
+import duckdb
 import httpx
 from pydantic import Field
 
 from hl_d365_assets.http import RETRYABLE, NoAnswer, RetryingTransport, RetryPolicy, retry_record
+
+ALERT_BATCH = 1_000
+"""Alerts read, posted and recorded at a time. A day can hold a million alerts (every gateway
+transaction of a day whose POS tickets never arrived is a reconciliation break): read whole, as
+Python dicts, they took a 7-day backfill's peak from 1.3 to 4.0 GB."""
+
+
+def count_pending(
+    writer: Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]],
+    select: str,
+    params: dict,
+) -> int:
+    """How many rows ``select`` (an undelivered-alerts SQL file) lists, streamed, not held."""
+    with writer() as conn:
+        cursor = conn.execute(select, {**params, "after_at": None, "after_id": None, "batch": None})
+        total = 0
+        while rows := cursor.fetchmany(10 * ALERT_BATCH):
+            total += len(rows)
+        return total
+
+
+def pending_batches(
+    writer: Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]],
+    select: str,
+    params: dict,
+    batch_size: int = ALERT_BATCH,
+) -> Iterator[list[dict]]:
+    """The alerts ``select`` lists, ``batch_size`` at a time, oldest first: each batch is read under
+    the writer and released before the caller posts it; the next starts after the last one's
+    (raised_at, alert_id), so an alert whose post failed is not read again in the same run."""
+    after: tuple[str | None, str | None] = (None, None)
+    while True:
+        with writer() as conn:
+            cursor = conn.execute(
+                select,
+                {**params, "after_at": after[0], "after_id": after[1], "batch": batch_size},
+            )
+            names = [column[0] for column in cursor.description]
+            batch = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        if not batch:
+            return
+        yield batch
+        if len(batch) < batch_size:
+            return
+        after = (batch[-1]["raised_at"], batch[-1]["alert_id"])
 
 
 @dataclass(frozen=True)

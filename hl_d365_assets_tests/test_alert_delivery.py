@@ -14,10 +14,11 @@ import dagster as dg
 import duckdb
 import pytest
 
-from hl_d365_assets.alerts import AlertWebhookResource
+from hl_d365_assets.alerts import AlertWebhookResource, count_pending, pending_batches
 from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.sandbox import SandboxConfig
 from hl_d365_assets.settings import Settings
+from hl_d365_assets.warehouse import WarehouseResource, sql_file
 from hl_d365_assets_tests.conftest import daily_job, generate_days
 from hl_d365_assets_tests.webhook_endpoint import Endpoint
 
@@ -114,3 +115,28 @@ def test_a_throttling_endpoint_is_retried_and_a_rejecting_one_is_not() -> None:
     assert (delivery.delivered, delivery.attempts) == (True, 3)
     assert (refused.delivered, refused.attempts) == (False, 1)
     assert refused.error.endswith("HTTP 400")
+
+
+def test_a_day_of_many_alerts_is_read_a_batch_at_a_time_each_alert_once(tmp_path) -> None:
+    """A day can hold a million alerts; they are read a batch at a time, oldest first, each
+    exactly once, ties on raised_at broken by alert_id, and counted without being held."""
+    warehouse = WarehouseResource(
+        database=str(tmp_path / "warehouse.duckdb"), read_copy=str(tmp_path / "read.duckdb")
+    )
+    with warehouse.writer() as conn:
+        conn.execute(
+            "INSERT INTO ops.alerts (alert_id, raised_at, severity, kind, business_date, message) "
+            "SELECT printf('ALR_%03d', n), TIMESTAMPTZ '2026-11-20 10:00:00+00' + "
+            "to_seconds(n // 7), 'high', 'reconciliation_x', DATE '2026-11-20', 'm' "
+            "FROM range(25) AS t(n)"
+        )
+    select = sql_file("ops/select_undelivered_alerts.sql")
+    window = {"first": date(2026, 11, 20), "last": date(2026, 11, 20)}
+
+    batches = list(pending_batches(warehouse.writer, select, window, batch_size=10))
+
+    assert [len(batch) for batch in batches] == [10, 10, 5]
+    assert [a["alert_id"] for batch in batches for a in batch] == [
+        f"ALR_{n:03d}" for n in range(25)
+    ]
+    assert count_pending(warehouse.writer, select, window) == 25

@@ -7,7 +7,7 @@ run that wrote the warehouse, whichever job it was; see hl_d365_assets/warehouse
 
 import dagster as dg
 
-from hl_d365_assets.alerts import AlertWebhookResource
+from hl_d365_assets.alerts import AlertWebhookResource, count_pending, pending_batches
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
 from hl_d365_assets.defs.payroll.jobs import PAYROLL_GROUP
 from hl_d365_assets.heartland.client import HeartlandClient
@@ -117,41 +117,46 @@ def alert_delivery(
     warehouse lock is held only to read them and to record the outcome, never during HTTP."""
     days = partition_dates(context)
     window = {"first": days[0], "last": days[-1]}
-    with warehouse.writer() as conn:
-        cursor = conn.execute(sql_file("ops/select_undelivered_alerts.sql"), window)
-        names = [column[0] for column in cursor.description]
-        pending = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    if not alert_webhook.enabled or not pending:
+    select = sql_file("ops/select_undelivered_alerts.sql")
+    if not alert_webhook.enabled:
         return dg.MaterializeResult(
             metadata={
-                "pending": len(pending),
+                "pending": count_pending(warehouse.writer, select, window),
                 "delivered": 0,
-                "webhook_configured": alert_webhook.enabled,
+                "webhook_configured": False,
             }
         )
-
-    deliveries = alert_webhook.deliver(pending)
-    with warehouse.writer() as conn:
-        conn.execute(
-            sql_file("ops/record_alert_deliveries.sql"),
-            {
-                "ids": [d.alert_id for d in deliveries],
-                "delivered": [d.delivered for d in deliveries],
-                "errors": [d.error for d in deliveries],
-            },
-        ).fetchall()
-    failed = [d for d in deliveries if not d.delivered]
-    if failed:
+    pending, delivered, attempts, first_failure = 0, 0, 0, None
+    for batch in pending_batches(warehouse.writer, select, window):
+        deliveries = alert_webhook.deliver(batch)
+        with warehouse.writer() as conn:
+            conn.execute(
+                sql_file("ops/record_alert_deliveries.sql"),
+                {
+                    "ids": [d.alert_id for d in deliveries],
+                    "delivered": [d.delivered for d in deliveries],
+                    "errors": [d.error for d in deliveries],
+                },
+            ).fetchall()
+        pending += len(batch)
+        delivered += sum(1 for d in deliveries if d.delivered)
+        attempts += sum(d.attempts for d in deliveries)
+        first_failure = first_failure or next((d for d in deliveries if not d.delivered), None)
+    if not pending:
+        return dg.MaterializeResult(
+            metadata={"pending": 0, "delivered": 0, "webhook_configured": True}
+        )
+    if first_failure is not None:
         context.log.warning(
-            f"{len(failed)} of {len(deliveries)} alert(s) not delivered; first: {failed[0].error}. "
-            "They stay in ops.alerts and are retried by the next run."
+            f"{pending - delivered} of {pending} alert(s) not delivered; first: "
+            f"{first_failure.error}. They stay in ops.alerts and are retried by the next run."
         )
     return dg.MaterializeResult(
         metadata={
-            "pending": len(pending),
-            "delivered": len(deliveries) - len(failed),
-            "failed": len(failed),
-            "attempts": sum(d.attempts for d in deliveries),
+            "pending": pending,
+            "delivered": delivered,
+            "failed": pending - delivered,
+            "attempts": attempts,
             "webhook_configured": True,
         }
     )
