@@ -105,7 +105,7 @@ def run_bench(
         for number in range(1, repeats + 1):
             measure = _measure(settings, segments, [BENCH_DAY])
             if not measure.run["success"]:
-                _say(measure.run.get("error", "the run failed"))
+                _say_failures(f"repeat {number}", measure.run)
                 return 1
             measures.append(measure)
             _say(
@@ -130,12 +130,14 @@ def run_bench(
             segments, landed = _land(settings, size, 1)
             measure = _measure(settings, segments, [BENCH_DAY])
             status |= 0 if measure.run["success"] else 1
+            _say_failures(f"{size:,}-transaction day", measure.run)
             rows.append((f"{size / 1e6:g}M day (1 run)", _row([measure], measure, landed)))
         if days > 1:
             segments, landed = _land(settings, transactions, days)
             backfill_days = [BENCH_DAY + timedelta(days=n) for n in range(days)]
             measure = _measure(settings, segments, backfill_days, bare=False)
             status |= 0 if measure.run["success"] else 1
+            _say_failures(f"{days}-day backfill", measure.run)
             row = _row([measure], measure, landed)
             row["per_day"] = measure.run["run_seconds"] / median.run["run_seconds"]
             rows.append((f"{days}-day backfill, one run", row))
@@ -471,6 +473,11 @@ def _run_in_this_process(data_dir: Path, first: date = BENCH_DAY, last: date | N
         run_seconds = time.perf_counter() - started
         cpu_seconds = _cpu() - cpu_before
         steps = _step_timings(instance, result.run_id)
+        failures = [
+            f"{event.step_key}: {event.step_failure_data.error.message.strip()[:400]}"
+            for event in result.all_events
+            if event.is_step_failure and event.step_failure_data.error is not None
+        ]
         checks = [
             event
             for event in result.all_events
@@ -489,6 +496,7 @@ def _run_in_this_process(data_dir: Path, first: date = BENCH_DAY, last: date | N
     conn.close()
     return {
         "success": result.success,
+        "failures": failures,
         "run_seconds": run_seconds,
         "cpu_seconds": cpu_seconds,
         "peak_mib": peak_rss_mib(),
@@ -551,6 +559,14 @@ def _step_timings(instance, run_id: str) -> list[dict]:
 def _seconds(metadata: dict, name: str) -> float:
     value = metadata.get(name)
     return float(getattr(value, "value", value) or 0.0)
+
+
+def _say_failures(label: str, run: dict) -> None:
+    """Why a measured run failed: each failed step and the head of its error."""
+    if not run["success"]:
+        _say(f"  {label}: the run FAILED")
+        for failure in run.get("failures") or [run.get("error", "no step failed; see the run")]:
+            _say(f"    {failure}")
 
 
 def _say(message: str) -> None:
