@@ -18,7 +18,7 @@ from datetime import date, datetime, time
 import duckdb
 import httpx
 
-from hl_d365_assets.alerts import AlertWebhookResource, count_pending, pending_batches
+from hl_d365_assets.alerts import AlertWebhookResource, count_pending, deliver_pending
 from hl_d365_assets.time_zones import zone
 from hl_d365_assets.warehouse import sql_file
 
@@ -85,19 +85,13 @@ def route_alerts(
     if route.quiet_hours is not None and route.quiet_hours.contains(now):
         held = count_pending(writer, select, params)
         return RouteReport(held, 0, 0, held)
-    matching = delivered = 0
-    for batch in pending_batches(writer, select, params):
-        deliveries = webhook.deliver(batch, transport)
-        with writer() as conn:
-            conn.execute(
-                sql_file("ops/record_route_deliveries.sql"),
-                {
-                    "route": route.name,
-                    "ids": [d.alert_id for d in deliveries],
-                    "delivered": [d.delivered for d in deliveries],
-                    "errors": [d.error for d in deliveries],
-                },
-            ).fetchall()
-        matching += len(batch)
-        delivered += sum(1 for d in deliveries if d.delivered)
-    return RouteReport(matching, delivered, matching - delivered, 0)
+    outcome = deliver_pending(
+        writer,
+        webhook,
+        select,
+        params,
+        sql_file("ops/record_route_deliveries.sql"),
+        {"route": route.name},
+        transport,
+    )
+    return RouteReport(outcome.pending, outcome.delivered, outcome.pending - outcome.delivered, 0)

@@ -69,6 +69,50 @@ def pending_batches(
 
 
 @dataclass(frozen=True)
+class BatchOutcome:
+    """What delivering a run's pending alerts did: how many were pending, delivered, the
+    attempts made, and the first failed delivery (None when none failed)."""
+
+    pending: int
+    delivered: int
+    attempts: int
+    first_failure: Delivery | None
+
+
+def deliver_pending(
+    writer: Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]],
+    webhook: AlertWebhookResource,
+    select: str,
+    params: dict,
+    record: str,
+    record_params: dict,
+    transport: httpx.BaseTransport | None = None,
+) -> BatchOutcome:
+    """Post the alerts ``select`` lists a batch at a time (:func:`pending_batches`), recording
+    each batch's outcome with ``record`` ($ids, $delivered, $errors, plus ``record_params``)
+    before the next is read; the warehouse is never held during HTTP."""
+    pending = delivered = attempts = 0
+    first_failure = None
+    for batch in pending_batches(writer, select, params):
+        deliveries = webhook.deliver(batch, transport)
+        with writer() as conn:
+            conn.execute(
+                record,
+                {
+                    **record_params,
+                    "ids": [d.alert_id for d in deliveries],
+                    "delivered": [d.delivered for d in deliveries],
+                    "errors": [d.error for d in deliveries],
+                },
+            ).fetchall()
+        pending += len(batch)
+        delivered += sum(1 for d in deliveries if d.delivered)
+        attempts += sum(d.attempts for d in deliveries)
+        first_failure = first_failure or next((d for d in deliveries if not d.delivered), None)
+    return BatchOutcome(pending, delivered, attempts, first_failure)
+
+
+@dataclass(frozen=True)
 class Delivery:
     alert_id: str
     delivered: bool

@@ -7,7 +7,7 @@ run that wrote the warehouse, whichever job it was; see hl_d365_assets/warehouse
 
 import dagster as dg
 
-from hl_d365_assets.alerts import AlertWebhookResource, count_pending, pending_batches
+from hl_d365_assets.alerts import AlertWebhookResource, count_pending, deliver_pending
 from hl_d365_assets.business_day import business_days, partition_dates, single_run_backfill
 from hl_d365_assets.defs.payroll.jobs import PAYROLL_GROUP
 from hl_d365_assets.heartland.client import HeartlandClient
@@ -126,22 +126,15 @@ def alert_delivery(
                 "webhook_configured": False,
             }
         )
-    pending, delivered, attempts, first_failure = 0, 0, 0, None
-    for batch in pending_batches(warehouse.writer, select, window):
-        deliveries = alert_webhook.deliver(batch)
-        with warehouse.writer() as conn:
-            conn.execute(
-                sql_file("ops/record_alert_deliveries.sql"),
-                {
-                    "ids": [d.alert_id for d in deliveries],
-                    "delivered": [d.delivered for d in deliveries],
-                    "errors": [d.error for d in deliveries],
-                },
-            ).fetchall()
-        pending += len(batch)
-        delivered += sum(1 for d in deliveries if d.delivered)
-        attempts += sum(d.attempts for d in deliveries)
-        first_failure = first_failure or next((d for d in deliveries if not d.delivered), None)
+    outcome = deliver_pending(
+        warehouse.writer,
+        alert_webhook,
+        select,
+        window,
+        sql_file("ops/record_alert_deliveries.sql"),
+        {},
+    )
+    pending, delivered, first_failure = outcome.pending, outcome.delivered, outcome.first_failure
     if not pending:
         return dg.MaterializeResult(
             metadata={"pending": 0, "delivered": 0, "webhook_configured": True}
@@ -156,7 +149,7 @@ def alert_delivery(
             "pending": pending,
             "delivered": delivered,
             "failed": pending - delivered,
-            "attempts": attempts,
+            "attempts": outcome.attempts,
             "webhook_configured": True,
         }
     )
