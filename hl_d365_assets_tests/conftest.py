@@ -112,8 +112,8 @@ def instance() -> Iterator[dg.DagsterInstance]:
     """One Dagster instance per test file, shared by the tests that take it: Dagster's in-memory
     instance (DagsterInstance.ephemeral(): the real run and event-log storage, in SQLite in
     memory). A sandbox day's run costs 8.4 s of CPU on it against 12.0 s on an on-disk test
-    instance (measured, a sandbox day of 120 transactions a store, run twice), the difference being SQLite's file
-    commits for each of the run's ~470 events. Per file, not per worker: one in-memory event log
+    instance (measured on a sandbox day of 120 transactions a store), the difference being
+    SQLite's file commits for each of the run's ~470 events. Per file, not per worker: one in-memory event log
     shared by a whole worker made the suite slower (20 min 43 s against 14 min 42 s, measured in
     an earlier stop). Tests that need the instance on disk (a webserver, a daemon, a second
     process) make their own."""
