@@ -286,7 +286,11 @@ LEFT JOIN risk_pay_trading_hours AS th USING (store_id)
 GROUP BY l.store_id, l.small_limit, l.history_days;
 
 -- The busiest 10 minutes of small no-ticket attempts, and of declines, per store and per
--- terminal: a window opens at each such attempt and holds those of the next 10 minutes.
+-- terminal: a window opens at each such attempt and holds those of the next 10 minutes. Only
+-- each window's count is computed per attempt; the busiest window (the earliest of equals) is
+-- then read back once for its cards, declines and transactions. A list or a distinct count per
+-- window would hold every attempt once per window it falls in: memory growing with the square
+-- of a store's rate (the 5,000,000-transaction day ran out of a 1 GB budget here).
 CREATE OR REPLACE TEMP TABLE risk_pay_bursts AS
 WITH attempts AS (
     SELECT
@@ -310,26 +314,33 @@ windows AS (
     SELECT
         entity_kind, entity_id, burst, business_date, store_id, legal_entity, currency, small_limit,
         local_time AS window_start,
-        count(*) OVER w AS attempts,
-        count(DISTINCT card_key) OVER w AS cards,
-        count(*) FILTER (WHERE is_decline) OVER w AS declines,
-        list(transaction_id) OVER w AS transaction_ids,
-        max(local_time) OVER w AS window_end
+        count(*) OVER (
+            PARTITION BY entity_kind, entity_id, burst, business_date ORDER BY local_time
+            RANGE BETWEEN CURRENT ROW AND INTERVAL 10 MINUTES FOLLOWING
+        ) AS attempts
     FROM scoped
-    WINDOW w AS (
-        PARTITION BY entity_kind, entity_id, burst, business_date ORDER BY local_time
-        RANGE BETWEEN CURRENT ROW AND INTERVAL 10 MINUTES FOLLOWING
-    )
+),
+busiest AS (
+    SELECT * RENAME (attempts AS max_attempts)
+    FROM windows
+    QUALIFY row_number() OVER (
+        PARTITION BY entity_kind, entity_id, burst, business_date, store_id, legal_entity, currency, small_limit
+        ORDER BY attempts DESC, window_start
+    ) = 1
 )
 SELECT
-    entity_kind, entity_id, burst, business_date, store_id, legal_entity, currency, small_limit,
-    max(attempts) AS max_attempts,
-    arg_max(cards, attempts) AS cards,
-    arg_max(declines, attempts) AS declines,
-    arg_max(window_start, attempts) AS window_start,
-    arg_max(window_end, attempts) AS window_end,
-    arg_max(transaction_ids, attempts) AS transaction_ids
-FROM windows
+    b.entity_kind, b.entity_id, b.burst, b.business_date, b.store_id, b.legal_entity, b.currency, b.small_limit,
+    any_value(b.max_attempts) AS max_attempts,
+    count(DISTINCT s.card_key) AS cards,
+    count(*) FILTER (WHERE s.is_decline) AS declines,
+    any_value(b.window_start) AS window_start,
+    max(s.local_time) AS window_end,
+    list(s.transaction_id ORDER BY s.local_time, s.transaction_id) AS transaction_ids
+FROM busiest AS b
+JOIN scoped AS s
+    ON s.entity_kind = b.entity_kind AND s.entity_id = b.entity_id AND s.burst = b.burst
+   AND s.business_date = b.business_date
+   AND s.local_time BETWEEN b.window_start AND b.window_start + INTERVAL 10 MINUTES
 GROUP BY ALL;
 
 INSERT INTO risk.features (business_date, domain, entity_kind, entity_id, store_id, legal_entity, feature, value, evidence, record_ids)
