@@ -89,10 +89,13 @@ def load_entity(
 ) -> list[DayLoad]:
     """Stage, screen, parse and rank the segments' lines, then replace ``days`` of ``entity``.
 
-    A range of days (a single-run backfill) is loaded one day at a time, each day in its own
-    transaction: a day's lines are all that is ever staged, so a week costs seven days' time and
-    one day's memory. Nothing crosses days (events are deduplicated within their business day),
-    so the rows are the same as one pass over the range would give.
+    A range of days (a single-run backfill) is loaded in batches of consecutive days whose
+    segments add up to at most ``BATCH_BYTES`` (a day larger than that is a batch of its own),
+    each batch in its own transaction: a busy day's lines are all that is ever staged, so a week
+    of million-transaction days costs seven days' time and one day's memory, while two months of
+    small days (a test's, a payroll register's) are not loaded through ~20 statements each, 0.3 s
+    a day (measured) whatever the day holds. Nothing crosses days (events are deduplicated
+    within their business day), so the rows are the same as one pass over the range would give.
 
     ``field_mappings``: the entity's approved field renames (mappings/field_mappings.csv), applied
     to the staged lines before anything reads them (docs/mapping-copilot.md). ``timings``, if
@@ -104,11 +107,30 @@ def load_entity(
             conn, entity, segments, days, max_record_bytes, source, field_mappings, timings
         )
     loads: list[DayLoad] = []
-    for day in days:
+    for batch in _batches(by_day):
+        batch_segments = [path for day in batch for path in by_day[day]]
         loads += _load_days(
-            conn, entity, by_day[day], [day], max_record_bytes, source, field_mappings, timings
+            conn, entity, batch_segments, batch, max_record_bytes, source, field_mappings, timings
         )
     return loads
+
+
+BATCH_BYTES = 64 * 2**20
+"""Segment bytes loaded in one pass of a range (a million-transaction day lands 1.2 GB)."""
+
+
+def _batches(by_day: dict[date, list[Path]]) -> list[list[date]]:
+    """Consecutive days of the range, in order, grouped while their segments fit BATCH_BYTES."""
+    batches: list[list[date]] = []
+    size = 0
+    for day in sorted(by_day):
+        day_size = sum(path.stat().st_size for path in by_day[day])
+        if not batches or size + day_size > BATCH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(day)
+        size += day_size
+    return batches
 
 
 def _segments_by_day(
