@@ -6,7 +6,10 @@ A day of more than ``SLICE_ROWS`` rows is read and validated in slices, so the c
 stays flat as the day grows (the 1,000,000-transaction day's whole-day frame and pandera's
 working columns took the run's peak from 1.3 to 2.3 GB). The only rules that look across rows
 are the models' uniqueness rules (``table_models.unique_keys``): every row of a duplicate group
-goes into the first slice, so they stay exact, and the other rows are dealt out by hash.
+goes into the first slice, so they stay exact, and the other rows are dealt out in ranges of
+their row ids: a range is read from its own row groups, where a slice dealt out by hash made every
+slice decompress the whole day (20 slices of the 5,000,000-transaction day: 1.31 s a slice by
+hash, 0.17 s by range, measured).
 Sample rows and failing values come straight from the warehouse, so every cell passes through
 the PCI scanner's mask before it reaches Dagster metadata (DESIGN.md, "Card data"), and pandera's
 own error text, which quotes values unmasked, is never used.
@@ -14,6 +17,7 @@ own error text, which quotes values unmasked, is never used.
 
 import copy
 import functools
+import itertools
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -126,13 +130,23 @@ def validate_partition(
             sql_file("ops/insert_contract_duplicate_rows.sql", schema=schema, table=name, key=key),
             {"day": day},
         ).fetchall()
+    [(bounds,)] = conn.execute(
+        sql_file("ops/select_contract_slice_bounds.sql", schema=schema, table=name),
+        {"day": day, "fractions": [number / slices for number in range(1, slices)]},
+    ).fetchall()
     conn.execute("SET TimeZone = 'UTC'").fetchall()
     parts = []
-    for number in range(slices):
+    for number, (low, high) in enumerate(itertools.pairwise(bounds)):
         rows = conn.sql(
             sql_file("ops/select_contract_slice.sql", schema=schema, table=name),
-            params={"day": day, "slice": number, "slices": slices},
+            params={"day": day, "low": low, "high": high},
         ).pl()
+        if number == 0:
+            duplicates = conn.sql(
+                sql_file("ops/select_contract_duplicate_rows.sql", schema=schema, table=name),
+                params={"day": day},
+            ).pl()
+            rows = pl.concat([rows, duplicates])
         parts.append(_validate_slice(model, rows))
         del rows
     conn.execute("DROP TABLE contract_duplicate_rows").fetchall()
