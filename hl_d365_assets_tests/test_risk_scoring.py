@@ -215,6 +215,24 @@ def test_a_feature_written_twice_for_an_entity_counts_once_at_its_larger_value(w
     ]  # fmt: skip
 
 
+def test_a_feature_written_twice_in_the_window_trains_the_model_at_its_larger_value(warehouse):
+    # The training matrix's cell for an entity-day's duplicated feature must not depend on which
+    # row DuckDB returns last: each order of the two rows gives the larger value, once.
+    for values in ((9.0, 12.0), (12.0, 9.0)):
+        warehouse.execute(
+            "CREATE OR REPLACE TEMP TABLE risk_model_training AS SELECT * FROM (VALUES "
+            "(0, 0, 'small_auths_10min_max', $first), (0, 0, 'small_auths_10min_max', $second), "
+            "(0, 0, 'decline_ratio', 0.5)) AS t(model_group, row_no, feature, value)",
+            {"first": values[0], "second": values[1]},
+        )
+        warehouse.execute(
+            "CREATE OR REPLACE TEMP TABLE risk_model_columns AS SELECT * FROM (VALUES "
+            "(0, 'decline_ratio', 0), (0, 'small_auths_10min_max', 1)) AS c(model_group, feature, col)"
+        )
+        cells = warehouse.execute(sql_file("risk/select_model_training.sql")).fetchall()
+        assert sorted(cells) == [(0, 0, 0, 0.5), (0, 0, 1, 12.0)]
+
+
 def test_a_reviewers_decision_survives_re_runs_and_becomes_a_label(warehouse):
     _insert(warehouse, [
         _feature(DAY, "payments", "terminal", "S001/R2", "small_auths_10min_max", 14, "14 small auths"),
