@@ -113,9 +113,9 @@ def instance() -> Iterator[dg.DagsterInstance]:
     instance (DagsterInstance.ephemeral(): the real run and event-log storage, in SQLite in
     memory). A sandbox day's run costs 8.4 s of CPU on it against 12.0 s on an on-disk test
     instance (measured on a sandbox day of 120 transactions a store), the difference being
-    SQLite's file commits for each of the run's ~470 events. Per file, not per worker: one in-memory event log
-    shared by a whole worker made the suite slower (20 min 43 s against 14 min 42 s, measured in
-    an earlier stop). Tests that need the instance on disk (a webserver, a daemon, a second
+    SQLite's file commits for each of the run's ~470 events. Per file, not per worker: one
+    in-memory event log shared by a whole worker made the suite slower (20 min 43 s against
+    14 min 42 s, measured in an earlier stop). Tests that need the instance on disk (a webserver, a daemon, a second
     process) make their own."""
     with dg.DagsterInstance.ephemeral() as test_instance:
         yield test_instance

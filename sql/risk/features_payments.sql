@@ -330,10 +330,10 @@ busiest AS (
 )
 SELECT
     b.entity_kind, b.entity_id, b.burst, b.business_date, b.store_id, b.legal_entity, b.currency, b.small_limit,
-    any_value(b.max_attempts) AS max_attempts,
+    b.max_attempts,
     count(DISTINCT s.card_key) AS cards,
     count(*) FILTER (WHERE s.is_decline) AS declines,
-    any_value(b.window_start) AS window_start,
+    b.window_start,
     max(s.local_time) AS window_end,
     list(s.transaction_id ORDER BY s.local_time, s.transaction_id) AS transaction_ids
 FROM busiest AS b
