@@ -120,3 +120,65 @@ def test_a_store_dimension_value_outside_gl_dimension_values_cannot_be_approved(
     assert target_problem(mappings, {"dimension": "Department", "value": "KIOSK"}) == (
         "Department KIOSK is not in gl_dimension_values.csv"
     )
+
+
+def test_each_missing_dimension_of_a_store_is_a_value_and_a_payroll_location_replays_payroll(
+    tmp_path: Path,
+) -> None:
+    """A store missing two dimensions is two values (one row each); the same store missing its
+    BusinessUnit as a payroll location is a value whose approval replays payroll_job."""
+    import shutil
+
+    from hl_d365_assets.mapping_copilot import queue
+    from hl_d365_assets.settings import PROJECT_ROOT
+    from hl_d365_assets.warehouse import ensure_schema
+
+    mappings = tmp_path / "mappings"
+    shutil.copytree(PROJECT_ROOT / "mappings", mappings, ignore=shutil.ignore_patterns("*.py"))
+    dimensions = mappings / "gl_store_dimensions.csv"
+    dimensions.write_text(
+        "".join(
+            line
+            for line in dimensions.read_text().splitlines(keepends=True)
+            if not line.startswith("S003,")
+        )
+    )
+    line = (
+        "business_date, journal_key, legal_entity, currency, line_key, line_number, text, "
+        "amount, debit_amount, credit_amount, source_count, mapping_issue"
+    )
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as conn:
+        ensure_schema(conn)
+        conn.execute(
+            f"INSERT INTO gl.journal_lines ({line}, line_type, posting_kinds) VALUES "
+            "('2026-11-10', 'J1', 'usrt', 'USD', 'L1', 1, 'sales', 1, 0, 1, 1, 'store S003 has "
+            "no BusinessUnit, Department value in mappings/gl_store_dimensions.csv valid on "
+            "2026-11-10', 'sale', 'revenue')"
+        )
+        conn.execute(
+            f"INSERT INTO gl.payroll_journal_lines ({line}, run_key, pay_group, payroll_run_id, "
+            "item_classes) VALUES ('2026-11-06', 'J2', 'usrt', 'USD', 'L2', 1, 'wages', 1, 1, 0, "
+            "1, 'location S003 has no BusinessUnit in mappings/gl_store_dimensions.csv valid on "
+            "2026-11-06', 'R1', 'WEEKLY', 'P1', 'EARNING')"
+        )
+        report = queue.refresh(conn, mappings)
+        firsts = {
+            (s["mapping_kind"], s["context"], s["unmapped_value"]): (s["target"], s["replay_job"])
+            for s in queue.list_suggestions(conn)
+            if s["suggestion_rank"] == 1
+        }
+    assert report.values == 3
+    assert firsts == {
+        ("store_dimension", "BusinessUnit", "S003"): (
+            "BusinessUnit 003 (Denver Union Station)",
+            "daily_heartland_job",
+        ),
+        ("store_dimension", "Department", "S003"): (
+            "Department OUTLET (Outlet stores)",
+            "daily_heartland_job",
+        ),
+        ("payroll_location_dimension", "BusinessUnit", "S003"): (
+            "BusinessUnit 003 (Denver Union Station)",
+            "payroll_job",
+        ),
+    }
