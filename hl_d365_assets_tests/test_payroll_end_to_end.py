@@ -290,9 +290,13 @@ def test_a_pay_run_held_by_an_unknown_earning_code_is_approved_from_the_launchpa
             for e in suggested.all_events
             if e.is_successful_output
         ]
-        [first] = re.findall(
-            rf"`(MS_\w+)` earning_code EARNING \*\*{UNKNOWN_EARNING_CODE}\*\* → 610100 ", listing
+        [(first, confidence)] = re.findall(
+            rf"`(MS_\w+)` earning_code EARNING \*\*{UNKNOWN_EARNING_CODE}\*\* → 610100 "
+            r"\(Salaries and wages\), dimensions department \(([\d.]+)\): .*checks paying it",
+            listing,
         )
+        # Ranked first on what the checks paying the code say, not by the files' order alone.
+        assert float(confidence) >= 0.5
         with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
             [(held_days,)] = conn.execute(
                 "SELECT held_business_dates FROM ops.mapping_suggestions WHERE suggestion_id = ?",
