@@ -24,7 +24,6 @@ from hl_d365_assets.cli import main
 from hl_d365_assets.definitions import defs
 from hl_d365_assets.defs.gl.jobs import post_journals_job
 from hl_d365_assets.defs.landing.jobs import d365_pull_job
-from hl_d365_assets.defs.mappings.sensors import replay_after_mapping_decision
 from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.sandbox.d365_simulator.app import D365Simulator
 from hl_d365_assets.sandbox.d365_simulator.server import serve
@@ -33,7 +32,7 @@ from hl_d365_assets.sandbox.payroll_registers import PayrollSandboxConfig, gener
 from hl_d365_assets.sandbox.resources import d365_client
 from hl_d365_assets.settings import Settings
 from hl_d365_assets_tests.conftest import make_settings
-from hl_d365_assets_tests.held_days import copy_of
+from hl_d365_assets_tests.held_days import copy_of, launch_decision, replay_requests
 from hl_d365_assets_tests.payroll_files import run_requested, tick
 
 pytestmark = pytest.mark.schedule_first
@@ -302,26 +301,9 @@ def test_a_pay_run_held_by_an_unknown_earning_code_is_approved_from_the_launchpa
                 "SELECT held_business_dates FROM ops.mapping_suggestions WHERE suggestion_id = ?",
                 [first],
             ).fetchall()
-        decided = defs.resolve_job_def("decide_mapping_job").execute_in_process(
-            instance=instance,
-            resources=resources,
-            run_config={
-                **QUIET,
-                "ops": {
-                    "decide_mapping_suggestion": {
-                        "config": {"suggestion_id": first, "decided_by": "payroll.lead"}
-                    }
-                },
-            },
-        )
+        decided = launch_decision(instance, resources, first, "payroll.lead")
         assert decided.success
-        with dg.build_run_status_sensor_context(
-            sensor_name=replay_after_mapping_decision.name,
-            dagster_instance=instance,
-            dagster_run=decided.dagster_run,
-            dagster_event=decided.get_run_success_event(),
-        ) as context:
-            requests = list(replay_after_mapping_decision(context))
+        requests = replay_requests(instance, decided)
         assert entry["business_date"] in {r.partition_key for r in requests}
         assert sorted((r.job_name, r.partition_key) for r in requests) == [
             ("payroll_job", day.isoformat()) for day in sorted(held_days)
