@@ -59,3 +59,39 @@ def copy_of(loaded: Settings, folder: Path) -> Settings:
     shutil.copytree(loaded.data_dir, folder / "data", ignore=shutil.ignore_patterns("*.lock"))
     shutil.copytree(loaded.mappings_dir, folder / "mappings")
     return dataclasses.replace(loaded, data_dir=folder / "data", mappings_dir=folder / "mappings")
+
+
+def launch_decision(
+    instance: dg.DagsterInstance, resources: dict, suggestion_id: str, decided_by: str, **config
+) -> dg.ExecuteInProcessResult:
+    """``decide_mapping_job`` as a finance user launches it from the Launchpad (approve unless
+    ``decision`` says otherwise)."""
+    from hl_d365_assets.definitions import defs
+
+    return defs.resolve_job_def("decide_mapping_job").execute_in_process(
+        instance=instance,
+        resources=resources,
+        run_config={
+            "loggers": {"console": {"config": {"log_level": "ERROR"}}},
+            "ops": {
+                "decide_mapping_suggestion": {
+                    "config": {"suggestion_id": suggestion_id, "decided_by": decided_by, **config}
+                }
+            },
+        },
+    )
+
+
+def replay_requests(
+    instance: dg.DagsterInstance, decided: dg.ExecuteInProcessResult
+) -> list[dg.RunRequest]:
+    """What ``replay_after_mapping_decision`` asks for after the deciding run succeeded."""
+    from hl_d365_assets.defs.mappings.sensors import replay_after_mapping_decision
+
+    with dg.build_run_status_sensor_context(
+        sensor_name=replay_after_mapping_decision.name,
+        dagster_instance=instance,
+        dagster_run=decided.dagster_run,
+        dagster_event=decided.get_run_success_event(),
+    ) as context:
+        return list(replay_after_mapping_decision(context))

@@ -14,7 +14,6 @@ import duckdb
 import pytest
 
 from hl_d365_assets.d365.client import D365Client
-from hl_d365_assets.defs.mappings.sensors import replay_after_mapping_decision
 from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.ledger.exactly_once import post_day
 from hl_d365_assets.sandbox.d365_simulator.app import (
@@ -25,7 +24,14 @@ from hl_d365_assets.sandbox.d365_simulator.app import (
     D365Simulator,
 )
 from hl_d365_assets.settings import Settings
-from hl_d365_assets_tests.held_days import HELD_DAY, UNMAPPED_PAYMENT_TYPE, copy_of, load_held_day
+from hl_d365_assets_tests.held_days import (
+    HELD_DAY,
+    UNMAPPED_PAYMENT_TYPE,
+    copy_of,
+    launch_decision,
+    load_held_day,
+    replay_requests,
+)
 
 pytestmark = pytest.mark.schedule_first
 
@@ -71,17 +77,7 @@ def test_a_held_day_is_approved_from_the_launchpad_and_only_its_partition_is_rep
         # Suggestions alone change no file.
         assert {p.name: p.read_bytes() for p in settings.mappings_dir.glob("*.csv")} == files_before
 
-        decided = job("decide_mapping_job").execute_in_process(
-            instance=instance,
-            resources=resources,
-            run_config={
-                "ops": {
-                    "decide_mapping_suggestion": {
-                        "config": {"suggestion_id": cash, "decided_by": "finance.user"}
-                    }
-                }
-            },
-        )
+        decided = launch_decision(instance, resources, cash, "finance.user")
         assert decided.success
         changed = {
             p.name
@@ -90,13 +86,7 @@ def test_a_held_day_is_approved_from_the_launchpad_and_only_its_partition_is_rep
         }
         assert changed == {"retail_payment_types.csv"}
 
-        with dg.build_run_status_sensor_context(
-            sensor_name=replay_after_mapping_decision.name,
-            dagster_instance=instance,
-            dagster_run=decided.dagster_run,
-            dagster_event=decided.get_run_success_event(),
-        ) as context:
-            requests = list(replay_after_mapping_decision(context))
+        requests = replay_requests(instance, decided)
         assert [(r.job_name, r.partition_key) for r in requests] == [
             ("daily_heartland_job", HELD_DAY.isoformat())
         ]

@@ -17,13 +17,12 @@ import duckdb
 import pytest
 
 from hl_d365_assets.cli import main
-from hl_d365_assets.defs.mappings.sensors import replay_after_mapping_decision
 from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.mapping_copilot import queue
 from hl_d365_assets.sandbox import DefectRates
 from hl_d365_assets.settings import Settings
 from hl_d365_assets_tests.conftest import run_range
-from hl_d365_assets_tests.held_days import land_small_day
+from hl_d365_assets_tests.held_days import land_small_day, launch_decision, replay_requests
 
 DAY = date(2026, 11, 12)
 ENTITY = ("heartland", "payment_transactions")
@@ -122,33 +121,14 @@ def test_a_renamed_field_is_named_suggested_approved_and_replayed(renamed_day) -
             "payload.amount_minor",
             "payload.amount",
         )
-        decided = job("decide_mapping_job").execute_in_process(
-            instance=instance,
-            resources=resources,
-            run_config={
-                "ops": {
-                    "decide_mapping_suggestion": {
-                        "config": {
-                            "suggestion_id": first["suggestion_id"],
-                            "decided_by": "finance.user",
-                        }
-                    }
-                }
-            },
-        )
+        decided = launch_decision(instance, resources, first["suggestion_id"], "finance.user")
         assert decided.success
         with (settings.mappings_dir / "field_mappings.csv").open() as handle:
             [row] = list(csv.DictReader(handle))
         assert row["landed_field"] == "payload.amount_minor"
         assert (row["valid_from"], row["approved_by"]) == (DAY.isoformat(), "finance.user")
 
-        with dg.build_run_status_sensor_context(
-            sensor_name=replay_after_mapping_decision.name,
-            dagster_instance=instance,
-            dagster_run=decided.dagster_run,
-            dagster_event=decided.get_run_success_event(),
-        ) as context:
-            [request] = list(replay_after_mapping_decision(context))
+        [request] = replay_requests(instance, decided)
         assert (request.job_name, request.partition_key) == ("daily_heartland_job", str(DAY))
         assert (
             job(request.job_name)

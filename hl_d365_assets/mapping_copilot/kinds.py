@@ -252,6 +252,35 @@ def payroll_client_targets(directory: Path, context: str, rows: list[Row]) -> li
     return _merge(found)
 
 
+def store_dimension_targets(directory: Path, context: str, rows: list[Row]) -> list[Target]:
+    """Targets of a store's financial dimension ``context`` (BusinessUnit, Department): the values
+    other stores already carry (with those stores' names), then every value of that dimension in
+    gl_dimension_values.csv, which the D365 pull checks against D365. Never a value outside it."""
+    cols = ("dimension", "value")
+    described = {
+        r["value"]: r["description"]
+        for r in read_rows(directory, "gl_dimension_values.csv")
+        if r["dimension"] == context
+    }
+    names = {r["store_id"]: r["store_name"] for r in read_rows(directory, "stores.csv")}
+
+    def target(value: str, texts: list[str]) -> Target:
+        # Not _target: the dimension's own name would be a text of every target alike.
+        return Target(
+            tuple(zip(cols, (context, value), strict=True)),
+            tuple(dict.fromkeys(t for t in texts if t)),
+            f"{context} {value} ({described[value]})",
+        )
+
+    found = [
+        target(r["value"], [r["value"], described[r["value"]], names.get(r["store_id"], "")])
+        for r in rows
+        if r["value"] in described
+    ]
+    found += [target(value, [value, description]) for value, description in described.items()]
+    return _merge(found)
+
+
 TargetBuilder = Callable[[Path, str, list[Row]], list[Target]]
 
 KINDS: dict[str, tuple[MappingKind, TargetBuilder]] = {
@@ -276,6 +305,14 @@ KINDS: dict[str, tuple[MappingKind, TargetBuilder]] = {
         (MappingKind("payroll_client", "payroll_clients.csv", ("client_id",),
                      ("legal_entity", "currency"), description_column="",
                      replay_job="payroll_job"), payroll_client_targets),
+        # A store's dimensions are one file for two journals: the daily journal's lines and the
+        # payroll journal's (a payroll location is a store, or HQ). One kind per journal, so each
+        # approval replays the job whose days it held.
+        (MappingKind("store_dimension", "gl_store_dimensions.csv", ("dimension", "store_id"),
+                     ("dimension", "value"), description_column=""), store_dimension_targets),
+        (MappingKind("payroll_location_dimension", "gl_store_dimensions.csv",
+                     ("dimension", "store_id"), ("dimension", "value"), description_column="",
+                     replay_job="payroll_job"), store_dimension_targets),
     )
 }  # fmt: skip
 """Every kind the suggestions cover, by the name ``ops.mapping_suggestions.mapping_kind`` holds."""
@@ -301,6 +338,14 @@ def value_texts(directory: Path, kind_name: str, context: str, value: str) -> tu
             if context in ("revenue", "returns") and normalised(dim["value"]) == key:
                 word = "sales" if context == "revenue" else "sales returns"
                 texts.append(f"{word} {dim['description']}")
+    if kind_name in ("store_dimension", "payroll_location_dimension"):
+        # A store is known by its name and city (stores.csv); its revenue department there is
+        # what finance calls its Department elsewhere.
+        for store in read_rows(directory, "stores.csv"):
+            if normalised(store["store_id"]) == key:
+                texts += [store["store_name"], store["timezone"].split("/")[-1].replace("_", " ")]
+                if context == "Department":
+                    texts.append(store["department"])
     if kind_name == "tax_code":
         for store in read_rows(directory, "stores.csv"):
             if normalised(store["tax_code"]) == key:

@@ -83,6 +83,11 @@ def target_problem(mappings_dir: Path, target: Mapping[str, str]) -> str | None:
         if r["dimension"] == "Department"
     }:  # fmt: skip
         return f"Department {department} is not in gl_dimension_values.csv"
+    dimension, value = target.get("dimension"), target.get("value")
+    if dimension is not None and (dimension, value) not in {
+        (r["dimension"], r["value"]) for r in read_rows(mappings_dir, "gl_dimension_values.csv")
+    }:
+        return f"{dimension} {value} is not in gl_dimension_values.csv"
     if target.get("dimensions", "none") not in ("none", "store", "department"):
         return f"dimensions {target['dimensions']} is not none, store or department"
     return None

@@ -98,7 +98,7 @@ def refresh(
         ranked = suggest(
             value_texts(mappings_dir, kind_name, context, value),
             targets,
-            evidence_for(conn, kind_name, context, value),
+            evidence_for(conn, kind_name, context, value, mappings_dir),
             top=CANDIDATES_SHOWN,
         )
         final = (

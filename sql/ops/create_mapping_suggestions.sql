@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS ops.mapping_suggestions (
 );
 COMMENT ON TABLE ops.mapping_suggestions IS 'Up to three suggested mappings per value the checks report unmapped (docs/mapping-copilot.md), with confidence and reason, and the person''s decision. Open suggestions are refreshed by hl-d365 mappings suggest; decided ones are kept as they are.';
 COMMENT ON COLUMN ops.mapping_suggestions.suggestion_id IS 'Deterministic id (MS_ + a hash of kind, context, value and the proposed target): the same suggestion keeps its id across refreshes.';
-COMMENT ON COLUMN ops.mapping_suggestions.mapping_kind IS 'retail_payment_type, payment_method, transaction_status, tax_code, gl_posting_rule, earning_code, payroll_department or payroll_client.';
+COMMENT ON COLUMN ops.mapping_suggestions.mapping_kind IS 'retail_payment_type, payment_method, transaction_status, tax_code, gl_posting_rule, earning_code, payroll_department, payroll_client, store_dimension (a store''s dimension value for the daily journal) or payroll_location_dimension (the same for the payroll journal), or field_rename.';
 COMMENT ON COLUMN ops.mapping_suggestions.mapping_file IS 'The file under mappings/ that approving appends the row to.';
 COMMENT ON COLUMN ops.mapping_suggestions.context IS 'The key''s first part where the file has one: card_brand or tender_type (payment_methods), gateway_status (transaction_statuses), the posting kind (gl_posting_rules), EARNING (gl_payroll_posting_rules); empty otherwise.';
 COMMENT ON COLUMN ops.mapping_suggestions.unmapped_value IS 'The value as the records carry it (Crypto, MAESTRO, NY-XTRA).';

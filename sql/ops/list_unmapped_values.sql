@@ -1,6 +1,7 @@
 -- Every value the checks report unmapped, with the business days whose records it holds back and
 -- how many records carry it: read from the mapping_issue of the canonical tables and the GL and
--- payroll journal lines (the words count_mapping_issues.sql and the journals' checks show).
+-- payroll journal lines (the words count_mapping_issues.sql and the journals' checks show). A
+-- store (or payroll location) without a dimension value is named by the store and dimension.
 WITH issues AS (
     SELECT business_date, unnest(string_split(mapping_issue, '; ')) AS issue
     FROM canonical.pos_tenders WHERE mapping_issue IS NOT NULL
@@ -21,6 +22,21 @@ WITH issues AS (
     UNION ALL
     SELECT business_date, mapping_issue FROM gl.payroll_journal_lines WHERE mapping_issue IS NOT NULL
 ),
+-- A store missing several dimension values ("has no BusinessUnit, Department value") is one
+-- value per dimension: each is a row of its own in gl_store_dimensions.csv.
+store_dimension_issues AS (
+    SELECT business_date, regexp_extract(issue, '^store (\S+) has no', 1) AS store_id,
+           unnest(string_split(regexp_extract(issue, '^store \S+ has no (.+) value in mappings/gl_store_dimensions\.csv', 1), ', ')) AS dimension
+    FROM issues
+    WHERE regexp_matches(issue, '^store \S+ has no .+ value in mappings/gl_store_dimensions\.csv')
+),
+expanded AS (
+    SELECT business_date, issue FROM issues
+    WHERE NOT regexp_matches(issue, '^store \S+ has no .+ value in mappings/gl_store_dimensions\.csv')
+    UNION ALL
+    SELECT business_date, 'store ' || store_id || ' has no ' || dimension || ' value in mappings/gl_store_dimensions.csv'
+    FROM store_dimension_issues
+),
 parsed AS (
     SELECT business_date,
            CASE
@@ -34,6 +50,8 @@ parsed AS (
                WHEN issue LIKE 'no rule in mappings/gl_posting_rules.csv for posting_kind %' THEN 'gl_posting_rule'
                WHEN issue LIKE 'no rule in mappings/gl_payroll_posting_rules.csv for EARNING %' THEN 'earning_code'
                WHEN issue LIKE 'department % has no row in mappings/payroll_departments.csv%' THEN 'payroll_department'
+               WHEN issue LIKE 'store % has no % value in mappings/gl_store_dimensions.csv%' THEN 'store_dimension'
+               WHEN issue LIKE 'location % has no BusinessUnit in mappings/gl_store_dimensions.csv%' THEN 'payroll_location_dimension'
            END AS mapping_kind,
            CASE
                WHEN issue LIKE 'unmapped_payment_method: card brand "%' THEN 'card_brand'
@@ -43,6 +61,8 @@ parsed AS (
                WHEN issue LIKE 'no rule in mappings/gl_posting_rules.csv%'
                    THEN regexp_extract(issue, 'posting_kind (\S+) and match_value', 1)
                WHEN issue LIKE 'no rule in mappings/gl_payroll_posting_rules.csv%' THEN 'EARNING'
+               WHEN regexp_matches(issue, '^(store|location) \S+ has no \S+ (value )?in mappings/gl_store_dimensions\.csv')
+                   THEN regexp_extract(issue, '^(?:store|location) \S+ has no (\S+)', 1)
                ELSE ''
            END AS context,
            CASE
@@ -56,9 +76,11 @@ parsed AS (
                    THEN regexp_extract(issue, 'for EARNING (\S+) \(', 1)
                WHEN issue LIKE 'department % has no row%'
                    THEN regexp_extract(issue, '^department (\S+) has no row', 1)
+               WHEN regexp_matches(issue, '^(store|location) \S+ has no \S+ (value )?in mappings/gl_store_dimensions\.csv')
+                   THEN regexp_extract(issue, '^(?:store|location) (\S+) has no', 1)
                ELSE regexp_extract(issue, '"([^"]*)"', 1)
            END AS unmapped_value
-    FROM issues
+    FROM expanded
 )
 SELECT mapping_kind, context, unmapped_value,
        list(DISTINCT business_date ORDER BY business_date) AS held_business_dates,
