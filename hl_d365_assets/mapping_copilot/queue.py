@@ -2,9 +2,9 @@
 checks report unmapped, and a person's approval or rejection.
 
 Approving is the only way a suggestion reaches a journal: it appends the row to the mapping file
-(:mod:`~hl_d365_assets.mapping_files`, the one writer of the mapping files), and the days held for the value are then
-re-materialised from the landing zone (:mod:`~hl_d365_assets.mapping_copilot.replay`), which
-read the file like any other mapping. The table itself maps nothing.
+(through :mod:`~hl_d365_assets.mapping_files`, the one writer of the mapping files), and the
+days held for the value are then re-materialised from the landing zone
+(:mod:`~hl_d365_assets.mapping_copilot.replay`), which read the file like any other mapping. The table itself maps nothing.
 """
 
 from __future__ import annotations
