@@ -33,7 +33,7 @@ from hl_d365_assets_tests.conftest import generate_days, make_settings, run_day
 pytestmark = pytest.mark.schedule_first
 
 DAY = date(2026, 11, 20)
-STORE_YAML = textwrap.dedent(
+STORE_BASE_YAML = textwrap.dedent(
     """\
     type: hl_d365_assets.components.StoreOnboarding
     attributes:
@@ -52,12 +52,20 @@ STORE_YAML = textwrap.dedent(
       warehouse:
         inventory_site_id: US
         inventory_warehouse_id: PHX
-      payment_methods:
-        - source_field: card_brand
-          source_value: JCB
-          payment_method_code: DISC
-          description: JCB acquired on the Discover network at this store
     """
+)
+# The other stores' JCB cards clear as JCB; this store's acquirer settles them as Discover.
+STORE_YAML = STORE_BASE_YAML + textwrap.indent(
+    textwrap.dedent(
+        """\
+        payment_methods:
+          - source_field: card_brand
+            source_value: JCB
+            payment_method_code: DISC
+            description: JCB acquired on the Discover network at this store
+        """
+    ),
+    "  ",
 )
 
 
@@ -235,7 +243,7 @@ def test_payment_method_overrides_are_the_stores_own_rows(tmp_path: Path) -> Non
     mappings = tmp_path / "mappings"
     shutil.copytree(PROJECT_ROOT / "mappings", mappings)
     original = (mappings / "payment_methods.csv").read_bytes()
-    yaml = STORE_YAML.replace("S007", "S008").split("      payment_methods:")[0] + textwrap.indent(
+    yaml = STORE_BASE_YAML.replace("S007", "S008") + textwrap.indent(
         "payment_methods:\n"
         "  - {source_field: card_brand, source_value: Visa, payment_method_code: VISA_AZ}\n"
         "  - {source_field: tender_type, source_value: EBT, payment_method_code: EBT}\n",
@@ -263,10 +271,12 @@ def test_a_value_overridden_twice_is_refused_and_nothing_written(tmp_path: Path)
     shutil.copytree(PROJECT_ROOT / "mappings", mappings)
     before = {p.name: p.read_bytes() for p in mappings.glob("*.csv")}
     component, _ = load_store(
-        STORE_YAML
-        + "    - {source_field: card_brand, source_value: jcb, payment_method_code: JCB}\n"
+        STORE_BASE_YAML
+        + "  payment_methods:\n"
+        + "    - {source_field: tender_type, source_value: EBT, payment_method_code: EBT}\n"
+        + "    - {source_field: tender_type, source_value: ebt, payment_method_code: SNAP}\n"
     )
-    with pytest.raises(OnboardingRefused, match="card_brand JCB"):
+    with pytest.raises(OnboardingRefused, match="overridden twice: \\['tender_type EBT'\\]"):
         write_store(mappings, component.rows())
     assert {p.name: p.read_bytes() for p in mappings.glob("*.csv")} == before
 
