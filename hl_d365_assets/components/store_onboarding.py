@@ -25,6 +25,9 @@ _CODE = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class PaymentMethodOverride(dg.Model):
+    """How this store alone maps a card brand or tender type: a row of payment_methods.csv naming
+    the store, which wins over the all-stores row of the value on the store's records."""
+
     source_field: str = Field(description="card_brand or tender_type.")
     source_value: str = Field(description="The value as sources send it (VISA, EBT).")
     payment_method_code: str = Field(description="D365 payment method code.")
@@ -60,7 +63,11 @@ class StoreOnboarding(dg.Component, dg.Model, dg.Resolvable):
         description="D365 financial dimension values of the store: BusinessUnit, Department."
     )
     warehouse: StoreWarehouse | None = None
-    payment_methods: list[PaymentMethodOverride] = Field(default_factory=list)
+    payment_methods: list[PaymentMethodOverride] = Field(
+        default_factory=list,
+        description="This store's payment-method overrides: a value the other stores map "
+        "otherwise (remapped here only), or one no other store takes.",
+    )
 
     @field_validator("store_id", "merchant_id", "currency", "tax_code")
     @classmethod

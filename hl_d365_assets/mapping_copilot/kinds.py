@@ -18,12 +18,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hl_d365_assets.mapping_files import normalised
+
 Row = dict[str, str]
-
-
-def normalised(value: str) -> str:
-    """A value as the ``ref.*`` loaders match it: trimmed, upper case, spaces as underscores."""
-    return value.strip().upper().replace(" ", "_")
 
 
 def read_rows(mappings_dir: Path, file: str) -> list[Row]:
@@ -61,6 +58,10 @@ class MappingKind:
     """Columns every new row of this kind carries as they are (a payroll earning's side)."""
     replay_job: str = "daily_heartland_job"
     """The job whose partitions re-materialise the days held for the value."""
+    scope_columns: tuple[str, ...] = ()
+    """Columns that narrow a row to part of the data (``payment_methods.csv``'s ``store_id``).
+    A suggested row leaves them blank, so it maps the value everywhere; a row with one filled in
+    maps it only there, and does not make the value mapped for the rest."""
 
     def key_of(self, row: Row) -> tuple[str, str]:
         """(context, value) of an existing row: the context is empty for single-key files."""
@@ -289,7 +290,8 @@ KINDS: dict[str, tuple[MappingKind, TargetBuilder]] = {
         (MappingKind("retail_payment_type", "retail_payment_types.csv", ("payment_type_name",),
                      ("tender_type", "card_brand")), retail_payment_type_targets),
         (MappingKind("payment_method", "payment_methods.csv", ("source_field", "source_value"),
-                     ("payment_method_code",)), payment_method_targets),
+                     ("payment_method_code",), scope_columns=("store_id",)),
+         payment_method_targets),
         (MappingKind("transaction_status", "transaction_statuses.csv",
                      ("source_field", "source_value"), ("status_code", "is_financial")),
          status_targets),

@@ -2,9 +2,9 @@
 checks report unmapped, and a person's approval or rejection.
 
 Approving is the only way a suggestion reaches a journal: it appends the row to the mapping file
-(:mod:`~hl_d365_assets.mapping_copilot.mapping_files`), and the days held for the value are then
-re-materialised from the landing zone (:mod:`~hl_d365_assets.mapping_copilot.replay`), which
-read the file like any other mapping. The table itself maps nothing.
+(through :mod:`~hl_d365_assets.mapping_files`, the one writer of the mapping files), and the
+days held for the value are then re-materialised from the landing zone
+(:mod:`~hl_d365_assets.mapping_copilot.replay`), which read the file like any other mapping. The table itself maps nothing.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from hl_d365_assets.mapping_copilot.language_model import (
     LanguageModelAdvisor,
     target_problem,
 )
-from hl_d365_assets.mapping_copilot.mapping_files import append_row
 from hl_d365_assets.mapping_copilot.suggestions import TOP, suggest
+from hl_d365_assets.mapping_files import append_row
 from hl_d365_assets.warehouse import sql_file, transaction
 
 STATUSES = ("open", "approved", "rejected")
@@ -73,9 +73,15 @@ def _header(mappings_dir: Path, file: str) -> list[str]:
 
 
 def _already_mapped(mappings_dir: Path, kind_name: str, context: str, value: str) -> bool:
+    """A row for the value is in the file for all of the data (a store's own row maps only that
+    store's records, so the value stays unmapped for the others)."""
     kind = KINDS[kind_name][0]
     rows = kind.rows_in_context(read_rows(mappings_dir, kind.file), context)
-    return any(normalised(kind.key_of(r)[1]) == normalised(value) for r in rows)
+    return any(
+        normalised(kind.key_of(r)[1]) == normalised(value)
+        and not any((r.get(c) or "").strip() for c in kind.scope_columns)
+        for r in rows
+    )
 
 
 def refresh(
@@ -173,11 +179,11 @@ def approve(
     suggestion = _one(conn, sid)
     row = json.loads(suggestion["proposed_row"])
     if suggestion["mapping_kind"] == field_mappings.KIND:
-        file, key_columns = field_mappings.FILE, field_mappings.KEY_COLUMNS
+        file, unique_by = field_mappings.FILE, field_mappings.KEY_COLUMNS
         row["approved_by"] = decided_by
     else:
         kind = KINDS[suggestion["mapping_kind"]][0]
-        file, key_columns = kind.file, kind.key_columns
+        file, unique_by = kind.file, (*kind.key_columns, *kind.scope_columns)
         problem = target_problem(mappings_dir, {c: row[c] for c in kind.target_columns})
         if problem:
             raise DecisionRefused(f"{sid} cannot be approved: {problem}")
@@ -196,7 +202,7 @@ def approve(
             {"suggestion_id": sid, "decided_by": decided_by},
         ).fetchall()
         # The file last: if it refuses (the mapping is already there), the decision rolls back.
-        line = append_row(mappings_dir / file, row, key_columns)
+        line = append_row(mappings_dir / file, row, (*unique_by, "valid_from"))
     return Approval(sid, file, line, start, days, suggestion["replay_job"])
 
 

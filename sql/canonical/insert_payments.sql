@@ -79,7 +79,9 @@ converted AS (
         md.store_id, md.legal_entity, md.timezone, md.base_currency, md.minor_unit_exponent,
         md.day_ends_at, md.fx_rate, md.merchant_store_count,
         timezone(md.timezone, t.time_created) AS local_time,
-        pm.payment_method_code, st.status_code, st.is_financial,
+        -- The store's own row before the all-stores row (sql/ref/load_payment_methods.sql).
+        mapped_payment_method('card_brand', t.card_brand, md.store_id, t.business_date) AS payment_method_code,
+        st.status_code, st.is_financial,
         CASE WHEN t.type = 'REFUND' THEN -1 ELSE 1 END AS sign
     FROM latest_state AS t
     LEFT JOIN merchant_day_rates AS md
@@ -87,8 +89,6 @@ converted AS (
        AND md.merchant_id IS NOT DISTINCT FROM t.merchant_id
        AND md.site_reference IS NOT DISTINCT FROM t.site_reference
        AND md.currency IS NOT DISTINCT FROM t.currency
-    LEFT JOIN ref.payment_methods AS pm
-        ON pm.source_field = 'card_brand' AND pm.source_value = upper(replace(trim(t.card_brand), ' ', '_'))
     LEFT JOIN ref.transaction_statuses AS st
         ON st.source_field = 'gateway_status' AND st.source_value = upper(t.status)
 )

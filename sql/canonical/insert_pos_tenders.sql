@@ -2,8 +2,8 @@
 -- one row per payment, signed as Retail sends it (a return's refund is negative). The payment
 -- type (raw.retail_payment_types, as last landed) maps through the finance-owned
 -- mappings/retail_payment_types.csv to a tender type and card brand, and on to a D365 payment
--- method (mappings/payment_methods.csv); an unknown one is flagged unmapped_payment_type, never
--- guessed. Retail payments carry no card digits: card_first6/last4 stay NULL; an integrated card
+-- method (mappings/payment_methods.csv: the store's own row before the all-stores row, dated); an
+-- unknown one is flagged unmapped_payment_type, never guessed. Retail payments carry no card digits: card_first6/last4 stay NULL; an integrated card
 -- payment names its gateway transaction (custom.gateway_transaction_id). A tip added on a card
 -- payment is the payment's own `tip` (assumed field; 0 when absent), outside its amount.
 INSERT INTO canonical.pos_tenders BY NAME
@@ -19,15 +19,14 @@ payment_types AS (
 ),
 typed AS (
     SELECT tp.*, pt.name AS payment_type_name, rpt.tender_type, rpt.card_brand,
-           coalesce(card.payment_method_code, other.payment_method_code) AS payment_method_code
+           CASE WHEN rpt.tender_type = 'CARD'
+                THEN mapped_payment_method('card_brand', rpt.card_brand, tp.store_id, tp.business_date)
+                ELSE mapped_payment_method('tender_type', rpt.tender_type, tp.store_id, tp.business_date)
+           END AS payment_method_code
     FROM ticket_payments AS tp
     LEFT JOIN payment_types AS pt ON pt.payment_type_id = tp.p.payment_type_id
     LEFT JOIN ref.retail_payment_types AS rpt
         ON rpt.payment_type_name = upper(replace(trim(pt.name), ' ', '_'))
-    LEFT JOIN ref.payment_methods AS card
-        ON rpt.tender_type = 'CARD' AND card.source_field = 'card_brand' AND card.source_value = rpt.card_brand
-    LEFT JOIN ref.payment_methods AS other
-        ON rpt.tender_type <> 'CARD' AND other.source_field = 'tender_type' AND other.source_value = rpt.tender_type
 )
 SELECT
     business_date, ticket_id, ticket_id || '-P' || p.id AS tender_id, store_id, ticket_type,
