@@ -166,8 +166,7 @@ def _load_days(
 ) -> list[DayLoad]:
     table = raw_table(source, entity)
     clock = _PhaseClock(timings)
-    run_script(conn, sql_file("raw/stage_landed_lines.sql"))
-    _stage_lines(conn, [str(p) for p in segments])
+    stage_landed_lines(conn, segments)
     if field_mappings:
         from hl_d365_assets.mapping_copilot.field_mappings import apply
 
@@ -230,6 +229,15 @@ class _PhaseClock:
         if self.timings is not None:
             self.timings[phase] = self.timings.get(phase, 0.0) + now - self.last
         self.last = now
+
+
+def stage_landed_lines(conn: duckdb.DuckDBPyConnection, segments: Sequence[Path | str]) -> None:
+    """Stage the segments' lines into the connection's ``landed_lines`` table: the one reader of
+    landing segments, used by the raw load and by the payload_shape check (which then reads the
+    day's segments once, whatever it looks for). A temp table, so it needs nothing of the
+    warehouse's catalog: a scratch connection (the field-rename evaluation) stages the same way."""
+    run_script(conn, sql_file("raw/stage_landed_lines.sql"))
+    _stage_lines(conn, [str(p) for p in segments])
 
 
 def _stage_lines(conn: duckdb.DuckDBPyConnection, segments: list[str]) -> None:

@@ -8,6 +8,8 @@ after — and the day's journals become ready. Known GP-API variants are never d
 from __future__ import annotations
 
 import csv
+import json
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -49,13 +51,12 @@ def query(settings: Settings, sql: str) -> list[tuple]:
         return conn.execute(sql, {"day": DAY} if "$day" in sql else None).fetchall()
 
 
-@pytest.fixture(scope="module")
-def renamed_day(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Path]:
-    folder = tmp_path_factory.mktemp("payload_drift")
+def land_drifted_day(folder: Path, rewrite) -> tuple[Settings, Path]:
+    """A clean small sandbox day whose transactions change shape mid-day: from then on each line
+    of the first segment arrives as ``rewrite`` makes it (the gateway's new API version)."""
     settings = land_small_day(folder, DAY, DefectRates.none())
     # The day as it landed, for the evaluation: every field under its contract name.
     shutil.copytree(settings.landing_dir, folder / "clean" / "landing")
-    # The gateway's new API version rolls out mid-day: from then on the field arrives renamed.
     [segment, *_] = sorted(
         (settings.data_dir / "landing" / ENTITY[0] / ENTITY[1]).rglob(
             f"business_date={DAY.isoformat()}/*"
@@ -64,13 +65,25 @@ def renamed_day(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Pat
     lines = segment.read_text().splitlines()
     half = len(lines) // 2
     assert all(line.count('"amount":') == 1 for line in lines)
-    segment.write_text(
-        "\n".join(
-            lines[:half] + [ln.replace('"amount":', '"amount_minor":') for ln in lines[half:]]
-        )
-        + "\n"
-    )
+    segment.write_text("\n".join(lines[:half] + [rewrite(ln) for ln in lines[half:]]) + "\n")
     return settings, segment
+
+
+@pytest.fixture(scope="module")
+def renamed_day(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Path]:
+    return land_drifted_day(
+        tmp_path_factory.mktemp("payload_drift"),
+        lambda line: line.replace('"amount":', '"amount_minor":'),
+    )
+
+
+@pytest.fixture(scope="module")
+def moved_day(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Path]:
+    """``amount`` arrives one object down, in a new ``totals`` object where it stood."""
+    return land_drifted_day(
+        tmp_path_factory.mktemp("payload_move"),
+        lambda line: re.sub(r'"amount":("[^"]*")', r'"totals":{"amount":\1}', line),
+    )
 
 
 def test_held_out_field_renames_are_suggested_right(
@@ -90,15 +103,50 @@ def test_held_out_field_renames_are_suggested_right(
 
 
 def test_a_renamed_field_is_named_suggested_approved_and_replayed(renamed_day) -> None:
-    settings, segment = renamed_day
+    held_suggested_approved_and_replayed(
+        *renamed_day,
+        new={"payload.amount_minor": 20},
+        vanished={"payload.amount": 20},
+        landed_field="payload.amount_minor",
+    )
+
+
+def test_a_moved_field_is_named_suggested_approved_and_replayed(moved_day) -> None:
+    """A path change, not a renamed key: the new object is the change the check names, the
+    value inside it is what the co-pilot pairs with the place it left, and the replay moves it
+    back on the staged copy, its bytes as landed."""
+    settings, segment = moved_day
+    held_suggested_approved_and_replayed(
+        settings,
+        segment,
+        new={"payload.totals": 20},
+        vanished={"payload.amount": 20},
+        landed_field="payload.totals.amount",
+    )
+    payloads = [json.loads(line)["payload"] for line in segment.read_text().splitlines()]
+    landed_amounts = [
+        int(p["amount"] if "amount" in p else p["totals"]["amount"]) for p in payloads
+    ]
+    loaded = query(
+        settings, "SELECT amount FROM raw.payment_transactions WHERE business_date = $day"
+    )
+    assert sorted(amount for (amount,) in loaded) == sorted(landed_amounts)
+
+
+def held_suggested_approved_and_replayed(
+    settings: Settings, segment: Path, new: dict, vanished: dict, landed_field: str
+) -> None:
+    """The day is held (quarantined, named by payload_shape), the co-pilot's first field
+    suggestion for ``landed_field`` is ``payload.amount``, a finance user approves it from the
+    UI, the sensor replays the day from the untouched segment and everything loads."""
     landed = segment.read_bytes()
     with dg.DagsterInstance.ephemeral() as instance:
         before = run_range(settings, instance, [DAY], raise_on_error=False)
 
         [shape] = checks(before, "payload_shape")
         assert not shape.passed
-        assert shape.metadata["new_fields"].value == {"payload.amount_minor": 20}
-        assert shape.metadata["vanished_fields"].value == {"payload.amount": 20}
+        assert shape.metadata["new_fields"].value == new
+        assert shape.metadata["vanished_fields"].value == vanished
         [conservation] = checks(before, "conservation")
         assert conservation.passed and conservation.metadata["quarantined"].value == 20
         assert query(
@@ -115,17 +163,16 @@ def test_a_renamed_field_is_named_suggested_approved_and_replayed(renamed_day) -
         )
         with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
             [first, *_] = [
-                s for s in queue.list_suggestions(conn) if s["mapping_kind"] == "field_rename"
+                s
+                for s in queue.list_suggestions(conn)
+                if s["mapping_kind"] == "field_rename" and s["unmapped_value"] == landed_field
             ]
-        assert (first["unmapped_value"], first["target"]) == (
-            "payload.amount_minor",
-            "payload.amount",
-        )
+        assert (first["suggestion_rank"], first["target"]) == (1, "payload.amount")
         decided = launch_decision(instance, resources, first["suggestion_id"], "finance.user")
         assert decided.success
         with (settings.mappings_dir / "field_mappings.csv").open() as handle:
             [row] = list(csv.DictReader(handle))
-        assert row["landed_field"] == "payload.amount_minor"
+        assert (row["landed_field"], row["contract_field"]) == (landed_field, "payload.amount")
         assert (row["valid_from"], row["approved_by"]) == (DAY.isoformat(), "finance.user")
 
         [request] = replay_requests(instance, decided)

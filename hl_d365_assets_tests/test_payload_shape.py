@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from hl_d365_assets.mapping_copilot import field_mappings as fm
+from hl_d365_assets.raw_loader import stage_landed_lines
 from hl_d365_assets.warehouse import run_script, sql_file
 
 DAY = date(2026, 11, 12)
@@ -105,11 +106,8 @@ def test_the_shape_counts_lines_per_field_and_type_and_array_fields_once_per_lin
         "[1, 2]",
     ]
     with duckdb.connect() as conn:
-        run_script(
-            conn,
-            sql_file("raw/stage_payload_shape.sql"),
-            {"segments": [str(segment(tmp_path, lines))]},
-        )
+        stage_landed_lines(conn, [segment(tmp_path, lines)])
+        run_script(conn, sql_file("raw/stage_payload_shape.sql"))
         shape = set(conn.execute("SELECT field, json_type, lines FROM payload_shape").fetchall())
     assert shape == {
         ("id", "VARCHAR", 4),
@@ -121,3 +119,107 @@ def test_the_shape_counts_lines_per_field_and_type_and_array_fields_once_per_lin
         ("items[*].sku", "VARCHAR", 2),
         ("items[*].qty", "UBIGINT", 1),
     }
+
+
+def ticket(n: int, quantity_key: str = "qty", **extra_line_fields: object) -> str:
+    """A Heartland Retail ticket with two item lines, ``qty`` landed under ``quantity_key``."""
+    lines = [
+        {"id": n * 10 + k, "type": "ItemLine", "item_id": 20000 + k, "description": "Wall Clock",
+         quantity_key: k, "unit_price": 4.49, "value": 4.49 * k, **extra_line_fields}
+        for k in (1, 2)
+    ]  # fmt: skip
+    payload = {"id": n, "public_id": f"TKT-S001-{n:06d}", "status": "complete", "total": 13.47,
+               "lines": lines}  # fmt: skip
+    return json.dumps({"event_id": f"t{n}", "received_at": "2026-11-12T15:00:01Z",
+                       "payload": payload})  # fmt: skip
+
+
+def test_a_field_renamed_inside_array_elements_is_named_with_its_vanished_half(
+    tmp_path: Path,
+) -> None:
+    """Retail ticket lines whose ``qty`` arrives as ``quantity`` from mid-day on: the new field
+    and the vanished one inside the array elements, with the lines that carry the change."""
+    lines = [ticket(n) for n in range(6)] + [ticket(n, "quantity") for n in range(6, 10)]
+    with duckdb.connect() as conn:
+        drift = fm.day_drift(conn, "heartland_retail", "tickets", [segment(tmp_path, lines)])
+    found = {(d.field, d.change): d.lines for d in drift if d.change != "absent"}
+    assert found == {
+        ("payload.lines[*].quantity", "new"): 4,
+        ("payload.lines[*].qty", "vanished"): 4,
+    }
+    new = [d for d in drift if d.change == "new"]
+    [first, *_] = fm.rank_renames(new, [d for d in drift if d.change != "new"])[
+        "payload.lines[*].quantity"
+    ]
+    assert first.contract_field == "payload.lines[*].qty"
+
+
+def test_a_field_appearing_inside_array_elements_is_new_and_nothing_vanished(
+    tmp_path: Path,
+) -> None:
+    lines = [ticket(n) for n in range(6)] + [ticket(n, serial="S-1") for n in range(6, 10)]
+    with duckdb.connect() as conn:
+        drift = fm.day_drift(conn, "heartland_retail", "tickets", [segment(tmp_path, lines)])
+    assert {(d.field, d.change): d.lines for d in drift if d.change != "absent"} == {
+        ("payload.lines[*].serial", "new"): 4
+    }
+
+
+def moved(text: str) -> str:
+    """A GP-API line whose ``amount`` arrives one object down, in a new ``totals`` object."""
+    record = json.loads(text)
+    payload = record["payload"]
+    record["payload"] = {k: v for k, v in payload.items() if k != "amount"} | {
+        "totals": {"amount": payload["amount"]}
+    }
+    return json.dumps(record)
+
+
+def test_a_field_moved_into_another_object_is_paired_with_the_place_it_left(
+    tmp_path: Path,
+) -> None:
+    lines = [line(n, FIRST6LAST4) for n in range(6)] + [
+        moved(line(n, FIRST6LAST4)) for n in range(6, 10)
+    ]
+    with duckdb.connect() as conn:
+        drift = fm.day_drift(conn, "heartland", "payment_transactions", [segment(tmp_path, lines)])
+    found = {(d.field, d.change): d.lines for d in drift if d.change != "absent"}
+    assert found == {
+        ("payload.totals", "new"): 4,
+        ("payload.totals.amount", "new_beneath"): 4,
+        ("payload.amount", "vanished"): 4,
+    }
+    candidates = [d for d in drift if d.change in ("new", "new_beneath")]
+    [first, *_] = fm.rank_renames(candidates, [d for d in drift if d.change == "vanished"])[
+        "payload.totals.amount"
+    ]
+    assert first.contract_field == "payload.amount"
+    assert "moved to another object" in first.reason
+
+
+def test_an_approved_move_carries_the_value_bytes_to_the_contract_place(tmp_path: Path) -> None:
+    landed = [
+        '{"event_id":"e1","payload":{"id":"T","totals":{"amount": 12.50},"currency":"USD"}}',
+        '{"event_id":"e2","payload":{"id":"U","totals":{"tax":"1","amount":"12\\"50"}}}',
+        '{"event_id":"e3","payload":{"amount":"4","totals":{"amount":"5"}}}',
+        "not json",
+    ]
+    with duckdb.connect() as conn:
+        run_script(conn, sql_file("raw/stage_landed_lines.sql"))
+        for number, text in enumerate(landed, 1):
+            conn.execute(
+                "INSERT INTO landed_lines VALUES ('s', $day, $number, $line, true)",
+                {"day": DAY, "number": number, "line": text},
+            ).fetchall()
+        move = fm.FieldMapping("heartland", "payment_transactions", "payload.totals.amount",
+                               "payload.amount", DAY, "finance.user")  # fmt: skip
+        fm.apply(conn, [move])
+        rows = conn.execute("SELECT line FROM landed_lines ORDER BY line_number").fetchall()
+    assert rows == [
+        # The emptied object goes; 12.50 stays 12.50 (not 12.5), the escaped quote stays escaped.
+        ('{"event_id":"e1","payload":{"amount":12.50,"id":"T","currency":"USD"}}',),
+        ('{"event_id":"e2","payload":{"amount":"12\\"50","id":"U","totals":{"tax":"1"}}}',),
+        # The contract place is taken: not rewritten, quarantined as landed.
+        ('{"event_id":"e3","payload":{"amount":"4","totals":{"amount":"5"}}}',),
+        ("not json",),
+    ]

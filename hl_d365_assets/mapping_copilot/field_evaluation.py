@@ -32,7 +32,7 @@ from hl_d365_assets.mapping_copilot.field_mappings import (
     parent,
     rank_renames,
 )
-from hl_d365_assets.raw_loader import SOURCES
+from hl_d365_assets.raw_loader import SOURCES, stage_landed_lines
 from hl_d365_assets.warehouse import run_script, sql_file
 
 ABBREVIATIONS = {
@@ -145,11 +145,8 @@ def evaluate_field_renames(
                 if not segments:
                     continue
                 lines = [ln for p in segments for ln in p.read_text(errors="replace").splitlines()]
-                run_script(
-                    conn,
-                    sql_file("raw/stage_payload_shape.sql"),
-                    {"segments": [str(p) for p in segments]},
-                )
+                stage_landed_lines(conn, segments)
+                run_script(conn, sql_file("raw/stage_payload_shape.sql"))
                 known = contract(source, entity)
                 fields = [
                     f

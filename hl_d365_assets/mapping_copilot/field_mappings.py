@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -32,7 +33,7 @@ from pathlib import Path
 import duckdb
 
 from hl_d365_assets.mapping_copilot.similarity import text_match
-from hl_d365_assets.raw_loader import BANK_SOURCE, PAYROLL_SOURCE, raw_table
+from hl_d365_assets.raw_loader import BANK_SOURCE, PAYROLL_SOURCE, raw_table, stage_landed_lines
 from hl_d365_assets.warehouse import SQL_DIR, run_script, sql_file
 
 FILE = "field_mappings.csv"
@@ -131,16 +132,11 @@ class Drift:
     profile: Profile
 
 
-def _profiles(
-    conn: duckdb.DuckDBPyConnection, segments: list[str], fields: list[str]
-) -> dict[str, Profile]:
-    if not segments or not fields:
+def _profiles(conn: duckdb.DuckDBPyConnection, fields: list[str]) -> dict[str, Profile]:
+    """Value profiles of ``fields`` over the staged lines."""
+    if not fields:
         return {}
-    run_script(
-        conn,
-        sql_file("raw/stage_payload_field_profiles.sql"),
-        {"segments": segments, "fields": fields},
-    )
+    run_script(conn, sql_file("raw/stage_payload_field_profiles.sql"), {"fields": fields})
     rows = conn.execute(sql_file("raw/read_payload_field_profiles.sql")).fetchall()
     return {row[0]: Profile(*row[1:]) for row in rows}
 
@@ -148,56 +144,85 @@ def _profiles(
 NO_PROFILE = Profile(None, None, None, None, None)
 
 
+def _stage(
+    conn: duckdb.DuckDBPyConnection, segments: Sequence[Path], mappings: Sequence[FieldMapping]
+) -> None:
+    """The lines as the raw loader stages them (its one segment reader), with the approved
+    mappings applied as the load applies them: the check sees what the parser sees."""
+    stage_landed_lines(conn, segments)
+    apply(conn, list(mappings))
+
+
+def _pairable(new: str, old: str) -> bool:
+    """A contract field the new one may stand for: a sibling (renamed in its object) or one of
+    the same name elsewhere (moved to another object)."""
+    if old == new or old.endswith("[*]"):
+        return False
+    return parent(old) == parent(new) or leaf(old) == leaf(new)
+
+
 def day_drift(
     conn: duckdb.DuckDBPyConnection,
     source: str,
     entity: str,
-    segments: list[Path],
-    earlier_segments: list[Path] = (),
-    renamed: frozenset[str] = frozenset(),
+    segments: Sequence[Path],
+    earlier_segments: Sequence[Path] = (),
+    mappings: Sequence[FieldMapping] = (),
 ) -> list[Drift]:
     """The day's new and vanished fields (set-based over its landed lines), with profiles.
-    ``renamed``: landed fields an approved rename valid on the day maps (no longer drift)."""
+
+    The day's segments are read once (staged, then shape, vanished fields and profiles all read
+    the staged copy); the week before is staged only when a vanished field is missing all day.
+    ``mappings``: the entity's approved field mappings, applied to the staged copy as the raw
+    load applies them, so a landed field they map is no longer drift from ``valid_from`` on."""
     if not segments:
         return []
-    paths = [str(p) for p in segments]
-    run_script(conn, sql_file("raw/stage_payload_shape.sql"), {"segments": paths})
-    shape = conn.execute(sql_file("raw/read_payload_shape.sql")).fetchall()
     base = contract(source, entity)
-    known = Contract(base.fields | renamed, base.open_fields)
-    seen = {field for field, _, _ in shape}
-    new = [
-        (field, json_type, lines)
-        for field, json_type, lines in shape
-        # Only the topmost unknown field: a new object is one change, not one per key.
-        if not known.knows(field) and (not parent(field) or known.knows(parent(field)))
-    ]
-    if not new:
-        return []
-    siblings = sorted(
-        {
-            field
-            for n, _, _ in new
-            for field in base.fields
-            if parent(field) == parent(n) and not field.endswith("[*]")
-        }
-    )
-    absent = dict(
-        conn.execute(
-            sql_file("raw/count_vanished_fields.sql"),
-            {"segments": paths, "new_fields": [n for n, _, _ in new], "old_fields": siblings},
-        ).fetchall()
-    )
-    vanished = sorted(absent)
-    profiles = _profiles(conn, paths, [n for n, _, _ in new] + [v for v in vanished if v in seen])
+    _stage(conn, segments, mappings)
+    try:
+        run_script(conn, sql_file("raw/stage_payload_shape.sql"))
+        shape = conn.execute(sql_file("raw/read_payload_shape.sql")).fetchall()
+        seen = {field for field, _, _ in shape}
+        new = [
+            (field, json_type, lines)
+            for field, json_type, lines in shape
+            # Only the topmost unknown field: a new object is one change, not one per key.
+            if not base.knows(field) and (not parent(field) or base.knows(parent(field)))
+        ]
+        if not new:
+            return []
+        new_objects = {field for field, json_type, _ in new if json_type in ("OBJECT", "ARRAY")}
+        # The values beneath a new object: each may be a contract field moved into it.
+        beneath = [
+            (field, json_type, lines)
+            for field, json_type, lines in shape
+            if json_type not in ("OBJECT", "ARRAY")
+            and any(field.startswith(o + ".") or field.startswith(o + "[") for o in new_objects)
+        ]
+        landed = [field for field, _, _ in new + beneath]
+        pairs = [(n, old) for n in landed for old in sorted(base.fields) if _pairable(n, old)]
+        absent: dict[str, int] = {}
+        if pairs:
+            for _, old, lines in conn.execute(
+                sql_file("raw/count_vanished_fields.sql"),
+                {"new_fields": [n for n, _ in pairs], "old_fields": [o for _, o in pairs]},
+            ).fetchall():
+                absent[old] = max(absent.get(old, 0), lines)
+        vanished = sorted(absent)
+        profiles = _profiles(conn, landed + [v for v in vanished if v in seen])
+    finally:
+        run_script(conn, sql_file("raw/drop_landed_lines.sql"))
     missing = [v for v in vanished if v not in profiles]
     if missing and earlier_segments:
-        profiles |= {
-            f: p
-            for f, p in _profiles(conn, [str(p) for p in earlier_segments], missing).items()
-            if f not in profiles
-        }
+        _stage(conn, earlier_segments, mappings)
+        try:
+            profiles |= {f: p for f, p in _profiles(conn, missing).items() if f not in profiles}
+        finally:
+            run_script(conn, sql_file("raw/drop_landed_lines.sql"))
     drifts = [Drift(n, "new", t, lines, profiles.get(n, NO_PROFILE)) for n, t, lines in new]
+    drifts += [
+        Drift(n, "new_beneath", t, lines, profiles.get(n, NO_PROFILE)) for n, t, lines in beneath
+    ]
     # Vanished only with evidence that the field was being sent: other lines of the day or the
     # earlier days carry it. A contract field never seen is a variant this source does not use
     # (GP-API report-row fields on a transactions day): a rename candidate ("absent") when
@@ -258,16 +283,19 @@ def rank_renames(new: list[Drift], vanished: list[Drift]) -> dict[str, list[Cand
     pairs: list[Candidate] = []
     for n in new:
         for v in vanished:
-            if parent(v.field) != parent(n.field):
+            if not _pairable(n.field, v.field):
                 continue
             name = text_match((leaf(n.field),), (leaf(v.field),))
             profile = n.profile.similarity(v.profile)
             score = name.score if profile is None else 0.5 * name.score + 0.5 * profile
             if score < MIN_SCORE:
                 continue
+            moved = parent(n.field) != parent(v.field)
+            arrived, where = (n.field, v.field) if moved else (leaf(n.field), leaf(v.field))
             reason = (
-                f'"{leaf(n.field)}" arrived where "{leaf(v.field)}" is missing on '
-                f"{v.lines} line(s): name similarity {name.name_similarity:.2f}, 3-gram cosine "
+                f'"{arrived}" arrived where "{where}" is missing on {v.lines} line(s)'
+                + (" (moved to another object)" if moved else "")
+                + f": name similarity {name.name_similarity:.2f}, 3-gram cosine "
                 f"{name.ngram_cosine:.2f}, value profile "
                 + ("not available" if profile is None else f"similarity {profile:.2f}")
             )
@@ -321,22 +349,52 @@ def read(mappings_dir: Path, source: str | None = None, entity: str | None = Non
 
 
 def apply(conn: duckdb.DuckDBPyConnection, mappings: list[FieldMapping]) -> None:
-    """Rename the approved keys in ``landed_lines`` (staged by the raw loader), one statement per
-    mapping. A rename within one object only: a moved field is not rewritten (its lines stay
-    quarantined and counted)."""
+    """Apply the approved mappings to ``landed_lines`` (staged by the raw loader), one statement
+    per mapping, in the order approved. A key renamed in its object is rewritten in place
+    (apply_field_mapping.sql); a field moved to another object is taken out of the one it landed
+    in and written into the contract's (apply_field_move.sql). Either way only text around the
+    value moves, never the value's own bytes, and a line the rewrite cannot apply to keeps its
+    shape and stays quarantined, counted."""
     for m in mappings:
-        if parent(m.landed_field) != parent(m.contract_field):
-            continue
-        conn.execute(
-            sql_file("raw/apply_field_mapping.sql"),
-            {
-                "landed_path": "$." + m.landed_field,
-                "contract_path": "$." + m.contract_field,
-                "old_key": re.escape(leaf(m.landed_field)),
-                "new_key": leaf(m.contract_field),
-                "valid_from": m.valid_from,
-            },
-        ).fetchall()
+        if parent(m.landed_field) == parent(m.contract_field):
+            conn.execute(
+                sql_file("raw/apply_field_mapping.sql"),
+                {
+                    "landed_path": "$." + m.landed_field,
+                    "contract_path": "$." + m.contract_field,
+                    "old_key": re.escape(leaf(m.landed_field)),
+                    "new_key": leaf(m.contract_field),
+                    "valid_from": m.valid_from,
+                },
+            ).fetchall()
+        elif "[" not in m.landed_field + m.contract_field:
+            _apply_move(conn, m)
+
+
+def _key(field: str) -> str:
+    """The regex for a field's key as it is written in a line."""
+    return '"' + re.escape(leaf(field)) + '"'
+
+
+def _apply_move(conn: duckdb.DuckDBPyConnection, m: FieldMapping) -> None:
+    """A field moved to another object (outside arrays): the landed key and its scalar value are
+    cut out of their object, which is dropped if that left it empty, and written first into the
+    contract field's object, which the line must hold (root or a key named once)."""
+    landed_parent, target = parent(m.landed_field), parent(m.contract_field)
+    conn.execute(
+        sql_file("raw/apply_field_move.sql"),
+        {
+            "landed_path": "$." + m.landed_field,
+            "contract_path": "$." + m.contract_field,
+            "landed_key": _key(m.landed_field),
+            "landed_parent_path": "$." + landed_parent if landed_parent else "$",
+            "landed_parent_key": _key(landed_parent) if landed_parent else "",
+            "target_path": "$." + target if target else "$",
+            "target_key": _key(target) if target else "",
+            "contract_key": json.dumps(leaf(m.contract_field)),
+            "valid_from": m.valid_from,
+        },
+    ).fetchall()
 
 
 def replay_job(source: str) -> str:
@@ -357,14 +415,15 @@ def suggestion_rows(conn: duckdb.DuckDBPyConnection, mappings_dir: Path, sid) ->
         def drift(r: tuple) -> Drift:
             return Drift(r[2], r[3], r[4], r[5], Profile(r[4], *r[6:10]))
 
-        new = [drift(r) for r in drift_rows if r[3] == "new"]
+        # A value beneath a new object may be a contract field moved into it.
+        new = [drift(r) for r in drift_rows if r[3] in ("new", "new_beneath")]
         vanished = [drift(r) for r in drift_rows if r[3] == "vanished"]
         vanished += [
             drift(r)
             for r in drift_rows
             if r[3] == "absent" and not any(parent(v.field) == parent(r[2]) for v in vanished)
         ]
-        days = {r[2]: sorted(r[10]) for r in drift_rows if r[3] == "new"}
+        days = {r[2]: sorted(r[10]) for r in drift_rows if r[3] in ("new", "new_beneath")}
         context = f"{source}/{entity}"
         for landed, candidates in rank_renames(new, vanished).items():
             if (source, entity, landed) in approved:

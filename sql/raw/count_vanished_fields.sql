@@ -1,36 +1,24 @@
--- The contract fields missing on every line that carries a new field at the same place: the
--- other half of a rename, with how many lines lack them there. Names and counts only.
--- $segments: the day's segment paths. $new_fields, $old_fields: field paths without '$.'.
-WITH lines AS (
-    SELECT line
-    FROM read_csv(
-        $segments,
-        columns = {'line': 'VARCHAR'}, delim = chr(1), quote = '', escape = '', header = false,
-        auto_detect = false, new_line = '\n', filename = true, hive_partitioning = false,
-        max_line_size = 67108864, ignore_errors = true
-    )
-    WHERE json_valid(line) AND json_type(line) = 'OBJECT'
+-- For each (new field, contract field) pair: the lines carrying the new field, when the contract
+-- field is missing on every one of them (the other half of a rename or a move), from the staged
+-- shape's structures (stage_payload_shape.sql): presence is exact per structure, inside arrays
+-- too (a field carried by no element of the line), so no line is read again. Names and counts
+-- only.
+-- $new_fields, $old_fields: parallel lists of field paths as payload_shape names them.
+WITH pairs AS (
+    SELECT unnest($new_fields::VARCHAR[]) AS new_field, unnest($old_fields::VARCHAR[]) AS old_field
 ),
-pairs AS (
-    SELECT n.field AS new_field, o.field AS old_field
-    FROM (SELECT unnest($new_fields::VARCHAR[]) AS field) AS n,
-         (SELECT unnest($old_fields::VARCHAR[]) AS field) AS o
-    -- Fields inside arrays are left out (a JSON path with [*] must be a constant in DuckDB):
-    -- a new field there is still reported, its vanished sibling is not looked for.
-    WHERE NOT contains(n.field, '[*]') AND NOT contains(o.field, '[*]')
-      AND coalesce(nullif(regexp_extract(n.field, '^(.*)\.[^.]*$', 1), ''), '')
-        = coalesce(nullif(regexp_extract(o.field, '^(.*)\.[^.]*$', 1), ''), '')
+present AS (
+    SELECT DISTINCT structure_id, lines, field
+    FROM payload_structure_fields
 ),
-counted AS (
-    SELECT p.old_field, p.new_field,
-           count(*) FILTER (WHERE json_exists(l.line, '$.' || p.new_field)) AS with_new,
-           count(*) FILTER (WHERE json_exists(l.line, '$.' || p.new_field)
-                              AND NOT json_exists(l.line, '$.' || p.old_field)) AS without_old
-    FROM pairs AS p, lines AS l
-    GROUP BY ALL
+carrying AS (
+    SELECT p.new_field, p.old_field, n.structure_id, n.lines, o.field IS NOT NULL AS has_old
+    FROM pairs AS p
+    JOIN present AS n ON n.field = p.new_field
+    LEFT JOIN present AS o ON o.structure_id = n.structure_id AND o.field = p.old_field
 )
-SELECT old_field, max(without_old) AS lines
-FROM counted
-WHERE with_new > 0 AND without_old = with_new
-GROUP BY old_field
-ORDER BY old_field;
+SELECT new_field, old_field, sum(lines)::BIGINT AS lines
+FROM carrying
+GROUP BY new_field, old_field
+HAVING NOT bool_or(has_old)
+ORDER BY new_field, old_field;

@@ -1,23 +1,42 @@
--- Value profiles of named fields over the day's landed lines, for the field-rename suggestions:
--- JSON type, mean length, share of all-digit and all-letter values, distinct ratio. Profiles
--- only; the values themselves are never selected out.
--- $segments: the day's segment paths. $fields: field paths as payload_shape names them.
+-- Value profiles of named fields over the staged lines (landed_lines), for the field-mapping
+-- suggestions: JSON type, mean length, share of all-digit and all-letter values, distinct ratio.
+-- Profiles only; the values themselves are never selected out. A field outside arrays is read by
+-- its path; one inside an array ([*], which a JSON path parameter cannot hold in DuckDB) by
+-- walking the lines that name its key, each element's value counted.
+-- $fields: field paths as payload_shape names them.
 CREATE OR REPLACE TEMP TABLE payload_field_profiles AS
-WITH lines AS (
+WITH objects AS (
     SELECT line
-    FROM read_csv(
-        $segments,
-        columns = {'line': 'VARCHAR'}, delim = chr(1), quote = '', escape = '', header = false,
-        auto_detect = false, new_line = '\n', filename = true, hive_partitioning = false,
-        max_line_size = 67108864, ignore_errors = true
-    )
-    WHERE json_valid(line) AND json_type(line) = 'OBJECT'
+    FROM landed_lines
+    WHERE valid_utf8 AND json_valid(line) AND json_type(line) = 'OBJECT'
+),
+wanted AS (
+    SELECT unnest($fields::VARCHAR[]) AS field
+),
+plain_values AS (
+    SELECT w.field, json_type(l.line, '$.' || w.field) AS json_type,
+           json_extract_string(l.line, '$.' || w.field) AS v
+    FROM objects AS l, wanted AS w
+    WHERE NOT contains(w.field, '[*]') AND json_exists(l.line, '$.' || w.field)
+),
+array_keys AS (
+    SELECT field, '"' || regexp_extract(field, '([^.\[\]]+)$', 1) || '"' AS quoted_key
+    FROM wanted
+    WHERE contains(field, '[*]')
+),
+array_values AS (
+    SELECT k.field, t.type AS json_type,
+           CASE WHEN t.type NOT IN ('OBJECT', 'ARRAY') THEN t.value ->> '$' END AS v
+    FROM (SELECT line FROM objects
+          WHERE EXISTS (SELECT 1 FROM array_keys AS k WHERE contains(line, k.quoted_key))) AS l,
+         json_tree(l.line) AS t,
+         array_keys AS k
+    WHERE regexp_replace(substr(t.fullkey, 3), '\[[0-9]+\]', '[*]', 'g') = k.field
 ),
 vals AS (
-    SELECT f.field, json_type(l.line, '$.' || f.field) AS json_type,
-           json_extract_string(l.line, '$.' || f.field) AS v
-    FROM lines AS l, (SELECT unnest($fields::VARCHAR[]) AS field) AS f
-    WHERE NOT contains(f.field, '[*]') AND json_exists(l.line, '$.' || f.field)
+    SELECT * FROM plain_values
+    UNION ALL
+    SELECT * FROM array_values
 )
 SELECT
     field,

@@ -541,7 +541,7 @@ def build_payload_shape_check(entity: str, source: str) -> dg.AssetChecksDefinit
                     entity,
                     landing.zone.segments(source, entity, day),
                     field_mappings.earlier_segments(landing.zone, source, entity, day),
-                    frozenset(m.landed_field for m in approved if m.valid_from <= day),
+                    approved,
                 )
                 with transaction(conn):
                     field_mappings.record_drift(conn, source, entity, day, drifts)
