@@ -11,10 +11,8 @@ in process, and the DuckDB warehouse they write.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +21,6 @@ import dagster as dg
 import duckdb
 import httpx
 import pytest
-import uvicorn
 
 from hl_d365_assets.d365.client import BatchOperation, D365Client
 from hl_d365_assets.d365.order_events import SALES_ORDER_CHANGED, orders_named, parse_order_config
@@ -34,83 +31,27 @@ from hl_d365_assets.defs.landing.sensors import d365_order_events_sensor
 from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.landing import LandingWriter, LandingZone
 from hl_d365_assets.sandbox.d365_simulator.app import (
-    SANDBOX_CLIENT_ID,
-    SANDBOX_CLIENT_SECRET,
-    SANDBOX_TENANT_ID,
     D365Simulator,
 )
 from hl_d365_assets.sandbox.d365_simulator.server import serve
 from hl_d365_assets.settings import Settings
 from hl_d365_assets.time_zones import zone
-from hl_d365_assets.webhook.config import ReceiverConfig
 from hl_d365_assets.webhook.d365_events import TEST_EVENT
 from hl_d365_assets.webhook.process import free_port
-from hl_d365_assets.webhook.receiver import STATS_PATH, WebhookReceiver, create_app
+from hl_d365_assets.webhook.receiver import STATS_PATH, WebhookReceiver
 from hl_d365_assets_tests.conftest import make_settings
+from hl_d365_assets_tests.loopback_receiver import (
+    TOKEN,
+    client_for,
+    create_order,
+    receiver_config,
+    receiver_on_loopback,
+)
 
 pytestmark = pytest.mark.schedule_first
 
-TOKEN = "d365-events-" + "k3y" * 12
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 EVENTS_DIR = ("d365", "business_events")
-
-
-@contextmanager
-def receiver_on_loopback(
-    config: ReceiverConfig, port: int = 0
-) -> Iterator[tuple[str, WebhookReceiver]]:
-    """The receiver app served by uvicorn on loopback, as ``hl-d365 webhook serve`` serves it."""
-    app = create_app(config)
-    port = port or free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the receiver did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}", app.state.receiver
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
-
-
-def receiver_config(settings: Settings, token: str = TOKEN) -> ReceiverConfig:
-    return ReceiverConfig.from_settings(
-        settings, "heartland-app-key-unused-here", d365_events_token=token,
-        max_segment_age_seconds=0.2,
-    )  # fmt: skip
-
-
-def client_for(base_url: str) -> D365Client:
-    return D365Client(
-        environment_url=base_url,
-        identity_url_override=base_url,
-        tenant_id=SANDBOX_TENANT_ID,
-        client_id=SANDBOX_CLIENT_ID,
-        client_secret=SANDBOX_CLIENT_SECRET,
-    )
-
-
-def create_order(client: D365Client, customer: str, *lines: tuple[str, str]) -> str:
-    """An order and its lines created over OData, as an integration or D365's UI would."""
-    with client.open() as api:
-        header = api.create(
-            "SalesOrderHeadersV2",
-            {"dataAreaId": "usrt", "OrderingCustomerAccountNumber": customer,
-             "CustomerPaymentMethodName": "CARD", "DefaultShippingWarehouseId": "DEN"},
-        )  # fmt: skip
-        number = header["SalesOrderNumber"]
-        for item, quantity in lines:
-            api.create(
-                "SalesOrderLines",
-                {"dataAreaId": "usrt", "SalesOrderNumber": number, "ItemNumber": item,
-                 "OrderedSalesQuantity": quantity},
-            )  # fmt: skip
-    return number
 
 
 @dataclass

@@ -223,3 +223,21 @@ def test_an_approved_move_carries_the_value_bytes_to_the_contract_place(tmp_path
         ('{"event_id":"e3","payload":{"amount":"4","totals":{"amount":"5"}}}',),
         ("not json",),
     ]
+
+
+def test_an_approved_rename_inside_array_elements_rewrites_every_element_of_the_line(
+    tmp_path: Path,
+) -> None:
+    """Both ticket lines' ``quantity`` becomes ``qty``; the day then has no drift left."""
+    landed = segment(tmp_path, [ticket(n) for n in range(2)] + [ticket(2, "quantity")])
+    rename = fm.FieldMapping("heartland_retail", "tickets", "payload.lines[*].quantity",
+                             "payload.lines[*].qty", DAY, "finance.user")  # fmt: skip
+    with duckdb.connect() as conn:
+        stage_landed_lines(conn, [landed])
+        fm.apply(conn, [rename])
+        [(renamed,)] = conn.execute(
+            "SELECT line FROM landed_lines WHERE line_number = 3"
+        ).fetchall()
+        drift = fm.day_drift(conn, "heartland_retail", "tickets", [landed], mappings=[rename])
+    assert drift == []
+    assert renamed == ticket(2)

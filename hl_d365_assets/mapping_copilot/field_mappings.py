@@ -351,14 +351,20 @@ def read(mappings_dir: Path, source: str | None = None, entity: str | None = Non
 def apply(conn: duckdb.DuckDBPyConnection, mappings: list[FieldMapping]) -> None:
     """Apply the approved mappings to ``landed_lines`` (staged by the raw loader), one statement
     per mapping, in the order approved. A key renamed in its object is rewritten in place
-    (apply_field_mapping.sql); a field moved to another object is taken out of the one it landed
-    in and written into the contract's (apply_field_move.sql). Either way only text around the
-    value moves, never the value's own bytes, and a line the rewrite cannot apply to keeps its
-    shape and stays quarantined, counted."""
+    (apply_field_mapping.sql; inside array elements, apply_field_mapping_in_arrays.sql); a field
+    moved to another object is taken out of the one it landed in and written into the
+    contract's (apply_field_move.sql; outside arrays only). Either way only text around the value
+    moves, never the value's own bytes, and a line the rewrite cannot apply to keeps its shape
+    and stays quarantined, counted."""
     for m in mappings:
         if parent(m.landed_field) == parent(m.contract_field):
+            in_arrays = "[" in m.landed_field
             conn.execute(
-                sql_file("raw/apply_field_mapping.sql"),
+                sql_file(
+                    "raw/apply_field_mapping_in_arrays.sql"
+                    if in_arrays
+                    else "raw/apply_field_mapping.sql"
+                ),
                 {
                     "landed_path": "$." + m.landed_field,
                     "contract_path": "$." + m.contract_field,

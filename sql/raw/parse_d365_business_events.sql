@@ -1,6 +1,11 @@
 -- Parse each screened line as a D365 business event (flat JSON: the envelope and the event's own
 -- fields at one level). Numbers are read as text, so the 64-bit ControlNumber is exact; EventTime
 -- is D365's /Date(epoch ms)/, with EventTimeIso8601 as the fallback consumers also accept.
+-- Contract, read past: payload.ContextRecordSubject, payload.InitiatingUserAADObjectId
+-- Contract, read past: payload.ParentContextRecordSubjects, payload.LegalEntity
+-- (sent by D365, deliberately not parsed: envelope fields no consumer reads, and the sales
+-- order's legal entity, which BusinessEventLegalEntity already carries; the whole payload is
+-- kept as JSON. The payload_shape check knows them.)
 CREATE OR REPLACE TEMP VIEW parsed_events AS
 WITH decoded AS (
     SELECT

@@ -2,6 +2,15 @@
 -- by the poll) and list what breaks the raw schema as '<reason_code>: <detail>'. The order is read
 -- where GP's own plugin reads it: link_data.reference first, then order.reference, then the
 -- top-level reference. Numbers are read as text, never as floats.
+-- Contract, read past: payload.account_id, payload.account_name, payload.merchant_id, payload.merchant_name
+-- Contract, read past: payload.site_reference, payload.channel, payload.capture_mode, payload.country
+-- Contract, read past: payload.description, payload.batch_id, payload.gratuity_amount
+-- Contract, read past: payload.payment_method.id, payload.payment_method.entry_mode, payload.payment_method.card
+-- Contract, read past: payload.action.id, payload.action.type, payload.action.time_created
+-- Contract, read past: payload.action.app_id, payload.action.app_name
+-- (sent by the source, deliberately not parsed: the order's money, status and reference are
+-- what a notification is for; the transaction's own record, card included, comes with the
+-- gateway pull. The payload_shape check knows them.)
 CREATE OR REPLACE TEMP VIEW parsed_events AS
 WITH decoded AS (
     SELECT
