@@ -154,15 +154,19 @@ def test_a_field_renamed_inside_array_elements_is_named_with_its_vanished_half(
     assert first.contract_field == "payload.lines[*].qty"
 
 
-def test_a_field_appearing_inside_array_elements_is_new_and_nothing_vanished(
+def test_a_field_appearing_inside_array_elements_is_new_profiled_and_nothing_vanished(
     tmp_path: Path,
 ) -> None:
-    lines = [ticket(n) for n in range(6)] + [ticket(n, serial="S-1") for n in range(6, 10)]
+    """Its value profile is read from every element (the suggestions compare profiles)."""
+    lines = [ticket(n) for n in range(6)] + [ticket(n, serial=f"S-{n}") for n in range(6, 10)]
     with duckdb.connect() as conn:
         drift = fm.day_drift(conn, "heartland_retail", "tickets", [segment(tmp_path, lines)])
     assert {(d.field, d.change): d.lines for d in drift if d.change != "absent"} == {
         ("payload.lines[*].serial", "new"): 4
     }
+    [serial] = [d for d in drift if d.change == "new"]
+    assert (serial.profile.json_type, serial.profile.mean_length) == ("VARCHAR", 3.0)
+    assert serial.profile.distinct_ratio == 0.5  # 8 elements, 4 serials
 
 
 def moved(text: str) -> str:
