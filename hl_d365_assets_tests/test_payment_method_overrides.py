@@ -95,3 +95,18 @@ def test_a_star_or_blank_store_is_every_store(warehouse) -> None:
     assert conn.execute(
         "SELECT count(*) FROM ref.payment_methods WHERE store_id IS NULL"
     ).fetchone()[0] == 11 + 2  # fmt: skip
+
+
+def test_two_rows_of_one_value_scope_and_day_naming_different_methods_are_refused(
+    tmp_path: Path,
+) -> None:
+    """Which of the two applies cannot be decided: the load names them instead of picking one."""
+    mappings = tmp_path / "mappings"
+    shutil.copytree(PROJECT_ROOT / "mappings", mappings)
+    with (mappings / "payment_methods.csv").open("a") as file:
+        file.write("card_brand,Visa,VISA_A,first,2026-06-01,S007\n")
+        file.write("card_brand,VISA,VISA_B,second,2026-06-01,S007\n")
+    conn = duckdb.connect()
+    ensure_schema(conn)
+    with pytest.raises(duckdb.Error, match=r"VISA for store S007 from 2026-06-01 .*VISA_A, VISA_B"):
+        load_mappings(conn, mappings)

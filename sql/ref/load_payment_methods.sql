@@ -19,6 +19,17 @@ COMMENT ON COLUMN ref.payment_methods.description IS 'What the payment method is
 COMMENT ON COLUMN ref.payment_methods.valid_from IS 'First business day the row applies; a later row of the same value and store scope takes over from its own valid_from.';
 COMMENT ON COLUMN ref.payment_methods.store_id IS 'The store (mappings/stores.csv) the row is for, its override of the all-stores row (written by a store''s onboarding YAML); NULL: every store (blank or * in the file).';
 
+-- Two rows of one value, store scope and valid_from naming different methods: which applies cannot
+-- be decided, so the load refuses the file, naming them, instead of picking one.
+SELECT error('mappings/payment_methods.csv maps ' || source_field || ' ' || source_value
+             || coalesce(' for store ' || store_id, ' for every store') || ' from '
+             || CAST(valid_from AS VARCHAR) || ' to more than one payment method ('
+             || string_agg(DISTINCT payment_method_code, ', ' ORDER BY payment_method_code)
+             || '): keep one of the rows')
+FROM ref.payment_methods
+GROUP BY source_field, source_value, store_id, valid_from
+HAVING count(DISTINCT payment_method_code) > 1;
+
 CREATE OR REPLACE MACRO mapped_payment_method(of_field, of_value, of_store, on_day) AS (
     SELECT arg_max(pm.payment_method_code, (pm.store_id IS NOT NULL, pm.valid_from))
     FROM ref.payment_methods AS pm
