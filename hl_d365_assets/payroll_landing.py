@@ -4,9 +4,10 @@
 
 The lines are byte for byte what one ``envelope()`` per row wrote before:
 
-- Python's csv module splits the file (:func:`hl_d365_assets.payroll_columns.read_export`); the
-  records go to a private in-memory DuckDB connection as one Arrow list of texts each (one C-level
-  conversion), read there as columns ``c0``, ``c1``, ... (NULL past a short record's end);
+- the file is split as Python's csv module splits it
+  (:func:`hl_d365_assets.payroll_columns.read_export`) into one Arrow list of texts per record,
+  which a private in-memory DuckDB connection reads as columns ``c0``, ``c1``, ... (NULL past a
+  short record's end);
 - a column with a format (dates, decimals, last4, fingerprints) is read by its own
   :meth:`MappedColumn.read` once per *distinct* text, and the rows join that lookup: the mapping's
   Python stays the one definition of a format, and a register repeats its texts on every row;
@@ -66,13 +67,13 @@ def export_lines(
 ) -> dict[str, list[str]]:
     """The file's landing lines by the business day they land under, in file order (days in the
     order their first row appears)."""
-    if not read.records:
+    if not len(read.record_fields):
         return {}
     plan = _Plan(read, landing.date_column)
     with duckdb.connect(":memory:") as conn:
         for macros in ("json_text.sql", "python_strip.sql"):
             run_script(conn, sql_file(f"macros/{macros}"))
-        conn.register("export_records", plan.records_table(read.records))
+        conn.register("export_records", plan.records_table(read.record_fields))
         for position, column in plan.lookups.items():
             conn.register(f"lookup_{position}", _lookup(conn, plan.field(position), column))
         head, between, problem_head = _envelope_parts(landing.event_type, received_at)
@@ -155,7 +156,9 @@ class _Plan:
     ``json_text`` parts for every other row, which writes any text as json.dumps does."""
 
     def __init__(self, read: ReadFile, date_column: str) -> None:
-        self.width = max([len(read.header), *map(len, read.records)])
+        self.width = max(
+            len(read.header), pc.max(pc.list_value_length(read.record_fields)).as_py() or 0
+        )
         self.split = False
         self.params: dict[str, object] = {}
         self.lookups: dict[int, MappedColumn] = {}
@@ -185,10 +188,9 @@ class _Plan:
             self.day = f"lookup_{position}.day"
         self.struct = self._struct(values, unmapped, read)
 
-    def records_table(self, records: list[list[str]]) -> pa.Table:
-        """The records in one C-level conversion; as columns too when every record has the
+    def records_table(self, fields: pa.ListArray) -> pa.Table:
+        """The records as the reader split them; as columns too when every record has the
         same length (a list element per field in SQL costs more than Arrow's own split)."""
-        fields = pa.array(records, pa.list_(pa.string()))
         lengths = pc.list_value_length(fields)
         columns = {}
         self.split = pc.min(lengths).as_py() == self.width == pc.max(lengths).as_py()
@@ -196,7 +198,7 @@ class _Plan:
             columns = {f"f{i}": pc.list_element(fields, i) for i in range(self.width)}
         return pa.table(
             {
-                "record": pa.array(range(len(records)), pa.int64()),
+                "record": pa.array(range(len(fields)), pa.int64()),
                 "record_fields": fields,
                 **columns,
             }
