@@ -46,7 +46,7 @@ import fsspec
 
 from hl_d365_assets.landing import LandingWriter, LandingZone, envelope, utc_now_iso
 from hl_d365_assets.payroll_columns import ColumnMapping, ReadFile, UnreadableFile, read_export
-from hl_d365_assets.payroll_landing import ExportLanding, export_lines, land_export
+from hl_d365_assets.payroll_landing import ExportLanding, export_line_arrays, land_export
 from hl_d365_assets.pci import mask_card_numbers, mask_personal_data
 from hl_d365_assets.raw_loader import BANK_SOURCE, PAYROLL_SOURCE
 from hl_d365_assets.time_zones import zone as time_zone
@@ -272,7 +272,7 @@ def _land(
         if read.missing_columns
         else None
     )
-    lines = export_lines(
+    lines = export_line_arrays(
         read,
         ExportLanding(drop.event_prefix, drop.event_type, drop.date_column, problem),
         sha256,

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -67,6 +68,20 @@ def export_lines(
 ) -> dict[str, list[str]]:
     """The file's landing lines by the business day they land under, in file order (days in the
     order their first row appears)."""
+    arrays = export_line_arrays(read, landing, sha256, name, received_at, received_day)
+    return {day: lines.to_pylist() for day, lines in arrays.items()}
+
+
+def export_line_arrays(
+    read: ReadFile,
+    landing: ExportLanding,
+    sha256: str,
+    name: str,
+    received_at: str,
+    received_day: date,
+) -> dict[str, pa.StringArray]:
+    """:func:`export_lines` as Arrow, which :func:`land_export` writes without a Python string
+    per line."""
     if not len(read.record_fields):
         return {}
     plan = _Plan(read, landing.date_column)
@@ -104,7 +119,7 @@ def export_lines(
     return _by_day(lines, received_day)
 
 
-def _by_day(lines: pa.Table, received_day: date) -> dict[str, list[str]]:
+def _by_day(lines: pa.Table, received_day: date) -> dict[str, pa.StringArray]:
     """Each day's lines in file order; a row whose date cannot be read lands under the file's
     most common readable date (the first seen among equally common ones), else under the day of
     receipt."""
@@ -114,26 +129,39 @@ def _by_day(lines: pa.Table, received_day: date) -> dict[str, list[str]]:
         lines = lines.sort_by("file_row")
     counts = pc.value_counts(lines["row_day"].drop_null())  # in order of first appearance
     if len(counts) == 1 and counts[0]["counts"].as_py() == len(lines):
-        return {counts[0]["values"].as_py(): lines["line"].to_pylist()}
+        return {counts[0]["values"].as_py(): lines["line"].combine_chunks()}
     fallback = received_day.isoformat()
     if len(counts):
         most = pc.max(counts.field("counts")).as_py()
         fallback = next(c["values"] for c in counts.to_pylist() if c["counts"] == most)
     days = pc.fill_null(lines["row_day"], fallback)
     return {
-        day: lines["line"].filter(pc.equal(days, day)).to_pylist()
+        day: lines["line"].filter(pc.equal(days, day)).combine_chunks()
         for day in pc.unique(days).to_pylist()
     }
 
 
 def land_export(
-    zone: LandingZone, producer: str, source: str, entity: str, lines: dict[str, list[str]]
+    zone: LandingZone, producer: str, source: str, entity: str, lines: dict[str, pa.StringArray]
 ) -> Counter[str]:
-    """Write each day's lines through the landing writer; the rows landed per day."""
+    """Write each day's lines through the landing writer, encoded by Arrow (each line and its
+    newline are one stretch of the array's text buffer); the rows landed per day."""
     with LandingWriter(zone, producer) as writer:
         for day, day_lines in lines.items():
-            writer.append_lines(source, entity, day, day_lines)
+            writer.append_encoded(source, entity, day, *encoded_lines(day_lines))
     return Counter({day: len(day_lines) for day, day_lines in lines.items()})
+
+
+def encoded_lines(lines: pa.StringArray) -> tuple[memoryview, list[int]]:
+    """The lines as UTF-8, each followed by a newline, back to back (a stretch of one Arrow
+    buffer, not copied), and the offset just past each line's newline:
+    :meth:`LandingWriter.append_encoded`'s arguments."""
+    ended = pc.binary_join_element_wise(lines, "\n", "")
+    offsets = np.frombuffer(ended.buffers()[1], np.int32)[
+        ended.offset : ended.offset + len(ended) + 1
+    ]
+    text = memoryview(ended.buffers()[2])[offsets[0] : offsets[-1]]
+    return text, (offsets[1:] - offsets[0]).tolist()
 
 
 def iso_date(text: str) -> str | None:

@@ -16,10 +16,16 @@ import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hl_d365_assets.landing import LandingZone
+from hl_d365_assets.landing import LandingWriter, LandingZone
 from hl_d365_assets.payroll_columns import ColumnMapping, UnreadableFile, read_export
 from hl_d365_assets.payroll_inbox import BANK_STATEMENT, REGISTER, DropFolder
-from hl_d365_assets.payroll_landing import ExportLanding, export_lines, land_export
+from hl_d365_assets.payroll_landing import (
+    ExportLanding,
+    encoded_lines,
+    export_line_arrays,
+    export_lines,
+    land_export,
+)
 from hl_d365_assets.settings import PROJECT_ROOT, SANDBOX_FINGERPRINT_KEY
 from hl_d365_assets.warehouse import run_script, sql_file
 from hl_d365_assets_tests.payroll_files import REGISTER_HEADERS
@@ -164,14 +170,37 @@ def test_missing_required_columns_and_a_bank_statement_land_the_same() -> None:
 
 
 def test_the_landed_segments_are_byte_for_byte_the_same(tmp_path: Path) -> None:
-    set_based, row_by_row = both_ways(text([row(Memo=f"m{i}\x1f") for i in range(50)]))
-    written = {}
-    for name, lines in (("set", set_based), ("rows", row_by_row)):
-        zone = LandingZone(tmp_path / name)
-        land_export(zone, "payroll-inbox", "heartland_payroll", "register", lines)
-        [segment] = zone.segments("heartland_payroll", "register", "2026-11-20")
-        written[name] = segment.read_bytes()
-    assert written["set"] == written["rows"]
+    """The set-based lines, written from Arrow (land_export), against the row-by-row lines
+    written one string at a time (LandingWriter.append_lines)."""
+    data = text([row(Memo=f"m{i}\x1f \u00e9\U0001f600") for i in range(50)])
+    read = read_export(data, mapping())
+    landing = ExportLanding(REGISTER.event_prefix, REGISTER.event_type, "check_date", None)
+    args = (SHA, "run.csv", RECEIVED_AT, RECEIVED_DAY)
+    set_zone, rows_zone = LandingZone(tmp_path / "set"), LandingZone(tmp_path / "rows")
+    land_export(
+        set_zone, "payroll-inbox", "heartland_payroll", "register",
+        export_line_arrays(read, landing, *args),
+    )  # fmt: skip
+    with LandingWriter(rows_zone, "payroll-inbox") as writer:
+        for day, lines in reference_lines(read, REGISTER, *args).items():
+            writer.append_lines("heartland_payroll", "register", day, lines)
+    [written] = set_zone.segments("heartland_payroll", "register", "2026-11-20")
+    [expected] = rows_zone.segments("heartland_payroll", "register", "2026-11-20")
+    assert written.read_bytes() == expected.read_bytes()
+
+
+def test_encoded_lines_rotate_segments_where_text_lines_do(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"n": i, "pad": "\u00e9" * (i % 37)}, ensure_ascii=False) for i in range(400)
+    ]
+    text_zone, encoded_zone = LandingZone(tmp_path / "text"), LandingZone(tmp_path / "encoded")
+    with LandingWriter(text_zone, "p", max_segment_bytes=1_000) as writer:
+        writer.append_lines("s", "e", "2026-11-20", lines)
+    with LandingWriter(encoded_zone, "p", max_segment_bytes=1_000) as writer:
+        writer.append_encoded("s", "e", "2026-11-20", *encoded_lines(pa.array(lines)))
+    written = [p.read_bytes() for p in encoded_zone.segments("s", "e", "2026-11-20")]
+    expected = [p.read_bytes() for p in text_zone.segments("s", "e", "2026-11-20")]
+    assert len(expected) > 10 and written == expected
 
 
 NASTY = st.sampled_from(
