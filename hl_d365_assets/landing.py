@@ -22,7 +22,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -183,15 +183,19 @@ class LandingWriter:
         source: str,
         entity: str,
         business_date: date | str,
-        data: bytes | memoryview,
-        ends: Sequence[int],
+        line_bytes: Sequence[int],
+        encoded: Callable[[int, int], bytes | memoryview],
     ) -> None:
-        """Append lines already encoded, each ending in a newline, back to back in ``data``;
-        ``ends`` the offset just past each line's newline. The segments are byte for byte what
-        :meth:`append_lines` writes for the same lines, without a Python string per line (a
-        payroll register's 300,000 lines come from Arrow, see payroll_landing.py)."""
+        """Append lines the caller encodes itself: ``line_bytes`` the UTF-8 length of each line
+        with its newline, ``encoded(i, j)`` lines ``i`` to ``j - 1``, each ending in a newline,
+        back to back. The segments are byte for byte what :meth:`append_lines` writes for the
+        same lines, without a Python string per line (a payroll register's 300,000 lines come
+        from Arrow, see payroll_landing.py), and no more than a chunk is encoded at a time."""
         self._append_chunks(
-            source, entity, business_date, _encoded_chunks(data, ends, self.max_segment_bytes)
+            source,
+            entity,
+            business_date,
+            _encoded_chunks(line_bytes, encoded, self.max_segment_bytes),
         )
 
     def _append_chunks(
@@ -275,19 +279,18 @@ def _chunks(lines: Iterable[str], max_bytes: int) -> Iterator[tuple[bytes, int]]
 
 
 def _encoded_chunks(
-    data: bytes | memoryview, ends: Sequence[int], max_bytes: int
+    line_bytes: Sequence[int], encoded: Callable[[int, int], bytes | memoryview], max_bytes: int
 ) -> Iterator[tuple[bytes | memoryview, int]]:
-    """:func:`_chunks`'s grouping of lines already encoded back to back in ``data``."""
+    """:func:`_chunks`'s grouping of lines that ``encoded`` turns into bytes a chunk at a time."""
     limit = min(max_bytes, 8 * 1024 * 1024)
-    start = end = count = 0
-    for line_end in ends:
-        if count and line_end - start > limit:
-            yield data[start:end], count
-            start, count = end, 0
-        end = line_end
-        count += 1
-    if count:
-        yield data[start:end], count
+    first = size = 0
+    for line, length in enumerate(line_bytes):
+        if line > first and size + length > limit:
+            yield encoded(first, line), line - first
+            first, size = line, 0
+        size += length
+    if len(line_bytes) > first:
+        yield encoded(first, len(line_bytes)), len(line_bytes) - first
 
 
 def fsync_dir(directory: Path) -> None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -152,16 +153,20 @@ def land_export(
     return Counter({day: len(day_lines) for day, day_lines in lines.items()})
 
 
-def encoded_lines(lines: pa.StringArray) -> tuple[memoryview, list[int]]:
-    """The lines as UTF-8, each followed by a newline, back to back (a stretch of one Arrow
-    buffer, not copied), and the offset just past each line's newline:
-    :meth:`LandingWriter.append_encoded`'s arguments."""
-    ended = pc.binary_join_element_wise(lines, "\n", "")
-    offsets = np.frombuffer(ended.buffers()[1], np.int32)[
-        ended.offset : ended.offset + len(ended) + 1
-    ]
-    text = memoryview(ended.buffers()[2])[offsets[0] : offsets[-1]]
-    return text, (offsets[1:] - offsets[0]).tolist()
+def encoded_lines(
+    lines: pa.StringArray,
+) -> tuple[list[int], Callable[[int, int], memoryview]]:
+    """:meth:`LandingWriter.append_encoded`'s arguments for Arrow lines: each line's length
+    with its newline, and the UTF-8 of a run of lines, each followed by a newline (Arrow
+    appends them to a slice: one chunk's copy at a time, not the day's)."""
+
+    def encoded(first: int, end: int) -> memoryview:
+        ended = pc.binary_join_element_wise(lines.slice(first, end - first), "\n", "")
+        offsets = np.frombuffer(ended.buffers()[1], np.int32)
+        start, stop = offsets[ended.offset], offsets[ended.offset + len(ended)]
+        return memoryview(ended.buffers()[2])[start:stop]
+
+    return pc.add(pc.binary_length(lines), 1).to_pylist(), encoded
 
 
 def iso_date(text: str) -> str | None:
