@@ -41,6 +41,9 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 DROP = "drop"
 DECIMAL = "decimal"
 LAST4 = "last4"
@@ -135,14 +138,20 @@ class ReadFile:
     landing lines set-based (:mod:`hl_d365_assets.payroll_landing`)."""
 
     header: list[str]
-    records: list[list[str]]
-    """Every record after the header as the CSV reader split it, blank ones included."""
+    record_fields: pa.ListArray
+    """Every record after the header as the CSV reader split it, blank ones included: a list
+    of texts per record, in Arrow (where the set-based landing reads them)."""
     columns: tuple[MappedColumn | None, ...]
     """The mapped column of each header position (None: the mapping does not name it)."""
     missing_columns: tuple[str, ...]
     """Our required columns whose export header is absent (named by our column name)."""
     unmapped_headers: tuple[str, ...]
     """Export headers the mapping does not name, in file order."""
+
+    @property
+    def records(self) -> list[list[str]]:
+        """The records as Python lists (for a reader that goes row by row: the tests')."""
+        return self.record_fields.to_pylist()
 
 
 def read_export(data: bytes, mapping: ColumnMapping) -> ReadFile:
@@ -158,12 +167,12 @@ def read_export(data: bytes, mapping: ColumnMapping) -> ReadFile:
         raise UnreadableFile("the file is not UTF-8 text") from None
     if "\x00" in text:
         raise UnreadableFile("the file holds NUL bytes: not a CSV export")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    lines = io.StringIO(text, newline="")
     try:
-        header = next(reader, None)
+        header = next(csv.reader(lines, strict=True), None)
         if not header or not any(h.strip() for h in header):
             raise UnreadableFile("the file has no header row")
-        records = list(reader)
+        record_fields = _record_fields(list(lines))
     except csv.Error as error:
         raise UnreadableFile(f"the CSV cannot be parsed ({error.__class__.__name__})") from None
     mapped = mapping.by_header()
@@ -172,13 +181,65 @@ def read_export(data: bytes, mapping: ColumnMapping) -> ReadFile:
     missing = tuple(c.column for c in mapping.columns if c.required and c.column not in present)
     return ReadFile(
         header=header,
-        records=records,
+        record_fields=record_fields,
         columns=columns,
         missing_columns=missing,
         unmapped_headers=tuple(
             h.strip() for h, c in zip(header, columns, strict=True) if c is None and h.strip()
         ),
     )
+
+
+def _record_fields(lines: list[str]) -> pa.ListArray:
+    """The records after the header, exactly as ``list(csv.reader(lines, strict=True))`` gives
+    them, split in Arrow instead of the csv module (a 20,000-employee register: 3.4 s of CPU in
+    the csv module and the conversion of its lists to Arrow, 0.4 s here).
+
+    ``lines`` are the file's physical lines as the csv module reads them (a file object opened
+    with ``newline=""`` ends one at each ``\r\n``, ``\r`` or ``\n``, and keeps the ending). A
+    line that starts a record, is not empty and holds no quote character is a whole record for
+    the csv module: a quote is the only thing that lets a field run past a line end or changes
+    what a comma means, and strict mode finds nothing to object to in such a line. So it is its
+    text without its line end, split on commas. Every other line (one holding a quote, an empty
+    one, one long enough to hold a field over ``csv.field_size_limit()``, which the csv module
+    refuses) goes to the csv module, which reads on through the following lines until its
+    record ends; the lines it takes are not records of their own."""
+    physical = pa.array(lines, pa.string())
+    text = pc.utf8_rtrim(physical, characters="\r\n")
+    split = pc.split_pattern(text, ",")
+    to_csv = pc.or_(
+        pc.or_(pc.match_substring(physical, '"'), pc.equal(pc.utf8_length(text), 0)),
+        pc.greater(pc.binary_length(physical), csv.field_size_limit()),
+    )
+    pieces: list[pa.Array] = []
+    line = 0
+    for start in pc.indices_nonzero(to_csv).to_pylist():
+        if start < line:
+            continue  # the csv module read it as part of the record before
+        pieces.append(split.slice(line, start - line))
+        following = _LinesFrom(lines, start)
+        pieces.append(pa.array([next(csv.reader(following, strict=True))], split.type))
+        line = following.position
+    pieces.append(split.slice(line))
+    return pa.concat_arrays(pieces)
+
+
+class _LinesFrom:
+    """The lines from ``position`` on, for a csv reader, which takes only those its record
+    needs: ``position`` is then the first line it left."""
+
+    def __init__(self, lines: list[str], position: int) -> None:
+        self.lines = lines
+        self.position = position
+
+    def __iter__(self) -> _LinesFrom:
+        return self
+
+    def __next__(self) -> str:
+        if self.position >= len(self.lines):
+            raise StopIteration
+        self.position += 1
+        return self.lines[self.position - 1]
 
 
 def fingerprint(value: str, key: bytes | None) -> str:

@@ -4,9 +4,10 @@
 
 The lines are byte for byte what one ``envelope()`` per row wrote before:
 
-- Python's csv module splits the file (:func:`hl_d365_assets.payroll_columns.read_export`); the
-  records go to a private in-memory DuckDB connection as one Arrow list of texts each (one C-level
-  conversion), read there as columns ``c0``, ``c1``, ... (NULL past a short record's end);
+- the file is split as Python's csv module splits it
+  (:func:`hl_d365_assets.payroll_columns.read_export`) into one Arrow list of texts per record,
+  which a private in-memory DuckDB connection reads as columns ``c0``, ``c1``, ... (NULL past a
+  short record's end);
 - a column with a format (dates, decimals, last4, fingerprints) is read by its own
   :meth:`MappedColumn.read` once per *distinct* text, and the rows join that lookup: the mapping's
   Python stays the one definition of a format, and a register repeats its texts on every row;
@@ -29,10 +30,12 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -66,13 +69,27 @@ def export_lines(
 ) -> dict[str, list[str]]:
     """The file's landing lines by the business day they land under, in file order (days in the
     order their first row appears)."""
-    if not read.records:
+    arrays = export_line_arrays(read, landing, sha256, name, received_at, received_day)
+    return {day: lines.to_pylist() for day, lines in arrays.items()}
+
+
+def export_line_arrays(
+    read: ReadFile,
+    landing: ExportLanding,
+    sha256: str,
+    name: str,
+    received_at: str,
+    received_day: date,
+) -> dict[str, pa.StringArray]:
+    """:func:`export_lines` as Arrow, which :func:`land_export` writes without a Python string
+    per line."""
+    if not len(read.record_fields):
         return {}
     plan = _Plan(read, landing.date_column)
     with duckdb.connect(":memory:") as conn:
         for macros in ("json_text.sql", "python_strip.sql"):
             run_script(conn, sql_file(f"macros/{macros}"))
-        conn.register("export_records", plan.records_table(read.records))
+        conn.register("export_records", plan.records_table(read.record_fields))
         for position, column in plan.lookups.items():
             conn.register(f"lookup_{position}", _lookup(conn, plan.field(position), column))
         head, between, problem_head = _envelope_parts(landing.event_type, received_at)
@@ -103,7 +120,7 @@ def export_lines(
     return _by_day(lines, received_day)
 
 
-def _by_day(lines: pa.Table, received_day: date) -> dict[str, list[str]]:
+def _by_day(lines: pa.Table, received_day: date) -> dict[str, pa.StringArray]:
     """Each day's lines in file order; a row whose date cannot be read lands under the file's
     most common readable date (the first seen among equally common ones), else under the day of
     receipt."""
@@ -113,26 +130,43 @@ def _by_day(lines: pa.Table, received_day: date) -> dict[str, list[str]]:
         lines = lines.sort_by("file_row")
     counts = pc.value_counts(lines["row_day"].drop_null())  # in order of first appearance
     if len(counts) == 1 and counts[0]["counts"].as_py() == len(lines):
-        return {counts[0]["values"].as_py(): lines["line"].to_pylist()}
+        return {counts[0]["values"].as_py(): lines["line"].combine_chunks()}
     fallback = received_day.isoformat()
     if len(counts):
         most = pc.max(counts.field("counts")).as_py()
         fallback = next(c["values"] for c in counts.to_pylist() if c["counts"] == most)
     days = pc.fill_null(lines["row_day"], fallback)
     return {
-        day: lines["line"].filter(pc.equal(days, day)).to_pylist()
+        day: lines["line"].filter(pc.equal(days, day)).combine_chunks()
         for day in pc.unique(days).to_pylist()
     }
 
 
 def land_export(
-    zone: LandingZone, producer: str, source: str, entity: str, lines: dict[str, list[str]]
+    zone: LandingZone, producer: str, source: str, entity: str, lines: dict[str, pa.StringArray]
 ) -> Counter[str]:
-    """Write each day's lines through the landing writer; the rows landed per day."""
+    """Write each day's lines through the landing writer, encoded by Arrow (each line and its
+    newline are one stretch of the array's text buffer); the rows landed per day."""
     with LandingWriter(zone, producer) as writer:
         for day, day_lines in lines.items():
-            writer.append_lines(source, entity, day, day_lines)
+            writer.append_encoded(source, entity, day, *encoded_lines(day_lines))
     return Counter({day: len(day_lines) for day, day_lines in lines.items()})
+
+
+def encoded_lines(
+    lines: pa.StringArray,
+) -> tuple[list[int], Callable[[int, int], memoryview]]:
+    """:meth:`LandingWriter.append_encoded`'s arguments for Arrow lines: each line's length
+    with its newline, and the UTF-8 of a run of lines, each followed by a newline (Arrow
+    appends them to a slice: one chunk's copy at a time, not the day's)."""
+
+    def encoded(first: int, end: int) -> memoryview:
+        ended = pc.binary_join_element_wise(lines.slice(first, end - first), "\n", "")
+        offsets = np.frombuffer(ended.buffers()[1], np.int32)
+        start, stop = offsets[ended.offset], offsets[ended.offset + len(ended)]
+        return memoryview(ended.buffers()[2])[start:stop]
+
+    return pc.add(pc.binary_length(lines), 1).to_pylist(), encoded
 
 
 def iso_date(text: str) -> str | None:
@@ -155,7 +189,9 @@ class _Plan:
     ``json_text`` parts for every other row, which writes any text as json.dumps does."""
 
     def __init__(self, read: ReadFile, date_column: str) -> None:
-        self.width = max([len(read.header), *map(len, read.records)])
+        self.width = max(
+            len(read.header), pc.max(pc.list_value_length(read.record_fields)).as_py() or 0
+        )
         self.split = False
         self.params: dict[str, object] = {}
         self.lookups: dict[int, MappedColumn] = {}
@@ -185,10 +221,9 @@ class _Plan:
             self.day = f"lookup_{position}.day"
         self.struct = self._struct(values, unmapped, read)
 
-    def records_table(self, records: list[list[str]]) -> pa.Table:
-        """The records in one C-level conversion; as columns too when every record has the
+    def records_table(self, fields: pa.ListArray) -> pa.Table:
+        """The records as the reader split them; as columns too when every record has the
         same length (a list element per field in SQL costs more than Arrow's own split)."""
-        fields = pa.array(records, pa.list_(pa.string()))
         lengths = pc.list_value_length(fields)
         columns = {}
         self.split = pc.min(lengths).as_py() == self.width == pc.max(lengths).as_py()
@@ -196,7 +231,7 @@ class _Plan:
             columns = {f"f{i}": pc.list_element(fields, i) for i in range(self.width)}
         return pa.table(
             {
-                "record": pa.array(range(len(records)), pa.int64()),
+                "record": pa.array(range(len(fields)), pa.int64()),
                 "record_fields": fields,
                 **columns,
             }
