@@ -88,21 +88,22 @@ WITH entities AS (
         USING (business_date, domain, entity_kind, entity_id)
     WHERE f.business_date BETWEEN $first AND $last
     UNION ALL
-    SELECT business_date, domain, entity_kind, entity_id,
-           any_value(store_id), any_value(legal_entity),
-           map_from_entries(list_sort(list({'key': feature, 'value': value}))),
-           list_sort(list_distinct(flatten(list(record_ids))))
+    -- several rows: one group per entity; a feature written twice keeps its larger value (the
+    -- entries sorted by feature and value, the last of each feature kept), the records of all
+    SELECT business_date, domain, entity_kind, entity_id, store_id, legal_entity,
+           map_from_entries(list_filter(entries, lambda entry, i: i = len(entries) OR entry.key <> entries[i + 1].key)),
+           record_ids
     FROM (
-        SELECT f.business_date, f.domain, f.entity_kind, f.entity_id, f.feature,
+        SELECT f.business_date, f.domain, f.entity_kind, f.entity_id,
                any_value(f.store_id) AS store_id, any_value(f.legal_entity) AS legal_entity,
-               max(f.value) AS value, list_distinct(flatten(list(f.record_ids))) AS record_ids
+               list_sort(list({'key': f.feature, 'value': f.value})) AS entries,
+               list_sort(list_distinct(flatten(list(f.record_ids)))) AS record_ids
         FROM risk.features AS f
         SEMI JOIN (SELECT * FROM risk_entity_sizes WHERE feature_rows > 1) AS s
             USING (business_date, domain, entity_kind, entity_id)
         WHERE f.business_date BETWEEN $first AND $last
-        GROUP BY f.business_date, f.domain, f.entity_kind, f.entity_id, f.feature
+        GROUP BY f.business_date, f.domain, f.entity_kind, f.entity_id
     )
-    GROUP BY business_date, domain, entity_kind, entity_id
 )
 SELECT *,
        row_number() OVER (PARTITION BY business_date, legal_entity, domain, entity_kind) - 1 AS row_no
