@@ -84,6 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--transactions", type=int, default=1_000_000)
     bench.add_argument("--keep", action="store_true", help="keep bench_data/ afterwards")
     bench.add_argument(
+        "--reuse",
+        action="store_true",
+        help="risk: measure again on the window a --keep run prepared (bench_data_risk/), "
+        "skipping its 26-minute preparation",
+    )
+    bench.add_argument(
         "--repeats",
         type=int,
         default=3,
@@ -482,7 +488,9 @@ def main(argv: list[str] | None = None) -> int:
             from hl_d365_assets.bench.risk import run_risk_bench
 
             print(flush=True)
-            status |= run_risk_bench(transactions=args.transactions, keep=args.keep)
+            status |= run_risk_bench(
+                transactions=args.transactions, keep=args.keep, reuse=args.reuse
+            )
         return status
     if args.command == "heartland-sim":
         from hl_d365_assets.sandbox.heartland_simulator import main as serve_simulator

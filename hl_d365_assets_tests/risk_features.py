@@ -5,11 +5,12 @@ for piece D's evaluator, enough to show which rules a hand-made pattern fires.""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
+from hl_d365_assets.risk.config import RiskSettings
 from hl_d365_assets.settings import PROJECT_ROOT
 from hl_d365_assets.warehouse import run_script, sql_file
 
@@ -28,7 +29,7 @@ def write_features(
     run_script(
         conn,
         sql_file(f"risk/features_{domain}.sql"),
-        {"first": first, "last": last, "window_start": first - timedelta(days=WINDOW_DAYS)},
+        {**RiskSettings(window_days=WINDOW_DAYS).feature_params(first), "last": last},
     )
 
 

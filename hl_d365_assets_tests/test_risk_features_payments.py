@@ -22,6 +22,7 @@ import pytest
 from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.pci import contains_card_number
 from hl_d365_assets.ref_tables import load_mappings
+from hl_d365_assets.risk.config import read_risk_settings
 from hl_d365_assets.sandbox import SandboxConfig
 from hl_d365_assets.settings import PROJECT_ROOT
 from hl_d365_assets.warehouse import ensure_schema, run_script, sql_file
@@ -106,7 +107,11 @@ def warehouse(clean_warehouse: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPy
 def score(conn: duckdb.DuckDBPyConnection, first: date = DAY, last: date = DAY) -> list[tuple]:
     """Write both domains' features for first..last over the trailing history; the rule hits."""
     conn.execute("DELETE FROM risk.features WHERE business_date BETWEEN ? AND ?", [first, last])
-    params = {"first": first, "last": last, "window_start": HISTORY_START}
+    params = {
+        **read_risk_settings(conn).feature_params(first),
+        "last": last,
+        "window_start": HISTORY_START,
+    }
     run_script(conn, sql_file("risk/features_payments.sql"), params)
     run_script(conn, sql_file("risk/features_settlement.sql"), params)
     return conn.execute(RULE_HITS, {"rules": str(MAPPINGS / "risk_rules.csv")}).fetchall()
@@ -156,7 +161,8 @@ def add_payment(
         """
         INSERT INTO canonical.payments
         SELECT * REPLACE (
-            $id AS transaction_id, $store AS store_id, $status AS gateway_status,
+            $id AS transaction_id, CAST($local AS DATE) AS business_date, $store AS store_id,
+            $status AS gateway_status,
             $mode AS entry_mode, $amount::DECIMAL(18, 2) AS amount, $tip::DECIMAL(18, 2) AS tip_amount,
             $amount::DECIMAL(18, 2) AS base_amount, coalesce($token, 'PMT_' || $id) AS payment_token,
             $local AS local_time, timezone('UTC', $local + to_hours($offset)) AS time_created,
@@ -337,6 +343,29 @@ def test_an_amount_far_above_the_store_s_own_fires_and_a_large_basket_does_not(
     assert [entity for _, _, entity, *_ in hits] == ["TRN_AO0001"]
     assert hits[0][-2].startswith("6000.00 USD against a median of about ")
     assert feature(warehouse, "amount_robust_z", "TRN_AO0002") < 3.5
+
+
+def test_an_amount_outlier_waits_for_three_days_of_history(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """A warehouse's first days hold no amount against a spread of a day or two of sales
+    (amount_min_history_days, mappings/risk_settings.csv): the same far-out sale fires once the
+    store's paid sales span three days of the window."""
+    assert read_risk_settings(warehouse).amount_min_history_days == 3
+    second, fourth = DAYS[1], DAYS[3]
+    add_payment(warehouse, "TRN_AO1001", at(15, 0, day=second), amount="6000.00")
+    add_payment(warehouse, "TRN_AO1003", at(15, 0, day=fourth), amount="6000.00")
+
+    assert fired(score(warehouse, second, second), "PAY_AMOUNT_OUTLIER") == []
+    [[on_second_day]] = warehouse.execute(
+        "SELECT count(*) FROM risk.features WHERE business_date = ? AND feature = 'amount_robust_z'",
+        [second],
+    ).fetchall()
+    assert on_second_day == 0
+
+    hits = fired(score(warehouse, fourth, fourth), "PAY_AMOUNT_OUTLIER")
+    assert [entity for _, _, entity, *_ in hits] == ["TRN_AO1003"]
+    assert hits[0][-2].endswith(" over 3 days")
 
 
 def test_a_transaction_at_night_fires_and_one_ten_minutes_after_closing_does_not(

@@ -17,13 +17,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
 from hl_d365_assets.bench.peak_memory import peak_rss_mib
 from hl_d365_assets.ref_tables import load_mappings
+from hl_d365_assets.risk.config import RiskSettings
 from hl_d365_assets.settings import load_settings
 from hl_d365_assets.warehouse import ensure_schema, run_script, sql_file
 
@@ -46,11 +47,7 @@ def build_warehouse(path: Path, per_store: int, history_days: int) -> None:
 def score_day(path: Path, history_days: int) -> dict:
     """The measured part: both payments-side feature files for the bench day."""
     conn = duckdb.connect(str(path))
-    params = {
-        "first": BENCH_DAY,
-        "last": BENCH_DAY,
-        "window_start": BENCH_DAY - timedelta(days=history_days),
-    }
+    params = RiskSettings(window_days=history_days).feature_params(BENCH_DAY)
     seconds = {}
     for domain in ("payments", "settlement"):
         started = time.perf_counter()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, fields
+from datetime import date, timedelta
 
 import duckdb
 
@@ -17,6 +18,10 @@ import duckdb
 class RiskSettings:
     window_days: int = 28
     """Trailing days the features compare with and the model trains on (never the day scored)."""
+    amount_min_history_days: int = 3
+    """Days of the window a store's (or its legal entity's) paid sales must span before a
+    transaction's amount is held against them (amount_robust_z): a warehouse's first day or two
+    give too uncertain a spread (docs/risk-features-payments.md)."""
     alert_score: float = 60.0
     """Combined score (0..100) from which an entity alerts."""
     high_score: float = 90.0
@@ -47,6 +52,8 @@ class RiskSettings:
             raise ValueError("risk_settings.csv: need 0 <= model_floor < model_alert_score <= 1")
         if self.window_days < 1:
             raise ValueError("risk_settings.csv: window_days must be at least 1")
+        if self.amount_min_history_days < 0:
+            raise ValueError("risk_settings.csv: amount_min_history_days cannot be negative")
         if (
             self.risk_hold_max_open_high_alerts < 0
             or self.risk_hold_max_open_high_alerts_per_10k < 0
@@ -66,6 +73,15 @@ class RiskSettings:
     def params_hash(self) -> str:
         text = ",".join(f"{k}={v}" for k, v in sorted(self.model_params().items()))
         return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+    def feature_params(self, day: date) -> dict[str, date | int]:
+        """The parameters of a features file (sql/risk/features_<domain>.sql) scoring ``day``."""
+        return {
+            "first": day,
+            "last": day,
+            "window_start": day - timedelta(days=self.window_days),
+            "amount_min_history_days": self.amount_min_history_days,
+        }
 
     def score_params(self) -> dict[str, float]:
         """The settings the scoring SQL reads (sql/risk/write_scores.sql), as its parameters."""

@@ -50,11 +50,7 @@ def write_features(
     seconds = dict.fromkeys(DOMAINS, 0.0)
     for offset in range((last - first).days + 1):
         day = first + timedelta(days=offset)
-        params = {
-            "first": day,
-            "last": day,
-            "window_start": day - timedelta(days=settings.window_days),
-        }
+        params = settings.feature_params(day)
         for domain in DOMAINS:
             started = time.perf_counter()
             relative = f"risk/features_{domain}.sql"

@@ -164,9 +164,20 @@ HAVING coalesce(amount_bin, base_bin, tip_bin) IS NOT NULL;
 -- narrow history from making every ordinary value a deviation: an amount spread under 0.20 in
 -- ln (amounts within about 20 % of each other, a one-price store) counts as 0.20, a tip spread
 -- under a quarter of the median tip as that quarter. Also the store's keyed-in and swiped
--- shares of its paid till sales.
+-- shares of its paid till sales, and on how many days of the window the distribution's paid
+-- sales fell (the amount's cold start, below).
 CREATE OR REPLACE TEMP TABLE risk_pay_distributions AS
-WITH totals AS (
+WITH days_seen AS (
+    SELECT
+        CASE WHEN grouping(store_id) = 0 THEN 'store' ELSE 'legal_entity' END AS scope,
+        coalesce(store_id, legal_entity) AS scope_id,
+        channel,
+        count(DISTINCT business_date) AS history_days
+    FROM risk.payment_day_bins
+    WHERE business_date BETWEEN $window_start AND $first - 1 AND transactions > 0
+    GROUP BY GROUPING SETS ((store_id, channel), (legal_entity, channel))
+),
+totals AS (
     SELECT measure, scope, scope_id, channel, sum(transactions) AS total,
            sum(keyed_sales) AS keyed_sales, sum(swiped_sales) AS swiped_sales
     FROM risk_pay_histograms
@@ -218,6 +229,7 @@ SELECT
     a.scope_id,
     a.channel,
     a.total AS history_transactions,
+    coalesce(ds.history_days, 0) AS history_days,
     a.median_value AS median_ln_amount,
     a.mad_value AS mad_ln_amount,
     round(exp(a.median_value) - 1, 2)::DECIMAL(18, 2) AS median_amount,
@@ -228,6 +240,7 @@ SELECT
     t.mad_value AS mad_tip_ratio
 FROM stats AS a
 LEFT JOIN stats AS t ON t.measure = 'tip_ratio' AND t.scope = a.scope AND t.scope_id = a.scope_id AND t.channel = a.channel
+LEFT JOIN days_seen AS ds ON ds.scope = a.scope AND ds.scope_id = a.scope_id AND ds.channel = a.channel
 WHERE a.measure IN ('amount', 'base_amount') AND a.total > 0;
 
 -- The distributions a scored transaction is held against: its own channel's, from 20 transactions
@@ -601,12 +614,21 @@ GROUP BY business_date, store_id;
 -- merchant whose stores trade in two currencies has a wider distribution in base currency than
 -- any of its stores. The merchant's z is given in the evidence either way. Tipped sales also get
 -- their tip ratio, and its robust z once the store has 20 tipped sales of history.
+--
+-- A distribution counts only once its paid sales span $amount_min_history_days days of the
+-- window (mappings/risk_settings.csv): a warehouse's first day or two give a store a median and
+-- spread of one day's sales, whose upper MAD is too uncertain for a cut-off at 3.5 (seed 22's
+-- clean second day, one day of 150 sales at S001: a 433.22 sale at z 3.6, three at 3.0 or more;
+-- with two days of history the largest was 2.5). Until then the store's is replaced by its
+-- legal entity's, when that has the days (a new store of an established merchant), else the
+-- transaction has no amount_robust_z: no amount_outlier on a cold start.
 CREATE OR REPLACE TEMP TABLE risk_pay_amounts AS
 SELECT
     s.business_date, s.transaction_id, s.store_id, s.legal_entity, s.amount, s.currency,
     s.base_amount, s.tip_amount, s.transaction_type,
     ds.median_amount AS store_median, hd.history_days,
     de.median_amount AS entity_median, s.base_currency AS entity_currency,
+    ds.history_days AS store_days_seen, de.history_days AS entity_days_seen,
     (ln(1 + abs(s.amount)::DOUBLE) - ds.median_ln_amount) / nullif(1.4826 * ds.mad_ln_amount, 0) AS store_z,
     (ln(1 + abs(s.base_amount)::DOUBLE) - de.median_ln_amount) / nullif(1.4826 * de.mad_ln_amount, 0) AS entity_z,
     CASE WHEN s.transaction_type = 'SALE' AND s.tip_amount > 0 AND s.amount > s.tip_amount
@@ -619,17 +641,26 @@ LEFT JOIN risk_pay_baselines AS de
 LEFT JOIN risk_pay_history_days AS hd ON hd.store_id = s.store_id;
 
 INSERT INTO risk.features (business_date, domain, entity_kind, entity_id, store_id, legal_entity, feature, value, evidence, record_ids)
+WITH settled AS (
+    SELECT
+        *,
+        coalesce(
+            CASE WHEN store_days_seen >= $amount_min_history_days THEN store_z END,
+            CASE WHEN entity_days_seen >= $amount_min_history_days THEN entity_z END
+        ) AS amount_z
+    FROM risk_pay_amounts
+)
 SELECT
     business_date, 'payments', 'transaction', transaction_id, store_id, legal_entity,
-    'amount_robust_z', coalesce(store_z, entity_z),
+    'amount_robust_z', amount_z,
     amount || ' ' || currency || ' against a median of about ' || coalesce(store_median || ' ' || currency, '?')
         || ' at ' || store_id || ' (z ' || coalesce(round(store_z, 1)::VARCHAR, '?') || ') and '
         || coalesce(entity_median || ' ' || entity_currency, '?') || ' for ' || coalesce(legal_entity, '?')
         || ' (z ' || coalesce(round(entity_z, 1)::VARCHAR, '?') || ') over '
         || coalesce(history_days, 0) || ' days',
     ['transaction:' || transaction_id]
-FROM risk_pay_amounts
-WHERE coalesce(store_z, entity_z) IS NOT NULL;
+FROM settled
+WHERE amount_z IS NOT NULL;
 
 INSERT INTO risk.features (business_date, domain, entity_kind, entity_id, store_id, legal_entity, feature, value, evidence, record_ids)
 WITH tipped AS (
