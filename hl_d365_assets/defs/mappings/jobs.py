@@ -16,6 +16,9 @@ REPLAY_DAYS_TAG = "hl_d365/mapping_replay_days"
 """Tag the approving run gets: the business days (comma-separated) its value held back."""
 REPLAY_JOB_TAG = "hl_d365/mapping_replay_job"
 """Tag the approving run gets: the job that re-materialises those days."""
+REPLAY_ASSETS_TAG = "hl_d365/mapping_replay_assets"
+"""Tag the approving run gets when its kind's replay is unpartitioned assets (comma-separated
+keys, ``canonical/products``): the job runs once over them instead of over the held days."""
 
 
 class MappingDecisionConfig(dg.Config):
@@ -104,7 +107,16 @@ def decide_mapping_suggestion(
         raise dg.Failure(str(problem), allow_retries=False) from problem
     days = ",".join(d.isoformat() for d in approval.held_business_dates)
     context.instance.add_run_tags(
-        context.run_id, {REPLAY_DAYS_TAG: days, REPLAY_JOB_TAG: approval.replay_job}
+        context.run_id,
+        {
+            REPLAY_DAYS_TAG: days,
+            REPLAY_JOB_TAG: approval.replay_job,
+            **(
+                {REPLAY_ASSETS_TAG: ",".join(approval.replay_assets)}
+                if approval.replay_assets
+                else {}
+            ),
+        },
     )
     context.add_output_metadata(
         {
@@ -113,6 +125,7 @@ def decide_mapping_suggestion(
             "line_appended": approval.line,
             "held_business_days": days,
             "replay_job": approval.replay_job,
+            "replay_assets": ", ".join(approval.replay_assets) or "the held days",
         }
     )
 

@@ -1,0 +1,174 @@
+"""A Heartland Retail item whose D365 product carries another item number and no shared barcode
+stays unmatched (``product_unmatched_retail``); ``hl-d365 mappings suggest`` puts that D365
+product first, with its reason; approving writes one line to ``mappings/product_matches.csv``,
+and the product match, replayed as one run of ``product_matching_job`` over
+``canonical/products`` (the match is not per business day), pairs them and the exception
+clears. From the Launchpad, the replay sensor asks for exactly that run. Real components: the
+D365 and Retail simulators pulled by the production pulls, DuckDB, a Dagster instance."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from hl_d365_assets.cli import main
+from hl_d365_assets.defs.resources import build_resources
+from hl_d365_assets.mapping_copilot import queue
+from hl_d365_assets.sandbox.d365_simulator.entities import RELEASED_PRODUCTS
+from hl_d365_assets.settings import PROJECT_ROOT
+from hl_d365_assets_tests.held_days import launch_decision, replay_requests
+from hl_d365_assets_tests.product_world import ProductWorld
+
+ITEM_ID, PUBLIC_ID = "20478", "SKU-10478"  # Retail's "Heritage Serving Bowl", no D365 twin
+D365_ITEM = "HSB-2210"
+HEADER = "retail_item_id,d365_item_number,description,valid_from\n"
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[ProductWorld]:
+    """The sandbox catalogues, with the bowl released in D365 under an item number of its own,
+    a reworded name and no barcode: neither rule pairs it."""
+    world = ProductWorld.build(tmp_path)
+    mappings = tmp_path / "mappings"
+    shutil.copytree(PROJECT_ROOT / "mappings", mappings, ignore=shutil.ignore_patterns("*.py"))
+    world.settings = dataclasses.replace(world.settings, mappings_dir=mappings)
+    world.set_d365(
+        RELEASED_PRODUCTS,
+        {"dataAreaId": "usrt", "ItemNumber": D365_ITEM},
+        ProductNumber=D365_ITEM, SearchName="Serving Bowl, Heritage", ProductSubType="Product",
+        SalesPrice="24.99", UnitCost="11.20",
+    )  # fmt: skip
+    world.pull()
+    world.match()
+    yield world
+    world.close()
+
+
+def unmatched(world: ProductWorld) -> list[tuple]:
+    return world.query(
+        "SELECT status, detail FROM recon.exceptions WHERE kind = 'product_unmatched_retail' "
+        "AND source_keys = $keys",
+        {"keys": f"retail_item_id={ITEM_ID}, public_id={PUBLIC_ID}"},
+    )
+
+
+def test_an_unmatched_retail_item_is_suggested_approved_and_matched_by_the_cli(
+    world: ProductWorld,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    [(status, detail)] = unmatched(world)
+    assert status == "open" and "no D365 SKU of usrt has barcode" in detail
+    monkeypatch.setenv("HL_D365_DATA_DIR", str(world.settings.data_dir))
+    monkeypatch.setenv("HL_D365_MAPPINGS_DIR", str(world.settings.mappings_dir))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+
+    assert main(["mappings", "suggest"]) == 0
+    listed = capsys.readouterr().out
+    suggested = re.findall(
+        rf"^(MS_\w+) +open +product_match +{ITEM_ID} +(\d) +([\d.]+) +(.+)$\n^ +why: (.+)$",
+        listed,
+        re.MULTILINE,
+    )
+    [(first, rank, confidence, target, why)] = suggested
+    # Linen Apron, Ceramic Teapot and Gift Wrap Roll are D365 SKUs no item holds too, but
+    # nothing points to them: their names do not read like a serving bowl.
+    assert (rank, target) == ("1", f"{D365_ITEM} (Serving Bowl, Heritage)")
+    assert float(confidence) >= 0.9
+    assert why.startswith('"Heritage Serving Bowl" reads like "Serving Bowl, Heritage"')
+    # The other unmatched item (Studio Serving Bowl) reads like the same bowl, less well; it is
+    # a suggestion of its own value.
+    assert re.search(r"^MS_\w+ +open +product_match +20479 +1 ", listed, re.MULTILINE)
+    matches = world.settings.mappings_dir / "product_matches.csv"
+    assert matches.read_text() == HEADER
+
+    assert main(["mappings", "approve", first, "--by", "alice"]) == 0
+    approved = capsys.readouterr().out
+    [snapshot] = world.query("SELECT max(business_date) FROM raw.retail_items")[0]
+    assert matches.read_text() == (
+        HEADER + f"{ITEM_ID},{D365_ITEM},{ITEM_ID} (mapping suggestion {first}),{snapshot}\n"
+    )
+    assert "product_matching_job over canonical/products: SUCCESS" in approved
+    assert world.query(
+        "SELECT match_status, match_rule, item_number FROM canonical.products "
+        "WHERE retail_item_id = $item",
+        {"item": ITEM_ID},
+    ) == [("matched", "mapping_file", D365_ITEM)]
+    assert [status for status, _ in unmatched(world)] == ["cleared"]
+    assert main(["mappings", "suggest"]) == 0
+    assert f"product_match {ITEM_ID}" not in capsys.readouterr().out
+
+
+def test_approving_from_the_launchpad_replays_exactly_the_product_match(
+    world: ProductWorld,
+) -> None:
+    with world.warehouse.writer() as conn:
+        queue.refresh(conn, world.settings.mappings_dir)
+        [first] = [
+            s["suggestion_id"]
+            for s in queue.list_suggestions(conn)
+            if s["unmapped_value"] == ITEM_ID and s["suggestion_rank"] == 1
+        ]
+    resources = build_resources(world.settings)
+    with dg.DagsterInstance.ephemeral() as instance:
+        decided = launch_decision(instance, resources, first, "alice")
+        assert decided.success
+        [request] = replay_requests(instance, decided)
+        assert (request.job_name, request.partition_key, request.asset_selection) == (
+            "product_matching_job",
+            None,
+            [dg.AssetKey(["canonical", "products"])],
+        )
+        from hl_d365_assets.definitions import defs
+
+        replayed = (
+            defs.resolve_job_def(request.job_name)
+            .get_subset(asset_selection=set(request.asset_selection))
+            .execute_in_process(instance=instance, resources=resources, tags=request.tags)
+        )
+    assert replayed.success
+    assert [status for status, _ in unmatched(world)] == ["cleared"]
+
+
+def test_a_value_nothing_points_to_has_no_suggestion_and_the_list_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A payroll department code that reads like no department and no row (``7Q``): no three
+    suggestions at 0.00, and the list names the value with the reason there is none."""
+    import duckdb
+
+    from hl_d365_assets.mapping_copilot.kinds import targets_for, value_texts
+    from hl_d365_assets.mapping_copilot.suggestions import suggest
+    from hl_d365_assets.warehouse import ensure_schema
+
+    mappings = PROJECT_ROOT / "mappings"
+    kind = "payroll_department"
+    assert suggest(value_texts(mappings, kind, "", "7Q"), targets_for(mappings, kind, "")) == []
+
+    data = tmp_path / "data"
+    data.mkdir()
+    with duckdb.connect(str(data / "warehouse.duckdb")) as conn:
+        ensure_schema(conn)
+        conn.execute(
+            "INSERT INTO gl.payroll_journal_lines (business_date, journal_key, legal_entity, "
+            "currency, line_key, line_number, text, amount, debit_amount, credit_amount, "
+            "source_count, mapping_issue, run_key, pay_group, payroll_run_id, item_classes) "
+            "VALUES ('2026-11-06', 'J2', 'usrt', 'USD', 'L2', 1, 'wages', 1, 1, 0, 1, "
+            "'department 7Q has no row in mappings/payroll_departments.csv valid on "
+            "2026-11-06', 'R1', 'WEEKLY', 'P1', 'EARNING')"
+        )
+    monkeypatch.setenv("HL_D365_DATA_DIR", str(data))
+    monkeypatch.setenv("HL_D365_MAPPINGS_DIR", str(mappings))
+    assert main(["mappings", "suggest"]) == 0
+    said = "payroll_department 7Q: no suggestion: nothing in the mapping files or data points to a target"
+    out = capsys.readouterr().out
+    assert "1 unmapped value(s), 0 suggestion(s) (offline)" in out and said in out
+    assert main(["mappings", "list"]) == 0
+    assert said in capsys.readouterr().out
