@@ -172,3 +172,40 @@ def test_a_value_nothing_points_to_has_no_suggestion_and_the_list_says_so(
     assert "1 unmapped value(s), 0 suggestion(s) (offline)" in out and said in out
     assert main(["mappings", "list"]) == 0
     assert said in capsys.readouterr().out
+
+
+def test_a_row_of_product_matches_wins_over_the_barcode_and_the_newest_valid_row_applies(
+    world: ProductWorld,
+) -> None:
+    """The file is a person's decision: it pairs an item with a SKU its barcode would not, the
+    newest row valid on the Retail snapshot applies (a later-dated one waits), and a SKU two
+    items' rows name is paired by neither row (the rules apply to them as if unwritten)."""
+    [snapshot] = world.query("SELECT max(business_date) FROM raw.retail_items")[0]
+    (world.settings.mappings_dir / "product_matches.csv").write_text(
+        HEADER
+        + "20001,SKU-10481,Apron sold under the mug's UPC,2020-01-01\n"
+        + f"{ITEM_ID},SKU-10482,first guess,2020-01-01\n"
+        + f"{ITEM_ID},{D365_ITEM},the bowl,{snapshot}\n"
+        + "20479,SKU-10483,from next year,2099-01-01\n"
+        + "20002,SKU-10480,two items name one SKU,2020-01-01\n"
+        + "20003,SKU-10480,two items name one SKU,2020-01-01\n"
+    )
+
+    world.match()
+
+    paired = world.query(
+        "SELECT retail_item_id, item_number, match_rule FROM canonical.products "
+        "WHERE retail_item_id IN ('20001', $item, '20479', '20002', '20003') ORDER BY 1",
+        {"item": ITEM_ID},
+    )
+    assert paired == [
+        ("20001", "SKU-10481", "mapping_file"),
+        ("20002", "SKU-10002", "barcode"),
+        ("20003", "SKU-10003", "barcode"),
+        (ITEM_ID, D365_ITEM, "mapping_file"),
+        ("20479", None, None),
+    ]
+    # The mug's D365 SKU lost its item to the file's row: now on one side only.
+    assert world.query(
+        "SELECT match_status FROM canonical.products WHERE item_number = 'SKU-10001'"
+    ) == [("unmatched_d365",)]
