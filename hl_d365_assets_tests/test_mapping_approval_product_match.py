@@ -85,7 +85,7 @@ def test_an_unmatched_retail_item_is_suggested_approved_and_matched_by_the_cli(
     assert why.startswith('"Heritage Serving Bowl" reads like "Serving Bowl, Heritage"')
     # The other unmatched item (Studio Serving Bowl) reads like the same bowl, less well; it is
     # a suggestion of its own value.
-    assert re.search(r"^MS_\w+ +open +product_match +20479 +1 ", listed, re.MULTILINE)
+    [other] = re.findall(r"^(MS_\w+) +open +product_match +20479 +1 ", listed, re.MULTILINE)
     matches = world.settings.mappings_dir / "product_matches.csv"
     assert matches.read_text() == HEADER
 
@@ -102,6 +102,13 @@ def test_an_unmatched_retail_item_is_suggested_approved_and_matched_by_the_cli(
         {"item": ITEM_ID},
     ) == [("matched", "mapping_file", D365_ITEM)]
     assert [status for status, _ in unmatched(world)] == ["cleared"]
+    # The studio bowl's suggestion names the SKU the heritage bowl now holds: a second row would
+    # pair neither, so it is refused and nothing is written.
+    assert main(["mappings", "approve", other, "--by", "alice"]) == 1
+    assert f"D365 item {D365_ITEM} is already paired with Retail item {ITEM_ID}" in (
+        capsys.readouterr().err
+    )
+    assert matches.read_text().count(D365_ITEM) == 1
     assert main(["mappings", "suggest"]) == 0
     assert f"product_match {ITEM_ID}" not in capsys.readouterr().out
 
