@@ -179,6 +179,20 @@ def test_a_value_nothing_points_to_has_no_suggestion_and_the_list_says_so(
     assert "1 unmapped value(s), 0 suggestion(s) (offline)" in out and said in out
     assert main(["mappings", "list"]) == 0
     assert said in capsys.readouterr().out
+    # The same in the UI: the refresh run's metadata.
+    from hl_d365_assets.definitions import defs
+    from hl_d365_assets.settings import load_settings
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        refreshed = defs.resolve_job_def("suggest_mappings_job").execute_in_process(
+            instance=instance, resources=build_resources(load_settings())
+        )
+    [listed] = [
+        e.step_output_data.metadata["no_suggestion"].value
+        for e in refreshed.all_events
+        if e.is_successful_output
+    ]
+    assert listed == f"- {said}"
 
 
 def test_a_row_of_product_matches_wins_over_the_barcode_and_the_newest_valid_row_applies(

@@ -177,12 +177,11 @@ def run(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-NO_SUGGESTION = "no suggestion: nothing in the mapping files or data points to a target"
-
-
 def _print(suggestions: list[dict], unsuggested: list[str] = ()) -> None:
-    """The suggestions, then each unmapped value nothing pointed to, said so rather than left
-    out (a value missing from the list would read as mapped)."""
+    """Each unmapped value nothing pointed to, said so rather than left out (a value missing
+    from the list would read as mapped), then the suggestions."""
+    from hl_d365_assets.mapping_copilot.queue import NO_SUGGESTION
+
     for value in unsuggested:
         print(f"{value}: {NO_SUGGESTION}")
     if not suggestions:

@@ -37,6 +37,8 @@ from hl_d365_assets.mapping_copilot.suggestions import TOP, suggest
 from hl_d365_assets.warehouse import sql_file, transaction
 
 STATUSES = ("open", "approved", "rejected")
+NO_SUGGESTION = "no suggestion: nothing in the mapping files or data points to a target"
+"""What the list says of a value :func:`unsuggested_values` returns."""
 
 
 class DecisionRefused(RuntimeError):

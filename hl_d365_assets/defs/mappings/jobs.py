@@ -51,6 +51,7 @@ def refresh_mapping_suggestions(
         with warehouse.writer() as conn:
             report = queue.refresh(conn, Path(mappings.directory), advisor)
             shown = queue.list_suggestions(conn, "open")
+            unsuggested = queue.unsuggested_values(conn, Path(mappings.directory))
     finally:
         if advisor is not None:
             advisor.close()
@@ -65,6 +66,10 @@ def refresh_mapping_suggestions(
                     for s in shown
                 )
                 or "none"
+            ),
+            # Said, not left out: a value missing from the list would read as mapped.
+            "no_suggestion": dg.MetadataValue.md(
+                "\n".join(f"- {value}: {queue.NO_SUGGESTION}" for value in unsuggested) or "none"
             ),
         }
     )
