@@ -230,3 +230,19 @@ def test_a_row_of_product_matches_wins_over_the_barcode_and_the_newest_valid_row
     assert world.query(
         "SELECT match_status FROM canonical.products WHERE item_number = 'SKU-10001'"
     ) == [("unmatched_d365",)]
+
+
+def test_the_evaluation_does_not_hold_out_product_matches(tmp_path: Path) -> None:
+    """A held-out pair's SKU is in no other row of the file, and the candidates are the
+    warehouse's D365 SKUs, which the file-only evaluation does not read: no figure at all,
+    rather than a zero that says nothing."""
+    from hl_d365_assets.mapping_copilot.evaluation import evaluate
+
+    mappings = tmp_path / "mappings"
+    shutil.copytree(PROJECT_ROOT / "mappings", mappings, ignore=shutil.ignore_patterns("*.py"))
+    (mappings / "product_matches.csv").write_text(
+        HEADER + "".join(f"2{n:04},HSB-{n},bowl {n},2026-11-20\n" for n in range(20))
+    )
+    report = evaluate(mappings, rounds=1)
+    assert "product_match" not in report.by_kind
+    assert report.by_kind["retail_payment_type"].held_out > 0

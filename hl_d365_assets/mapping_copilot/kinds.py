@@ -286,10 +286,10 @@ def store_dimension_targets(directory: Path, context: str, rows: list[Row]) -> l
 
 
 def product_match_targets(directory: Path, context: str, rows: list[Row]) -> list[Target]:
-    """The D365 item numbers product_matches.csv already names. The co-pilot does not suggest
-    from these: a Retail item's candidates are the D365 SKUs in the warehouse that no item holds
-    (:mod:`~hl_d365_assets.mapping_copilot.product_matches`); this keeps the kind's file readable
-    as targets like every other kind's (the approval's checks, a held-out evaluation)."""
+    """The D365 item numbers product_matches.csv already names, as every kind reads its file
+    (:func:`targets_for`). The co-pilot does not suggest from these (each names a SKU another
+    item holds): a Retail item's candidates are the D365 SKUs in the warehouse that no item holds
+    (:mod:`~hl_d365_assets.mapping_copilot.product_matches`), and the evaluation skips the kind."""
     cols = ("d365_item_number",)
     return _merge(
         [_target(cols, (r["d365_item_number"],), r["d365_item_number"], [r["description"]])
