@@ -246,3 +246,16 @@ def test_the_evaluation_does_not_hold_out_product_matches(tmp_path: Path) -> Non
     report = evaluate(mappings, rounds=1)
     assert "product_match" not in report.by_kind
     assert report.by_kind["retail_payment_type"].held_out > 0
+
+
+def test_the_shortlist_reads_names_not_item_numbers_issued_in_sequence(
+    world: ProductWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SKU-10481 (Linen Apron) reads like SKU-10478 as a code, HSB-2210 does not; a shortlist of
+    one keeps the bowl all the same, and the bowl is what is suggested."""
+    from hl_d365_assets.mapping_copilot import product_matches
+
+    monkeypatch.setattr(product_matches, "SHORTLIST", 1)
+    with world.warehouse.writer() as conn:
+        [suggestion] = product_matches.suggest_skus(conn, ITEM_ID, 3)
+    assert suggestion.target.as_dict == {"d365_item_number": D365_ITEM}

@@ -30,7 +30,7 @@ from hl_d365_assets.warehouse import sql_file
 
 KIND = "product_match"
 SHORTLIST = 25
-"""SKUs scored per item, after the SQL's Jaro-Winkler shortlist."""
+"""SKUs scored per item, after the SQL's shortlist (shared number, shared words, Jaro-Winkler)."""
 MIN_SCORE = 0.55
 """The weakest match shown. Of the 102,696 pairs of the sandbox catalogue's 480 descriptions
 that share no word, the closest scores 0.52 (``Heritage Headphones``, ``Vintage Phone Case``);
