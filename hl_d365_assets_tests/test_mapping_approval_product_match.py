@@ -259,3 +259,12 @@ def test_the_shortlist_reads_names_not_item_numbers_issued_in_sequence(
     with world.warehouse.writer() as conn:
         [suggestion] = product_matches.suggest_skus(conn, ITEM_ID, 3)
     assert suggestion.target.as_dict == {"d365_item_number": D365_ITEM}
+
+
+def test_item_numbers_count_only_as_one_code_written_two_ways() -> None:
+    from hl_d365_assets.mapping_copilot.product_matches import same_number
+
+    assert same_number("SKU-10478", "HL-10478") == "10478"
+    assert same_number("ab-12", "AB12") == "AB12"
+    assert same_number("SKU-10478", "SKU-10481") is None  # issued in sequence: no evidence
+    assert same_number("A-12", "B-12") is None  # two digits say nothing
