@@ -117,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
             with warehouse.writer() as conn:
                 report = queue.refresh(conn, settings.mappings_dir, advisor)
                 shown = queue.list_suggestions(conn, "open")
+                unsuggested = queue.unsuggested_values(conn, settings.mappings_dir)
         finally:
             if advisor is not None:
                 advisor.close()
@@ -126,11 +127,16 @@ def run(args: argparse.Namespace) -> int:
         )
         for value in report.awaiting_replay:
             print(f"already in its mapping file, waiting for its days to be rebuilt: {value}")
-        _print(shown)
+        _print(shown, unsuggested)
         return 0
     if args.mappings_command == "list":
         with warehouse.writer() as conn:
-            _print(queue.list_suggestions(conn, None if args.status == "all" else args.status))
+            _print(
+                queue.list_suggestions(conn, None if args.status == "all" else args.status),
+                queue.unsuggested_values(conn, settings.mappings_dir)
+                if args.status in ("open", "all")
+                else [],
+            )
         return 0
     try:
         with warehouse.writer() as conn:
@@ -147,6 +153,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"{approval.suggestion_id} approved by {who}: appended to {approval.mapping_file}:")
     print(f"  {approval.line}")
     days = ", ".join(d.isoformat() for d in approval.held_business_dates)
+    if approval.replay_assets:
+        days = f"{', '.join(approval.replay_assets)} (rebuilt whole; found on {days})"
     if args.no_replay:
         print(f"held days not rebuilt (--no-replay): {days}")
         return 0
@@ -158,11 +166,24 @@ def run(args: argparse.Namespace) -> int:
         print(message, flush=True)
 
     instance = project_instance(settings, say)
-    ok = replay_days(settings, instance, approval.replay_job, approval.held_business_dates, say)
+    ok = replay_days(
+        settings,
+        instance,
+        approval.replay_job,
+        approval.held_business_dates,
+        say,
+        approval.replay_assets,
+    )
     return 0 if ok else 1
 
 
-def _print(suggestions: list[dict]) -> None:
+def _print(suggestions: list[dict], unsuggested: list[str] = ()) -> None:
+    """Each unmapped value nothing pointed to, said so rather than left out (a value missing
+    from the list would read as mapped), then the suggestions."""
+    from hl_d365_assets.mapping_copilot.queue import NO_SUGGESTION
+
+    for value in unsuggested:
+        print(f"{value}: {NO_SUGGESTION}")
     if not suggestions:
         print("no suggestions")
         return

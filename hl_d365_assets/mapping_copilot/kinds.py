@@ -62,6 +62,10 @@ class MappingKind:
     """Columns that narrow a row to part of the data (``payment_methods.csv``'s ``store_id``).
     A suggested row leaves them blank, so it maps the value everywhere; a row with one filled in
     maps it only there, and does not make the value mapped for the rest."""
+    replay_assets: tuple[str, ...] = ()
+    """Unpartitioned assets (``canonical/products``) the replay rebuilds whole, in one run of
+    ``replay_job`` over exactly them, instead of the held partitions: a match that is not per
+    business day holds no day."""
 
     def key_of(self, row: Row) -> tuple[str, str]:
         """(context, value) of an existing row: the context is empty for single-key files."""
@@ -282,6 +286,18 @@ def store_dimension_targets(directory: Path, context: str, rows: list[Row]) -> l
     return _merge(found)
 
 
+def product_match_targets(directory: Path, context: str, rows: list[Row]) -> list[Target]:
+    """The D365 item numbers product_matches.csv already names, as every kind reads its file
+    (:func:`targets_for`). The co-pilot does not suggest from these (each names a SKU another
+    item holds): a Retail item's candidates are the D365 SKUs in the warehouse that no item holds
+    (:mod:`~hl_d365_assets.mapping_copilot.product_matches`), and the evaluation skips the kind."""
+    cols = ("d365_item_number",)
+    return _merge(
+        [_target(cols, (r["d365_item_number"],), r["d365_item_number"], [r["description"]])
+         for r in rows]
+    )  # fmt: skip
+
+
 TargetBuilder = Callable[[Path, str, list[Row]], list[Target]]
 
 KINDS: dict[str, tuple[MappingKind, TargetBuilder]] = {
@@ -315,6 +331,11 @@ KINDS: dict[str, tuple[MappingKind, TargetBuilder]] = {
         (MappingKind("payroll_location_dimension", "gl_store_dimensions.csv",
                      ("dimension", "store_id"), ("dimension", "value"), description_column="",
                      replay_job="payroll_job"), store_dimension_targets),
+        # A Heartland Retail item the product match left unmatched: the match is rebuilt whole
+        # (not per day), so its replay is one run of the product-matching asset.
+        (MappingKind("product_match", "product_matches.csv", ("retail_item_id",),
+                     ("d365_item_number",), replay_job="product_matching_job",
+                     replay_assets=("canonical/products",)), product_match_targets),
     )
 }  # fmt: skip
 """Every kind the suggestions cover, by the name ``ops.mapping_suggestions.mapping_kind`` holds."""

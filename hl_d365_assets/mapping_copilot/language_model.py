@@ -71,7 +71,8 @@ def shareable(value: str) -> bool:
 
 
 def target_problem(mappings_dir: Path, target: Mapping[str, str]) -> str | None:
-    """Why a target may not be shown: an account outside the chart, a dimension value D365 lacks."""
+    """Why a target may not be shown: an account outside the chart, a dimension value D365 lacks,
+    a D365 item another Retail item is already paired with."""
     account = target.get("main_account")
     if account is not None and account not in {
         r["main_account"] for r in read_rows(mappings_dir, "gl_main_accounts.csv")
@@ -88,6 +89,20 @@ def target_problem(mappings_dir: Path, target: Mapping[str, str]) -> str | None:
         (r["dimension"], r["value"]) for r in read_rows(mappings_dir, "gl_dimension_values.csv")
     }:
         return f"{dimension} {value} is not in gl_dimension_values.csv"
+    item = target.get("d365_item_number")
+    holders = (
+        sorted(
+            r["retail_item_id"]
+            for r in read_rows(mappings_dir, "product_matches.csv")
+            if r["d365_item_number"].strip() == item
+        )
+        if item is not None
+        else []
+    )
+    if holders:
+        # A SKU two items' rows name pairs neither (write_products.sql): a second approval would
+        # undo the first.
+        return f"D365 item {item} is already paired with Retail item {', '.join(holders)} in product_matches.csv"
     if target.get("dimensions", "none") not in ("none", "store", "department"):
         return f"dimensions {target['dimensions']} is not none, store or department"
     return None

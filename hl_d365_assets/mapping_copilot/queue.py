@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from hl_d365_assets.mapping_copilot import field_mappings
+from hl_d365_assets.mapping_copilot import field_mappings, product_matches
 from hl_d365_assets.mapping_copilot.evidence import evidence_for
 from hl_d365_assets.mapping_copilot.kinds import (
     KINDS,
@@ -37,6 +37,8 @@ from hl_d365_assets.mapping_files import append_row
 from hl_d365_assets.warehouse import sql_file, transaction
 
 STATUSES = ("open", "approved", "rejected")
+NO_SUGGESTION = "no suggestion: nothing in the mapping files or data points to a target"
+"""What the list says of a value :func:`unsuggested_values` returns."""
 
 
 class DecisionRefused(RuntimeError):
@@ -60,6 +62,8 @@ class Approval:
     valid_from: date
     held_business_dates: list[date]
     replay_job: str
+    replay_assets: tuple[str, ...] = ()
+    """Unpartitioned assets the replay rebuilds whole instead of the held days' partitions."""
 
 
 def suggestion_id(kind: str, context: str, value: str, target: tuple) -> str:
@@ -84,6 +88,26 @@ def _already_mapped(mappings_dir: Path, kind_name: str, context: str, value: str
     )
 
 
+def _named(kind_name: str, context: str, value: str) -> str:
+    return f"{kind_name} {context} {value}".replace("  ", " ")
+
+
+def unsuggested_values(conn: duckdb.DuckDBPyConnection, mappings_dir: Path) -> list[str]:
+    """Values the checks report unmapped now with no suggestion in the queue (open or decided)
+    and no row in their file yet: the ones nothing pointed to when the queue was refreshed."""
+    suggested = {
+        (s["mapping_kind"], s["context"], s["unmapped_value"]) for s in list_suggestions(conn, None)
+    }
+    return [
+        _named(kind_name, context, value)
+        for kind_name, context, value, _, _ in conn.execute(
+            sql_file("ops/list_unmapped_values.sql")
+        ).fetchall()
+        if (kind_name, context, value) not in suggested
+        and not _already_mapped(mappings_dir, kind_name, context, value)
+    ]
+
+
 def refresh(
     conn: duckdb.DuckDBPyConnection,
     mappings_dir: Path,
@@ -98,15 +122,19 @@ def refresh(
         kind = KINDS[kind_name][0]
         if _already_mapped(mappings_dir, kind_name, context, value):
             awaiting += 1
-            awaiting_values.append(f"{kind_name} {context} {value}".replace("  ", " "))
+            awaiting_values.append(_named(kind_name, context, value))
             continue
-        targets = targets_for(mappings_dir, kind_name, context)
-        ranked = suggest(
-            value_texts(mappings_dir, kind_name, context, value),
-            targets,
-            evidence_for(conn, kind_name, context, value, mappings_dir),
-            top=CANDIDATES_SHOWN,
-        )
+        if kind_name == product_matches.KIND:
+            ranked = product_matches.suggest_skus(conn, value, CANDIDATES_SHOWN)
+            targets = [s.target for s in ranked]
+        else:
+            targets = targets_for(mappings_dir, kind_name, context)
+            ranked = suggest(
+                value_texts(mappings_dir, kind_name, context, value),
+                targets,
+                evidence_for(conn, kind_name, context, value, mappings_dir),
+                top=CANDIDATES_SHOWN,
+            )
         final = (
             advisor.advise(mappings_dir, (kind_name, kind.file, context, value), ranked, targets)
             if advisor is not None
@@ -203,7 +231,12 @@ def approve(
         ).fetchall()
         # The file last: if it refuses (the mapping is already there), the decision rolls back.
         line = append_row(mappings_dir / file, row, (*unique_by, "valid_from"))
-    return Approval(sid, file, line, start, days, suggestion["replay_job"])
+    replay_assets = (
+        KINDS[suggestion["mapping_kind"]][0].replay_assets
+        if suggestion["mapping_kind"] in KINDS
+        else ()
+    )
+    return Approval(sid, file, line, start, days, suggestion["replay_job"], replay_assets)
 
 
 def reject(

@@ -34,9 +34,16 @@ def day_ranges(days: Iterable[date]) -> list[tuple[date, date]]:
 
 
 def replay_days(
-    settings: Settings, instance: dg.DagsterInstance, job_name: str, days: list[date], say: Say
+    settings: Settings,
+    instance: dg.DagsterInstance,
+    job_name: str,
+    days: list[date],
+    say: Say,
+    assets: tuple[str, ...] = (),
 ) -> bool:
-    """Rebuild ``days`` with ``job_name`` in ``instance``; whether every run succeeded.
+    """Rebuild ``days`` with ``job_name`` in ``instance``; whether every run succeeded. With
+    ``assets`` (unpartitioned asset keys, ``canonical/products``), one run of the job over
+    exactly those assets instead: a match rebuilt whole holds no day of its own.
 
     The runs get the resources of ``settings`` (the warehouse and mapping files the approval
     wrote to), not those the definitions were loaded with in this process."""
@@ -44,6 +51,17 @@ def replay_days(
     from hl_d365_assets.defs.resources import build_resources
 
     resources = build_resources(settings)
+    if assets:
+        # Subset first: execute_in_process(asset_selection=…) re-binds the assets' own resources
+        # and refuses the ones given here.
+        job = defs.resolve_job_def(job_name).get_subset(
+            asset_selection={dg.AssetKey.from_user_string(a) for a in assets}
+        )
+        result = job.execute_in_process(
+            instance=instance, resources=resources, raise_on_error=False, run_config=QUIET_CONSOLE
+        )
+        say(f"{job_name} over {', '.join(assets)}: {'SUCCESS' if result.success else 'FAILURE'}")
+        return result.success
     succeeded = True
     for first, last in day_ranges(days):
         if job_name == JOB_BY_SOURCE["landing"]:

@@ -49,7 +49,10 @@ def suggest(
     top: int = TOP,
 ) -> list[Suggestion]:
     """The ``top`` best targets for the value (``value_texts[0]``, then what the mapping files
-    say of it: :func:`~hl_d365_assets.mapping_copilot.kinds.value_texts`), best first."""
+    say of it: :func:`~hl_d365_assets.mapping_copilot.kinds.value_texts`), best first.
+
+    A target nothing points to (no text alike, no record fitting: a confidence of 0.00) is no
+    suggestion: none may be the answer, and a list of three zeros would read as three guesses."""
     value = value_texts[0]
     ranked = []
     for place, target in enumerate(targets):
@@ -63,6 +66,7 @@ def suggest(
             pointing = evidence.fitting(target)
             score = EVIDENCE_WEIGHT * pointing / evidence.records + (1 - EVIDENCE_WEIGHT) * score
             reason += "; " + evidence.words(target, pointing, evidence.records)
-        ranked.append((-round(score, 6), place, Suggestion(target, round(score, 3), reason)))
+        if round(score, 3) > 0:
+            ranked.append((-round(score, 6), place, Suggestion(target, round(score, 3), reason)))
     ranked.sort(key=lambda item: item[:2])
     return [suggestion for *_, suggestion in ranked[:top]]

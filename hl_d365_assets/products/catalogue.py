@@ -2,7 +2,9 @@
 
 A Heartland Retail item is one SKU; a D365 SKU is an item number and five product-dimension ids
 (blank for a product without variants; a product master's SKUs are its variants, a Retail
-grid's cells). The pair is found by the most specific identifier first (reference
+grid's cells). A pair finance wrote into mappings/product_matches.csv (a person's decision,
+often an approved co-pilot suggestion) comes before any rule. Then the pair is found by the most
+specific identifier first (reference
 d365-entities-wave2.md §2): a D365 barcode equal to the item's UPC, then the item number equal
 to the item's public_id, for SKUs without variants. A barcode claimed by two D365 SKUs (or two
 Retail items) is ambiguous: D365 does not stop it, and picking one would send the wrong
@@ -39,7 +41,7 @@ class CatalogueMatch:
             **{status: self.by_status.get(status, 0) for status in MATCH_STATUSES},
             **{
                 f"matched_by_{rule}": self.by_rule.get(rule, 0)
-                for rule in ("barcode", "item_number")
+                for rule in ("mapping_file", "barcode", "item_number")
             },
             "ambiguous_barcodes": self.ambiguous_barcodes,
             "exceptions_date": self.business_date.isoformat(),
@@ -47,8 +49,9 @@ class CatalogueMatch:
 
 
 def load_product_settings(conn: duckdb.DuckDBPyConnection, mappings_dir: str) -> dict[str, str]:
-    """Load ref.product_sync and ref.product_sync_fields; the named settings."""
-    for name in ("product_sync", "product_sync_fields"):
+    """Load ref.product_sync, ref.product_sync_fields and ref.product_matches (finance's explicit
+    pairs, which the match reads first); the named settings."""
+    for name in ("product_sync", "product_sync_fields", "product_matches"):
         run_script(conn, sql_file(f"ref/load_{name}.sql"), {"dir": str(mappings_dir)})
     return dict(conn.execute("SELECT name, value FROM ref.product_sync").fetchall())
 

@@ -61,7 +61,7 @@ COMMENT ON COLUMN canonical.products.retail_active IS 'Active in Retail. Source:
 COMMENT ON COLUMN canonical.products.grid_id IS 'Retail item grid the item is a cell of (a D365 product master''s variant), NULL when none. Source: raw.retail_items(grid_id)';
 COMMENT ON COLUMN canonical.products.grid_size IS 'The item''s size in its grid. Source: raw.retail_items(size)';
 COMMENT ON COLUMN canonical.products.grid_color IS 'The item''s colour in its grid. Source: raw.retail_items(color)';
-COMMENT ON COLUMN canonical.products.match_rule IS 'barcode (a D365 barcode equals the Retail UPC, compared as GTIN-14 digits, each side unique) or item_number (public_id = item number, for a SKU without variants when no barcode matched); NULL when not matched.';
+COMMENT ON COLUMN canonical.products.match_rule IS 'mapping_file (a person paired them in mappings/product_matches.csv: wins over the rules), barcode (a D365 barcode equals the Retail UPC, compared as GTIN-14 digits, each side unique) or item_number (public_id = item number, for a SKU without variants when no barcode matched); NULL when not matched.';
 COMMENT ON COLUMN canonical.products.match_status IS 'matched, unmatched_d365 (no Retail item: the product sync creates it), unmatched_retail (no D365 SKU), or ambiguous_barcode (its barcode is claimed by two D365 SKUs or two Retail items: never matched by guess).';
 COMMENT ON COLUMN canonical.products.match_detail IS 'Why a row is unmatched or ambiguous, naming the other claimants; NULL when matched.';
 COMMENT ON COLUMN canonical.products.d365_pulled_at IS 'When the D365 pull the SKU comes from started. Source: raw.d365_released_products(pulled_at)';

@@ -1,5 +1,8 @@
 -- Rebuild canonical.products: the D365 SKUs of $company against the newest Heartland Retail item
--- snapshot. Unique identifiers first: a D365 barcode equal to a Retail UPC (as GTIN-14 digits)
+-- snapshot. A person's explicit pair first: the newest row of ref.product_matches valid on the
+-- snapshot names the D365 item number (a SKU without variants) of a Retail item; it wins over
+-- both rules below, and over a barcode claimed twice. A SKU two items' rows name pairs neither.
+-- Then unique identifiers: a D365 barcode equal to a Retail UPC (as GTIN-14 digits)
 -- pairs them, when the barcode names one SKU and one item. A barcode two SKUs (or two items)
 -- claim is ambiguous: every SKU and item carrying it is held out of matching, by barcode and
 -- by item number alike, and listed, never paired by guess. Then item number = public_id, for
@@ -93,8 +96,27 @@ WITH sku_keys AS (
     ) AS free
     FROM product_d365_skus AS s
 ),
+explicit AS (
+    SELECT m.retail_item_id AS item_id, m.d365_item_number
+    FROM ref.product_matches AS m
+    WHERE m.valid_from <= (SELECT max(business_date) FROM product_retail_items)
+    QUALIFY row_number() OVER (PARTITION BY m.retail_item_id ORDER BY m.valid_from DESC) = 1
+),
+by_mapping_file AS (
+    SELECT s.legal_entity, s.item_number, s.product_color_id, s.product_size_id, s.product_style_id,
+           s.product_configuration_id, s.product_version_id, r.item_id, NULL AS barcode,
+           'mapping_file' AS match_rule
+    FROM explicit AS e
+    JOIN product_retail_items AS r USING (item_id)
+    JOIN product_d365_skus AS s ON s.item_number = e.d365_item_number
+    WHERE s.product_subtype <> 'ProductVariant'
+      AND e.d365_item_number NOT IN (
+          SELECT d365_item_number FROM explicit GROUP BY d365_item_number HAVING count(*) > 1)
+),
 free_items AS (
-    SELECT * FROM product_retail_items WHERE item_id NOT IN (SELECT item_id FROM product_held_items)
+    SELECT * FROM product_retail_items
+    WHERE item_id NOT IN (SELECT item_id FROM product_held_items)
+      AND item_id NOT IN (SELECT item_id FROM by_mapping_file)
 ),
 by_barcode AS (
     SELECT b.legal_entity, b.item_number, b.product_color_id, b.product_size_id, b.product_style_id,
@@ -102,6 +124,7 @@ by_barcode AS (
     FROM product_d365_barcodes AS b
     JOIN free_items AS r USING (gtin)
     WHERE b.gtin NOT IN (SELECT gtin FROM product_ambiguous_gtins)
+      AND (b.legal_entity, b.item_number) NOT IN (SELECT (legal_entity, item_number) FROM by_mapping_file)
     QUALIFY row_number() OVER (PARTITION BY r.item_id ORDER BY b.is_default DESC, b.barcode) = 1
 ),
 by_item_number AS (
@@ -111,11 +134,12 @@ by_item_number AS (
     JOIN free_items AS r ON r.public_id = s.item_number
     WHERE s.free AND s.product_subtype <> 'ProductVariant'
       AND (s.legal_entity, s.item_number) NOT IN (SELECT (legal_entity, item_number) FROM by_barcode)
+      AND (s.legal_entity, s.item_number) NOT IN (SELECT (legal_entity, item_number) FROM by_mapping_file)
       AND r.item_id NOT IN (SELECT item_id FROM by_barcode)
       AND s.item_number NOT IN (
           SELECT public_id FROM free_items GROUP BY public_id HAVING count(*) > 1)
 )
-SELECT * FROM by_barcode UNION ALL SELECT * FROM by_item_number;
+SELECT * FROM by_mapping_file UNION ALL SELECT * FROM by_barcode UNION ALL SELECT * FROM by_item_number;
 
 DELETE FROM canonical.products;
 

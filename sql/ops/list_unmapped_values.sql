@@ -1,7 +1,9 @@
 -- Every value the checks report unmapped, with the business days whose records it holds back and
 -- how many records carry it: read from the mapping_issue of the canonical tables and the GL and
 -- payroll journal lines (the words count_mapping_issues.sql and the journals' checks show). A
--- store (or payroll location) without a dimension value is named by the store and dimension.
+-- store (or payroll location) without a dimension value is named by the store and dimension. A
+-- Heartland Retail item the product match paired with no D365 SKU (product_unmatched_retail) is
+-- named by its item id, dated by the Retail snapshot it was found in.
 WITH issues AS (
     SELECT business_date, unnest(string_split(mapping_issue, '; ')) AS issue
     FROM canonical.pos_tenders WHERE mapping_issue IS NOT NULL
@@ -87,5 +89,10 @@ SELECT mapping_kind, context, unmapped_value,
        count(*) AS held_records
 FROM parsed
 WHERE mapping_kind IS NOT NULL AND unmapped_value NOT IN ('', '(empty)', '(none)')
+GROUP BY ALL
+UNION ALL
+SELECT 'product_match', '', retail_item_id, list(DISTINCT retail_snapshot_date), count(*)
+FROM canonical.products
+WHERE match_status = 'unmatched_retail'
 GROUP BY ALL
 ORDER BY mapping_kind, context, unmapped_value

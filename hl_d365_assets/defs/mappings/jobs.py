@@ -16,6 +16,9 @@ REPLAY_DAYS_TAG = "hl_d365/mapping_replay_days"
 """Tag the approving run gets: the business days (comma-separated) its value held back."""
 REPLAY_JOB_TAG = "hl_d365/mapping_replay_job"
 """Tag the approving run gets: the job that re-materialises those days."""
+REPLAY_ASSETS_TAG = "hl_d365/mapping_replay_assets"
+"""Tag the approving run gets when its kind's replay is unpartitioned assets (comma-separated
+keys, ``canonical/products``): the job runs once over them instead of over the held days."""
 
 
 class MappingDecisionConfig(dg.Config):
@@ -48,6 +51,7 @@ def refresh_mapping_suggestions(
         with warehouse.writer() as conn:
             report = queue.refresh(conn, Path(mappings.directory), advisor)
             shown = queue.list_suggestions(conn, "open")
+            unsuggested = queue.unsuggested_values(conn, Path(mappings.directory))
     finally:
         if advisor is not None:
             advisor.close()
@@ -62,6 +66,10 @@ def refresh_mapping_suggestions(
                     for s in shown
                 )
                 or "none"
+            ),
+            # Said, not left out: a value missing from the list would read as mapped.
+            "no_suggestion": dg.MetadataValue.md(
+                "\n".join(f"- {value}: {queue.NO_SUGGESTION}" for value in unsuggested) or "none"
             ),
         }
     )
@@ -104,7 +112,16 @@ def decide_mapping_suggestion(
         raise dg.Failure(str(problem), allow_retries=False) from problem
     days = ",".join(d.isoformat() for d in approval.held_business_dates)
     context.instance.add_run_tags(
-        context.run_id, {REPLAY_DAYS_TAG: days, REPLAY_JOB_TAG: approval.replay_job}
+        context.run_id,
+        {
+            REPLAY_DAYS_TAG: days,
+            REPLAY_JOB_TAG: approval.replay_job,
+            **(
+                {REPLAY_ASSETS_TAG: ",".join(approval.replay_assets)}
+                if approval.replay_assets
+                else {}
+            ),
+        },
     )
     context.add_output_metadata(
         {
@@ -113,6 +130,7 @@ def decide_mapping_suggestion(
             "line_appended": approval.line,
             "held_business_days": days,
             "replay_job": approval.replay_job,
+            "replay_assets": ", ".join(approval.replay_assets) or "the held days",
         }
     )
 
