@@ -31,9 +31,6 @@ from hl_d365_assets.defs.raw.jobs import d365_mapping_check_job
 from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.sandbox.d365_simulator.app import (
-    SANDBOX_CLIENT_ID,
-    SANDBOX_CLIENT_SECRET,
-    SANDBOX_TENANT_ID,
     D365Simulator,
 )
 from hl_d365_assets.sandbox.d365_simulator.entities import (
@@ -50,6 +47,7 @@ from hl_d365_assets.sandbox.d365_simulator.seed import read_seed
 from hl_d365_assets.sandbox.d365_simulator.server import serve
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
 from hl_d365_assets_tests.conftest import make_settings
+from hl_d365_assets_tests.loopback_receiver import client_for
 
 PAGE_SIZE = 50
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
@@ -76,16 +74,6 @@ def d365() -> Iterator[tuple[D365Simulator, D365Client]]:
     with serve(sim) as server:
         yield sim, client_for(server.base_url)
     sim.close()
-
-
-def client_for(base_url: str) -> D365Client:
-    return D365Client(
-        environment_url=base_url,
-        identity_url_override=base_url,
-        tenant_id=SANDBOX_TENANT_ID,
-        client_id=SANDBOX_CLIENT_ID,
-        client_secret=SANDBOX_CLIENT_SECRET,
-    )
 
 
 def run_job(

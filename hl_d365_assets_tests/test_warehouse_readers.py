@@ -34,7 +34,8 @@ from hl_d365_assets.warehouse import (
 )
 from hl_d365_assets.warehouse_holder import LockHolder
 from hl_d365_assets_tests.conftest import daily_job, generate_days, run_day
-from hl_d365_assets_tests.test_d365_pull import client_for, pull
+from hl_d365_assets_tests.loopback_receiver import client_for
+from hl_d365_assets_tests.test_d365_pull import pull
 
 DAY = date(2026, 11, 3)
 PUBLISHED = "Published the analysts' read copy"
