@@ -143,8 +143,7 @@ def _segments_by_day(
         return None
     by_day: dict[date, list[Path]] = {day: [] for day in days}
     for path in segments:
-        found = _BUSINESS_DATE.search(str(path))
-        day = date.fromisoformat(found.group(1)) if found else None
+        day = segment_day(path)
         if day not in by_day:
             return None
         by_day[day].append(path)
@@ -152,6 +151,13 @@ def _segments_by_day(
 
 
 _BUSINESS_DATE = re.compile(r"business_date=([0-9]{4}-[0-9]{2}-[0-9]{2})")
+
+
+def segment_day(path: Path | str) -> date | None:
+    """The business day a segment's path names (its ``business_date=`` folder, as the staging
+    SQL reads it), None when it names none."""
+    found = _BUSINESS_DATE.search(str(path))
+    return date.fromisoformat(found.group(1)) if found else None
 
 
 def _load_days(
@@ -233,9 +239,11 @@ class _PhaseClock:
 
 def stage_landed_lines(conn: duckdb.DuckDBPyConnection, segments: Sequence[Path | str]) -> None:
     """Stage the segments' lines into the connection's ``landed_lines`` table: the one reader of
-    landing segments, used by the raw load and by the payload_shape check (which then reads the
-    day's segments once, whatever it looks for). A temp table, so it needs nothing of the
-    warehouse's catalog: a scratch connection (the field-rename evaluation) stages the same way."""
+    landing segments that keeps lines, used by the raw load and by the payload_shape check on a
+    drifted day or one its approved field mappings rewrite (a clean day's shape is read straight
+    from the segments with this reader's options, nothing staged). A temp table, so it needs
+    nothing of the warehouse's catalog: a scratch connection (the field-rename evaluation) stages
+    the same way."""
     run_script(conn, sql_file("raw/stage_landed_lines.sql"))
     _stage_lines(conn, [str(p) for p in segments])
 
