@@ -240,8 +240,9 @@ class _PhaseClock:
 def stage_landed_lines(conn: duckdb.DuckDBPyConnection, segments: Sequence[Path | str]) -> None:
     """Stage the segments' lines into the connection's ``landed_lines`` table: the one reader of
     landing segments that keeps lines, used by the raw load and by the payload_shape check on a
-    drifted day or one its approved field mappings rewrite (a clean day's shape is read straight
-    from the segments with this reader's options, nothing staged). A temp table, so it needs
+    drifted day, one its approved field mappings rewrite or one with a segment the fast path
+    refuses (a clean day's field set is read straight from the segments with this reader's
+    options, nothing staged). A temp table, so it needs
     nothing of the warehouse's catalog: a scratch connection (the field-rename evaluation) stages
     the same way."""
     run_script(conn, sql_file("raw/stage_landed_lines.sql"))

@@ -107,7 +107,7 @@ def test_the_shape_counts_lines_per_field_and_type_and_array_fields_once_per_lin
     ]
     with duckdb.connect() as conn:
         stage_landed_lines(conn, [segment(tmp_path, lines)])
-        fm.stage_shape(conn)
+        run_script(conn, sql_file("raw/stage_payload_shape.sql"))
         shape = set(conn.execute("SELECT field, json_type, lines FROM payload_shape").fetchall())
     assert shape == {
         ("id", "VARCHAR", 4),

@@ -31,10 +31,9 @@ from hl_d365_assets.mapping_copilot.field_mappings import (
     leaf,
     parent,
     rank_renames,
-    stage_shape,
 )
 from hl_d365_assets.raw_loader import SOURCES, stage_landed_lines
-from hl_d365_assets.warehouse import sql_file
+from hl_d365_assets.warehouse import run_script, sql_file
 
 ABBREVIATIONS = {
     "amount": "amt", "number": "num", "reference": "ref", "transaction": "txn",
@@ -147,7 +146,7 @@ def evaluate_field_renames(
                     continue
                 lines = [ln for p in segments for ln in p.read_text(errors="replace").splitlines()]
                 stage_landed_lines(conn, segments)
-                stage_shape(conn)
+                run_script(conn, sql_file("raw/stage_payload_shape.sql"))
                 known = contract(source, entity)
                 fields = [
                     f

@@ -50,6 +50,7 @@ MIN_SCORE = 0.45
 PROFILE_LOOKBACK_DAYS = 7
 """A vanished field absent all day is profiled from the entity's earlier landed days."""
 _SPEC = re.compile(r"from_json\(line,\s*'(.*?)'\s*\)", re.S)
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*")
 _READ_PAST = re.compile(r"^-- Contract, read past: (.+)$", re.M)
 """A parse file's declaration of fields the source sends and the parser deliberately skips (a
 cardholder name, audit timestamps): in the contract, anything beneath them too."""
@@ -67,6 +68,22 @@ class Contract:
             field == p or field.startswith(p + ".") or field.startswith(p + "[")
             for p in self.open_fields
         )
+
+    def is_new(self, field: str) -> bool:
+        """Unknown and the topmost unknown: a new object is one change, not one per key."""
+        return not self.knows(field) and (not parent(field) or self.knows(parent(field)))
+
+    @property
+    def object_paths(self) -> list[str]:
+        """JSON paths of the root and of the known fields that hold others, outside arrays (a
+        JSON path list cannot hold a wildcard): read_payload_fields_from_segments.sql takes the
+        keys there as a line's field set when those are its only objects."""
+        holders = {parent(f) for f in self.fields} - {""}
+        return ["$"] + [
+            "$." + ".".join(f'"{key}"' for key in holder.split("."))
+            for holder in sorted(holders)
+            if _PLAIN_PATH.fullmatch(holder)
+        ]
 
 
 @cache
@@ -159,24 +176,20 @@ def _stage(
     apply(conn, list(mappings))
 
 
-def stage_shape(conn: duckdb.DuckDBPyConnection, segments: Sequence[Path] | None = None) -> bool:
-    """Stage the payload shape (``payload_shape``, ``payload_structure_fields``) of the staged
-    ``landed_lines`` or, given ``segments``, straight from them: one read, nothing staged. False
-    when the reader refuses a segment (bad UTF-8, CR, SOH): the loader's irregular path must then
-    stage the lines, so that its good lines count as the load counts them."""
-    if segments is None:
-        run_script(conn, sql_file("raw/stage_payload_structures.sql"))
-    else:
-        try:
-            run_script(
-                conn,
-                sql_file("raw/stage_payload_structures_from_segments.sql"),
-                {"segments": [str(p) for p in segments]},
-            )
-        except duckdb.InvalidInputException:
-            return False
-    run_script(conn, sql_file("raw/stage_payload_shape.sql"))
-    return True
+def _landed_fields(
+    conn: duckdb.DuckDBPyConnection, base: Contract, segments: Sequence[Path]
+) -> list[str] | None:
+    """Every field path the day's lines carry, read straight from the segments (nothing
+    staged); None when the reader refuses a segment (bad UTF-8, CR, SOH), whose lines only the
+    loader's irregular path stages as the load counts them."""
+    try:
+        rows = conn.execute(
+            sql_file("raw/read_payload_fields_from_segments.sql"),
+            {"segments": [str(p) for p in segments], "object_paths": base.object_paths},
+        ).fetchall()
+    except duckdb.InvalidInputException:
+        return None
+    return [field for (field,) in rows]
 
 
 def _rewritten(segments: Sequence[Path], mappings: Sequence[FieldMapping]) -> bool:
@@ -207,37 +220,30 @@ def day_drift(
 ) -> list[Drift]:
     """The day's new and vanished fields (set-based over its landed lines), with profiles.
 
-    A clean day (most days) is one read of its segments for the shape, nothing staged: staging
-    the 1,000,000-line benchmark day cost more than the shape. The lines are staged when the
-    shape names a new field (its profiles read them; vanished fields come from the shape's
-    structures), when an approved mapping rewrites the day's lines, or when the reader refuses a
-    segment (the loader's irregular path stages it line by line); the shape is then the staged
-    copy's. The week before is staged only when a vanished field is missing all day.
+    A clean day (most days) is one read of its segments for their field set, nothing staged
+    (read_payload_fields_from_segments.sql: staging the 1,000,000-line benchmark day cost more
+    than the shape, and json_structure of every line most of the rest). The day is staged and
+    shaped as before, read once for shape, vanished fields and profiles, when that field set
+    holds a new field, when an approved mapping rewrites the day's lines, or when the reader
+    refuses a segment (the loader's irregular path stages it line by line). The week before is
+    staged only when a vanished field is missing all day.
     ``mappings``: the entity's approved field mappings, applied to the staged copy as the raw
     load applies them, so a landed field they map is no longer drift from ``valid_from`` on."""
     if not segments:
         return []
     base = contract(source, entity)
-    staged = False
+    if not _rewritten(segments, mappings):
+        landed = _landed_fields(conn, base, segments)
+        if landed is not None and not any(base.is_new(field) for field in landed):
+            return []
+    _stage(conn, segments, mappings)
     try:
-        if _rewritten(segments, mappings) or not stage_shape(conn, segments):
-            _stage(conn, segments, mappings)
-            staged = True
-            stage_shape(conn)
+        run_script(conn, sql_file("raw/stage_payload_shape.sql"))
         shape = conn.execute(sql_file("raw/read_payload_shape.sql")).fetchall()
         seen = {field for field, _, _ in shape}
-        new = [
-            (field, json_type, lines)
-            for field, json_type, lines in shape
-            # Only the topmost unknown field: a new object is one change, not one per key.
-            if not base.knows(field) and (not parent(field) or base.knows(parent(field)))
-        ]
+        new = [(field, json_type, lines) for field, json_type, lines in shape if base.is_new(field)]
         if not new:
             return []
-        if not staged:
-            # The shape came straight from the segments, which no mapping rewrites: the staged
-            # copy is the same lines, for the profiles.
-            _stage(conn, segments, mappings)
         new_objects = {field for field, json_type, _ in new if json_type in ("OBJECT", "ARRAY")}
         # The values beneath a new object: each may be a contract field moved into it.
         beneath = [

@@ -1,0 +1,57 @@
+-- Every field path (arrays as [*]) a day's lines carry, read straight from its landing segments:
+-- the payload_shape check's clean-day test (field_mappings.day_drift), which stages nothing. Field
+-- names only: no value, type or count leaves this statement. A day with a new field is then
+-- staged and shaped as before (stage_payload_structures.sql), for exact types, counts, vanished
+-- fields and profiles.
+-- The lines are grouped as stage_payload_structures.sql groups them, and json_tree walks one
+-- sample per group, but json_structure (keys and value types of every node: 19 s CPU on the
+-- 1,000,000-line benchmark day) is computed only for the lines the cheap key cannot vouch for.
+-- The cheap key is the keys of the objects at the contract's object paths ($object_paths: the
+-- root first, then its known object fields that no wildcard or open field covers), and it is
+-- used only when the line's '{' and '[' characters are exactly as many as those paths holding an
+-- object. Why that is exact for the field set: every '{' or '[' outside a string opens a
+-- container and the paths name distinct containers, so characters >= containers >= objects at
+-- the paths; equal counts mean those objects are the line's only containers. Every field is then
+-- a key of one of them, so the keys at the paths (json_keys: [] for a scalar, NULL if absent)
+-- determine the line's field set, and lines with the same keys carry the same fields. A brace in
+-- a string value, an array, a duplicated key or a field that is an object where the contract
+-- has a scalar only makes the counts differ: the line is grouped by json_structure, as before.
+-- The reader's options are stage_landed_lines_from_segment.sql's, so it rejects the same
+-- segments (bad UTF-8, CR, SOH): the caller then stages the day through the loader's irregular
+-- path. A blank line reads as NULL, no JSON object, as the staged '' is not.
+-- $segments: the day's segment paths. $object_paths: JSON paths without wildcards, '$' first.
+WITH lines AS (
+    SELECT line
+    FROM read_csv(
+        $segments,
+        columns = {'line': 'VARCHAR'}, delim = chr(1), quote = '', escape = '', header = false,
+        auto_detect = false, new_line = '\n', hive_partitioning = false,
+        max_line_size = 67108864
+    )
+    WHERE json_valid(line)
+),
+typed AS (
+    SELECT line, json_type(line, $object_paths::VARCHAR[]) AS types
+    FROM lines
+),
+objects AS (
+    SELECT
+        line,
+        len(list_filter(types, lambda t: t = 'OBJECT')) AS objects,
+        strlen(line) - strlen(replace(replace(line, '{', ''), '[', '')) AS brackets
+    FROM typed
+    WHERE types[1] = 'OBJECT'
+),
+samples AS (
+    SELECT
+        CASE WHEN brackets = objects
+             THEN 'keys ' || json_keys(line, $object_paths::VARCHAR[])::VARCHAR
+             ELSE 'structure ' || json_structure(line)::VARCHAR END AS shape_key,
+        any_value(line) AS sample
+    FROM objects
+    GROUP BY shape_key
+)
+SELECT DISTINCT regexp_replace(substr(t.fullkey, 3), '\[[0-9]+\]', '[*]', 'g') AS field
+FROM samples AS s, json_tree(s.sample) AS t
+WHERE t.fullkey <> '$'
+ORDER BY field
