@@ -176,7 +176,7 @@ def _stage(
     apply(conn, list(mappings))
 
 
-def _landed_fields(
+def landed_fields(
     conn: duckdb.DuckDBPyConnection, base: Contract, segments: Sequence[Path]
 ) -> list[str] | None:
     """Every field path the day's lines carry, read straight from the segments (nothing
@@ -233,7 +233,7 @@ def day_drift(
         return []
     base = contract(source, entity)
     if not _rewritten(segments, mappings):
-        landed = _landed_fields(conn, base, segments)
+        landed = landed_fields(conn, base, segments)
         if landed is not None and not any(base.is_new(field) for field in landed):
             return []
     _stage(conn, segments, mappings)
