@@ -1,20 +1,23 @@
 -- Every field path (arrays as [*]) a day's lines carry, read straight from its landing segments:
 -- the payload_shape check's clean-day test (field_mappings.day_drift), which stages nothing. Field
 -- names only: no value, type or count leaves this statement. A day with a new field is then
--- staged and shaped as before (stage_payload_structures.sql), for exact types, counts, vanished
+-- staged and shaped as before (stage_payload_shape.sql), for exact types, counts, vanished
 -- fields and profiles.
--- The lines are grouped as stage_payload_structures.sql groups them, and json_tree walks one
--- sample per group, but json_structure (keys and value types of every node: 19 s CPU on the
--- 1,000,000-line benchmark day) is computed only for the lines the cheap key cannot vouch for.
+-- The lines are grouped as stage_payload_shape.sql groups them, and json_tree walks one
+-- sample per group, but json_structure (keys and value types of every node: most of the 23 s
+-- CPU of that grouping on the 1,000,000-line benchmark day) is computed only for the lines the
+-- cheap key cannot vouch for (docs/benchmarks.md, stop 34). Those lines keep json_structure's one
+-- gap, shared with stage_payload_shape.sql: an empty array and an array of nulls have one
+-- structure, so a sample may miss an [*] made only of nulls.
 -- The cheap key is the keys of the objects at the contract's object paths ($object_paths: the
--- root first, then its known object fields that no wildcard or open field covers), and it is
+-- root first, then the contract's fields that hold others, outside arrays), and it is
 -- used only when the line's '{' and '[' characters are exactly as many as those paths holding an
 -- object. Why that is exact for the field set: every '{' or '[' outside a string opens a
 -- container and the paths name distinct containers, so characters >= containers >= objects at
 -- the paths; equal counts mean those objects are the line's only containers. Every field is then
 -- a key of one of them, so the keys at the paths (json_keys: [] for a scalar, NULL if absent)
 -- determine the line's field set, and lines with the same keys carry the same fields. A brace in
--- a string value, an array, a duplicated key or a field that is an object where the contract
+-- a string value, an array, a duplicated object or a field that is an object where the contract
 -- has a scalar only makes the counts differ: the line is grouped by json_structure, as before.
 -- The reader's options are stage_landed_lines_from_segment.sql's, so it rejects the same
 -- segments (bad UTF-8, CR, SOH): the caller then stages the day through the loader's irregular
