@@ -70,6 +70,12 @@ TRICKY = {
     "a known scalar as an empty array": payment(10, amount=[]),
     "a known object as a scalar": payment(11, payment_method__card="none"),
     "a known object empty": payment(12, payment_method__card={}),
+    # One object fewer, one brace more: the counts still differ (a brace in a string is never a
+    # container, and every container is counted), so it goes by json_structure.
+    "a known object as a brace": payment(17, payment_method__card="{"),
+    "a new field inside the known object that became a scalar's place": payment(
+        18, payment_method__card="x", payment_method__card_v2={"brand": "VISA"}
+    ),
     "an open field as an object": payment(13, account_name={"a": {"b": [1]}}),
     "a new top-level field": json.dumps({**json.loads(line(14, FIRST6LAST4)), "note": "{["}),
     "a duplicated key": line(15, FIRST6LAST4)[:-1] + ', "payload": {"zz": {"y": 1}}}',
@@ -80,7 +86,7 @@ TRICKY = {
 
 
 @pytest.mark.parametrize("case", sorted(TRICKY))
-def test_the_field_set_of_one_tricky_line_beside_clean_ones_is_json_tree_s(
+def test_one_tricky_line_beside_clean_ones_has_the_fields_json_tree_finds(
     tmp_path: Path, case: str
 ) -> None:
     """Each case beside clean lines of its own, so no other line's group can carry its fields."""
