@@ -73,6 +73,20 @@ merchant_day_rates AS (
         ON fx.from_currency = md.currency AND fx.to_currency = md.base_currency
        AND md.business_date >= fx.rate_date
 ),
+-- The payment method per brand, store and day, looked up once each (a few dozen), not per row.
+brand_methods AS (
+    SELECT b.business_date, b.store_id, b.card_brand,
+           mapped_payment_method('card_brand', b.card_brand, b.store_id, b.business_date) AS payment_method_code
+    FROM (
+        SELECT DISTINCT t.business_date, md.store_id, t.card_brand
+        FROM (SELECT DISTINCT business_date, merchant_id, site_reference, currency, card_brand FROM latest_state) AS t
+        LEFT JOIN merchant_day_rates AS md
+            ON md.business_date = t.business_date
+           AND md.merchant_id IS NOT DISTINCT FROM t.merchant_id
+           AND md.site_reference IS NOT DISTINCT FROM t.site_reference
+           AND md.currency IS NOT DISTINCT FROM t.currency
+    ) AS b
+),
 converted AS (
     SELECT
         t.*,
@@ -80,7 +94,7 @@ converted AS (
         md.day_ends_at, md.fx_rate, md.merchant_store_count,
         timezone(md.timezone, t.time_created) AS local_time,
         -- The store's own row before the all-stores row (sql/ref/load_payment_methods.sql).
-        mapped_payment_method('card_brand', t.card_brand, md.store_id, t.business_date) AS payment_method_code,
+        bm.payment_method_code,
         st.status_code, st.is_financial,
         CASE WHEN t.type = 'REFUND' THEN -1 ELSE 1 END AS sign
     FROM latest_state AS t
@@ -91,6 +105,10 @@ converted AS (
        AND md.currency IS NOT DISTINCT FROM t.currency
     LEFT JOIN ref.transaction_statuses AS st
         ON st.source_field = 'gateway_status' AND st.source_value = upper(t.status)
+    LEFT JOIN brand_methods AS bm
+        ON bm.business_date = t.business_date
+       AND bm.store_id IS NOT DISTINCT FROM md.store_id
+       AND bm.card_brand IS NOT DISTINCT FROM t.card_brand
 )
 SELECT
     business_date,

@@ -17,16 +17,31 @@ payment_types AS (
     FROM raw.retail_payment_types WHERE business_date <= $last
     GROUP BY payment_type_id
 ),
-typed AS (
-    SELECT tp.*, pt.name AS payment_type_name, rpt.tender_type, rpt.card_brand,
-           CASE WHEN rpt.tender_type = 'CARD'
-                THEN mapped_payment_method('card_brand', rpt.card_brand, tp.store_id, tp.business_date)
-                ELSE mapped_payment_method('tender_type', rpt.tender_type, tp.store_id, tp.business_date)
-           END AS payment_method_code
+named AS (
+    SELECT tp.*, pt.name AS payment_type_name, rpt.tender_type, rpt.card_brand
     FROM ticket_payments AS tp
     LEFT JOIN payment_types AS pt ON pt.payment_type_id = tp.p.payment_type_id
     LEFT JOIN ref.retail_payment_types AS rpt
         ON rpt.payment_type_name = upper(replace(trim(pt.name), ' ', '_'))
+),
+-- The payment method per store, day, tender type and brand: looked up once each (a few dozen),
+-- not once per payment.
+tender_methods AS (
+    SELECT store_id, business_date, tender_type, card_brand,
+           CASE WHEN tender_type = 'CARD'
+                THEN mapped_payment_method('card_brand', card_brand, store_id, business_date)
+                ELSE mapped_payment_method('tender_type', tender_type, store_id, business_date)
+           END AS payment_method_code
+    FROM (SELECT DISTINCT store_id, business_date, tender_type, card_brand FROM named)
+),
+typed AS (
+    SELECT n.*, m.payment_method_code
+    FROM named AS n
+    LEFT JOIN tender_methods AS m
+        ON m.business_date = n.business_date
+       AND m.store_id IS NOT DISTINCT FROM n.store_id
+       AND m.tender_type IS NOT DISTINCT FROM n.tender_type
+       AND m.card_brand IS NOT DISTINCT FROM n.card_brand
 )
 SELECT
     business_date, ticket_id, ticket_id || '-P' || p.id AS tender_id, store_id, ticket_type,
