@@ -19,28 +19,38 @@ CREATE OR REPLACE MACRO currency_problem(field, currency) AS
 -- float) and as text (only to tell "absent" from "present but not a number"); tickets do so only
 -- for the ones a pass over their text flags (parse_retail_tickets.sql). A field is named, never its
 -- value: a Retail record may carry personal data. fields: list of {field, amount, text, required}.
-CREATE OR REPLACE MACRO money_problems(fields) AS list_filter(list_transform(fields, lambda f:
+-- money_problem is one field's, NULL when fine: a parser with a fixed one or two amounts lists it
+-- directly among its problems (parse_payroll_register.sql), which is the same as concatenating
+-- money_problems([...]) but spares two list lambdas per line (about 0.15 s of CPU over a 295,667-
+-- line register, measured).
+CREATE OR REPLACE MACRO money_problem(field, amount, text, required) AS
     CASE
-        WHEN f.text IS NULL AND f.required THEN 'schema_violation: ' || f.field || ' is missing'
-        WHEN f.text IS NOT NULL AND (f.amount IS NULL OR lower(f.text) IN ('true', 'false'))
-            THEN 'invalid_amount: ' || f.field || ' is not a number'
-        WHEN f.amount <> round(f.amount, 2)
-            THEN 'excess_precision: ' || f.field || ' has more than two decimals'
-        WHEN abs(f.amount) >= CAST('10000000000000000' AS DECIMAL(38, 0))
-            THEN 'invalid_amount: ' || f.field || ' does not fit DECIMAL(18, 2)'
-    END), lambda p: p IS NOT NULL);
+        WHEN text IS NULL AND required THEN 'schema_violation: ' || field || ' is missing'
+        WHEN text IS NOT NULL AND (amount IS NULL OR lower(text) IN ('true', 'false'))
+            THEN 'invalid_amount: ' || field || ' is not a number'
+        WHEN amount <> round(amount, 2)
+            THEN 'excess_precision: ' || field || ' has more than two decimals'
+        WHEN abs(amount) >= CAST('10000000000000000' AS DECIMAL(38, 0))
+            THEN 'invalid_amount: ' || field || ' does not fit DECIMAL(18, 2)'
+    END;
+
+CREATE OR REPLACE MACRO money_problems(fields) AS list_filter(list_transform(fields, lambda f:
+    money_problem(f.field, f.amount, f.text, f.required)), lambda p: p IS NOT NULL);
 
 -- The same for quantities (four decimals: Retail sells by weight or length as well as by unit).
-CREATE OR REPLACE MACRO quantity_problems(fields) AS list_filter(list_transform(fields, lambda f:
+CREATE OR REPLACE MACRO quantity_problem(field, amount, text, required) AS
     CASE
-        WHEN f.text IS NULL AND f.required THEN 'schema_violation: ' || f.field || ' is missing'
-        WHEN f.text IS NOT NULL AND (f.amount IS NULL OR lower(f.text) IN ('true', 'false'))
-            THEN 'invalid_quantity: ' || f.field || ' is not a number'
-        WHEN f.amount <> round(f.amount, 4)
-            THEN 'excess_precision: ' || f.field || ' has more than four decimals'
-        WHEN abs(f.amount) >= CAST('100000000000000' AS DECIMAL(38, 0))
-            THEN 'invalid_quantity: ' || f.field || ' does not fit DECIMAL(18, 4)'
-    END), lambda p: p IS NOT NULL);
+        WHEN text IS NULL AND required THEN 'schema_violation: ' || field || ' is missing'
+        WHEN text IS NOT NULL AND (amount IS NULL OR lower(text) IN ('true', 'false'))
+            THEN 'invalid_quantity: ' || field || ' is not a number'
+        WHEN amount <> round(amount, 4)
+            THEN 'excess_precision: ' || field || ' has more than four decimals'
+        WHEN abs(amount) >= CAST('100000000000000' AS DECIMAL(38, 0))
+            THEN 'invalid_quantity: ' || field || ' does not fit DECIMAL(18, 4)'
+    END;
+
+CREATE OR REPLACE MACRO quantity_problems(fields) AS list_filter(list_transform(fields, lambda f:
+    quantity_problem(f.field, f.amount, f.text, f.required)), lambda p: p IS NOT NULL);
 
 -- A wide parsed amount as DECIMAL(18, 2) when that is exact, else NULL (the record is then
 -- quarantined by money_problems; the cast must not fail the whole load first).

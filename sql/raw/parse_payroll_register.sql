@@ -92,10 +92,8 @@ SELECT
         CASE WHEN starts_with(hours_text, '-')
              THEN 'negative_amount: payload.hours is negative' END,
         CASE WHEN NOT regexp_full_match(coalesce(nullif(trim(e.payload.bank_account_fingerprint), ''), 'fp0000000000000000'), 'fp[0-9a-f]{16}')
-             THEN 'schema_violation: payload.bank_account_fingerprint is not a fingerprint (fp + 16 hex; is its mapping format fingerprint?)' END
-    ] || money_problems([
-        {'field': 'payload.amount', 'amount': amount_value, 'text': amount_text, 'required': true}
-    ]) || quantity_problems([
-        {'field': 'payload.hours', 'amount': hours_value, 'text': hours_text, 'required': false}
-    ]), lambda p: p IS NOT NULL) END AS problems
+             THEN 'schema_violation: payload.bank_account_fingerprint is not a fingerprint (fp + 16 hex; is its mapping format fingerprint?)' END,
+        money_problem('payload.amount', amount_value, amount_text, true),
+        quantity_problem('payload.hours', hours_value, hours_text, false)
+    ], lambda p: p IS NOT NULL) END AS problems
 FROM fields;
