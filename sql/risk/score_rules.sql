@@ -73,8 +73,9 @@ SELECT business_date, domain, entity_kind, entity_id, rule_id, points, severity,
            '{evidence}', coalesce(evidence, '')) AS reason
 FROM matched;
 
--- row_no numbers the entities within their merchant, domain and kind in any order: it is only the
--- key the model's scores come back by.
+-- row_no numbers the entities of the days in any order, all of them at once (numbered per
+-- merchant, domain and kind, the window sorted every row with its map and records first): it is
+-- only the key the model's scores come back by (hl_d365_assets/risk/model.py).
 CREATE OR REPLACE TEMP TABLE risk_entities AS
 WITH entities AS (
     -- a list of one record needs no sorting or deduplication (most transactions)
@@ -105,16 +106,11 @@ WITH entities AS (
         GROUP BY f.business_date, f.domain, f.entity_kind, f.entity_id
     )
 )
-SELECT *,
-       row_number() OVER (PARTITION BY business_date, legal_entity, domain, entity_kind) - 1 AS row_no
+SELECT *, row_number() OVER () - 1 AS row_no
 FROM entities;
 
 -- What the model scores, filled per merchant, domain and kind by hl_d365_assets/risk/model.py.
 CREATE OR REPLACE TEMP TABLE risk_model_scores (
-    business_date   DATE,
-    legal_entity    VARCHAR,
-    domain          VARCHAR,
-    entity_kind     VARCHAR,
     row_no          BIGINT,
     model_score     DOUBLE,
     top_feature     VARCHAR,
