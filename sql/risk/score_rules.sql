@@ -18,11 +18,15 @@ FROM (
 JOIN ref.risk_rules AS r ON r.valid_from <= d.business_date
 QUALIFY row_number() OVER (PARTITION BY d.business_date, r.rule_id ORDER BY r.valid_from DESC) = 1;
 
-CREATE OR REPLACE TEMP TABLE risk_entity_sizes AS
-SELECT business_date, domain, entity_kind, entity_id, count(*) AS feature_rows
+-- The entities of several rows (a fifth of a million-transaction day's): only their keys are
+-- kept, so the one-row entities are found by an anti join against this smaller table rather
+-- than a semi join against a table of every entity (0.35 s of CPU less at a million).
+CREATE OR REPLACE TEMP TABLE risk_multi_row_entities AS
+SELECT business_date, domain, entity_kind, entity_id
 FROM risk.features
 WHERE business_date BETWEEN $first AND $last
-GROUP BY business_date, domain, entity_kind, entity_id;
+GROUP BY business_date, domain, entity_kind, entity_id
+HAVING count(*) > 1;
 
 -- A rule compares the entity's largest value of its feature, so it can fire only where some row
 -- of the feature passes the comparison (for > and >= the largest one does; for < and <= every
@@ -85,8 +89,7 @@ WITH entities AS (
                 THEN f.record_ids
                 ELSE list_sort(list_distinct(f.record_ids)) END AS record_ids
     FROM risk.features AS f
-    SEMI JOIN (SELECT * FROM risk_entity_sizes WHERE feature_rows = 1) AS s
-        USING (business_date, domain, entity_kind, entity_id)
+    ANTI JOIN risk_multi_row_entities AS s USING (business_date, domain, entity_kind, entity_id)
     WHERE f.business_date BETWEEN $first AND $last
     UNION ALL
     -- several rows: one group per entity; a feature written twice keeps its larger value (the
@@ -100,8 +103,7 @@ WITH entities AS (
                list_sort(list({'key': f.feature, 'value': f.value})) AS entries,
                list_sort(list_distinct(flatten(list(f.record_ids)))) AS record_ids
         FROM risk.features AS f
-        SEMI JOIN (SELECT * FROM risk_entity_sizes WHERE feature_rows > 1) AS s
-            USING (business_date, domain, entity_kind, entity_id)
+        SEMI JOIN risk_multi_row_entities AS s USING (business_date, domain, entity_kind, entity_id)
         WHERE f.business_date BETWEEN $first AND $last
         GROUP BY f.business_date, f.domain, f.entity_kind, f.entity_id
     )
@@ -118,4 +120,4 @@ CREATE OR REPLACE TEMP TABLE risk_model_scores (
 );
 
 DROP TABLE risk_day_rules;
-DROP TABLE risk_entity_sizes;
+DROP TABLE risk_multi_row_entities;
