@@ -65,17 +65,16 @@ def score_with_model(
     """Train on the window before ``day`` and score ``day``'s entities (temp table
     risk_entities, from sql/risk/score_rules.sql) into risk_model_scores."""
     started = time.perf_counter()
-    run_script(
-        conn,
-        sql_file("risk/stage_model_training.sql"),
-        {
-            "day": day,
-            "window_start": day - timedelta(days=settings.window_days),
-            "max_rows": settings.model_max_training_rows,
-            "window_days": settings.window_days,
-        },
-    )
+    params = {
+        "day": day,
+        "window_start": day - timedelta(days=settings.window_days),
+        "max_rows": settings.model_max_training_rows,
+        "window_days": settings.window_days,
+    }
     try:
+        run_script(conn, sql_file("risk/stage_model_sampling.sql"), params)
+        cut = conn.execute(sql_file("risk/select_model_sampling_cut.sql")).fetchone()[0]
+        run_script(conn, sql_file("risk/stage_model_training.sql"), {**params, "cut": cut})
         groups = conn.execute("SELECT count(*) FROM risk_model_groups").fetchone()[0]
         widths = dict(
             conn.execute(
@@ -100,10 +99,10 @@ def score_with_model(
                 or history_days < settings.model_min_history_days
             ):
                 continue
-            x_day = _matrix(scoring, group, width)
-            if x_day is None:
+            day_rows = _day_matrix(scoring, group, width)
+            if day_rows is None:
                 continue
-            results.append(_fit_and_score(group, x_train, x_day, settings))
+            results.append(_fit_and_score(group, *day_rows, x_train, settings))
             trained += 1
             training_rows += len(x_train)
         if results:
@@ -111,7 +110,7 @@ def score_with_model(
             try:
                 conn.execute(
                     sql_file("risk/record_model_scores.sql"),
-                    {"day": day, "model_version": model_version(settings, day)},
+                    {"model_version": model_version(settings, day)},
                 ).fetchall()
             finally:
                 conn.unregister("model_scores_arrow")
@@ -139,6 +138,24 @@ def _matrix(rows: dict[str, np.ndarray], group: int, width: int) -> np.ndarray |
     return matrix
 
 
+def _day_matrix(
+    rows: dict[str, np.ndarray], group: int, width: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The day's rows of the group as a float32 matrix, and the entity (risk_entities.row_no,
+    numbered over all the day's entities, not per group) of each matrix row. The rows' order
+    does not matter: each entity is scored on its own row."""
+    groups = rows["model_group"]
+    start, stop = np.searchsorted(groups, [group, group + 1])
+    if start == stop:
+        return None
+    entities, row_no = np.unique(rows["row_no"][start:stop], return_inverse=True)
+    col = rows["col"][start:stop].astype(np.int64)
+    known = col >= 0
+    matrix = np.full((len(entities), width), np.nan, dtype=np.float32)
+    matrix[row_no[known], col[known]] = rows["value"][start:stop][known]
+    return entities.astype(np.int64), matrix
+
+
 def _anomaly_scores(forest: IsolationForest, x_day: np.ndarray) -> np.ndarray:
     """IsolationForest's anomaly score 2^(-E[h(x)]/c(n)) (score_samples negated): ~0.5 usual,
     -> 1 isolated. A million rows are split into one slice per core, scored in threads (the trees
@@ -158,7 +175,11 @@ def _anomaly_scores(forest: IsolationForest, x_day: np.ndarray) -> np.ndarray:
 
 
 def _fit_and_score(
-    group: int, x_train: np.ndarray, x_day: np.ndarray, settings: RiskSettings
+    group: int,
+    entities: np.ndarray,
+    x_day: np.ndarray,
+    x_train: np.ndarray,
+    settings: RiskSettings,
 ) -> pa.Table:
     median = np.nan_to_num(np.nanmedian(x_train, axis=0))
     spread = np.nanpercentile(x_train, 75, axis=0) - np.nanpercentile(x_train, 25, axis=0)
@@ -184,7 +205,7 @@ def _fit_and_score(
     return pa.table(
         {
             "model_group": pa.array(np.full(len(x_day), group, dtype=np.int64)),
-            "row_no": pa.array(np.arange(len(x_day), dtype=np.int64)),
+            "row_no": pa.array(entities),
             "model_score": pa.array(anomaly.astype(np.float64)),
             "top_col": pa.array(top_col, mask=top_col < 0),
         }

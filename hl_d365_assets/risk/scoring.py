@@ -41,7 +41,8 @@ def write_features(
     """Rebuild risk.features of the days from every domain's file that exists, one day at a time
     in date order: a day's history features (a terminal's own baseline, earlier card-not-present
     marks) read the risk.features rows of the days before it, so in a range each day must see
-    the days before it already scored."""
+    the days before it already scored. Each day's rows get the model's sampling key
+    (sql/risk/key_features.sql) once all its domains are written."""
     missing = [
         f"risk/features_{domain}.sql"
         for domain in DOMAINS
@@ -58,6 +59,7 @@ def write_features(
             if relative not in missing:
                 run_script(conn, sql_file(relative), params)
             seconds[domain] += time.perf_counter() - started
+        run_script(conn, sql_file("risk/key_features.sql"), {"first": day, "last": day})
     rows = dict(
         conn.execute(
             sql_file("risk/count_features_by_domain.sql"), {"first": first, "last": last}

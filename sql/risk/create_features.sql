@@ -15,6 +15,10 @@ CREATE TABLE IF NOT EXISTS risk.features (
     evidence        VARCHAR,
     record_ids      VARCHAR[] NOT NULL
 );
+-- Added after the first warehouses were created: their rows keep NULL, and training hashes those
+-- on the fly (sql/risk/stage_model_training.sql), so the sample does not depend on when a row
+-- was written.
+ALTER TABLE risk.features ADD COLUMN IF NOT EXISTS sample_key INTEGER;
 COMMENT ON TABLE risk.features IS 'Per business day, domain (payments, pos, settlement, payroll), scored entity and feature: the value the rules and the model read, and the records it was computed from.';
 COMMENT ON COLUMN risk.features.business_date IS 'Business day scored (payroll: the pay run''s check date).';
 COMMENT ON COLUMN risk.features.domain IS 'payments, pos, settlement or payroll.';
@@ -26,3 +30,4 @@ COMMENT ON COLUMN risk.features.feature IS 'Feature name (e.g. small_auths_10min
 COMMENT ON COLUMN risk.features.value IS 'The feature''s value (a count, ratio or robust z-score; DOUBLE because it is a statistic, never a booked amount).';
 COMMENT ON COLUMN risk.features.evidence IS 'The feature in words with exact figures, e.g. "14 authorisations under 2.00 USD between 14:02 and 14:09".';
 COMMENT ON COLUMN risk.features.record_ids IS 'The canonical records behind the value, as kind:id (transaction:TRN_…, ticket:…, payroll_item:<run>/<employee>/<item>, batch:BAT_…/VISA, employee:E…): what lineage and the sandbox truth join on.';
+COMMENT ON COLUMN risk.features.sample_key IS 'risk_sample_key(entity_id, business_date) (sql/macros/risk_sample_key.sql), written with the day''s rows: the model''s deterministic training sample compares it with the group''s share. NULL on rows written before the column existed (training hashes those itself).';

@@ -650,14 +650,18 @@ WITH settled AS (
         ) AS amount_z
     FROM risk_pay_amounts
 )
+-- One concat, not a chain of ||: a chain builds every intermediate string of a million rows (a
+-- third of this statement's CPU). No part is NULL (amount, currency and store are never NULL
+-- here, the rest is coalesced), so concat, which skips NULLs where || gives NULL, says the same.
 SELECT
     business_date, 'payments', 'transaction', transaction_id, store_id, legal_entity,
     'amount_robust_z', amount_z,
-    amount || ' ' || currency || ' against a median of about ' || coalesce(store_median || ' ' || currency, '?')
-        || ' at ' || store_id || ' (z ' || coalesce(round(store_z, 1)::VARCHAR, '?') || ') and '
-        || coalesce(entity_median || ' ' || entity_currency, '?') || ' for ' || coalesce(legal_entity, '?')
-        || ' (z ' || coalesce(round(entity_z, 1)::VARCHAR, '?') || ') over '
-        || coalesce(history_days, 0) || ' days',
+    concat(
+        amount, ' ', currency, ' against a median of about ', coalesce(store_median || ' ' || currency, '?'),
+        ' at ', store_id, ' (z ', coalesce(round(store_z, 1)::VARCHAR, '?'), ') and ',
+        coalesce(entity_median || ' ' || entity_currency, '?'), ' for ', coalesce(legal_entity, '?'),
+        ' (z ', coalesce(round(entity_z, 1)::VARCHAR, '?'), ') over ', coalesce(history_days, 0), ' days'
+    ),
     ['transaction:' || transaction_id]
 FROM settled
 WHERE amount_z IS NOT NULL;

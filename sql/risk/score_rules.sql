@@ -18,11 +18,15 @@ FROM (
 JOIN ref.risk_rules AS r ON r.valid_from <= d.business_date
 QUALIFY row_number() OVER (PARTITION BY d.business_date, r.rule_id ORDER BY r.valid_from DESC) = 1;
 
-CREATE OR REPLACE TEMP TABLE risk_entity_sizes AS
-SELECT business_date, domain, entity_kind, entity_id, count(*) AS feature_rows
+-- The entities of several rows (a fifth of a million-transaction day's): only their keys are
+-- kept, so the one-row entities are found by an anti join against this smaller table rather
+-- than a semi join against a table of every entity (0.35 s of CPU less at a million).
+CREATE OR REPLACE TEMP TABLE risk_multi_row_entities AS
+SELECT business_date, domain, entity_kind, entity_id
 FROM risk.features
 WHERE business_date BETWEEN $first AND $last
-GROUP BY business_date, domain, entity_kind, entity_id;
+GROUP BY business_date, domain, entity_kind, entity_id
+HAVING count(*) > 1;
 
 -- A rule compares the entity's largest value of its feature, so it can fire only where some row
 -- of the feature passes the comparison (for > and >= the largest one does; for < and <= every
@@ -73,8 +77,9 @@ SELECT business_date, domain, entity_kind, entity_id, rule_id, points, severity,
            '{evidence}', coalesce(evidence, '')) AS reason
 FROM matched;
 
--- row_no numbers the entities within their merchant, domain and kind in any order: it is only the
--- key the model's scores come back by.
+-- row_no numbers the entities of the days in any order, all of them at once (numbered per
+-- merchant, domain and kind, the window sorted every row with its map and records first): it is
+-- only the key the model's scores come back by (hl_d365_assets/risk/model.py).
 CREATE OR REPLACE TEMP TABLE risk_entities AS
 WITH entities AS (
     -- a list of one record needs no sorting or deduplication (most transactions)
@@ -84,8 +89,7 @@ WITH entities AS (
                 THEN f.record_ids
                 ELSE list_sort(list_distinct(f.record_ids)) END AS record_ids
     FROM risk.features AS f
-    SEMI JOIN (SELECT * FROM risk_entity_sizes WHERE feature_rows = 1) AS s
-        USING (business_date, domain, entity_kind, entity_id)
+    ANTI JOIN risk_multi_row_entities AS s USING (business_date, domain, entity_kind, entity_id)
     WHERE f.business_date BETWEEN $first AND $last
     UNION ALL
     -- several rows: one group per entity; a feature written twice keeps its larger value (the
@@ -99,22 +103,16 @@ WITH entities AS (
                list_sort(list({'key': f.feature, 'value': f.value})) AS entries,
                list_sort(list_distinct(flatten(list(f.record_ids)))) AS record_ids
         FROM risk.features AS f
-        SEMI JOIN (SELECT * FROM risk_entity_sizes WHERE feature_rows > 1) AS s
-            USING (business_date, domain, entity_kind, entity_id)
+        SEMI JOIN risk_multi_row_entities AS s USING (business_date, domain, entity_kind, entity_id)
         WHERE f.business_date BETWEEN $first AND $last
         GROUP BY f.business_date, f.domain, f.entity_kind, f.entity_id
     )
 )
-SELECT *,
-       row_number() OVER (PARTITION BY business_date, legal_entity, domain, entity_kind) - 1 AS row_no
+SELECT *, row_number() OVER () - 1 AS row_no
 FROM entities;
 
 -- What the model scores, filled per merchant, domain and kind by hl_d365_assets/risk/model.py.
 CREATE OR REPLACE TEMP TABLE risk_model_scores (
-    business_date   DATE,
-    legal_entity    VARCHAR,
-    domain          VARCHAR,
-    entity_kind     VARCHAR,
     row_no          BIGINT,
     model_score     DOUBLE,
     top_feature     VARCHAR,
@@ -122,4 +120,4 @@ CREATE OR REPLACE TEMP TABLE risk_model_scores (
 );
 
 DROP TABLE risk_day_rules;
-DROP TABLE risk_entity_sizes;
+DROP TABLE risk_multi_row_entities;

@@ -34,21 +34,22 @@ fired AS (
     FROM risk_fired_rules
     GROUP BY ALL
 ),
+fired_patterns AS (
+    -- the few entities rules fired on, joined to the day's million entities once, not twice
+    SELECT * FROM fired JOIN patterns USING (business_date, domain, entity_kind, entity_id)
+),
 combined AS (
     SELECT e.*, coalesce(f.rule_points, 0) AS rule_points,
            coalesce(f.rules_fired, []::VARCHAR[]) AS rules_fired,
-           coalesce(p.patterns, []::VARCHAR[]) AS patterns, f.severity_rank, f.rule_reasons,
+           coalesce(f.patterns, []::VARCHAR[]) AS patterns, f.severity_rank, f.rule_reasons,
            m.model_score, m.top_feature, m.model_version,
            CASE WHEN m.model_score IS NULL THEN 0
                 ELSE $model_weight * greatest(0.0, least(1.0,
                          (m.model_score - $model_floor) / ($model_alert_score - $model_floor)))
            END AS model_points
     FROM risk_entities AS e
-    LEFT JOIN fired AS f USING (business_date, domain, entity_kind, entity_id)
-    LEFT JOIN patterns AS p USING (business_date, domain, entity_kind, entity_id)
-    LEFT JOIN risk_model_scores AS m
-      ON m.business_date = e.business_date AND m.legal_entity IS NOT DISTINCT FROM e.legal_entity
-     AND m.domain = e.domain AND m.entity_kind = e.entity_kind AND m.row_no = e.row_no
+    LEFT JOIN fired_patterns AS f USING (business_date, domain, entity_kind, entity_id)
+    LEFT JOIN risk_model_scores AS m USING (row_no)
 ),
 scored AS (
     SELECT *, least(100.0, rule_points + model_points) AS score FROM combined
