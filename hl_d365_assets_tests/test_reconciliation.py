@@ -20,7 +20,7 @@ from hl_d365_assets.landing import LandingWriter, LandingZone
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig
 from hl_d365_assets.settings import Settings
 from hl_d365_assets.warehouse import sql_file
-from hl_d365_assets_tests.conftest import generate_days, make_settings, run_range
+from hl_d365_assets_tests.conftest import generate_days, make_settings, rematerialise, run_range
 
 DAYS = [date(2026, 11, 16) + timedelta(days=n) for n in range(3)]
 RECONCILED_DEFECTS = {
@@ -161,7 +161,9 @@ def test_a_resolution_survives_a_rerun_and_late_data_that_clears_the_exception(
                 {"note": "gateway outage, customer paid cash", "id": exception["exception_id"]},
             ).fetchall()
 
-        assert run_range(settings, instance, [day]).success
+        # The accountant's status is read by the reconciliation only: re-materialised alone, as
+        # a user's "materialize selected" of group recon (the late capture below goes the whole way).
+        assert rematerialise(settings, instance, [day], ["recon"]).success
         [rerun] = [
             e for e in exceptions(settings) if e["exception_id"] == exception["exception_id"]
         ]
@@ -489,7 +491,8 @@ def test_a_short_deposit_is_an_exception_whose_resolution_survives_a_rerun(tmp_p
                 "resolved_by = 'ap.clerk' WHERE exception_id = $id",
                 {"note": "bank fee, claimed back", "id": exception["exception_id"]},
             ).fetchall()
-        assert run_range(settings, instance, [day]).success
+        # Only the reconciliation reads the accountant's status: group recon is re-materialised.
+        assert rematerialise(settings, instance, [day], ["recon"]).success
 
     rerun = _found(settings, "deposit_difference", short["key"])
     assert (rerun["exception_id"], rerun["status"], rerun["still_detected"]) == (
