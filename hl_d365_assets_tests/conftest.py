@@ -170,20 +170,19 @@ def rematerialise(
     settings: Settings,
     instance: dg.DagsterInstance,
     days: Sequence[date],
-    groups: Sequence[str],
+    selection: dg.AssetSelection,
     **kwargs,
 ) -> dg.ExecuteInProcessResult:
-    """A run of the daily job's assets in ``groups`` only (raw, canonical, recon, gl, risk, ops)
-    over ``days``, with the job's own checks on them: what a user's "materialize selected" of
-    those groups in the job launches, after a change only they read (a mapping the journals read,
-    an accountant's status the reconciliation reads). Unlike :func:`run_range`'s ``assets``
-    (Dagster's subset takes every check of the selected assets), the journals' blocking checks,
-    which the daily job leaves to journal_checks_job, are not run."""
+    """A run of the daily job's assets in ``selection`` only over ``days``, with the job's own
+    checks on them: what a user's "materialize selected" in the job launches after a change only
+    they read, e.g. ``AssetSelection.groups("gl")`` after a mapping the journals read, or
+    ``AssetSelection.assets(raw_key).downstream()`` after a late segment of that raw stream.
+    Unlike :func:`run_range`'s ``assets`` (Dagster's subset takes every check of the selected
+    assets), the journals' blocking checks, which the daily job leaves to journal_checks_job, are
+    not run."""
     job = daily_job()
     graph = job.asset_layer.asset_graph
-    assets = {
-        key for key in job.asset_layer.executable_asset_keys if graph.get(key).group_name in groups
-    }
+    assets = selection.resolve(graph) & set(job.asset_layer.executable_asset_keys)
     checks = {key for key in graph.asset_check_keys if key.asset_key in assets}
     return job.get_subset(asset_selection=assets, asset_check_selection=checks).execute_in_process(
         instance=instance,
