@@ -19,7 +19,7 @@ from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig
 from hl_d365_assets.settings import PROJECT_ROOT, Settings
-from hl_d365_assets_tests.conftest import generate_days, make_settings, run_range
+from hl_d365_assets_tests.conftest import generate_days, make_settings, rematerialise, run_range
 from hl_d365_assets_tests.retail_days import land_late_copy_of_a_cash_ticket
 
 DAYS = [date(2026, 11, 2) + timedelta(days=n) for n in range(2)]
@@ -52,12 +52,22 @@ def clean_days(settings: Settings, days: list[date], seed: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+def clean_load(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Settings, dg.DagsterInstance, dg.ExecuteInProcessResult]]:
+    """Two clean days loaded in one run (a range), with the instance and the run's result."""
     settings = make_settings(tmp_path_factory.mktemp("gl_clean") / "data")
     clean_days(settings, DAYS, seed=31)
     with dg.DagsterInstance.ephemeral() as instance:
-        assert run_range(settings, instance, DAYS).success
-        yield settings
+        result = run_range(settings, instance, DAYS)
+        assert result.success
+        yield settings, instance, result
+
+
+@pytest.fixture(scope="module")
+def clean(clean_load) -> Settings:
+    settings, _, _ = clean_load
+    return settings
 
 
 def test_every_clean_journal_balances_and_passes_every_blocking_check(clean) -> None:
@@ -273,7 +283,10 @@ def test_a_late_ticket_changes_its_days_journal_and_keeps_every_line_key(tmp_pat
         assert run_range(settings, instance, [day]).success
         before = dict(query(settings, "SELECT line_key, amount FROM gl.journal_lines"))
         ticket = land_late_copy_of_a_cash_ticket(LandingZone(settings.landing_dir), day)
-        assert run_range(settings, instance, [day]).success
+        # Its stream's raw asset and everything downstream (canonical, reconciliation, the
+        # journals), as "materialize downstream" in the UI does.
+        late = dg.AssetSelection.assets(dg.AssetKey(["raw", "retail_tickets"])).downstream()
+        assert rematerialise(settings, instance, [day], late).success
     after = dict(query(settings, "SELECT line_key, amount FROM gl.journal_lines"))
 
     assert set(after) >= set(before)
@@ -351,17 +364,17 @@ def test_the_five_accountant_queries_of_the_reconciliation_page_run_and_answer(c
         assert query(clean, queries[title]) == [], title  # clean days: nothing to chase
 
 
-def test_a_loaded_range_asks_for_each_day_to_be_posted(clean) -> None:
+def test_a_loaded_range_asks_for_each_day_to_be_posted(clean_load) -> None:
     from hl_d365_assets.defs.gl.sensors import post_after_load
 
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = run_range(clean, instance, DAYS)
-        context = dg.build_run_status_sensor_context(
-            sensor_name=post_after_load.name,
-            dagster_event=result.get_run_success_event(),
-            dagster_instance=instance,
-            dagster_run=result.dagster_run,
-        )
-        requests = list(post_after_load(context))
+    # The sensor is given the success of the run that loaded the range (the module's load).
+    _, instance, result = clean_load
+    context = dg.build_run_status_sensor_context(
+        sensor_name=post_after_load.name,
+        dagster_event=result.get_run_success_event(),
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+    )
+    requests = list(post_after_load(context))
     assert [r.partition_key for r in requests] == [str(day) for day in DAYS]
     assert len({r.run_key for r in requests}) == len(DAYS)

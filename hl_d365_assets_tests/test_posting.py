@@ -44,11 +44,12 @@ from hl_d365_assets.sandbox.d365_simulator.server import serve
 from hl_d365_assets.sandbox.resources import d365_client
 from hl_d365_assets.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 from hl_d365_assets.warehouse import WarehouseResource
-from hl_d365_assets_tests.conftest import generate_days, make_settings, run_range
+from hl_d365_assets_tests.conftest import generate_days, make_settings, rematerialise, run_range
 from hl_d365_assets_tests.odata_fake import JOURNAL_SETS, IndependentOData
 from hl_d365_assets_tests.retail_days import land_late_copy_of_a_cash_ticket
 
 DAY = date(2026, 11, 3)
+LATE_TICKETS = dg.AssetSelection.assets(dg.AssetKey(["raw", "retail_tickets"])).downstream()
 
 
 @pytest.fixture(scope="module")
@@ -265,8 +266,10 @@ def test_a_line_d365_rejects_is_parked_with_its_reason_and_the_other_journal_pos
     # Finance gave the Toronto store a business unit D365 does not know yet.
     mappings = _edited_mappings(tmp_path, store="S004", business_unit="104")
     settings = dataclasses.replace(world.settings, mappings_dir=mappings)
+    # A store dimension is read only by the journals: the journals are what is re-materialised
+    # (as "materialize selected" of group gl), their blocking checks with them.
     with dg.DagsterInstance.ephemeral() as instance:
-        assert run_range(settings, instance, [DAY]).success
+        assert rematerialise(settings, instance, [DAY], dg.AssetSelection.groups("gl")).success
     world.settings = settings
 
     report = world.post()
@@ -289,7 +292,9 @@ def test_a_line_d365_rejects_is_parked_with_its_reason_and_the_other_journal_pos
     # only what is missing goes.
     world.settings = dataclasses.replace(settings, mappings_dir=PROJECT_ROOT / "mappings")
     with dg.DagsterInstance.ephemeral() as instance:
-        assert run_range(world.settings, instance, [DAY]).success
+        assert rematerialise(
+            world.settings, instance, [DAY], dg.AssetSelection.groups("gl")
+        ).success
     again = world.post()
     assert [p["journal_key"] for p in again.posted] == [f"usrt-{DAY}-CAD"]
     assert all(len(j) == 1 for j in world.journals_by_key().values())
@@ -317,8 +322,10 @@ def test_late_data_after_posting_goes_as_an_adjustment_of_the_difference(any_wor
     )
 
     land_late_copy_of_a_cash_ticket(LandingZone(world.settings.landing_dir), DAY, store_id="S001")
+    # The late ticket goes through raw, canonical, reconciliation and the journals: its stream's
+    # raw asset and everything downstream of it, as "materialize downstream" in the UI does.
     with dg.DagsterInstance.ephemeral() as instance:
-        assert run_range(world.settings, instance, [DAY]).success
+        assert rematerialise(world.settings, instance, [DAY], LATE_TICKETS).success
     report = world.post()
 
     [adjustment] = report.posted
@@ -588,8 +595,12 @@ def test_a_day_its_checks_hold_back_ends_its_posting_run_without_error_and_says_
         "\n".join(line for line in rules if not line.startswith("tender,VISA,")) + "\n"
     )
     world.settings = dataclasses.replace(world.settings, mappings_dir=mappings)
+    # The posting rules are read only by the journals: re-materialised alone, as a user's
+    # "materialize selected" of group gl after the edit.
     with dg.DagsterInstance.ephemeral() as instance:
-        assert run_range(world.settings, instance, [DAY]).success
+        assert rematerialise(
+            world.settings, instance, [DAY], dg.AssetSelection.groups("gl")
+        ).success
     journals = sorted(expected_journals(world))
 
     result = _post_through_dagster(world)

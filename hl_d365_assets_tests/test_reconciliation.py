@@ -20,7 +20,7 @@ from hl_d365_assets.landing import LandingWriter, LandingZone
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig
 from hl_d365_assets.settings import Settings
 from hl_d365_assets.warehouse import sql_file
-from hl_d365_assets_tests.conftest import generate_days, make_settings, run_range
+from hl_d365_assets_tests.conftest import generate_days, make_settings, rematerialise, run_range
 
 DAYS = [date(2026, 11, 16) + timedelta(days=n) for n in range(3)]
 RECONCILED_DEFECTS = {
@@ -32,6 +32,9 @@ RECONCILED_DEFECTS = {
     "tender_without_gateway_transaction": "tender_without_gateway_transaction",
     "gateway_transaction_without_tender": "gateway_transaction_without_tender",
 }
+LATE_CAPTURES = dg.AssetSelection.assets(dg.AssetKey(["raw", "payment_transactions"])).downstream()
+"""What a late gateway segment re-materialises: its stream's raw asset and everything downstream
+of it (canonical, reconciliation, journals), as "materialize downstream" in the UI does."""
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +164,9 @@ def test_a_resolution_survives_a_rerun_and_late_data_that_clears_the_exception(
                 {"note": "gateway outage, customer paid cash", "id": exception["exception_id"]},
             ).fetchall()
 
-        assert run_range(settings, instance, [day]).success
+        # The accountant's status is read by the reconciliation only: re-materialised alone, as
+        # a user's "materialize selected" of group recon (the late capture below goes the whole way).
+        assert rematerialise(settings, instance, [day], dg.AssetSelection.groups("recon")).success
         [rerun] = [
             e for e in exceptions(settings) if e["exception_id"] == exception["exception_id"]
         ]
@@ -172,7 +177,7 @@ def test_a_resolution_survives_a_rerun_and_late_data_that_clears_the_exception(
         )
 
         _land_late_capture(zone, day, tender_id=missing["key"])
-        assert run_range(settings, instance, [day]).success
+        assert rematerialise(settings, instance, [day], LATE_CAPTURES).success
 
     [late] = [e for e in exceptions(settings) if e["exception_id"] == exception["exception_id"]]
     assert late["still_detected"] is False
@@ -217,7 +222,7 @@ def test_an_exception_a_late_segment_clears_is_closed_with_its_reason_and_reopen
         assert exception["status"] == "open" and exception["cleared_at"] is None
 
         capture = _land_late_capture(zone, day, tender_id=missing[0]["key"])
-        late_run = run_range(settings, instance, [day])
+        late_run = rematerialise(settings, instance, [day], LATE_CAPTURES)
         assert late_run.success
         [cleared] = [
             e for e in exceptions(settings) if e["exception_id"] == exception["exception_id"]
@@ -242,7 +247,7 @@ def test_an_exception_a_late_segment_clears_is_closed_with_its_reason_and_reopen
         ]
 
         _land_void(zone, day, capture)
-        assert run_range(settings, instance, [day]).success
+        assert rematerialise(settings, instance, [day], LATE_CAPTURES).success
 
     [back] = [e for e in exceptions(settings) if e["exception_id"] == exception["exception_id"]]
     assert (back["status"], back["still_detected"]) == ("open", True)
@@ -489,7 +494,8 @@ def test_a_short_deposit_is_an_exception_whose_resolution_survives_a_rerun(tmp_p
                 "resolved_by = 'ap.clerk' WHERE exception_id = $id",
                 {"note": "bank fee, claimed back", "id": exception["exception_id"]},
             ).fetchall()
-        assert run_range(settings, instance, [day]).success
+        # Only the reconciliation reads the accountant's status: group recon is re-materialised.
+        assert rematerialise(settings, instance, [day], dg.AssetSelection.groups("recon")).success
 
     rerun = _found(settings, "deposit_difference", short["key"])
     assert (rerun["exception_id"], rerun["status"], rerun["still_detected"]) == (

@@ -17,7 +17,7 @@ from hl_d365_assets.landing import LandingWriter, LandingZone
 from hl_d365_assets.sandbox import DEFECT_KINDS, SandboxConfig
 from hl_d365_assets.settings import Settings
 
-from .conftest import generate_days, make_settings, run_day, run_range
+from .conftest import generate_days, make_settings, rematerialise, run_day, run_range
 
 DAYS = [date(2026, 11, 16), date(2026, 11, 17)]
 PER_STORE = 120
@@ -291,7 +291,10 @@ def test_a_late_segment_reopens_its_day_on_rematerialisation(
         writer.append(
             "heartland", "payment_transactions", day, json.dumps(late, separators=(",", ":"))
         )
-    assert run_day(settings, instance, day).success
+    # The day is re-materialised from the late segment's stream down, as "materialize
+    # downstream" of raw/payment_transactions in the UI does (raw -> canonical -> recon -> gl).
+    late_stream = dg.AssetSelection.assets(dg.AssetKey(["raw", "payment_transactions"]))
+    assert rematerialise(settings, instance, [day], late_stream.downstream()).success
     assert _query(settings, "SELECT count(*) FROM canonical.payments") == [(count_before + 1,)]
     assert _query(
         settings,
