@@ -49,9 +49,11 @@ backfill: install $(DAGSTER_HOME)/dagster.yaml
 
 # `dg check defs` loads every definition, the YAML component instances under defs/ included
 # (docs/low-code.md): a business rule, store or alert route that does not validate stops here.
-# Two pytest-xdist workers: CI and this machine have two cores. A test file is one unit of work;
+# Three pytest-xdist workers on CI's and this machine's two cores: a worker waiting on a child
+# process (a webserver, a daemon, `hl-d365`) or its event log leaves a core idle that a third one
+# fills (stop 34 measured the suite's wall against its CPU). A test file is one unit of work;
 # long files first (hl_d365_assets_tests/conftest.py says what keeps a test parallel-safe).
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
 test: install postgres-server
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
