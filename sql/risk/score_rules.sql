@@ -38,12 +38,7 @@ WITH passing AS (
     FROM risk.features AS f
     JOIN risk_day_rules AS r USING (business_date, domain, entity_kind, feature)
     WHERE f.business_date BETWEEN $first AND $last
-      AND CASE r.operator
-              WHEN '>=' THEN f.value >= r.threshold
-              WHEN '>' THEN f.value > r.threshold
-              WHEN '<=' THEN f.value <= r.threshold
-              WHEN '<' THEN f.value < r.threshold
-          END
+      AND risk_rule_passes(f.value, r.operator, r.threshold)
 ),
 candidates AS (
     SELECT f.business_date, f.domain, f.entity_kind, f.entity_id, f.feature,
@@ -58,12 +53,7 @@ matched AS (
            r.threshold, r.points, r.severity, r.pattern, r.reason
     FROM candidates AS f
     JOIN risk_day_rules AS r USING (business_date, domain, entity_kind, feature)
-    WHERE CASE r.operator
-              WHEN '>=' THEN f.value >= r.threshold
-              WHEN '>' THEN f.value > r.threshold
-              WHEN '<=' THEN f.value <= r.threshold
-              WHEN '<' THEN f.value < r.threshold
-          END
+    WHERE risk_rule_passes(f.value, r.operator, r.threshold)
 )
 SELECT business_date, domain, entity_kind, entity_id, rule_id, points, severity, pattern,
        CASE severity WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END AS severity_rank,
