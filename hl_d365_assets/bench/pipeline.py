@@ -82,12 +82,15 @@ def run_bench(
     days: int = 1,
     data_dir: Path | None = None,
     tenants: int = 2,
+    hand_over: Path | None = None,
 ) -> int:
     """The 1M day ``repeats`` times interleaved with the bare read (median ratio and spread),
     then ``tenants`` runs of the same day at once (one warehouse each), one measure per size in
     ``points`` and, with ``days`` > 1, a ``days``-day backfill in one run at ``transactions`` a
     day; one summary table at the end. ``data_dir``: where the days are landed and loaded
-    (default ``bench_data/``), so two benches can run side by side."""
+    (default ``bench_data/``), so two benches can run side by side. ``hand_over``: where the
+    last repeat's warehouse (the day loaded through raw and canonical by the daily job) is moved
+    for the risk part, which would otherwise generate and load the same day again."""
     settings = bench_settings()
     if data_dir is not None:
         settings = dataclasses.replace(settings, data_dir=data_dir.resolve())
@@ -114,6 +117,9 @@ def run_bench(
                 f"{measure.cpu_ratio:.2f}), peak {measure.run['peak_mib']:,.0f} MiB"
             )
         median = sorted(measures, key=lambda m: m.ratio)[len(measures) // 2]
+        if hand_over is not None:
+            hand_over.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(settings.warehouse_path, hand_over)
         _print_steps(median.run)
         _print_day(transactions, landed, measures, median)
         rows.append(
