@@ -16,6 +16,7 @@ from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.sandbox.retail_landing import land_retail_store
 from hl_d365_assets.settings import Settings
 from hl_d365_assets.warehouse import ensure_schema
+from hl_d365_assets_tests.independent_card_scan import card_numbers_in
 from hl_d365_assets_tests.retail_days import envelope_line
 
 DAY = date(2026, 11, 19)
@@ -291,6 +292,41 @@ def test_a_bad_event_delivered_twice_is_quarantined_once_and_counted_as_a_duplic
         "WHERE event_id IN ('EVT_NEG', 'EVT_PAN') ORDER BY event_id"
     ).fetchall()
     assert kept == [("EVT_NEG", str(by_webhook), 1), ("EVT_PAN", str(by_webhook), 2)]
+
+
+def test_a_cut_line_carrying_card_numbers_delivered_twice_is_quarantined_once_masked(
+    conn, zone, clean_day
+) -> None:
+    """A line that is malformed (cut) and holds PANs, its event id among them, sent twice:
+    malformed_json wins as its reason, the second delivery is a duplicate of it, and neither the
+    quarantine nor the duplicate ledger keeps a digit of either PAN beyond first six and last
+    four (the ranking reads the cut line's id from its text; stage_ranked_events.sql)."""
+    sample = clean_day["payment_transactions"]
+    before = _load(conn, zone, "payment_transactions")
+    cut = _variant(sample, "4111 1111 1111 1111", id="TRN_CUT", description="5555555555554444")
+    cut = cut[: cut.index("5555555555554444") + 20]
+    by_webhook = _land(zone, "payment_transactions", [cut])
+    _land(zone, "payment_transactions", [cut])
+    after = _load(conn, zone, "payment_transactions")
+    assert after.quarantined == 1
+    assert after.duplicates == before.duplicates + 1
+    assert after.loaded == before.loaded
+    [(event_id, reason, payload)] = conn.execute(
+        "SELECT event_id, reason_code, masked_payload FROM ops.quarantine"
+    ).fetchall()
+    assert (event_id, reason) == ("411111XXXXXX1111", "malformed_json")
+    assert "555555XXXXXX4444" in payload and "5555555555554444" not in payload
+    duplicates = conn.execute(
+        "SELECT event_id, loaded_segment_path, loaded_line_number FROM ops.duplicate_events "
+        "WHERE loaded_segment_path = $path",
+        {"path": str(by_webhook)},
+    ).fetchall()
+    assert duplicates == [("411111XXXXXX1111", str(by_webhook), 1)]
+    for table in ("ops.quarantine", "ops.duplicate_events"):
+        [(stored,)] = conn.execute(
+            f"SELECT string_agg(t::VARCHAR, ' ') FROM {table} AS t"
+        ).fetchall()
+        assert "4111" in stored and not card_numbers_in(stored)
 
 
 def test_a_bad_copy_of_an_event_that_also_arrived_good_stays_quarantined(

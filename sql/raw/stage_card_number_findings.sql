@@ -12,10 +12,17 @@
 -- filters under the DISTINCT and through the joins' keys (materialised CTEs included), back
 -- onto every run or line.
 
-CREATE OR REPLACE TEMP TABLE card_number_candidate_runs AS
-SELECT segment_path, line_number, unnest(card_number_run_texts(line)) AS run
+-- The lines that may hold a PAN, with their text: the one pass of the candidate pattern over
+-- every line, whose few hits (a thousand lines of the 1M payments day) are all the steps below
+-- read again, instead of every staged line a second time (~1 s of CPU on that day).
+CREATE OR REPLACE TEMP TABLE card_number_candidate_lines AS
+SELECT segment_path, line_number, line
 FROM landed_lines
 WHERE valid_utf8 AND strlen(line) <= $max_record_bytes AND card_number_candidates(line);
+
+CREATE OR REPLACE TEMP TABLE card_number_candidate_runs AS
+SELECT segment_path, line_number, unnest(card_number_run_texts(line)) AS run
+FROM card_number_candidate_lines;
 
 CREATE OR REPLACE TEMP TABLE card_number_distinct_runs AS
 SELECT DISTINCT run FROM card_number_candidate_runs;
@@ -25,7 +32,7 @@ SELECT run FROM card_number_distinct_runs WHERE card_number_run_may_be_pan(run);
 
 CREATE OR REPLACE TEMP TABLE card_number_suspect_lines AS
 SELECT segment_path, line_number, line
-FROM landed_lines
+FROM card_number_candidate_lines
 SEMI JOIN (
     SELECT segment_path, line_number
     FROM card_number_candidate_runs
@@ -42,6 +49,7 @@ SELECT
 FROM card_number_suspect_lines
 WHERE has_card_number(line);
 
+DROP TABLE card_number_candidate_lines;
 DROP TABLE card_number_candidate_runs;
 DROP TABLE card_number_distinct_runs;
 DROP TABLE card_number_pan_shaped_runs;

@@ -4,28 +4,38 @@
 -- the webhook and again by the end-of-day pull, is one quarantined event and one duplicate, not
 -- two quarantined events). A bad copy of an event that also arrived good stays quarantined:
 -- it differs from what was loaded, so someone should see it.
--- Redeliveries are rare, so only event ids seen more than once are sorted; every other accepted
--- line is its event's first and only delivery. The line text is kept only where it is needed:
--- for the quarantine's masked payload.
-CREATE OR REPLACE TEMP TABLE ranked_events AS
-WITH judged AS (
-    SELECT
-        * EXCLUDE (line),
-        nullif(split_part(problems[1], ': ', 1), '') AS reject_reason,
-        array_to_string(problems, '; ') AS reject_detail,
-        CASE WHEN len(problems) > 0 THEN line END AS line,
-        -- A rejected line may not parse; its id is then read from the text, as the quarantine does.
-        coalesce(
-            nullif(event_id, ''),
-            CASE WHEN len(problems) > 0
-                THEN nullif(regexp_extract(line, '"event_id"\s*:\s*"([^"]{1,200})"', 1), '')
-            END
-        ) AS delivered_event_id
-    FROM parsed_events
-),
-repeated_ids AS (
+--
+-- One wide copy of the day, not two: the parse is judged into judged_events (the only table
+-- holding every parsed line), the redeliveries are ranked into a small table of their own
+-- (redeliveries are rare: only event ids seen more than once are sorted; every other accepted
+-- line is its event's first and only delivery), and ranked_events is a view joining the two
+-- that replace_partition.sql inserts from. Ranking in one statement over a CTE of the judged
+-- lines made DuckDB materialise that CTE (read three times) and then write the ranked copy:
+-- two copies of a million parsed lines, ~5 s of CPU on the 1M day (docs/benchmarks.md, Issue
+-- 20, "raw load in fewer passes"). The line text is kept only where it is needed: for the
+-- quarantine's masked payload.
+CREATE OR REPLACE TEMP TABLE judged_events AS
+SELECT
+    * EXCLUDE (line),
+    nullif(split_part(problems[1], ': ', 1), '') AS reject_reason,
+    array_to_string(problems, '; ') AS reject_detail,
+    CASE WHEN len(problems) > 0 THEN line END AS line,
+    -- A rejected line may not parse; its id is then read from the text, as the quarantine does.
+    coalesce(
+        nullif(event_id, ''),
+        CASE WHEN len(problems) > 0
+            THEN nullif(regexp_extract(line, '"event_id"\s*:\s*"([^"]{1,200})"', 1), '')
+        END
+    ) AS delivered_event_id
+FROM parsed_events;
+
+-- Each delivery of a repeated event id: its rank (accepted deliveries rank among themselves,
+-- rejected ones among those with the same reason), the delivery kept, and whether it is a
+-- repeated bad delivery (a duplicate of the quarantined one: no reason, a later rank).
+CREATE OR REPLACE TEMP TABLE redeliveries AS
+WITH repeated_ids AS (
     SELECT business_date, delivered_event_id
-    FROM judged
+    FROM judged_events
     WHERE delivered_event_id IS NOT NULL
     GROUP BY ALL
     HAVING count(*) > 1
@@ -40,33 +50,35 @@ repeated_deliveries AS (
         first_value(line_number) OVER deliveries AS kept_line_number,
         bool_or(reject_reason IS NULL) OVER (PARTITION BY business_date, delivered_event_id)
             AS ever_accepted
-    FROM judged
+    FROM judged_events
     SEMI JOIN repeated_ids USING (business_date, delivered_event_id)
-    -- Accepted deliveries rank among themselves; rejected ones among those with the same reason.
     WINDOW deliveries AS (
         PARTITION BY business_date, delivered_event_id, coalesce(reject_reason, '')
         ORDER BY received_at, segment_path, line_number
     )
-),
-quarantined_again AS (
-    SELECT segment_path, line_number
-    FROM repeated_deliveries
-    WHERE reject_reason IS NOT NULL AND delivery_rank > 1 AND NOT ever_accepted
 )
 SELECT
+    segment_path,
+    line_number,
+    delivery_rank,
+    kept_segment_path,
+    kept_line_number,
+    reject_reason IS NOT NULL AND delivery_rank > 1 AND NOT ever_accepted AS quarantined_again
+FROM repeated_deliveries;
+
+CREATE OR REPLACE TEMP VIEW ranked_events AS
+SELECT
     judged.* EXCLUDE (event_id, reject_reason, delivered_event_id),
-    CASE WHEN q.segment_path IS NULL THEN judged.event_id ELSE judged.delivered_event_id END
+    CASE WHEN r.quarantined_again THEN judged.delivered_event_id ELSE judged.event_id END
         AS event_id,
-    -- A repeated bad delivery is a duplicate of the quarantined one: no reason, a later rank.
-    CASE WHEN q.segment_path IS NULL THEN judged.reject_reason END AS reject_reason,
+    CASE WHEN r.quarantined_again IS NOT TRUE THEN judged.reject_reason END AS reject_reason,
     CASE
-        WHEN q.segment_path IS NOT NULL THEN r.delivery_rank
+        WHEN r.quarantined_again THEN r.delivery_rank
         WHEN judged.reject_reason IS NULL THEN coalesce(r.delivery_rank, 1)
     END AS delivery_rank,
-    CASE WHEN judged.reject_reason IS NULL OR q.segment_path IS NOT NULL
+    CASE WHEN judged.reject_reason IS NULL OR r.quarantined_again
         THEN r.kept_segment_path END AS loaded_segment_path,
-    CASE WHEN judged.reject_reason IS NULL OR q.segment_path IS NOT NULL
+    CASE WHEN judged.reject_reason IS NULL OR r.quarantined_again
         THEN r.kept_line_number END AS loaded_line_number
-FROM judged
-LEFT JOIN repeated_deliveries AS r USING (segment_path, line_number)
-LEFT JOIN quarantined_again AS q USING (segment_path, line_number);
+FROM judged_events AS judged
+LEFT JOIN redeliveries AS r USING (segment_path, line_number);
