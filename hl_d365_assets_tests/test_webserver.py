@@ -1,26 +1,35 @@
-"""The UI loads what the demo makes: a real `dagster dev` (webserver and daemon) on loopback,
-over the instance a sandbox day was materialised into, answering GraphQL for the asset graph, a
-partition's materialisation metadata and its check results, the column lineage a user can find,
-and running a day launched from it.
+"""The UI loads what the demo makes: `make ui` as a user starts it (the Makefile's own target,
+`dg dev` from inside DAGSTER_HOME: webserver and daemon) on loopback, over the instance a sandbox
+day was materialised into and then posted through post_journals_job while its checks hold it
+back. Its log carries no warning (no code-location-name mismatch, no stray dagster.yaml, no
+superseded command, no beta notices); its GraphQL answers for the asset graph, a partition's
+materialisation metadata and its check results, the column lineage a user can find, and shows
+the posting run as a success whose outcome says "held back: <checks>", with the checks failing
+at WARN, never as a red failure; and a day launched from it, a late segment and a range
+backfilled from it all run.
+
+One UI for all of these: `make ui` and a day under it cost ~30-45 s of CPU to start, and the
+quiet-log, held-back and column-lineage tests each had a UI and a day of their own (files of
+their own) for what this one serves. The tests that only read come first, so the day has exactly
+the materialisations the fixture made and the log is read as the UI started it, before any run
+is launched from it.
 
 Column lineage, as the UI reads it: the open-source UI draws no column-lineage graph (a Dagster+
 feature) and hides the ``dagster/column_lineage`` entry; what it shows is the asset page's Columns
 table, built from the definition's ``dagster/column_schema`` (``assetNode.metadataEntries``)
 merged with the latest materialisation's (``assetMaterializations.metadataEntries``), the
 definition's descriptions winning. So the lineage must be in those descriptions, and the stored
-lineage must point at columns the upstream assets really declare. These tests read the same
-server as the others (they had a webserver and a materialised day of their own, ~20 s of CPU
-for what this server already serves); they come before the tests that launch runs, so the day
-has exactly the one materialisation the fixture made.
+lineage must point at columns the upstream assets really declare.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
+import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -30,8 +39,9 @@ import dagster as dg
 import httpx
 import pytest
 
+from hl_d365_assets.demo.posting import SandboxD365
 from hl_d365_assets.landing import LandingWriter, LandingZone
-from hl_d365_assets.sandbox import SandboxConfig, generate
+from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.sandbox.heartland_simulator import HeartlandSimulator, serve
 from hl_d365_assets.settings import PROJECT_ROOT
 from hl_d365_assets.webhook.process import free_port
@@ -45,20 +55,39 @@ DAY = date(2026, 11, 18)
 BACKFILL_DAYS = [date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 3)]
 
 
+@dataclasses.dataclass
+class Ui:
+    url: str
+    log: Path
+
+
 @pytest.fixture(scope="module")
-def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ui]:
     root = tmp_path_factory.mktemp("ui")
     home = root / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text((PROJECT_ROOT / "dagster.yaml").read_text())
-    settings = make_settings(root / "data")
+    # Finance removed the Visa rule: the day's journals have lines without an account, so
+    # accounts_in_chart holds the day back.
+    mappings = root / "mappings"
+    shutil.copytree(PROJECT_ROOT / "mappings", mappings)
+    rules = (mappings / "gl_posting_rules.csv").read_text().splitlines()
+    (mappings / "gl_posting_rules.csv").write_text(
+        "\n".join(line for line in rules if not line.startswith("tender,VISA,")) + "\n"
+    )
+    settings = dataclasses.replace(make_settings(root / "data"), mappings_dir=mappings)
     generate_days(
         settings,
         [DAY],
-        SandboxConfig(seed=11, transactions_per_store_day=60, mappings_dir=settings.mappings_dir),
+        SandboxConfig(seed=43, transactions_per_store_day=40, defect_rates=DefectRates.none()),
     )
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        assert run_day(settings, instance, DAY).success
+    home.mkdir()
+    shutil.copyfile(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DAGSTER_HOME", str(home))
+        with dg.DagsterInstance.get() as instance:
+            assert run_day(settings, instance, DAY).success
+        # The demo's posting, as `make demo` does it: the day posted, then posted again.
+        with SandboxD365(settings) as d365:
+            d365.post([DAY], lambda line: None)
 
     # What Heartland holds for a backfill from its API, served on loopback by the simulator.
     holds = LandingZone(root / "heartland_holds")
@@ -68,39 +97,31 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     simulator = serve(HeartlandSimulator(holds.root))
 
     port = free_port()
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
+    log_path = root / "make_ui.log"
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("HL_D365_", "DAGSTER_"))},
         "HL_D365_DATA_DIR": str(settings.data_dir),
+        "HL_D365_MAPPINGS_DIR": str(mappings),
         "HEARTLAND_SANDBOX_URL": simulator.base_url,
     }
-    env.pop("HEARTLAND_APP_KEY", None)
-    # What `make ui` runs: `dagster dev`, the webserver and the daemon that dequeues runs.
-    log = (root / "dagster_dev.log").open("wb")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dagster",
-            "dev",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "-w",
-            "workspace.yaml",
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    environment.pop("HEARTLAND_APP_KEY", None)
+    with log_path.open("wb") as log:
+        # -o: the venv is installed already; make must not reinstall it under the test.
+        server = subprocess.Popen(
+            ["make", "-o", ".venv/.installed", "ui", f"DAGSTER_HOME={home}", f"UI_PORT={port}"],
+            cwd=PROJECT_ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     _DATA_DIRS[url] = settings.data_dir
     try:
-        _wait_until_serving(url, server, root / "dagster_dev.log")
-        yield url
+        _wait_until_serving(url, server, log_path)
+        # Let the daemon tick the sensors and the code server answer a few times.
+        time.sleep(15)
+        yield Ui(url, log_path)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -110,8 +131,12 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             # throwaway instance, so nothing is lost by not waiting for it.
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(timeout=30)
-        log.close()
         simulator.stop()
+
+
+@pytest.fixture(scope="module")
+def webserver(ui: Ui) -> str:
+    return ui.url
 
 
 _DATA_DIRS: dict[str, Path] = {}
@@ -121,22 +146,19 @@ def _data_dir_of(url: str) -> Path:
     return _DATA_DIRS[url]
 
 
-def _wait_until_serving(
-    url: str, server: subprocess.Popen, log: Path, timeout: float = 120.0
-) -> None:
-    deadline = time.monotonic() + timeout
+def _wait_until_serving(url: str, server: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"dagster dev exited: {log.read_text()[-2000:]}")
+            raise RuntimeError(f"make ui exited: {log.read_text()[-2000:]}")
         try:
-            # the code location loads in the background: wait for the asset graph, not just the port
-            serving = httpx.get(f"{url}/server_info", timeout=2).status_code == 200
-            if serving and _graphql(url, "{ assetNodes { id } }")["assetNodes"]:
+            # the code location loads in the background: wait for the asset graph, not the port
+            if _graphql(url, "{ assetNodes { id } }")["assetNodes"]:
                 return
-        except (httpx.HTTPError, KeyError):
+        except (httpx.HTTPError, KeyError, AssertionError):
             pass
-        time.sleep(0.5)
-    raise TimeoutError(f"dagster-webserver did not serve {url} within {timeout}s")
+        time.sleep(1)
+    raise TimeoutError(f"make ui did not serve {url}: {log.read_text()[-2000:]}")
 
 
 def _graphql(url: str, query: str, variables: dict | None = None) -> dict:
@@ -147,6 +169,57 @@ def _graphql(url: str, query: str, variables: dict | None = None) -> dict:
     body = response.json()
     assert "errors" not in body, body["errors"]
     return body["data"]
+
+
+def test_make_ui_logs_no_warning(ui: Ui) -> None:
+    text = ui.log.read_text()
+    assert "Serving dagster-webserver" in text
+    warnings = [line for line in text.splitlines() if re.search(r"warn", line, re.IGNORECASE)]
+    assert warnings == []
+    [location] = _graphql(
+        ui.url, "{ workspaceOrError { ... on Workspace { locationEntries { name } } } }"
+    )["workspaceOrError"]["locationEntries"]
+    assert location["name"] == "hl_d365_assets"
+
+
+def test_a_held_back_day_reads_as_held_back_not_failed(ui: Ui) -> None:
+    # The demo's posting, as `make demo` does it: the day posted, then posted again.
+    runs = _graphql(
+        ui.url,
+        '{ runsOrError(filter: {pipelineName: "post_journals_job"}) '
+        "{ ... on Runs { results { runId status } } } }",
+    )["runsOrError"]["results"]
+    assert [run["status"] for run in runs] == ["SUCCESS", "SUCCESS"]
+
+    node = _graphql(
+        ui.url,
+        """query($key: AssetKeyInput!, $day: String!) { assetNodeOrError(assetKey: $key) {
+          ... on AssetNode {
+            assetMaterializations(partitions: [$day]) {
+              runId metadataEntries { label ... on TextMetadataEntry { text } } }
+            assetPartitionStatuses { ... on TimePartitionStatuses {
+              ranges { startKey endKey status } } } } } }""",
+        {"key": {"path": ["gl", "postings"]}, "day": DAY.isoformat()},
+    )["assetNodeOrError"]
+    materializations = node["assetMaterializations"]
+    assert {m["runId"] for m in materializations} == {run["runId"] for run in runs}
+    for materialization in materializations:
+        entries = {e["label"]: e.get("text") for e in materialization["metadataEntries"]}
+        assert entries["outcome"].startswith("held back: accounts_in_chart (")
+    assert node["assetPartitionStatuses"]["ranges"] == [
+        {"startKey": DAY.isoformat(), "endKey": DAY.isoformat(), "status": "MATERIALIZED"}
+    ]
+
+    checks = _graphql(
+        ui.url,
+        """query($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { ... on AssetNode {
+          assetChecksOrError { ... on AssetChecks { checks { name
+            executionForLatestMaterialization { status evaluation { severity } } } } } } } }""",
+        {"key": {"path": ["gl", "journal_lines"]}},
+    )["assetNodeOrError"]["assetChecksOrError"]["checks"]
+    executions = {c["name"]: c["executionForLatestMaterialization"] for c in checks}
+    assert executions["accounts_in_chart"]["status"] == "FAILED"
+    assert {e["evaluation"]["severity"] for e in executions.values()} == {"WARN"}
 
 
 def test_the_asset_graph_shows_every_layer_with_groups_kinds_and_owners(webserver: str) -> None:
