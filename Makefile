@@ -36,7 +36,7 @@ demo: install $(DAGSTER_HOME)/dagster.yaml
 
 # `dg dev` (Dagster 1.13 warns that `dagster dev` is superseded by it), started from inside
 # DAGSTER_HOME: it warns on every start when the folder it runs in holds a dagster.yaml that is
-# not DAGSTER_HOME's (the project's, copied there above). test_ui_quiet.py runs this target.
+# not DAGSTER_HOME's (the project's, copied there above). test_webserver.py runs this target.
 UI_PORT ?= 3000
 ui: install $(DAGSTER_HOME)/dagster.yaml
 	cd $(DAGSTER_HOME) && $(CURDIR)/$(BIN)/dg dev -w $(CURDIR)/workspace.yaml -h 127.0.0.1 -p $(UI_PORT)

@@ -171,6 +171,7 @@ def rematerialise(
     instance: dg.DagsterInstance,
     days: Sequence[date],
     selection: dg.AssetSelection,
+    resources: dict | None = None,
     **kwargs,
 ) -> dg.ExecuteInProcessResult:
     """A run of the daily job's assets in ``selection`` only over ``days``, with the job's own
@@ -179,14 +180,14 @@ def rematerialise(
     ``AssetSelection.assets(raw_key).downstream()`` after a late segment of that raw stream.
     Unlike :func:`run_range`'s ``assets`` (Dagster's subset takes every check of the selected
     assets), the journals' blocking checks, which the daily job leaves to journal_checks_job, are
-    not run."""
+    not run. ``resources`` replace the settings' own by name (a test's webhook endpoint)."""
     job = daily_job()
     graph = job.asset_layer.asset_graph
     assets = selection.resolve(graph) & set(job.asset_layer.executable_asset_keys)
     checks = {key for key in graph.asset_check_keys if key.asset_key in assets}
     return job.get_subset(asset_selection=assets, asset_check_selection=checks).execute_in_process(
         instance=instance,
-        resources=build_resources(settings),
+        resources={**build_resources(settings), **(resources or {})},
         tags={
             "dagster/asset_partition_range_start": str(days[0]),
             "dagster/asset_partition_range_end": str(days[-1]),

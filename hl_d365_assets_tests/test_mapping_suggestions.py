@@ -6,7 +6,7 @@ evaluation's floor.
 
 Fast: a real DuckDB warehouse holding a few canonical rows the way the pipeline writes them
 (with their mapping_issue), no Dagster run; the day taken from held to posted is in
-test_mapping_approval_cli.py and test_mapping_approval_ui.py."""
+test_mapping_approval.py."""
 
 from __future__ import annotations
 
