@@ -316,13 +316,14 @@ class _Plan:
         def name(key: str) -> str:
             return '"' + key.replace('"', '""') + '"'
 
+        # A plain mapped value is written as it stands: this rendering is chosen only for a row
+        # none of whose fields starts or ends with white space or holds a control character
+        # (build_export_lines.sql), where python_strip() would return each field unchanged, at
+        # the price of a regular expression per field and row (~0.4 s of CPU on a
+        # 20,000-employee register).
         mapped = [
             f"{name(key)} := "
-            + (
-                f"lookup_{position}.value"
-                if column.format
-                else f"python_strip(data_rows.c{position})"
-            )
+            + (f"lookup_{position}.value" if column.format else f"data_rows.c{position}")
             for key, (position, column) in values.items()
         ]
         others = [f"{name(key)} := data_rows.c{p}" for key, (p,) in unmapped.items()]

@@ -19,31 +19,36 @@ lines AS (
     SELECT
         data_rows.file_row,
         {row_day} AS row_day,
-        $head || $event_id_prefix || data_rows.file_row || '"' || $between
-        || CASE
-            -- A row of as many fields as the header, no control character in any (DuckDB's
-            -- to_json writes some otherwise than json.dumps) and no field starting or ending
-            -- with white space (the struct takes mapped values untrimmed): to_json of a struct.
-            -- A comma inside a field may look like a field's end here: that row only takes the
-            -- other rendering, which gives the same bytes.
-            WHEN {struct_ok} AND data_rows.fields = $header_fields
-                AND NOT regexp_matches(
-                    concat_ws(',', {all_fields}),
-                    '[\x00-\x1f]|(^|,)[\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000} ]|[\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000} ](,|$)'
-                )
-                THEN {struct_payload}
-            ELSE {payload_members}
-        END
-        || CASE
-            WHEN $file_problem::VARCHAR IS NOT NULL
-                THEN $problem_head || json_text($file_problem::VARCHAR)
-            WHEN data_rows.fields <> $header_fields
-                THEN $problem_head || json_text(
-                    'payroll_malformed_row: the row has ' || data_rows.fields
-                    || ' fields, the header ' || $header_fields
-                )
-            ELSE ''
-        END || '}' AS line
+        -- One concat() of the parts, not a chain of ||, each of which copies the line so far;
+        -- no part is NULL (the payloads are JSON texts, the problem part '' when none).
+        concat(
+            $head, $event_id_prefix, CAST(data_rows.file_row AS VARCHAR), '"', $between,
+            CASE
+                -- A row of as many fields as the header, no control character in any (DuckDB's
+                -- to_json writes some otherwise than json.dumps) and no field starting or ending
+                -- with white space (the struct takes mapped values untrimmed): to_json of a struct.
+                -- A comma inside a field may look like a field's end here: that row only takes the
+                -- other rendering, which gives the same bytes.
+                WHEN {struct_ok} AND data_rows.fields = $header_fields
+                    AND NOT regexp_matches(
+                        concat_ws(',', {all_fields}),
+                        '[\x00-\x1f]|(^|,)[\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000} ]|[\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000} ](,|$)'
+                    )
+                    THEN {struct_payload}
+                ELSE {payload_members}
+            END,
+            CASE
+                WHEN $file_problem::VARCHAR IS NOT NULL
+                    THEN $problem_head || json_text($file_problem::VARCHAR)
+                WHEN data_rows.fields <> $header_fields
+                    THEN $problem_head || json_text(
+                        'payroll_malformed_row: the row has ' || data_rows.fields
+                        || ' fields, the header ' || $header_fields
+                    )
+                ELSE ''
+            END,
+            '}'
+        ) AS line
     FROM data_rows
     {lookup_joins}
 )
