@@ -1,7 +1,7 @@
 """Shared fixtures: a real Dagster instance (sqlite, temporary), a warehouse and landing zone in
 a temporary folder, and helpers that run the real job for a business day.
 
-`make test` runs the suite on three pytest-xdist workers (``-n 3 --dist loadfile``), each its own
+`make test` runs the suite on four pytest-xdist workers (``-n 4 --dist loadfile``), each its own
 process. A test file is one unit of work, so its module fixtures (a webserver, a built wheel) are
 made once. A new test is parallel-safe when it:
 
