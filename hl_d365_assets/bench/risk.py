@@ -193,16 +193,20 @@ def measure(folder: Path) -> dict:
 
 
 def _child(mode: str, folder: Path) -> dict | None:
+    """This module in a child process; its last line of output, the figures, or None."""
+    stdout = _run_module("hl_d365_assets.bench.risk", mode, str(folder))
+    return None if stdout is None else json.loads(stdout.strip().splitlines()[-1])
+
+
+def _run_module(module: str, *args: str) -> str | None:
+    """``python -m module args`` in a child; its output, or None after printing why it failed."""
     child = subprocess.run(
-        [sys.executable, "-m", "hl_d365_assets.bench.risk", mode, str(folder)],
-        capture_output=True,
-        text=True,
-        check=False,
+        [sys.executable, "-m", module, *args], capture_output=True, text=True, check=False
     )
     if child.returncode != 0:
         print(child.stdout[-4000:] + child.stderr[-4000:], flush=True)
         return None
-    return json.loads(child.stdout.strip().splitlines()[-1])
+    return child.stdout
 
 
 def run_risk_bench(
@@ -290,16 +294,7 @@ def _generate_and_load(settings: Settings, per_store: int) -> bool:
         ),
         ground_truth_path=DATA_DIR / "sandbox" / "ground_truth.ndjson",
     )
-    load = subprocess.run(
-        [sys.executable, "-m", "hl_d365_assets.bench.pipeline", "--run", str(DATA_DIR)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if load.returncode != 0:
-        print(load.stdout[-4000:] + load.stderr[-4000:], flush=True)
-        return False
-    return True
+    return _run_module("hl_d365_assets.bench.pipeline", "--run", str(DATA_DIR)) is not None
 
 
 def _report(figures: dict) -> int:
