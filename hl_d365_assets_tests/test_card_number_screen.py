@@ -1,5 +1,5 @@
 """The raw layer's card-number screen tests each distinct run once, and finds exactly what the
-per-line test finds (sql/raw/stage_card_number_findings.sql).
+per-line test finds (raw_loader.stage_card_number_findings).
 
 The staged screen is compared, line by line, with the scanner's own per-line verdict
 (``card_number_candidates(line) AND has_card_number(line)`` and the quarantine reason built
@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hl_d365_assets.pci import install_macros
+from hl_d365_assets.raw_loader import stage_card_number_findings
 from hl_d365_assets.warehouse import run_script, sql_file
 
 PER_LINE_PROBLEM = """
@@ -79,7 +80,7 @@ def staged_and_per_line(conn: duckdb.DuckDBPyConnection, lines: list[str]):
         "INSERT INTO landed_lines VALUES ('segment.ndjson', DATE '2026-11-20', ?, ?, true)",
         [(number, line) for number, line in enumerate(lines, start=1)],
     )
-    run_script(conn, sql_file("raw/stage_card_number_findings.sql"), {"max_record_bytes": 10**6})
+    stage_card_number_findings(conn, max_record_bytes=10**6)
     staged = dict(conn.execute("SELECT line_number, problem FROM card_number_findings").fetchall())
     per_line = conn.execute(PER_LINE_PROBLEM).fetchall()
     conn.execute("DROP TABLE card_number_findings").fetchall()

@@ -55,7 +55,7 @@ CREATE OR REPLACE MACRO card_number_runs(text) AS
 
 -- The runs alone, exactly the second element of each card_number_runs() triple (the same
 -- pattern, the same leftmost non-overlapping matches), for a screen that tests each distinct
--- run once (sql/raw/stage_card_number_findings.sql).
+-- run once (sql/raw/stage_card_number_suspects.sql).
 CREATE OR REPLACE MACRO card_number_run_texts(text) AS
     regexp_extract_all(text, card_number_run_pattern());
 

@@ -1,7 +1,7 @@
 -- Checks that need no schema: size, JSON well-formedness and card numbers (PCI DSS).
 -- The whole line is scanned, every field alike: no field is exempt (docs/security.md).
--- The card-number screen itself is staged by stage_card_number_findings.sql (each distinct
--- candidate run tested once).
+-- The card-number screen itself is staged by raw_loader.stage_card_number_findings (each
+-- distinct candidate run tested once).
 -- Payroll and bank lines are also scanned for employee data (stage_personal_data_findings.sql).
 -- A view: the loader reads it once, while ranking; nothing is copied here.
 -- $max_record_bytes: larger lines are quarantined without being parsed (a variable, since views
