@@ -259,17 +259,29 @@ def test_throttling_server_errors_and_a_token_endpoint_down_never_duplicate(worl
     assert all(len(j) == 1 for j in world.journals_by_key().values())
 
 
-def test_a_line_d365_rejects_is_parked_with_its_reason_and_the_other_journal_posts(
-    any_world, tmp_path
-) -> None:
-    world = any_world
-    # Finance gave the Toronto store a business unit D365 does not know yet.
-    mappings = _edited_mappings(tmp_path, store="S004", business_unit="104")
-    settings = dataclasses.replace(world.settings, mappings_dir=mappings)
-    # A store dimension is read only by the journals: the journals are what is re-materialised
-    # (as "materialize selected" of group gl), their blocking checks with them.
+@pytest.fixture(scope="module")
+def unknown_business_unit(loaded: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Finance gave the Toronto store a business unit D365 does not know yet. A store dimension
+    is read only by the journals: the journals are what is re-materialised (as "materialize
+    selected" of group gl), their blocking checks with them, on a copy of the loaded day. Its
+    state depends on nothing D365 holds, so both worlds of the test start from a copy of it."""
+    root = tmp_path_factory.mktemp("posting_unknown_bu")
+    mappings = _edited_mappings(root, store="S004", business_unit="104")
+    settings = dataclasses.replace(loaded, data_dir=root / "data", mappings_dir=mappings)
+    shutil.copytree(loaded.data_dir, settings.data_dir, ignore=shutil.ignore_patterns("*.lock"))
     with dg.DagsterInstance.ephemeral() as instance:
         assert rematerialise(settings, instance, [DAY], dg.AssetSelection.groups("gl")).success
+    return settings
+
+
+def test_a_line_d365_rejects_is_parked_with_its_reason_and_the_other_journal_posts(
+    any_world, unknown_business_unit, tmp_path
+) -> None:
+    world = any_world
+    settings = dataclasses.replace(unknown_business_unit, data_dir=tmp_path / "unknown_bu")
+    shutil.copytree(
+        unknown_business_unit.data_dir, settings.data_dir, ignore=shutil.ignore_patterns("*.lock")
+    )
     world.settings = settings
 
     report = world.post()
