@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -50,12 +52,25 @@ def risky_days(tmp_path_factory: pytest.TempPathFactory, instance: dg.DagsterIns
     return settings, report, results, truth
 
 
+_READERS: dict[Path, duckdb.DuckDBPyConnection] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_readers() -> Iterator[None]:
+    yield
+    while _READERS:
+        _READERS.popitem()[1].close()
+
+
 def _query(settings: Settings, sql: str, params: list | dict | None = None) -> list[tuple]:
-    conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+    """One read-only connection per loaded warehouse for the module: nothing writes to it after
+    its fixture, and a fresh connect for each of the tests' hundred-odd queries cost more than
+    the queries."""
+    if settings.warehouse_path not in _READERS:
+        _READERS[settings.warehouse_path] = duckdb.connect(
+            str(settings.warehouse_path), read_only=True
+        )
+    return _READERS[settings.warehouse_path].execute(sql, params).fetchall()
 
 
 def _instances(truth: list[dict[str, str]], pattern: str) -> dict[str, list[str]]:
