@@ -18,7 +18,7 @@ from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.settings import Settings
 from hl_d365_assets.warehouse import open_for_analysis
 from hl_d365_assets_tests import retail_days
-from hl_d365_assets_tests.conftest import generate_days, run_day
+from hl_d365_assets_tests.conftest import generate_days, make_settings, run_day
 
 DAY = date(2026, 11, 20)
 NEXT_DAY = date(2026, 11, 21)
@@ -31,6 +31,21 @@ CLEAN = SandboxConfig(
 def fresh_instance() -> Iterator[dg.DagsterInstance]:
     with dg.DagsterInstance.ephemeral() as instance:
         yield instance
+
+
+@pytest.fixture(scope="module")
+def materialised_day(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Settings, LandingZone, dg.DagsterInstance]]:
+    """A landed day (gateway and POS) materialised by the real job, shared by the two tests that
+    start from a materialised day: a run of the daily job is most of their cost. The first
+    leaves it materialised again with nothing new landed (it asserts so), the state the second
+    starts from; run alone, either gets it fresh."""
+    settings = make_settings(tmp_path_factory.mktemp("materialised_day") / "data")
+    generate_days(settings, [DAY], CLEAN)
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert run_day(settings, instance, DAY).success
+        yield settings, LandingZone(settings.landing_dir), instance
 
 
 def tick(instance: dg.DagsterInstance, zone: LandingZone, cursor: str | None = None):
@@ -81,11 +96,10 @@ def test_each_day_with_new_segments_gets_one_run_request(
 
 
 def test_a_newly_pulled_retail_ticket_reopens_its_day_and_loads_into_raw_retail_tickets(
-    fresh_instance, settings: Settings, zone
+    materialised_day,
 ) -> None:
-    generate_days(settings, [DAY], CLEAN)
-    assert run_day(settings, fresh_instance, DAY).success
-    nothing, _ = tick(fresh_instance, zone)
+    settings, zone, instance = materialised_day
+    nothing, _ = tick(instance, zone)
     assert requested(nothing) == {}
 
     late_ticket = retail_days.ticket(
@@ -95,13 +109,13 @@ def test_a_newly_pulled_retail_ticket_reopens_its_day_and_loads_into_raw_retail_
     [segment] = [
         p for p in zone.segments("heartland_retail", "tickets", DAY) if "-retail-test-" in p.name
     ]
-    reopened, _ = tick(fresh_instance, zone)
+    reopened, _ = tick(instance, zone)
 
     assert requested(reopened) == {DAY.isoformat(): f"landing:{DAY}@{segment.name}"}
     [request] = reopened.run_requests
     assert request.tags["hl_d365/new_streams"] == "heartland_retail/tickets"
 
-    assert run_day(settings, fresh_instance, DAY).success
+    assert run_day(settings, instance, DAY).success
     conn = open_for_analysis(settings.read_copy_path)
     try:
         loaded = conn.execute(
@@ -112,7 +126,7 @@ def test_a_newly_pulled_retail_ticket_reopens_its_day_and_loads_into_raw_retail_
     finally:
         conn.close()
     assert loaded == (1,)
-    settled, _ = tick(fresh_instance, zone)
+    settled, _ = tick(instance, zone)
     assert requested(settled) == {}
 
 
@@ -159,16 +173,14 @@ def test_a_running_run_of_the_day_is_not_requested_again_until_a_segment_lands_a
 
 
 def test_a_materialised_day_is_not_run_again_until_a_late_segment_lands(
-    fresh_instance, settings: Settings, zone
+    materialised_day,
 ) -> None:
-    generate(zone, [DAY], CLEAN)
-    assert run_day(settings, fresh_instance, DAY).success
-
-    nothing, _ = tick(fresh_instance, zone)
+    _, zone, instance = materialised_day
+    nothing, _ = tick(instance, zone)
     assert requested(nothing) == {}
 
     late = land_one(zone, DAY)
-    reopened, _ = tick(fresh_instance, zone)
+    reopened, _ = tick(instance, zone)
 
     assert requested(reopened) == {DAY.isoformat(): f"landing:{DAY}@{late}"}
     [request] = reopened.run_requests

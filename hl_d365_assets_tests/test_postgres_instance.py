@@ -201,11 +201,39 @@ def wait_for_first_run(instance: dg.DagsterInstance, tags: dict[str, str]) -> dg
     raise TimeoutError(f"no run tagged {tags} finished within {RUN_TIMEOUT_SECONDS}s")
 
 
-def test_a_landed_day_runs_from_the_daemons_landing_sensor_through_the_queue_into_postgres(
-    deployment: Deployment,
-) -> None:
+@pytest.fixture(scope="module")
+def landed(deployment: Deployment) -> Deployment:
+    """The deployment's own day and the two tenants' days, landed together, as a deployment
+    serving several tenants receives them: the daemon runs them side by side (the per-tenant
+    limit does not hold the deployment's own runs, which carry no tenant), so the daemon, the
+    code server and PostgreSQL wait through one set of runs, not two. Each test reads its own."""
     generate_days(make_settings(deployment.data_dir), [DAY], CLEAN)
+    settings = load_settings(deployment.env)
+    tenants = load_tenants(settings)
+    for number, (tenant_id, days) in enumerate(TENANT_DAYS.items()):
+        own = tenant_settings(settings, tenants[tenant_id])
+        # Landed beside the tenant's zone and moved in whole (one rename): the sensor sees all of
+        # a tenant's days in one tick, not the gateway's segments first and the tickets later
+        # (which would rightly be a second run of the day).
+        staged = dataclasses.replace(own, data_dir=own.data_dir / "staged")
+        land_days(
+            staged,
+            days,
+            SandboxConfig(
+                seed=number,
+                transactions_per_store_day=5,
+                mappings_dir=own.mappings_dir,
+                defect_rates=DefectRates.none(),
+            ),
+        )
+        staged.landing_dir.rename(own.landing_dir)
+    return deployment
 
+
+def test_a_landed_day_runs_from_the_daemons_landing_sensor_through_the_queue_into_postgres(
+    landed: Deployment,
+) -> None:
+    deployment = landed
     try:
         run = wait_for_first_run(
             deployment.instance,
@@ -279,28 +307,10 @@ def wait_for_tenant_runs(instance: dg.DagsterInstance) -> dict[str, list[dg.Dags
 
 
 def test_two_tenants_runs_go_side_by_side_each_into_its_own_warehouse_one_per_tenant_at_a_time(
-    deployment: Deployment,
+    landed: Deployment,
 ) -> None:
+    deployment = landed
     settings = load_settings(deployment.env)
-    tenants = load_tenants(settings)
-    for number, (tenant_id, days) in enumerate(TENANT_DAYS.items()):
-        own = tenant_settings(settings, tenants[tenant_id])
-        # Landed beside the tenant's zone and moved in whole (one rename): the sensor sees all of
-        # a tenant's days in one tick, not the gateway's segments first and the tickets later
-        # (which would rightly be a second run of the day).
-        staged = dataclasses.replace(own, data_dir=own.data_dir / "staged")
-        land_days(
-            staged,
-            days,
-            SandboxConfig(
-                seed=number,
-                transactions_per_store_day=5,
-                mappings_dir=own.mappings_dir,
-                defect_rates=DefectRates.none(),
-            ),
-        )
-        staged.landing_dir.rename(own.landing_dir)
-
     try:
         runs = wait_for_tenant_runs(deployment.instance)
     except TimeoutError as late:

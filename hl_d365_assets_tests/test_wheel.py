@@ -122,42 +122,29 @@ def test_one_sandbox_day_materialises_from_the_installed_wheel(venv: Path, tmp_p
     }
     bin_dir = venv / "bin"
 
-    located = _run(
-        [
-            bin_dir / "python",
-            "-c",
-            "import json, hl_d365_assets\n"
-            "from hl_d365_assets.settings import load_settings\n"
-            "from hl_d365_assets.sandbox.d365_simulator.seed import read_seed\n"
-            "print(json.dumps({'package': hl_d365_assets.__file__,"
-            " 'mappings': str(load_settings().mappings_dir),"
-            " 'seed': {k: len(v) for k, v in read_seed().items()}}))",
-        ],
-        cwd=run_dir,
-        env=env,
-    )
-    where = json.loads(located.stdout)
-    site_packages = str(venv / "lib")
-    assert where["package"].startswith(site_packages), where
-    assert where["mappings"].startswith(site_packages), where
-    assert where["seed"]["MainAccounts"] > 0 and where["seed"]["SalesOrderHeadersV2"] > 0
-
     _run(
         [bin_dir / "hl-d365", "sandbox", "--start", DAY, "--stores", "1", "--per-store", "20"],
         cwd=run_dir,
         env=env,
     )
     # The day's POS tickets come from the Heartland Retail store the sandbox wrote, pulled by the
-    # real pull against the Retail simulator (in process), as the demo does over loopback.
-    _run(
+    # real pull against the Retail simulator (in process), as the demo does over loopback. The
+    # same interpreter first says where the package, its mappings and the D365 seed were found
+    # (one start of the installed package, not two: each costs seconds of imports).
+    located = _run(
         [
             bin_dir / "python",
             "-c",
+            "import json, hl_d365_assets\n"
             "from datetime import date\n"
             "from hl_d365_assets.landing import LandingZone\n"
+            "from hl_d365_assets.sandbox.d365_simulator.seed import read_seed\n"
             "from hl_d365_assets.sandbox.retail_landing import land_retail_store\n"
             "from hl_d365_assets.settings import load_settings\n"
             "s = load_settings()\n"
+            "print(json.dumps({'package': hl_d365_assets.__file__,"
+            " 'mappings': str(s.mappings_dir),"
+            " 'seed': {k: len(v) for k, v in read_seed().items()}}), flush=True)\n"
             "land_retail_store(LandingZone(s.landing_dir), s.data_dir / 'sandbox' / 'heartland_retail',"
             f" mappings_dir=s.mappings_dir, merchant_timezone=s.merchant_timezone,"
             f" snapshot_day=date.fromisoformat('{DAY}'))",
@@ -165,6 +152,11 @@ def test_one_sandbox_day_materialises_from_the_installed_wheel(venv: Path, tmp_p
         cwd=run_dir,
         env=env,
     )
+    where = json.loads(located.stdout.splitlines()[0])
+    site_packages = str(venv / "lib")
+    assert where["package"].startswith(site_packages), where
+    assert where["mappings"].startswith(site_packages), where
+    assert where["seed"]["MainAccounts"] > 0 and where["seed"]["SalesOrderHeadersV2"] > 0
     _run(
         [
             bin_dir / "dagster",
