@@ -53,6 +53,8 @@ class Month:
     settings: Settings
     truth: list[dict]
     sim: D365Simulator
+    risk_domains_rebuilt: set[str]
+    """The risk domains payroll_job's risk/features step rebuilt (its metadata's timings)."""
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
         with duckdb.connect(str(self.settings.warehouse_path), read_only=True) as conn:
@@ -99,7 +101,12 @@ def pay_period(root, first: date, last: date, defect_rates: PayrollDefectRates) 
             )
             assert posted.success
         truth = [json.loads(line) for line in truth_path.read_text().splitlines()]
-        yield Month(settings, truth, sim)
+        rebuilt = {
+            domain
+            for event in loaded.asset_materializations_for_node("risk__features")
+            for domain in event.metadata["seconds_by_domain"].value
+        }
+        yield Month(settings, truth, sim, rebuilt)
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +131,13 @@ def defects(month: Month, kind: str) -> list[dict]:
     found = [entry for entry in month.truth if entry.get("defect") == kind]
     assert found, f"the sandbox injected no {kind}: the test would prove nothing"
     return found
+
+
+def test_a_pay_run_rebuilds_the_payroll_risk_features_only(month: Month) -> None:
+    # The day's payments, POS and settlement features are the daily job's; a pay run changes
+    # none of their inputs (defs/payroll/jobs.py sets the step's domains).
+    assert month.risk_domains_rebuilt == {"payroll"}
+    assert month.query("SELECT count(*) FROM risk.features WHERE domain = 'payroll'")[0][0] > 0
 
 
 def test_an_unknown_earning_code_holds_its_pay_run_naming_it(month: Month) -> None:

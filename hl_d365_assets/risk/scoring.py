@@ -13,6 +13,7 @@ The caller loads the mappings (ref.risk_rules, ref.risk_settings) and owns the t
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -36,23 +37,35 @@ class FeatureOutcome:
 
 
 def write_features(
-    conn: duckdb.DuckDBPyConnection, first: date, last: date, settings: RiskSettings
+    conn: duckdb.DuckDBPyConnection,
+    first: date,
+    last: date,
+    settings: RiskSettings,
+    domains: Sequence[str] = DOMAINS,
 ) -> FeatureOutcome:
-    """Rebuild risk.features of the days from every domain's file that exists, one day at a time
+    """Rebuild risk.features of the days from each domain's file that exists, one day at a time
     in date order: a day's history features (a terminal's own baseline, earlier card-not-present
     marks) read the risk.features rows of the days before it, so in a range each day must see
     the days before it already scored. Each day's rows get the model's sampling key
-    (sql/risk/key_features.sql) once all its domains are written."""
+    (sql/risk/key_features.sql) once all its domains are written.
+
+    ``domains``: the domains rebuilt (all by default); the other domains' rows of the days stay
+    as their last rebuild wrote them (payroll_job rebuilds only payroll's: its run changes no
+    input of the others)."""
+    unknown = sorted(set(domains) - set(DOMAINS))
+    if unknown:
+        raise ValueError(f"unknown risk domain(s) {unknown}; the domains are {list(DOMAINS)}")
+    domains = [domain for domain in DOMAINS if domain in domains]
     missing = [
         f"risk/features_{domain}.sql"
-        for domain in DOMAINS
+        for domain in domains
         if not (SQL_DIR / f"risk/features_{domain}.sql").is_file()
     ]
-    seconds = dict.fromkeys(DOMAINS, 0.0)
+    seconds = dict.fromkeys(domains, 0.0)
     for offset in range((last - first).days + 1):
         day = first + timedelta(days=offset)
         params = settings.feature_params(day)
-        for domain in DOMAINS:
+        for domain in domains:
             started = time.perf_counter()
             relative = f"risk/features_{domain}.sql"
             run_script(conn, sql_file("risk/delete_features.sql"), {**params, "domain": domain})

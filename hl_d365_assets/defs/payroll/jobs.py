@@ -4,6 +4,7 @@ import dagster as dg
 
 from hl_d365_assets.business_day import business_days
 from hl_d365_assets.defs.gl.checks import HELD_DAY_REPORTED, HELD_DAY_TAG
+from hl_d365_assets.defs.risk.assets import RISK_DOMAINS_TAG
 
 PAYROLL_GROUP = "payroll"
 RISK_GROUP = "risk"
@@ -20,7 +21,9 @@ payroll_job = dg.define_asset_job(
     # lacks, register totals that do not add up) is this job's designed outcome, not a failure:
     # the checks report it at WARN and gl.payroll_journals says why; post_journals_job, which
     # evaluates them again, posts only the runs that pass.
-    tags={HELD_DAY_TAG: HELD_DAY_REPORTED},
+    # Risk features of the payroll domain only: this job changes no input of the payments, POS
+    # and settlement domains, whose rows of the day the daily job keeps (defs/risk/assets.py).
+    tags={HELD_DAY_TAG: HELD_DAY_REPORTED, RISK_DOMAINS_TAG: "payroll"},
     description="Load the payroll files landed for a business day (a check date or bank booking "
     "date) and the record of the files received that day, through every payroll asset. "
     "Requested by payroll_inbox_sensor when a file is dropped.",

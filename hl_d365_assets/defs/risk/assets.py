@@ -16,7 +16,7 @@ from hl_d365_assets.ref_tables import load_mappings
 from hl_d365_assets.resources import MappingsResource
 from hl_d365_assets.risk.config import read_risk_settings
 from hl_d365_assets.risk.report import histogram_markdown, risk_metadata, score_histogram
-from hl_d365_assets.risk.scoring import write_alerts, write_features, write_scores
+from hl_d365_assets.risk.scoring import DOMAINS, write_alerts, write_features, write_scores
 from hl_d365_assets.table_metadata import definition_metadata, table_metadata
 from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, transaction
 
@@ -38,6 +38,15 @@ SOURCES = [
         "employees",
     )
 ]
+
+
+RISK_DOMAINS_TAG = "hl_d365/risk_domains"
+"""A run tag naming the domains risk/features rebuilds, comma-separated; without it, every one
+(the daily job, a backfill, a user's "materialize" after a change of risk settings). payroll_job
+carries ``payroll`` (defs/payroll/jobs.py): a pay run changes no input of the other domains, whose
+rows of the day stay as the daily job wrote them, and rebuilding them cost most of the step. A
+tag rather than run config: a job's config reaches a run of one partition only, a tag every run
+of the job, a single-run backfill's included."""
 
 
 def _asset(key: dg.AssetKey, deps: list[dg.AssetKey], description: str):
@@ -67,12 +76,14 @@ def features(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, mappings: MappingsResource
 ) -> dg.MaterializeResult:
     days = partition_dates(context)
+    tagged = context.run.tags.get(RISK_DOMAINS_TAG)
+    domains = [d.strip() for d in tagged.split(",") if d.strip()] if tagged else list(DOMAINS)
     started = time.perf_counter()
     with warehouse.writer() as conn:
         with transaction(conn):
             load_mappings(conn, mappings.directory)
             settings = read_risk_settings(conn)
-            outcome = write_features(conn, days[0], days[-1], settings)
+            outcome = write_features(conn, days[0], days[-1], settings, domains)
         metadata = table_metadata(conn, "risk.features", days[0], days[-1])
     if outcome.missing_files:
         context.log.warning(
