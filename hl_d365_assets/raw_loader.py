@@ -180,17 +180,51 @@ def _load_days(
         "days": list(days),
     }
     window = {k: params[k] for k in ("source", "entity", "first", "last")}
-    if not segments:
-        # Nothing landed for the range (a stream that had no traffic those days): the range is
-        # emptied and its loads recorded as zero, as the full path does with no line, without
-        # binding the screens and the parse (~80 ms of CPU a load).
-        with transaction(conn):
-            run_script(
-                conn, sql_file("raw/replace_partition_with_no_lines.sql", entity=table), params
-            )
-            rows = conn.execute(sql_file("ops/read_partition_loads.sql"), window).fetchall()
-        clock.lap("write")
-        return [DayLoad(*row) for row in rows]
+    personal = source in PERSONAL_DATA_SOURCES
+    # A range with no landing segment (a stream with no traffic those days) is emptied and its
+    # loads recorded as zero without staging, screening or parsing anything: binding those
+    # statements costs ~80 ms of CPU a load with no line to read.
+    landed = bool(segments)
+    if landed:
+        rejected, redelivered = _judge_lines(
+            conn, table, segments, max_record_bytes, personal, field_mappings, clock
+        )
+    with transaction(conn):
+        run_script(conn, sql_file("raw/clear_partition.sql", entity=table), window)
+        if landed:
+            run_script(conn, sql_file("raw/replace_partition.sql", entity=table), params)
+            # Only statements that have rows to write: binding the masking macros of the
+            # quarantine and duplicate inserts costs ~60 ms of CPU a load even when nothing is
+            # rejected or redelivered (most entities of most days).
+            if rejected:
+                run_script(conn, sql_file("raw/quarantine_rejected_lines.sql"), params)
+            if redelivered:
+                run_script(conn, sql_file("raw/record_duplicate_events.sql"), params)
+        else:
+            run_script(conn, sql_file("raw/record_unlanded_partition_loads.sql"), params)
+        rows = conn.execute(sql_file("ops/read_partition_loads.sql"), window).fetchall()
+        # The masking reads only the range's quarantine and duplicate rows, which this load has
+        # just rebuilt: when the load put no line in either, it has nothing to mask, audit or
+        # alert, and binding its macros alone costs ~0.2 s of CPU (the bench's clean register).
+        if personal and any(load[4] or load[5] for load in rows):
+            run_script(conn, sql_file("raw/mask_personal_data_in_quarantine.sql"), window)
+    if landed:
+        run_script(conn, sql_file("raw/drop_staged_lines.sql"))
+    clock.lap("write")
+    return [DayLoad(*row) for row in rows]
+
+
+def _judge_lines(
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    segments: Sequence[Path],
+    max_record_bytes: int,
+    personal: bool,
+    field_mappings: Sequence,
+    clock: _PhaseClock,
+) -> tuple[bool, bool]:
+    """Stage the segments' lines, screen and parse them, and judge each (``ranked_events``);
+    whether any line was rejected, and whether any was a redelivery."""
     stage_landed_lines(conn, segments)
     if field_mappings:
         from hl_d365_assets.mapping_copilot.field_mappings import apply
@@ -198,7 +232,6 @@ def _load_days(
         apply(conn, list(field_mappings))
     clock.lap("stage_lines")
     stage_card_number_findings(conn, max_record_bytes)
-    personal = source in PERSONAL_DATA_SOURCES
     if personal:
         run_script(
             conn,
@@ -215,25 +248,7 @@ def _load_days(
     run_script(conn, sql_file("raw/stage_ranked_events.sql"))
     clock.lap("parse_and_rank")
     [(rejected, redelivered)] = conn.execute(sql_file("raw/count_ranked_outcomes.sql")).fetchall()
-    with transaction(conn):
-        run_script(conn, sql_file("raw/replace_partition.sql", entity=table), params)
-        # Only statements that have rows to write: binding the masking macros of the quarantine
-        # and duplicate inserts costs ~60 ms of CPU a load even when nothing is rejected or
-        # redelivered (most entities of most days).
-        if rejected:
-            run_script(conn, sql_file("raw/quarantine_rejected_lines.sql"), params)
-        if redelivered:
-            run_script(conn, sql_file("raw/record_duplicate_events.sql"), params)
-        rows = conn.execute(sql_file("ops/read_partition_loads.sql"), window).fetchall()
-        # The masking reads only the range's quarantine and duplicate rows, which
-        # replace_partition.sql has just rebuilt from this load: when the load put no line in
-        # either, it has nothing to mask, audit or alert, and binding its macros alone costs
-        # ~0.2 s of CPU (the bench's clean register).
-        if personal and any(load[4] or load[5] for load in rows):
-            run_script(conn, sql_file("raw/mask_personal_data_in_quarantine.sql"), window)
-    run_script(conn, sql_file("raw/drop_staged_lines.sql"))
-    clock.lap("write")
-    return [DayLoad(*row) for row in rows]
+    return rejected, redelivered
 
 
 class _PhaseClock:

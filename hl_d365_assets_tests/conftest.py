@@ -145,24 +145,32 @@ def run_day(
     )
 
 
+def range_tags(days: Sequence[date]) -> dict[str, str]:
+    """The tags that make a run cover ``days`` as one partition range (a single-run backfill)."""
+    return {
+        "dagster/asset_partition_range_start": str(days[0]),
+        "dagster/asset_partition_range_end": str(days[-1]),
+    }
+
+
 def run_range(
     settings: Settings,
     instance: dg.DagsterInstance,
     days: Sequence[date],
     assets: set[dg.AssetKey] | None = None,
+    with_checks: bool = True,
     **kwargs,
 ) -> dg.ExecuteInProcessResult:
     """A single run over a partition range, as a UI backfill with a single-run policy makes;
-    of ``assets`` of the daily job only, when given (as the UI's "materialize selected")."""
-    job = daily_job() if assets is None else daily_job().get_subset(asset_selection=assets)
+    of ``assets`` of the daily job only, when given (as the UI's "materialize selected"), with
+    every check of those assets unless ``with_checks`` is False."""
+    job = daily_job()
+    if assets is not None:
+        job = job.get_subset(
+            asset_selection=assets, asset_check_selection=None if with_checks else set()
+        )
     return job.execute_in_process(
-        instance=instance,
-        resources=build_resources(settings),
-        tags={
-            "dagster/asset_partition_range_start": str(days[0]),
-            "dagster/asset_partition_range_end": str(days[-1]),
-        },
-        **kwargs,
+        instance=instance, resources=build_resources(settings), tags=range_tags(days), **kwargs
     )
 
 
@@ -188,9 +196,6 @@ def rematerialise(
     return job.get_subset(asset_selection=assets, asset_check_selection=checks).execute_in_process(
         instance=instance,
         resources={**build_resources(settings), **(resources or {})},
-        tags={
-            "dagster/asset_partition_range_start": str(days[0]),
-            "dagster/asset_partition_range_end": str(days[-1]),
-        },
+        tags=range_tags(days),
         **kwargs,
     )

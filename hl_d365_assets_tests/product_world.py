@@ -6,6 +6,7 @@ through the production pulls and raw loaders."""
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -63,6 +64,28 @@ class ProductWorld:
             settings,
             D365Simulator(tmp_path / "d365.sqlite"),
             HeartlandRetailSimulator(store.directory),
+        )
+
+    @classmethod
+    def pulled(cls, folder: Path) -> Path:
+        """Both catalogues built, pulled and matched into ``folder`` (warehouse, D365 state,
+        Retail store): what a module builds once and each test copies with :meth:`copied`."""
+        world = cls.build(folder)
+        world.pull()
+        world.match()
+        world.close()
+        return folder
+
+    @classmethod
+    def copied(cls, pulled: Path, tmp_path: Path) -> ProductWorld:
+        """A test's own copy of a :meth:`pulled` folder: the same files a fresh build, pull and
+        match write, so the test's writes and simulators' logs are its own."""
+        shutil.copytree(pulled, tmp_path, dirs_exist_ok=True)
+        return cls(
+            make_settings(tmp_path / "data"),
+            D365Simulator(tmp_path / "d365.sqlite"),
+            HeartlandRetailSimulator(tmp_path / "retail_store"),
+            pulls=1,
         )
 
     @property

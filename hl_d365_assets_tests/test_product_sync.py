@@ -6,7 +6,6 @@ on the next pull matched to their D365 products."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,12 +17,9 @@ from pathlib import Path
 import pytest
 
 from hl_d365_assets.products.sync import ProductSyncReport, sync_products
-from hl_d365_assets.sandbox.d365_simulator.app import D365Simulator
 from hl_d365_assets.sandbox.d365_simulator.entities import RELEASED_PRODUCTS
-from hl_d365_assets.sandbox.heartland_retail_simulator import HeartlandRetailSimulator
 from hl_d365_assets.sandbox.heartland_retail_simulator import serve as serve_retail
 from hl_d365_assets.settings import PROJECT_ROOT
-from hl_d365_assets_tests.conftest import make_settings
 from hl_d365_assets_tests.product_world import ProductWorld
 
 pytestmark = pytest.mark.schedule_first  # a sandbox day and servers per test: start early
@@ -33,26 +29,13 @@ NEW_IN_D365 = ("SKU-10481", "SKU-10482", "SKU-10483")
 
 @pytest.fixture(scope="module")
 def pulled(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Both catalogues built, pulled and matched once for the module: each test starts from a
-    copy of the folder (warehouse, D365 state, Retail store), the same files a fresh build,
-    pull and match write, so a test's writes and simulators' logs are its own."""
-    folder = tmp_path_factory.mktemp("product_world")
-    world = ProductWorld.build(folder)
-    world.pull()
-    world.match()
-    world.close()
-    return folder
+    """Both catalogues built, pulled and matched once for the module; each test a copy."""
+    return ProductWorld.pulled(tmp_path_factory.mktemp("product_world"))
 
 
 @pytest.fixture
 def world(pulled: Path, tmp_path: Path) -> Iterator[ProductWorld]:
-    shutil.copytree(pulled, tmp_path, dirs_exist_ok=True)
-    world = ProductWorld(
-        make_settings(tmp_path / "data"),
-        D365Simulator(tmp_path / "d365.sqlite"),
-        HeartlandRetailSimulator(tmp_path / "retail_store"),
-        pulls=1,
-    )
+    world = ProductWorld.copied(pulled, tmp_path)
     yield world
     world.close()
 

@@ -26,17 +26,14 @@ from hl_d365_assets.d365.errors import D365ValidationError
 from hl_d365_assets.defs.mdm.assets import product_sync
 from hl_d365_assets.products.sync import ProductSyncReport, sync_products
 from hl_d365_assets.sandbox.d365_simulator import server as d365_server
-from hl_d365_assets.sandbox.d365_simulator.app import D365Simulator
 from hl_d365_assets.sandbox.d365_simulator.entities import (
     PRODUCT_BARCODES,
     PRODUCTS,
     RELEASED_PRODUCTS,
 )
-from hl_d365_assets.sandbox.heartland_retail_simulator import HeartlandRetailSimulator
 from hl_d365_assets.sandbox.heartland_retail_simulator import serve as serve_retail
 from hl_d365_assets.sandbox.resources import sandbox_resources
 from hl_d365_assets.settings import PROJECT_ROOT
-from hl_d365_assets_tests.conftest import make_settings
 from hl_d365_assets_tests.product_world import ProductWorld
 
 pytestmark = pytest.mark.schedule_first  # a sandbox day and servers per test: start early
@@ -47,26 +44,13 @@ TEE_RECORD = "ReleasedProductsV2(dataAreaId='usrt',ItemNumber='SKU-10010')"
 
 @pytest.fixture(scope="module")
 def pulled(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Both catalogues built, pulled and matched once for the module: each test starts from a
-    copy of the folder (warehouse, D365 state, Retail store), the same files a fresh build,
-    pull and match write, so a test's writes and simulators' logs are its own."""
-    folder = tmp_path_factory.mktemp("product_world")
-    world = ProductWorld.build(folder)
-    world.pull()
-    world.match()
-    world.close()
-    return folder
+    """Both catalogues built, pulled and matched once for the module; each test a copy."""
+    return ProductWorld.pulled(tmp_path_factory.mktemp("product_world"))
 
 
 @pytest.fixture
 def world(pulled: Path, tmp_path: Path) -> Iterator[ProductWorld]:
-    shutil.copytree(pulled, tmp_path, dirs_exist_ok=True)
-    world = ProductWorld(
-        make_settings(tmp_path / "data"),
-        D365Simulator(tmp_path / "d365.sqlite"),
-        HeartlandRetailSimulator(tmp_path / "retail_store"),
-        pulls=1,
-    )
+    world = ProductWorld.copied(pulled, tmp_path)
     yield world
     world.close()
 

@@ -33,14 +33,13 @@ import dagster as dg
 import duckdb
 import pytest
 
-from hl_d365_assets.defs.resources import build_resources
 from hl_d365_assets.landing import LandingZone
 from hl_d365_assets.risk.truth import TRUTH_FILE, TruthEvaluation, evaluate
 from hl_d365_assets.sandbox import DefectRates, SandboxConfig, generate
 from hl_d365_assets.sandbox.retail_landing import land_retail_store
 from hl_d365_assets.sandbox.risk_patterns import RiskPatternRates
 from hl_d365_assets.settings import Settings
-from hl_d365_assets_tests.conftest import daily_job, make_settings
+from hl_d365_assets_tests.conftest import daily_job, make_settings, run_range
 
 DAYS = [date(2026, 10, 19) + timedelta(days=n) for n in range(35)]
 CLEAN_DAYS = [*DAYS[:3], DAYS[15], DAYS[27]]
@@ -78,21 +77,12 @@ def generate_run_and_evaluate(data_dir: Path, seed: int) -> tuple[TruthEvaluatio
         .upstream()
         .resolve(daily_job().asset_layer.asset_graph)
     )
-    job = daily_job().get_subset(
+    with dg.DagsterInstance.ephemeral() as instance:
         # The layers' own checks are left out as recon and gl are: they read risk's inputs and
         # write nothing risk reads, and they pass on these days (blocking, a failure would stop
         # the run before risk); a third of a short range's run.
-        asset_selection=risk_and_its_inputs,
-        asset_check_selection=set(),
-    )
-    with dg.DagsterInstance.ephemeral() as instance:
-        assert job.execute_in_process(
-            instance=instance,
-            resources=build_resources(settings),
-            tags={
-                "dagster/asset_partition_range_start": str(DAYS[0]),
-                "dagster/asset_partition_range_end": str(DAYS[-1]),
-            },
+        assert run_range(
+            settings, instance, DAYS, assets=risk_and_its_inputs, with_checks=False
         ).success
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
         result = evaluate(conn, settings.data_dir / "sandbox" / TRUTH_FILE, DAYS[0], DAYS[-1])

@@ -1,27 +1,14 @@
--- Replace the business days of this run for one raw entity, inside the caller's transaction:
--- raw rows, quarantine, duplicates and the conservation ledger move together or not at all.
--- The quarantine's and duplicates' rows of the range are written, in the same transaction, by
+-- The business days of this run for one raw entity, written from the judged lines
+-- (stage_ranked_events.sql) after clear_partition.sql emptied them, inside the caller's
+-- transaction: raw rows, quarantine, duplicates and the conservation ledger move together or
+-- not at all. The quarantine's and duplicates' rows are written, in the same transaction, by
 -- quarantine_rejected_lines.sql and record_duplicate_events.sql when the load has any.
 -- Parameters: $source, $entity, $first, $last (business days), $days (every day in the range).
-DELETE FROM raw.{entity} WHERE business_date BETWEEN $first AND $last;
-
 INSERT INTO raw.{entity} BY NAME
 SELECT * EXCLUDE (line, problems, reject_reason, reject_detail, delivery_rank,
                   loaded_segment_path, loaded_line_number)
 FROM ranked_events
 WHERE reject_reason IS NULL AND delivery_rank = 1;
-
-DELETE FROM ops.quarantine
-WHERE source = $source AND entity = $entity AND business_date BETWEEN $first AND $last;
-
-DELETE FROM ops.duplicate_events
-WHERE source = $source AND entity = $entity AND business_date BETWEEN $first AND $last;
-
-DELETE FROM ops.partition_loads
-WHERE source = $source AND entity = $entity AND business_date BETWEEN $first AND $last;
-
-DELETE FROM ops.partition_load_segments
-WHERE source = $source AND entity = $entity AND business_date BETWEEN $first AND $last;
 
 INSERT INTO ops.partition_load_segments
 SELECT DISTINCT $source, $entity, business_date, segment_path

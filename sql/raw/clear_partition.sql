@@ -1,7 +1,8 @@
--- replace_partition.sql for a range with no landing segment (raw_loader.py): what it leaves when
--- no line was staged, without the screens and the parse. The range's raw rows, quarantine and
--- duplicates go; each day's load is recorded with zero segments and lines.
--- Parameters: $source, $entity, $first, $last (business days), $days (every day in the range).
+-- Empty the business days of this run for one raw entity, inside the caller's transaction (raw
+-- rows, quarantine, duplicates, the conservation ledger and its segments): every load replaces
+-- its range, then replace_partition.sql writes what the judged lines hold, or, when nothing
+-- landed for the range, record_unlanded_partition_loads.sql records it.
+-- Parameters: $source, $entity, $first, $last (business days).
 DELETE FROM raw.{entity} WHERE business_date BETWEEN $first AND $last;
 
 DELETE FROM ops.quarantine
@@ -15,7 +16,3 @@ WHERE source = $source AND entity = $entity AND business_date BETWEEN $first AND
 
 DELETE FROM ops.partition_load_segments
 WHERE source = $source AND entity = $entity AND business_date BETWEEN $first AND $last;
-
-INSERT INTO ops.partition_loads
-SELECT $source, $entity, day, 0, 0, 0, 0, 0, now()
-FROM unnest($days::DATE[]) AS days(day);
