@@ -33,12 +33,16 @@ def count_pending(
     select: str,
     params: dict,
 ) -> int:
-    """How many rows ``select`` (an undelivered-alerts SQL file) lists, streamed, not held."""
+    """How many rows ``select`` (an undelivered-alerts SQL file) lists, counted by DuckDB over
+    the query before its final ``ORDER BY`` (a count needs no order, and ``LIMIT NULL`` keeps
+    DuckDB sorting): a day of the 1M benchmark holds ~480,000 alerts, which fetched into Python
+    only to be counted took ~0.5 s a step, two steps a run (delivery and the finance route)."""
+    unordered = select[: select.rindex("\nORDER BY ")]
     with writer() as conn:
-        cursor = conn.execute(select, {**params, "after_at": None, "after_id": None, "batch": None})
-        total = 0
-        while rows := cursor.fetchmany(10 * ALERT_BATCH):
-            total += len(rows)
+        [(total,)] = conn.execute(
+            f"SELECT count(*) FROM ({unordered}\n) AS pending",
+            {**params, "after_at": None, "after_id": None},
+        ).fetchall()
         return total
 
 

@@ -2,6 +2,7 @@
 -- kind matching one of $kinds (GLOB patterns, e.g. reconciliation_*), severity one of
 -- $severities. $route: the route's name. A batch (alerts.pending_batches): $batch rows (NULL: all)
 -- after ($after_at, $after_id), the last of the batch before (NULL: from the oldest).
+-- alerts.count_pending counts the rows of what precedes the final ORDER BY.
 SELECT a.alert_id, a.raised_at::VARCHAR AS raised_at, a.severity, a.kind,
        a.business_date::VARCHAR AS business_date, a.message
 FROM ops.alerts AS a
