@@ -81,6 +81,13 @@ TRICKY = {
     "a duplicated key": line(15, FIRST6LAST4)[:-1] + ', "payload": {"zz": {"y": 1}}}',
     "unicode": payment(16, reference="Zoë — 東京 {"),
     "not an object": '[1, {"a": 2}]',
+    # The object count comes from the key lists and a line is an object when it starts with '{'
+    # (sql/raw/read_payload_fields_from_segments.sql): an empty object is no keyed object, and a
+    # line led by a blank is asked json_type.
+    "an empty new object": payment(19, totals={}),
+    "an empty root": "{}",
+    "an object led by blanks": " \t" + payment(21, note_v2="1"),
+    "not an object, led by a blank": ' [{"a": 2}]',
     "not json": '{"event_id": "e", "payload": {',
 }
 

@@ -1,36 +1,46 @@
 -- Build canonical.payments for business days $first..$last from raw.payment_transactions.
+-- The day's raw rows are ~36 columns wide; a CTE read more than once is materialised, so only
+-- narrow CTEs are shared here (the multi-event transactions, the superseded events, the day's
+-- distinct store/currency/brand keys) and the wide rows are scanned once, straight from the
+-- table, by `converted` at the end. The statement used to materialise the window's rows and the
+-- latest-state rows whole (two wide copies of the day) and re-read them five times: on the 1M
+-- benchmark day this insert took 6.6 s CPU, now 4.4-5.1, the same 996,190 rows
+-- (docs/benchmarks.md, stop 37); what is left is mostly writing the table.
 INSERT INTO canonical.payments BY NAME
-WITH window_events AS (
-    SELECT * FROM raw.payment_transactions WHERE business_date BETWEEN $first AND $last
-),
 -- Most transactions arrive as one event; only those with several (a capture then a void) need
 -- ordering, so the sort runs on them alone.
-multi_event AS (
+WITH multi_event AS (
     SELECT business_date, transaction_id, count(*) AS event_count, max(received_at) AS last_received_at
-    FROM window_events
+    FROM raw.payment_transactions
+    WHERE business_date BETWEEN $first AND $last
     GROUP BY ALL
     HAVING count(*) > 1
 ),
 superseded AS (
     SELECT segment_path, line_number
-    FROM window_events
+    FROM raw.payment_transactions
     SEMI JOIN multi_event USING (business_date, transaction_id)
+    WHERE business_date BETWEEN $first AND $last
     QUALIFY row_number() OVER (
         PARTITION BY business_date, transaction_id
         ORDER BY coalesce(time_last_updated, time_created) DESC, received_at DESC,
                  segment_path DESC, line_number DESC
     ) > 1
 ),
-current_events AS (
-    SELECT * FROM window_events ANTI JOIN superseded USING (segment_path, line_number)
-),
+-- The latest-state events: the day's events but the superseded ones, wide, read once.
 latest_state AS (
-    SELECT
-        e.*,
-        coalesce(m.event_count, 1) AS event_count,
-        coalesce(m.last_received_at, e.received_at) AS last_received_at
-    FROM current_events AS e
-    LEFT JOIN multi_event AS m USING (business_date, transaction_id)
+    SELECT *
+    FROM raw.payment_transactions
+    ANTI JOIN superseded USING (segment_path, line_number)
+    WHERE business_date BETWEEN $first AND $last
+),
+-- The keys the lookups below are computed for, once each (a few dozen): the distinct values of
+-- the latest-state events, as the lookups used to take them, read from five narrow columns.
+latest_keys AS (
+    SELECT DISTINCT business_date, merchant_id, site_reference, currency, card_brand
+    FROM raw.payment_transactions
+    ANTI JOIN superseded USING (segment_path, line_number)
+    WHERE business_date BETWEEN $first AND $last
 ),
 -- The store of each (merchant id, site_reference): see sql/macros/store_attribution.sql.
 merchant_stores AS (
@@ -46,7 +56,7 @@ store_of_event AS (
             WHEN ms.store_count = 1 THEN ms.only_store_id
         END AS store_id,
         coalesce(ms.store_count, 0) AS merchant_store_count
-    FROM (SELECT DISTINCT merchant_id, site_reference FROM latest_state) AS e
+    FROM (SELECT DISTINCT merchant_id, site_reference FROM latest_keys) AS e
     LEFT JOIN merchant_stores AS ms ON ms.merchant_id = e.merchant_id
     LEFT JOIN (SELECT DISTINCT store_id, merchant_id FROM ref.stores) AS s
         ON s.store_id = e.site_reference AND s.merchant_id = e.merchant_id
@@ -58,7 +68,7 @@ merchant_days AS (
         se.merchant_store_count,
         s.store_id, s.legal_entity, s.timezone, le.base_currency, c.minor_unit_exponent,
         business_day_ends_at(s.timezone, d.business_date) AS day_ends_at
-    FROM (SELECT DISTINCT business_date, merchant_id, site_reference, currency FROM latest_state) AS d
+    FROM (SELECT DISTINCT business_date, merchant_id, site_reference, currency FROM latest_keys) AS d
     LEFT JOIN store_of_event AS se
         ON se.merchant_id IS NOT DISTINCT FROM d.merchant_id
        AND se.site_reference IS NOT DISTINCT FROM d.site_reference
@@ -79,7 +89,7 @@ brand_methods AS (
            mapped_payment_method('card_brand', b.card_brand, b.store_id, b.business_date) AS payment_method_code
     FROM (
         SELECT DISTINCT t.business_date, md.store_id, t.card_brand
-        FROM (SELECT DISTINCT business_date, merchant_id, site_reference, currency, card_brand FROM latest_state) AS t
+        FROM latest_keys AS t
         LEFT JOIN merchant_day_rates AS md
             ON md.business_date = t.business_date
            AND md.merchant_id IS NOT DISTINCT FROM t.merchant_id
@@ -90,6 +100,8 @@ brand_methods AS (
 converted AS (
     SELECT
         t.*,
+        coalesce(m.event_count, 1) AS event_count,
+        coalesce(m.last_received_at, t.received_at) AS last_received_at,
         md.store_id, md.legal_entity, md.timezone, md.base_currency, md.minor_unit_exponent,
         md.day_ends_at, md.fx_rate, md.merchant_store_count,
         timezone(md.timezone, t.time_created) AS local_time,
@@ -103,6 +115,8 @@ converted AS (
        AND md.merchant_id IS NOT DISTINCT FROM t.merchant_id
        AND md.site_reference IS NOT DISTINCT FROM t.site_reference
        AND md.currency IS NOT DISTINCT FROM t.currency
+    LEFT JOIN multi_event AS m
+        ON m.business_date = t.business_date AND m.transaction_id = t.transaction_id
     LEFT JOIN ref.transaction_statuses AS st
         ON st.source_field = 'gateway_status' AND st.source_value = upper(t.status)
     LEFT JOIN brand_methods AS bm
