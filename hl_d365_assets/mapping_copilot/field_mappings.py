@@ -115,12 +115,29 @@ def contract(source: str, entity: str) -> Contract:
     return Contract(frozenset(fields), tuple(open_fields))
 
 
+def _last_dot(field: str) -> int:
+    """Where ``field``'s last key starts, less one: its last dot outside a quoted key (payload_shape
+    names a key that is not plain as a JSON string, ``payload."a.b"``, whose dots and escaped
+    quotes are part of the key); -1 when it is one key."""
+    last, quoted, escaped = -1, False, False
+    for position, char in enumerate(field):
+        if escaped:
+            escaped = False
+        elif quoted:
+            escaped, quoted = char == "\\", char != '"'
+        elif char == '"':
+            quoted = True
+        elif char == ".":
+            last = position
+    return last
+
+
 def parent(field: str) -> str:
-    return field.rsplit(".", 1)[0] if "." in field else ""
+    return field[: max(_last_dot(field), 0)]
 
 
 def leaf(field: str) -> str:
-    return field.rsplit(".", 1)[-1]
+    return field[_last_dot(field) + 1 :]
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 -- Value profiles of named fields over the staged lines (landed_lines), for the field-mapping
 -- suggestions: JSON type, mean length, share of all-digit and all-letter values, distinct ratio.
 -- Profiles only; the values themselves are never selected out. A field outside arrays is read by
--- its path; one inside an array ([*], which a JSON path parameter cannot hold in DuckDB) by
--- walking the lines that name its key, each element's value counted.
+-- its path; one inside an array ([*], which a JSON path parameter cannot hold in DuckDB) or under
+-- an empty key ("", which DuckDB's JSON paths refuse: the statement failed and the check with it)
+-- by walking the lines that name its key, each element's value counted.
 -- $fields: field paths as payload_shape names them.
 CREATE OR REPLACE TEMP TABLE payload_field_profiles AS
 WITH objects AS (
@@ -11,18 +12,23 @@ WITH objects AS (
     WHERE valid_utf8 AND json_valid(line) AND json_type(line) = 'OBJECT'
 ),
 wanted AS (
-    SELECT unnest($fields::VARCHAR[]) AS field
+    SELECT field,
+           contains(field, '[*]') OR regexp_matches(field, '(^|\.)""($|[.\[])') AS walked
+    FROM (SELECT unnest($fields::VARCHAR[]) AS field)
 ),
 plain_values AS (
     SELECT w.field, json_type(l.line, '$.' || w.field) AS json_type,
            json_extract_string(l.line, '$.' || w.field) AS v
     FROM objects AS l, wanted AS w
-    WHERE NOT contains(w.field, '[*]') AND json_exists(l.line, '$.' || w.field)
+    WHERE NOT w.walked AND json_exists(l.line, '$.' || w.field)
 ),
 array_keys AS (
-    SELECT field, '"' || regexp_extract(field, '([^.\[\]]+)$', 1) || '"' AS quoted_key
+    -- A line naming an empty key holds '""' (so does one with an empty string: read, not kept).
+    SELECT field,
+           CASE WHEN regexp_matches(field, '(^|\.)""($|[.\[])') THEN '""'
+                ELSE '"' || regexp_extract(field, '([^.\[\]]+)$', 1) || '"' END AS quoted_key
     FROM wanted
-    WHERE contains(field, '[*]')
+    WHERE walked
 ),
 array_values AS (
     SELECT k.field, t.type AS json_type,
