@@ -83,12 +83,20 @@ QUALIFY row_number() OVER (PARTITION BY p.transaction_id ORDER BY t.tender_id) =
 -- A second transaction carrying the reference of one a tender took by its gateway id (the same
 -- capture arriving twice under two ids): surplus, kept out of the later passes like the
 -- reference surplus, and named with the transaction the tender took.
+-- Read from the few transactions taken by gateway id outwards: left to itself the planner joins
+-- every captured transaction to every other of the same reference first (a hash table of all
+-- the day's references, 0.15 s of CPU on the 1M day), then to the taken ones.
 CREATE OR REPLACE TEMP TABLE recon_gateway_id_surplus AS
+WITH taken AS MATERIALIZED (
+    SELECT g.tender_id, g.transaction_id, g.transaction_amount, g.transaction_currency, c.reference
+    FROM recon_by_gateway_id AS g
+    JOIN recon_captured AS c ON c.transaction_id = g.transaction_id
+    WHERE c.reference IS NOT NULL AND c.reference <> ''
+)
 SELECT p.transaction_id, g.tender_id, g.transaction_id AS taken_by,
        g.transaction_amount AS taken_amount, g.transaction_currency
-FROM recon_captured AS p
-JOIN recon_captured AS taken ON taken.reference = p.reference AND taken.transaction_id <> p.transaction_id
-JOIN recon_by_gateway_id AS g ON g.transaction_id = taken.transaction_id
+FROM taken AS g
+JOIN recon_captured AS p ON p.reference = g.reference AND p.transaction_id <> g.transaction_id
 ANTI JOIN recon_by_reference AS r ON r.transaction_id = p.transaction_id
 ANTI JOIN recon_by_gateway_id AS mine ON mine.transaction_id = p.transaction_id
 WHERE p.reference IS NOT NULL AND p.reference <> ''

@@ -274,15 +274,33 @@ SELECT
 FROM recon_detected AS d
 ANTI JOIN recon.exceptions AS e USING (exception_id);
 
--- A high-severity exception raises one alert, once (keyed by the exception).
+-- A high-severity exception raises one alert, once (keyed by the exception). The alerts already
+-- raised are left out by an anti-join rather than ON CONFLICT DO NOTHING, which DuckDB runs as a
+-- merge that first groups every incoming row by its key with all its columns (1.4 s of CPU for
+-- the 1M day's 480,000 alerts). An exception id detected twice in one run (two rows of the same
+-- kind and source keys; the insert above fails on its primary key unless the id was already in
+-- recon.exceptions) still raises one alert: those ids alone keep ON CONFLICT DO NOTHING, which
+-- takes one of the rows.
+CREATE OR REPLACE TEMP TABLE recon_detected_twice AS
+SELECT exception_id FROM recon_detected WHERE severity = 'high' GROUP BY ALL HAVING count(*) > 1;
+
+INSERT INTO ops.alerts (alert_id, raised_at, severity, kind, business_date, message)
+SELECT d.alert_id, now(), 'high', 'reconciliation_' || d.kind, d.business_date,
+       d.kind || ' of ' || d.amount_at_risk || ' ' || d.currency || ' (' || d.source_keys || '): ' || d.detail
+FROM (SELECT 'ALR_' || exception_id[5:] AS alert_id, * FROM recon_detected WHERE severity = 'high') AS d
+ANTI JOIN ops.alerts USING (alert_id)
+ANTI JOIN recon_detected_twice USING (exception_id);
+
 INSERT INTO ops.alerts (alert_id, raised_at, severity, kind, business_date, message)
 SELECT 'ALR_' || d.exception_id[5:], now(), 'high', 'reconciliation_' || d.kind, d.business_date,
        d.kind || ' of ' || d.amount_at_risk || ' ' || d.currency || ' (' || d.source_keys || '): ' || d.detail
 FROM recon_detected AS d
+SEMI JOIN recon_detected_twice USING (exception_id)
 WHERE d.severity = 'high'
 ON CONFLICT DO NOTHING;
 
 DROP TABLE recon_cleared;
+DROP TABLE recon_detected_twice;
 DROP TABLE recon_detected;
 DROP TABLE recon_refunds;
 DROP TABLE recon_refunded_sales;
