@@ -281,26 +281,32 @@ ANTI JOIN recon.exceptions AS e USING (exception_id);
 -- kind and source keys; the insert above fails on its primary key unless the id was already in
 -- recon.exceptions) still raises one alert: those ids alone keep ON CONFLICT DO NOTHING, which
 -- takes one of the rows.
+CREATE OR REPLACE TEMP VIEW recon_high_alerts AS
+SELECT 'ALR_' || exception_id[5:] AS alert_id, exception_id, 'reconciliation_' || kind AS alert_kind,
+       business_date,
+       kind || ' of ' || amount_at_risk || ' ' || currency || ' (' || source_keys || '): ' || detail
+           AS message
+FROM recon_detected
+WHERE severity = 'high';
+
 CREATE OR REPLACE TEMP TABLE recon_detected_twice AS
-SELECT exception_id FROM recon_detected WHERE severity = 'high' GROUP BY ALL HAVING count(*) > 1;
+SELECT exception_id FROM recon_high_alerts GROUP BY ALL HAVING count(*) > 1;
 
 INSERT INTO ops.alerts (alert_id, raised_at, severity, kind, business_date, message)
-SELECT d.alert_id, now(), 'high', 'reconciliation_' || d.kind, d.business_date,
-       d.kind || ' of ' || d.amount_at_risk || ' ' || d.currency || ' (' || d.source_keys || '): ' || d.detail
-FROM (SELECT 'ALR_' || exception_id[5:] AS alert_id, * FROM recon_detected WHERE severity = 'high') AS d
+SELECT alert_id, now(), 'high', alert_kind, business_date, message
+FROM recon_high_alerts
 ANTI JOIN ops.alerts USING (alert_id)
 ANTI JOIN recon_detected_twice USING (exception_id);
 
 INSERT INTO ops.alerts (alert_id, raised_at, severity, kind, business_date, message)
-SELECT 'ALR_' || d.exception_id[5:], now(), 'high', 'reconciliation_' || d.kind, d.business_date,
-       d.kind || ' of ' || d.amount_at_risk || ' ' || d.currency || ' (' || d.source_keys || '): ' || d.detail
-FROM recon_detected AS d
+SELECT alert_id, now(), 'high', alert_kind, business_date, message
+FROM recon_high_alerts
 SEMI JOIN recon_detected_twice USING (exception_id)
-WHERE d.severity = 'high'
 ON CONFLICT DO NOTHING;
 
 DROP TABLE recon_cleared;
 DROP TABLE recon_detected_twice;
+DROP VIEW recon_high_alerts;
 DROP TABLE recon_detected;
 DROP TABLE recon_refunds;
 DROP TABLE recon_refunded_sales;
