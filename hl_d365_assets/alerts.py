@@ -39,10 +39,8 @@ def count_pending(
     only to be counted took ~0.5 s a step, two steps a run (delivery and the finance route)."""
     unordered = select[: select.rindex("\nORDER BY ")]
     with writer() as conn:
-        [(total,)] = conn.execute(
-            f"SELECT count(*) FROM ({unordered}\n) AS pending",
-            {**params, "after_at": None, "after_id": None},
-        ).fetchall()
+        pending = conn.sql(unordered, params={**params, "after_at": None, "after_id": None})
+        [(total,)] = pending.aggregate("count(*)").fetchall()
         return total
 
 
