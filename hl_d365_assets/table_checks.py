@@ -173,7 +173,12 @@ def _validate_slice(model: type[pa.DataFrameModel], rows: pl.DataFrame) -> _Slic
     schema, warning_checks = _reporting_schema(model)
     started = time.perf_counter()
     try:
-        schema.validate(rows, lazy=True)
+        # Pandera collects each rule on its own. Polars' default engine ("auto") ran the window
+        # rules (``sum().over(...)``) as slowly as its streaming engine, 2-3x the in-memory
+        # engine's time on a slice already in memory (a 250,000-row slice of
+        # canonical.payroll_allocations: 0.22 -> 0.09 s CPU). Same rules, same results.
+        with pl.Config(engine_affinity="in-memory"):
+            schema.validate(rows, lazy=True)
     except pandera.errors.SchemaErrors as errors:
         failures = _failing_rows(errors.schema_errors, warning_checks)
     else:
