@@ -4,8 +4,9 @@ The check reads the partition's rows into polars by Arrow transfer, validates th
 every failure is collected, and reports how many rows break which rule with a few of those rows.
 A day of more than ``SLICE_ROWS`` rows is read and validated in slices, so the check's memory
 stays flat as the day grows (the 1,000,000-transaction day's whole-day frame and pandera's
-working columns took the run's peak from 1.3 to 2.3 GB). The only rules that look across rows
-are the models' uniqueness rules (``table_models.unique_keys``): every row of a duplicate group
+working columns took the run's peak from 1.3 to 2.3 GB). The rules that look across rows are
+the models' uniqueness rules and the rules over groups of rows (``table_models.slice_keys``: an
+allocated item's shares summed over its event id): every row of a group with more than one row
 goes into the first slice, so they stay exact, and the other rows are dealt out in ranges of
 their row ids: a range is read from its own row groups, where a slice dealt out by hash made every
 slice decompress the whole day (20 slices of the 5,000,000-transaction day: 1.31 s a slice by
@@ -31,7 +32,7 @@ from pandera.constants import CHECK_OUTPUT_KEY
 
 from hl_d365_assets.business_day import business_days, partition_dates
 from hl_d365_assets.pci import mask_card_numbers
-from hl_d365_assets.table_models import unique_keys
+from hl_d365_assets.table_models import slice_keys
 from hl_d365_assets.warehouse import WAREHOUSE_RETRY, WarehouseResource, sql_file
 
 CHECK_NAME = "schema_contract"
@@ -125,7 +126,7 @@ def validate_partition(
     if slices == 1:
         return validate_rows(model, read_partition(conn, table, day, day))
     conn.execute(sql_file("ops/create_contract_duplicate_rows.sql")).fetchall()
-    for key in unique_keys(model):
+    for key in slice_keys(model):
         conn.execute(
             sql_file("ops/insert_contract_duplicate_rows.sql", schema=schema, table=name, key=key),
             {"day": day},

@@ -30,7 +30,9 @@ from hl_d365_assets.table_checks import (
     validate_partition,
     validate_rows,
 )
-from hl_d365_assets.table_models import canonical, raw, unique_keys
+from hl_d365_assets.table_models import canonical, raw, slice_keys, unique_keys
+from hl_d365_assets.table_models.payroll import PayrollAllocations
+from hl_d365_assets.warehouse import run_script, sql_file
 from hl_d365_assets_tests.conftest import daily_job, make_settings, run_day
 from hl_d365_assets_tests.retail_days import (
     gift_card_line,
@@ -607,3 +609,69 @@ def test_every_uniqueness_rule_declares_its_columns_for_the_slices() -> None:
             for columns in re.findall(r"unique_together\(([^)]*)\)", inspect.getsource(cls))
         }
         assert in_rules == set(unique_keys(model)), model.__name__
+
+
+def _table_models() -> list[type]:
+    """Every DataFrameModel of hl_d365_assets.table_models, each where it is defined."""
+    import importlib
+    import pkgutil
+
+    import pandera.polars as pa
+
+    from hl_d365_assets import table_models
+
+    found = []
+    for info in pkgutil.iter_modules(table_models.__path__):
+        module = importlib.import_module(f"{table_models.__name__}.{info.name}")
+        found += [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type)
+            and issubclass(value, pa.DataFrameModel)
+            and value.__module__ == module.__name__
+        ]
+    return found
+
+
+def test_every_rule_over_a_group_of_rows_declares_its_columns_for_the_slices() -> None:
+    models = _table_models()
+    assert PayrollAllocations in models
+    for model in models:
+        grouped = {
+            tuple(re.findall(r'"(\w+)"', columns))
+            for columns in re.findall(r"\.over\(([^)]*)\)", inspect.getsource(model))
+        }
+        assert grouped <= set(slice_keys(model)), model.__name__
+
+
+def test_an_items_allocation_rows_share_a_slice_so_its_shares_still_sum_to_one() -> None:
+    """Items 1, 3 and 5 are split over two departments; validated two rows a slice, row-id
+    ranges alone would cut item 3 in two and each half would fail shares_of_an_item_sum_to_one."""
+    parts = []
+    for number in range(1, 7):
+        shares = ["0.5", "0.5"] if number % 2 else ["1"]
+        for department, share in zip(("100", "200"), shares, strict=False):
+            parts.append(
+                (f"HP_{number}", department, share, str(Decimal("10.00") * Decimal(share)))
+            )
+    with duckdb.connect() as conn:
+        conn.execute("CREATE SCHEMA canonical")
+        run_script(conn, sql_file("canonical/create_payroll_allocations.sql"))
+        conn.executemany(
+            "INSERT INTO canonical.payroll_allocations VALUES ($day, 'run', 'usrt', 'USD', $event, "
+            "'E1', 'EARNING', '01', $department, 'S001', 'STORES', 'allocation_file', $share, "
+            "$amount)",
+            [
+                {"day": DAY, "event": e, "department": d, "share": s, "amount": a}
+                for e, d, s, a in parts
+            ],
+        )
+        result = validate_partition(
+            conn,
+            "canonical.payroll_allocations",
+            PayrollAllocations,
+            date.fromisoformat(DAY),
+            slice_rows=2,
+        )
+    assert result.passed, result.metadata["failures_by_check"]
+    assert _metadata(result)["rows_checked"] == len(parts) == 9

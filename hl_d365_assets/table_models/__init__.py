@@ -84,3 +84,14 @@ def unique_keys(model: type) -> tuple[tuple[str, ...], ...]:
     keeps every row of a duplicate group in one slice, so these rules stay exact
     (test_table_models pins that each rule's columns are declared here)."""
     return tuple(key for cls in model.__mro__ for key in vars(cls).get("__unique_keys__", ()))
+
+
+def slice_keys(model: type) -> tuple[tuple[str, ...], ...]:
+    """The column sets whose rows sharing a value table_checks keeps in one slice of a big day:
+    the unique keys, and each class's ``__grouped_by__``, the columns its rules over several rows
+    read together (a window ``over(...)``: an allocated item's shares sum to one). Split across
+    two slices, such a group would fail its rule in each (test_table_models pins that every
+    ``over(...)`` of a rule is declared here)."""
+    return unique_keys(model) + tuple(
+        key for cls in model.__mro__ for key in vars(cls).get("__grouped_by__", ())
+    )

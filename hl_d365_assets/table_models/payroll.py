@@ -145,6 +145,8 @@ class PayrollItems(PayrollTable):
 class PayrollAllocations(PayrollTable):
     """canonical.payroll_allocations: each item's parts per department."""
 
+    __grouped_by__ = (("event_id",),)
+
     event_id: pl.String = pa.Field(str_length={"min_value": 1})
     employee_number: pl.String
     item_class: pl.String = pa.Field(isin=ITEM_CLASSES)
