@@ -175,9 +175,9 @@ def measure(folder: Path) -> dict:
         ).fetchone()[0]
     # The machine's floor for this work: DuckDB's bare read_json of the landed register into a
     # table (as the pipeline bench's floor), three times, the median. The target is in seconds
-    # "here", and machines differ: the same code took 13.5 s on stop 36's machine and 8.3 s on
-    # stop 37's, whose floors for the pipeline bench's 1M day (8.1-8.3 s, 5.0-5.1 s) differ by
-    # the same factor, 1.6; the ratio to the floor is what compares across machines.
+    # "here", and this machine's speed moves: the same code took 8.2-8.5 s and, an hour later,
+    # 15.1-15.7 s (stop 37; 13.5 s in stop 36), with the pipeline bench's floor moving alike;
+    # the ratio to a floor read in the same minute is what compares.
     peak_mib = round(peak_rss_mib())  # the pipeline's, before the floor's reads
     segments = [
         str(path)
