@@ -482,3 +482,23 @@ def test_fees_above_the_contract_fire_and_a_cent_does_not(
     effective = feature(warehouse, "effective_fee_rate_bp", visa)
     assert effective == pytest.approx(205.0, abs=0.05)
     assert Decimal(str(round(feature(warehouse, "fee_excess_bp", mastercard), 4))) < 2
+
+
+def test_fees_on_a_brand_without_sales_fire_with_the_amount_exact_in_the_evidence_only(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """A feature's value is a DOUBLE statistic; the fees are money, so they are not the value."""
+    [(brand,)] = warehouse.execute(
+        "SELECT min(batch_id || '/' || card_brand) FROM canonical.settlement_fees "
+        "WHERE business_date = ? AND card_brand = 'VISA' AND store_id = 'S001'",
+        [DAY],
+    ).fetchall()
+    warehouse.execute(
+        "UPDATE canonical.settlement_fees SET sales_amount = 0, transaction_count = 0, "
+        "fees_amount = 0.29 WHERE business_date = ? AND batch_id || '/' || card_brand = ?",
+        [DAY, brand],
+    )
+    hits = fired(score(warehouse), "SET_FEES_WITHOUT_SALES")
+    assert [entity for _, _, entity, *_ in hits] == [brand]
+    assert feature(warehouse, "fees_without_sales", brand) == 1
+    assert "VISA fees 0.29 USD with no captured sales" in hits[0][6]

@@ -117,6 +117,8 @@ binned AS (
         store_id,
         legal_entity,
         channel,
+        -- The log scale is a statistic of an amount, never an amount: the DOUBLE is binned here
+        -- and nothing booked or shown as money is read back from it (amounts stay DECIMAL).
         round(ln(1 + abs(amount)::DOUBLE) * 100)::INTEGER AS amount_bin,
         round(ln(1 + abs(base_amount)::DOUBLE) * 100)::INTEGER AS base_bin,
         CASE WHEN transaction_type = 'SALE' AND coalesce(tip_amount, 0) > 0 AND amount > tip_amount
@@ -232,6 +234,8 @@ SELECT
     coalesce(ds.history_days, 0) AS history_days,
     a.median_value AS median_ln_amount,
     a.mad_value AS mad_ln_amount,
+    -- An estimate read off the log histogram (to within a bin, 1 %), shown in the evidence as
+    -- "a median of about": a statistic, never booked.
     round(exp(a.median_value) - 1, 2)::DECIMAL(18, 2) AS median_amount,
     a.keyed_sales / a.total AS keyed_share,
     a.swiped_sales / a.total AS swiped_share,
@@ -649,6 +653,7 @@ WITH measured AS (
         ds.median_amount AS store_median, hd.history_days,
         de.median_amount AS entity_median, s.base_currency AS entity_currency,
         ds.history_days AS store_days_seen, de.history_days AS entity_days_seen,
+        -- z-scores on the log scale (statistics, DOUBLE); the amounts beside them stay DECIMAL.
         (ln(1 + abs(s.amount)::DOUBLE) - ds.median_ln_amount) / nullif(1.4826 * ds.mad_ln_amount, 0) AS store_z,
         (ln(1 + abs(s.base_amount)::DOUBLE) - de.median_ln_amount) / nullif(1.4826 * de.mad_ln_amount, 0) AS entity_z,
         CASE WHEN s.transaction_type = 'SALE' AND s.tip_amount > 0 AND s.amount > s.tip_amount

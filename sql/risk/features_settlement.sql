@@ -61,8 +61,10 @@ CROSS JOIN LATERAL (
                || (percentage_rate * 100)::DECIMAL(9, 4) || ' %'
     WHERE sales_amount > 0
     UNION ALL
-    -- A batch charged fees on a brand with no captured sales (refunds carry none).
-    SELECT 'fees_without_sales', fees_amount::DOUBLE,
+    -- A batch charged fees on a brand with no captured sales (refunds carry none): a flag, 1.
+    -- The fees are an amount, and risk.features.value is a DOUBLE statistic, so the amount is
+    -- given exactly in the evidence only (it was the value, an amount through a float).
+    SELECT 'fees_without_sales', 1::DOUBLE,
            card_brand || ' fees ' || fees_amount || ' ' || currency || ' with no captured sales'
     WHERE sales_amount = 0 AND fees_amount <> 0
 ) AS x;
