@@ -11,10 +11,13 @@ WITH objects AS (
     FROM landed_lines
     WHERE valid_utf8 AND json_valid(line) AND json_type(line) = 'OBJECT'
 ),
-wanted AS (
-    SELECT field,
-           contains(field, '[*]') OR regexp_matches(field, '(^|\.)""($|[.\[])') AS walked
+named AS (
+    SELECT field, regexp_matches(field, '(^|\.)""($|[.\[])') AS empty_key
     FROM (SELECT unnest($fields::VARCHAR[]) AS field)
+),
+wanted AS (
+    SELECT field, empty_key, contains(field, '[*]') OR empty_key AS walked
+    FROM named
 ),
 plain_values AS (
     SELECT w.field, json_type(l.line, '$.' || w.field) AS json_type,
@@ -25,7 +28,7 @@ plain_values AS (
 array_keys AS (
     -- A line naming an empty key holds '""' (so does one with an empty string: read, not kept).
     SELECT field,
-           CASE WHEN regexp_matches(field, '(^|\.)""($|[.\[])') THEN '""'
+           CASE WHEN empty_key THEN '""'
                 ELSE '"' || regexp_extract(field, '([^.\[\]]+)$', 1) || '"' END AS quoted_key
     FROM wanted
     WHERE walked
